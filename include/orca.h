@@ -1,0 +1,552 @@
+/*
+ * orca.h: the public API of orca, an embeddable contact-centre router.
+ *
+ * orca keeps queues of interactions (calls, chats, emails, ...), agents with
+ * skills and capacity, and decides which agent is offered which interaction.
+ * The engine is single-threaded and deterministic: it never reads a clock,
+ * the host gives it time with orca_engine_advance() (milliseconds, virtual or
+ * real). See docs/DESIGN.md for the data structures and the exact routing
+ * rules, and include/orca/uv.h to run an engine on a libuv loop.
+ *
+ * Conventions
+ *  - Every function that can fail returns int: 0 (ORCA_OK) or a negative
+ *    ORCA_E* code; orca_strerror() turns it into text.
+ *  - A call that fails leaves the engine exactly as it was.
+ *  - Agents and interactions are named by host-chosen 64-bit ids; skills,
+ *    channels and queues get small dense ids from the engine.
+ *  - Strings passed in are copied; strings returned stay valid for the life
+ *    of the engine.
+ *  - Callbacks get the void *data the host registered with them.
+ */
+#ifndef ORCA_H
+#define ORCA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ORCA_VERSION_MAJOR 0
+#define ORCA_VERSION_MINOR 1
+#define ORCA_VERSION_PATCH 0
+#define ORCA_VERSION_STRING "0.1.0"
+
+/* The library's version string, e.g. "0.1.0". */
+const char *orca_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define ORCA_OK 0
+#define ORCA_EINVAL (-1)   /* invalid argument: NULL, bad enum, empty string */
+#define ORCA_ENOMEM (-2)   /* the allocator returned NULL */
+#define ORCA_ENOENT (-3)   /* unknown id or name */
+#define ORCA_EEXIST (-4)   /* duplicate id or name */
+#define ORCA_ESTATE (-5)   /* not allowed in the object's current state */
+#define ORCA_ERANGE (-6)   /* value out of range (level, capacity, time...) */
+#define ORCA_ELIMIT (-7)   /* a limit from orca_config would be exceeded */
+#define ORCA_EFULL (-8)    /* the queue is at its max_size: work rejected */
+#define ORCA_ETOOLONG (-9) /* string longer than ORCA_NAME_MAX */
+#define ORCA_EBUSY (-10)   /* called from inside a listener or withdraw callback */
+#define ORCA_ECORRUPT (-11) /* orca_engine_check() found an inconsistency */
+
+/* Text for an error code ("invalid argument", ...); never NULL. */
+const char *orca_strerror(int err);
+
+/* ------------------------------------------------------------------------ */
+/* Limits                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define ORCA_NAME_MAX 63          /* bytes in a skill/channel/queue name */
+#define ORCA_LEVEL_MIN 1          /* skill levels are 1..100, higher is better */
+#define ORCA_LEVEL_MAX 100
+#define ORCA_PRIORITY_MAX 255     /* priorities are 0..255, higher first */
+#define ORCA_MAX_REQUIRED 8       /* required skills per interaction/queue */
+#define ORCA_MAX_PREFERRED 8      /* preferred skills per interaction */
+#define ORCA_MAX_STEPS 16         /* routing steps per queue */
+#define ORCA_MAX_CHANNELS 32      /* built-in + host channels */
+#define ORCA_CAPACITY_MAX 10000   /* agent capacity units and channel cost */
+#define ORCA_TIER_MAX 255         /* member tier (lower is offered first) */
+#define ORCA_RANK_MAX 255         /* agent's queue rank (lower first) */
+#define ORCA_WEIGHT_MAX 10000     /* weighted-random agent weight */
+#define ORCA_TIME_MAX ((uint64_t)1 << 46) /* clock values must stay below */
+
+/* ------------------------------------------------------------------------ */
+/* Engine                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct orca_engine orca_engine;
+
+/*
+ * Allocator hook, same contract as Lua's lua_Alloc: called with nsize == 0 to
+ * free ptr (osize is its size), with ptr == NULL to allocate nsize bytes, and
+ * otherwise to resize ptr from osize to nsize bytes. Returning NULL for an
+ * allocation makes the orca call fail with ORCA_ENOMEM and change nothing.
+ * Because sizes are passed, a hook can count live bytes exactly.
+ */
+typedef void *(*orca_alloc_fn)(void *ud, void *ptr, size_t osize, size_t nsize);
+
+typedef struct orca_config {
+    orca_alloc_fn alloc;   /* NULL: malloc/realloc/free */
+    void *alloc_ud;
+    uint64_t start_ms;     /* the engine's clock at creation (< ORCA_TIME_MAX) */
+    uint64_t seed;         /* seeds weighted-random selection */
+    uint32_t max_agents;       /* 0: 1,000,000 */
+    uint32_t max_interactions; /* live interactions (any state); 0: 16,000,000 */
+    uint32_t max_queues;       /* 0: 65,536 */
+    uint32_t max_skills;       /* 0: 65,536 */
+    uint32_t offer_timeout_ms; /* default offer timeout; 0: 20,000 */
+    uint32_t reoffer_delay_ms; /* an agent who rejected or let an offer time
+                                  out is not offered the same interaction
+                                  again for this long; 0: 30,000 */
+    uint32_t no_answer_limit;  /* after this many consecutive offer timeouts
+                                  an agent is set NOT_READY with reason
+                                  ORCA_REASON_NO_ANSWER; 0: never */
+} orca_config;
+
+/* Fill cfg with defaults (all zero: every default above). */
+void orca_config_init(orca_config *cfg);
+
+/* Create an engine. cfg may be NULL for defaults. The built-in channels
+ * (ORCA_CHANNEL_VOICE ... ORCA_CHANNEL_CALLBACK) exist from the start. */
+int orca_engine_new(const orca_config *cfg, orca_engine **out);
+
+/* Free an engine and everything in it. No callback is called. NULL is ok. */
+void orca_engine_free(orca_engine *e);
+
+/* The engine's clock (ms). */
+uint64_t orca_engine_now(const orca_engine *e);
+
+/*
+ * Move the clock to now_ms and fire everything due up to it, in time order
+ * (offer timeouts, wrap-up ends, routing steps, aging, overflow, max wait,
+ * re-offer delays running out). Each due item runs with the clock set to its
+ * own deadline. ORCA_ERANGE if now_ms is before the current clock or not
+ * below ORCA_TIME_MAX.
+ */
+int orca_engine_advance(orca_engine *e, uint64_t now_ms);
+
+/* Earliest pending deadline; ORCA_ENOENT if nothing is scheduled. A host
+ * sleeps until then (the libuv adapter does this for you). */
+int orca_engine_next_deadline(const orca_engine *e, uint64_t *deadline_ms);
+
+/* How much of everything the engine holds: for dashboards and tests. */
+typedef struct orca_counts {
+    uint32_t skills, channels, queues, agents;
+    uint32_t agents_ready;     /* presence READY */
+    uint32_t interactions;     /* live: waiting + offered + busy + wrap-up */
+    uint32_t waiting, offered, busy, wrapup;
+    uint32_t classes;          /* requirement classes held by the router */
+    uint32_t listeners;
+    uint64_t events;           /* events emitted since creation */
+} orca_counts;
+
+int orca_engine_counts(const orca_engine *e, orca_counts *out);
+
+/*
+ * Write a canonical text description of the whole state (every skill,
+ * channel, queue, agent and interaction, with their indexes' view) to fn,
+ * in pieces. Two engines with the same state produce the same text, so tests
+ * compare dumps to prove a failed call changed nothing.
+ */
+typedef void (*orca_write_fn)(void *data, const char *text, size_t len);
+int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data);
+
+/* Walk every index and prove it consistent with the objects (capacity never
+ * exceeded, each interaction in exactly one place, no waiting interaction
+ * left with an eligible ready agent). 0 or ORCA_ECORRUPT. Costs O(state). */
+int orca_engine_check(const orca_engine *e);
+
+/* ------------------------------------------------------------------------ */
+/* Skills                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef uint32_t orca_skill_id;
+
+/* Intern a skill tag ("billing", "fr", "vip"): returns its dense id, the
+ * same id every time for the same name. 1..ORCA_NAME_MAX bytes, no NUL. */
+int orca_skill_intern(orca_engine *e, const char *name, orca_skill_id *out);
+
+/* Look a skill up without creating it; ORCA_ENOENT if unknown. */
+int orca_skill_find(const orca_engine *e, const char *name, orca_skill_id *out);
+
+/* The name of a skill id, or NULL if unknown. */
+const char *orca_skill_name(const orca_engine *e, orca_skill_id id);
+
+/* A skill at a level: what an agent holds, or what work requires (the agent
+ * must hold the skill at level >= this one). Levels are 1..100. */
+typedef struct orca_skill_level {
+    orca_skill_id skill;
+    uint8_t level;
+} orca_skill_level;
+
+/* ------------------------------------------------------------------------ */
+/* Channels                                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef uint32_t orca_channel_id;
+
+/* Built-in channels, registered in every engine with these costs (capacity
+ * units out of an agent's usual 100) and no callbacks. */
+enum {
+    ORCA_CHANNEL_VOICE = 0,    /* cost 100 */
+    ORCA_CHANNEL_CHAT = 1,     /* cost 25 */
+    ORCA_CHANNEL_EMAIL = 2,    /* cost 10 */
+    ORCA_CHANNEL_SMS = 3,      /* cost 10 */
+    ORCA_CHANNEL_SOCIAL = 4,   /* cost 10 */
+    ORCA_CHANNEL_VIDEO = 5,    /* cost 100 */
+    ORCA_CHANNEL_CALLBACK = 6, /* cost 100 */
+    ORCA_CHANNEL_BUILTIN_COUNT = 7
+};
+
+/* What the host is told when the engine offers work, and passed back when
+ * an offer is withdrawn. */
+typedef struct orca_offer {
+    uint64_t interaction;       /* interaction id */
+    uint64_t agent;             /* agent id */
+    uint32_t queue;             /* orca_queue_id */
+    orca_channel_id channel;
+    uint64_t customer;
+    uint64_t arrival_ms;        /* original arrival (kept across requeues) */
+    uint64_t offered_ms;
+    uint64_t expires_ms;        /* offered_ms + the queue's offer timeout */
+    uint32_t attempt;           /* 1 for the first offer, 2 after one reject... */
+    void *interaction_data;     /* orca_interaction_def.data */
+    void *agent_data;           /* orca_agent_def.data */
+} orca_offer;
+
+/* Why an offer was withdrawn (the withdraw callback's reason). */
+typedef enum orca_withdraw_reason {
+    ORCA_WITHDRAW_TIMEOUT = 1,   /* nobody answered within the offer timeout */
+    ORCA_WITHDRAW_ABANDONED = 2, /* the customer left */
+    ORCA_WITHDRAW_CANCELLED = 3, /* the host cancelled the interaction */
+    ORCA_WITHDRAW_AGENT_REMOVED = 4
+} orca_withdraw_reason;
+
+/*
+ * A channel's callbacks. offer() is called after the public call that made
+ * the decision has finished changing state, so it may call back into the
+ * engine (accept or reject at once, for example). withdraw() is called
+ * synchronously and must not call mutating functions (they return
+ * ORCA_EBUSY); it is only called for offers whose offer() was delivered.
+ * Either may be NULL.
+ */
+typedef struct orca_channel_callbacks {
+    void (*offer)(void *data, const orca_offer *offer);
+    void (*withdraw)(void *data, const orca_offer *offer,
+                     orca_withdraw_reason reason);
+} orca_channel_callbacks;
+
+typedef struct orca_channel_def {
+    const char *name;          /* 1..ORCA_NAME_MAX bytes, unique */
+    uint32_t cost;             /* capacity units one interaction uses, 1..ORCA_CAPACITY_MAX */
+    uint32_t wrapup_ms;        /* wrap-up after each interaction, unless the queue sets one */
+    const orca_channel_callbacks *callbacks; /* copied; may be NULL */
+    void *data;                /* passed to the callbacks */
+} orca_channel_def;
+
+/* Register a host channel ("whatsapp"); ORCA_ELIMIT past ORCA_MAX_CHANNELS. */
+int orca_channel_add(orca_engine *e, const orca_channel_def *def, orca_channel_id *out);
+int orca_channel_find(const orca_engine *e, const char *name, orca_channel_id *out);
+const char *orca_channel_name(const orca_engine *e, orca_channel_id id);
+/* Set (or replace) the callbacks of any channel, built-in ones included. */
+int orca_channel_set_callbacks(orca_engine *e, orca_channel_id id,
+                               const orca_channel_callbacks *callbacks, void *data);
+/* Change a channel's wrap-up time (cost is fixed once work may use it). */
+int orca_channel_set_wrapup(orca_engine *e, orca_channel_id id, uint32_t wrapup_ms);
+
+/* ------------------------------------------------------------------------ */
+/* Queues                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef uint32_t orca_queue_id; /* 1, 2, ...; 0 means "none" */
+#define ORCA_QUEUE_NONE 0u
+
+/* How a queue picks among eligible ready agents (see DESIGN.md "Routing
+ * rules" for the exact keys; ties go to the longest idle, then lowest id). */
+typedef enum orca_strategy {
+    ORCA_STRATEGY_LONGEST_IDLE = 0,   /* longest since last work ended / became ready */
+    ORCA_STRATEGY_LEAST_OCCUPIED = 1, /* fewest capacity units in use */
+    ORCA_STRATEGY_MOST_PROFICIENT = 2,/* highest sum of levels on required+preferred skills */
+    ORCA_STRATEGY_ROUND_ROBIN = 3,    /* least recently offered anything */
+    ORCA_STRATEGY_FEWEST_HANDLED = 4, /* fewest interactions accepted */
+    ORCA_STRATEGY_WEIGHTED_RANDOM = 5 /* random, in proportion to agent weight (seeded) */
+} orca_strategy;
+
+/* Who serves a queue: its members, agents holding the queue's skills, or both. */
+#define ORCA_SERVE_MEMBERS 1u
+#define ORCA_SERVE_SKILLS 2u
+
+/* A routing step: once an interaction has waited after_ms in the queue, its
+ * requirements relax; it keeps its place (arrival time) meanwhile. */
+typedef enum orca_step_action {
+    ORCA_STEP_SET_LEVEL = 1,      /* required skill's minimum becomes level */
+    ORCA_STEP_DROP_REQUIRED = 2,  /* required skill is dropped */
+    ORCA_STEP_DROP_PREFERRED = 3  /* preferred skill is dropped */
+} orca_step_action;
+
+typedef struct orca_step {
+    uint32_t after_ms;         /* since the interaction entered the queue */
+    orca_step_action action;
+    orca_skill_id skill;
+    uint8_t level;             /* for ORCA_STEP_SET_LEVEL */
+} orca_step;
+
+#define ORCA_WRAPUP_CHANNEL UINT32_MAX /* queue wrap-up: use the channel's */
+
+typedef struct orca_queue_def {
+    const char *name;          /* 1..ORCA_NAME_MAX bytes, unique */
+    orca_strategy strategy;
+    uint32_t serve;            /* ORCA_SERVE_* flags; 0 means MEMBERS */
+    const orca_skill_level *skills; /* with ORCA_SERVE_SKILLS: an agent holding
+                                       all of these serves the queue */
+    uint32_t nskills;
+    uint8_t skills_tier;       /* tier of agents serving by skills (members
+                                  use their own tier); lower is offered first */
+    uint32_t max_size;         /* waiting + offered; 0: unlimited. Enqueue past
+                                  it returns ORCA_EFULL. */
+    uint32_t max_wait_ms;      /* 0: unlimited; then ORCA_EV_TIMED_OUT */
+    uint32_t aging_ms;         /* 0: none; else +1 effective priority per
+                                  aging_ms waited, up to aging_max */
+    uint8_t aging_max;
+    uint32_t wrapup_ms;        /* ORCA_WRAPUP_CHANNEL (the default from
+                                  orca_queue_def_init) or a time */
+    uint32_t sla_ms;           /* service-level target: answered within it */
+    uint32_t offer_timeout_ms; /* 0: the engine's */
+    const orca_step *steps;    /* sorted by after_ms */
+    uint32_t nsteps;
+    uint32_t overflow_after_ms;/* 0: no overflow */
+    orca_queue_id overflow_to; /* queue to move to (keeping arrival time) */
+} orca_queue_def;
+
+/* Zero def and set wrapup_ms = ORCA_WRAPUP_CHANNEL, strategy LONGEST_IDLE,
+ * serve MEMBERS. */
+void orca_queue_def_init(orca_queue_def *def);
+
+int orca_queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out);
+int orca_queue_find(const orca_engine *e, const char *name, orca_queue_id *out);
+const char *orca_queue_name(const orca_engine *e, orca_queue_id id);
+
+/* Make an agent a member of a queue at a tier (0..ORCA_TIER_MAX; lower tiers
+ * are offered first, as mod_callcenter tiers and app_queue penalties). */
+int orca_queue_member_add(orca_engine *e, orca_queue_id q, uint64_t agent, uint32_t tier);
+int orca_queue_member_remove(orca_engine *e, orca_queue_id q, uint64_t agent);
+
+typedef struct orca_queue_info {
+    orca_queue_id id;
+    const char *name;
+    orca_strategy strategy;
+    uint32_t waiting;          /* routable, not offered */
+    uint32_t offered;          /* waiting for an agent's answer */
+    uint32_t members;
+    uint64_t oldest_arrival_ms;/* of waiting work; 0 if none */
+} orca_queue_info;
+
+int orca_queue_info_get(const orca_engine *e, orca_queue_id q, orca_queue_info *out);
+
+/* ------------------------------------------------------------------------ */
+/* Agents                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef enum orca_presence {
+    ORCA_PRESENCE_OFFLINE = 0,
+    ORCA_PRESENCE_READY = 1,
+    ORCA_PRESENCE_NOT_READY = 2
+} orca_presence;
+
+/* Reason codes for NOT_READY are the host's, except this one. */
+#define ORCA_REASON_NO_ANSWER 0xFFFF0001u
+
+/* Per-channel concurrency: at most max interactions of that channel at once. */
+typedef struct orca_channel_limit {
+    orca_channel_id channel;
+    uint32_t max;              /* 1..1000 */
+} orca_channel_limit;
+
+typedef struct orca_agent_def {
+    uint64_t id;
+    const orca_skill_level *skills; /* each skill at most once; level 1..100 */
+    uint32_t nskills;
+    uint32_t capacity;         /* units, 1..ORCA_CAPACITY_MAX (default 100) */
+    const orca_channel_limit *limits; /* channels the agent takes; a channel
+                                  not listed is never offered to the agent */
+    uint32_t nlimits;
+    uint32_t weight;           /* weighted random, 1..ORCA_WEIGHT_MAX (default 1) */
+    void *data;                /* handed back in offers */
+} orca_agent_def;
+
+/* Zero def and set capacity 100 and weight 1. */
+void orca_agent_def_init(orca_agent_def *def);
+
+/* Add an agent; it starts OFFLINE. */
+int orca_agent_add(orca_engine *e, const orca_agent_def *def);
+/* Replace an agent's skills, capacity, limits, weight and data (by def->id).
+ * Work in progress is kept even if it now exceeds the capacity; no new work
+ * is offered until it fits. */
+int orca_agent_update(orca_engine *e, const orca_agent_def *def);
+/* Remove an agent. Pending offers are withdrawn (the work goes back to its
+ * queue, keeping its place). ORCA_ESTATE if it has accepted or wrap-up work. */
+int orca_agent_remove(orca_engine *e, uint64_t id);
+/* Presence: READY makes the agent available at once (it is given the best
+ * waiting work it can serve). NOT_READY and OFFLINE stop new offers; pending
+ * offers and work in progress are kept. reason is the host's code. */
+int orca_agent_set_presence(orca_engine *e, uint64_t id, orca_presence p, uint32_t reason);
+/* Rank a queue for this agent (0..ORCA_RANK_MAX, lower first, default 0):
+ * an agent serving several queues gets work by (rank, priority, arrival),
+ * so equal ranks mean one global order, as Amazon Connect routing profiles. */
+int orca_agent_set_queue_rank(orca_engine *e, uint64_t agent, orca_queue_id q, uint32_t rank);
+
+typedef struct orca_agent_info {
+    uint64_t id;
+    orca_presence presence;
+    uint32_t reason;
+    uint32_t capacity, used;   /* units */
+    uint32_t offered, busy, wrapup; /* interactions in each work state */
+    uint32_t handled;          /* accepted since added */
+    uint32_t missed;           /* consecutive offer timeouts */
+    uint64_t idle_since_ms;    /* last work ended or became READY */
+    void *data;
+} orca_agent_info;
+
+int orca_agent_info_get(const orca_engine *e, uint64_t id, orca_agent_info *out);
+
+/* ------------------------------------------------------------------------ */
+/* Interactions                                                             */
+/* ------------------------------------------------------------------------ */
+
+typedef enum orca_interaction_state {
+    ORCA_STATE_WAITING = 1,    /* queued, routable */
+    ORCA_STATE_OFFERED = 2,    /* offered to an agent, waiting for the answer */
+    ORCA_STATE_BUSY = 3,       /* accepted, in progress */
+    ORCA_STATE_WRAPUP = 4      /* ended, agent in after-work */
+} orca_interaction_state;
+
+typedef struct orca_interaction_def {
+    uint64_t id;               /* unique among live interactions */
+    orca_queue_id queue;
+    orca_channel_id channel;
+    uint64_t customer;         /* host's customer id (0: unknown) */
+    uint32_t priority;         /* 0..ORCA_PRIORITY_MAX, higher first */
+    const orca_skill_level *required; /* each skill at most once */
+    uint32_t nrequired;        /* 0..ORCA_MAX_REQUIRED */
+    const orca_skill_level *preferred;/* raise an agent's rank; at most once each */
+    uint32_t npreferred;       /* 0..ORCA_MAX_PREFERRED */
+    void *data;                /* handed back in offers */
+} orca_interaction_def;
+
+/* Zero def. */
+void orca_interaction_def_init(orca_interaction_def *def);
+
+/* Queue new work; it is offered at once if an eligible agent is ready.
+ * ORCA_EFULL if the queue is at max_size (nothing is kept). */
+int orca_interaction_enqueue(orca_engine *e, const orca_interaction_def *def);
+/* The agent takes the offered interaction: OFFERED -> BUSY. */
+int orca_offer_accept(orca_engine *e, uint64_t interaction);
+/* The agent declines: the interaction goes back to WAITING with its place
+ * and arrival time, and is not offered to the same agent for
+ * reoffer_delay_ms. */
+int orca_offer_reject(orca_engine *e, uint64_t interaction);
+/* The conversation ended: BUSY -> WRAPUP (for the queue's or channel's
+ * wrap-up time) or, with no wrap-up, done and forgotten. */
+int orca_interaction_end(orca_engine *e, uint64_t interaction);
+/* The agent finished wrap-up early: WRAPUP -> done and forgotten. */
+int orca_interaction_wrapup_done(orca_engine *e, uint64_t interaction);
+/* The customer left while WAITING or OFFERED: forgotten. */
+int orca_interaction_abandon(orca_engine *e, uint64_t interaction);
+/* The host withdraws WAITING or OFFERED work: forgotten. */
+int orca_interaction_cancel(orca_engine *e, uint64_t interaction);
+/* Change priority of WAITING or OFFERED work; arrival time is kept. */
+int orca_interaction_set_priority(orca_engine *e, uint64_t interaction, uint32_t priority);
+
+typedef struct orca_interaction_info {
+    uint64_t id;
+    orca_interaction_state state;
+    orca_queue_id queue;
+    orca_channel_id channel;
+    uint64_t customer;
+    uint32_t priority;         /* as given */
+    uint32_t effective_priority; /* with aging */
+    uint64_t arrival_ms;       /* first arrival */
+    uint64_t queued_ms;        /* entered the current queue */
+    uint64_t agent;            /* offered/busy/wrap-up agent, else 0 */
+    uint32_t attempts;         /* offers made so far */
+    uint32_t step;             /* routing steps applied */
+    uint32_t nrequired;        /* current (relaxed) requirements */
+    orca_skill_level required[ORCA_MAX_REQUIRED];
+    void *data;
+} orca_interaction_info;
+
+int orca_interaction_info_get(const orca_engine *e, uint64_t interaction,
+                              orca_interaction_info *out);
+
+/* ------------------------------------------------------------------------ */
+/* Events                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Every state change is one event. Statistics, journals and dashboards are
+ * listeners. New types are only ever appended. */
+typedef enum orca_event_type {
+    ORCA_EV_ENQUEUED = 1,      /* interaction, queue, channel, priority */
+    ORCA_EV_OFFERED,           /* interaction, agent, queue; wait_ms so far */
+    ORCA_EV_ACCEPTED,          /* interaction, agent; wait_ms = answer time */
+    ORCA_EV_REJECTED,          /* interaction, agent */
+    ORCA_EV_OFFER_TIMEOUT,     /* interaction, agent */
+    ORCA_EV_ENDED,             /* BUSY -> WRAPUP (or done); duration_ms = talk */
+    ORCA_EV_COMPLETED,         /* done: capacity freed; duration_ms = wrap-up */
+    ORCA_EV_ABANDONED,         /* customer left; wait_ms */
+    ORCA_EV_CANCELLED,         /* host withdrew it; wait_ms */
+    ORCA_EV_TIMED_OUT,         /* max wait reached; wait_ms */
+    ORCA_EV_REJECTED_FULL,     /* enqueue refused, queue full (nothing kept) */
+    ORCA_EV_OVERFLOWED,        /* moved from queue_from to queue */
+    ORCA_EV_STEP,              /* routing step applied; value = step number */
+    ORCA_EV_PRIORITY,          /* effective priority changed; value = new */
+    ORCA_EV_AGENT_ADDED,
+    ORCA_EV_AGENT_UPDATED,
+    ORCA_EV_AGENT_REMOVED,
+    ORCA_EV_AGENT_PRESENCE,    /* presence, reason */
+    ORCA_EV_MEMBER_ADDED,      /* agent, queue; value = tier */
+    ORCA_EV_MEMBER_REMOVED,    /* agent, queue */
+    ORCA_EV_QUEUE_ADDED,       /* queue */
+    ORCA_EV_CHANNEL_ADDED,     /* channel */
+    ORCA_EV_SKILL_ADDED,       /* value = skill id */
+    ORCA_EV_TYPE_COUNT
+} orca_event_type;
+
+typedef struct orca_event {
+    orca_event_type type;
+    uint64_t seq;              /* 1, 2, ... per engine */
+    uint64_t time_ms;
+    uint64_t interaction;      /* 0 if none */
+    uint64_t agent;            /* 0 if none */
+    orca_queue_id queue;       /* 0 if none */
+    orca_queue_id queue_from;  /* OVERFLOWED */
+    orca_channel_id channel;
+    uint64_t customer;
+    uint32_t priority;
+    uint64_t arrival_ms;
+    uint64_t wait_ms;          /* now - arrival, where it applies */
+    uint64_t duration_ms;      /* ENDED: talk time; COMPLETED: wrap-up time */
+    uint32_t sla_met;          /* ACCEPTED: 1 if wait <= the queue's sla_ms */
+    orca_presence presence;    /* AGENT_PRESENCE */
+    uint32_t reason;           /* AGENT_PRESENCE */
+    uint32_t value;            /* see each type */
+} orca_event;
+
+/* Listeners are called synchronously, in registration order, for every
+ * event. They must not call mutating functions (those return ORCA_EBUSY). */
+typedef void (*orca_listener_fn)(void *data, const orca_event *ev);
+
+int orca_listener_add(orca_engine *e, orca_listener_fn fn, void *data, int *handle);
+int orca_listener_remove(orca_engine *e, int handle);
+
+/* "enqueued", "offered", ...; "unknown" for a bad value. */
+const char *orca_event_name(orca_event_type type);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ORCA_H */

@@ -1,0 +1,351 @@
+/*
+ * agents.c: people who take work: skills, capacity, channel limits,
+ * presence (kept apart from the work state of each interaction they hold),
+ * queue membership ranks.
+ */
+#include "orca_int.h"
+
+#include <stdlib.h>
+
+int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max);
+
+void orca_agent_def_init(orca_agent_def *def)
+{
+    if (!def)
+        return;
+    memset(def, 0, sizeof(*def));
+    def->capacity = 100;
+    def->weight = 1;
+}
+
+static int cmp_skill(const void *a, const void *b)
+{
+    const orca_skill_level *x = a, *y = b;
+    return x->skill < y->skill ? -1 : x->skill > y->skill;
+}
+
+#define AGENT_SKILLS_MAX 1024
+#define CHANNEL_LIMIT_MAX 1000
+
+static int def_check(const orca_engine *e, const orca_agent_def *d, uint16_t *limits)
+{
+    int rc;
+    if (!d || !d->id)
+        return ORCA_EINVAL;
+    if ((rc = skills_check(e, d->skills, d->nskills, AGENT_SKILLS_MAX)))
+        return rc;
+    if (d->capacity < 1 || d->capacity > ORCA_CAPACITY_MAX)
+        return ORCA_ERANGE;
+    if (d->weight < 1 || d->weight > ORCA_WEIGHT_MAX)
+        return ORCA_ERANGE;
+    if (d->nlimits && !d->limits)
+        return ORCA_EINVAL;
+    if (d->nlimits > ORCA_MAX_CHANNELS)
+        return ORCA_ERANGE;
+    memset(limits, 0, sizeof(uint16_t) * ORCA_MAX_CHANNELS);
+    for (uint32_t k = 0; k < d->nlimits; k++) {
+        const orca_channel_limit *l = &d->limits[k];
+        if (l->channel >= e->nchannels)
+            return ORCA_ENOENT;
+        if (l->max < 1 || l->max > CHANNEL_LIMIT_MAX)
+            return ORCA_ERANGE;
+        if (limits[l->channel])
+            return ORCA_EINVAL;
+        limits[l->channel] = (uint16_t)l->max;
+    }
+    return ORCA_OK;
+}
+
+static orca_skill_level *skills_copy(orca_engine *e, const orca_agent_def *d)
+{
+    if (!d->nskills)
+        return NULL;
+    orca_skill_level *s = mem_alloc(e, d->nskills * sizeof(*s));
+    if (!s)
+        return NULL;
+    for (uint32_t k = 0; k < d->nskills; k++)
+        s[k] = (orca_skill_level){ d->skills[k].skill, d->skills[k].level };
+    qsort(s, d->nskills, sizeof(*s), cmp_skill);
+    return s;
+}
+
+static void emit_agent(orca_engine *e, orca_event_type t, const agent *a)
+{
+    orca_event ev;
+    ev_init(e, &ev, t);
+    ev.agent = a->id;
+    ev.presence = a->presence;
+    ev.reason = a->reason;
+    emit(e, &ev);
+}
+
+int orca_agent_add(orca_engine *e, const orca_agent_def *def)
+{
+    int rc;
+    uint16_t limits[ORCA_MAX_CHANNELS];
+    if (!e)
+        return ORCA_EINVAL;
+    if ((rc = def_check(e, def, limits)))
+        return rc;
+    if (agent_get(e, def->id))
+        return ORCA_EEXIST;
+    if (e->nagents >= e->cfg.max_agents)
+        return ORCA_ELIMIT;
+    if ((rc = api_enter(e)))
+        return rc;
+    orca_skill_level *skills = NULL;
+    agent *a = NULL;
+    if ((rc = u64map_reserve(e, &e->agent_map, e->agent_map.n + 1)) ||
+        (rc = mem_reserve(e, (void **)&e->agents, &e->capagents, e->nagents + 1,
+                          sizeof(agent *))))
+        return api_leave(e, rc);
+    if ((def->nskills && !(skills = skills_copy(e, def))) || !(a = mem_calloc(e, sizeof(*a)))) {
+        mem_free(e, skills, def->nskills * sizeof(*skills));
+        return api_leave(e, ORCA_ENOMEM);
+    }
+    a->id = def->id;
+    if ((rc = agent_relink(e, a, skills, def->nskills, limits, NULL, 0, false))) {
+        mem_free(e, a->links, a->caplinks * sizeof(link));
+        mem_free(e, skills, def->nskills * sizeof(*skills));
+        mem_free(e, a, sizeof(*a));
+        return api_leave(e, rc);
+    }
+    a->data = def->data;
+    a->capacity = def->capacity;
+    a->weight = def->weight;
+    a->presence = ORCA_PRESENCE_OFFLINE;
+    a->skills = skills;
+    a->nskills = def->nskills;
+    memcpy(a->limit, limits, sizeof(a->limit));
+    a->idle_since = e->now;
+    a->wr_key = e->wr_clock + rng_draw(&e->rng, a->weight);
+    a->slot = e->nagents;
+    e->agents[e->nagents++] = a;
+    u64map_put(&e->agent_map, a->id, a);
+    agent_relink(e, a, NULL, 0, NULL, NULL, 0, true);
+    emit_agent(e, ORCA_EV_AGENT_ADDED, a);
+    return api_leave(e, ORCA_OK);
+}
+
+int orca_agent_update(orca_engine *e, const orca_agent_def *def)
+{
+    int rc;
+    uint16_t limits[ORCA_MAX_CHANNELS];
+    if (!e)
+        return ORCA_EINVAL;
+    if ((rc = def_check(e, def, limits)))
+        return rc;
+    agent *a = agent_get(e, def->id);
+    if (!a)
+        return ORCA_ENOENT;
+    if ((rc = api_enter(e)))
+        return rc;
+    orca_skill_level *skills = NULL;
+    if (def->nskills && !(skills = skills_copy(e, def)))
+        return api_leave(e, ORCA_ENOMEM);
+    if ((rc = agent_relink(e, a, skills, def->nskills, limits, a->queues, a->nqueues, false))) {
+        mem_free(e, skills, def->nskills * sizeof(*skills));
+        return api_leave(e, rc);
+    }
+    mem_free(e, a->skills, a->nskills * sizeof(*a->skills));
+    a->skills = skills;
+    a->nskills = def->nskills;
+    a->data = def->data;
+    a->capacity = def->capacity;
+    a->weight = def->weight;
+    memcpy(a->limit, limits, sizeof(a->limit));
+    agent_relink(e, a, NULL, 0, NULL, NULL, 0, true);
+    agent_refresh(e, a);
+    emit_agent(e, ORCA_EV_AGENT_UPDATED, a);
+    if (a->presence == ORCA_PRESENCE_READY)
+        route_agent(e, a);
+    return api_leave(e, ORCA_OK);
+}
+
+static void agent_free(orca_engine *e, agent *a)
+{
+    mem_free(e, a->skills, a->nskills * sizeof(*a->skills));
+    mem_free(e, a->queues, a->capqueues * sizeof(agent_queue));
+    mem_free(e, a->links, a->caplinks * sizeof(link));
+    mem_free(e, a, sizeof(*a));
+}
+
+void agent_free_all(orca_engine *e);
+void agent_free_all(orca_engine *e)
+{
+    for (uint32_t k = 0; k < e->nagents; k++)
+        agent_free(e, e->agents[k]);
+    e->nagents = 0;
+}
+
+int orca_agent_remove(orca_engine *e, uint64_t id)
+{
+    int rc;
+    if (!e || !id)
+        return ORCA_EINVAL;
+    agent *a = agent_get(e, id);
+    if (!a)
+        return ORCA_ENOENT;
+    if (a->nbusy || a->nwrap)
+        return ORCA_ESTATE;
+    if ((rc = api_enter(e)))
+        return rc;
+    /* Offers go back to their queues, oldest enqueue first. */
+    ix *back = NULL, **tail = &back;
+    while (a->work) {
+        ix *min = a->work;
+        for (ix *i = a->work; i; i = i->anext)
+            if (i->seq < min->seq)
+                min = i;
+        orca_event ev;
+        ev_ix(e, &ev, ORCA_EV_REJECTED, min);
+        ev.value = ORCA_WITHDRAW_AGENT_REMOVED;
+        emit(e, &ev);
+        withdraw_offer(e, min, ORCA_WITHDRAW_AGENT_REMOVED);
+        agent_work_remove(a, min);
+        a->used -= e->channels[min->cls->ch].cost;
+        a->count[min->cls->ch]--;
+        a->noffered--;
+        min->cls->q->offered--;
+        e->noffered--;
+        ix_to_waiting(e, min);
+        *tail = min;
+        tail = &min->anext; /* reuse the work link for this local list */
+        min->anext = NULL;
+    }
+    agent_unlink_all(e, a);
+    for (uint32_t k = 0; k < a->nqueues; k++)
+        if (a->queues[k].member)
+            queue_get(e, a->queues[k].q)->members--;
+    if (a->presence == ORCA_PRESENCE_READY)
+        e->agents_ready--;
+    u64map_del(&e->agent_map, a->id);
+    uint32_t last = --e->nagents;
+    if (a->slot != last) {
+        e->agents[a->slot] = e->agents[last];
+        e->agents[a->slot]->slot = a->slot;
+    }
+    orca_event ev;
+    ev_init(e, &ev, ORCA_EV_AGENT_REMOVED);
+    ev.agent = a->id;
+    emit(e, &ev);
+    agent_free(e, a);
+    while (back) {
+        ix *i = back;
+        back = i->anext;
+        i->anext = NULL;
+        if (i->state == ORCA_STATE_WAITING)
+            process_waiting(e, i);
+    }
+    return api_leave(e, ORCA_OK);
+}
+
+int orca_agent_set_presence(orca_engine *e, uint64_t id, orca_presence p, uint32_t reason)
+{
+    int rc;
+    if (!e || !id)
+        return ORCA_EINVAL;
+    if (p != ORCA_PRESENCE_OFFLINE && p != ORCA_PRESENCE_READY && p != ORCA_PRESENCE_NOT_READY)
+        return ORCA_EINVAL;
+    agent *a = agent_get(e, id);
+    if (!a)
+        return ORCA_ENOENT;
+    if ((rc = api_enter(e)))
+        return rc;
+    bool was_ready = a->presence == ORCA_PRESENCE_READY;
+    bool now_ready = p == ORCA_PRESENCE_READY;
+    if (now_ready && !was_ready) {
+        a->idle_since = e->now;
+        e->agents_ready++;
+    } else if (!now_ready && was_ready) {
+        e->agents_ready--;
+    }
+    a->presence = p;
+    a->reason = reason;
+    agent_refresh(e, a);
+    emit_agent(e, ORCA_EV_AGENT_PRESENCE, a);
+    if (now_ready && !was_ready)
+        route_agent(e, a);
+    return api_leave(e, ORCA_OK);
+}
+
+/* Change a's queue entry for q (membership, tier, rank) and relink. */
+int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
+                    uint32_t tier, int rank);
+int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
+                    uint32_t tier, int rank)
+{
+    int rc;
+    uint32_t n = a->nqueues, k;
+    for (k = 0; k < n && a->queues[k].q != q; k++)
+        ;
+    size_t tmpsz = (n + 1) * sizeof(agent_queue);
+    agent_queue *tmp = mem_alloc(e, tmpsz);
+    if (!tmp)
+        return ORCA_ENOMEM;
+    if (n)
+        memcpy(tmp, a->queues, n * sizeof(agent_queue));
+    if (k == n) {
+        tmp[n] = (agent_queue){ q, 0, 0, 0 };
+        n++;
+    }
+    if (member >= 0) {
+        tmp[k].member = (uint8_t)member;
+        tmp[k].tier = member ? (uint8_t)tier : 0;
+    }
+    if (rank >= 0)
+        tmp[k].rank = (uint8_t)rank;
+    if (!tmp[k].member && !tmp[k].rank) /* nothing left to say: drop it */
+        tmp[k] = tmp[--n];
+    if ((rc = mem_reserve(e, (void **)&a->queues, &a->capqueues, n, sizeof(agent_queue))) ||
+        (rc = agent_relink(e, a, a->skills, a->nskills, a->limit, tmp, n, false))) {
+        mem_free(e, tmp, tmpsz);
+        return rc;
+    }
+    if (n)
+        memcpy(a->queues, tmp, n * sizeof(agent_queue));
+    mem_free(e, tmp, tmpsz);
+    a->nqueues = n;
+    agent_relink(e, a, NULL, 0, NULL, NULL, 0, true);
+    agent_refresh(e, a);
+    return ORCA_OK;
+}
+
+int orca_agent_set_queue_rank(orca_engine *e, uint64_t id, orca_queue_id q, uint32_t rank)
+{
+    int rc;
+    if (!e || !id)
+        return ORCA_EINVAL;
+    agent *a = agent_get(e, id);
+    if (!a || !queue_get(e, q))
+        return ORCA_ENOENT;
+    if (rank > ORCA_RANK_MAX)
+        return ORCA_ERANGE;
+    if ((rc = api_enter(e)))
+        return rc;
+    rc = agent_queue_set(e, a, q, -1, 0, (int)rank);
+    return api_leave(e, rc);
+}
+
+int orca_agent_info_get(const orca_engine *e, uint64_t id, orca_agent_info *out)
+{
+    if (!e || !out || !id)
+        return ORCA_EINVAL;
+    const agent *a = agent_get(e, id);
+    if (!a)
+        return ORCA_ENOENT;
+    memset(out, 0, sizeof(*out));
+    out->id = a->id;
+    out->presence = a->presence;
+    out->reason = a->reason;
+    out->capacity = a->capacity;
+    out->used = a->used;
+    out->offered = a->noffered;
+    out->busy = a->nbusy;
+    out->wrapup = a->nwrap;
+    out->handled = a->handled;
+    out->missed = a->missed;
+    out->idle_since_ms = a->idle_since;
+    out->data = a->data;
+    return ORCA_OK;
+}

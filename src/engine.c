@@ -1,0 +1,405 @@
+/*
+ * engine.c: creating and freeing an engine, its counts, its canonical dump
+ * and the invariant checker.
+ */
+#include "orca_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int channel_add_raw(orca_engine *e, const orca_channel_def *def, orca_channel_id *out);
+void agent_free_all(orca_engine *e);
+void plan_free_all(orca_engine *e);
+
+static void *default_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    (void)ud;
+    (void)osize;
+    if (nsize == 0) {
+        free(ptr);
+        return NULL;
+    }
+    return realloc(ptr, nsize);
+}
+
+void orca_config_init(orca_config *cfg)
+{
+    if (cfg)
+        memset(cfg, 0, sizeof(*cfg));
+}
+
+static void timer_setpos(void *item, uint32_t aux, uint32_t pos)
+{
+    (void)aux;
+    ((ix *)item)->tpos = pos;
+}
+
+#define SCRATCH 4096
+
+int orca_engine_new(const orca_config *cfg, orca_engine **out)
+{
+    orca_config c;
+    if (!out)
+        return ORCA_EINVAL;
+    *out = NULL;
+    if (cfg)
+        c = *cfg;
+    else
+        orca_config_init(&c);
+    if (c.start_ms >= ORCA_TIME_MAX)
+        return ORCA_ERANGE;
+    if (!c.alloc)
+        c.alloc = default_alloc;
+    if (!c.max_agents) c.max_agents = 1000000;
+    if (!c.max_interactions) c.max_interactions = 16000000;
+    if (!c.max_queues) c.max_queues = 65536;
+    if (!c.max_skills) c.max_skills = 65536;
+    if (!c.offer_timeout_ms) c.offer_timeout_ms = 20000;
+    if (!c.reoffer_delay_ms) c.reoffer_delay_ms = 30000;
+    if (c.max_queues > (1u << 20) || c.max_skills > (1u << 24))
+        return ORCA_ERANGE;
+
+    orca_engine *e = c.alloc(c.alloc_ud, NULL, 0, sizeof(*e));
+    if (!e)
+        return ORCA_ENOMEM;
+    memset(e, 0, sizeof(*e));
+    e->alloc = c.alloc;
+    e->alloc_ud = c.alloc_ud;
+    e->cfg = c;
+    e->now = c.start_ms;
+    e->rng = c.seed;
+    strtab_init(&e->skill_names);
+    strtab_init(&e->channel_names);
+    strtab_init(&e->queue_names);
+    u64map_init(&e->agent_map);
+    u64map_init(&e->ix_map);
+    u64map_init(&e->rs_map);
+    u64map_init(&e->class_map);
+    u64map_init(&e->plan_map);
+    heap_init(&e->timers, timer_setpos, NULL);
+    e->scratch = mem_alloc(e, SCRATCH * sizeof(uint32_t));
+    if (!e->scratch)
+        goto nomem;
+    e->capscratch = SCRATCH;
+    static const struct { const char *name; uint32_t cost; } builtin[] = {
+        { "voice", 100 }, { "chat", 25 }, { "email", 10 }, { "sms", 10 },
+        { "social", 10 }, { "video", 100 }, { "callback", 100 },
+    };
+    for (uint32_t k = 0; k < ORCA_CHANNEL_BUILTIN_COUNT; k++) {
+        orca_channel_def d = { builtin[k].name, builtin[k].cost, 0, NULL, NULL };
+        if (channel_add_raw(e, &d, NULL))
+            goto nomem;
+    }
+    *out = e;
+    return ORCA_OK;
+nomem:
+    orca_engine_free(e);
+    return ORCA_ENOMEM;
+}
+
+void orca_engine_free(orca_engine *e)
+{
+    if (!e)
+        return;
+    U64MAP_FOREACH(&e->ix_map, slot) {
+        ix *i = slot->val;
+        if (i->ex)
+            mem_free(e, i->ex, sizeof(excl_list) + i->ex->cap * sizeof(excl));
+        mem_free(e, i, sizeof(*i));
+    }
+    /* zombies still on the notify list */
+    for (ix *i = e->notify_head, *n; i; i = n) {
+        n = i->notify_next;
+        if (i->flags & IXF_ZOMBIE) {
+            if (i->ex)
+                mem_free(e, i->ex, sizeof(excl_list) + i->ex->cap * sizeof(excl));
+            mem_free(e, i, sizeof(*i));
+        }
+    }
+    u64map_free(e, &e->ix_map);
+    plan_free_all(e);
+    class_free_all(e);
+    agent_free_all(e);
+    for (uint32_t k = 0; k < e->nqueues; k++) {
+        mem_free(e, e->queues[k]->name, e->queues[k]->len + 1);
+        mem_free(e, e->queues[k], sizeof(queue));
+    }
+    mem_free(e, e->queues, e->capqueues * sizeof(queue *));
+    for (uint32_t k = 0; k < e->nskills; k++)
+        mem_free(e, e->skills[k].name, e->skills[k].len + 1);
+    mem_free(e, e->skills, e->capskills * sizeof(skill));
+    for (uint32_t k = 0; k < e->nchannels; k++)
+        mem_free(e, e->channels[k].name, e->channels[k].len + 1);
+    for (uint32_t k = 0; k < e->nrs; k++)
+        if (e->rs_by_id[k])
+            mem_free(e, e->rs_by_id[k], sizeof(reqset));
+    mem_free(e, e->rs_by_id, e->caprs * sizeof(reqset *));
+    mem_free(e, e->rs_free, e->caprs_free * sizeof(uint32_t));
+    strtab_free(e, &e->skill_names);
+    strtab_free(e, &e->channel_names);
+    strtab_free(e, &e->queue_names);
+    u64map_free(e, &e->agent_map);
+    u64map_free(e, &e->rs_map);
+    u64map_free(e, &e->class_map);
+    mem_free(e, e->agents, e->capagents * sizeof(agent *));
+    mem_free(e, e->classes, e->capclasses * sizeof(rclass *));
+    mem_free(e, e->timers.v, e->timers.cap * sizeof(heap_ent));
+    mem_free(e, e->listeners, e->caplisteners * sizeof(listener));
+    mem_free(e, e->scratch, e->capscratch * sizeof(uint32_t));
+    e->alloc(e->alloc_ud, e, sizeof(*e), 0);
+}
+
+uint64_t orca_engine_now(const orca_engine *e)
+{
+    return e ? e->now : 0;
+}
+
+int orca_engine_counts(const orca_engine *e, orca_counts *out)
+{
+    if (!e || !out)
+        return ORCA_EINVAL;
+    memset(out, 0, sizeof(*out));
+    out->skills = e->nskills;
+    out->channels = e->nchannels;
+    out->queues = e->nqueues;
+    out->agents = e->nagents;
+    out->agents_ready = e->agents_ready;
+    out->interactions = e->nix;
+    out->waiting = e->nwaiting;
+    out->offered = e->noffered;
+    out->busy = e->nbusy;
+    out->wrapup = e->nwrap;
+    out->classes = e->nclasses;
+    out->listeners = e->nlisteners;
+    out->events = e->ev_seq;
+    return ORCA_OK;
+}
+
+/* ---- dump ---------------------------------------------------------------- */
+
+typedef struct out {
+    orca_write_fn fn;
+    void *data;
+} out;
+
+static void say(out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#include <stdarg.h>
+static void say(out *o, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        o->fn(o->data, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+static int cmp_agent_id(const void *x, const void *y)
+{
+    uint64_t a = (*(agent *const *)x)->id, b = (*(agent *const *)y)->id;
+    return a < b ? -1 : a > b;
+}
+
+static int cmp_ix_id(const void *x, const void *y)
+{
+    uint64_t a = (*(ix *const *)x)->id, b = (*(ix *const *)y)->id;
+    return a < b ? -1 : a > b;
+}
+
+int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data)
+{
+    if (!e || !fn)
+        return ORCA_EINVAL;
+    orca_engine *me = (orca_engine *)e; /* only for the allocator */
+    agent **as = NULL;
+    ix **is = NULL;
+    if ((e->nagents && !(as = mem_alloc(me, e->nagents * sizeof(*as)))) ||
+        (e->nix && !(is = mem_alloc(me, e->nix * sizeof(*is))))) {
+        mem_free(me, as, e->nagents * sizeof(*as));
+        return ORCA_ENOMEM;
+    }
+    out o = { fn, data };
+    say(&o, "engine now=%llu seq=%llu offers=%llu rng=%llu wr_clock=%llu\n",
+        (unsigned long long)e->now, (unsigned long long)e->seq,
+        (unsigned long long)e->offers, (unsigned long long)e->rng,
+        (unsigned long long)e->wr_clock);
+    for (uint32_t k = 0; k < e->nskills; k++)
+        say(&o, "skill %u %s\n", k, e->skills[k].name);
+    for (uint32_t k = 0; k < e->nchannels; k++) {
+        const channel *c = &e->channels[k];
+        say(&o, "channel %u %s cost=%u wrapup=%u\n", k, c->name, c->cost, c->wrapup_ms);
+    }
+    for (uint32_t k = 0; k < e->nqueues; k++) {
+        const queue *q = e->queues[k];
+        say(&o, "queue %u %s strategy=%d serve=%u tier=%u max_size=%u max_wait=%u "
+                "aging=%u/%u wrapup=%u sla=%u timeout=%u steps=%u overflow=%u->%u "
+                "waiting=%u offered=%u members=%u\n",
+            q->id, q->name, q->strategy, q->serve, q->skills_tier, q->max_size,
+            q->max_wait_ms, q->aging_ms, q->aging_max, q->wrapup_ms, q->sla_ms,
+            q->offer_timeout_ms, q->nsteps, q->overflow_after_ms, q->overflow_to,
+            q->waiting, q->offered, q->members);
+    }
+    for (uint32_t k = 0; k < e->nagents; k++)
+        as[k] = e->agents[k];
+    qsort(as, e->nagents, sizeof(*as), cmp_agent_id);
+    for (uint32_t k = 0; k < e->nagents; k++) {
+        const agent *a = as[k];
+        say(&o, "agent %llu presence=%d reason=%u cap=%u used=%u weight=%u idle=%llu "
+                "last_offer=%llu wr=%llu handled=%u missed=%u work=%u/%u/%u links=%u\n",
+            (unsigned long long)a->id, a->presence, a->reason, a->capacity, a->used,
+            a->weight, (unsigned long long)a->idle_since,
+            (unsigned long long)a->last_offer, (unsigned long long)a->wr_key, a->handled,
+            a->missed, a->noffered, a->nbusy, a->nwrap, a->nlinks);
+        for (uint32_t s = 0; s < a->nskills; s++)
+            say(&o, "  skill %u=%u\n", a->skills[s].skill, a->skills[s].level);
+        for (uint32_t c = 0; c < ORCA_MAX_CHANNELS; c++)
+            if (a->limit[c] || a->count[c])
+                say(&o, "  channel %u limit=%u count=%u\n", c, a->limit[c], a->count[c]);
+        for (uint32_t q = 0; q < a->nqueues; q++)
+            say(&o, "  queue %u member=%u tier=%u rank=%u\n", a->queues[q].q,
+                a->queues[q].member, a->queues[q].tier, a->queues[q].rank);
+    }
+    uint32_t n = 0;
+    U64MAP_FOREACH(&e->ix_map, slot)
+        is[n++] = slot->val;
+    qsort(is, n, sizeof(*is), cmp_ix_id);
+    for (uint32_t k = 0; k < n; k++) {
+        const ix *i = is[k];
+        say(&o, "ix %llu state=%u queue=%u ch=%u cust=%llu prio=%u eff=%u arrival=%llu "
+                "queued=%llu seq=%llu agent=%llu attempts=%u stage=%u step=%u "
+                "deadline=%llu req=",
+            (unsigned long long)i->id, i->state, i->cls->q->id, i->cls->ch,
+            (unsigned long long)i->customer, i->prio, i->eff,
+            (unsigned long long)i->arrival, (unsigned long long)i->queued,
+            (unsigned long long)i->seq,
+            (unsigned long long)(i->agent ? i->agent->id : 0), i->attempts, i->stage,
+            i->step, (unsigned long long)i->deadline);
+        for (uint32_t r = 0; r < i->cls->rs->nreq; r++)
+            say(&o, "%u>=%u,", i->cls->rs->req[r].skill, i->cls->rs->req[r].level);
+        say(&o, " pref=");
+        for (uint32_t r = 0; r < i->cls->rs->npref; r++)
+            say(&o, "%u>=%u,", i->cls->rs->pref[r].skill, i->cls->rs->pref[r].level);
+        if (i->ex)
+            for (uint32_t x = 0; x < i->ex->n; x++)
+                say(&o, " excl=%llu@%llu", (unsigned long long)i->ex->v[x].agent,
+                    (unsigned long long)i->ex->v[x].until);
+        say(&o, "\n");
+    }
+    mem_free(me, as, e->nagents * sizeof(*as));
+    mem_free(me, is, e->nix * sizeof(*is));
+    return ORCA_OK;
+}
+
+/* ---- invariant checker --------------------------------------------------- */
+
+#define CHECK(cond)                                                          \
+    do {                                                                     \
+        if (!(cond))                                                         \
+            return ORCA_ECORRUPT;                                            \
+    } while (0)
+
+static int check_agent(const orca_engine *e, const agent *a)
+{
+    uint32_t used = 0, cnt[ORCA_MAX_CHANNELS] = { 0 }, no = 0, nb = 0, nw = 0;
+    CHECK(agent_get(e, a->id) == a);
+    CHECK(e->agents[a->slot] == a);
+    for (const ix *i = a->work; i; i = i->anext) {
+        CHECK(i->agent == a);
+        CHECK(ix_get(e, i->id) == i);
+        used += e->channels[i->cls->ch].cost;
+        cnt[i->cls->ch]++;
+        no += i->state == ORCA_STATE_OFFERED;
+        nb += i->state == ORCA_STATE_BUSY;
+        nw += i->state == ORCA_STATE_WRAPUP;
+    }
+    CHECK(used == a->used && no == a->noffered && nb == a->nbusy && nw == a->nwrap);
+    for (uint32_t c = 0; c < ORCA_MAX_CHANNELS; c++)
+        CHECK(cnt[c] == a->count[c]);
+    /* links must be exactly the classes a is eligible for */
+    uint32_t eligible = 0;
+    for (uint32_t k = 0; k < e->nclasses; k++) {
+        uint8_t t, p, r;
+        uint16_t s;
+        eligible += agent_eligible(e, a, e->classes[k], &t, &p, &s, &r);
+    }
+    CHECK(eligible == a->nlinks);
+    for (uint32_t li = 0; li < a->nlinks; li++) {
+        const link *l = &a->links[li];
+        uint8_t t, p, r;
+        uint16_t s;
+        CHECK(agent_eligible(e, a, l->cls, &t, &p, &s, &r));
+        CHECK(t == l->tier && p == l->pref && s == l->score && r == l->rank);
+        CHECK(l->cls->elig[l->epos].a == a && l->cls->elig[l->epos].li == li);
+        bool want = a->presence == ORCA_PRESENCE_READY && agent_fits(e, a, l->cls->ch);
+        CHECK(want == (l->hpos != NOPOS));
+        if (want) {
+            const heap_ent *h = &l->cls->agents.v[l->hpos];
+            CHECK(h->item == a && h->aux == li && h->k2 == a->idle_since);
+        }
+    }
+    return ORCA_OK;
+}
+
+int orca_engine_check(const orca_engine *e)
+{
+    if (!e)
+        return ORCA_EINVAL;
+    uint32_t ready = 0;
+    for (uint32_t k = 0; k < e->nagents; k++) {
+        int rc = check_agent(e, e->agents[k]);
+        if (rc)
+            return rc;
+        ready += e->agents[k]->presence == ORCA_PRESENCE_READY;
+    }
+    CHECK(ready == e->agents_ready && e->agent_map.n == e->nagents);
+    uint32_t nw = 0, no = 0, nb = 0, nwr = 0, n = 0;
+    U64MAP_FOREACH(&e->ix_map, slot) {
+        const ix *i = slot->val;
+        n++;
+        CHECK(i->cls == i->plan->stages[i->stage].classes[i->step]);
+        CHECK(i->deadline == ix_compute_deadline(e, i));
+        CHECK((i->deadline == UINT64_MAX) == (i->tpos == NOPOS));
+        if (i->tpos != NOPOS)
+            CHECK(e->timers.v[i->tpos].item == i && e->timers.v[i->tpos].k1 == i->deadline);
+        switch (i->state) {
+        case ORCA_STATE_WAITING:
+            nw++;
+            CHECK(!i->agent && i->hpos != NOPOS);
+            CHECK(i->cls->waiting.v[i->hpos].item == i);
+            CHECK(i->cls->waiting.v[i->hpos].k1 == ix_wkey(i));
+            CHECK(i->eff == ix_effprio(i, e->now) || i->deadline <= e->now);
+            /* nobody who could take it is left idle */
+            for (uint32_t k = 0; k < i->cls->agents.n; k++)
+                CHECK(ix_excludes(i, ((agent *)i->cls->agents.v[k].item)->id, e->now));
+            break;
+        case ORCA_STATE_OFFERED: no++; CHECK(i->agent); break;
+        case ORCA_STATE_BUSY: nb++; CHECK(i->agent); break;
+        case ORCA_STATE_WRAPUP: nwr++; CHECK(i->agent); break;
+        default: return ORCA_ECORRUPT;
+        }
+    }
+    CHECK(n == e->nix && nw == e->nwaiting && no == e->noffered && nb == e->nbusy &&
+          nwr == e->nwrap);
+    uint32_t inheaps = 0;
+    for (uint32_t k = 0; k < e->nclasses; k++) {
+        const rclass *c = e->classes[k];
+        CHECK(c->idx == k && heap_valid(&c->waiting) && heap_valid(&c->agents));
+        CHECK(c->agents.cap >= c->nelig && c->waiting.cap >= c->need);
+        inheaps += c->waiting.n;
+        for (uint32_t j = 0; j < c->waiting.n; j++) {
+            const ix *i = c->waiting.v[j].item;
+            CHECK(i->cls == c && i->hpos == j && i->state == ORCA_STATE_WAITING);
+        }
+    }
+    CHECK(inheaps == nw);
+    CHECK(heap_valid(&e->timers));
+    uint32_t qw = 0, qo = 0;
+    for (uint32_t k = 0; k < e->nqueues; k++) {
+        qw += e->queues[k]->waiting;
+        qo += e->queues[k]->offered;
+    }
+    CHECK(qw == nw && qo == no);
+    return ORCA_OK;
+}

@@ -1,0 +1,95 @@
+/* heap.c: indexed binary min-heap; see heap.h. */
+#include "heap.h"
+
+void heap_init(heap *h, heap_setpos_fn setpos, heap_tie_fn tie)
+{
+    h->v = NULL;
+    h->n = h->cap = 0;
+    h->setpos = setpos;
+    h->tie = tie;
+}
+
+int heap_less(const heap *h, const heap_ent *a, const heap_ent *b)
+{
+    if (a->k1 != b->k1)
+        return a->k1 < b->k1;
+    if (a->k2 != b->k2)
+        return a->k2 < b->k2;
+    return h->tie ? h->tie(a->item, b->item) < 0 : 0;
+}
+
+static void place(heap *h, uint32_t pos, heap_ent ent)
+{
+    h->v[pos] = ent;
+    h->setpos(ent.item, ent.aux, pos);
+}
+
+static void sift_up(heap *h, uint32_t pos)
+{
+    heap_ent ent = h->v[pos];
+    while (pos > 0) {
+        uint32_t parent = (pos - 1) / 2;
+        if (!heap_less(h, &ent, &h->v[parent]))
+            break;
+        place(h, pos, h->v[parent]);
+        pos = parent;
+    }
+    place(h, pos, ent);
+}
+
+static void sift_down(heap *h, uint32_t pos)
+{
+    heap_ent ent = h->v[pos];
+    for (;;) {
+        uint32_t l = 2 * pos + 1, best;
+        if (l >= h->n)
+            break;
+        best = l;
+        if (l + 1 < h->n && heap_less(h, &h->v[l + 1], &h->v[l]))
+            best = l + 1;
+        if (!heap_less(h, &h->v[best], &ent))
+            break;
+        place(h, pos, h->v[best]);
+        pos = best;
+    }
+    place(h, pos, ent);
+}
+
+void heap_push(heap *h, uint64_t k1, uint64_t k2, void *item, uint32_t aux)
+{
+    heap_ent ent = { k1, k2, item, aux };
+    h->v[h->n++] = ent;
+    sift_up(h, h->n - 1);
+}
+
+void heap_remove(heap *h, uint32_t pos)
+{
+    heap_ent gone = h->v[pos];
+    h->n--;
+    if (pos != h->n) {
+        h->v[pos] = h->v[h->n];
+        if (pos > 0 && heap_less(h, &h->v[pos], &h->v[(pos - 1) / 2]))
+            sift_up(h, pos);
+        else
+            sift_down(h, pos);
+    }
+    h->setpos(gone.item, gone.aux, UINT32_MAX);
+}
+
+void heap_rekey(heap *h, uint32_t pos, uint64_t k1, uint64_t k2)
+{
+    h->v[pos].k1 = k1;
+    h->v[pos].k2 = k2;
+    if (pos > 0 && heap_less(h, &h->v[pos], &h->v[(pos - 1) / 2]))
+        sift_up(h, pos);
+    else
+        sift_down(h, pos);
+}
+
+int heap_valid(const heap *h)
+{
+    for (uint32_t i = 1; i < h->n; i++)
+        if (heap_less(h, &h->v[i], &h->v[(i - 1) / 2]))
+            return 0;
+    return 1;
+}

@@ -1,0 +1,316 @@
+/*
+ * orca_int.h: the engine's internal structures, shared by the modules in
+ * src/. docs/DESIGN.md explains why they look like this.
+ */
+#ifndef ORCA_INT_H
+#define ORCA_INT_H
+
+#include "orca.h"
+#include "heap.h"
+#include "map.h"
+#include "strtab.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#define NOPOS UINT32_MAX
+
+typedef struct agent agent;
+typedef struct ix ix;
+typedef struct queue queue;
+typedef struct reqset reqset;
+typedef struct rclass rclass;
+typedef struct plan plan;
+
+/* ---- memory (util.c) -------------------------------------------------- */
+void *mem_alloc(orca_engine *e, size_t n);
+void *mem_calloc(orca_engine *e, size_t n);
+void *mem_realloc(orca_engine *e, void *p, size_t oldn, size_t newn);
+void mem_free(orca_engine *e, void *p, size_t n);
+/* Grow *arr (elements of size sz) so it can hold need elements. */
+int mem_reserve(orca_engine *e, void **arr, uint32_t *cap, uint32_t need, size_t sz);
+char *mem_strdup(orca_engine *e, const char *s, size_t *len_out);
+int name_check(const char *name);
+uint64_t rng_next(uint64_t *state);
+uint64_t rng_draw(uint64_t *state, uint32_t weight);
+
+/* ---- skills, channels ------------------------------------------------- */
+typedef struct skill {
+    char *name;
+    size_t len;
+} skill;
+
+typedef struct channel {
+    char *name;
+    size_t len;
+    uint32_t cost;
+    uint32_t wrapup_ms;
+    orca_channel_callbacks cb;
+    void *data;
+} channel;
+
+/* ---- queues ----------------------------------------------------------- */
+struct queue {
+    orca_queue_id id;
+    char *name;
+    size_t len;
+    orca_strategy strategy;
+    uint32_t serve;
+    orca_skill_level skills[ORCA_MAX_REQUIRED];
+    uint32_t nskills;
+    uint8_t skills_tier;
+    uint32_t max_size, max_wait_ms, aging_ms;
+    uint8_t aging_max;
+    uint32_t wrapup_ms, sla_ms, offer_timeout_ms;
+    orca_step steps[ORCA_MAX_STEPS];
+    uint32_t nsteps;
+    uint32_t overflow_after_ms;
+    orca_queue_id overflow_to;
+    uint32_t waiting, offered, members;
+    uint64_t next_member_gen;
+};
+
+/* ---- requirement sets, classes, plans (classes.c) ----------------------- */
+struct reqset {
+    uint32_t id;
+    uint32_t nreq, npref;
+    orca_skill_level req[ORCA_MAX_REQUIRED];  /* sorted by skill id */
+    orca_skill_level pref[ORCA_MAX_PREFERRED];/* sorted by skill id */
+    uint64_t hash;
+    uint32_t refs;
+    reqset *chain;                            /* same hash bucket */
+};
+
+/* One agent's membership in a class: the agent is eligible for it. */
+typedef struct link {
+    rclass *cls;
+    uint32_t hpos;     /* position in cls->agents, NOPOS if not available */
+    uint32_t epos;     /* position in cls->elig */
+    uint8_t tier, pref, rank;
+    uint16_t score;
+} link;
+
+typedef struct elig_ref {
+    agent *a;
+    uint32_t li;       /* index in a->links */
+} elig_ref;
+
+/* A class: interactions of one queue and channel with identical current
+ * requirements. Waiting work is ordered in `waiting`; agents who could
+ * take it now are ordered by the queue's strategy in `agents`. */
+struct rclass {
+    uint32_t idx;      /* in e->classes */
+    queue *q;
+    orca_channel_id ch;
+    reqset *rs;
+    heap waiting;      /* ix, key (255-effprio)<<48|arrival, seq */
+    heap agents;       /* agent, aux = link index */
+    elig_ref *elig;
+    uint32_t nelig, capelig;
+    uint32_t need;     /* interactions whose plan includes this class */
+    uint32_t plans;    /* plans pinning this class */
+    uint64_t key;      /* in e->class_map */
+};
+
+/* The path an interaction's requirements take: for the queue it starts in
+ * and every queue it may overflow to, the class at each routing step. Built
+ * (with every class it needs) at enqueue, so timers never allocate. */
+typedef struct plan_stage {
+    queue *q;
+    uint32_t nclasses;   /* 1 + nsteps of q */
+    rclass **classes;
+    uint32_t next_stage; /* stage after overflow, or NOPOS */
+} plan_stage;
+
+struct plan {
+    uint64_t key;
+    reqset *base;
+    orca_channel_id ch;
+    uint32_t nstages;
+    plan_stage *stages;
+    uint32_t users;
+    plan *idle_prev, *idle_next; /* idle LRU when users == 0 */
+    bool idle;
+};
+
+/* ---- agents ----------------------------------------------------------- */
+typedef struct agent_queue {
+    orca_queue_id q;
+    uint8_t member;
+    uint8_t tier;
+    uint8_t rank;
+} agent_queue;
+
+struct agent {
+    uint64_t id;
+    void *data;
+    uint32_t slot;        /* in e->agents */
+    uint32_t capacity, used, weight;
+    orca_presence presence;
+    uint32_t reason;
+    uint64_t idle_since, last_offer, wr_key;
+    uint32_t handled, missed;
+    uint32_t noffered, nbusy, nwrap;
+    orca_skill_level *skills; /* sorted by skill id */
+    uint32_t nskills;
+    uint16_t limit[ORCA_MAX_CHANNELS];
+    uint16_t count[ORCA_MAX_CHANNELS];
+    agent_queue *queues;
+    uint32_t nqueues, capqueues;
+    link *links;
+    uint32_t nlinks, caplinks;
+    ix *work;             /* offered/busy/wrap-up interactions */
+};
+
+/* ---- interactions ----------------------------------------------------- */
+typedef struct excl {
+    uint64_t agent;
+    uint64_t until;
+} excl;
+
+typedef struct excl_list {
+    uint32_t n, cap;
+    excl v[];
+} excl_list;
+
+enum { IXF_NOTIFIED = 1, IXF_IN_NOTIFY = 2, IXF_ZOMBIE = 4 };
+
+struct ix {
+    uint64_t id, seq, customer;
+    uint64_t arrival, queued, state_ms, deadline;
+    void *data;
+    plan *plan;
+    uint32_t stage, step;     /* position in plan */
+    rclass *cls;              /* current class = plan->stages[stage].classes[step] */
+    agent *agent;
+    excl_list *ex;
+    ix *anext, *aprev;        /* agent's work list */
+    ix *notify_next;
+    uint32_t hpos, tpos;      /* class waiting heap, timer heap */
+    uint32_t attempts;
+    uint8_t state, prio, eff, flags;
+};
+
+/* ---- the engine ------------------------------------------------------- */
+typedef struct listener {
+    orca_listener_fn fn;
+    void *data;
+    int handle;
+} listener;
+
+struct orca_engine {
+    orca_alloc_fn alloc;
+    void *alloc_ud;
+    orca_config cfg;
+    uint64_t now;
+    uint64_t seq;         /* enqueue counter */
+    uint64_t offers;      /* offer counter */
+    uint64_t ev_seq;
+    uint64_t rng;
+    uint64_t wr_clock;
+
+    skill *skills;
+    uint32_t nskills, capskills;
+    strtab skill_names;
+
+    channel channels[ORCA_MAX_CHANNELS];
+    uint32_t nchannels;
+    strtab channel_names;
+
+    queue **queues;       /* index = id - 1 */
+    uint32_t nqueues, capqueues;
+    strtab queue_names;
+
+    agent **agents;       /* dense, agent->slot */
+    uint32_t nagents, capagents;
+    u64map agent_map;
+    uint32_t agents_ready;
+
+    u64map ix_map;
+    uint32_t nix, nwaiting, noffered, nbusy, nwrap;
+
+    heap timers;          /* ix by (deadline, seq) */
+
+    reqset **rs_by_id;    /* dense ids, NULL holes reused via free list */
+    uint32_t nrs, caprs;
+    uint32_t *rs_free;
+    uint32_t nrs_free, caprs_free;
+    u64map rs_map;        /* hash -> reqset chain head */
+
+    rclass **classes;
+    uint32_t nclasses, capclasses;
+    u64map class_map;
+
+    u64map plan_map;
+    uint32_t nplans, nidle_plans;
+    plan *idle_head, *idle_tail;
+
+    listener *listeners;
+    uint32_t nlisteners, caplisteners;
+    int next_handle;
+    int in_callback;      /* > 0 inside a listener or withdraw callback */
+    int depth;            /* public call nesting */
+    bool flushing;
+    ix *notify_head, *notify_tail;
+
+    /* scratch for the release-direction walk past exclusions */
+    uint32_t *scratch;
+    uint32_t capscratch;
+};
+
+/* ---- events.c --------------------------------------------------------- */
+int api_enter(orca_engine *e);
+int api_leave(orca_engine *e, int rc);
+void emit(orca_engine *e, orca_event *ev);
+void ev_init(orca_engine *e, orca_event *ev, orca_event_type t);
+void ev_ix(orca_engine *e, orca_event *ev, orca_event_type t, const ix *i);
+void notify_offer(orca_engine *e, ix *i);
+void withdraw_offer(orca_engine *e, ix *i, orca_withdraw_reason why);
+void ix_release_mem(orca_engine *e, ix *i);
+
+/* ---- classes.c -------------------------------------------------------- */
+int reqset_get(orca_engine *e, const orca_skill_level *req, uint32_t nreq,
+               const orca_skill_level *pref, uint32_t npref, reqset **out);
+void reqset_put(orca_engine *e, reqset *rs);
+int plan_get(orca_engine *e, queue *q, orca_channel_id ch, reqset *base, plan **out);
+void plan_use(orca_engine *e, plan *p);
+void plan_unuse(orca_engine *e, plan *p);
+int plan_reserve_user(orca_engine *e, plan *p);
+void plan_release_idle(orca_engine *e, plan *p);
+void class_free_all(orca_engine *e);
+bool agent_eligible(const orca_engine *e, const agent *a, const rclass *c,
+                    uint8_t *tier, uint8_t *pref, uint16_t *score, uint8_t *rank);
+int agent_relink(orca_engine *e, agent *a, const orca_skill_level *skills,
+                 uint32_t nskills, const uint16_t *limits,
+                 const agent_queue *queues, uint32_t nqueues, bool apply);
+void agent_unlink_all(orca_engine *e, agent *a);
+const orca_skill_level *skill_of(const orca_skill_level *v, uint32_t n, orca_skill_id s);
+
+/* ---- router.c --------------------------------------------------------- */
+void agent_refresh(orca_engine *e, agent *a);
+void route_interaction(orca_engine *e, ix *i);
+void route_agent(orca_engine *e, agent *a);
+bool ix_excludes(const ix *i, uint64_t agent_id, uint64_t now);
+uint64_t ix_wkey(const ix *i);
+void ix_to_waiting(orca_engine *e, ix *i);
+void ix_from_waiting(orca_engine *e, ix *i);
+bool agent_fits(const orca_engine *e, const agent *a, orca_channel_id ch);
+
+/* ---- interactions.c --------------------------------------------------- */
+void process_waiting(orca_engine *e, ix *i);
+void ix_complete(orca_engine *e, ix *i);
+void ix_offer_returned(orca_engine *e, ix *i, orca_event_type why, bool timeout);
+void ix_forget(orca_engine *e, ix *i);
+void agent_work_remove(agent *a, ix *i);
+queue *queue_get(const orca_engine *e, orca_queue_id id);
+agent *agent_get(const orca_engine *e, uint64_t id);
+ix *ix_get(const orca_engine *e, uint64_t id);
+
+/* ---- timers.c --------------------------------------------------------- */
+void timer_update(orca_engine *e, ix *i);
+uint64_t ix_compute_deadline(const orca_engine *e, const ix *i);
+uint32_t queue_offer_timeout(const orca_engine *e, const queue *q);
+uint32_t ix_wrapup_ms(const orca_engine *e, const ix *i);
+uint8_t ix_effprio(const ix *i, uint64_t now);
+
+#endif

@@ -1,0 +1,231 @@
+/*
+ * queues.c: where work waits. A queue owns its agent-selection strategy,
+ * who serves it (members with tiers and/or skill holders), routing steps,
+ * aging, overflow and limits. Its waiting work lives in the router's
+ * classes (classes.c); the queue keeps the definition and counts.
+ */
+#include "orca_int.h"
+
+int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max);
+int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
+                    uint32_t tier, int rank);
+
+void orca_queue_def_init(orca_queue_def *def)
+{
+    if (!def)
+        return;
+    memset(def, 0, sizeof(*def));
+    def->strategy = ORCA_STRATEGY_LONGEST_IDLE;
+    def->serve = ORCA_SERVE_MEMBERS;
+    def->wrapup_ms = ORCA_WRAPUP_CHANNEL;
+}
+
+static const char *queue_name_cb(const void *ctx, uint32_t id, size_t *len)
+{
+    const orca_engine *e = ctx;
+    *len = e->queues[id - 1]->len;
+    return e->queues[id - 1]->name;
+}
+
+int orca_queue_find(const orca_engine *e, const char *name, orca_queue_id *out)
+{
+    int rc;
+    if (!e || !out)
+        return ORCA_EINVAL;
+    if ((rc = name_check(name)))
+        return rc;
+    size_t len = strlen(name);
+    uint32_t id = strtab_find(&e->queue_names, name, len, strtab_hash(name, len),
+                              queue_name_cb, e);
+    if (id == UINT32_MAX)
+        return ORCA_ENOENT;
+    *out = id;
+    return ORCA_OK;
+}
+
+static int def_check(const orca_engine *e, const orca_queue_def *d)
+{
+    int rc;
+    orca_queue_id dummy;
+    if (!d)
+        return ORCA_EINVAL;
+    if ((rc = name_check(d->name)))
+        return rc;
+    if ((unsigned)d->strategy > ORCA_STRATEGY_WEIGHTED_RANDOM)
+        return ORCA_EINVAL;
+    if (d->serve & ~(ORCA_SERVE_MEMBERS | ORCA_SERVE_SKILLS))
+        return ORCA_EINVAL;
+    if ((rc = skills_check(e, d->skills, d->nskills, ORCA_MAX_REQUIRED)))
+        return rc;
+    if (d->nsteps > ORCA_MAX_STEPS)
+        return ORCA_ERANGE;
+    if (d->nsteps && !d->steps)
+        return ORCA_EINVAL;
+    for (uint32_t k = 0; k < d->nsteps; k++) {
+        const orca_step *s = &d->steps[k];
+        if (k && s->after_ms < d->steps[k - 1].after_ms)
+            return ORCA_EINVAL;
+        if (s->action != ORCA_STEP_SET_LEVEL && s->action != ORCA_STEP_DROP_REQUIRED &&
+            s->action != ORCA_STEP_DROP_PREFERRED)
+            return ORCA_EINVAL;
+        if (s->skill >= e->nskills)
+            return ORCA_ENOENT;
+        if (s->action == ORCA_STEP_SET_LEVEL &&
+            (s->level < ORCA_LEVEL_MIN || s->level > ORCA_LEVEL_MAX))
+            return ORCA_ERANGE;
+    }
+    if (d->overflow_after_ms && !queue_get(e, d->overflow_to))
+        return ORCA_ENOENT;
+    if (!d->overflow_after_ms && d->overflow_to)
+        return ORCA_EINVAL;
+    if (orca_queue_find(e, d->name, &dummy) == ORCA_OK)
+        return ORCA_EEXIST;
+    if (e->nqueues >= e->cfg.max_queues)
+        return ORCA_ELIMIT;
+    return ORCA_OK;
+}
+
+int orca_queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out)
+{
+    int rc;
+    if (!e)
+        return ORCA_EINVAL;
+    if ((rc = def_check(e, def)))
+        return rc;
+    if ((rc = api_enter(e)))
+        return rc;
+    if ((rc = mem_reserve(e, (void **)&e->queues, &e->capqueues, e->nqueues + 1,
+                          sizeof(queue *))) ||
+        (rc = strtab_reserve(e, &e->queue_names, e->nqueues + 1)))
+        return api_leave(e, rc);
+    queue *q = mem_calloc(e, sizeof(*q));
+    if (!q || !(q->name = mem_strdup(e, def->name, &q->len))) {
+        mem_free(e, q, sizeof(*q));
+        return api_leave(e, ORCA_ENOMEM);
+    }
+    q->id = e->nqueues + 1;
+    q->strategy = def->strategy;
+    q->serve = def->serve ? def->serve : ORCA_SERVE_MEMBERS;
+    for (uint32_t k = 0; k < def->nskills; k++)
+        q->skills[k] = (orca_skill_level){ def->skills[k].skill, def->skills[k].level };
+    q->nskills = def->nskills;
+    q->skills_tier = def->skills_tier;
+    q->max_size = def->max_size;
+    q->max_wait_ms = def->max_wait_ms;
+    q->aging_ms = def->aging_ms;
+    q->aging_max = def->aging_max ? def->aging_max : ORCA_PRIORITY_MAX;
+    q->wrapup_ms = def->wrapup_ms;
+    q->sla_ms = def->sla_ms;
+    q->offer_timeout_ms = def->offer_timeout_ms;
+    for (uint32_t k = 0; k < def->nsteps; k++)
+        q->steps[k] = def->steps[k];
+    q->nsteps = def->nsteps;
+    q->overflow_after_ms = def->overflow_after_ms;
+    q->overflow_to = def->overflow_to;
+    e->queues[e->nqueues++] = q;
+    strtab_put(&e->queue_names, strtab_hash(q->name, q->len), q->id);
+    if (out)
+        *out = q->id;
+    orca_event ev;
+    ev_init(e, &ev, ORCA_EV_QUEUE_ADDED);
+    ev.queue = q->id;
+    emit(e, &ev);
+    return api_leave(e, ORCA_OK);
+}
+
+const char *orca_queue_name(const orca_engine *e, orca_queue_id id)
+{
+    const queue *q = e ? queue_get(e, id) : NULL;
+    return q ? q->name : NULL;
+}
+
+static bool is_member(const agent *a, orca_queue_id q, uint8_t *tier)
+{
+    for (uint32_t k = 0; k < a->nqueues; k++)
+        if (a->queues[k].q == q && a->queues[k].member) {
+            if (tier)
+                *tier = a->queues[k].tier;
+            return true;
+        }
+    return false;
+}
+
+int orca_queue_member_add(orca_engine *e, orca_queue_id qid, uint64_t agent_id, uint32_t tier)
+{
+    int rc;
+    if (!e || !agent_id)
+        return ORCA_EINVAL;
+    queue *q = queue_get(e, qid);
+    agent *a = agent_get(e, agent_id);
+    if (!q || !a)
+        return ORCA_ENOENT;
+    if (tier > ORCA_TIER_MAX)
+        return ORCA_ERANGE;
+    if (is_member(a, qid, NULL))
+        return ORCA_EEXIST;
+    if ((rc = api_enter(e)))
+        return rc;
+    if ((rc = agent_queue_set(e, a, qid, 1, tier, -1)))
+        return api_leave(e, rc);
+    q->members++;
+    orca_event ev;
+    ev_init(e, &ev, ORCA_EV_MEMBER_ADDED);
+    ev.agent = a->id;
+    ev.queue = qid;
+    ev.value = tier;
+    emit(e, &ev);
+    if (a->presence == ORCA_PRESENCE_READY)
+        route_agent(e, a);
+    return api_leave(e, ORCA_OK);
+}
+
+int orca_queue_member_remove(orca_engine *e, orca_queue_id qid, uint64_t agent_id)
+{
+    int rc;
+    if (!e || !agent_id)
+        return ORCA_EINVAL;
+    queue *q = queue_get(e, qid);
+    agent *a = agent_get(e, agent_id);
+    if (!q || !a || !is_member(a, qid, NULL))
+        return ORCA_ENOENT;
+    if ((rc = api_enter(e)))
+        return rc;
+    if ((rc = agent_queue_set(e, a, qid, 0, 0, -1)))
+        return api_leave(e, rc);
+    q->members--;
+    orca_event ev;
+    ev_init(e, &ev, ORCA_EV_MEMBER_REMOVED);
+    ev.agent = a->id;
+    ev.queue = qid;
+    emit(e, &ev);
+    return api_leave(e, ORCA_OK);
+}
+
+int orca_queue_info_get(const orca_engine *e, orca_queue_id qid, orca_queue_info *out)
+{
+    if (!e || !out)
+        return ORCA_EINVAL;
+    const queue *q = queue_get(e, qid);
+    if (!q)
+        return ORCA_ENOENT;
+    memset(out, 0, sizeof(*out));
+    out->id = q->id;
+    out->name = q->name;
+    out->strategy = q->strategy;
+    out->waiting = q->waiting;
+    out->offered = q->offered;
+    out->members = q->members;
+    uint64_t oldest = 0;
+    for (uint32_t k = 0; k < e->nclasses; k++) {
+        const rclass *c = e->classes[k];
+        if (c->q != q || !c->waiting.n)
+            continue;
+        for (uint32_t j = 0; j < c->waiting.n; j++) {
+            const ix *i = c->waiting.v[j].item;
+            if (!oldest || i->arrival < oldest)
+                oldest = i->arrival;
+        }
+    }
+    out->oldest_arrival_ms = oldest;
+    return ORCA_OK;
+}

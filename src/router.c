@@ -1,0 +1,236 @@
+/*
+ * router.c: the two routing directions and the offer itself.
+ *
+ * Arrival: the interaction's class keeps the agents who could take it now
+ * in a heap ordered by the queue's strategy: the answer is the heap's top.
+ * Release: the agent's links name every class it is eligible for; each
+ * class's waiting heap has its best work on top, so the agent compares one
+ * key per class. Exclusions (an agent who just declined) are rare and are
+ * stepped over by a best-first walk of the heap.
+ */
+#include "orca_int.h"
+
+#define PRIMARY_MAX ((1ull << 48) - 1)
+
+bool agent_fits(const orca_engine *e, const agent *a, orca_channel_id ch)
+{
+    return a->used + e->channels[ch].cost <= a->capacity && a->count[ch] < a->limit[ch];
+}
+
+static uint64_t agent_k1(const agent *a, const link *l)
+{
+    uint64_t primary = 0;
+    switch (l->cls->q->strategy) {
+    case ORCA_STRATEGY_LONGEST_IDLE: primary = 0; break;
+    case ORCA_STRATEGY_LEAST_OCCUPIED: primary = a->used; break;
+    case ORCA_STRATEGY_MOST_PROFICIENT: primary = 0xFFFFu - l->score; break;
+    case ORCA_STRATEGY_ROUND_ROBIN: primary = a->last_offer; break;
+    case ORCA_STRATEGY_FEWEST_HANDLED: primary = a->handled; break;
+    case ORCA_STRATEGY_WEIGHTED_RANDOM: primary = a->wr_key; break;
+    }
+    if (primary > PRIMARY_MAX)
+        primary = PRIMARY_MAX;
+    return (uint64_t)l->tier << 56 | (uint64_t)(255u - l->pref) << 48 | primary;
+}
+
+/* Put link li of a into its class's agent heap, re-key it, or take it out,
+ * to match whether a could take that class's work right now. */
+void agent_refresh_link(orca_engine *e, agent *a, uint32_t li);
+void agent_refresh_link(orca_engine *e, agent *a, uint32_t li)
+{
+    link *l = &a->links[li];
+    rclass *c = l->cls;
+    bool want = a->presence == ORCA_PRESENCE_READY && agent_fits(e, a, c->ch);
+    if (!want) {
+        if (l->hpos != NOPOS)
+            heap_remove(&c->agents, l->hpos);
+        return;
+    }
+    uint64_t k1 = agent_k1(a, l), k2 = a->idle_since;
+    if (l->hpos == NOPOS)
+        heap_push(&c->agents, k1, k2, a, li);
+    else if (c->agents.v[l->hpos].k1 != k1 || c->agents.v[l->hpos].k2 != k2)
+        heap_rekey(&c->agents, l->hpos, k1, k2);
+}
+
+void agent_refresh(orca_engine *e, agent *a)
+{
+    for (uint32_t li = 0; li < a->nlinks; li++)
+        agent_refresh_link(e, a, li);
+}
+
+bool ix_excludes(const ix *i, uint64_t agent_id, uint64_t now)
+{
+    if (!i->ex)
+        return false;
+    for (uint32_t k = 0; k < i->ex->n; k++)
+        if (i->ex->v[k].agent == agent_id && i->ex->v[k].until > now)
+            return true;
+    return false;
+}
+
+uint64_t ix_wkey(const ix *i)
+{
+    return (uint64_t)(255u - i->eff) << 48 | i->arrival;
+}
+
+void ix_to_waiting(orca_engine *e, ix *i)
+{
+    i->state = ORCA_STATE_WAITING;
+    i->agent = NULL;
+    heap_push(&i->cls->waiting, ix_wkey(i), i->seq, i, 0);
+    i->cls->q->waiting++;
+    e->nwaiting++;
+}
+
+void ix_from_waiting(orca_engine *e, ix *i)
+{
+    heap_remove(&i->cls->waiting, i->hpos);
+    i->cls->q->waiting--;
+    e->nwaiting--;
+}
+
+/* Best-first walk of heap h: the position of the best entry that ok()
+ * accepts, or NOPOS. Visits only entries better than the answer, so its
+ * cost is the number of entries rejected (exclusions: a handful). */
+typedef bool (*accept_fn)(const orca_engine *e, const heap_ent *ent, const void *ctx);
+
+static uint32_t heap_first(orca_engine *e, heap *h, accept_fn ok, const void *ctx)
+{
+    if (!h->n)
+        return NOPOS;
+    if (ok(e, &h->v[0], ctx))
+        return 0;
+    /* frontier: a small binary heap of positions in h, ordered like h */
+    uint32_t *fr = e->scratch, nf = 0, cap = e->capscratch;
+#define FR_LESS(x, y) heap_less(h, &h->v[fr[x]], &h->v[fr[y]])
+    uint32_t kids[2] = { 1, 2 };
+    for (int k = 0; k < 2; k++) {
+        if (kids[k] >= h->n)
+            continue;
+        if (nf == cap)
+            goto linear;
+        uint32_t p = nf++;
+        fr[p] = kids[k];
+        while (p && FR_LESS(p, (p - 1) / 2)) {
+            uint32_t t = fr[p]; fr[p] = fr[(p - 1) / 2]; fr[(p - 1) / 2] = t;
+            p = (p - 1) / 2;
+        }
+    }
+    while (nf) {
+        uint32_t pos = fr[0];
+        fr[0] = fr[--nf];
+        for (uint32_t p = 0;;) {
+            uint32_t l = 2 * p + 1, b = p;
+            if (l < nf && FR_LESS(l, b)) b = l;
+            if (l + 1 < nf && FR_LESS(l + 1, b)) b = l + 1;
+            if (b == p) break;
+            uint32_t t = fr[p]; fr[p] = fr[b]; fr[b] = t;
+            p = b;
+        }
+        if (ok(e, &h->v[pos], ctx))
+            return pos;
+        for (uint32_t c = 2 * pos + 1; c <= 2 * pos + 2 && c < h->n; c++) {
+            if (nf == cap)
+                goto linear;
+            uint32_t p = nf++;
+            fr[p] = c;
+            while (p && FR_LESS(p, (p - 1) / 2)) {
+                uint32_t t = fr[p]; fr[p] = fr[(p - 1) / 2]; fr[(p - 1) / 2] = t;
+                p = (p - 1) / 2;
+            }
+        }
+    }
+    return NOPOS;
+#undef FR_LESS
+linear: {
+        /* scratch exhausted (pathological): a plain scan is still exact */
+        uint32_t best = NOPOS;
+        for (uint32_t k = 0; k < h->n; k++)
+            if (ok(e, &h->v[k], ctx) && (best == NOPOS || heap_less(h, &h->v[k], &h->v[best])))
+                best = k;
+        return best;
+    }
+}
+
+static bool agent_ok_for(const orca_engine *e, const heap_ent *ent, const void *ctx)
+{
+    return !ix_excludes(ctx, ((const agent *)ent->item)->id, e->now);
+}
+
+static bool ix_ok_for(const orca_engine *e, const heap_ent *ent, const void *ctx)
+{
+    return !ix_excludes(ent->item, ((const agent *)ctx)->id, e->now);
+}
+
+static void offer(orca_engine *e, ix *i, agent *a)
+{
+    queue *q = i->cls->q;
+    orca_channel_id ch = i->cls->ch;
+    ix_from_waiting(e, i);
+    i->state = ORCA_STATE_OFFERED;
+    i->agent = a;
+    i->attempts++;
+    i->state_ms = e->now;
+    i->aprev = NULL;
+    i->anext = a->work;
+    if (a->work)
+        a->work->aprev = i;
+    a->work = i;
+    a->used += e->channels[ch].cost;
+    a->count[ch]++;
+    a->noffered++;
+    q->offered++;
+    e->noffered++;
+    a->last_offer = ++e->offers;
+    e->wr_clock = a->wr_key;
+    a->wr_key += rng_draw(&e->rng, a->weight);
+    timer_update(e, i);
+    agent_refresh(e, a);
+    orca_event ev;
+    ev_ix(e, &ev, ORCA_EV_OFFERED, i);
+    ev.value = i->attempts;
+    emit(e, &ev);
+    notify_offer(e, i);
+}
+
+void route_interaction(orca_engine *e, ix *i)
+{
+    heap *h = &i->cls->agents;
+    uint32_t pos = heap_first(e, h, agent_ok_for, i);
+    if (pos != NOPOS)
+        offer(e, i, h->v[pos].item);
+}
+
+void route_agent(orca_engine *e, agent *a)
+{
+    while (a->presence == ORCA_PRESENCE_READY) {
+        ix *best = NULL;
+        uint64_t brank = 0, bk1 = 0, bk2 = 0;
+        for (uint32_t li = 0; li < a->nlinks; li++) {
+            const link *l = &a->links[li];
+            rclass *c = l->cls;
+            if (!c->waiting.n || !agent_fits(e, a, c->ch))
+                continue;
+            const heap_ent *top = &c->waiting.v[0];
+            if (best && (l->rank > brank ||
+                         (l->rank == brank && (top->k1 > bk1 ||
+                                               (top->k1 == bk1 && top->k2 > bk2)))))
+                continue; /* this class's best can't win: skip the walk */
+            uint32_t pos = heap_first(e, &c->waiting, ix_ok_for, a);
+            if (pos == NOPOS)
+                continue;
+            const heap_ent *ent = &c->waiting.v[pos];
+            if (!best || l->rank < brank ||
+                (l->rank == brank && (ent->k1 < bk1 || (ent->k1 == bk1 && ent->k2 < bk2)))) {
+                best = ent->item;
+                brank = l->rank;
+                bk1 = ent->k1;
+                bk2 = ent->k2;
+            }
+        }
+        if (!best)
+            return;
+        offer(e, best, a);
+    }
+}

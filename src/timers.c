@@ -1,0 +1,116 @@
+/*
+ * timers.c: every deadline lives on an interaction (offer expiry, wrap-up
+ * end, routing step, aging, overflow, max wait, exclusion running out), so
+ * one heap of interactions keyed by (deadline, seq) is the whole timer
+ * system, and orca_engine_advance() pops it in order.
+ */
+#include "orca_int.h"
+
+#define NEVER UINT64_MAX
+
+uint32_t queue_offer_timeout(const orca_engine *e, const queue *q)
+{
+    return q->offer_timeout_ms ? q->offer_timeout_ms : e->cfg.offer_timeout_ms;
+}
+
+uint32_t ix_wrapup_ms(const orca_engine *e, const ix *i)
+{
+    const queue *q = i->cls->q;
+    return q->wrapup_ms == ORCA_WRAPUP_CHANNEL ? e->channels[i->cls->ch].wrapup_ms
+                                               : q->wrapup_ms;
+}
+
+uint8_t ix_effprio(const ix *i, uint64_t now)
+{
+    const queue *q = i->cls->q;
+    if (!q->aging_ms || i->prio >= q->aging_max)
+        return i->prio;
+    uint64_t up = (now - i->queued) / q->aging_ms;
+    uint64_t eff = i->prio + up;
+    return (uint8_t)(eff > q->aging_max ? q->aging_max : eff);
+}
+
+static uint64_t min64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+uint64_t ix_compute_deadline(const orca_engine *e, const ix *i)
+{
+    const queue *q = i->cls->q;
+    uint64_t d = NEVER;
+    switch (i->state) {
+    case ORCA_STATE_OFFERED:
+        return i->state_ms + queue_offer_timeout(e, q);
+    case ORCA_STATE_WRAPUP:
+        return i->state_ms + ix_wrapup_ms(e, i);
+    case ORCA_STATE_BUSY:
+        return NEVER;
+    default:
+        break;
+    }
+    if (q->max_wait_ms)
+        d = min64(d, i->queued + q->max_wait_ms);
+    if (q->overflow_after_ms && i->plan->stages[i->stage].next_stage != NOPOS)
+        d = min64(d, i->queued + q->overflow_after_ms);
+    if (i->step < q->nsteps)
+        d = min64(d, i->queued + q->steps[i->step].after_ms);
+    if (q->aging_ms && i->eff < q->aging_max && i->prio < q->aging_max)
+        d = min64(d, i->queued + (uint64_t)(i->eff - i->prio + 1) * q->aging_ms);
+    if (i->ex)
+        for (uint32_t k = 0; k < i->ex->n; k++)
+            d = min64(d, i->ex->v[k].until);
+    return d;
+}
+
+void timer_update(orca_engine *e, ix *i)
+{
+    uint64_t d = ix_compute_deadline(e, i);
+    i->deadline = d;
+    if (d == NEVER) {
+        if (i->tpos != NOPOS)
+            heap_remove(&e->timers, i->tpos);
+    } else if (i->tpos == NOPOS) {
+        heap_push(&e->timers, d, i->seq, i, 0);
+    } else if (e->timers.v[i->tpos].k1 != d) {
+        heap_rekey(&e->timers, i->tpos, d, i->seq);
+    }
+}
+
+void ix_offer_timeout(orca_engine *e, ix *i);
+
+int orca_engine_advance(orca_engine *e, uint64_t now_ms)
+{
+    int rc;
+    if (!e)
+        return ORCA_EINVAL;
+    if (now_ms < e->now || now_ms >= ORCA_TIME_MAX)
+        return ORCA_ERANGE;
+    if ((rc = api_enter(e)))
+        return rc;
+    for (;;) {
+        heap_ent *top = heap_top(&e->timers);
+        if (!top || top->k1 > now_ms)
+            break;
+        ix *i = top->item;
+        e->now = top->k1;
+        switch (i->state) {
+        case ORCA_STATE_WAITING: process_waiting(e, i); break;
+        case ORCA_STATE_OFFERED: ix_offer_timeout(e, i); break;
+        case ORCA_STATE_WRAPUP: ix_complete(e, i); break;
+        default: heap_remove(&e->timers, i->tpos); break;
+        }
+    }
+    e->now = now_ms;
+    return api_leave(e, ORCA_OK);
+}
+
+int orca_engine_next_deadline(const orca_engine *e, uint64_t *deadline_ms)
+{
+    if (!e || !deadline_ms)
+        return ORCA_EINVAL;
+    if (!e->timers.n)
+        return ORCA_ENOENT;
+    *deadline_ms = e->timers.v[0].k1;
+    return ORCA_OK;
+}
