@@ -47,6 +47,7 @@ EX_BIN  := $(EX_SRC:examples/%.c=$(BUILD)/examples/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/obj/%.o)
 
+.SECONDARY:
 .PHONY: all lib examples tests check demo bench install uninstall clean deps
 all: lib examples
 

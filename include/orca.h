@@ -12,7 +12,7 @@
  *  - Every function that can fail returns int: 0 (ORCA_OK) or a negative
  *    ORCA_E* code; orca_strerror() turns it into text.
  *  - A call that fails leaves the engine exactly as it was.
- *  - Agents and interactions are named by host-chosen 64-bit ids; skills,
+ *  - Agents and interactions are named by host-chosen nonzero 64-bit ids; skills,
  *    channels and queues get small dense ids from the engine.
  *  - Strings passed in are copied; strings returned stay valid for the life
  *    of the engine.
@@ -311,7 +311,7 @@ typedef struct orca_queue_def {
     uint32_t max_wait_ms;      /* 0: unlimited; then ORCA_EV_TIMED_OUT */
     uint32_t aging_ms;         /* 0: none; else +1 effective priority per
                                   aging_ms waited, up to aging_max */
-    uint8_t aging_max;
+    uint8_t aging_max;         /* 0: ORCA_PRIORITY_MAX */
     uint32_t wrapup_ms;        /* ORCA_WRAPUP_CHANNEL (the default from
                                   orca_queue_def_init) or a time */
     uint32_t sla_ms;           /* service-level target: answered within it */

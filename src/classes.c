@@ -509,10 +509,12 @@ static uint64_t plan_key(const queue *q, orca_channel_id ch, const reqset *rs)
 
 /* Find or build the plan for (q, ch, base). A new plan starts idle (no
  * users); the caller reserves and uses it, or releases it. */
-int plan_get(orca_engine *e, queue *q, orca_channel_id ch, reqset *base, plan **out)
+int plan_get(orca_engine *e, queue *q, orca_channel_id ch, reqset *base, plan **out,
+             bool *created)
 {
     uint64_t key = plan_key(q, ch, base);
     plan *p = u64map_get(&e->plan_map, key);
+    *created = false;
     if (p) {
         *out = p;
         return ORCA_OK;
@@ -543,6 +545,7 @@ int plan_get(orca_engine *e, queue *q, orca_channel_id ch, reqset *base, plan **
     e->idle_tail = p;
     e->nidle_plans++;
     *out = p;
+    *created = true;
     return ORCA_OK;
 }
 
@@ -559,6 +562,15 @@ static void idle_unlink(orca_engine *e, plan *p)
     p->idle_prev = p->idle_next = NULL;
     p->idle = false;
     e->nidle_plans--;
+}
+
+/* Undo plan_get's creation of p after a later failure, so a failed call
+ * leaves no trace (not even cached classes). */
+void plan_discard(orca_engine *e, plan *p)
+{
+    idle_unlink(e, p);
+    e->nplans--;
+    plan_destroy(e, p);
 }
 
 /* Keep at most PLAN_IDLE_MAX unused plans (and their classes) cached. */
@@ -579,12 +591,17 @@ void plan_release_idle(orca_engine *e, plan *except)
 /* Reserve room in every class of the plan for one more interaction. */
 int plan_reserve_user(orca_engine *e, plan *p)
 {
+    /* a class can appear more than once in a plan (a step that changes
+     * nothing, an overflow cycle): reserve for every appearance */
+    uint32_t total = 0;
+    for (uint32_t s = 0; s < p->nstages; s++)
+        total += p->stages[s].nclasses;
     for (uint32_t s = 0; s < p->nstages; s++) {
         plan_stage *st = &p->stages[s];
         for (uint32_t k = 0; k < st->nclasses; k++) {
             rclass *c = st->classes[k];
             int rc = mem_reserve(e, (void **)&c->waiting.v, &c->waiting.cap,
-                                 c->need + 1, sizeof(heap_ent));
+                                 c->need + total, sizeof(heap_ent));
             if (rc)
                 return rc;
         }

@@ -191,8 +191,7 @@ void process_waiting(orca_engine *e, ix *i)
         i->stage = next;
         i->step = 0;
         i->cls = i->plan->stages[next].classes[0];
-        i->queued = e->now;
-        i->eff = i->prio;
+        i->queued = e->now; /* aging restarts: step 5 below recomputes effprio */
         ix_to_waiting(e, i);
         q = i->cls->q;
         waited = 0;
@@ -310,17 +309,19 @@ int orca_interaction_enqueue(orca_engine *e, const orca_interaction_def *def)
     plan *p = NULL;
     ix *i = NULL;
     if ((rc = u64map_reserve(e, &e->ix_map, e->ix_map.n + 1)) ||
-        (rc = mem_reserve(e, (void **)&e->timers.v, &e->timers.cap, e->timers.n + 1,
+        (rc = mem_reserve(e, (void **)&e->timers.v, &e->timers.cap, e->nix + 1,
                           sizeof(heap_ent))) ||
         (rc = reqset_get(e, def->required, def->nrequired, def->preferred,
                          def->npreferred, &rs)))
         return api_leave(e, rc);
-    rc = plan_get(e, q, def->channel, rs, &p);
+    bool created;
+    rc = plan_get(e, q, def->channel, rs, &p, &created);
     reqset_put(e, rs); /* the plan holds its own reference */
     if (rc)
         return api_leave(e, rc);
     if ((rc = plan_reserve_user(e, p)) || !(i = mem_calloc(e, sizeof(*i)))) {
-        plan_release_idle(e, NULL);
+        if (created)
+            plan_discard(e, p);
         return api_leave(e, rc ? rc : ORCA_ENOMEM);
     }
     plan_use(e, p);
@@ -411,7 +412,9 @@ int orca_interaction_end(orca_engine *e, uint64_t id)
     ev_ix(e, &ev, ORCA_EV_ENDED, i);
     ev.duration_ms = e->now - i->state_ms;
     emit(e, &ev);
-    if (ix_wrapup_ms(e, i) > 0) {
+    uint32_t wrap = ix_wrapup_ms(e, i);
+    if (wrap > 0) {
+        i->wrap_len = wrap;
         i->state = ORCA_STATE_WRAPUP;
         i->state_ms = e->now;
         i->agent->nbusy--;

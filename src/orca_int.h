@@ -188,6 +188,7 @@ struct ix {
     ix *notify_next;
     uint32_t hpos, tpos;      /* class waiting heap, timer heap */
     uint32_t attempts;
+    uint32_t wrap_len;        /* wrap-up length, fixed when wrap-up starts */
     uint8_t state, prio, eff, flags;
 };
 
@@ -272,7 +273,9 @@ void ix_release_mem(orca_engine *e, ix *i);
 int reqset_get(orca_engine *e, const orca_skill_level *req, uint32_t nreq,
                const orca_skill_level *pref, uint32_t npref, reqset **out);
 void reqset_put(orca_engine *e, reqset *rs);
-int plan_get(orca_engine *e, queue *q, orca_channel_id ch, reqset *base, plan **out);
+int plan_get(orca_engine *e, queue *q, orca_channel_id ch, reqset *base, plan **out,
+             bool *created);
+void plan_discard(orca_engine *e, plan *p);
 void plan_use(orca_engine *e, plan *p);
 void plan_unuse(orca_engine *e, plan *p);
 int plan_reserve_user(orca_engine *e, plan *p);

@@ -216,14 +216,16 @@ int orca_queue_info_get(const orca_engine *e, orca_queue_id qid, orca_queue_info
     out->offered = q->offered;
     out->members = q->members;
     uint64_t oldest = 0;
+    bool any = false;
     for (uint32_t k = 0; k < e->nclasses; k++) {
         const rclass *c = e->classes[k];
         if (c->q != q || !c->waiting.n)
             continue;
         for (uint32_t j = 0; j < c->waiting.n; j++) {
             const ix *i = c->waiting.v[j].item;
-            if (!oldest || i->arrival < oldest)
+            if (!any || i->arrival < oldest)
                 oldest = i->arrival;
+            any = true;
         }
     }
     out->oldest_arrival_ms = oldest;

@@ -43,7 +43,7 @@ uint64_t ix_compute_deadline(const orca_engine *e, const ix *i)
     case ORCA_STATE_OFFERED:
         return i->state_ms + queue_offer_timeout(e, q);
     case ORCA_STATE_WRAPUP:
-        return i->state_ms + ix_wrapup_ms(e, i);
+        return i->state_ms + i->wrap_len;
     case ORCA_STATE_BUSY:
         return NEVER;
     default:
