@@ -125,7 +125,11 @@ uint64_t orca_engine_now(const orca_engine *e);
  * (offer timeouts, wrap-up ends, routing steps, aging, overflow, max wait,
  * re-offer delays running out). Each due item runs with the clock set to its
  * own deadline. ORCA_ERANGE if now_ms is before the current clock or not
- * below ORCA_TIME_MAX.
+ * below ORCA_TIME_MAX. It never fails half-way: routing needs no memory
+ * (room is reserved when work is enqueued). The one exception is the record
+ * that keeps an agent who let an offer time out from being offered the same
+ * work again for reoffer_delay_ms: if that record cannot be allocated, the
+ * delay is skipped for that agent (see DESIGN.md); nothing is lost.
  */
 int orca_engine_advance(orca_engine *e, uint64_t now_ms);
 

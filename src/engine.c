@@ -243,7 +243,8 @@ int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data)
     }
     for (uint32_t k = 0; k < e->nagents; k++)
         as[k] = e->agents[k];
-    qsort(as, e->nagents, sizeof(*as), cmp_agent_id);
+    if (e->nagents)
+        qsort(as, e->nagents, sizeof(*as), cmp_agent_id);
     for (uint32_t k = 0; k < e->nagents; k++) {
         const agent *a = as[k];
         say(&o, "agent %llu presence=%d reason=%u cap=%u used=%u weight=%u idle=%llu "
@@ -264,7 +265,8 @@ int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data)
     uint32_t n = 0;
     U64MAP_FOREACH(&e->ix_map, slot)
         is[n++] = slot->val;
-    qsort(is, n, sizeof(*is), cmp_ix_id);
+    if (n)
+        qsort(is, n, sizeof(*is), cmp_ix_id);
     for (uint32_t k = 0; k < n; k++) {
         const ix *i = is[k];
         say(&o, "ix %llu state=%u queue=%u ch=%u cust=%llu prio=%u eff=%u arrival=%llu "
