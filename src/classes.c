@@ -201,6 +201,9 @@ static void link_add(orca_engine *e, agent *a, rclass *c, uint8_t tier,
     uint32_t li = a->nlinks++;
     link *l = &a->links[li];
     l->cls = c;
+    l->cidx = c->idx;
+    l->ch = (uint8_t)c->ch;
+    l->strategy = (uint8_t)c->q->strategy;
     l->hpos = NOPOS;
     l->epos = c->nelig;
     l->tier = tier;
@@ -249,11 +252,11 @@ int agent_relink(orca_engine *e, agent *a, const orca_skill_level *skills,
 {
     if (apply) {
         agent_unlink_all(e, a);
-        for (uint32_t k = 0; k < e->nclasses; k++) {
+        for (uint32_t k = 0; k < e->nslots; k++) {
             rclass *c = e->classes[k];
             uint8_t tier, pref, rank;
             uint16_t score;
-            if (agent_eligible(e, a, c, &tier, &pref, &score, &rank))
+            if (c && agent_eligible(e, a, c, &tier, &pref, &score, &rank))
                 link_add(e, a, c, tier, pref, score, rank);
         }
         return ORCA_OK;
@@ -266,11 +269,11 @@ int agent_relink(orca_engine *e, agent *a, const orca_skill_level *skills,
     tmp.nqueues = nqueues;
     uint32_t count = 0;
     int rc;
-    for (uint32_t k = 0; k < e->nclasses; k++) {
+    for (uint32_t k = 0; k < e->nslots; k++) {
         rclass *c = e->classes[k];
         uint8_t tier, pref, rank;
         uint16_t score;
-        if (!agent_eligible(e, &tmp, c, &tier, &pref, &score, &rank))
+        if (!c || !agent_eligible(e, &tmp, c, &tier, &pref, &score, &rank))
             continue;
         count++;
         if ((rc = mem_reserve(e, (void **)&c->elig, &c->capelig, c->nelig + 1,
@@ -313,11 +316,9 @@ static void class_free(orca_engine *e, rclass *c)
         link_remove(r.a, r.li);
     }
     u64map_del(&e->class_map, c->key);
-    uint32_t last = --e->nclasses;
-    if (c->idx != last) {
-        e->classes[c->idx] = e->classes[last];
-        e->classes[c->idx]->idx = c->idx;
-    }
+    e->nclasses--;
+    e->classes[c->idx] = NULL;
+    e->cfree[e->ncfree++] = c->idx;
     reqset_put(e, c->rs);
     mem_free(e, c->elig, c->capelig * sizeof(elig_ref));
     mem_free(e, c->waiting.v, c->waiting.cap * sizeof(heap_ent));
@@ -341,8 +342,11 @@ static int class_pin(orca_engine *e, queue *q, orca_channel_id ch, reqset *rs, r
     }
     int rc;
     if ((rc = u64map_reserve(e, &e->class_map, e->class_map.n + 1)) ||
-        (rc = mem_reserve(e, (void **)&e->classes, &e->capclasses, e->nclasses + 1,
-                          sizeof(rclass *))))
+        (rc = mem_reserve(e, (void **)&e->classes, &e->capclasses, e->nslots + 1,
+                          sizeof(rclass *))) ||
+        (rc = mem_reserve(e, (void **)&e->ctop, &e->capctop, e->nslots + 1, sizeof(ctop))) ||
+        (rc = mem_reserve(e, (void **)&e->cfree, &e->capcfree, e->nslots + 1,
+                          sizeof(uint32_t))))
         return rc;
     c = mem_calloc(e, sizeof(*c));
     if (!c)
@@ -371,8 +375,10 @@ static int class_pin(orca_engine *e, queue *q, orca_channel_id ch, reqset *rs, r
         goto fail;
     /* nothing below can fail */
     rs->refs++;
-    c->idx = e->nclasses;
-    e->classes[e->nclasses++] = c;
+    c->idx = e->ncfree ? e->cfree[--e->ncfree] : e->nslots++;
+    e->classes[c->idx] = c;
+    e->nclasses++;
+    e->ctop[c->idx] = (ctop){ UINT64_MAX, UINT64_MAX };
     u64map_put(&e->class_map, key, c);
     for (uint32_t k = 0; k < e->nagents; k++) {
         uint8_t tier, pref, rank;
@@ -401,10 +407,12 @@ static void class_unpin(orca_engine *e, rclass *c)
 
 void class_free_all(orca_engine *e)
 {
-    while (e->nclasses) {
-        rclass *c = e->classes[e->nclasses - 1];
-        c->plans = 1;
-        class_unpin(e, c);
+    for (uint32_t k = 0; k < e->nslots; k++) {
+        rclass *c = e->classes[k];
+        if (c) {
+            c->plans = 1;
+            class_unpin(e, c);
+        }
     }
 }
 

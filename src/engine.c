@@ -143,6 +143,8 @@ void orca_engine_free(orca_engine *e)
     u64map_free(e, &e->class_map);
     mem_free(e, e->agents, e->capagents * sizeof(agent *));
     mem_free(e, e->classes, e->capclasses * sizeof(rclass *));
+    mem_free(e, e->ctop, e->capctop * sizeof(ctop));
+    mem_free(e, e->cfree, e->capcfree * sizeof(uint32_t));
     mem_free(e, e->timers.v, e->timers.cap * sizeof(heap_ent));
     mem_free(e, e->listeners, e->caplisteners * sizeof(listener));
     mem_free(e, e->scratch, e->capscratch * sizeof(uint32_t));
@@ -321,10 +323,11 @@ static int check_agent(const orca_engine *e, const agent *a)
         CHECK(cnt[c] == a->count[c]);
     /* links must be exactly the classes a is eligible for */
     uint32_t eligible = 0;
-    for (uint32_t k = 0; k < e->nclasses; k++) {
+    for (uint32_t k = 0; k < e->nslots; k++) {
         uint8_t t, p, r;
         uint16_t s;
-        eligible += agent_eligible(e, a, e->classes[k], &t, &p, &s, &r);
+        if (e->classes[k])
+            eligible += agent_eligible(e, a, e->classes[k], &t, &p, &s, &r);
     }
     CHECK(eligible == a->nlinks);
     for (uint32_t li = 0; li < a->nlinks; li++) {
@@ -333,12 +336,16 @@ static int check_agent(const orca_engine *e, const agent *a)
         uint16_t s;
         CHECK(agent_eligible(e, a, l->cls, &t, &p, &s, &r));
         CHECK(t == l->tier && p == l->pref && s == l->score && r == l->rank);
+        CHECK(l->cidx == l->cls->idx && l->ch == l->cls->ch &&
+              l->strategy == (uint8_t)l->cls->q->strategy);
         CHECK(l->cls->elig[l->epos].a == a && l->cls->elig[l->epos].li == li);
         bool want = a->presence == ORCA_PRESENCE_READY && agent_fits(e, a, l->cls->ch);
-        CHECK(want == (l->hpos != NOPOS));
+        if (want)
+            CHECK(l->hpos != NOPOS); /* (an entry may also be stale: skipped) */
         if (want) {
             const heap_ent *h = &l->cls->agents.v[l->hpos];
             CHECK(h->item == a && h->aux == li && h->k2 == a->idle_since);
+            CHECK(h->k1 == l->hk1 && h->k2 == l->hk2);
         }
     }
     return ORCA_OK;
@@ -373,8 +380,11 @@ int orca_engine_check(const orca_engine *e)
             CHECK(i->cls->waiting.v[i->hpos].k1 == ix_wkey(i));
             CHECK(i->eff == ix_effprio(i, e->now) || i->deadline <= e->now);
             /* nobody who could take it is left idle */
-            for (uint32_t k = 0; k < i->cls->agents.n; k++)
-                CHECK(ix_excludes(i, ((agent *)i->cls->agents.v[k].item)->id, e->now));
+            for (uint32_t k = 0; k < i->cls->agents.n; k++) {
+                const agent *a = i->cls->agents.v[k].item;
+                if (a->presence == ORCA_PRESENCE_READY && agent_fits(e, a, i->cls->ch))
+                    CHECK(ix_excludes(i, a->id, e->now));
+            }
             break;
         case ORCA_STATE_OFFERED: no++; CHECK(i->agent); break;
         case ORCA_STATE_BUSY: nb++; CHECK(i->agent); break;
@@ -385,9 +395,17 @@ int orca_engine_check(const orca_engine *e)
     CHECK(n == e->nix && nw == e->nwaiting && no == e->noffered && nb == e->nbusy &&
           nwr == e->nwrap);
     uint32_t inheaps = 0;
-    for (uint32_t k = 0; k < e->nclasses; k++) {
+    uint32_t live = 0;
+    for (uint32_t k = 0; k < e->nslots; k++) {
         const rclass *c = e->classes[k];
+        if (!c)
+            continue;
+        live++;
         CHECK(c->idx == k && heap_valid(&c->waiting) && heap_valid(&c->agents));
+        if (c->waiting.n)
+            CHECK(e->ctop[k].k1 == c->waiting.v[0].k1 && e->ctop[k].k2 == c->waiting.v[0].k2);
+        else
+            CHECK(e->ctop[k].k1 == UINT64_MAX);
         CHECK(c->agents.cap >= c->nelig && c->waiting.cap >= c->need);
         inheaps += c->waiting.n;
         for (uint32_t j = 0; j < c->waiting.n; j++) {
@@ -395,7 +413,7 @@ int orca_engine_check(const orca_engine *e)
             CHECK(i->cls == c && i->hpos == j && i->state == ORCA_STATE_WAITING);
         }
     }
-    CHECK(inheaps == nw);
+    CHECK(inheaps == nw && live == e->nclasses);
     CHECK(heap_valid(&e->timers));
     uint32_t qw = 0, qo = 0;
     for (uint32_t k = 0; k < e->nqueues; k++) {

@@ -169,9 +169,10 @@ static void move_class(orca_engine *e, ix *i, rclass *c)
     if (c == i->cls)
         return;
     heap_remove(&i->cls->waiting, i->hpos);
+    class_top_update(e, i->cls);
     i->cls = c;
     heap_push(&c->waiting, ix_wkey(i), i->seq, i, 0);
-    (void)e;
+    class_top_update(e, c);
 }
 
 void process_waiting(orca_engine *e, ix *i)
@@ -212,6 +213,7 @@ void process_waiting(orca_engine *e, ix *i)
     if (eff != i->eff) {
         i->eff = eff;
         heap_rekey(&i->cls->waiting, i->hpos, ix_wkey(i), i->seq);
+        class_top_update(e, i->cls);
         orca_event ev;
         ev_ix(e, &ev, ORCA_EV_PRIORITY, i);
         ev.value = eff;
@@ -230,8 +232,7 @@ void ix_complete(orca_engine *e, ix *i)
     agent *a = detach(e, i);
     a->idle_since = e->now;
     ix_forget(e, i);
-    agent_refresh(e, a);
-    route_agent(e, a);
+    route_agent(e, a); /* ends by refreshing a's heap entries */
 }
 
 /* i was offered and comes back: capacity freed, back to WAITING. */
@@ -452,10 +453,8 @@ static int drop(orca_engine *e, uint64_t id, orca_event_type t, orca_withdraw_re
         i->state = 0;
     }
     ix_forget(e, i);
-    if (a) {
-        agent_refresh(e, a);
+    if (a)
         route_agent(e, a);
-    }
     return api_leave(e, ORCA_OK);
 }
 
@@ -483,6 +482,7 @@ int orca_interaction_set_priority(orca_engine *e, uint64_t id, uint32_t priority
     i->eff = ix_effprio(i, e->now);
     if (i->state == ORCA_STATE_WAITING) {
         heap_rekey(&i->cls->waiting, i->hpos, ix_wkey(i), i->seq);
+        class_top_update(e, i->cls);
         timer_update(e, i);
     }
     orca_event ev;

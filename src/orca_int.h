@@ -84,11 +84,19 @@ struct reqset {
 /* One agent's membership in a class: the agent is eligible for it. */
 typedef struct link {
     rclass *cls;
+    uint64_t hk1, hk2; /* key of our entry in cls->agents, when there */
+    uint32_t cidx;     /* cls->idx, for the release scan over e->ctop */
     uint32_t hpos;     /* position in cls->agents, NOPOS if not available */
     uint32_t epos;     /* position in cls->elig */
-    uint8_t tier, pref, rank;
     uint16_t score;
+    uint8_t tier, pref, rank, ch, strategy;
 } link;
+
+/* The key of a class's best waiting work, kept in one dense array indexed
+ * by class so an agent's release scan reads 16 bytes per class it serves. */
+typedef struct ctop {
+    uint64_t k1, k2;   /* UINT64_MAX when the class has no waiting work */
+} ctop;
 
 typedef struct elig_ref {
     agent *a;
@@ -238,8 +246,11 @@ struct orca_engine {
     uint32_t nrs_free, caprs_free;
     u64map rs_map;        /* hash -> reqset chain head */
 
-    rclass **classes;
-    uint32_t nclasses, capclasses;
+    rclass **classes;     /* by class idx; NULL for free slots */
+    ctop *ctop;           /* by class idx */
+    uint32_t nclasses, nslots, capclasses, capctop;
+    uint32_t *cfree;      /* free class slots */
+    uint32_t ncfree, capcfree;
     u64map class_map;
 
     u64map plan_map;
@@ -291,6 +302,8 @@ const orca_skill_level *skill_of(const orca_skill_level *v, uint32_t n, orca_ski
 
 /* ---- router.c --------------------------------------------------------- */
 void agent_refresh(orca_engine *e, agent *a);
+void class_top_update(orca_engine *e, rclass *c);
+uint32_t agent_fitmask(const orca_engine *e, const agent *a);
 void route_interaction(orca_engine *e, ix *i);
 void route_agent(orca_engine *e, agent *a);
 bool ix_excludes(const ix *i, uint64_t agent_id, uint64_t now);

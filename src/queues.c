@@ -217,9 +217,9 @@ int orca_queue_info_get(const orca_engine *e, orca_queue_id qid, orca_queue_info
     out->members = q->members;
     uint64_t oldest = 0;
     bool any = false;
-    for (uint32_t k = 0; k < e->nclasses; k++) {
+    for (uint32_t k = 0; k < e->nslots; k++) {
         const rclass *c = e->classes[k];
-        if (c->q != q || !c->waiting.n)
+        if (!c || c->q != q || !c->waiting.n)
             continue;
         for (uint32_t j = 0; j < c->waiting.n; j++) {
             const ix *i = c->waiting.v[j].item;

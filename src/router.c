@@ -17,10 +17,31 @@ bool agent_fits(const orca_engine *e, const agent *a, orca_channel_id ch)
     return a->used + e->channels[ch].cost <= a->capacity && a->count[ch] < a->limit[ch];
 }
 
+/* Bit ch set: a could take one more interaction of channel ch. */
+uint32_t agent_fitmask(const orca_engine *e, const agent *a)
+{
+    uint32_t m = 0;
+    for (uint32_t ch = 0; ch < e->nchannels; ch++)
+        if (a->count[ch] < a->limit[ch] && a->used + e->channels[ch].cost <= a->capacity)
+            m |= 1u << ch;
+    return m;
+}
+
+void class_top_update(orca_engine *e, rclass *c)
+{
+    ctop *t = &e->ctop[c->idx];
+    if (c->waiting.n) {
+        t->k1 = c->waiting.v[0].k1;
+        t->k2 = c->waiting.v[0].k2;
+    } else {
+        t->k1 = t->k2 = UINT64_MAX;
+    }
+}
+
 static uint64_t agent_k1(const agent *a, const link *l)
 {
     uint64_t primary = 0;
-    switch (l->cls->q->strategy) {
+    switch ((orca_strategy)l->strategy) {
     case ORCA_STRATEGY_LONGEST_IDLE: primary = 0; break;
     case ORCA_STRATEGY_LEAST_OCCUPIED: primary = a->used; break;
     case ORCA_STRATEGY_MOST_PROFICIENT: primary = 0xFFFFu - l->score; break;
@@ -33,30 +54,46 @@ static uint64_t agent_k1(const agent *a, const link *l)
     return (uint64_t)l->tier << 56 | (uint64_t)(255u - l->pref) << 48 | primary;
 }
 
-/* Put link li of a into its class's agent heap, re-key it, or take it out,
- * to match whether a could take that class's work right now. */
+/* Make sure that if a could take link l's class's work right now, it is in
+ * that class's agent heap under its current key. An agent who can't is
+ * left where it is: the entry is stale, and is skipped (and dropped when it
+ * reaches the top) by route_interaction. Agents flip between "room for one
+ * more chat" and "full" all day; not touching every heap each time is what
+ * keeps a release cheap. The link caches its key, so an unchanged agent
+ * costs no heap access either. */
+static void refresh_link(agent *a, uint32_t li, uint32_t fit)
+{
+    link *l = &a->links[li];
+    if (!(fit >> l->ch & 1))
+        return;
+    uint64_t k1 = agent_k1(a, l), k2 = a->idle_since;
+    if (l->hpos == NOPOS) {
+        l->hk1 = k1;
+        l->hk2 = k2;
+        heap_push(&l->cls->agents, k1, k2, a, li);
+    } else if (l->hk1 != k1 || l->hk2 != k2) {
+        l->hk1 = k1;
+        l->hk2 = k2;
+        heap_rekey(&l->cls->agents, l->hpos, k1, k2);
+    }
+}
+
+static uint32_t ready_fitmask(const orca_engine *e, const agent *a)
+{
+    return a->presence == ORCA_PRESENCE_READY ? agent_fitmask(e, a) : 0;
+}
+
 void agent_refresh_link(orca_engine *e, agent *a, uint32_t li);
 void agent_refresh_link(orca_engine *e, agent *a, uint32_t li)
 {
-    link *l = &a->links[li];
-    rclass *c = l->cls;
-    bool want = a->presence == ORCA_PRESENCE_READY && agent_fits(e, a, c->ch);
-    if (!want) {
-        if (l->hpos != NOPOS)
-            heap_remove(&c->agents, l->hpos);
-        return;
-    }
-    uint64_t k1 = agent_k1(a, l), k2 = a->idle_since;
-    if (l->hpos == NOPOS)
-        heap_push(&c->agents, k1, k2, a, li);
-    else if (c->agents.v[l->hpos].k1 != k1 || c->agents.v[l->hpos].k2 != k2)
-        heap_rekey(&c->agents, l->hpos, k1, k2);
+    refresh_link(a, li, ready_fitmask(e, a));
 }
 
 void agent_refresh(orca_engine *e, agent *a)
 {
+    uint32_t fit = ready_fitmask(e, a);
     for (uint32_t li = 0; li < a->nlinks; li++)
-        agent_refresh_link(e, a, li);
+        refresh_link(a, li, fit);
 }
 
 bool ix_excludes(const ix *i, uint64_t agent_id, uint64_t now)
@@ -79,13 +116,18 @@ void ix_to_waiting(orca_engine *e, ix *i)
     i->state = ORCA_STATE_WAITING;
     i->agent = NULL;
     heap_push(&i->cls->waiting, ix_wkey(i), i->seq, i, 0);
+    if (i->hpos == 0)
+        class_top_update(e, i->cls);
     i->cls->q->waiting++;
     e->nwaiting++;
 }
 
 void ix_from_waiting(orca_engine *e, ix *i)
 {
+    bool top = i->hpos == 0;
     heap_remove(&i->cls->waiting, i->hpos);
+    if (top)
+        class_top_update(e, i->cls);
     i->cls->q->waiting--;
     e->nwaiting--;
 }
@@ -153,9 +195,17 @@ linear: {
     }
 }
 
+/* Could agent a take work of channel ch right now? */
+static bool available(const orca_engine *e, const agent *a, orca_channel_id ch)
+{
+    return a->presence == ORCA_PRESENCE_READY && agent_fits(e, a, ch);
+}
+
 static bool agent_ok_for(const orca_engine *e, const heap_ent *ent, const void *ctx)
 {
-    return !ix_excludes(ctx, ((const agent *)ent->item)->id, e->now);
+    const ix *i = ctx;
+    const agent *a = ent->item;
+    return available(e, a, i->cls->ch) && !ix_excludes(i, a->id, e->now);
 }
 
 static bool ix_ok_for(const orca_engine *e, const heap_ent *ent, const void *ctx)
@@ -186,7 +236,7 @@ static void offer(orca_engine *e, ix *i, agent *a)
     e->wr_clock = a->wr_key;
     a->wr_key += rng_draw(&e->rng, a->weight);
     timer_update(e, i);
-    agent_refresh(e, a);
+    /* the caller refreshes a's heap entries once it is done with a */
     orca_event ev;
     ev_ix(e, &ev, ORCA_EV_OFFERED, i);
     ev.value = i->attempts;
@@ -197,40 +247,80 @@ static void offer(orca_engine *e, ix *i, agent *a)
 void route_interaction(orca_engine *e, ix *i)
 {
     heap *h = &i->cls->agents;
+    while (h->n && !available(e, h->v[0].item, i->cls->ch))
+        heap_remove(h, 0); /* stale: that agent filled up or left */
     uint32_t pos = heap_first(e, h, agent_ok_for, i);
-    if (pos != NOPOS)
-        offer(e, i, h->v[pos].item);
+    if (pos != NOPOS) {
+        agent *a = h->v[pos].item;
+        offer(e, i, a);
+        agent_refresh(e, a);
+    }
 }
 
+/* The exact release-direction choice, walking past exclusions: used when
+ * the fast scan's pick turns out to have declined a. */
+static ix *best_work_slow(orca_engine *e, agent *a)
+{
+    ix *best = NULL;
+    uint64_t brank = 0, bk1 = 0, bk2 = 0;
+    for (uint32_t li = 0; li < a->nlinks; li++) {
+        const link *l = &a->links[li];
+        rclass *c = l->cls;
+        if (!c->waiting.n || !agent_fits(e, a, c->ch))
+            continue;
+        const heap_ent *top = &c->waiting.v[0];
+        if (best && (l->rank > brank ||
+                     (l->rank == brank && (top->k1 > bk1 ||
+                                           (top->k1 == bk1 && top->k2 > bk2)))))
+            continue; /* this class's best can't win: skip the walk */
+        uint32_t pos = heap_first(e, &c->waiting, ix_ok_for, a);
+        if (pos == NOPOS)
+            continue;
+        const heap_ent *ent = &c->waiting.v[pos];
+        if (!best || l->rank < brank ||
+            (l->rank == brank && (ent->k1 < bk1 || (ent->k1 == bk1 && ent->k2 < bk2)))) {
+            best = ent->item;
+            brank = l->rank;
+            bk1 = ent->k1;
+            bk2 = ent->k2;
+        }
+    }
+    return best;
+}
+
+/* The release direction: the best waiting work across every class a is
+ * linked to. One pass over a's links reading each class's top key from the
+ * dense e->ctop array; exclusions only matter if the winner declined a. */
 void route_agent(orca_engine *e, agent *a)
 {
     while (a->presence == ORCA_PRESENCE_READY) {
-        ix *best = NULL;
-        uint64_t brank = 0, bk1 = 0, bk2 = 0;
+        uint32_t fit = agent_fitmask(e, a);
+        if (!fit || !e->nwaiting)
+            break;
+        const ctop *tops = e->ctop;
+        uint32_t bli = NOPOS;
+        uint64_t brank = UINT64_MAX, bk1 = UINT64_MAX, bk2 = UINT64_MAX;
         for (uint32_t li = 0; li < a->nlinks; li++) {
             const link *l = &a->links[li];
-            rclass *c = l->cls;
-            if (!c->waiting.n || !agent_fits(e, a, c->ch))
+            if (!(fit >> l->ch & 1))
                 continue;
-            const heap_ent *top = &c->waiting.v[0];
-            if (best && (l->rank > brank ||
-                         (l->rank == brank && (top->k1 > bk1 ||
-                                               (top->k1 == bk1 && top->k2 > bk2)))))
-                continue; /* this class's best can't win: skip the walk */
-            uint32_t pos = heap_first(e, &c->waiting, ix_ok_for, a);
-            if (pos == NOPOS)
-                continue;
-            const heap_ent *ent = &c->waiting.v[pos];
-            if (!best || l->rank < brank ||
-                (l->rank == brank && (ent->k1 < bk1 || (ent->k1 == bk1 && ent->k2 < bk2)))) {
-                best = ent->item;
+            const ctop *t = &tops[l->cidx];
+            if (l->rank < brank ||
+                (l->rank == brank && (t->k1 < bk1 || (t->k1 == bk1 && t->k2 < bk2)))) {
+                if (t->k1 == UINT64_MAX)
+                    continue; /* empty class */
+                bli = li;
                 brank = l->rank;
-                bk1 = ent->k1;
-                bk2 = ent->k2;
+                bk1 = t->k1;
+                bk2 = t->k2;
             }
         }
-        if (!best)
-            return;
+        if (bli == NOPOS)
+            break;
+        ix *best = a->links[bli].cls->waiting.v[0].item;
+        if (best->ex && ix_excludes(best, a->id, e->now) && !(best = best_work_slow(e, a)))
+            break;
         offer(e, best, a);
     }
+    agent_refresh(e, a);
 }
