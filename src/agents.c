@@ -60,7 +60,7 @@ static orca_skill_level *skills_copy(orca_engine *e, const orca_agent_def *d)
 {
     if (!d->nskills)
         return NULL;
-    orca_skill_level *s = mem_alloc(e, d->nskills * sizeof(*s));
+    orca_skill_level *s = mem_alloc(e, AGENT_SKILLS_BYTES(d->nskills));
     if (!s)
         return NULL;
     for (uint32_t k = 0; k < d->nskills; k++)
@@ -100,13 +100,14 @@ int orca_agent_add(orca_engine *e, const orca_agent_def *def)
                           sizeof(agent *))))
         return api_leave(e, rc);
     if ((def->nskills && !(skills = skills_copy(e, def))) || !(a = mem_calloc(e, sizeof(*a)))) {
-        mem_free(e, skills, def->nskills * sizeof(*skills));
+        mem_free(e, skills, AGENT_SKILLS_BYTES(def->nskills));
         return api_leave(e, ORCA_ENOMEM);
     }
     a->id = def->id;
-    if ((rc = agent_relink(e, a, skills, def->nskills, limits, NULL, 0, false))) {
+    if ((rc = holders_reserve(e, skills, def->nskills)) ||
+        (rc = agent_relink(e, a, skills, def->nskills, limits, NULL, 0, false))) {
         mem_free(e, a->links, a->caplinks * sizeof(link));
-        mem_free(e, skills, def->nskills * sizeof(*skills));
+        mem_free(e, skills, AGENT_SKILLS_BYTES(def->nskills));
         mem_free(e, a, sizeof(*a));
         return api_leave(e, rc);
     }
@@ -122,6 +123,7 @@ int orca_agent_add(orca_engine *e, const orca_agent_def *def)
     a->slot = e->nagents;
     e->agents[e->nagents++] = a;
     u64map_put(&e->agent_map, a->id, a);
+    holders_add(e, a);
     agent_relink(e, a, NULL, 0, NULL, NULL, 0, true);
     emit_agent(e, ORCA_EV_AGENT_ADDED, a);
     return api_leave(e, ORCA_OK);
@@ -143,13 +145,16 @@ int orca_agent_update(orca_engine *e, const orca_agent_def *def)
     orca_skill_level *skills = NULL;
     if (def->nskills && !(skills = skills_copy(e, def)))
         return api_leave(e, ORCA_ENOMEM);
-    if ((rc = agent_relink(e, a, skills, def->nskills, limits, a->queues, a->nqueues, false))) {
-        mem_free(e, skills, def->nskills * sizeof(*skills));
+    if ((rc = holders_reserve(e, skills, def->nskills)) ||
+        (rc = agent_relink(e, a, skills, def->nskills, limits, a->queues, a->nqueues, false))) {
+        mem_free(e, skills, AGENT_SKILLS_BYTES(def->nskills));
         return api_leave(e, rc);
     }
-    mem_free(e, a->skills, a->nskills * sizeof(*a->skills));
+    holders_del(e, a);
+    mem_free(e, a->skills, AGENT_SKILLS_BYTES(a->nskills));
     a->skills = skills;
     a->nskills = def->nskills;
+    holders_add(e, a);
     a->data = def->data;
     a->capacity = def->capacity;
     a->weight = def->weight;
@@ -164,7 +169,7 @@ int orca_agent_update(orca_engine *e, const orca_agent_def *def)
 
 static void agent_free(orca_engine *e, agent *a)
 {
-    mem_free(e, a->skills, a->nskills * sizeof(*a->skills));
+    mem_free(e, a->skills, AGENT_SKILLS_BYTES(a->nskills));
     mem_free(e, a->queues, a->capqueues * sizeof(agent_queue));
     mem_free(e, a->links, a->caplinks * sizeof(link));
     mem_free(e, a, sizeof(*a));
@@ -214,6 +219,7 @@ int orca_agent_remove(orca_engine *e, uint64_t id)
         min->anext = NULL;
     }
     agent_unlink_all(e, a);
+    holders_del(e, a);
     for (uint32_t k = 0; k < a->nqueues; k++)
         if (a->queues[k].member)
             queue_get(e, a->queues[k].q)->members--;

@@ -328,6 +328,33 @@ static void class_free(orca_engine *e, rclass *c)
 
 void agent_refresh_link(orca_engine *e, agent *a, uint32_t li);
 
+/* The agents that could be eligible for c: holders of its rarest required
+ * skill (or of the queue's, for a queue only skill holders serve), else
+ * everyone. Keeps class creation proportional to the candidates, which is
+ * what makes a workload of all-different requirements degrade gracefully. */
+static void candidates(orca_engine *e, const rclass *c, agent ***out, uint32_t *n)
+{
+    const skill *best = NULL;
+    for (uint32_t k = 0; k < c->rs->nreq; k++) {
+        const skill *s = &e->skills[c->rs->req[k].skill];
+        if (!best || s->nholders < best->nholders)
+            best = s;
+    }
+    if (c->q->serve == ORCA_SERVE_SKILLS)
+        for (uint32_t k = 0; k < c->q->nskills; k++) {
+            const skill *s = &e->skills[c->q->skills[k].skill];
+            if (!best || s->nholders < best->nholders)
+                best = s;
+        }
+    if (best) {
+        *out = best->holders;
+        *n = best->nholders;
+    } else {
+        *out = e->agents;
+        *n = e->nagents;
+    }
+}
+
 /* Find or build the class (q, ch, rs) and pin it (plans++). Building scans
  * every agent once: classes are few (requirements come from queue set-up)
  * and cached, so this is rare. */
@@ -357,11 +384,14 @@ static int class_pin(orca_engine *e, queue *q, orca_channel_id ch, reqset *rs, r
     c->key = key;
     heap_init(&c->waiting, ix_setpos, NULL);
     heap_init(&c->agents, agent_setpos, agent_tie);
+    agent **cand;
+    uint32_t ncand;
+    candidates(e, c, &cand, &ncand);
     uint32_t n = 0;
-    for (uint32_t k = 0; k < e->nagents; k++) {
+    for (uint32_t k = 0; k < ncand; k++) {
         uint8_t tier, pref, rank;
         uint16_t score;
-        agent *a = e->agents[k];
+        agent *a = cand[k];
         if (!agent_eligible(e, a, c, &tier, &pref, &score, &rank))
             continue;
         n++;
@@ -380,10 +410,10 @@ static int class_pin(orca_engine *e, queue *q, orca_channel_id ch, reqset *rs, r
     e->nclasses++;
     e->ctop[c->idx] = (ctop){ UINT64_MAX, UINT64_MAX };
     u64map_put(&e->class_map, key, c);
-    for (uint32_t k = 0; k < e->nagents; k++) {
+    for (uint32_t k = 0; k < ncand; k++) {
         uint8_t tier, pref, rank;
         uint16_t score;
-        agent *a = e->agents[k];
+        agent *a = cand[k];
         if (agent_eligible(e, a, c, &tier, &pref, &score, &rank)) {
             link_add(e, a, c, tier, pref, score, rank);
             agent_refresh_link(e, a, a->nlinks - 1);

@@ -125,8 +125,10 @@ void orca_engine_free(orca_engine *e)
         mem_free(e, e->queues[k], sizeof(queue));
     }
     mem_free(e, e->queues, e->capqueues * sizeof(queue *));
-    for (uint32_t k = 0; k < e->nskills; k++)
+    for (uint32_t k = 0; k < e->nskills; k++) {
         mem_free(e, e->skills[k].name, e->skills[k].len + 1);
+        mem_free(e, e->skills[k].holders, e->skills[k].capholders * sizeof(agent *));
+    }
     mem_free(e, e->skills, e->capskills * sizeof(skill));
     for (uint32_t k = 0; k < e->nchannels; k++)
         mem_free(e, e->channels[k].name, e->channels[k].len + 1);
@@ -319,6 +321,11 @@ static int check_agent(const orca_engine *e, const agent *a)
         nw += i->state == ORCA_STATE_WRAPUP;
     }
     CHECK(used == a->used && no == a->noffered && nb == a->nbusy && nw == a->nwrap);
+    for (uint32_t k = 0; k < a->nskills; k++) {
+        const skill *s = &e->skills[a->skills[k].skill];
+        uint32_t p = AGENT_SKILL_POS(a)[k];
+        CHECK(p < s->nholders && s->holders[p] == a);
+    }
     for (uint32_t c = 0; c < ORCA_MAX_CHANNELS; c++)
         CHECK(cnt[c] == a->count[c]);
     /* links must be exactly the classes a is eligible for */

@@ -38,7 +38,17 @@ uint64_t rng_draw(uint64_t *state, uint32_t weight);
 typedef struct skill {
     char *name;
     size_t len;
+    agent **holders;      /* agents holding this skill (any level) */
+    uint32_t nholders, capholders;
 } skill;
+
+/* An agent's skills array is followed, in the same block, by the agent's
+ * position in each skill's holders list. */
+#define AGENT_SKILLS_BYTES(n) ((size_t)(n) * (sizeof(orca_skill_level) + sizeof(uint32_t)))
+#define AGENT_SKILL_POS(a) ((uint32_t *)((a)->skills + (a)->nskills))
+int holders_reserve(orca_engine *e, const orca_skill_level *skills, uint32_t n);
+void holders_add(orca_engine *e, agent *a);
+void holders_del(orca_engine *e, agent *a);
 
 typedef struct channel {
     char *name;

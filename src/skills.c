@@ -42,6 +42,7 @@ int orca_skill_intern(orca_engine *e, const char *name, orca_skill_id *out)
         (rc = strtab_reserve(e, &e->skill_names, e->nskills + 1)))
         return api_leave(e, rc);
     skill *s = &e->skills[e->nskills];
+    memset(s, 0, sizeof(*s));
     if (!(s->name = mem_strdup(e, name, &s->len)))
         return api_leave(e, ORCA_ENOMEM);
     strtab_put(&e->skill_names, strtab_hash(name, s->len), e->nskills);
@@ -58,4 +59,46 @@ const char *orca_skill_name(const orca_engine *e, orca_skill_id id)
     if (!e || id >= e->nskills)
         return NULL;
     return e->skills[id].name;
+}
+
+/* ---- who holds each skill -------------------------------------------------
+ * Used to find the agents a new class could link without scanning them all:
+ * only holders of its rarest required skill can be eligible. */
+
+int holders_reserve(orca_engine *e, const orca_skill_level *skills, uint32_t n)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        skill *s = &e->skills[skills[k].skill];
+        int rc = mem_reserve(e, (void **)&s->holders, &s->capholders, s->nholders + 1,
+                             sizeof(agent *));
+        if (rc)
+            return rc;
+    }
+    return ORCA_OK;
+}
+
+void holders_add(orca_engine *e, agent *a)
+{
+    uint32_t *pos = AGENT_SKILL_POS(a);
+    for (uint32_t k = 0; k < a->nskills; k++) {
+        skill *s = &e->skills[a->skills[k].skill];
+        pos[k] = s->nholders;
+        s->holders[s->nholders++] = a;
+    }
+}
+
+void holders_del(orca_engine *e, agent *a)
+{
+    uint32_t *pos = AGENT_SKILL_POS(a);
+    for (uint32_t k = 0; k < a->nskills; k++) {
+        orca_skill_id id = a->skills[k].skill;
+        skill *s = &e->skills[id];
+        uint32_t p = pos[k], last = --s->nholders;
+        if (p != last) {
+            agent *m = s->holders[last];
+            s->holders[p] = m;
+            const orca_skill_level *ms = skill_of(m->skills, m->nskills, id);
+            AGENT_SKILL_POS(m)[ms - m->skills] = p;
+        }
+    }
 }
