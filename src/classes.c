@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <xxhash.h>
 
-#define PLAN_IDLE_MAX 256
+#define PLAN_IDLE_MAX 8192
 
 /* ---- helpers ----------------------------------------------------------- */
 

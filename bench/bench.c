@@ -1,0 +1,1465 @@
+/*
+ * bench.c: orca's bench harness (conventions: /work/shared/docs/BENCH.md).
+ *
+ * For each centre (agents x waiting interactions, skill catalogue, workload
+ * from bench/workload.c) and strategy, it builds the centre in orca, keeps
+ * it at that size, and times every routing decision with CLOCK_MONOTONIC
+ * around the one public call that makes it:
+ *   arrival  orca_interaction_enqueue() of a new interaction: the router
+ *            finds the best ready agent (or decides none fits) and offers;
+ *   release  orca_interaction_end() of a random busy interaction (the queue
+ *            has wrap-up 0, so it completes): capacity is freed and the
+ *            router offers that agent the best waiting work it can take.
+ * The channel offer callback only notes the offer; the harness accepts it
+ * right after the timed call. Calls alternate arrival, release, so the live
+ * interaction count stays put; the harness also keeps the waiting count
+ * within 1% of the stated size (the longest-waiting customer abandons, or
+ * one more arrives; untimed).
+ *
+ * Building: agents are added and made READY (bytes per agent), set
+ * NOT_READY, the stated number of interactions is enqueued (bytes per
+ * interaction), agents are made READY again (each fills its capacity from
+ * the waiting work) and more interactions arrive until the stated number
+ * wait again. Memory is counted through orca_config.alloc:
+ * (live bytes after - live bytes before) / count; the interaction figure
+ * includes the router's per-requirement-class indexes those interactions
+ * create.
+ *
+ * The app_queue-style peer (bench/peer_app_queue.c), our own linear
+ * router, is loaded with the decisions orca made during the build and then
+ * driven through the identical sequence of calls; it must make the same
+ * offers, and the first disagreement is reported. Each router runs within a
+ * time budget per run: one that could not do every call is reported with the
+ * number it did ("measured on fewer calls"), never skipped. A centre orca
+ * cannot even build within the build budget is reported as not measured.
+ *
+ * Figures per router and direction: the median over --runs consecutive runs
+ * of each run's median, p99 and p99.9 (nearest rank over that run's calls)
+ * and of its decisions/s (calls / time spent inside the timed calls).
+ *
+ *   orca-bench [--smoke] [--large] [--all-strategies] [--seed N] [--runs N]
+ *              [--calls N] [--warmup N] [--peer-budget SEC] [--orca-budget SEC]
+ *              [--build-budget SEC] [--no-peer] [--agents N] [--skills N]
+ *              [--workload zipf|adversarial] [--check] [--out FILE]
+ *
+ * Prints a table and writes bench/results/latest.csv (bench/results/smoke.csv
+ * with --smoke) with the columns of BENCH.md; figures that do not apply are
+ * left empty. `classes` is the size of the requirement-set catalogue, or for
+ * the adversarial workload the number of distinct sets among the
+ * interactions the build enqueued. Exit status 3 if orca and the reference
+ * router disagree or orca_engine_check() fails; timings never fail a run.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common.h"
+#include "orca.h"
+#include "peer_app_queue.h"
+#include "workload.h"
+
+#define PEER_NAME "app_queue_style"
+#define CSV_HEADER "router,workload,agents,waiting,skills,classes,strategy,direction," \
+                   "calls,median_ns,p99_ns,p999_ns,decisions_per_s,bytes_per_agent," \
+                   "bytes_per_interaction"
+
+/* ------------------------------------------------------------------------ */
+/* Options and the list of centres                                          */
+/* ------------------------------------------------------------------------ */
+
+typedef struct opts {
+    uint64_t seed;
+    int smoke, large, all_strategies, no_peer, check;
+    int runs;
+    uint32_t calls;            /* timed calls per direction per run */
+    uint32_t warmup;           /* untimed arrival+release pairs first */
+    double peer_budget_s;      /* per run, both directions */
+    double orca_budget_s;      /* the same for orca */
+    double build_budget_s;     /* building one centre in orca */
+    uint32_t only_agents;      /* 0: every size */
+    uint32_t only_skills;      /* 0: every catalogue */
+    const char *only_workload; /* NULL: both */
+    const char *out;
+} opts;
+
+typedef struct spec {
+    const char *workload;
+    int adversarial;
+    uint32_t agents, waiting, skills, classes;
+} spec;
+
+static const spec default_specs[] = {
+    {"zipf", 0, 1000, 10000, 50, 20},
+    {"zipf", 0, 1000, 10000, 500, 200},
+    {"adversarial", 1, 1000, 10000, 50, 0},
+    {"zipf", 0, 10000, 100000, 50, 200},
+    {"zipf", 0, 10000, 100000, 500, 2000},
+    {"adversarial", 1, 10000, 100000, 500, 0},
+};
+
+static const spec large_specs[] = {
+    {"zipf", 0, 100000, 1000000, 500, 2000},
+    {"adversarial", 1, 100000, 1000000, 500, 0},
+};
+
+static const spec smoke_specs[] = {
+    {"zipf", 0, 200, 2000, 50, 20},
+    {"adversarial", 1, 200, 2000, 50, 0},
+};
+
+static const char *const strategy_name[] = {
+    "longest_idle", "least_occupied", "most_proficient",
+    "round_robin", "fewest_handled", "weighted_random",
+};
+#define NSTRATEGIES 6
+
+/* ------------------------------------------------------------------------ */
+/* Small utilities                                                          */
+/* ------------------------------------------------------------------------ */
+
+static void die(const char *fmt, const char *what, int rc)
+{
+    fprintf(stderr, "orca-bench: ");
+    fprintf(stderr, fmt, what);
+    if (rc != 0)
+        fprintf(stderr, ": %s (%d)", orca_strerror(rc), rc);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static void *xgrow(void *p, size_t *cap, size_t need, size_t elsize)
+{
+    if (need <= *cap)
+        return p;
+    size_t ncap = *cap ? *cap : 1024;
+    while (ncap < need)
+        ncap *= 2;
+    void *q = realloc(p, ncap * elsize);
+    if (q == NULL)
+        die("%s", "out of memory", 0);
+    *cap = ncap;
+    return q;
+}
+
+static double secs_since(uint64_t t0)
+{
+    return (double)(bench_now_ns() - t0) / 1e9;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The host's side of one router                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * What the host application knows, kept the same way for orca and the peer:
+ * offers to accept, busy work to end, which interactions still wait. It also
+ * keeps the centre at its stated size: after each arrival+release pair, while
+ * more than 1% above the stated number wait, the one waiting longest abandons
+ * (customers hang up); while more than 1% below, another interaction arrives.
+ * Both are untimed and depend only on the state, so a router that makes the
+ * same decisions sees the same sequence of calls; corrections are rare unless
+ * the workload drifts.
+ */
+
+typedef struct offer_rec {
+    uint64_t iid, agent;
+    uint32_t handle;
+    uint8_t channel;
+} offer_rec;
+
+typedef struct busy_ent {
+    uint64_t iid;
+    uint32_t handle;
+    uint8_t channel;
+} busy_ent;
+
+/* What one call decided, for the orca / peer agreement check. */
+typedef struct decision {
+    uint64_t digest;           /* of every (interaction, agent) offered */
+    uint64_t iid, agent;       /* the first offer, 0 if none */
+    uint32_t noffers;
+    char kind;                 /* 'a' arrival, 'r' release, 'x' extra arrival */
+} decision;
+
+enum { K_GONE = 0, K_WAITING = 1, K_TAKEN = 2 };
+
+typedef struct host {
+    offer_rec *pend;
+    size_t npend, cappend;
+    busy_ent *busy;
+    size_t nbusy, capbusy;
+    uint8_t *kstate;           /* per interaction of the stream: K_* */
+    uint32_t *khandle;         /* per interaction: the router's handle */
+    size_t capk, capkh;
+    uint64_t next_k;           /* next interaction of the stream */
+    uint64_t oldest_k;         /* no interaction before it waits */
+    uint64_t now;              /* the virtual clock (ms) */
+    uint64_t rng;              /* which busy interaction ends next */
+    int64_t waiting;
+    uint64_t units;            /* capacity units in use */
+    uint64_t abandoned, extra; /* size control so far */
+    decision *dec;
+    size_t ndec, capdec;
+    int recording;
+} host;
+
+static void host_free(host *h)
+{
+    free(h->pend);
+    free(h->busy);
+    free(h->kstate);
+    free(h->khandle);
+    free(h->dec);
+    memset(h, 0, sizeof *h);
+}
+
+static void host_push_offer(host *h, uint64_t iid, uint64_t agent, uint32_t handle,
+                            uint8_t channel)
+{
+    h->pend = xgrow(h->pend, &h->cappend, h->npend + 1, sizeof *h->pend);
+    h->pend[h->npend++] = (offer_rec){iid, agent, handle, channel};
+}
+
+/* Interaction k was just enqueued (handle: the router's name for it). */
+static void host_note_enqueue(host *h, uint64_t k, uint32_t handle)
+{
+    h->kstate = xgrow(h->kstate, &h->capk, k + 1, sizeof *h->kstate);
+    h->khandle = xgrow(h->khandle, &h->capkh, k + 1, sizeof *h->khandle);
+    h->kstate[k] = K_WAITING;
+    h->khandle[k] = handle;
+    h->waiting++;
+}
+
+static void host_push_busy(host *h, const offer_rec *o)
+{
+    h->busy = xgrow(h->busy, &h->capbusy, h->nbusy + 1, sizeof *h->busy);
+    h->busy[h->nbusy++] = (busy_ent){o->iid, o->handle, o->channel};
+    h->kstate[o->iid - 1] = K_TAKEN;
+    h->waiting--;
+    h->units += wl_channel_cost[o->channel];
+}
+
+static busy_ent host_pick_victim(host *h)
+{
+    if (h->nbusy == 0)
+        die("%s", "no busy interaction left to end (the centre drained)", 0);
+    size_t j = bench_below(&h->rng, (uint32_t)h->nbusy);
+    busy_ent v = h->busy[j];
+    h->busy[j] = h->busy[--h->nbusy];
+    h->units -= wl_channel_cost[v.channel];
+    h->kstate[v.iid - 1] = K_GONE;
+    return v;
+}
+
+/* The interaction waiting longest (smallest k still waiting). */
+static uint64_t host_oldest_waiting(host *h)
+{
+    while (h->oldest_k < h->next_k && h->kstate[h->oldest_k] != K_WAITING)
+        h->oldest_k++;
+    if (h->oldest_k == h->next_k)
+        die("%s", "size control: nothing waits", 0);
+    return h->oldest_k;
+}
+
+static void host_record(host *h, char kind)
+{
+    if (!h->recording)
+        return;
+    decision d = {0, 0, 0, (uint32_t)h->npend, kind};
+    for (size_t i = 0; i < h->npend; i++) {
+        uint64_t s = d.digest ^ (h->pend[i].iid * 0x9e3779b97f4a7c15ull) ^ h->pend[i].agent;
+        d.digest = bench_splitmix64(&s);
+    }
+    if (h->npend > 0) {
+        d.iid = h->pend[0].iid;
+        d.agent = h->pend[0].agent;
+    }
+    h->dec = xgrow(h->dec, &h->capdec, h->ndec + 1, sizeof *h->dec);
+    h->dec[h->ndec++] = d;
+}
+
+/* ------------------------------------------------------------------------ */
+/* A router as the harness drives it                                        */
+/* ------------------------------------------------------------------------ */
+
+typedef struct router router;
+struct router {
+    const char *name;
+    host h;
+    /* untimed: get ready to enqueue it */
+    void (*prepare)(router *r, const wl_interaction *it);
+    /* the timed public call for an arrival; returns ns, sets *handle */
+    uint64_t (*arrive)(router *r, uint32_t *handle);
+    /* the timed public call for a release; returns ns */
+    uint64_t (*release)(router *r, const busy_ent *v);
+    /* untimed: accept one offer */
+    void (*accept)(router *r, const offer_rec *o);
+    /* untimed: the customer of waiting interaction k hangs up */
+    void (*abandon)(router *r, uint64_t k);
+    /* untimed: the clock moves on to h.now */
+    void (*tick)(router *r);
+};
+
+/* Accept every offer the last call made (untimed). */
+static void router_drain(router *r, char kind)
+{
+    host_record(&r->h, kind);
+    for (size_t i = 0; i < r->h.npend; i++) {
+        r->accept(r, &r->h.pend[i]);
+        host_push_busy(&r->h, &r->h.pend[i]);
+    }
+    r->h.npend = 0;
+}
+
+static uint64_t router_arrival(router *r, const workload *w, char kind)
+{
+    wl_interaction it;
+    uint64_t k = r->h.next_k++;
+    uint32_t handle = 0;
+    wl_interaction_get(w, k, &it);
+    r->prepare(r, &it);
+    uint64_t ns = r->arrive(r, &handle);
+    host_note_enqueue(&r->h, k, handle);
+    router_drain(r, kind);
+    return ns;
+}
+
+/* Keep the number of interactions waiting within target +- band (untimed). */
+static void router_keep_size(router *r, const workload *w, int64_t target, int64_t band)
+{
+    host *h = &r->h;
+    while (h->waiting > target + band) {
+        uint64_t k = host_oldest_waiting(h);
+        r->abandon(r, k);
+        h->kstate[k] = K_GONE;
+        h->waiting--;
+        h->abandoned++;
+    }
+    for (int n = 0; n < 8 && h->waiting < target - band; n++) {
+        router_arrival(r, w, 'x');
+        h->extra++;
+    }
+}
+
+/* Up to `pairs` arrival+release pairs, samples (ns) into arr/rel if not
+ * NULL; stops early after budget_ns of wall time. Returns the pairs done. */
+static size_t router_pairs(router *r, const workload *w, int64_t target, size_t pairs,
+                           uint64_t *arr, uint64_t *rel, uint64_t budget_ns)
+{
+    int64_t band = target / 100;
+    uint64_t start = bench_now_ns();
+    size_t c;
+    for (c = 0; c < pairs; c++) {
+        if ((c & 15) == 15 && bench_now_ns() - start > budget_ns)
+            break;
+        uint64_t ns = router_arrival(r, w, 'a');
+        if (arr != NULL)
+            arr[c] = ns;
+        busy_ent v = host_pick_victim(&r->h);
+        ns = r->release(r, &v);
+        router_drain(r, 'r');
+        if (rel != NULL)
+            rel[c] = ns;
+        r->h.now++;
+        r->tick(r);
+        router_keep_size(r, w, target, band);
+    }
+    return c;
+}
+
+/* ------------------------------------------------------------------------ */
+/* orca                                                                     */
+/* ------------------------------------------------------------------------ */
+
+typedef struct orca_side {
+    router r;                  /* first: a router * is an orca_side * */
+    orca_engine *e;
+    bench_mem mem;
+    orca_skill_id *sid;
+    orca_queue_id q;
+    int members;               /* queue served by membership (fallback) */
+    int wrapup_checked, wrapup_done; /* end left WRAPUP: finish it */
+    orca_interaction_def def;
+    orca_skill_level req[WL_MAX_REQ];
+    double bytes_per_agent, bytes_per_interaction;
+    orca_counts counts;        /* after the build */
+} orca_side;
+
+static void orca_offer_cb(void *data, const orca_offer *o)
+{
+    host_push_offer((host *)data, o->interaction, o->agent, 0, (uint8_t)o->channel);
+}
+
+static void orca_prepare(router *r, const wl_interaction *it)
+{
+    orca_side *o = (orca_side *)r;
+    orca_interaction_def *d = &o->def;
+    orca_interaction_def_init(d);
+    for (uint32_t i = 0; i < it->nreq; i++) {
+        o->req[i].skill = o->sid[it->req[i].skill];
+        o->req[i].level = it->req[i].level;
+    }
+    d->id = it->id;
+    d->queue = o->q;
+    d->channel = it->channel;
+    d->priority = it->priority;
+    d->required = o->req;
+    d->nrequired = it->nreq;
+}
+
+static uint64_t orca_arrive(router *r, uint32_t *handle)
+{
+    orca_side *o = (orca_side *)r;
+    uint64_t t0 = bench_now_ns();
+    int rc = orca_interaction_enqueue(o->e, &o->def);
+    uint64_t t1 = bench_now_ns();
+    if (rc != 0)
+        die("%s", "orca_interaction_enqueue", rc);
+    *handle = 0;
+    return t1 - t0;
+}
+
+static uint64_t orca_release(router *r, const busy_ent *v)
+{
+    orca_side *o = (orca_side *)r;
+    uint64_t t0, t1;
+    int rc;
+    if (!o->wrapup_done) {
+        t0 = bench_now_ns();
+        rc = orca_interaction_end(o->e, v->iid);
+        t1 = bench_now_ns();
+        if (rc != 0)
+            die("%s", "orca_interaction_end", rc);
+        if (!o->wrapup_checked) {
+            orca_interaction_info info;
+            o->wrapup_checked = 1;
+            if (orca_interaction_info_get(o->e, v->iid, &info) == 0) {
+                fprintf(stderr, "orca-bench: NOTE: orca_interaction_end left the "
+                                "interaction in state %d despite wrap-up 0; releases "
+                                "time orca_interaction_wrapup_done instead\n",
+                        (int)info.state);
+                o->wrapup_done = 1;
+                if ((rc = orca_interaction_wrapup_done(o->e, v->iid)) != 0)
+                    die("%s", "orca_interaction_wrapup_done", rc);
+            }
+        }
+        return t1 - t0;
+    }
+    if ((rc = orca_interaction_end(o->e, v->iid)) != 0)
+        die("%s", "orca_interaction_end", rc);
+    t0 = bench_now_ns();
+    rc = orca_interaction_wrapup_done(o->e, v->iid);
+    t1 = bench_now_ns();
+    if (rc != 0)
+        die("%s", "orca_interaction_wrapup_done", rc);
+    return t1 - t0;
+}
+
+static void orca_accept(router *r, const offer_rec *of)
+{
+    int rc = orca_offer_accept(((orca_side *)r)->e, of->iid);
+    if (rc != 0)
+        die("%s", "orca_offer_accept", rc);
+}
+
+static void orca_abandon(router *r, uint64_t k)
+{
+    int rc = orca_interaction_abandon(((orca_side *)r)->e, k + 1);
+    if (rc != 0)
+        die("%s", "orca_interaction_abandon", rc);
+}
+
+static void orca_tick(router *r)
+{
+    int rc = orca_engine_advance(((orca_side *)r)->e, r->h.now);
+    if (rc != 0)
+        die("%s", "orca_engine_advance", rc);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The app_queue-style peer                                                 */
+/* ------------------------------------------------------------------------ */
+
+typedef struct peer_side {
+    router r;                  /* first */
+    aq_peer *p;
+    bench_mem mem;
+    wl_interaction it;
+    double bytes_per_agent, bytes_per_interaction;
+} peer_side;
+
+static void peer_offer_cb(void *data, uint64_t iid, uint64_t agent, uint32_t handle,
+                          uint8_t channel)
+{
+    host_push_offer((host *)data, iid, agent, handle, channel);
+}
+
+static void peer_prepare(router *r, const wl_interaction *it)
+{
+    ((peer_side *)r)->it = *it;
+}
+
+static uint64_t peer_arrive(router *r, uint32_t *handle)
+{
+    peer_side *ps = (peer_side *)r;
+    uint64_t t0 = bench_now_ns();
+    int rc = aq_enqueue(ps->p, &ps->it, r->h.now, 1, handle);
+    uint64_t t1 = bench_now_ns();
+    if (rc != 0)
+        die("%s", "aq_enqueue: out of memory", 0);
+    return t1 - t0;
+}
+
+static uint64_t peer_release(router *r, const busy_ent *v)
+{
+    peer_side *ps = (peer_side *)r;
+    uint64_t t0 = bench_now_ns();
+    aq_end(ps->p, v->handle, r->h.now);
+    uint64_t t1 = bench_now_ns();
+    return t1 - t0;
+}
+
+static void peer_accept(router *r, const offer_rec *of)
+{
+    aq_accept(((peer_side *)r)->p, of->handle);
+}
+
+static void peer_abandon(router *r, uint64_t k)
+{
+    aq_abandon(((peer_side *)r)->p, r->h.khandle[k]);
+}
+
+static void peer_tick(router *r)
+{
+    (void)r;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Building the centre                                                      */
+/* ------------------------------------------------------------------------ */
+
+static const orca_channel_callbacks orca_cbs = {orca_offer_cb, NULL};
+
+static void orca_setup(orca_side *o, const workload *w, orca_strategy strat, uint64_t seed)
+{
+    memset(o, 0, sizeof *o);
+    o->r = (router){"orca", {0}, orca_prepare, orca_arrive, orca_release, orca_accept,
+                    orca_abandon, orca_tick};
+    orca_config cfg;
+    orca_config_init(&cfg);
+    cfg.alloc = bench_alloc_hook;
+    cfg.alloc_ud = &o->mem;
+    cfg.seed = seed;
+    int rc = orca_engine_new(&cfg, &o->e);
+    if (rc != 0)
+        die("%s", "orca_engine_new", rc);
+    o->sid = calloc(w->p.skills, sizeof *o->sid);
+    if (o->sid == NULL)
+        die("%s", "out of memory", 0);
+    for (uint32_t s = 0; s < w->p.skills; s++) {
+        char name[32];
+        snprintf(name, sizeof name, "skill%u", s);
+        rc = orca_skill_intern(o->e, name, &o->sid[s]);
+        if (rc != 0)
+            die("%s", "orca_skill_intern", rc);
+    }
+    for (int c = 0; c < WL_NCHANNELS; c++) {
+        rc = orca_channel_set_callbacks(o->e, (orca_channel_id)c, &orca_cbs, &o->r.h);
+        if (rc != 0)
+            die("%s", "orca_channel_set_callbacks", rc);
+    }
+    orca_queue_def qd;
+    orca_queue_def_init(&qd);
+    qd.name = "bench";
+    qd.strategy = strat;
+    qd.serve = ORCA_SERVE_SKILLS; /* no skills named: every agent serves it */
+    qd.skills = NULL;
+    qd.nskills = 0;
+    qd.wrapup_ms = 0;
+    rc = orca_queue_add(o->e, &qd, &o->q);
+    if (rc != 0) {
+        /* fall back to making every agent a member */
+        qd.serve = ORCA_SERVE_MEMBERS;
+        o->members = 1;
+        rc = orca_queue_add(o->e, &qd, &o->q);
+        if (rc != 0)
+            die("%s", "orca_queue_add", rc);
+    }
+}
+
+static void peer_setup(peer_side *ps, orca_strategy strat, uint64_t seed)
+{
+    memset(ps, 0, sizeof *ps);
+    ps->r = (router){PEER_NAME, {0}, peer_prepare, peer_arrive, peer_release, peer_accept,
+                     peer_abandon, peer_tick};
+    aq_config pc = {strat, seed, peer_offer_cb, &ps->r.h, &ps->mem};
+    if (aq_new(&pc, &ps->p) != 0)
+        die("%s", "aq_new: out of memory", 0);
+}
+
+/* After an orca call of the build: give the peer the same offers (it
+ * loads orca's decisions rather than making its own, so both start
+ * measuring from the same state), then accept them on both sides. */
+static void build_drain(orca_side *o, peer_side *ps)
+{
+    if (ps != NULL) {
+        for (size_t i = 0; i < o->r.h.npend; i++) {
+            const offer_rec *r = &o->r.h.pend[i];
+            aq_force_offer(ps->p, ps->r.h.khandle[r->iid - 1], (uint32_t)(r->agent - 1));
+        }
+        router_drain(&ps->r, 'b');
+    }
+    router_drain(&o->r, 'b');
+}
+
+/* Interaction k arrives during the build, on both sides. */
+static void build_enqueue(orca_side *o, peer_side *ps, const workload *w, uint64_t k)
+{
+    wl_interaction it;
+    uint32_t handle = 0;
+    wl_interaction_get(w, k, &it);
+    orca_prepare(&o->r, &it);
+    int rc = orca_interaction_enqueue(o->e, &o->def);
+    if (rc != 0)
+        die("%s", "orca_interaction_enqueue", rc);
+    host_note_enqueue(&o->r.h, k, 0);
+    o->r.h.next_k = k + 1;
+    if (ps != NULL) {
+        if (aq_enqueue(ps->p, &it, o->r.h.now, 0, &handle) != 0)
+            die("%s", "aq_enqueue: out of memory", 0);
+        host_note_enqueue(&ps->r.h, k, handle);
+        ps->r.h.next_k = k + 1;
+    }
+}
+
+static void build_tick(orca_side *o)
+{
+    o->r.h.now++;
+    orca_tick(&o->r);
+}
+
+typedef struct build_info {
+    double secs;
+    uint64_t enqueued;
+    uint32_t classes;          /* distinct requirement sets enqueued */
+    int complete;              /* 0: the build budget ran out */
+    double projected_s;        /* if so: the projected build time */
+} build_info;
+
+static void build_centre(const workload *w, const spec *sp, orca_strategy strat,
+                         uint64_t seed, double budget_s, orca_side *o, peer_side *ps,
+                         build_info *bi)
+{
+    uint64_t t0 = bench_now_ns();
+    uint64_t budget = (uint64_t)(budget_s * 1e9);
+    uint32_t n = w->p.agents;
+    int rc;
+    memset(bi, 0, sizeof *bi);
+    orca_setup(o, w, strat, seed);
+    if (ps != NULL)
+        peer_setup(ps, strat, seed);
+    const orca_channel_limit limits[WL_NCHANNELS] = {
+        {ORCA_CHANNEL_VOICE, wl_channel_limit[WL_VOICE]},
+        {ORCA_CHANNEL_CHAT, wl_channel_limit[WL_CHAT]},
+        {ORCA_CHANNEL_EMAIL, wl_channel_limit[WL_EMAIL]},
+    };
+
+    /* agents, READY with nothing waiting: bytes per agent */
+    size_t live0 = o->mem.live, plive0 = ps ? ps->mem.live : 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const wl_agent *a = &w->agents[i];
+        orca_skill_level sk[WL_MAX_AGENT_SKILLS];
+        for (uint32_t j = 0; j < a->nskills; j++) {
+            sk[j].skill = o->sid[a->skills[j].skill];
+            sk[j].level = a->skills[j].level;
+        }
+        orca_agent_def ad;
+        orca_agent_def_init(&ad);
+        ad.id = a->id;
+        ad.skills = sk;
+        ad.nskills = a->nskills;
+        ad.capacity = WL_AGENT_CAPACITY;
+        ad.limits = limits;
+        ad.nlimits = WL_NCHANNELS;
+        ad.weight = a->weight;
+        if ((rc = orca_agent_add(o->e, &ad)) != 0)
+            die("%s", "orca_agent_add", rc);
+        if (o->members && (rc = orca_queue_member_add(o->e, o->q, a->id, 0)) != 0)
+            die("%s", "orca_queue_member_add", rc);
+        if (ps != NULL && aq_agent_add(ps->p, a, WL_AGENT_CAPACITY, wl_channel_limit) != 0)
+            die("%s", "aq_agent_add: out of memory", 0);
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if ((rc = orca_agent_set_presence(o->e, w->agents[i].id, ORCA_PRESENCE_READY, 0)) != 0)
+            die("%s", "orca_agent_set_presence(READY)", rc);
+    o->bytes_per_agent = (double)(o->mem.live - live0) / n;
+    if (ps != NULL)
+        ps->bytes_per_agent = (double)(ps->mem.live - plive0) / n;
+
+    /* the waiting interactions, every agent NOT_READY: bytes per interaction */
+    for (uint32_t i = 0; i < n; i++)
+        if ((rc = orca_agent_set_presence(o->e, w->agents[i].id, ORCA_PRESENCE_NOT_READY, 1)) != 0)
+            die("%s", "orca_agent_set_presence(NOT_READY)", rc);
+    size_t live1 = o->mem.live, plive1 = ps ? ps->mem.live : 0;
+    uint64_t k = 0, tchunk = bench_now_ns();
+    for (; k < sp->waiting; k++) {
+        if ((k & 63) == 63) {
+            build_tick(o);
+            uint64_t tn = bench_now_ns();
+            if (tn - t0 > budget) {
+                /* projected from the last 64 enqueues */
+                bi->projected_s = ((double)(tn - t0) +
+                                   (double)(tn - tchunk) / 64 * (double)(sp->waiting - k)) / 1e9;
+                goto out_of_time;
+            }
+            tchunk = tn;
+        }
+        build_enqueue(o, ps, w, k);
+        if (o->r.h.npend != 0)
+            die("%s", "orca offered work while every agent was NOT_READY", 0);
+    }
+    o->bytes_per_interaction = (double)(o->mem.live - live1) / sp->waiting;
+    if (ps != NULL)
+        ps->bytes_per_interaction = (double)(ps->mem.live - plive1) / sp->waiting;
+
+    /* agents READY: each takes what it can from the waiting work */
+    for (uint32_t i = 0; i < n; i++) {
+        if ((i & 63) == 63)
+            build_tick(o);
+        if ((rc = orca_agent_set_presence(o->e, w->agents[i].id, ORCA_PRESENCE_READY, 0)) != 0)
+            die("%s", "orca_agent_set_presence(READY)", rc);
+        if (ps != NULL)
+            aq_agent_ready(ps->p, i, o->r.h.now, 0);
+        build_drain(o, ps);
+    }
+
+    /* top up until the stated number wait again (capacity is full first) */
+    uint64_t limit = (uint64_t)sp->waiting + (uint64_t)n * 20;
+    while (o->r.h.waiting < (int64_t)sp->waiting && k < limit) {
+        if ((k & 63) == 63) {
+            build_tick(o);
+            if (bench_now_ns() - t0 > budget) {
+                bi->projected_s = secs_since(t0);
+                goto out_of_time;
+            }
+        }
+        build_enqueue(o, ps, w, k);
+        build_drain(o, ps);
+        k++;
+    }
+    build_tick(o);
+    bi->complete = 1;
+out_of_time:
+    o->r.h.rng = bench_stream_seed(seed, 99, 0);
+    o->r.h.recording = 1;
+    if (ps != NULL) {
+        ps->r.h.now = o->r.h.now;
+        ps->r.h.rng = o->r.h.rng;
+        ps->r.h.recording = 1;
+    }
+    if ((rc = orca_engine_counts(o->e, &o->counts)) != 0)
+        die("%s", "orca_engine_counts", rc);
+    if (o->counts.waiting != (uint64_t)o->r.h.waiting || o->counts.busy != o->r.h.nbusy ||
+        o->counts.offered != 0)
+        fprintf(stderr, "orca-bench: WARNING: orca counts waiting %u busy %u offered %u, "
+                        "the host saw waiting %lld busy %zu\n",
+                o->counts.waiting, o->counts.busy, o->counts.offered,
+                (long long)o->r.h.waiting, o->r.h.nbusy);
+    bi->enqueued = k;
+    bi->classes = sp->adversarial ? wl_count_distinct(w, 0, (uint32_t)(k < sp->waiting ? sp->waiting : k))
+                                  : sp->classes;
+    bi->secs = secs_since(t0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Statistics                                                               */
+/* ------------------------------------------------------------------------ */
+
+typedef struct figs {
+    uint64_t calls, median, p99, p999;
+    double dps;
+} figs;
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of sorted s[0..n). */
+static uint64_t pct(const uint64_t *s, size_t n, double q)
+{
+    size_t r = (size_t)ceil(q * (double)n);
+    if (r < 1)
+        r = 1;
+    if (r > n)
+        r = n;
+    return s[r - 1];
+}
+
+static figs stat_of(uint64_t *s, size_t n)
+{
+    figs st = {0, 0, 0, 0, 0.0};
+    if (n == 0)
+        return st;
+    qsort(s, n, sizeof *s, cmp_u64);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += (double)s[i];
+    st.calls = n;
+    st.median = pct(s, n, 0.5);
+    st.p99 = pct(s, n, 0.99);
+    st.p999 = pct(s, n, 0.999);
+    st.dps = sum > 0 ? (double)n * 1e9 / sum : 0;
+    return st;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Lower median of v[0..n) (sorts v). */
+static double median_d(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return v[(n - 1) / 2];
+}
+
+/* The median over runs of each figure; calls is the smallest run's. */
+static figs stat_over_runs(const figs *r, int runs)
+{
+    double a[64], b[64], c[64], d[64];
+    figs out = {UINT64_MAX, 0, 0, 0, 0};
+    for (int i = 0; i < runs; i++) {
+        a[i] = (double)r[i].median;
+        b[i] = (double)r[i].p99;
+        c[i] = (double)r[i].p999;
+        d[i] = r[i].dps;
+        if (r[i].calls < out.calls)
+            out.calls = r[i].calls;
+    }
+    out.median = (uint64_t)median_d(a, runs);
+    out.p99 = (uint64_t)median_d(b, runs);
+    out.p999 = (uint64_t)median_d(c, runs);
+    out.dps = median_d(d, runs);
+    return out;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Results                                                                  */
+/* ------------------------------------------------------------------------ */
+
+typedef struct row {
+    const char *router;
+    const spec *sp;
+    uint32_t classes;
+    const char *strategy;
+    const char *direction;
+    figs st;
+    uint64_t wanted;           /* calls asked for */
+    double bytes_per_agent, bytes_per_interaction;
+} row;
+
+static row *rows;
+static size_t nrows, caprows;
+
+static void add_row(const char *rname, const spec *sp, uint32_t classes,
+                    const char *strategy, const char *direction, figs st,
+                    uint64_t wanted, double bpa, double bpi)
+{
+    rows = xgrow(rows, &caprows, nrows + 1, sizeof *rows);
+    rows[nrows++] = (row){rname, sp, classes, strategy, direction, st, wanted, bpa, bpi};
+}
+
+typedef struct note {
+    char text[320];
+} note;
+static note *notes;
+static size_t nnotes, capnotes;
+static int correctness_failed; /* a disagreement or a failed engine check */
+
+static void add_note(const char *text)
+{
+    notes = xgrow(notes, &capnotes, nnotes + 1, sizeof *notes);
+    snprintf(notes[nnotes++].text, sizeof notes->text, "%s", text);
+}
+
+static void machine_name(char *buf, size_t len)
+{
+    snprintf(buf, len, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f == NULL)
+        return;
+    char line[512];
+    int cpus = 0;
+    char model[256] = "unknown";
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "processor", 9) == 0)
+            cpus++;
+        if (strncmp(line, "model name", 10) == 0 && strcmp(model, "unknown") == 0) {
+            char *p = strchr(line, ':');
+            if (p != NULL) {
+                p++;
+                while (*p == ' ' || *p == '\t')
+                    p++;
+                snprintf(model, sizeof model, "%s", p);
+                model[strcspn(model, "\n")] = '\0';
+            }
+        }
+    }
+    fclose(f);
+    snprintf(buf, len, "Model name: %s (%d CPUs)", model, cpus);
+}
+
+/* Median cost of one clock_gettime pair, for the header. */
+static uint64_t timer_overhead(void)
+{
+    enum { N = 200001 };
+    static uint64_t s[N];
+    for (int i = 0; i < N; i++) {
+        uint64_t t0 = bench_now_ns();
+        uint64_t t1 = bench_now_ns();
+        s[i] = t1 - t0;
+    }
+    qsort(s, N, sizeof *s, cmp_u64);
+    return s[N / 2];
+}
+
+static void fmt_bytes(char *buf, size_t len, double b)
+{
+    if (b < 0)
+        snprintf(buf, len, "%s", "");
+    else
+        snprintf(buf, len, "%.1f", b);
+}
+
+static void write_csv(const char *path)
+{
+    /* make the directory if it is missing */
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+            fprintf(stderr, "orca-bench: cannot create %s: %s\n", dir, strerror(errno));
+    }
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        fprintf(stderr, "orca-bench: cannot write %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    fprintf(f, "%s\n", CSV_HEADER);
+    for (size_t i = 0; i < nrows; i++) {
+        const row *r = &rows[i];
+        char bpa[32], bpi[32];
+        fmt_bytes(bpa, sizeof bpa, r->bytes_per_agent);
+        fmt_bytes(bpi, sizeof bpi, r->bytes_per_interaction);
+        if (r->st.calls == 0) {
+            /* not measured (see the notes): every figure left empty */
+            fprintf(f, "%s,%s,%u,%u,%u,%u,%s,%s,0,,,,,,\n", r->router, r->sp->workload,
+                    r->sp->agents, r->sp->waiting, r->sp->skills, r->classes, r->strategy,
+                    r->direction);
+            continue;
+        }
+        fprintf(f, "%s,%s,%u,%u,%u,%u,%s,%s,%llu,%llu,%llu,%llu,%.0f,%s,%s\n", r->router,
+                r->sp->workload, r->sp->agents, r->sp->waiting, r->sp->skills, r->classes,
+                r->strategy, r->direction, (unsigned long long)r->st.calls,
+                (unsigned long long)r->st.median, (unsigned long long)r->st.p99,
+                (unsigned long long)r->st.p999, r->st.dps, bpa, bpi);
+    }
+    if (fclose(f) != 0) {
+        fprintf(stderr, "orca-bench: cannot write %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+}
+
+static void print_table(const opts *o)
+{
+    printf("\n%-15s %-11s %7s %8s %6s %7s %-15s %-7s %8s %9s %9s %9s %11s %8s %8s\n",
+           "router", "workload", "agents", "waiting", "skills", "classes", "strategy",
+           "dir", "calls", "median_ns", "p99_ns", "p99.9_ns", "decisions/s", "B/agent",
+           "B/inter");
+    int fewer = 0;
+    for (size_t i = 0; i < nrows; i++) {
+        const row *r = &rows[i];
+        char bpa[32], bpi[32], calls[32];
+        fmt_bytes(bpa, sizeof bpa, r->bytes_per_agent);
+        fmt_bytes(bpi, sizeof bpi, r->bytes_per_interaction);
+        if (r->st.calls == 0) {
+            printf("%-15s %-11s %7u %8u %6u %7u %-15s %-7s %8s   not measured (see notes)\n",
+                   r->router, r->sp->workload, r->sp->agents, r->sp->waiting, r->sp->skills,
+                   r->classes, r->strategy, r->direction, "0");
+            continue;
+        }
+        int short_run = r->st.calls < r->wanted;
+        fewer |= short_run;
+        snprintf(calls, sizeof calls, "%llu%s", (unsigned long long)r->st.calls,
+                 short_run ? "*" : "");
+        printf("%-15s %-11s %7u %8u %6u %7u %-15s %-7s %8s %9llu %9llu %9llu %11.0f %8s %8s\n",
+               r->router, r->sp->workload, r->sp->agents, r->sp->waiting, r->sp->skills,
+               r->classes, r->strategy, r->direction, calls,
+               (unsigned long long)r->st.median, (unsigned long long)r->st.p99,
+               (unsigned long long)r->st.p999, r->st.dps, bpa, bpi);
+    }
+    if (fewer)
+        printf("* measured on fewer calls than the %u asked for: the router's time budget "
+               "per run (orca %.1f s, peer %.1f s) ran out first\n", o->calls,
+               o->orca_budget_s, o->peer_budget_s);
+}
+
+/* The headline: orca against the peer, per centre. */
+static void print_headline(const opts *o)
+{
+    if (o->no_peer)
+        return;
+    printf("\nHEADLINE: orca vs %s (median ns, speedup = peer / orca)\n", PEER_NAME);
+    int goal_seen = 0, goal_ok = 1;
+    for (size_t i = 0; i < nrows; i++) {
+        const row *a = &rows[i];
+        if (strcmp(a->router, "orca") != 0)
+            continue;
+        for (size_t j = 0; j < nrows; j++) {
+            const row *b = &rows[j];
+            if (strcmp(b->router, PEER_NAME) != 0 || b->sp != a->sp ||
+                strcmp(b->strategy, a->strategy) != 0 ||
+                strcmp(b->direction, a->direction) != 0)
+                continue;
+            if (a->st.calls == 0 || b->st.calls == 0)
+                continue;
+            double sp = a->st.median > 0 ? (double)b->st.median / (double)a->st.median : 0;
+            printf("  %-11s %6u agents x %7u waiting, %3u skills, %-15s %-7s "
+                   "orca %7llu ns  peer %9llu ns  speedup %8.1fx\n",
+                   a->sp->workload, a->sp->agents, a->sp->waiting, a->sp->skills,
+                   a->strategy, a->direction, (unsigned long long)a->st.median,
+                   (unsigned long long)b->st.median, sp);
+            if (a->sp->agents == 10000 && a->sp->waiting == 100000 &&
+                strcmp(a->sp->workload, "zipf") == 0) {
+                goal_seen = 1;
+                if (a->st.median >= 1000 || sp < 20.0)
+                    goal_ok = 0;
+            }
+        }
+    }
+    if (goal_seen)
+        printf("GOAL (10k agents x 100k waiting, zipf: median < 1 us and >= 20x the "
+               "linear reference, both directions): %s\n", goal_ok ? "MET" : "NOT MET");
+}
+
+/* ------------------------------------------------------------------------ */
+/* One centre, one strategy                                                 */
+/* ------------------------------------------------------------------------ */
+
+static const char *kind_name(char kind)
+{
+    return kind == 'a' ? "arrival" : kind == 'r' ? "release" : "size-control arrival";
+}
+
+static void check_agreement(const spec *sp, const char *strategy, const host *a, const host *b)
+{
+    size_t n = a->ndec < b->ndec ? a->ndec : b->ndec;
+    size_t i = 0;
+    while (i < n && a->dec[i].digest == b->dec[i].digest)
+        i++;
+    char text[400];
+    if (i == n) {
+        snprintf(text, sizeof text, "%s %ux%u skills %u %s: orca and %s made the same "
+                 "offers on all %zu decisions compared", sp->workload, sp->agents,
+                 sp->waiting, sp->skills, strategy, PEER_NAME, n);
+    } else {
+        correctness_failed = 1;
+        snprintf(text, sizeof text, "%s %ux%u skills %u %s: DECISIONS DIFFER at decision "
+                 "%zu (%s; the %zu before agreed): orca offered %u (first: interaction "
+                 "%llu to agent %llu), %s offered %u (first: interaction %llu to agent %llu)",
+                 sp->workload, sp->agents, sp->waiting, sp->skills, strategy, i,
+                 kind_name(a->dec[i].kind), i, a->dec[i].noffers,
+                 (unsigned long long)a->dec[i].iid, (unsigned long long)a->dec[i].agent,
+                 PEER_NAME, b->dec[i].noffers, (unsigned long long)b->dec[i].iid,
+                 (unsigned long long)b->dec[i].agent);
+    }
+    fprintf(stderr, "  %s\n", text);
+    add_note(text);
+}
+
+static double occupancy(const host *h, uint32_t agents)
+{
+    return 100.0 * (double)h->units / ((double)agents * WL_AGENT_CAPACITY);
+}
+
+static void run_one(const opts *op, const spec *sp, const workload *w, orca_strategy strat,
+                    uint64_t *arr, uint64_t *rel)
+{
+    const char *sname = strategy_name[strat];
+    orca_side o;
+    peer_side ps;
+    build_info bi;
+    char text[400];
+    fprintf(stderr, "%s %u agents x %u waiting, %u skills, %s, %s: building...\n",
+            sp->workload, sp->agents, sp->waiting, sp->skills,
+            sp->adversarial ? "own set each" : "catalogue", sname);
+    build_centre(w, sp, strat, op->seed, op->build_budget_s, &o, op->no_peer ? NULL : &ps, &bi);
+    fprintf(stderr, "  %s %.1f s: %llu enqueued, %lld waiting, %zu busy "
+                    "(occupancy %.0f%%), orca holds %u classes%s; %.1f B/agent, "
+                    "%.1f B/interaction\n",
+            bi.complete ? "built in" : "build STOPPED after", bi.secs,
+            (unsigned long long)bi.enqueued, (long long)o.r.h.waiting, o.r.h.nbusy,
+            occupancy(&o.r.h, sp->agents), o.counts.classes,
+            o.members ? " (queue served by membership)" : "", o.bytes_per_agent,
+            o.bytes_per_interaction);
+    if (!bi.complete) {
+        snprintf(text, sizeof text, "%s %ux%u skills %u %s: NOT MEASURED: building the "
+                 "centre in orca exceeds the %.0f s build budget (stopped after %.1f s, "
+                 "%llu interactions enqueued; at the latest rate the enqueues alone would "
+                 "take %.0f s)", sp->workload,
+                 sp->agents, sp->waiting, sp->skills, sname, op->build_budget_s, bi.secs,
+                 (unsigned long long)bi.enqueued, bi.projected_s);
+        fprintf(stderr, "  %s\n", text);
+        add_note(text);
+        figs none = {0, 0, 0, 0, 0};
+        add_row("orca", sp, bi.classes, sname, "arrival", none, op->calls, -1, -1);
+        add_row("orca", sp, bi.classes, sname, "release", none, op->calls, -1, -1);
+        if (!op->no_peer) {
+            add_row(PEER_NAME, sp, bi.classes, sname, "arrival", none, op->calls, -1, -1);
+            add_row(PEER_NAME, sp, bi.classes, sname, "release", none, op->calls, -1, -1);
+        }
+        goto done;
+    }
+    if (op->check) {
+        int rc = orca_engine_check(o.e);
+        fprintf(stderr, "  orca_engine_check after build: %s\n", rc == 0 ? "ok" : orca_strerror(rc));
+        if (rc != 0) {
+            add_note("orca_engine_check FAILED after the build");
+            correctness_failed = 1;
+        }
+    }
+    if (bi.secs > 10) {
+        snprintf(text, sizeof text, "%s %ux%u skills %u %s: building the centre took %.0f s",
+                 sp->workload, sp->agents, sp->waiting, sp->skills, sname, bi.secs);
+        add_note(text);
+    }
+
+    int64_t target = sp->waiting;
+    /* warm-up: untimed, each router within its per-run budget. The calls
+     * each router sees depend only on the state, not on where the warm-up
+     * ends, so the agreement check still compares like with like. */
+    uint64_t t0 = bench_now_ns();
+    size_t wo = router_pairs(&o.r, w, target, op->warmup, NULL, NULL,
+                             (uint64_t)(op->orca_budget_s * 1e9));
+    fprintf(stderr, "  warm-up: orca %zu pairs in %.1f s", wo, secs_since(t0));
+    if (!op->no_peer) {
+        t0 = bench_now_ns();
+        size_t wp = router_pairs(&ps.r, w, target, op->warmup, NULL, NULL,
+                                 (uint64_t)(op->peer_budget_s * 1e9));
+        fprintf(stderr, ", peer %zu pairs in %.1f s", wp, secs_since(t0));
+    }
+    fputc('\n', stderr);
+
+    figs oa[64], orl[64], pa[64], prl[64];
+    for (int r = 0; r < op->runs; r++) {
+        t0 = bench_now_ns();
+        size_t n = router_pairs(&o.r, w, target, op->calls, arr, rel,
+                                (uint64_t)(op->orca_budget_s * 1e9));
+        oa[r] = stat_of(arr, n);
+        orl[r] = stat_of(rel, n);
+        fprintf(stderr, "  run %d: orca %zu pairs in %.1f s (arrival median %llu ns, "
+                        "release %llu ns; %lld waiting, occupancy %.0f%%)",
+                r + 1, n, secs_since(t0), (unsigned long long)oa[r].median,
+                (unsigned long long)orl[r].median, (long long)o.r.h.waiting,
+                occupancy(&o.r.h, sp->agents));
+        o.r.h.recording = 0;
+        if (!op->no_peer) {
+            t0 = bench_now_ns();
+            n = router_pairs(&ps.r, w, target, op->calls, arr, rel,
+                             (uint64_t)(op->peer_budget_s * 1e9));
+            pa[r] = stat_of(arr, n);
+            prl[r] = stat_of(rel, n);
+            ps.r.h.recording = 0;
+            fprintf(stderr, "; peer %zu pairs in %.1f s (arrival %llu ns, release %llu ns)",
+                    n, secs_since(t0), (unsigned long long)pa[r].median,
+                    (unsigned long long)prl[r].median);
+        }
+        fputc('\n', stderr);
+    }
+    fprintf(stderr, "  size control: orca %llu abandoned, %llu extra arrivals",
+            (unsigned long long)o.r.h.abandoned, (unsigned long long)o.r.h.extra);
+    if (!op->no_peer)
+        fprintf(stderr, "; peer %llu abandoned, %llu extra arrivals",
+                (unsigned long long)ps.r.h.abandoned, (unsigned long long)ps.r.h.extra);
+    fputc('\n', stderr);
+    if (op->check) {
+        int rc = orca_engine_check(o.e);
+        fprintf(stderr, "  orca_engine_check after the runs: %s\n", rc == 0 ? "ok" : orca_strerror(rc));
+        if (rc != 0) {
+            add_note("orca_engine_check FAILED after the runs");
+            correctness_failed = 1;
+        }
+    }
+    orca_counts c;
+    if (orca_engine_counts(o.e, &c) == 0 &&
+        (c.waiting != (uint64_t)o.r.h.waiting || c.busy != o.r.h.nbusy)) {
+        snprintf(text, sizeof text, "%s %ux%u %s: orca counts say %u waiting / %u busy, "
+                 "the host saw %lld / %zu", sp->workload, sp->agents, sp->waiting, sname,
+                 c.waiting, c.busy, (long long)o.r.h.waiting, o.r.h.nbusy);
+        fprintf(stderr, "  WARNING: %s\n", text);
+        add_note(text);
+        correctness_failed = 1;
+    }
+
+    figs s;
+    s = stat_over_runs(oa, op->runs);
+    add_row("orca", sp, bi.classes, sname, "arrival", s, op->calls, o.bytes_per_agent,
+            o.bytes_per_interaction);
+    s = stat_over_runs(orl, op->runs);
+    add_row("orca", sp, bi.classes, sname, "release", s, op->calls, o.bytes_per_agent,
+            o.bytes_per_interaction);
+    if (!op->no_peer) {
+        check_agreement(sp, sname, &o.r.h, &ps.r.h);
+        s = stat_over_runs(pa, op->runs);
+        add_row(PEER_NAME, sp, bi.classes, sname, "arrival", s, op->calls,
+                ps.bytes_per_agent, ps.bytes_per_interaction);
+        s = stat_over_runs(prl, op->runs);
+        add_row(PEER_NAME, sp, bi.classes, sname, "release", s, op->calls,
+                ps.bytes_per_agent, ps.bytes_per_interaction);
+    }
+done:
+    if (!op->no_peer) {
+        aq_free(ps.p);
+        host_free(&ps.r.h);
+    }
+    orca_engine_free(o.e);
+    free(o.sid);
+    host_free(&o.r.h);
+}
+
+/* ------------------------------------------------------------------------ */
+/* main                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static void usage(void)
+{
+    printf("usage: orca-bench [options]\n"
+           "  --smoke            tiny fast run (200 agents x 2k waiting, 10k calls),\n"
+           "                     writes bench/results/smoke.csv\n"
+           "  --large            also 100k agents x 1M waiting\n"
+           "  --all-strategies   all six strategies (default: longest_idle)\n"
+           "  --seed N           workload seed (default 42)\n"
+           "  --runs N           runs per figure; the median of the runs is reported\n"
+           "                     (default 3, 1 with --smoke)\n"
+           "  --calls N          timed calls per direction per run (default 100000)\n"
+           "  --warmup N         untimed arrival+release pairs first\n"
+           "                     (default: waiting / 2, within 200..50000; each\n"
+           "                     router stops at its per-run time budget)\n"
+           "  --peer-budget SEC  wall time per run for the peer (default 3)\n"
+           "  --orca-budget SEC  wall time per run for orca (default 10)\n"
+           "  --build-budget SEC wall time to build one centre in orca\n"
+           "                     (default 120, 300 for 100k agents)\n"
+           "  --no-peer          orca only\n"
+           "  --agents N         only the centres with N agents\n"
+           "  --skills N         only the centres with N skills\n"
+           "  --workload NAME    only that workload (zipf or adversarial)\n"
+           "  --check            orca_engine_check() after the build and the runs\n"
+           "  --out FILE         CSV path (default bench/results/latest.csv)\n"
+           "Exit status 3 if orca and the reference router made different offers or\n"
+           "orca_engine_check() failed (timings never fail the run).\n");
+}
+
+static unsigned long long parse_num(const char *s, const char *opt)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno != 0 || *end != '\0' || end == s) {
+        fprintf(stderr, "orca-bench: bad value for %s: %s\n", opt, s);
+        exit(2);
+    }
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    opts op = {42, 0, 0, 0, 0, 0, -1, 0, UINT32_MAX, -1.0, -1.0, -1.0, 0, 0, NULL, NULL};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEED_VALUE()                                                     \
+    do {                                                                 \
+        if (v == NULL) {                                                 \
+            fprintf(stderr, "orca-bench: %s needs a value\n", a);        \
+            return 2;                                                    \
+        }                                                                \
+        i++;                                                             \
+    } while (0)
+        if (strcmp(a, "--smoke") == 0) {
+            op.smoke = 1;
+        } else if (strcmp(a, "--large") == 0) {
+            op.large = 1;
+        } else if (strcmp(a, "--all-strategies") == 0) {
+            op.all_strategies = 1;
+        } else if (strcmp(a, "--no-peer") == 0) {
+            op.no_peer = 1;
+        } else if (strcmp(a, "--check") == 0) {
+            op.check = 1;
+        } else if (strcmp(a, "--seed") == 0) {
+            NEED_VALUE();
+            op.seed = parse_num(v, a);
+        } else if (strcmp(a, "--runs") == 0) {
+            NEED_VALUE();
+            op.runs = (int)parse_num(v, a);
+            if (op.runs < 1 || op.runs > 64) {
+                fprintf(stderr, "orca-bench: --runs must be 1..64\n");
+                return 2;
+            }
+        } else if (strcmp(a, "--calls") == 0) {
+            NEED_VALUE();
+            op.calls = (uint32_t)parse_num(v, a);
+            if (op.calls < 1) {
+                fprintf(stderr, "orca-bench: --calls must be >= 1\n");
+                return 2;
+            }
+        } else if (strcmp(a, "--warmup") == 0) {
+            NEED_VALUE();
+            op.warmup = (uint32_t)parse_num(v, a);
+        } else if (strcmp(a, "--peer-budget") == 0) {
+            NEED_VALUE();
+            op.peer_budget_s = strtod(v, NULL);
+            if (!(op.peer_budget_s > 0)) {
+                fprintf(stderr, "orca-bench: --peer-budget must be > 0\n");
+                return 2;
+            }
+        } else if (strcmp(a, "--orca-budget") == 0) {
+            NEED_VALUE();
+            op.orca_budget_s = strtod(v, NULL);
+            if (!(op.orca_budget_s > 0)) {
+                fprintf(stderr, "orca-bench: --orca-budget must be > 0\n");
+                return 2;
+            }
+        } else if (strcmp(a, "--build-budget") == 0) {
+            NEED_VALUE();
+            op.build_budget_s = strtod(v, NULL);
+            if (!(op.build_budget_s > 0)) {
+                fprintf(stderr, "orca-bench: --build-budget must be > 0\n");
+                return 2;
+            }
+        } else if (strcmp(a, "--skills") == 0) {
+            NEED_VALUE();
+            op.only_skills = (uint32_t)parse_num(v, a);
+        } else if (strcmp(a, "--workload") == 0) {
+            NEED_VALUE();
+            op.only_workload = v;
+        } else if (strcmp(a, "--agents") == 0) {
+            NEED_VALUE();
+            op.only_agents = (uint32_t)parse_num(v, a);
+        } else if (strcmp(a, "--out") == 0) {
+            NEED_VALUE();
+            op.out = v;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage();
+            return 0;
+        } else {
+            fprintf(stderr, "orca-bench: unknown option %s\n", a);
+            usage();
+            return 2;
+        }
+#undef NEED_VALUE
+    }
+    if (op.runs < 0)
+        op.runs = op.smoke ? 1 : 3;
+    if (op.calls == 0)
+        op.calls = op.smoke ? 10000 : 100000;
+    int warmup_auto = op.warmup == UINT32_MAX;
+    if (op.peer_budget_s < 0)
+        op.peer_budget_s = op.smoke ? 0.5 : 3.0;
+    if (op.orca_budget_s < 0)
+        op.orca_budget_s = op.smoke ? 2.0 : 10.0;
+    int build_budget_auto = op.build_budget_s < 0;
+    if (op.out == NULL)
+        op.out = op.smoke ? "bench/results/smoke.csv" : "bench/results/latest.csv";
+    if (op.smoke)
+        op.check = 1;
+
+    const spec *list[16];
+    size_t nlist = 0;
+    if (op.smoke) {
+        for (size_t i = 0; i < sizeof smoke_specs / sizeof *smoke_specs; i++)
+            list[nlist++] = &smoke_specs[i];
+    } else {
+        for (size_t i = 0; i < sizeof default_specs / sizeof *default_specs; i++)
+            list[nlist++] = &default_specs[i];
+        if (op.large)
+            for (size_t i = 0; i < sizeof large_specs / sizeof *large_specs; i++)
+                list[nlist++] = &large_specs[i];
+    }
+
+    char machine[400];
+    machine_name(machine, sizeof machine);
+    uint64_t tov = timer_overhead();
+    printf("orca bench %s: seed %llu\n", orca_version(), (unsigned long long)op.seed);
+    printf("machine: %s\n", machine);
+    printf("clock: CLOCK_MONOTONIC around each public call; an empty timed pair costs "
+           "%llu ns (included, not subtracted)\n", (unsigned long long)tov);
+    char wbuf[64];
+    if (warmup_auto)
+        snprintf(wbuf, sizeof wbuf, "waiting/2 (200..50000)");
+    else
+        snprintf(wbuf, sizeof wbuf, "%u", op.warmup);
+    printf("calls: %u per direction per run, %d run%s (figures are the median over runs), "
+           "warm-up pairs: %s; time budget per run: orca %.1f s, peer %.1f s\n", op.calls,
+           op.runs, op.runs == 1 ? "" : "s", wbuf, op.orca_budget_s, op.peer_budget_s);
+    fflush(stdout);
+
+    uint64_t *arr = malloc((size_t)op.calls * sizeof *arr);
+    uint64_t *rel = malloc((size_t)op.calls * sizeof *rel);
+    if (arr == NULL || rel == NULL)
+        die("%s", "out of memory", 0);
+    uint64_t t_all = bench_now_ns();
+    for (size_t i = 0; i < nlist; i++) {
+        const spec *sp = list[i];
+        if ((op.only_agents != 0 && sp->agents != op.only_agents) ||
+            (op.only_skills != 0 && sp->skills != op.only_skills) ||
+            (op.only_workload != NULL && strcmp(sp->workload, op.only_workload) != 0))
+            continue;
+        workload w;
+        wl_params wp = {op.seed, sp->agents, sp->skills, sp->classes, sp->adversarial};
+        if (wl_build(&w, &wp) != 0)
+            die("%s", "cannot build the workload", 0);
+        if (build_budget_auto)
+            op.build_budget_s = op.smoke ? 30.0 : sp->agents >= 100000 ? 300.0 : 120.0;
+        if (warmup_auto) {
+            /* half the waiting pool's worth of pairs first */
+            op.warmup = sp->waiting / 2;
+            op.warmup = op.warmup < 200 ? 200 : op.warmup > 50000 ? 50000 : op.warmup;
+        }
+        for (int s = 0; s < NSTRATEGIES; s++) {
+            if (!op.all_strategies && s != ORCA_STRATEGY_LONGEST_IDLE)
+                continue;
+            run_one(&op, sp, &w, (orca_strategy)s, arr, rel);
+        }
+        wl_free(&w);
+    }
+    free(arr);
+    free(rel);
+
+    print_table(&op);
+    print_headline(&op);
+    if (nnotes > 0) {
+        printf("\nnotes:\n");
+        for (size_t i = 0; i < nnotes; i++)
+            printf("  %s\n", notes[i].text);
+    }
+    write_csv(op.out);
+    printf("\nwrote %s (%zu rows) in %.0f s; machine: %s; seed %llu\n", op.out, nrows,
+           secs_since(t_all), machine, (unsigned long long)op.seed);
+    free(rows);
+    free(notes);
+    if (correctness_failed) {
+        fprintf(stderr, "orca-bench: orca disagreed with the reference router or failed "
+                        "orca_engine_check (see the notes)\n");
+        return 3;
+    }
+    return 0;
+}
