@@ -209,6 +209,7 @@ int orca_agent_remove(orca_engine *e, uint64_t id)
         withdraw_offer(e, min, ORCA_WITHDRAW_AGENT_REMOVED);
         agent_work_remove(a, min);
         a->used -= e->channels[min->cls->ch].cost;
+        a->used_fell = true;
         a->count[min->cls->ch]--;
         a->noffered--;
         min->cls->q->offered--;

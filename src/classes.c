@@ -205,6 +205,8 @@ static void link_add(orca_engine *e, agent *a, rclass *c, uint8_t tier,
     l->ch = (uint8_t)c->ch;
     l->strategy = (uint8_t)c->q->strategy;
     l->hpos = NOPOS;
+    a->out_mask |= 1u << l->ch;
+    a->nlo += l->strategy == ORCA_STRATEGY_LEAST_OCCUPIED;
     l->epos = c->nelig;
     l->tier = tier;
     l->pref = pref;
@@ -220,6 +222,7 @@ static void link_remove(agent *a, uint32_t li)
     rclass *c = l->cls;
     if (l->hpos != NOPOS)
         heap_remove(&c->agents, l->hpos);
+    a->nlo -= l->strategy == ORCA_STRATEGY_LEAST_OCCUPIED;
     /* remove from the class's eligible list */
     uint32_t ep = l->epos, elast = --c->nelig;
     if (ep != elast) {
@@ -295,7 +298,10 @@ static void ix_setpos(void *item, uint32_t aux, uint32_t pos)
 
 static void agent_setpos(void *item, uint32_t aux, uint32_t pos)
 {
-    ((agent *)item)->links[aux].hpos = pos;
+    agent *a = item;
+    a->links[aux].hpos = pos;
+    if (pos == NOPOS)
+        a->out_mask |= 1u << a->links[aux].ch;
 }
 
 static int agent_tie(const void *x, const void *y)

@@ -349,10 +349,15 @@ static int check_agent(const orca_engine *e, const agent *a)
         bool want = a->presence == ORCA_PRESENCE_READY && agent_fits(e, a, l->cls->ch);
         if (want)
             CHECK(l->hpos != NOPOS); /* (an entry may also be stale: skipped) */
-        if (want) {
+        if (l->hpos == NOPOS)
+            CHECK(a->out_mask >> l->ch & 1);
+        if (l->hpos != NOPOS) {
             const heap_ent *h = &l->cls->agents.v[l->hpos];
-            CHECK(h->item == a && h->aux == li && h->k2 == a->idle_since);
+            CHECK(h->item == a && h->aux == li);
             CHECK(h->k1 == l->hk1 && h->k2 == l->hk2);
+            /* a stored key may lag behind (lower bound), never lead */
+            uint64_t k1 = agent_key1(a, l), k2 = a->idle_since;
+            CHECK(h->k1 < k1 || (h->k1 == k1 && h->k2 <= k2));
         }
     }
     return ORCA_OK;

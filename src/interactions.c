@@ -66,6 +66,7 @@ static agent *detach(orca_engine *e, ix *i)
     orca_channel_id ch = i->cls->ch;
     agent_work_remove(a, i);
     a->used -= e->channels[ch].cost;
+    a->used_fell = true;
     a->count[ch]--;
     switch (i->state) {
     case ORCA_STATE_OFFERED:

@@ -177,6 +177,9 @@ struct agent {
     uint32_t nqueues, capqueues;
     link *links;
     uint32_t nlinks, caplinks;
+    uint32_t out_mask;    /* channels with a link not in its class heap */
+    uint32_t nlo;         /* links of least-occupied queues */
+    bool used_fell;       /* capacity freed since the last refresh */
     ix *work;             /* offered/busy/wrap-up interactions */
 };
 
@@ -314,6 +317,7 @@ const orca_skill_level *skill_of(const orca_skill_level *v, uint32_t n, orca_ski
 void agent_refresh(orca_engine *e, agent *a);
 void class_top_update(orca_engine *e, rclass *c);
 uint32_t agent_fitmask(const orca_engine *e, const agent *a);
+uint64_t agent_key1(const agent *a, const link *l);
 void route_interaction(orca_engine *e, ix *i);
 void route_agent(orca_engine *e, agent *a);
 bool ix_excludes(const ix *i, uint64_t agent_id, uint64_t now);

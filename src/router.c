@@ -38,7 +38,7 @@ void class_top_update(orca_engine *e, rclass *c)
     }
 }
 
-static uint64_t agent_k1(const agent *a, const link *l)
+uint64_t agent_key1(const agent *a, const link *l)
 {
     uint64_t primary = 0;
     switch ((orca_strategy)l->strategy) {
@@ -64,18 +64,31 @@ static uint64_t agent_k1(const agent *a, const link *l)
 static void refresh_link(agent *a, uint32_t li, uint32_t fit)
 {
     link *l = &a->links[li];
-    if (!(fit >> l->ch & 1))
+    if (l->hpos == NOPOS && !(fit >> l->ch & 1))
         return;
-    uint64_t k1 = agent_k1(a, l), k2 = a->idle_since;
+    uint64_t k1 = agent_key1(a, l), k2 = a->idle_since;
     if (l->hpos == NOPOS) {
         l->hk1 = k1;
         l->hk2 = k2;
         heap_push(&l->cls->agents, k1, k2, a, li);
-    } else if (l->hk1 != k1 || l->hk2 != k2) {
+    } else if (k1 < l->hk1 || (k1 == l->hk1 && k2 < l->hk2)) {
+        /* better than recorded: it must move up now (even if a can't take
+         * this channel right now, so the stored key stays a lower bound) */
         l->hk1 = k1;
         l->hk2 = k2;
         heap_rekey(&l->cls->agents, l->hpos, k1, k2);
     }
+    /* Worse than recorded (idle_since, handled, last offer, random key all
+     * grow): leave it. A stored key is then a lower bound of the true one,
+     * and route_interaction corrects an entry only if it reaches the top.
+     * Completing work moves an agent to the back of every queue it serves;
+     * doing that lazily is what keeps a release from touching every heap. */
+}
+
+static bool key_less(uint64_t a1, uint64_t a2, uint64_t aid, uint64_t b1, uint64_t b2,
+                     uint64_t bid)
+{
+    return a1 < b1 || (a1 == b1 && (a2 < b2 || (a2 == b2 && aid < bid)));
 }
 
 static uint32_t ready_fitmask(const orca_engine *e, const agent *a)
@@ -89,11 +102,25 @@ void agent_refresh_link(orca_engine *e, agent *a, uint32_t li)
     refresh_link(a, li, ready_fitmask(e, a));
 }
 
+/* Bring a's heap entries up to date after a change. Entries only need work
+ * when a link of a channel a now fits is out of its heap, or when a key may
+ * have fallen (least-occupied agents whose capacity was freed): every other
+ * key only grows, and a grown key may stay stale (see refresh_link). So most
+ * refreshes are a mask test. */
 void agent_refresh(orca_engine *e, agent *a)
 {
     uint32_t fit = ready_fitmask(e, a);
-    for (uint32_t li = 0; li < a->nlinks; li++)
+    bool fell = a->used_fell && a->nlo;
+    a->used_fell = false;
+    if (!(fit & a->out_mask) && !fell)
+        return;
+    uint32_t out = 0;
+    for (uint32_t li = 0; li < a->nlinks; li++) {
         refresh_link(a, li, fit);
+        if (a->links[li].hpos == NOPOS)
+            out |= 1u << a->links[li].ch;
+    }
+    a->out_mask = out;
 }
 
 bool ix_excludes(const ix *i, uint64_t agent_id, uint64_t now)
@@ -201,13 +228,6 @@ static bool available(const orca_engine *e, const agent *a, orca_channel_id ch)
     return a->presence == ORCA_PRESENCE_READY && agent_fits(e, a, ch);
 }
 
-static bool agent_ok_for(const orca_engine *e, const heap_ent *ent, const void *ctx)
-{
-    const ix *i = ctx;
-    const agent *a = ent->item;
-    return available(e, a, i->cls->ch) && !ix_excludes(i, a->id, e->now);
-}
-
 static bool ix_ok_for(const orca_engine *e, const heap_ent *ent, const void *ctx)
 {
     return !ix_excludes(ent->item, ((const agent *)ctx)->id, e->now);
@@ -244,17 +264,107 @@ static void offer(orca_engine *e, ix *i, agent *a)
     notify_offer(e, i);
 }
 
+/* The best agent for i below the (settled) top, when the top declined i.
+ * Stored keys are lower bounds of true keys, so walk best-first by stored
+ * key, keep the best true key seen, and stop once the frontier's stored key
+ * passes it: nothing below can beat it. */
+static uint32_t best_agent_walk(orca_engine *e, heap *h, const ix *i)
+{
+    uint32_t *fr = e->scratch, nf = 0, cap = e->capscratch, best = NOPOS;
+    uint64_t b1 = 0, b2 = 0, bid = 0;
+#define FR_LESS(x, y) heap_less(h, &h->v[fr[x]], &h->v[fr[y]])
+#define FR_PUSH(pos)                                                         \
+    do {                                                                     \
+        if (nf == cap)                                                       \
+            goto linear;                                                     \
+        uint32_t p_ = nf++;                                                  \
+        fr[p_] = (pos);                                                      \
+        while (p_ && FR_LESS(p_, (p_ - 1) / 2)) {                            \
+            uint32_t t_ = fr[p_]; fr[p_] = fr[(p_ - 1) / 2]; fr[(p_ - 1) / 2] = t_; \
+            p_ = (p_ - 1) / 2;                                               \
+        }                                                                    \
+    } while (0)
+    FR_PUSH(0);
+    while (nf) {
+        uint32_t pos = fr[0];
+        fr[0] = fr[--nf];
+        for (uint32_t p = 0;;) {
+            uint32_t l = 2 * p + 1, b = p;
+            if (l < nf && FR_LESS(l, b)) b = l;
+            if (l + 1 < nf && FR_LESS(l + 1, b)) b = l + 1;
+            if (b == p) break;
+            uint32_t t = fr[p]; fr[p] = fr[b]; fr[b] = t;
+            p = b;
+        }
+        const heap_ent *ent = &h->v[pos];
+        const agent *a = ent->item;
+        if (best != NOPOS && !key_less(ent->k1, ent->k2, a->id, b1, b2, bid))
+            break;
+        if (available(e, a, i->cls->ch) && !ix_excludes(i, a->id, e->now)) {
+            uint64_t k1 = agent_key1(a, &a->links[ent->aux]), k2 = a->idle_since;
+            if (best == NOPOS || key_less(k1, k2, a->id, b1, b2, bid)) {
+                best = pos;
+                b1 = k1;
+                b2 = k2;
+                bid = a->id;
+            }
+        }
+        for (uint32_t c = 2 * pos + 1; c <= 2 * pos + 2 && c < h->n; c++)
+            FR_PUSH(c);
+    }
+    return best;
+#undef FR_PUSH
+#undef FR_LESS
+linear:
+    best = NOPOS;
+    for (uint32_t k = 0; k < h->n; k++) {
+        const agent *a = h->v[k].item;
+        if (!available(e, a, i->cls->ch) || ix_excludes(i, a->id, e->now))
+            continue;
+        uint64_t k1 = agent_key1(a, &a->links[h->v[k].aux]), k2 = a->idle_since;
+        if (best == NOPOS || key_less(k1, k2, a->id, b1, b2, bid)) {
+            best = k;
+            b1 = k1;
+            b2 = k2;
+            bid = a->id;
+        }
+    }
+    return best;
+}
+
+/* The arrival direction: the best agent who could take i now is the top of
+ * its class's agent heap, once the top is settled: entries of agents who
+ * filled up are dropped, and an entry whose key has grown since it was
+ * stored is re-keyed, until the top's stored key is its true key. */
 void route_interaction(orca_engine *e, ix *i)
 {
     heap *h = &i->cls->agents;
-    while (h->n && !available(e, h->v[0].item, i->cls->ch))
-        heap_remove(h, 0); /* stale: that agent filled up or left */
-    uint32_t pos = heap_first(e, h, agent_ok_for, i);
-    if (pos != NOPOS) {
-        agent *a = h->v[pos].item;
-        offer(e, i, a);
-        agent_refresh(e, a);
+    while (h->n) {
+        heap_ent *top = &h->v[0];
+        agent *a = top->item;
+        if (!available(e, a, i->cls->ch)) {
+            heap_remove(h, 0);
+            continue;
+        }
+        link *l = &a->links[top->aux];
+        uint64_t k1 = agent_key1(a, l), k2 = a->idle_since;
+        if (k1 != top->k1 || k2 != top->k2) {
+            l->hk1 = k1;
+            l->hk2 = k2;
+            heap_rekey(h, 0, k1, k2);
+            continue;
+        }
+        break;
     }
+    if (!h->n)
+        return;
+    uint32_t pos = 0;
+    if (ix_excludes(i, ((agent *)h->v[0].item)->id, e->now) &&
+        (pos = best_agent_walk(e, h, i)) == NOPOS)
+        return;
+    agent *a = h->v[pos].item;
+    offer(e, i, a);
+    agent_refresh(e, a);
 }
 
 /* The exact release-direction choice, walking past exclusions: used when
