@@ -1,0 +1,1633 @@
+/*
+ * ref_router.c: the reference router. See ref_router.h.
+ *
+ * Every decision is a linear scan written to read like docs/DESIGN.md
+ * ("Routing rules"). Names follow the document: fits, serves, tier,
+ * eligible, excluded, available, pref, score, effprio, rank,
+ * route_interaction, route_agent, offer, process_waiting.
+ */
+#include "ref_router.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------ */
+/* State                                                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef struct ref_channel {
+    int live;
+    char name[ORCA_NAME_MAX + 1];
+    uint32_t cost;
+    uint32_t wrapup_ms;
+    orca_channel_callbacks cb;
+    void *cb_data;
+} ref_channel;
+
+typedef struct ref_queue {
+    char name[ORCA_NAME_MAX + 1];
+    orca_strategy strategy;
+    uint32_t serve;
+    orca_skill_level skills[ORCA_MAX_REQUIRED];
+    uint32_t nskills;
+    uint32_t skills_tier;
+    uint32_t max_size, max_wait_ms, aging_ms, aging_max;
+    uint32_t wrapup_ms, sla_ms, offer_timeout_ms;
+    orca_step steps[ORCA_MAX_STEPS];
+    uint32_t nsteps;
+    uint32_t overflow_after_ms;
+    orca_queue_id overflow_to;
+} ref_queue;
+
+typedef struct ref_agent {
+    int live;
+    uint64_t id;
+    orca_skill_level skills[REF_MAX_AGENT_SKILLS];
+    uint32_t nskills;
+    uint32_t capacity;
+    uint32_t weight;
+    uint32_t limit[ORCA_MAX_CHANNELS];      /* 0: channel not taken */
+    void *data;
+    orca_presence presence;
+    uint32_t reason;
+    uint64_t idle_since;
+    uint64_t last_offer;                     /* offer counter at latest offer */
+    uint64_t wr_key;
+    uint32_t handled;
+    uint32_t missed;
+    int member[REF_MAX_QUEUES + 1];          /* indexed by queue id */
+    uint32_t tier[REF_MAX_QUEUES + 1];
+    uint32_t rank[REF_MAX_QUEUES + 1];
+} ref_agent;
+
+typedef struct ref_excl {
+    uint64_t agent;                          /* agent id */
+    uint64_t until;                          /* excluded while now < until */
+} ref_excl;
+
+typedef struct ref_inter {
+    int live;
+    uint64_t id;
+    uint64_t seq;
+    orca_queue_id queue;
+    orca_channel_id channel;
+    uint64_t customer;
+    uint32_t priority;                       /* as given (or set) */
+    uint32_t effprio;                        /* last computed */
+    orca_skill_level req0[ORCA_MAX_REQUIRED], pref0[ORCA_MAX_PREFERRED];
+    uint32_t nreq0, npref0;                  /* original requirements */
+    orca_skill_level req[ORCA_MAX_REQUIRED], pref[ORCA_MAX_PREFERRED];
+    uint32_t nreq, npref;                    /* current requirements */
+    uint64_t arrival;                        /* first enqueue */
+    uint64_t queued;                         /* entered the current queue */
+    orca_interaction_state state;
+    uint64_t agent;                          /* OFFERED/BUSY/WRAPUP: agent id */
+    uint32_t attempts;
+    uint32_t step;                           /* steps applied in this queue */
+    uint64_t offered_ms, expires_ms;         /* OFFERED */
+    uint64_t busy_ms;                        /* BUSY since */
+    uint64_t wrapup_ms, wrapup_until;        /* WRAPUP since, until */
+    ref_excl excl[REF_MAX_AGENTS];
+    uint32_t nexcl;
+    void *data;
+    int notified;                            /* the current offer was announced */
+} ref_inter;
+
+struct ref_router {
+    ref_options opt;
+    uint64_t now;
+    uint64_t rng;                            /* splitmix64 state */
+    uint64_t wr_clock;
+    uint64_t offer_counter;
+    uint64_t enqueue_counter;
+    uint32_t offer_timeout_ms, reoffer_delay_ms, no_answer_limit;
+
+    int skill_live[REF_MAX_SKILLS];
+    ref_channel channels[ORCA_MAX_CHANNELS];
+    uint32_t nchannels;
+    ref_queue queues[REF_MAX_QUEUES + 1];    /* [1..nqueues] */
+    uint32_t nqueues;
+    ref_agent agents[REF_MAX_AGENTS];
+    int nagents;                             /* slots [0, nagents) may be live */
+    ref_inter inters[REF_MAX_INTERACTIONS];
+    int ninters;                             /* slots [0, ninters) may be live */
+
+    orca_event *events;
+    size_t nevents, capevents;
+    uint64_t event_seq;
+
+    /* deferred offer callbacks: seqs of interactions to announce, in order */
+    int depth;                               /* public calls in progress */
+    int flushing;
+    uint64_t *notify;
+    size_t notify_head, nnotify, capnotify;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                            */
+/* ------------------------------------------------------------------------ */
+
+void ref_options_init(ref_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->fresh_effprio = 0;
+    o->fresh_exclusions = 1;
+}
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* DESIGN.md: u = ((x >> 11) + 1) * 2^-53, (uint64_t)(-log(u) * 1e6 / w). */
+static uint64_t draw(ref_router *r, uint32_t w)
+{
+    uint64_t x = splitmix64(&r->rng);
+    double u = (double)((x >> 11) + 1) * 0x1p-53;
+    return (uint64_t)(-log(u) * 1e6 / w);
+}
+
+static ref_agent *find_agent(ref_router *r, uint64_t id)
+{
+    for (int k = 0; k < r->nagents; k++)
+        if (r->agents[k].live && r->agents[k].id == id)
+            return &r->agents[k];
+    return NULL;
+}
+
+static ref_inter *find_inter(ref_router *r, uint64_t id)
+{
+    for (int k = 0; k < r->ninters; k++)
+        if (r->inters[k].live && r->inters[k].id == id)
+            return &r->inters[k];
+    return NULL;
+}
+
+static const ref_queue *queue_of(const ref_router *r, const ref_inter *i)
+{
+    return &r->queues[i->queue];
+}
+
+static int queue_exists(const ref_router *r, orca_queue_id q)
+{
+    return q >= 1 && q <= r->nqueues;
+}
+
+static int channel_exists(const ref_router *r, orca_channel_id ch)
+{
+    return ch < ORCA_MAX_CHANNELS && r->channels[ch].live;
+}
+
+static int skill_exists(const ref_router *r, orca_skill_id s)
+{
+    return s < REF_MAX_SKILLS && r->skill_live[s];
+}
+
+static void emit(ref_router *r, orca_event_type type, const ref_inter *i,
+                 uint64_t agent, orca_queue_id queue, uint32_t value)
+{
+    if (r->nevents == r->capevents) {
+        size_t cap = r->capevents ? r->capevents * 2 : 64;
+        orca_event *p = realloc(r->events, cap * sizeof *p);
+        if (!p)
+            abort();
+        r->events = p;
+        r->capevents = cap;
+    }
+    orca_event *ev = &r->events[r->nevents++];
+    memset(ev, 0, sizeof *ev);
+    ev->type = type;
+    ev->seq = ++r->event_seq;
+    ev->time_ms = r->now;
+    ev->agent = agent;
+    ev->queue = queue;
+    ev->value = value;
+    if (i) {
+        ev->interaction = i->id;
+        ev->channel = i->channel;
+        ev->customer = i->customer;
+        ev->priority = i->priority;
+        ev->arrival_ms = i->arrival;
+        ev->wait_ms = r->now - i->arrival;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The words of DESIGN.md                                                   */
+/* ------------------------------------------------------------------------ */
+
+static uint32_t cost(const ref_router *r, orca_channel_id ch)
+{
+    return r->channels[ch].cost;
+}
+
+/* used: sum of the costs of a's OFFERED, BUSY and WRAPUP interactions. */
+static uint32_t used(const ref_router *r, const ref_agent *a)
+{
+    uint32_t u = 0;
+    for (int k = 0; k < r->ninters; k++) {
+        const ref_inter *i = &r->inters[k];
+        if (i->live && i->state != ORCA_STATE_WAITING && i->agent == a->id)
+            u += cost(r, i->channel);
+    }
+    return u;
+}
+
+static uint32_t count_in_state(const ref_router *r, const ref_agent *a,
+                               orca_interaction_state st)
+{
+    uint32_t n = 0;
+    for (int k = 0; k < r->ninters; k++) {
+        const ref_inter *i = &r->inters[k];
+        if (i->live && i->state == st && i->agent == a->id)
+            n++;
+    }
+    return n;
+}
+
+/* count[ch]: a's interactions of channel ch that are OFFERED/BUSY/WRAPUP. */
+static uint32_t count_ch(const ref_router *r, const ref_agent *a, orca_channel_id ch)
+{
+    uint32_t n = 0;
+    for (int k = 0; k < r->ninters; k++) {
+        const ref_inter *i = &r->inters[k];
+        if (i->live && i->state != ORCA_STATE_WAITING && i->agent == a->id &&
+            i->channel == ch)
+            n++;
+    }
+    return n;
+}
+
+/* The agent's level for a skill, 0 if it does not hold it. */
+static uint32_t level_of(const ref_agent *a, orca_skill_id s)
+{
+    for (uint32_t k = 0; k < a->nskills; k++)
+        if (a->skills[k].skill == s)
+            return a->skills[k].level;
+    return 0;
+}
+
+static int fits(const ref_router *r, const ref_agent *a, orca_channel_id ch)
+{
+    return used(r, a) + cost(r, ch) <= a->capacity && count_ch(r, a, ch) < a->limit[ch];
+}
+
+static int serves(const ref_router *r, const ref_agent *a, orca_queue_id qid)
+{
+    const ref_queue *q = &r->queues[qid];
+    int members = (q->serve & ORCA_SERVE_MEMBERS) && a->member[qid];
+    int skills = 0;
+    if (q->serve & ORCA_SERVE_SKILLS) {
+        skills = 1;
+        for (uint32_t k = 0; k < q->nskills; k++)
+            if (level_of(a, q->skills[k].skill) < q->skills[k].level)
+                skills = 0;
+    }
+    return members || skills;
+}
+
+static uint32_t tier(const ref_router *r, const ref_agent *a, orca_queue_id qid)
+{
+    return a->member[qid] ? a->tier[qid] : r->queues[qid].skills_tier;
+}
+
+static int eligible(const ref_router *r, const ref_agent *a, const ref_inter *i)
+{
+    if (!serves(r, a, i->queue))
+        return 0;
+    for (uint32_t k = 0; k < i->nreq; k++)
+        if (level_of(a, i->req[k].skill) < i->req[k].level)
+            return 0;
+    return a->limit[i->channel] > 0;
+}
+
+static int excluded(const ref_router *r, const ref_agent *a, const ref_inter *i)
+{
+    for (uint32_t k = 0; k < i->nexcl; k++)
+        if (i->excl[k].agent == a->id)
+            return r->opt.fresh_exclusions ? r->now < i->excl[k].until : 1;
+    return 0;
+}
+
+static int available(const ref_router *r, const ref_agent *a, const ref_inter *i)
+{
+    return eligible(r, a, i) && a->presence == ORCA_PRESENCE_READY &&
+           fits(r, a, i->channel) && !excluded(r, a, i);
+}
+
+static uint32_t pref(const ref_agent *a, const ref_inter *i)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < i->npref; k++)
+        if (level_of(a, i->pref[k].skill) >= i->pref[k].level)
+            n++;
+    return n;
+}
+
+/* Sum of a's levels over the distinct skills named in i's current required
+ * and preferred lists (a skill in both lists counts once). */
+static uint64_t score(const ref_agent *a, const ref_inter *i)
+{
+    uint64_t s = 0;
+    for (uint32_t k = 0; k < i->nreq; k++)
+        s += level_of(a, i->req[k].skill);
+    for (uint32_t k = 0; k < i->npref; k++) {
+        int also_required = 0;
+        for (uint32_t m = 0; m < i->nreq; m++)
+            if (i->req[m].skill == i->pref[k].skill)
+                also_required = 1;
+        if (!also_required)
+            s += level_of(a, i->pref[k].skill);
+    }
+    return s;
+}
+
+/* effprio(i) at the current clock. */
+static uint32_t compute_effprio(const ref_router *r, const ref_inter *i)
+{
+    const ref_queue *q = queue_of(r, i);
+    if (q->aging_ms > 0 && i->priority < q->aging_max) {
+        uint64_t waited = r->now - i->queued;
+        uint64_t p = i->priority + waited / q->aging_ms;
+        return p < q->aging_max ? (uint32_t)p : q->aging_max;
+    }
+    return i->priority;
+}
+
+static uint32_t effprio(const ref_router *r, const ref_inter *i)
+{
+    return r->opt.fresh_effprio ? compute_effprio(r, i) : i->effprio;
+}
+
+static uint32_t rank(const ref_agent *a, orca_queue_id q)
+{
+    return a->rank[q];
+}
+
+static int cmp_u64(uint64_t x, uint64_t y)
+{
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* Arrival direction: (tier, -pref, primary, idle_since, id). <0 if a first. */
+static int agent_key_cmp(const ref_router *r, const ref_inter *i,
+                         const ref_agent *a, const ref_agent *b)
+{
+    const ref_queue *q = queue_of(r, i);
+    int c;
+    if ((c = cmp_u64(tier(r, a, i->queue), tier(r, b, i->queue))))
+        return c;
+    if ((c = cmp_u64(pref(b, i), pref(a, i))))       /* more preferred first */
+        return c;
+    switch (q->strategy) {
+    case ORCA_STRATEGY_LONGEST_IDLE:
+        c = 0;
+        break;
+    case ORCA_STRATEGY_LEAST_OCCUPIED:
+        c = cmp_u64(used(r, a), used(r, b));
+        break;
+    case ORCA_STRATEGY_MOST_PROFICIENT:
+        c = cmp_u64(score(b, i), score(a, i));     /* higher score first */
+        break;
+    case ORCA_STRATEGY_ROUND_ROBIN:
+        c = cmp_u64(a->last_offer, b->last_offer);
+        break;
+    case ORCA_STRATEGY_FEWEST_HANDLED:
+        c = cmp_u64(a->handled, b->handled);
+        break;
+    case ORCA_STRATEGY_WEIGHTED_RANDOM:
+        c = cmp_u64(a->wr_key, b->wr_key);
+        break;
+    }
+    if (c)
+        return c;
+    if ((c = cmp_u64(a->idle_since, b->idle_since)))
+        return c;
+    return cmp_u64(a->id, b->id);
+}
+
+/* Release direction: (rank, -effprio, arrival, seq). <0 if i first. */
+static int work_key_cmp(const ref_router *r, const ref_agent *a,
+                        const ref_inter *i, const ref_inter *j)
+{
+    int c;
+    if ((c = cmp_u64(rank(a, i->queue), rank(a, j->queue))))
+        return c;
+    if ((c = cmp_u64(effprio(r, j), effprio(r, i))))  /* higher first */
+        return c;
+    if ((c = cmp_u64(i->arrival, j->arrival)))
+        return c;
+    return cmp_u64(i->seq, j->seq);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Routing                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------------ */
+/* Host callbacks (DESIGN.md "Host callbacks")                              */
+/* ------------------------------------------------------------------------ */
+
+static void make_offer(const ref_router *r, const ref_inter *i, orca_offer *o)
+{
+    const ref_agent *a = find_agent((ref_router *)r, i->agent);
+    memset(o, 0, sizeof *o);
+    o->interaction = i->id;
+    o->agent = i->agent;
+    o->queue = i->queue;
+    o->channel = i->channel;
+    o->customer = i->customer;
+    o->arrival_ms = i->arrival;
+    o->offered_ms = i->offered_ms;
+    o->expires_ms = i->expires_ms;
+    o->attempt = i->attempts;
+    o->interaction_data = i->data;
+    o->agent_data = a ? a->data : NULL;
+}
+
+/* A new offer of i is to be announced when the outermost call ends. An
+ * interaction is in the list once, at the place it was first put. */
+static void notify_offer(ref_router *r, ref_inter *i)
+{
+    i->notified = 0;
+    for (size_t k = r->notify_head; k < r->nnotify; k++)
+        if (r->notify[k] == i->seq)
+            return;
+    if (r->nnotify == r->capnotify) {
+        size_t cap = r->capnotify ? r->capnotify * 2 : 64;
+        uint64_t *p = realloc(r->notify, cap * sizeof *p);
+        if (!p)
+            abort();
+        r->notify = p;
+        r->capnotify = cap;
+    }
+    r->notify[r->nnotify++] = i->seq;
+}
+
+/* Deliver the queued offer callbacks, oldest first, for offers still
+ * standing and not yet announced; what the callbacks cause is appended and
+ * delivered in the same loop. */
+static void flush(ref_router *r)
+{
+    if (r->flushing)
+        return;
+    r->flushing = 1;
+    while (r->notify_head < r->nnotify) {
+        uint64_t seq = r->notify[r->notify_head++];
+        ref_inter *i = NULL;
+        for (int k = 0; k < r->ninters; k++)
+            if (r->inters[k].live && r->inters[k].seq == seq)
+                i = &r->inters[k];
+        if (!i || i->state != ORCA_STATE_OFFERED || i->notified)
+            continue;
+        i->notified = 1;
+        const ref_channel *ch = &r->channels[i->channel];
+        if (ch->cb.offer) {
+            orca_offer o;
+            make_offer(r, i, &o);
+            ch->cb.offer(ch->cb_data, &o);
+        }
+    }
+    r->notify_head = r->nnotify = 0;
+    r->flushing = 0;
+}
+
+/* An announced offer is taken back (timeout, abandon, cancel, removal). */
+static void withdraw(ref_router *r, ref_inter *i, orca_withdraw_reason why)
+{
+    if (!i->notified)
+        return;
+    i->notified = 0;
+    const ref_channel *ch = &r->channels[i->channel];
+    if (ch->cb.withdraw) {
+        orca_offer o;
+        make_offer(r, i, &o);
+        ch->cb.withdraw(ch->cb_data, &o, why);
+    }
+}
+
+static uint32_t offer_timeout(const ref_router *r, const ref_inter *i)
+{
+    const ref_queue *q = queue_of(r, i);
+    return q->offer_timeout_ms ? q->offer_timeout_ms : r->offer_timeout_ms;
+}
+
+static void offer(ref_router *r, ref_inter *i, ref_agent *a)
+{
+    i->state = ORCA_STATE_OFFERED;
+    i->agent = a->id;
+    i->attempts++;
+    r->offer_counter++;
+    a->last_offer = r->offer_counter;
+    r->wr_clock = a->wr_key;
+    a->wr_key += draw(r, a->weight);
+    i->offered_ms = r->now;
+    i->expires_ms = r->now + offer_timeout(r, i);
+    emit(r, ORCA_EV_OFFERED, i, a->id, i->queue, 0);
+    notify_offer(r, i);
+}
+
+static void route_interaction(ref_router *r, ref_inter *i)
+{
+    ref_agent *best = NULL;
+    for (int k = 0; k < r->nagents; k++) {
+        ref_agent *a = &r->agents[k];
+        if (a->live && available(r, a, i) &&
+            (!best || agent_key_cmp(r, i, a, best) < 0))
+            best = a;
+    }
+    if (best)
+        offer(r, i, best);
+}
+
+static void route_agent(ref_router *r, ref_agent *a)
+{
+    while (a->presence == ORCA_PRESENCE_READY) {
+        ref_inter *best = NULL;
+        for (int k = 0; k < r->ninters; k++) {
+            ref_inter *i = &r->inters[k];
+            if (i->live && i->state == ORCA_STATE_WAITING && available(r, a, i) &&
+                (!best || work_key_cmp(r, a, i, best) < 0))
+                best = i;
+        }
+        if (!best)
+            return;
+        offer(r, best, a);
+    }
+}
+
+static void forget(ref_inter *i)
+{
+    memset(i, 0, sizeof *i);
+}
+
+static void apply_step(ref_inter *i, const orca_step *st)
+{
+    switch (st->action) {
+    case ORCA_STEP_SET_LEVEL:
+        for (uint32_t k = 0; k < i->nreq; k++)
+            if (i->req[k].skill == st->skill)
+                i->req[k].level = st->level;
+        break;
+    case ORCA_STEP_DROP_REQUIRED:
+        for (uint32_t k = 0; k < i->nreq; k++)
+            if (i->req[k].skill == st->skill) {
+                memmove(&i->req[k], &i->req[k + 1], (i->nreq - k - 1) * sizeof i->req[0]);
+                i->nreq--;
+                break;
+            }
+        break;
+    case ORCA_STEP_DROP_PREFERRED:
+        for (uint32_t k = 0; k < i->npref; k++)
+            if (i->pref[k].skill == st->skill) {
+                memmove(&i->pref[k], &i->pref[k + 1], (i->npref - k - 1) * sizeof i->pref[0]);
+                i->npref--;
+                break;
+            }
+        break;
+    }
+}
+
+static void set_effprio(ref_router *r, ref_inter *i)
+{
+    uint32_t p = compute_effprio(r, i);
+    if (p != i->effprio) {
+        i->effprio = p;
+        emit(r, ORCA_EV_PRIORITY, i, i->agent, i->queue, p);
+    }
+}
+
+static void process_waiting(ref_router *r, ref_inter *i)
+{
+    /* 1. drop exclusions that have run out */
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < i->nexcl; k++)
+        if (i->excl[k].until > r->now)
+            i->excl[n++] = i->excl[k];
+    i->nexcl = n;
+
+    const ref_queue *q = queue_of(r, i);
+    uint64_t waited = r->now - i->queued;
+
+    /* 2. max wait */
+    if (q->max_wait_ms && waited >= q->max_wait_ms) {
+        emit(r, ORCA_EV_TIMED_OUT, i, 0, i->queue, 0);
+        forget(i);
+        return;
+    }
+
+    /* 3. overflow: enter overflow_to now, from the original requirements */
+    if (q->overflow_after_ms && waited >= q->overflow_after_ms) {
+        orca_queue_id from = i->queue;
+        i->queue = q->overflow_to;
+        i->queued = r->now;
+        i->step = 0;
+        memcpy(i->req, i->req0, sizeof i->req);
+        i->nreq = i->nreq0;
+        memcpy(i->pref, i->pref0, sizeof i->pref);
+        i->npref = i->npref0;
+        emit(r, ORCA_EV_OVERFLOWED, i, 0, i->queue, 0);
+        r->events[r->nevents - 1].queue_from = from;
+        q = queue_of(r, i);
+        waited = 0;
+    }
+
+    /* 4. routing steps due */
+    while (i->step < q->nsteps && q->steps[i->step].after_ms <= waited) {
+        apply_step(i, &q->steps[i->step]);
+        i->step++;
+        emit(r, ORCA_EV_STEP, i, 0, i->queue, i->step);
+    }
+
+    /* 5. effective priority */
+    set_effprio(r, i);
+
+    /* 6. */
+    route_interaction(r, i);
+}
+
+/* OFFERED -> WAITING; the agent's capacity is freed by the state change. */
+static void back_to_waiting(ref_router *r, ref_inter *i, int exclude)
+{
+    uint64_t agent = i->agent;
+    i->state = ORCA_STATE_WAITING;
+    i->agent = 0;
+    if (!exclude)
+        return;
+    uint64_t until = r->now + r->reoffer_delay_ms;
+    for (uint32_t k = 0; k < i->nexcl; k++)
+        if (i->excl[k].agent == agent) {
+            i->excl[k].until = until;
+            return;
+        }
+    if (i->nexcl == REF_MAX_AGENTS)
+        abort();                             /* more agents than the model holds */
+    i->excl[i->nexcl].agent = agent;
+    i->excl[i->nexcl].until = until;
+    i->nexcl++;
+}
+
+static void complete(ref_router *r, ref_inter *i)
+{
+    ref_agent *a = find_agent(r, i->agent);
+    emit(r, ORCA_EV_COMPLETED, i, i->agent, i->queue, 0);
+    /* duration_ms: the wrap-up time (0 when there was none) */
+    r->events[r->nevents - 1].duration_ms =
+        i->state == ORCA_STATE_WRAPUP ? r->now - i->wrapup_ms : 0;
+    a->idle_since = r->now;
+    forget(i);
+    route_agent(r, a);
+}
+
+static void offer_timed_out(ref_router *r, ref_inter *i)
+{
+    ref_agent *a = find_agent(r, i->agent);
+    a->missed++;
+    emit(r, ORCA_EV_OFFER_TIMEOUT, i, a->id, i->queue, 0);
+    withdraw(r, i, ORCA_WITHDRAW_TIMEOUT);
+    if (r->no_answer_limit && a->missed >= r->no_answer_limit &&
+        a->presence == ORCA_PRESENCE_READY) {
+        a->presence = ORCA_PRESENCE_NOT_READY;
+        a->reason = ORCA_REASON_NO_ANSWER;
+        emit(r, ORCA_EV_AGENT_PRESENCE, NULL, a->id, 0, 0);
+        r->events[r->nevents - 1].presence = a->presence;
+        r->events[r->nevents - 1].reason = a->reason;
+    }
+    back_to_waiting(r, i, 1);
+    process_waiting(r, i);
+    route_agent(r, a);
+}
+
+/* The single deadline of a live interaction (0 if it has none). */
+static int deadline_of(const ref_router *r, const ref_inter *i, uint64_t *out)
+{
+    uint64_t best = UINT64_MAX;
+    switch (i->state) {
+    case ORCA_STATE_OFFERED:
+        best = i->expires_ms;
+        break;
+    case ORCA_STATE_WRAPUP:
+        best = i->wrapup_until;
+        break;
+    case ORCA_STATE_BUSY:
+        break;
+    case ORCA_STATE_WAITING: {
+        const ref_queue *q = queue_of(r, i);
+        uint64_t t;
+        if (i->step < q->nsteps) {
+            t = i->queued + q->steps[i->step].after_ms;
+            if (t < best) best = t;
+        }
+        if (q->aging_ms > 0 && i->priority < q->aging_max && i->effprio < q->aging_max) {
+            /* effprio = priority + k: the next increment is at k + 1 */
+            t = i->queued + (uint64_t)(i->effprio - i->priority + 1) * q->aging_ms;
+            if (t < best) best = t;
+        }
+        if (q->overflow_after_ms) {
+            t = i->queued + q->overflow_after_ms;
+            if (t < best) best = t;
+        }
+        if (q->max_wait_ms) {
+            t = i->queued + q->max_wait_ms;
+            if (t < best) best = t;
+        }
+        for (uint32_t k = 0; k < i->nexcl; k++)
+            if (i->excl[k].until < best)
+                best = i->excl[k].until;
+        break;
+    }
+    }
+    if (best == UINT64_MAX)
+        return 0;
+    *out = best;
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Engine                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static const struct { const char *name; uint32_t cost; } builtin_channels[] = {
+    {"voice", 100}, {"chat", 25}, {"email", 10}, {"sms", 10},
+    {"social", 10}, {"video", 100}, {"callback", 100},
+};
+
+ref_router *ref_new(const orca_config *cfg, const ref_options *opt)
+{
+    ref_router *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    orca_config c;
+    if (cfg)
+        c = *cfg;
+    else
+        memset(&c, 0, sizeof c);
+    if (opt)
+        r->opt = *opt;
+    else
+        ref_options_init(&r->opt);
+    r->now = c.start_ms;
+    r->rng = c.seed;
+    r->offer_timeout_ms = c.offer_timeout_ms ? c.offer_timeout_ms : 20000;
+    r->reoffer_delay_ms = c.reoffer_delay_ms ? c.reoffer_delay_ms : 30000;
+    r->no_answer_limit = c.no_answer_limit;
+    for (int k = 0; k < ORCA_CHANNEL_BUILTIN_COUNT; k++) {
+        r->channels[k].live = 1;
+        strcpy(r->channels[k].name, builtin_channels[k].name);
+        r->channels[k].cost = builtin_channels[k].cost;
+    }
+    r->nchannels = ORCA_CHANNEL_BUILTIN_COUNT;
+    return r;
+}
+
+void ref_free(ref_router *r)
+{
+    if (!r)
+        return;
+    free(r->events);
+    free(r->notify);
+    free(r);
+}
+
+uint64_t ref_now(const ref_router *r)
+{
+    return r->now;
+}
+
+size_t ref_events(const ref_router *r, const orca_event **out)
+{
+    *out = r->events;
+    return r->nevents;
+}
+
+void ref_events_clear(ref_router *r)
+{
+    r->nevents = 0;
+}
+
+int ref_skill_define(ref_router *r, orca_skill_id id)
+{
+    if (id >= REF_MAX_SKILLS)
+        return ORCA_ELIMIT;
+    if (r->skill_live[id])
+        return ORCA_EEXIST;
+    r->skill_live[id] = 1;
+    emit(r, ORCA_EV_SKILL_ADDED, NULL, 0, 0, id);
+    return ORCA_OK;
+}
+
+static int check_name(const char *name)
+{
+    if (!name || !name[0])
+        return ORCA_EINVAL;
+    if (strlen(name) > ORCA_NAME_MAX)
+        return ORCA_ETOOLONG;
+    return ORCA_OK;
+}
+
+int ref_channel_add(ref_router *r, const orca_channel_def *def, orca_channel_id *out)
+{
+    int rc;
+    if (!def || !out)
+        return ORCA_EINVAL;
+    if ((rc = check_name(def->name)))
+        return rc;
+    if (def->cost < 1 || def->cost > ORCA_CAPACITY_MAX)
+        return ORCA_ERANGE;
+    for (uint32_t k = 0; k < r->nchannels; k++)
+        if (!strcmp(r->channels[k].name, def->name))
+            return ORCA_EEXIST;
+    if (r->nchannels >= ORCA_MAX_CHANNELS)
+        return ORCA_ELIMIT;
+    ref_channel *c = &r->channels[r->nchannels];
+    c->live = 1;
+    strcpy(c->name, def->name);
+    c->cost = def->cost;
+    c->wrapup_ms = def->wrapup_ms;
+    *out = r->nchannels++;
+    emit(r, ORCA_EV_CHANNEL_ADDED, NULL, 0, 0, 0);
+    r->events[r->nevents - 1].channel = *out;
+    return ORCA_OK;
+}
+
+int ref_channel_set_wrapup(ref_router *r, orca_channel_id id, uint32_t wrapup_ms)
+{
+    if (!channel_exists(r, id))
+        return ORCA_ENOENT;
+    r->channels[id].wrapup_ms = wrapup_ms;
+    return ORCA_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Queues                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static int check_levels(const ref_router *r, const orca_skill_level *s, uint32_t n)
+{
+    if (n && !s)
+        return ORCA_EINVAL;
+    for (uint32_t k = 0; k < n; k++) {
+        if (!skill_exists(r, s[k].skill))
+            return ORCA_ENOENT;
+        if (s[k].level < ORCA_LEVEL_MIN || s[k].level > ORCA_LEVEL_MAX)
+            return ORCA_ERANGE;
+        for (uint32_t m = 0; m < k; m++)
+            if (s[m].skill == s[k].skill)
+                return ORCA_EINVAL;
+    }
+    return ORCA_OK;
+}
+
+int ref_queue_add(ref_router *r, const orca_queue_def *def, orca_queue_id *out)
+{
+    int rc;
+    if (!def || !out)
+        return ORCA_EINVAL;
+    if ((rc = check_name(def->name)))
+        return rc;
+    if ((unsigned)def->strategy > ORCA_STRATEGY_WEIGHTED_RANDOM)
+        return ORCA_EINVAL;
+    if (def->serve & ~(ORCA_SERVE_MEMBERS | ORCA_SERVE_SKILLS))
+        return ORCA_EINVAL;
+    if (def->nskills > ORCA_MAX_REQUIRED || def->nsteps > ORCA_MAX_STEPS)
+        return ORCA_EINVAL;
+    if ((rc = check_levels(r, def->skills, def->nskills)))
+        return rc;
+    if (def->nsteps && !def->steps)
+        return ORCA_EINVAL;
+    for (uint32_t k = 0; k < def->nsteps; k++) {
+        const orca_step *st = &def->steps[k];
+        if (k && st->after_ms < def->steps[k - 1].after_ms)
+            return ORCA_EINVAL;
+        if (st->action < ORCA_STEP_SET_LEVEL || st->action > ORCA_STEP_DROP_PREFERRED)
+            return ORCA_EINVAL;
+        if (!skill_exists(r, st->skill))
+            return ORCA_ENOENT;
+        if (st->action == ORCA_STEP_SET_LEVEL &&
+            (st->level < ORCA_LEVEL_MIN || st->level > ORCA_LEVEL_MAX))
+            return ORCA_ERANGE;
+    }
+    if (def->overflow_after_ms && !queue_exists(r, def->overflow_to))
+        return ORCA_ENOENT;
+    for (uint32_t k = 1; k <= r->nqueues; k++)
+        if (!strcmp(r->queues[k].name, def->name))
+            return ORCA_EEXIST;
+    if (r->nqueues >= REF_MAX_QUEUES)
+        return ORCA_ELIMIT;
+
+    ref_queue *q = &r->queues[++r->nqueues];
+    memset(q, 0, sizeof *q);
+    strcpy(q->name, def->name);
+    q->strategy = def->strategy;
+    q->serve = def->serve ? def->serve : ORCA_SERVE_MEMBERS;
+    if (def->nskills)
+        memcpy(q->skills, def->skills, def->nskills * sizeof q->skills[0]);
+    q->nskills = def->nskills;
+    q->skills_tier = def->skills_tier;
+    q->max_size = def->max_size;
+    q->max_wait_ms = def->max_wait_ms;
+    q->aging_ms = def->aging_ms;
+    q->aging_max = def->aging_max ? def->aging_max : ORCA_PRIORITY_MAX; /* 0 means 255 */
+    q->wrapup_ms = def->wrapup_ms;
+    q->sla_ms = def->sla_ms;
+    q->offer_timeout_ms = def->offer_timeout_ms;
+    if (def->nsteps)
+        memcpy(q->steps, def->steps, def->nsteps * sizeof q->steps[0]);
+    q->nsteps = def->nsteps;
+    q->overflow_after_ms = def->overflow_after_ms;
+    q->overflow_to = def->overflow_after_ms ? def->overflow_to : 0;
+    *out = r->nqueues;
+    emit(r, ORCA_EV_QUEUE_ADDED, NULL, 0, *out, 0);
+    return ORCA_OK;
+}
+
+static int impl_queue_member_add(ref_router *r, orca_queue_id q, uint64_t agent, uint32_t tier_)
+{
+    if (!queue_exists(r, q))
+        return ORCA_ENOENT;
+    ref_agent *a = find_agent(r, agent);
+    if (!a)
+        return ORCA_ENOENT;
+    if (tier_ > ORCA_TIER_MAX)
+        return ORCA_ERANGE;
+    if (a->member[q])
+        return ORCA_EEXIST;
+    a->member[q] = 1;
+    a->tier[q] = tier_;
+    emit(r, ORCA_EV_MEMBER_ADDED, NULL, a->id, q, tier_);
+    if (a->presence == ORCA_PRESENCE_READY)
+        route_agent(r, a);
+    return ORCA_OK;
+}
+
+static int impl_queue_member_remove(ref_router *r, orca_queue_id q, uint64_t agent)
+{
+    if (!queue_exists(r, q))
+        return ORCA_ENOENT;
+    ref_agent *a = find_agent(r, agent);
+    if (!a || !a->member[q])
+        return ORCA_ENOENT;
+    a->member[q] = 0;
+    a->tier[q] = 0;
+    emit(r, ORCA_EV_MEMBER_REMOVED, NULL, a->id, q, 0);
+    return ORCA_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Agents                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static int check_agent_def(const ref_router *r, const orca_agent_def *def)
+{
+    int rc;
+    if (!def || def->id == 0)
+        return ORCA_EINVAL;
+    if ((rc = check_levels(r, def->skills, def->nskills)))
+        return rc;
+    if (def->nskills > REF_MAX_AGENT_SKILLS)
+        return ORCA_ELIMIT;
+    if (def->capacity < 1 || def->capacity > ORCA_CAPACITY_MAX)
+        return ORCA_ERANGE;
+    if (def->weight < 1 || def->weight > ORCA_WEIGHT_MAX)
+        return ORCA_ERANGE;
+    if (def->nlimits && !def->limits)
+        return ORCA_EINVAL;
+    for (uint32_t k = 0; k < def->nlimits; k++) {
+        if (!channel_exists(r, def->limits[k].channel))
+            return ORCA_ENOENT;
+        if (def->limits[k].max < 1 || def->limits[k].max > 1000)
+            return ORCA_ERANGE;
+        for (uint32_t m = 0; m < k; m++)
+            if (def->limits[m].channel == def->limits[k].channel)
+                return ORCA_EINVAL;
+    }
+    return ORCA_OK;
+}
+
+static void set_agent_def(ref_agent *a, const orca_agent_def *def)
+{
+    a->nskills = def->nskills;
+    if (def->nskills)
+        memcpy(a->skills, def->skills, def->nskills * sizeof a->skills[0]);
+    a->capacity = def->capacity;
+    a->weight = def->weight;
+    memset(a->limit, 0, sizeof a->limit);
+    for (uint32_t k = 0; k < def->nlimits; k++)
+        a->limit[def->limits[k].channel] = def->limits[k].max;
+    a->data = def->data;
+}
+
+static int impl_agent_add(ref_router *r, const orca_agent_def *def)
+{
+    int rc = check_agent_def(r, def);
+    if (rc)
+        return rc;
+    if (find_agent(r, def->id))
+        return ORCA_EEXIST;
+    ref_agent *a = NULL;
+    for (int k = 0; k < REF_MAX_AGENTS && !a; k++)
+        if (!r->agents[k].live) {
+            a = &r->agents[k];
+            if (k >= r->nagents)
+                r->nagents = k + 1;
+        }
+    if (!a)
+        return ORCA_ELIMIT;
+    memset(a, 0, sizeof *a);
+    a->live = 1;
+    a->id = def->id;
+    set_agent_def(a, def);
+    a->presence = ORCA_PRESENCE_OFFLINE;
+    a->idle_since = r->now;
+    a->wr_key = r->wr_clock + draw(r, a->weight);
+    emit(r, ORCA_EV_AGENT_ADDED, NULL, a->id, 0, 0);
+    return ORCA_OK;
+}
+
+static int impl_agent_update(ref_router *r, const orca_agent_def *def)
+{
+    int rc = check_agent_def(r, def);
+    if (rc)
+        return rc;
+    ref_agent *a = find_agent(r, def->id);
+    if (!a)
+        return ORCA_ENOENT;
+    set_agent_def(a, def);
+    emit(r, ORCA_EV_AGENT_UPDATED, NULL, a->id, 0, 0);
+    if (a->presence == ORCA_PRESENCE_READY)
+        route_agent(r, a);
+    return ORCA_OK;
+}
+
+static int impl_agent_remove(ref_router *r, uint64_t id)
+{
+    ref_agent *a = find_agent(r, id);
+    if (!a)
+        return ORCA_ENOENT;
+    if (count_in_state(r, a, ORCA_STATE_BUSY) || count_in_state(r, a, ORCA_STATE_WRAPUP))
+        return ORCA_ESTATE;
+
+    /* Its OFFERED work goes back to WAITING, in seq order. */
+    ref_inter *back[REF_MAX_INTERACTIONS];
+    int nback = 0;
+    for (;;) {
+        ref_inter *next = NULL;
+        for (int k = 0; k < r->ninters; k++) {
+            ref_inter *i = &r->inters[k];
+            if (i->live && i->state == ORCA_STATE_OFFERED && i->agent == id &&
+                (!next || i->seq < next->seq))
+                next = i;
+        }
+        if (!next)
+            break;
+        emit(r, ORCA_EV_REJECTED, next, id, next->queue, ORCA_WITHDRAW_AGENT_REMOVED);
+        withdraw(r, next, ORCA_WITHDRAW_AGENT_REMOVED);
+        back_to_waiting(r, next, 0);
+        back[nback++] = next;
+    }
+    memset(a, 0, sizeof *a);
+    emit(r, ORCA_EV_AGENT_REMOVED, NULL, id, 0, 0);
+    for (int k = 0; k < nback; k++)
+        process_waiting(r, back[k]);
+    return ORCA_OK;
+}
+
+static int impl_agent_set_presence(ref_router *r, uint64_t id, orca_presence p, uint32_t reason)
+{
+    if ((unsigned)p > ORCA_PRESENCE_NOT_READY)
+        return ORCA_EINVAL;
+    ref_agent *a = find_agent(r, id);
+    if (!a)
+        return ORCA_ENOENT;
+    int to_ready = p == ORCA_PRESENCE_READY && a->presence != ORCA_PRESENCE_READY;
+    a->presence = p;
+    a->reason = reason;
+    if (to_ready)
+        a->idle_since = r->now;
+    emit(r, ORCA_EV_AGENT_PRESENCE, NULL, id, 0, 0);
+    r->events[r->nevents - 1].presence = p;
+    r->events[r->nevents - 1].reason = reason;
+    if (to_ready)
+        route_agent(r, a);
+    return ORCA_OK;
+}
+
+static int impl_agent_set_queue_rank(ref_router *r, uint64_t agent, orca_queue_id q, uint32_t rank_)
+{
+    ref_agent *a = find_agent(r, agent);
+    if (!a)
+        return ORCA_ENOENT;
+    if (!queue_exists(r, q))
+        return ORCA_ENOENT;
+    if (rank_ > ORCA_RANK_MAX)
+        return ORCA_ERANGE;
+    a->rank[q] = rank_;
+    return ORCA_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Interactions                                                             */
+/* ------------------------------------------------------------------------ */
+
+static int impl_interaction_enqueue(ref_router *r, const orca_interaction_def *def)
+{
+    int rc;
+    if (!def || def->id == 0)
+        return ORCA_EINVAL;
+    if (!queue_exists(r, def->queue) || !channel_exists(r, def->channel))
+        return ORCA_ENOENT;
+    if (def->priority > ORCA_PRIORITY_MAX)
+        return ORCA_ERANGE;
+    if (def->nrequired > ORCA_MAX_REQUIRED || def->npreferred > ORCA_MAX_PREFERRED)
+        return ORCA_EINVAL;
+    if ((rc = check_levels(r, def->required, def->nrequired)))
+        return rc;
+    if ((rc = check_levels(r, def->preferred, def->npreferred)))
+        return rc;
+    if (find_inter(r, def->id))
+        return ORCA_EEXIST;
+
+    const ref_queue *q = &r->queues[def->queue];
+    if (q->max_size) {
+        uint32_t n = 0;
+        for (int k = 0; k < r->ninters; k++) {
+            const ref_inter *j = &r->inters[k];
+            if (j->live && j->queue == def->queue &&
+                (j->state == ORCA_STATE_WAITING || j->state == ORCA_STATE_OFFERED))
+                n++;
+        }
+        if (n >= q->max_size) {
+            emit(r, ORCA_EV_REJECTED_FULL, NULL, 0, def->queue, 0);
+            orca_event *ev = &r->events[r->nevents - 1];
+            ev->interaction = def->id;
+            ev->channel = def->channel;
+            ev->customer = def->customer;
+            ev->priority = def->priority;
+            return ORCA_EFULL;
+        }
+    }
+
+    ref_inter *i = NULL;
+    for (int k = 0; k < REF_MAX_INTERACTIONS && !i; k++)
+        if (!r->inters[k].live) {
+            i = &r->inters[k];
+            if (k >= r->ninters)
+                r->ninters = k + 1;
+        }
+    if (!i)
+        return ORCA_ELIMIT;
+    memset(i, 0, sizeof *i);
+    i->live = 1;
+    i->id = def->id;
+    i->seq = ++r->enqueue_counter;
+    i->queue = def->queue;
+    i->channel = def->channel;
+    i->customer = def->customer;
+    i->priority = def->priority;
+    i->effprio = def->priority;
+    if (def->nrequired)
+        memcpy(i->req0, def->required, def->nrequired * sizeof i->req0[0]);
+    i->nreq0 = def->nrequired;
+    if (def->npreferred)
+        memcpy(i->pref0, def->preferred, def->npreferred * sizeof i->pref0[0]);
+    i->npref0 = def->npreferred;
+    memcpy(i->req, i->req0, sizeof i->req);
+    i->nreq = i->nreq0;
+    memcpy(i->pref, i->pref0, sizeof i->pref);
+    i->npref = i->npref0;
+    i->arrival = i->queued = r->now;
+    i->state = ORCA_STATE_WAITING;
+    i->data = def->data;
+    emit(r, ORCA_EV_ENQUEUED, i, 0, i->queue, 0);
+    process_waiting(r, i);
+    return ORCA_OK;
+}
+
+static int impl_offer_accept(ref_router *r, uint64_t id)
+{
+    ref_inter *i = find_inter(r, id);
+    if (!i)
+        return ORCA_ENOENT;
+    if (i->state != ORCA_STATE_OFFERED)
+        return ORCA_ESTATE;
+    ref_agent *a = find_agent(r, i->agent);
+    i->state = ORCA_STATE_BUSY;
+    i->busy_ms = r->now;
+    a->handled++;
+    a->missed = 0;
+    emit(r, ORCA_EV_ACCEPTED, i, a->id, i->queue, 0);
+    /* sla_met: answered (accepted) within the queue's sla_ms of arrival */
+    r->events[r->nevents - 1].sla_met = r->now - i->arrival <= queue_of(r, i)->sla_ms;
+    return ORCA_OK;
+}
+
+static int impl_offer_reject(ref_router *r, uint64_t id)
+{
+    ref_inter *i = find_inter(r, id);
+    if (!i)
+        return ORCA_ENOENT;
+    if (i->state != ORCA_STATE_OFFERED)
+        return ORCA_ESTATE;
+    ref_agent *a = find_agent(r, i->agent);
+    emit(r, ORCA_EV_REJECTED, i, a->id, i->queue, 0);
+    back_to_waiting(r, i, 1);
+    process_waiting(r, i);
+    route_agent(r, a);
+    return ORCA_OK;
+}
+
+static int impl_interaction_end(ref_router *r, uint64_t id)
+{
+    ref_inter *i = find_inter(r, id);
+    if (!i)
+        return ORCA_ENOENT;
+    if (i->state != ORCA_STATE_BUSY)
+        return ORCA_ESTATE;
+    const ref_queue *q = queue_of(r, i);
+    emit(r, ORCA_EV_ENDED, i, i->agent, i->queue, 0);
+    r->events[r->nevents - 1].duration_ms = r->now - i->busy_ms;      /* talk time */
+    uint32_t w = q->wrapup_ms == ORCA_WRAPUP_CHANNEL ? r->channels[i->channel].wrapup_ms
+                                                     : q->wrapup_ms;
+    if (w > 0) {
+        i->state = ORCA_STATE_WRAPUP;
+        i->wrapup_ms = r->now;
+        i->wrapup_until = r->now + w;
+    } else {
+        complete(r, i);
+    }
+    return ORCA_OK;
+}
+
+static int impl_interaction_wrapup_done(ref_router *r, uint64_t id)
+{
+    ref_inter *i = find_inter(r, id);
+    if (!i)
+        return ORCA_ENOENT;
+    if (i->state != ORCA_STATE_WRAPUP)
+        return ORCA_ESTATE;
+    complete(r, i);
+    return ORCA_OK;
+}
+
+static int drop(ref_router *r, uint64_t id, orca_event_type type, orca_withdraw_reason why)
+{
+    ref_inter *i = find_inter(r, id);
+    if (!i)
+        return ORCA_ENOENT;
+    if (i->state != ORCA_STATE_WAITING && i->state != ORCA_STATE_OFFERED)
+        return ORCA_ESTATE;
+    ref_agent *a = i->state == ORCA_STATE_OFFERED ? find_agent(r, i->agent) : NULL;
+    emit(r, type, i, a ? a->id : 0, i->queue, 0);
+    if (a)
+        withdraw(r, i, why);
+    forget(i);
+    if (a)
+        route_agent(r, a);
+    return ORCA_OK;
+}
+
+static int impl_interaction_abandon(ref_router *r, uint64_t id)
+{
+    return drop(r, id, ORCA_EV_ABANDONED, ORCA_WITHDRAW_ABANDONED);
+}
+
+static int impl_interaction_cancel(ref_router *r, uint64_t id)
+{
+    return drop(r, id, ORCA_EV_CANCELLED, ORCA_WITHDRAW_CANCELLED);
+}
+
+static int impl_interaction_set_priority(ref_router *r, uint64_t id, uint32_t priority)
+{
+    ref_inter *i = find_inter(r, id);
+    if (!i)
+        return ORCA_ENOENT;
+    if (priority > ORCA_PRIORITY_MAX)
+        return ORCA_ERANGE;
+    if (i->state != ORCA_STATE_WAITING && i->state != ORCA_STATE_OFFERED)
+        return ORCA_ESTATE;
+    /* DESIGN.md: effprio recomputed, event PRIORITY always, no routing. */
+    i->priority = priority;
+    i->effprio = compute_effprio(r, i);
+    emit(r, ORCA_EV_PRIORITY, i, i->agent, i->queue, i->effprio);
+    return ORCA_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Time                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static int impl_advance(ref_router *r, uint64_t now_ms)
+{
+    if (now_ms < r->now || now_ms >= ORCA_TIME_MAX)
+        return ORCA_ERANGE;
+    for (;;) {
+        /* the due interaction with the smallest (deadline, seq) */
+        ref_inter *due = NULL;
+        uint64_t due_at = 0;
+        for (int k = 0; k < r->ninters; k++) {
+            ref_inter *i = &r->inters[k];
+            uint64_t t;
+            if (!i->live || !deadline_of(r, i, &t) || t > now_ms)
+                continue;
+            if (!due || t < due_at || (t == due_at && i->seq < due->seq)) {
+                due = i;
+                due_at = t;
+            }
+        }
+        if (!due)
+            break;
+        r->now = due_at;
+        switch (due->state) {
+        case ORCA_STATE_OFFERED:
+            offer_timed_out(r, due);
+            break;
+        case ORCA_STATE_WRAPUP:
+            complete(r, due);
+            break;
+        case ORCA_STATE_WAITING:
+            process_waiting(r, due);
+            break;
+        case ORCA_STATE_BUSY:
+            break;
+        }
+    }
+    r->now = now_ms;
+    return ORCA_OK;
+}
+
+int ref_next_deadline(const ref_router *r, uint64_t *deadline_ms)
+{
+    uint64_t best = UINT64_MAX;
+    for (int k = 0; k < r->ninters; k++) {
+        uint64_t t;
+        if (r->inters[k].live && deadline_of(r, &r->inters[k], &t) && t < best)
+            best = t;
+    }
+    if (best == UINT64_MAX)
+        return ORCA_ENOENT;
+    *deadline_ms = best;
+    return ORCA_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Views                                                                    */
+/* ------------------------------------------------------------------------ */
+
+int ref_counts(const ref_router *r, orca_counts *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int k = 0; k < REF_MAX_SKILLS; k++)
+        out->skills += r->skill_live[k] ? 1u : 0u;
+    out->channels = r->nchannels;
+    out->queues = r->nqueues;
+    for (int k = 0; k < r->nagents; k++) {
+        if (!r->agents[k].live)
+            continue;
+        out->agents++;
+        if (r->agents[k].presence == ORCA_PRESENCE_READY)
+            out->agents_ready++;
+    }
+    for (int k = 0; k < r->ninters; k++) {
+        const ref_inter *i = &r->inters[k];
+        if (!i->live)
+            continue;
+        out->interactions++;
+        switch (i->state) {
+        case ORCA_STATE_WAITING: out->waiting++; break;
+        case ORCA_STATE_OFFERED: out->offered++; break;
+        case ORCA_STATE_BUSY: out->busy++; break;
+        case ORCA_STATE_WRAPUP: out->wrapup++; break;
+        }
+    }
+    return ORCA_OK;
+}
+
+int ref_agent_info_get(const ref_router *r, uint64_t id, orca_agent_info *out)
+{
+    const ref_agent *a = find_agent((ref_router *)r, id);
+    if (!a)
+        return ORCA_ENOENT;
+    memset(out, 0, sizeof *out);
+    out->id = a->id;
+    out->presence = a->presence;
+    out->reason = a->reason;
+    out->capacity = a->capacity;
+    out->used = used(r, a);
+    out->offered = count_in_state(r, a, ORCA_STATE_OFFERED);
+    out->busy = count_in_state(r, a, ORCA_STATE_BUSY);
+    out->wrapup = count_in_state(r, a, ORCA_STATE_WRAPUP);
+    out->handled = a->handled;
+    out->missed = a->missed;
+    out->idle_since_ms = a->idle_since;
+    out->data = a->data;
+    return ORCA_OK;
+}
+
+int ref_interaction_info_get(const ref_router *r, uint64_t id, orca_interaction_info *out)
+{
+    const ref_inter *i = find_inter((ref_router *)r, id);
+    if (!i)
+        return ORCA_ENOENT;
+    memset(out, 0, sizeof *out);
+    out->id = i->id;
+    out->state = i->state;
+    out->queue = i->queue;
+    out->channel = i->channel;
+    out->customer = i->customer;
+    out->priority = i->priority;
+    out->effective_priority = i->effprio;
+    out->arrival_ms = i->arrival;
+    out->queued_ms = i->queued;
+    out->agent = i->agent;
+    out->attempts = i->attempts;
+    out->step = i->step;
+    out->nrequired = i->nreq;
+    memcpy(out->required, i->req, i->nreq * sizeof i->req[0]);
+    out->data = i->data;
+    return ORCA_OK;
+}
+
+int ref_queue_is_member(const ref_router *r, orca_queue_id q, uint64_t agent, uint32_t *tier_)
+{
+    const ref_agent *a = find_agent((ref_router *)r, agent);
+    if (!a || !queue_exists(r, q) || !a->member[q])
+        return 0;
+    if (tier_)
+        *tier_ = a->tier[q];
+    return 1;
+}
+
+int ref_queue_info_get(const ref_router *r, orca_queue_id q, orca_queue_info *out)
+{
+    if (!queue_exists(r, q))
+        return ORCA_ENOENT;
+    memset(out, 0, sizeof *out);
+    out->id = q;
+    out->name = r->queues[q].name;
+    out->strategy = r->queues[q].strategy;
+    for (int k = 0; k < r->ninters; k++) {
+        const ref_inter *i = &r->inters[k];
+        if (!i->live || i->queue != q)
+            continue;
+        if (i->state == ORCA_STATE_WAITING) {
+            if (!out->waiting++ || i->arrival < out->oldest_arrival_ms)
+                out->oldest_arrival_ms = i->arrival;
+        } else if (i->state == ORCA_STATE_OFFERED) {
+            out->offered++;
+        }
+    }
+    for (int k = 0; k < r->nagents; k++)
+        if (r->agents[k].live && r->agents[k].member[q])
+            out->members++;
+    return ORCA_OK;
+}
+
+int ref_check(const ref_router *r, char *buf, size_t len)
+{
+    for (int k = 0; k < r->ninters; k++) {
+        const ref_inter *i = &r->inters[k];
+        if (!i->live || i->state != ORCA_STATE_WAITING)
+            continue;
+        for (int m = 0; m < r->nagents; m++) {
+            const ref_agent *a = &r->agents[m];
+            if (a->live && available(r, a, i)) {
+                snprintf(buf, len, "ref: waiting interaction %llu has available agent %llu",
+                         (unsigned long long)i->id, (unsigned long long)a->id);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The public calls: each is one "public call" of DESIGN.md; when the       */
+/* outermost one ends, the deferred offer callbacks are delivered.          */
+/* ------------------------------------------------------------------------ */
+
+static int leave(ref_router *r, int rc)
+{
+    if (--r->depth == 0)
+        flush(r);
+    return rc;
+}
+
+int ref_queue_member_add(ref_router *r, orca_queue_id q, uint64_t agent, uint32_t tier)
+{
+    r->depth++;
+    return leave(r, impl_queue_member_add(r, q, agent, tier));
+}
+
+int ref_queue_member_remove(ref_router *r, orca_queue_id q, uint64_t agent)
+{
+    r->depth++;
+    return leave(r, impl_queue_member_remove(r, q, agent));
+}
+
+int ref_agent_add(ref_router *r, const orca_agent_def *def)
+{
+    r->depth++;
+    return leave(r, impl_agent_add(r, def));
+}
+
+int ref_agent_update(ref_router *r, const orca_agent_def *def)
+{
+    r->depth++;
+    return leave(r, impl_agent_update(r, def));
+}
+
+int ref_agent_remove(ref_router *r, uint64_t id)
+{
+    r->depth++;
+    return leave(r, impl_agent_remove(r, id));
+}
+
+int ref_agent_set_presence(ref_router *r, uint64_t id, orca_presence p, uint32_t reason)
+{
+    r->depth++;
+    return leave(r, impl_agent_set_presence(r, id, p, reason));
+}
+
+int ref_agent_set_queue_rank(ref_router *r, uint64_t agent, orca_queue_id q, uint32_t rank)
+{
+    r->depth++;
+    return leave(r, impl_agent_set_queue_rank(r, agent, q, rank));
+}
+
+int ref_interaction_enqueue(ref_router *r, const orca_interaction_def *def)
+{
+    r->depth++;
+    return leave(r, impl_interaction_enqueue(r, def));
+}
+
+int ref_offer_accept(ref_router *r, uint64_t id)
+{
+    r->depth++;
+    return leave(r, impl_offer_accept(r, id));
+}
+
+int ref_offer_reject(ref_router *r, uint64_t id)
+{
+    r->depth++;
+    return leave(r, impl_offer_reject(r, id));
+}
+
+int ref_interaction_end(ref_router *r, uint64_t id)
+{
+    r->depth++;
+    return leave(r, impl_interaction_end(r, id));
+}
+
+int ref_interaction_wrapup_done(ref_router *r, uint64_t id)
+{
+    r->depth++;
+    return leave(r, impl_interaction_wrapup_done(r, id));
+}
+
+int ref_interaction_abandon(ref_router *r, uint64_t id)
+{
+    r->depth++;
+    return leave(r, impl_interaction_abandon(r, id));
+}
+
+int ref_interaction_cancel(ref_router *r, uint64_t id)
+{
+    r->depth++;
+    return leave(r, impl_interaction_cancel(r, id));
+}
+
+int ref_interaction_set_priority(ref_router *r, uint64_t id, uint32_t priority)
+{
+    r->depth++;
+    return leave(r, impl_interaction_set_priority(r, id, priority));
+}
+
+int ref_advance(ref_router *r, uint64_t now_ms)
+{
+    r->depth++;
+    return leave(r, impl_advance(r, now_ms));
+}
+
+int ref_channel_set_callbacks(ref_router *r, orca_channel_id id,
+                              const orca_channel_callbacks *cb, void *data)
+{
+    if (!channel_exists(r, id))
+        return ORCA_ENOENT;
+    if (cb)
+        r->channels[id].cb = *cb;
+    else
+        memset(&r->channels[id].cb, 0, sizeof r->channels[id].cb);
+    r->channels[id].cb_data = data;
+    return ORCA_OK;
+}
+
+void ref_record(ref_router *r, const orca_event *ev)
+{
+    emit(r, ev->type, NULL, 0, 0, 0);
+    r->events[r->nevents - 1] = *ev;
+}

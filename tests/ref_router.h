@@ -1,0 +1,112 @@
+/*
+ * ref_router.h: a deliberately simple reference implementation of the
+ * routing rules in docs/DESIGN.md ("Routing rules").
+ *
+ * Everything is a linear scan over small fixed arrays: no index, no heap, no
+ * hash. It is meant to be checked by eye against DESIGN.md, line by line,
+ * and used by tests/test_differential.c as the oracle the engine is compared
+ * with. It mirrors the public API (same arguments, same return codes) and
+ * records the events the engine would emit, in order.
+ *
+ * Skills are not interned here: the test interns them in the engine and
+ * declares the ids the engine gave with ref_skill_define(). Channels get ids
+ * ORCA_CHANNEL_BUILTIN_COUNT, +1, ... and queues 1, 2, ... as in the engine.
+ *
+ * Limits (the test stays inside them): REF_MAX_AGENTS live agents,
+ * REF_MAX_INTERACTIONS live interactions, REF_MAX_QUEUES queues,
+ * REF_MAX_SKILLS skills, REF_MAX_AGENT_SKILLS skills per agent. Past them the
+ * reference answers ORCA_ELIMIT.
+ */
+#ifndef ORCA_REF_ROUTER_H
+#define ORCA_REF_ROUTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "orca.h"
+
+#define REF_MAX_AGENTS 64
+#define REF_MAX_INTERACTIONS 512
+#define REF_MAX_QUEUES 32
+#define REF_MAX_SKILLS 64
+#define REF_MAX_AGENT_SKILLS 32
+
+typedef struct ref_router ref_router;
+
+/*
+ * Readings of DESIGN.md that could go either way. The defaults are the
+ * readings the differential test holds the engine to; the others exist so a
+ * disagreement can be confirmed (or masked while hunting for other bugs).
+ */
+typedef struct ref_options {
+    /* 1: effprio(i) in the release key is computed from the clock at the
+     * moment of the decision; 0: it is the value last computed by
+     * process_waiting / set_priority (the one the PRIORITY events report). */
+    int fresh_effprio;
+    /* 1: excluded(a, i) compares the exclusion's end with the clock;
+     * 0: an exclusion holds until process_waiting(i) drops it. */
+    int fresh_exclusions;
+} ref_options;
+
+void ref_options_init(ref_options *o);
+
+/* cfg may be NULL for defaults; opt may be NULL for ref_options_init's. */
+ref_router *ref_new(const orca_config *cfg, const ref_options *opt);
+void ref_free(ref_router *r);
+
+uint64_t ref_now(const ref_router *r);
+
+/* Events recorded since creation or the last ref_events_clear(). */
+size_t ref_events(const ref_router *r, const orca_event **out);
+void ref_events_clear(ref_router *r);
+
+/* Declare a skill id the engine handed out (event SKILL_ADDED). */
+int ref_skill_define(ref_router *r, orca_skill_id id);
+
+int ref_channel_add(ref_router *r, const orca_channel_def *def, orca_channel_id *out);
+int ref_channel_set_wrapup(ref_router *r, orca_channel_id id, uint32_t wrapup_ms);
+/* Offer and withdraw callbacks, with the engine's rules: offers are
+ * announced when the outermost call ends (the callback may call back in),
+ * withdrawals synchronously, only for announced offers. */
+int ref_channel_set_callbacks(ref_router *r, orca_channel_id id,
+                              const orca_channel_callbacks *cb, void *data);
+/* Append a record of the caller's own to the event stream (the test notes
+ * its callbacks there, so their order is compared with the events'). */
+void ref_record(ref_router *r, const orca_event *ev);
+
+int ref_queue_add(ref_router *r, const orca_queue_def *def, orca_queue_id *out);
+int ref_queue_member_add(ref_router *r, orca_queue_id q, uint64_t agent, uint32_t tier);
+int ref_queue_member_remove(ref_router *r, orca_queue_id q, uint64_t agent);
+
+int ref_agent_add(ref_router *r, const orca_agent_def *def);
+int ref_agent_update(ref_router *r, const orca_agent_def *def);
+int ref_agent_remove(ref_router *r, uint64_t id);
+int ref_agent_set_presence(ref_router *r, uint64_t id, orca_presence p, uint32_t reason);
+int ref_agent_set_queue_rank(ref_router *r, uint64_t agent, orca_queue_id q, uint32_t rank);
+
+int ref_interaction_enqueue(ref_router *r, const orca_interaction_def *def);
+int ref_offer_accept(ref_router *r, uint64_t interaction);
+int ref_offer_reject(ref_router *r, uint64_t interaction);
+int ref_interaction_end(ref_router *r, uint64_t interaction);
+int ref_interaction_wrapup_done(ref_router *r, uint64_t interaction);
+int ref_interaction_abandon(ref_router *r, uint64_t interaction);
+int ref_interaction_cancel(ref_router *r, uint64_t interaction);
+int ref_interaction_set_priority(ref_router *r, uint64_t interaction, uint32_t priority);
+
+int ref_advance(ref_router *r, uint64_t now_ms);
+int ref_next_deadline(const ref_router *r, uint64_t *deadline_ms);
+
+/* The same views as the engine's getters (fields the reference models:
+ * counts without classes/listeners/events; data pointers are copied). */
+int ref_counts(const ref_router *r, orca_counts *out);
+int ref_agent_info_get(const ref_router *r, uint64_t id, orca_agent_info *out);
+int ref_interaction_info_get(const ref_router *r, uint64_t id, orca_interaction_info *out);
+int ref_queue_info_get(const ref_router *r, orca_queue_id q, orca_queue_info *out);
+/* 1 if the agent is a member of q (its tier in *tier), else 0. */
+int ref_queue_is_member(const ref_router *r, orca_queue_id q, uint64_t agent, uint32_t *tier);
+
+/* The reference's own invariant (no WAITING interaction has an available
+ * agent). 0, or -1 with a description in buf. */
+int ref_check(const ref_router *r, char *buf, size_t len);
+
+#endif /* ORCA_REF_ROUTER_H */

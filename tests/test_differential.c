@@ -1,0 +1,2936 @@
+/*
+ * test_differential.c: the engine against the reference router.
+ *
+ * Thousands of random scenarios (small centres: 1-12 agents, 1-4 queues,
+ * 3-8 skills, every strategy, serve by members and/or skills, tiers, ranks,
+ * routing steps, aging, overflow, max wait, max size, blended agents, a host
+ * channel, arbitrary 64-bit ids, host callbacks that answer offers from
+ * inside the callback) are played op by op on the real engine (public API
+ * only, events collected with orca_listener_add) and on tests/ref_router.c,
+ * a plain linear-scan implementation of DESIGN.md's "Routing rules". After
+ * every op the test asserts:
+ *   - the same return code;
+ *   - the same events, in order (type, interaction, agent, queue, time; and
+ *     presence/reason, priority values, tiers, overflow source, channel,
+ *     customer, wait/arrival, talk and wrap-up durations, sla_met where
+ *     they apply), with the channel callbacks (offer and withdraw, with
+ *     every orca_offer field) noted in the same stream;
+ *   - orca_engine_check() == 0;
+ *   - the same state through the getters (clock, counts, next deadline,
+ *     every agent, interaction and queue);
+ * and, when the engine is freed, that it leaked nothing (the engine runs on
+ * a guard allocator that also catches writes past a block and wrong osize).
+ * Some ops are invalid on purpose (unknown ids, wrong states, out of range):
+ * each has exactly one fault, so the expected code is not a matter of which
+ * check comes first.
+ *
+ * Environment:
+ *   ORCA_DIFF_SEED=N       master seed (default fixed, printed)
+ *   ORCA_DIFF_SCENARIOS=N  how many scenarios (default 3000; 1000 under ASan)
+ *   ORCA_DIFF_ONLY=K       run scenario K only (replay a failure)
+ *   ORCA_DIFF_NO_SHRINK=1  print the failing scenario as generated
+ *   ORCA_DIFF_VERBOSE=1    print every op's events in failure logs
+ *   ORCA_DIFF_MAX_FAILURES=N  stop after N failing scenarios (default 3)
+ *   ORCA_DIFF_STATS=1      print what was exercised (events, return codes)
+ *   ORCA_DIFF_FORK=0       play everything in this process (for a debugger)
+ *   ORCA_DIFF_SKIP=oldest,check,deadline  leave a comparison out
+ *   ORCA_DIFF_FRESH_EFFPRIO / ORCA_DIFF_FRESH_EXCLUSIONS=0|1  the other
+ *                          reading of an ambiguity (see ref_router.h)
+ *
+ * Scenarios are generated from the reference's state alone and played in a
+ * child process, so an engine crash or hang is reported as a failure of
+ * that scenario (with its replay command) and the run goes on. A failing
+ * scenario is shrunk (ops dropped, queue features and callbacks turned off
+ * while it still fails the same way) and printed as an op log.
+ *
+ * Directed scenarios, with expectations worked out by hand from DESIGN.md,
+ * run first (ties, exclusions running out, steps at 0 ms, aging, overflow,
+ * blended capacity, NOT_READY with offers pending, agents removed with
+ * offers pending, no-answer, strategies, tiers and ranks, max wait while
+ * offered), then minimal regression scenarios for the engine bugs this test
+ * found, then the random scenarios.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "orca.h"
+#include "ref_router.h"
+
+#define MAX_S 8                 /* skills */
+#define MAX_Q 4                 /* queues */
+#define MAX_QSTEPS 4
+#define MAX_OPS 400
+#define AGENT_ID_SPACE 40       /* agent ids 1..40 (see agent_ids_in_use) */
+#define UNKNOWN_AGENT 9999
+#define UNKNOWN_INTERACTION 999999
+
+/* pseudo event types: host callbacks noted in the event streams */
+enum { EVX_OFFER = 100, EVX_WITHDRAW = 101, EVX_CALL = 102 };
+
+/* Default scenario count: ~5 s at -O2; fewer under AddressSanitizer. */
+#if defined(__SANITIZE_ADDRESS__)
+#define DEFAULT_SCENARIOS 1000
+#else
+#define DEFAULT_SCENARIOS 3000
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* PRNG                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static uint64_t sm64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static uint32_t rnd(uint64_t *s, uint32_t n)
+{
+    return n ? (uint32_t)(sm64(s) % n) : 0;
+}
+
+static int chance(uint64_t *s, uint32_t pct)
+{
+    return rnd(s, 100) < pct;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Scenario: setup + ops                                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef struct qstep {
+    uint32_t after_ms, action, skill_idx, level;
+} qstep;
+
+typedef struct qspec {
+    orca_strategy strategy;
+    uint32_t serve;
+    uint32_t skill_idx[2], skill_lvl[2], nskills;  /* skill indexes */
+    uint32_t skills_tier;
+    uint32_t max_size, max_wait_ms, aging_ms, aging_max;
+    uint32_t wrapup_ms, sla_ms, offer_timeout_ms;
+    qstep steps[MAX_QSTEPS];
+    uint32_t nsteps;
+    uint32_t overflow_after_ms, overflow_to;
+} qspec;
+
+typedef struct setup {
+    orca_config cfg;
+    uint32_t nskills;
+    int host;                   /* add host channel "whatsapp" */
+    uint32_t host_cost, host_wrapup;
+    uint32_t builtin_wrapup[ORCA_CHANNEL_BUILTIN_COUNT];
+    uint32_t nqueues;
+    qspec q[MAX_Q];
+    /* host ids: agent k (1..AGENT_ID_SPACE) is aid[k] (0: k itself);
+     * interaction n is n * iid_mul ^ iid_xor (iid_mul 0: n itself) */
+    uint64_t aid[AGENT_ID_SPACE + 1];
+    uint64_t iid_mul, iid_xor;
+    /* host callbacks: 0 none, 1 record offers and withdrawals, 2 also
+     * answer from inside the offer callback (accept or reject at once) */
+    uint32_t cb_mode;
+    uint32_t cb_mask;           /* channels that have callbacks (bit per id) */
+    uint64_t cb_seed;           /* decides each answer */
+    /* generation parameters */
+    uint32_t gran;              /* time granularity (ms) */
+    uint32_t max_agents;
+    uint32_t nops;
+} setup;
+
+typedef enum op_kind {
+    OP_AGENT_ADD, OP_AGENT_UPDATE, OP_AGENT_REMOVE, OP_PRESENCE,
+    OP_MEMBER_ADD, OP_MEMBER_REMOVE, OP_RANK,
+    OP_ENQUEUE, OP_ACCEPT, OP_REJECT, OP_END, OP_WRAPUP_DONE,
+    OP_ABANDON, OP_CANCEL, OP_PRIORITY, OP_ADVANCE, OP_CHANNEL_WRAPUP,
+    OP_KINDS
+} op_kind;
+
+typedef struct op {
+    op_kind kind;
+    uint64_t id;                /* agent or interaction */
+    uint32_t queue;
+    uint32_t v;                 /* presence, tier, rank, priority, wrapup */
+    uint32_t reason;
+    uint64_t t;                 /* advance: absolute time */
+    /* agent def */
+    orca_skill_level skills[MAX_S];
+    uint32_t nskills, capacity, weight;
+    orca_channel_limit limits[ORCA_MAX_CHANNELS];
+    uint32_t nlimits;
+    /* interaction def (queue above) */
+    uint32_t channel;
+    uint64_t customer;
+    orca_skill_level req[ORCA_MAX_REQUIRED], pref[ORCA_MAX_PREFERRED];
+    uint32_t nreq, npref;
+    uint64_t data;              /* agent/interaction data pointer (a token) */
+} op;
+
+/* ------------------------------------------------------------------------ */
+/* The world: an engine and a reference side by side                        */
+/* ------------------------------------------------------------------------ */
+
+typedef struct evbuf {
+    orca_event *v;
+    size_t n, cap;
+} evbuf;
+
+/* A guard allocator for the engine (orca_config.alloc): every block has a
+ * header with its size (checked against the osize the engine passes) and
+ * 16 canary bytes after it (checked when it is freed or resized), so an
+ * overflow or a wrong size aborts at once, even in an -O2 build. Live bytes
+ * are counted: a leak shows when the engine is freed. */
+typedef struct guard {
+    size_t live_bytes, live_blocks;
+} guard;
+
+#define GUARD_HEAD 16
+#define GUARD_TAIL 16
+
+static void guard_die(const char *what, size_t a, size_t b)
+{
+    fprintf(stderr, "\n*** engine memory error: %s (%zu, %zu)\n", what, a, b);
+    fflush(stderr);
+    abort();
+}
+
+static void *guard_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    guard *g = ud;
+    unsigned char *base = NULL;
+    if (ptr) {
+        size_t stored;
+        base = (unsigned char *)ptr - GUARD_HEAD;
+        memcpy(&stored, base, sizeof stored);
+        if (stored != osize)
+            guard_die("osize passed to the allocator is not the block's size", osize, stored);
+        for (size_t k = 0; k < GUARD_TAIL; k++)
+            if (base[GUARD_HEAD + osize + k] != 0xA5)
+                guard_die("write past the end of a heap block of this size, at this offset",
+                          osize, osize + k);
+    }
+    if (nsize == 0) {
+        if (ptr) {
+            g->live_bytes -= osize;
+            g->live_blocks--;
+            free(base);
+        }
+        return NULL;
+    }
+    unsigned char *nb = realloc(base, GUARD_HEAD + nsize + GUARD_TAIL);
+    if (!nb)
+        return NULL;
+    if (ptr)
+        g->live_bytes -= osize;
+    else
+        g->live_blocks++;
+    g->live_bytes += nsize;
+    memcpy(nb, &nsize, sizeof nsize);
+    memset(nb + GUARD_HEAD + nsize, 0xA5, GUARD_TAIL);
+    return nb + GUARD_HEAD;
+}
+
+typedef struct world {
+    const setup *s;
+    guard ga;
+    orca_engine *e;
+    ref_router *r;
+    evbuf ev;                   /* engine events of the current op */
+    evbuf last_ref;             /* reference events of the last op */
+    uint64_t last_seq;
+    orca_skill_id sid[MAX_S];
+    orca_channel_id host_ch;
+    uint64_t iids[MAX_OPS + 1];  /* interaction ids enqueued so far (distinct) */
+    uint32_t niids;
+    uint64_t next_n;            /* generation: next new interaction number */
+    char msg[32768];
+    size_t msglen;
+    int ref_only;               /* generation: apply ops to the reference only */
+} world;
+
+static ref_options g_opt;
+static int g_verbose;
+static int g_fork = 1;
+/* ORCA_DIFF_SKIP=oldest,check,deadline: leave a comparison out (to hunt for
+ * other bugs while a known one is open). */
+static int g_skip_oldest, g_skip_check, g_skip_deadline;
+
+/* ORCA_DIFF_STATS=1: what the scenarios exercised (events by type, return
+ * codes by op), printed at the end. Counted in the process that plays the
+ * scenarios. */
+static int g_stats;
+static uint64_t g_ev_count[ORCA_EV_TYPE_COUNT + 1];
+static uint64_t g_special[8];   /* see stats_names */
+static uint64_t g_rc_count[20][13];
+
+static uint64_t agent_id(const setup *s, uint64_t k)
+{
+    return k >= 1 && k <= AGENT_ID_SPACE && s->aid[k] ? s->aid[k] : k;
+}
+
+/* Agent ids 1..this (mapped) are the ones a scenario uses: the random ones
+ * use 1..max_agents + 2, directed ones any of 1..AGENT_ID_SPACE. */
+static uint64_t agent_ids_in_use(const setup *s)
+{
+    return s->max_agents && s->max_agents + 2 < AGENT_ID_SPACE ? s->max_agents + 2 : AGENT_ID_SPACE;
+}
+
+static uint64_t inter_id(const setup *s, uint64_t n)
+{
+    uint64_t id = s->iid_mul ? (n * s->iid_mul) ^ s->iid_xor : n;
+    return id ? id : n;
+}
+
+static void note_iid(struct world *w, uint64_t id);
+
+static void evbuf_push(evbuf *b, const orca_event *ev)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 64;
+        orca_event *p = realloc(b->v, cap * sizeof *p);
+        if (!p)
+            abort();
+        b->v = p;
+        b->cap = cap;
+    }
+    b->v[b->n++] = *ev;
+}
+
+static void on_event(void *data, const orca_event *ev)
+{
+    evbuf_push(&((world *)data)->ev, ev);
+}
+
+static void msgf(world *w, const char *fmt, ...)
+{
+    if (w->msglen >= sizeof w->msg - 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(w->msg + w->msglen, sizeof w->msg - w->msglen, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        w->msglen += (size_t)n;
+    if (w->msglen > sizeof w->msg - 1)
+        w->msglen = sizeof w->msg - 1;
+}
+
+static const char *rc_name(int rc)
+{
+    switch (rc) {
+    case ORCA_OK: return "OK";
+    case ORCA_EINVAL: return "EINVAL";
+    case ORCA_ENOMEM: return "ENOMEM";
+    case ORCA_ENOENT: return "ENOENT";
+    case ORCA_EEXIST: return "EEXIST";
+    case ORCA_ESTATE: return "ESTATE";
+    case ORCA_ERANGE: return "ERANGE";
+    case ORCA_ELIMIT: return "ELIMIT";
+    case ORCA_EFULL: return "EFULL";
+    case ORCA_ETOOLONG: return "ETOOLONG";
+    case ORCA_EBUSY: return "EBUSY";
+    case ORCA_ECORRUPT: return "ECORRUPT";
+    default: return "?";
+    }
+}
+
+static const char *ev_name(orca_event_type t)
+{
+    static const char *n[] = {
+        "?", "ENQUEUED", "OFFERED", "ACCEPTED", "REJECTED", "OFFER_TIMEOUT",
+        "ENDED", "COMPLETED", "ABANDONED", "CANCELLED", "TIMED_OUT",
+        "REJECTED_FULL", "OVERFLOWED", "STEP", "PRIORITY", "AGENT_ADDED",
+        "AGENT_UPDATED", "AGENT_REMOVED", "AGENT_PRESENCE", "MEMBER_ADDED",
+        "MEMBER_REMOVED", "QUEUE_ADDED", "CHANNEL_ADDED", "SKILL_ADDED",
+    };
+    if ((int)t == EVX_OFFER) return "offer() cb";
+    if ((int)t == EVX_WITHDRAW) return "withdraw() cb";
+    if ((int)t == EVX_CALL) return "  cb calls";
+    return (unsigned)t < sizeof n / sizeof n[0] ? n[t] : "?";
+}
+
+static const char *ch_name(uint32_t ch)
+{
+    static const char *n[] = {"voice", "chat", "email", "sms", "social", "video", "callback"};
+    if (ch < ORCA_CHANNEL_BUILTIN_COUNT)
+        return n[ch];
+    if (ch == ORCA_CHANNEL_BUILTIN_COUNT)
+        return "whatsapp";
+    return "?ch";
+}
+
+static const char *presence_name(uint32_t p)
+{
+    return p == ORCA_PRESENCE_OFFLINE ? "OFFLINE" : p == ORCA_PRESENCE_READY ? "READY"
+         : p == ORCA_PRESENCE_NOT_READY ? "NOT_READY" : "?presence";
+}
+
+static const char *strategy_name(uint32_t s)
+{
+    static const char *n[] = {"LONGEST_IDLE", "LEAST_OCCUPIED", "MOST_PROFICIENT",
+                              "ROUND_ROBIN", "FEWEST_HANDLED", "WEIGHTED_RANDOM"};
+    return s < 6 ? n[s] : "?";
+}
+
+/* The skill's name ("s3") from its engine id. */
+static const char *skill_str(const world *w, orca_skill_id id, char buf[16])
+{
+    for (uint32_t k = 0; k < w->s->nskills; k++)
+        if (w->sid[k] == id) {
+            snprintf(buf, 16, "s%u", k);
+            return buf;
+        }
+    snprintf(buf, 16, "#%u", id);
+    return buf;
+}
+
+static void fmt_event(const world *w, const orca_event *ev, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "t=%" PRIu64 " %-14s i=%" PRIu64 " a=%" PRIu64 " q=%u",
+                     ev->time_ms, ev_name(ev->type), ev->interaction, ev->agent, ev->queue);
+    if (n < 0 || (size_t)n >= len)
+        return;
+    char sb[16];
+    if ((int)ev->type == EVX_OFFER || (int)ev->type == EVX_WITHDRAW) {
+        snprintf(buf + n, len - (size_t)n, " attempt=%u offered=%" PRIu64 " expires=%" PRIu64 "%s",
+                 ev->value, ev->duration_ms, ev->wait_ms,
+                 (int)ev->type == EVX_OFFER ? "" :
+                 ev->reason == ORCA_WITHDRAW_TIMEOUT ? " TIMEOUT" :
+                 ev->reason == ORCA_WITHDRAW_ABANDONED ? " ABANDONED" :
+                 ev->reason == ORCA_WITHDRAW_CANCELLED ? " CANCELLED" : " AGENT_REMOVED");
+        return;
+    }
+    if ((int)ev->type == EVX_CALL) {
+        snprintf(buf + n, len - (size_t)n, " %s -> %s", ev->value == 1 ? "accept" : "reject",
+                 rc_name(-(int)ev->reason));
+        return;
+    }
+    switch (ev->type) {
+    case ORCA_EV_AGENT_PRESENCE:
+        snprintf(buf + n, len - (size_t)n, " %s reason=%#x", presence_name(ev->presence), ev->reason);
+        break;
+    case ORCA_EV_OVERFLOWED:
+        snprintf(buf + n, len - (size_t)n, " from=%u", ev->queue_from);
+        break;
+    case ORCA_EV_SKILL_ADDED:
+        snprintf(buf + n, len - (size_t)n, " skill=%s", skill_str(w, ev->value, sb));
+        break;
+    case ORCA_EV_CHANNEL_ADDED:
+        snprintf(buf + n, len - (size_t)n, " channel=%u", ev->channel);
+        break;
+    case ORCA_EV_PRIORITY: case ORCA_EV_STEP: case ORCA_EV_MEMBER_ADDED:
+    case ORCA_EV_REJECTED:
+        snprintf(buf + n, len - (size_t)n, " value=%u", ev->value);
+        break;
+    default:
+        break;
+    }
+}
+
+static void app(char *buf, size_t len, size_t *n, const char *fmt, ...)
+{
+    if (*n + 1 >= len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf + *n, len - *n, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        *n += (size_t)k;
+    if (*n >= len)
+        *n = len - 1;
+}
+
+static void fmt_op(const world *w, const op *o, char *buf, size_t len)
+{
+    char sb[16];
+    size_t n = 0;
+    buf[0] = 0;
+#define P(...) app(buf, len, &n, __VA_ARGS__)
+    switch (o->kind) {
+    case OP_AGENT_ADD:
+    case OP_AGENT_UPDATE:
+        P("%s(id=%" PRIu64 " cap=%u weight=%u skills={", o->kind == OP_AGENT_ADD ? "agent_add" : "agent_update",
+          o->id, o->capacity, o->weight);
+        for (uint32_t k = 0; k < o->nskills; k++)
+            P("%s%s:%u", k ? "," : "", skill_str(w, o->skills[k].skill, sb), o->skills[k].level);
+        P("} limits={");
+        for (uint32_t k = 0; k < o->nlimits; k++)
+            P("%s%s:%u", k ? "," : "", ch_name(o->limits[k].channel), o->limits[k].max);
+        P("})");
+        break;
+    case OP_AGENT_REMOVE: P("agent_remove(%" PRIu64 ")", o->id); break;
+    case OP_PRESENCE:
+        P("set_presence(%" PRIu64 ", %s, reason=%u)", o->id, presence_name(o->v), o->reason);
+        break;
+    case OP_MEMBER_ADD: P("member_add(q=%u, agent=%" PRIu64 ", tier=%u)", o->queue, o->id, o->v); break;
+    case OP_MEMBER_REMOVE: P("member_remove(q=%u, agent=%" PRIu64 ")", o->queue, o->id); break;
+    case OP_RANK: P("set_queue_rank(agent=%" PRIu64 ", q=%u, rank=%u)", o->id, o->queue, o->v); break;
+    case OP_ENQUEUE:
+        P("enqueue(id=%" PRIu64 " q=%u ch=%s prio=%u cust=%" PRIu64 " req={", o->id, o->queue,
+          ch_name(o->channel), o->v, o->customer);
+        for (uint32_t k = 0; k < o->nreq; k++)
+            P("%s%s:%u", k ? "," : "", skill_str(w, o->req[k].skill, sb), o->req[k].level);
+        P("} pref={");
+        for (uint32_t k = 0; k < o->npref; k++)
+            P("%s%s:%u", k ? "," : "", skill_str(w, o->pref[k].skill, sb), o->pref[k].level);
+        P("})");
+        break;
+    case OP_ACCEPT: P("accept(%" PRIu64 ")", o->id); break;
+    case OP_REJECT: P("reject(%" PRIu64 ")", o->id); break;
+    case OP_END: P("end(%" PRIu64 ")", o->id); break;
+    case OP_WRAPUP_DONE: P("wrapup_done(%" PRIu64 ")", o->id); break;
+    case OP_ABANDON: P("abandon(%" PRIu64 ")", o->id); break;
+    case OP_CANCEL: P("cancel(%" PRIu64 ")", o->id); break;
+    case OP_PRIORITY: P("set_priority(%" PRIu64 ", %u)", o->id, o->v); break;
+    case OP_ADVANCE:
+        P("advance(%" PRIu64 ") [start+%" PRId64 "]", o->t, (int64_t)(o->t - w->s->cfg.start_ms));
+        break;
+    case OP_CHANNEL_WRAPUP: P("channel_set_wrapup(%s, %u)", ch_name(o->channel), o->v); break;
+    case OP_KINDS: break;
+    }
+#undef P
+}
+
+static void print_setup(const world *w, FILE *f)
+{
+    const setup *s = w->s;
+    fprintf(f, "  config: start_ms=%" PRIu64 " seed=%#" PRIx64 " offer_timeout_ms=%u reoffer_delay_ms=%u no_answer_limit=%u\n",
+            s->cfg.start_ms, s->cfg.seed, s->cfg.offer_timeout_ms, s->cfg.reoffer_delay_ms,
+            s->cfg.no_answer_limit);
+    if (s->aid[1]) {
+        fprintf(f, "  agent ids: 1..%" PRIu64 " are", agent_ids_in_use(s));
+        for (uint64_t k = 1; k <= agent_ids_in_use(s); k++)
+            fprintf(f, " %#" PRIx64, s->aid[k]);
+        fprintf(f, "\n  interaction n is n * %#" PRIx64 " ^ %#" PRIx64 "\n", s->iid_mul, s->iid_xor);
+    }
+    fprintf(f, "  skills: s0..s%u (engine ids", s->nskills - 1);
+    for (uint32_t k = 0; k < s->nskills; k++)
+        fprintf(f, " %u", w->sid[k]);
+    fprintf(f, ")\n  channels: builtin wrapups");
+    for (int k = 0; k < ORCA_CHANNEL_BUILTIN_COUNT; k++)
+        fprintf(f, " %s=%u", ch_name((uint32_t)k), s->builtin_wrapup[k]);
+    if (s->host)
+        fprintf(f, "; whatsapp cost=%u wrapup=%u", s->host_cost, s->host_wrapup);
+    fprintf(f, "\n");
+    if (s->cb_mode) {
+        fprintf(f, "  callbacks (%s) on:", s->cb_mode == 1 ? "record only" : "record and answer");
+        for (uint32_t ch = 0; ch <= ORCA_CHANNEL_BUILTIN_COUNT; ch++)
+            if (s->cb_mask & (1u << ch))
+                fprintf(f, " %s", ch_name(ch));
+        fprintf(f, " (answer seed %#" PRIx64 ")\n", s->cb_seed);
+    }
+    for (uint32_t k = 0; k < s->nqueues; k++) {
+        const qspec *q = &s->q[k];
+        fprintf(f, "  queue %u: %s serve=%s", k + 1, strategy_name(q->strategy),
+                q->serve == ORCA_SERVE_MEMBERS ? "MEMBERS" : q->serve == ORCA_SERVE_SKILLS ? "SKILLS" : "MEMBERS|SKILLS");
+        if (q->serve & ORCA_SERVE_SKILLS) {
+            fprintf(f, " skills={");
+            for (uint32_t m = 0; m < q->nskills; m++)
+                fprintf(f, "%ss%u:%u", m ? "," : "", q->skill_idx[m], q->skill_lvl[m]);
+            fprintf(f, "} skills_tier=%u", q->skills_tier);
+        }
+        if (q->max_size) fprintf(f, " max_size=%u", q->max_size);
+        if (q->max_wait_ms) fprintf(f, " max_wait_ms=%u", q->max_wait_ms);
+        if (q->aging_ms) fprintf(f, " aging_ms=%u aging_max=%u", q->aging_ms, q->aging_max);
+        if (q->wrapup_ms == ORCA_WRAPUP_CHANNEL) fprintf(f, " wrapup=channel");
+        else fprintf(f, " wrapup_ms=%u", q->wrapup_ms);
+        if (q->offer_timeout_ms) fprintf(f, " offer_timeout_ms=%u", q->offer_timeout_ms);
+        if (q->overflow_after_ms) fprintf(f, " overflow_after_ms=%u overflow_to=%u", q->overflow_after_ms, q->overflow_to);
+        if (q->nsteps) {
+            fprintf(f, " steps={");
+            for (uint32_t m = 0; m < q->nsteps; m++)
+                fprintf(f, "%s%u:%s s%u%s", m ? ", " : "", q->steps[m].after_ms,
+                        q->steps[m].action == ORCA_STEP_SET_LEVEL ? "SET_LEVEL" :
+                        q->steps[m].action == ORCA_STEP_DROP_REQUIRED ? "DROP_REQUIRED" : "DROP_PREFERRED",
+                        q->steps[m].skill_idx, "");
+            fprintf(f, "}");
+            for (uint32_t m = 0; m < q->nsteps; m++)
+                if (q->steps[m].action == ORCA_STEP_SET_LEVEL)
+                    fprintf(f, " [step %u level %u]", m + 1, q->steps[m].level);
+        }
+        fprintf(f, "\n");
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Host callbacks, noted in the event streams                               */
+/* ------------------------------------------------------------------------ */
+
+/* Records the test puts in both event streams when a channel callback runs
+ * (offer fields: interaction, agent, queue, channel, customer, arrival_ms;
+ * wait_ms = expires_ms, duration_ms = offered_ms, value = attempt, reason =
+ * withdraw reason, priority/sla_met = the data tokens), and when the
+ * callback calls back (value = 1 accept / 2 reject, reason = -rc). */
+
+static orca_event cb_record(int type, uint64_t now, const orca_offer *o, uint32_t reason)
+{
+    orca_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = (orca_event_type)type;
+    ev.time_ms = now;
+    ev.interaction = o->interaction;
+    ev.agent = o->agent;
+    ev.queue = o->queue;
+    ev.channel = o->channel;
+    ev.customer = o->customer;
+    ev.arrival_ms = o->arrival_ms;
+    ev.wait_ms = o->expires_ms;
+    ev.duration_ms = o->offered_ms;
+    ev.value = o->attempt;
+    ev.reason = reason;
+    ev.priority = (uint32_t)(uintptr_t)o->interaction_data;
+    ev.sla_met = (uint32_t)(uintptr_t)o->agent_data;
+    return ev;
+}
+
+/* The host's answer to an offer: 0 none, 1 accept, 2 reject. */
+static int cb_answer(const setup *s, const orca_offer *o)
+{
+    if (s->cb_mode != 2)
+        return 0;
+    uint64_t h = s->cb_seed ^ (o->interaction * 0x9E3779B97F4A7C15ull) ^
+                 ((uint64_t)o->attempt << 32) ^ (o->agent * 0xC2B2AE3D27D4EB4Full);
+    uint32_t x = (uint32_t)(sm64(&h) % 100);
+    return x < 45 ? 1 : x < 65 ? 2 : 0;
+}
+
+static void cb_offer_engine(void *data, const orca_offer *o)
+{
+    world *w = data;
+    orca_event ev = cb_record(EVX_OFFER, orca_engine_now(w->e), o, 0);
+    evbuf_push(&w->ev, &ev);
+    int act = cb_answer(w->s, o);
+    if (act) {
+        int rc = act == 1 ? orca_offer_accept(w->e, o->interaction)
+                          : orca_offer_reject(w->e, o->interaction);
+        ev = cb_record(EVX_CALL, orca_engine_now(w->e), o, (uint32_t)-rc);
+        ev.value = (uint32_t)act;
+        evbuf_push(&w->ev, &ev);
+    }
+}
+
+static void cb_withdraw_engine(void *data, const orca_offer *o, orca_withdraw_reason why)
+{
+    world *w = data;
+    orca_event ev = cb_record(EVX_WITHDRAW, orca_engine_now(w->e), o, (uint32_t)why);
+    evbuf_push(&w->ev, &ev);
+}
+
+static void cb_offer_ref(void *data, const orca_offer *o)
+{
+    world *w = data;
+    orca_event ev = cb_record(EVX_OFFER, ref_now(w->r), o, 0);
+    ref_record(w->r, &ev);
+    int act = cb_answer(w->s, o);
+    if (act) {
+        int rc = act == 1 ? ref_offer_accept(w->r, o->interaction)
+                          : ref_offer_reject(w->r, o->interaction);
+        ev = cb_record(EVX_CALL, ref_now(w->r), o, (uint32_t)-rc);
+        ev.value = (uint32_t)act;
+        ref_record(w->r, &ev);
+    }
+}
+
+static void cb_withdraw_ref(void *data, const orca_offer *o, orca_withdraw_reason why)
+{
+    world *w = data;
+    orca_event ev = cb_record(EVX_WITHDRAW, ref_now(w->r), o, (uint32_t)why);
+    ref_record(w->r, &ev);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Comparisons                                                              */
+/* ------------------------------------------------------------------------ */
+
+static void dump_streams(world *w, const orca_event *rv, size_t rn)
+{
+    char b[256];
+    msgf(w, "    expected (reference), %zu events:\n", rn);
+    for (size_t k = 0; k < rn; k++) {
+        fmt_event(w, &rv[k], b, sizeof b);
+        msgf(w, "      %s\n", b);
+    }
+    msgf(w, "    got (engine), %zu events:\n", w->ev.n);
+    for (size_t k = 0; k < w->ev.n; k++) {
+        fmt_event(w, &w->ev.v[k], b, sizeof b);
+        msgf(w, "      %s\n", b);
+    }
+}
+
+/* Compare the engine's events of this op with the reference's; clear both. */
+static int compare_events(world *w)
+{
+    const orca_event *rv;
+    size_t rn = ref_events(w->r, &rv);
+    int bad = 0;
+    size_t at = 0;
+    const char *what = "";
+    for (size_t k = 0; k < w->ev.n; k++) {
+        if ((int)w->ev.v[k].type >= EVX_OFFER)
+            continue;
+        if (w->ev.v[k].seq != w->last_seq + 1 && w->last_seq) {
+            bad = 1; at = k; what = "engine event seq not consecutive";
+            break;
+        }
+        w->last_seq = w->ev.v[k].seq;
+    }
+    for (size_t k = 0; !bad && k < (rn > w->ev.n ? rn : w->ev.n); k++) {
+        at = k;
+        if (k >= rn || k >= w->ev.n) { bad = 1; what = "different number of events"; break; }
+        const orca_event *x = &rv[k], *y = &w->ev.v[k];
+        if (x->type != y->type) { bad = 1; what = "type"; }
+        else if (x->interaction != y->interaction) { bad = 1; what = "interaction"; }
+        else if (x->agent != y->agent) { bad = 1; what = "agent"; }
+        else if (x->queue != y->queue) { bad = 1; what = "queue"; }
+        else if (x->time_ms != y->time_ms) { bad = 1; what = "time_ms"; }
+        else if ((int)x->type >= EVX_OFFER &&
+                 (x->channel != y->channel || x->customer != y->customer ||
+                  x->arrival_ms != y->arrival_ms || x->wait_ms != y->wait_ms ||
+                  x->duration_ms != y->duration_ms || x->value != y->value ||
+                  x->reason != y->reason || x->priority != y->priority ||
+                  x->sla_met != y->sla_met)) { bad = 1; what = "callback's offer fields"; }
+        else if (x->type == ORCA_EV_AGENT_PRESENCE &&
+                 (x->presence != y->presence || x->reason != y->reason)) { bad = 1; what = "presence/reason"; }
+        else if ((x->type == ORCA_EV_PRIORITY || x->type == ORCA_EV_MEMBER_ADDED ||
+                  x->type == ORCA_EV_SKILL_ADDED) && x->value != y->value) { bad = 1; what = "value"; }
+        else if (x->type == ORCA_EV_REJECTED && x->value == ORCA_WITHDRAW_AGENT_REMOVED &&
+                 y->value != x->value) { bad = 1; what = "value (agent removed)"; }
+        else if (x->type == ORCA_EV_OVERFLOWED && x->queue_from != y->queue_from) { bad = 1; what = "queue_from"; }
+        else if (x->type == ORCA_EV_CHANNEL_ADDED && x->channel != y->channel) { bad = 1; what = "channel"; }
+        else if ((x->type == ORCA_EV_OFFERED || x->type == ORCA_EV_ENQUEUED) &&
+                 (x->channel != y->channel || x->customer != y->customer)) { bad = 1; what = "channel/customer"; }
+        else if ((x->type == ORCA_EV_ENDED || x->type == ORCA_EV_COMPLETED) &&
+                 x->duration_ms != y->duration_ms) { bad = 1; what = "duration_ms"; }
+        else if (x->type == ORCA_EV_ACCEPTED && x->sla_met != y->sla_met) { bad = 1; what = "sla_met"; }
+        else if (x->type == ORCA_EV_ENQUEUED && x->priority != y->priority) { bad = 1; what = "priority"; }
+        else if ((x->type == ORCA_EV_OFFERED || x->type == ORCA_EV_ABANDONED ||
+                  x->type == ORCA_EV_ACCEPTED ||
+                  x->type == ORCA_EV_CANCELLED || x->type == ORCA_EV_TIMED_OUT) &&
+                 (x->wait_ms != y->wait_ms || x->arrival_ms != y->arrival_ms)) { bad = 1; what = "wait_ms/arrival_ms"; }
+        if (bad)
+            break;
+    }
+    if (bad) {
+        msgf(w, "  event mismatch at event #%zu (%s)\n", at, what);
+        dump_streams(w, rv, rn);
+    } else {
+        w->last_ref.n = 0;
+        for (size_t k = 0; k < rn; k++)
+            evbuf_push(&w->last_ref, &rv[k]);
+        if (g_stats)
+            for (size_t k = 0; k < rn; k++) {
+                const orca_event *x = &rv[k];
+                g_ev_count[(unsigned)x->type <= ORCA_EV_TYPE_COUNT ? x->type : 0]++;
+                if (x->type == ORCA_EV_REJECTED && x->value == ORCA_WITHDRAW_AGENT_REMOVED)
+                    g_special[0]++;
+                if (x->type == ORCA_EV_AGENT_PRESENCE && x->reason == ORCA_REASON_NO_ANSWER)
+                    g_special[1]++;
+                if (x->type == ORCA_EV_OFFERED && k > 0 && rv[k - 1].type == ORCA_EV_OFFERED &&
+                    rv[k - 1].time_ms == x->time_ms)
+                    g_special[2]++;
+                if (x->type == ORCA_EV_OFFERED && x->wait_ms == 0)
+                    g_special[3]++;
+                if ((int)x->type >= EVX_OFFER && (int)x->type <= EVX_CALL)
+                    g_special[4 + (int)x->type - EVX_OFFER]++;
+                if ((int)x->type == EVX_CALL && x->reason == 0)
+                    g_special[7]++;
+            }
+    }
+    w->ev.n = 0;
+    ref_events_clear(w->r);
+    return bad ? -1 : 0;
+}
+
+#define CMPF(label, a, b) do { if ((uint64_t)(a) != (uint64_t)(b)) { \
+        msgf(w, "  %s: expected %" PRIu64 ", engine %" PRIu64 "\n", label, \
+             (uint64_t)(a), (uint64_t)(b)); bad = 1; } } while (0)
+
+static int cmp_skill_level(const void *a, const void *b)
+{
+    const orca_skill_level *x = a, *y = b;
+    return x->skill < y->skill ? -1 : x->skill > y->skill;
+}
+
+static int compare_state(world *w)
+{
+    int bad = 0;
+    char label[96];
+    CMPF("clock", ref_now(w->r), orca_engine_now(w->e));
+
+    orca_counts rc, ec;
+    ref_counts(w->r, &rc);
+    if (orca_engine_counts(w->e, &ec) != 0) {
+        msgf(w, "  orca_engine_counts failed\n");
+        return -1;
+    }
+    CMPF("counts.skills", rc.skills, ec.skills);
+    CMPF("counts.channels", rc.channels, ec.channels);
+    CMPF("counts.queues", rc.queues, ec.queues);
+    CMPF("counts.agents", rc.agents, ec.agents);
+    CMPF("counts.agents_ready", rc.agents_ready, ec.agents_ready);
+    CMPF("counts.interactions", rc.interactions, ec.interactions);
+    CMPF("counts.waiting", rc.waiting, ec.waiting);
+    CMPF("counts.offered", rc.offered, ec.offered);
+    CMPF("counts.busy", rc.busy, ec.busy);
+    CMPF("counts.wrapup", rc.wrapup, ec.wrapup);
+
+    uint64_t rd = 0, ed = 0;
+    int rdr = ref_next_deadline(w->r, &rd), edr = orca_engine_next_deadline(w->e, &ed);
+    if (g_skip_deadline) {
+        /* left out */
+    } else if (rdr != edr) {
+        msgf(w, "  next_deadline: expected %s %" PRIu64 ", engine %s %" PRIu64 "\n",
+             rc_name(rdr), rd, rc_name(edr), ed);
+        bad = 1;
+    } else if (rdr == 0) {
+        CMPF("next_deadline", rd, ed);
+    }
+
+    uint64_t nids = agent_ids_in_use(w->s);
+    for (uint64_t id = 1; id <= nids + 1; id++) {
+        uint64_t aid = id == nids + 1 ? UNKNOWN_AGENT : agent_id(w->s, id);
+        orca_agent_info x, y;
+        int r1 = ref_agent_info_get(w->r, aid, &x), r2 = orca_agent_info_get(w->e, aid, &y);
+        if (r1 != r2) {
+            msgf(w, "  agent %" PRIu64 " info: expected %s, engine %s\n", aid, rc_name(r1), rc_name(r2));
+            bad = 1;
+            continue;
+        }
+        if (r1)
+            continue;
+#define A(f) do { snprintf(label, sizeof label, "agent %" PRIu64 " %s", aid, #f); CMPF(label, x.f, y.f); } while (0)
+        A(presence); A(reason); A(capacity); A(used); A(offered); A(busy); A(wrapup);
+        A(handled); A(missed); A(idle_since_ms);
+        CMPF("agent data", (uintptr_t)x.data, (uintptr_t)y.data);
+#undef A
+    }
+
+    for (uint32_t n = 0; n <= w->niids; n++) {
+        uint64_t id = n < w->niids ? w->iids[n] : UNKNOWN_INTERACTION;
+        orca_interaction_info x, y;
+        int r1 = ref_interaction_info_get(w->r, id, &x), r2 = orca_interaction_info_get(w->e, id, &y);
+        if (r1 != r2) {
+            msgf(w, "  interaction %" PRIu64 " info: expected %s, engine %s\n", id, rc_name(r1), rc_name(r2));
+            bad = 1;
+            continue;
+        }
+        if (r1)
+            continue;
+#define I(f) do { snprintf(label, sizeof label, "interaction %" PRIu64 " %s", id, #f); CMPF(label, x.f, y.f); } while (0)
+        I(state); I(queue); I(channel); I(customer); I(priority); I(arrival_ms); I(queued_ms);
+        I(agent); I(attempts); I(step); I(nrequired);
+        CMPF("interaction data", (uintptr_t)x.data, (uintptr_t)y.data);
+        if (x.state == ORCA_STATE_WAITING)
+            I(effective_priority);
+#undef I
+        if (x.nrequired == y.nrequired && x.nrequired <= ORCA_MAX_REQUIRED) {
+            qsort(x.required, x.nrequired, sizeof x.required[0], cmp_skill_level);
+            qsort(y.required, y.nrequired, sizeof y.required[0], cmp_skill_level);
+            for (uint32_t k = 0; k < x.nrequired; k++)
+                if (x.required[k].skill != y.required[k].skill || x.required[k].level != y.required[k].level) {
+                    msgf(w, "  interaction %" PRIu64 " required skills differ\n", id);
+                    bad = 1;
+                    break;
+                }
+        }
+    }
+
+    for (uint32_t q = 1; q <= w->s->nqueues + 1; q++) {
+        orca_queue_info x, y;
+        int r1 = ref_queue_info_get(w->r, q, &x), r2 = orca_queue_info_get(w->e, q, &y);
+        if (r1 != r2) {
+            msgf(w, "  queue %u info: expected %s, engine %s\n", q, rc_name(r1), rc_name(r2));
+            bad = 1;
+            continue;
+        }
+        if (r1)
+            continue;
+#define Q(f) do { snprintf(label, sizeof label, "queue %u %s", q, #f); CMPF(label, x.f, y.f); } while (0)
+        Q(waiting); Q(offered); Q(members); Q(strategy);
+        if (!g_skip_oldest)
+            Q(oldest_arrival_ms);
+#undef Q
+    }
+    return bad ? -1 : 0;
+}
+
+/* After a call: events, the engine's own check, the reference's, state. */
+static int after_call(world *w, const char *what, int rc_e, int rc_r)
+{
+    int bad = 0;
+    if (rc_e != rc_r) {
+        msgf(w, "  return code of %s: expected %s, engine %s\n", what, rc_name(rc_r), rc_name(rc_e));
+        bad = 1;
+    }
+    if (compare_events(w))
+        bad = 1;
+    int ck = g_skip_check ? 0 : orca_engine_check(w->e);
+    if (ck != 0) {
+        msgf(w, "  orca_engine_check() = %s after %s\n", rc_name(ck), what);
+        bad = 1;
+    }
+    char buf[256];
+    if (ref_check(w->r, buf, sizeof buf)) {
+        msgf(w, "  REFERENCE INVARIANT BROKEN: %s\n", buf);
+        bad = 1;
+    }
+    if (compare_state(w))
+        bad = 1;
+    return bad ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Opening a world from a setup                                             */
+/* ------------------------------------------------------------------------ */
+
+static void build_qdef(const world *w, const qspec *q, uint32_t k, orca_queue_def *d,
+                       char name[16], orca_skill_level sk[2], orca_step st[MAX_QSTEPS])
+{
+    orca_queue_def_init(d);
+    snprintf(name, 16, "q%u", k + 1);
+    d->name = name;
+    d->strategy = q->strategy;
+    d->serve = q->serve;
+    for (uint32_t m = 0; m < q->nskills; m++) {
+        sk[m].skill = w->sid[q->skill_idx[m]];
+        sk[m].level = (uint8_t)q->skill_lvl[m];
+    }
+    d->skills = q->nskills ? sk : NULL;
+    d->nskills = q->nskills;
+    d->skills_tier = (uint8_t)q->skills_tier;
+    d->max_size = q->max_size;
+    d->max_wait_ms = q->max_wait_ms;
+    d->aging_ms = q->aging_ms;
+    d->aging_max = (uint8_t)q->aging_max;
+    d->wrapup_ms = q->wrapup_ms;
+    d->sla_ms = q->sla_ms;
+    d->offer_timeout_ms = q->offer_timeout_ms;
+    for (uint32_t m = 0; m < q->nsteps; m++) {
+        memset(&st[m], 0, sizeof st[m]);
+        st[m].after_ms = q->steps[m].after_ms;
+        st[m].action = (orca_step_action)q->steps[m].action;
+        st[m].skill = w->sid[q->steps[m].skill_idx];
+        st[m].level = (uint8_t)q->steps[m].level;
+    }
+    d->steps = q->nsteps ? st : NULL;
+    d->nsteps = q->nsteps;
+    d->overflow_after_ms = q->overflow_after_ms;
+    d->overflow_to = q->overflow_to;
+}
+
+/* Free both sides; -1 (with a message) if the engine leaked memory. */
+static int world_close(world *w)
+{
+    orca_engine_free(w->e);
+    int leak = w->e && (w->ga.live_bytes || w->ga.live_blocks);
+    if (leak)
+        msgf(w, "  orca_engine_free() left %zu bytes in %zu blocks allocated\n",
+             w->ga.live_bytes, w->ga.live_blocks);
+    ref_free(w->r);
+    free(w->ev.v);
+    free(w->last_ref.v);
+    w->e = NULL;
+    w->r = NULL;
+    w->ev.v = NULL;
+    w->last_ref.v = NULL;
+    return leak ? -1 : 0;
+}
+
+static int world_open(world *w, const setup *s, const ref_options *opt)
+{
+    memset(w, 0, sizeof *w);
+    w->s = s;
+    orca_config cfg = s->cfg;
+    cfg.alloc = guard_alloc;
+    cfg.alloc_ud = &w->ga;
+    int rc = orca_engine_new(&cfg, &w->e);
+    if (rc) {
+        msgf(w, "  orca_engine_new: %s\n", rc_name(rc));
+        return -1;
+    }
+    w->r = ref_new(&s->cfg, opt);
+    if (!w->r)
+        abort();
+    int h;
+    if ((rc = orca_listener_add(w->e, on_event, w, &h))) {
+        msgf(w, "  orca_listener_add: %s\n", rc_name(rc));
+        return -1;
+    }
+    int bad = 0;
+    for (uint32_t k = 0; k < s->nskills; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "s%u", k);
+        rc = orca_skill_intern(w->e, name, &w->sid[k]);
+        if (rc) {
+            msgf(w, "  orca_skill_intern(%s): %s\n", name, rc_name(rc));
+            return -1;
+        }
+        int rr = ref_skill_define(w->r, w->sid[k]);
+        if (after_call(w, "skill_intern", rc, rr))
+            bad = 1;
+    }
+    if (s->host) {
+        orca_channel_def cd;
+        memset(&cd, 0, sizeof cd);
+        cd.name = "whatsapp";
+        cd.cost = s->host_cost;
+        cd.wrapup_ms = s->host_wrapup;
+        orca_channel_id c1 = 0, c2 = 0;
+        int r1 = orca_channel_add(w->e, &cd, &c1), r2 = ref_channel_add(w->r, &cd, &c2);
+        if (c1 != c2 && !r1) {
+            msgf(w, "  channel id: expected %u, engine %u\n", c2, c1);
+            bad = 1;
+        }
+        w->host_ch = c1;
+        if (after_call(w, "channel_add", r1, r2))
+            bad = 1;
+    }
+    if (s->cb_mode)
+        for (uint32_t ch = 0; ch < ORCA_MAX_CHANNELS; ch++) {
+            if (!(s->cb_mask & (1u << ch)))
+                continue;
+            if (ch >= ORCA_CHANNEL_BUILTIN_COUNT && !(s->host && ch == w->host_ch))
+                continue;
+            static const orca_channel_callbacks ecb = {cb_offer_engine, cb_withdraw_engine};
+            static const orca_channel_callbacks rcb = {cb_offer_ref, cb_withdraw_ref};
+            int r1 = orca_channel_set_callbacks(w->e, ch, &ecb, w);
+            int r2 = ref_channel_set_callbacks(w->r, ch, &rcb, w);
+            if (after_call(w, "channel_set_callbacks", r1, r2))
+                bad = 1;
+        }
+    for (uint32_t k = 0; k < ORCA_CHANNEL_BUILTIN_COUNT; k++)
+        if (s->builtin_wrapup[k]) {
+            int r1 = orca_channel_set_wrapup(w->e, k, s->builtin_wrapup[k]);
+            int r2 = ref_channel_set_wrapup(w->r, k, s->builtin_wrapup[k]);
+            if (after_call(w, "channel_set_wrapup", r1, r2))
+                bad = 1;
+        }
+    for (uint32_t k = 0; k < s->nqueues; k++) {
+        orca_queue_def d;
+        char name[16];
+        orca_skill_level sk[2];
+        orca_step st[MAX_QSTEPS];
+        build_qdef(w, &s->q[k], k, &d, name, sk, st);
+        orca_queue_id q1 = 0, q2 = 0;
+        int r1 = orca_queue_add(w->e, &d, &q1), r2 = ref_queue_add(w->r, &d, &q2);
+        if (q1 != q2 && !r1) {
+            msgf(w, "  queue id: expected %u, engine %u\n", q2, q1);
+            bad = 1;
+        }
+        if (after_call(w, "queue_add", r1, r2))
+            bad = 1;
+    }
+    return bad ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Applying an op to both sides                                             */
+/* ------------------------------------------------------------------------ */
+
+static void op_agent_def(const op *o, orca_agent_def *d)
+{
+    orca_agent_def_init(d);
+    d->id = o->id;
+    d->skills = o->nskills ? o->skills : NULL;
+    d->nskills = o->nskills;
+    d->capacity = o->capacity;
+    d->weight = o->weight;
+    d->limits = o->nlimits ? o->limits : NULL;
+    d->nlimits = o->nlimits;
+    d->data = (void *)(uintptr_t)o->data;
+}
+
+static void op_inter_def(const op *o, orca_interaction_def *d)
+{
+    orca_interaction_def_init(d);
+    d->id = o->id;
+    d->queue = o->queue;
+    d->channel = o->channel;
+    d->customer = o->customer;
+    d->priority = o->v;
+    d->required = o->nreq ? o->req : NULL;
+    d->nrequired = o->nreq;
+    d->preferred = o->npref ? o->pref : NULL;
+    d->npreferred = o->npref;
+    d->data = (void *)(uintptr_t)o->data;
+}
+
+static void note_iid(world *w, uint64_t id)
+{
+    if (id == UNKNOWN_INTERACTION)
+        return;
+    for (uint32_t k = 0; k < w->niids; k++)
+        if (w->iids[k] == id)
+            return;
+    if (w->niids < MAX_OPS)
+        w->iids[w->niids++] = id;
+}
+
+/* Apply o to the engine and the reference, compare. 0 or -1 (see w->msg). */
+static int world_apply(world *w, const op *o, int *rc_out)
+{
+    int r1 = 0, r2 = 0;
+    orca_agent_def ad;
+    orca_interaction_def idef;
+    switch (o->kind) {
+    case OP_AGENT_ADD:
+        op_agent_def(o, &ad);
+        r1 = w->ref_only ? 0 : orca_agent_add(w->e, &ad);
+        r2 = ref_agent_add(w->r, &ad);
+        break;
+    case OP_AGENT_UPDATE:
+        op_agent_def(o, &ad);
+        r1 = w->ref_only ? 0 : orca_agent_update(w->e, &ad);
+        r2 = ref_agent_update(w->r, &ad);
+        break;
+    case OP_AGENT_REMOVE:
+        r1 = w->ref_only ? 0 : orca_agent_remove(w->e, o->id);
+        r2 = ref_agent_remove(w->r, o->id);
+        break;
+    case OP_PRESENCE:
+        r1 = w->ref_only ? 0 : orca_agent_set_presence(w->e, o->id, (orca_presence)o->v, o->reason);
+        r2 = ref_agent_set_presence(w->r, o->id, (orca_presence)o->v, o->reason);
+        break;
+    case OP_MEMBER_ADD:
+        r1 = w->ref_only ? 0 : orca_queue_member_add(w->e, o->queue, o->id, o->v);
+        r2 = ref_queue_member_add(w->r, o->queue, o->id, o->v);
+        break;
+    case OP_MEMBER_REMOVE:
+        r1 = w->ref_only ? 0 : orca_queue_member_remove(w->e, o->queue, o->id);
+        r2 = ref_queue_member_remove(w->r, o->queue, o->id);
+        break;
+    case OP_RANK:
+        r1 = w->ref_only ? 0 : orca_agent_set_queue_rank(w->e, o->id, o->queue, o->v);
+        r2 = ref_agent_set_queue_rank(w->r, o->id, o->queue, o->v);
+        break;
+    case OP_ENQUEUE:
+        op_inter_def(o, &idef);
+        note_iid(w, o->id);
+        r1 = w->ref_only ? 0 : orca_interaction_enqueue(w->e, &idef);
+        r2 = ref_interaction_enqueue(w->r, &idef);
+        break;
+    case OP_ACCEPT:
+        r1 = w->ref_only ? 0 : orca_offer_accept(w->e, o->id);
+        r2 = ref_offer_accept(w->r, o->id);
+        break;
+    case OP_REJECT:
+        r1 = w->ref_only ? 0 : orca_offer_reject(w->e, o->id);
+        r2 = ref_offer_reject(w->r, o->id);
+        break;
+    case OP_END:
+        r1 = w->ref_only ? 0 : orca_interaction_end(w->e, o->id);
+        r2 = ref_interaction_end(w->r, o->id);
+        break;
+    case OP_WRAPUP_DONE:
+        r1 = w->ref_only ? 0 : orca_interaction_wrapup_done(w->e, o->id);
+        r2 = ref_interaction_wrapup_done(w->r, o->id);
+        break;
+    case OP_ABANDON:
+        r1 = w->ref_only ? 0 : orca_interaction_abandon(w->e, o->id);
+        r2 = ref_interaction_abandon(w->r, o->id);
+        break;
+    case OP_CANCEL:
+        r1 = w->ref_only ? 0 : orca_interaction_cancel(w->e, o->id);
+        r2 = ref_interaction_cancel(w->r, o->id);
+        break;
+    case OP_PRIORITY:
+        r1 = w->ref_only ? 0 : orca_interaction_set_priority(w->e, o->id, o->v);
+        r2 = ref_interaction_set_priority(w->r, o->id, o->v);
+        break;
+    case OP_ADVANCE:
+        r1 = w->ref_only ? 0 : orca_engine_advance(w->e, o->t);
+        r2 = ref_advance(w->r, o->t);
+        break;
+    case OP_CHANNEL_WRAPUP:
+        r1 = w->ref_only ? 0 : orca_channel_set_wrapup(w->e, o->channel, o->v);
+        r2 = ref_channel_set_wrapup(w->r, o->channel, o->v);
+        break;
+    case OP_KINDS:
+        break;
+    }
+    if (rc_out)
+        *rc_out = r2;
+    if (g_stats && !w->ref_only && (unsigned)o->kind < 20 && r2 <= 0 && r2 > -13)
+        g_rc_count[o->kind][-r2]++;
+    if (w->ref_only) {
+        ref_events_clear(w->r);
+        return 0;
+    }
+    char what[512];
+    fmt_op(w, o, what, sizeof what);
+    return after_call(w, what, r1, r2);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Random generation                                                        */
+/* ------------------------------------------------------------------------ */
+
+static const uint8_t agent_levels[] = {1, 2, 3, 4, 5, 5, 7, 10};
+static const uint8_t work_levels[] = {1, 2, 3, 3, 5};
+
+static void gen_setup(setup *s, uint64_t *g)
+{
+    memset(s, 0, sizeof *s);
+    orca_config_init(&s->cfg);
+    s->cfg.seed = sm64(g);
+    s->cfg.start_ms = chance(g, 20) ? 0 : (uint64_t)rnd(g, 1000000) * 1000;
+    s->cfg.offer_timeout_ms = chance(g, 15) ? 0 : (1 + rnd(g, 16)) * 500;
+    s->cfg.reoffer_delay_ms = chance(g, 15) ? 0 : (1 + rnd(g, 24)) * 250;
+    s->cfg.no_answer_limit = chance(g, 50) ? 0 : 1 + rnd(g, 3);
+    s->nskills = 3 + rnd(g, MAX_S - 2);
+    static const uint32_t grans[] = {1, 250, 500, 1000};
+    s->gran = grans[rnd(g, 4)];
+    s->max_agents = chance(g, 5) ? 13 + rnd(g, AGENT_ID_SPACE - 14) : 1 + rnd(g, 12);
+    s->nops = chance(g, 10) || s->max_agents > 12 ? 300 + rnd(g, 100) : 40 + rnd(g, 160);
+    if (chance(g, 30)) {
+        /* arbitrary 64-bit host ids: hashing, and ties broken by uint64 order */
+        for (uint64_t k = 1; k <= AGENT_ID_SPACE; k++) {
+            uint64_t id;
+            do {
+                id = sm64(g);
+                if (chance(g, 30))
+                    id |= 1ull << 63;
+                else if (chance(g, 30))
+                    id &= 0xFFFFFFFFull;
+                for (uint64_t m = 1; m < k; m++)
+                    if (s->aid[m] == id)
+                        id = 0;
+            } while (id == 0 || id == UNKNOWN_AGENT);
+            s->aid[k] = id;
+        }
+        s->iid_mul = sm64(g) | 1;
+        s->iid_xor = sm64(g);
+    }
+    uint32_t cbm = rnd(g, 10);
+    s->cb_mode = cbm < 4 ? 0 : cbm < 6 ? 1 : 2;
+    s->cb_mask = (uint32_t)sm64(g);
+    s->cb_seed = sm64(g);
+    s->host = chance(g, 50);
+    s->host_cost = 1 + rnd(g, 60);
+    s->host_wrapup = chance(g, 50) ? 0 : (1 + rnd(g, 8)) * 500;
+    for (int k = 0; k < ORCA_CHANNEL_BUILTIN_COUNT; k++)
+        s->builtin_wrapup[k] = chance(g, 70) ? 0 : (1 + rnd(g, 8)) * 500;
+    s->nqueues = 1 + rnd(g, MAX_Q);
+    for (uint32_t k = 0; k < s->nqueues; k++) {
+        qspec *q = &s->q[k];
+        q->strategy = (orca_strategy)rnd(g, 6);
+        uint32_t sv = rnd(g, 4);
+        q->serve = sv < 2 ? ORCA_SERVE_MEMBERS : sv == 2 ? ORCA_SERVE_SKILLS
+                                               : (ORCA_SERVE_MEMBERS | ORCA_SERVE_SKILLS);
+        if (q->serve & ORCA_SERVE_SKILLS) {
+            q->nskills = 1 + rnd(g, 2);
+            q->skill_idx[0] = rnd(g, s->nskills);
+            q->skill_idx[1] = (q->skill_idx[0] + 1 + rnd(g, s->nskills - 1)) % s->nskills;
+            q->skill_lvl[0] = 1 + rnd(g, 3);
+            q->skill_lvl[1] = 1 + rnd(g, 3);
+            q->skills_tier = rnd(g, 4);
+        }
+        q->max_size = chance(g, 75) ? 0 : 1 + rnd(g, 4);
+        q->max_wait_ms = chance(g, 70) ? 0 : (3 + rnd(g, 40)) * s->gran * (s->gran == 1 ? 500 : 1);
+        if (chance(g, 40)) {
+            q->aging_ms = (1 + rnd(g, 10)) * 500;
+            q->aging_max = rnd(g, 12);
+        }
+        uint32_t wu = rnd(g, 4);
+        q->wrapup_ms = wu < 2 ? ORCA_WRAPUP_CHANNEL : wu == 2 ? 0 : (1 + rnd(g, 8)) * 500;
+        q->sla_ms = (1 + rnd(g, 20)) * 1000;
+        q->offer_timeout_ms = chance(g, 50) ? 0 : (2 + rnd(g, 12)) * 500;
+        q->nsteps = chance(g, 50) ? 0 : 1 + rnd(g, MAX_QSTEPS);
+        uint32_t after = chance(g, 40) ? 0 : rnd(g, 8) * 500;
+        for (uint32_t m = 0; m < q->nsteps; m++) {
+            q->steps[m].after_ms = after;
+            q->steps[m].action = 1 + rnd(g, 3);
+            q->steps[m].skill_idx = rnd(g, s->nskills);
+            q->steps[m].level = 1 + rnd(g, 4);
+            after += chance(g, 25) ? 0 : (1 + rnd(g, 12)) * 500;
+        }
+        if (k > 0 && chance(g, 35)) {
+            q->overflow_after_ms = (2 + rnd(g, 30)) * 500;
+            q->overflow_to = 1 + rnd(g, k);
+        }
+    }
+}
+
+/* What the generator needs to know of the reference's state. */
+typedef struct view {
+    uint64_t agents[AGENT_ID_SPACE];
+    uint32_t nagents;
+    uint64_t ready[AGENT_ID_SPACE];
+    uint32_t nready;
+    uint64_t by_state[5][REF_MAX_INTERACTIONS];  /* [state] */
+    uint32_t nby_state[5];
+    uint64_t dead[64];                           /* used ids not live */
+    uint32_t ndead;
+} view;
+
+static void make_view(const world *w, view *v)
+{
+    memset(v, 0, sizeof *v);
+    for (uint64_t k = 1; k <= agent_ids_in_use(w->s); k++) {
+        uint64_t id = agent_id(w->s, k);
+        orca_agent_info ai;
+        if (ref_agent_info_get(w->r, id, &ai) == 0) {
+            v->agents[v->nagents++] = id;
+            if (ai.presence == ORCA_PRESENCE_READY)
+                v->ready[v->nready++] = id;
+        }
+    }
+    for (uint32_t k = 0; k < w->niids; k++) {
+        uint64_t id = w->iids[k];
+        orca_interaction_info ii;
+        if (ref_interaction_info_get(w->r, id, &ii) == 0) {
+            if (v->nby_state[ii.state] < REF_MAX_INTERACTIONS)
+                v->by_state[ii.state][v->nby_state[ii.state]++] = id;
+        } else if (v->ndead < 64) {
+            v->dead[v->ndead++] = id;
+        }
+    }
+}
+
+static void gen_agent_def(const world *w, uint64_t *g, op *o)
+{
+    const setup *s = w->s;
+    o->nskills = 0;
+    for (uint32_t k = 0; k < s->nskills; k++)
+        if (chance(g, 50)) {
+            o->skills[o->nskills].skill = w->sid[k];
+            o->skills[o->nskills].level = agent_levels[rnd(g, sizeof agent_levels)];
+            o->nskills++;
+        }
+    static const uint32_t caps[] = {100, 100, 100, 100, 50, 75, 150, 200, 30, 10000};
+    o->capacity = caps[rnd(g, 10)];
+    o->weight = chance(g, 5) ? ORCA_WEIGHT_MAX : 1 + rnd(g, 5);
+    o->nlimits = 0;
+    switch (rnd(g, 5)) {
+    case 0: /* voice only */
+        o->limits[o->nlimits++] = (orca_channel_limit){ORCA_CHANNEL_VOICE, 1};
+        break;
+    case 1: /* blended */
+        o->limits[o->nlimits++] = (orca_channel_limit){ORCA_CHANNEL_VOICE, 1};
+        o->limits[o->nlimits++] = (orca_channel_limit){ORCA_CHANNEL_CHAT, 3};
+        o->limits[o->nlimits++] = (orca_channel_limit){ORCA_CHANNEL_EMAIL, 5};
+        break;
+    case 2: /* digital */
+        o->limits[o->nlimits++] = (orca_channel_limit){ORCA_CHANNEL_CHAT, 1 + rnd(g, 4)};
+        o->limits[o->nlimits++] = (orca_channel_limit){ORCA_CHANNEL_SMS, 1 + rnd(g, 3)};
+        break;
+    default: /* anything */
+        for (uint32_t ch = 0; ch < ORCA_CHANNEL_BUILTIN_COUNT; ch++)
+            if (chance(g, 45))
+                o->limits[o->nlimits++] = (orca_channel_limit){ch, 1 + rnd(g, 5)};
+        break;
+    }
+    if (s->host && chance(g, 50))
+        o->limits[o->nlimits++] = (orca_channel_limit){w->host_ch, 1 + rnd(g, 4)};
+    /* shuffle so list order never matters */
+    for (uint32_t k = o->nlimits; k > 1; k--) {
+        uint32_t j = rnd(g, k);
+        orca_channel_limit t = o->limits[k - 1];
+        o->limits[k - 1] = o->limits[j];
+        o->limits[j] = t;
+    }
+}
+
+static void gen_skills(const world *w, uint64_t *g, orca_skill_level *out, uint32_t *n, uint32_t max)
+{
+    *n = 0;
+    uint32_t want = rnd(g, max + 1);
+    for (uint32_t k = 0; k < want; k++) {
+        orca_skill_id s = w->sid[rnd(g, w->s->nskills)];
+        int dup = 0;
+        for (uint32_t m = 0; m < *n; m++)
+            if (out[m].skill == s)
+                dup = 1;
+        if (dup)
+            continue;
+        out[*n].skill = s;
+        out[*n].level = work_levels[rnd(g, sizeof work_levels)];
+        (*n)++;
+    }
+}
+
+static uint64_t pick(uint64_t *g, const uint64_t *v, uint32_t n, uint64_t fallback)
+{
+    return n ? v[rnd(g, n)] : fallback;
+}
+
+/* Some interaction id: usually one in the wanted state, else anything. */
+static uint64_t pick_inter(const view *v, uint64_t *g, orca_interaction_state st1,
+                           orca_interaction_state st2)
+{
+    if (chance(g, 92)) {
+        uint32_t n1 = v->nby_state[st1], n2 = st2 ? v->nby_state[st2] : 0;
+        if (n1 + n2) {
+            uint32_t k = rnd(g, n1 + n2);
+            return k < n1 ? v->by_state[st1][k] : v->by_state[st2][k - n1];
+        }
+    }
+    uint32_t k = rnd(g, 6);
+    if (k == 0)
+        return UNKNOWN_INTERACTION;
+    if (k == 1 && v->ndead)
+        return v->dead[rnd(g, v->ndead)];
+    for (int s = 1; s <= 4; s++)
+        if (v->nby_state[(s + (int)k) % 4 + 1])
+            return v->by_state[(s + (int)k) % 4 + 1][0];
+    return UNKNOWN_INTERACTION;
+}
+
+/* An invalid op must have one fault only: which check an API makes first
+ * is not part of the contract. Clear the out-of-range values of an op that
+ * also names something unknown, a duplicate or a full queue. */
+static void one_fault(const world *w, op *o)
+{
+    const setup *s = w->s;
+    orca_agent_info ai;
+    int agent_known = ref_agent_info_get(w->r, o->id, &ai) == 0;
+    int queue_known = o->queue >= 1 && o->queue <= s->nqueues;
+    switch (o->kind) {
+    case OP_AGENT_ADD:
+    case OP_AGENT_UPDATE:
+        if (agent_known == (o->kind == OP_AGENT_ADD)) {   /* EEXIST / ENOENT */
+            o->capacity = o->capacity > ORCA_CAPACITY_MAX ? 100 : o->capacity;
+            o->weight = o->weight > ORCA_WEIGHT_MAX ? 1 : o->weight;
+            for (uint32_t k = 0; k < o->nskills; k++)
+                if (o->skills[k].level > ORCA_LEVEL_MAX)
+                    o->skills[k].level = ORCA_LEVEL_MAX;
+        }
+        break;
+    case OP_PRESENCE:
+        if (!agent_known && o->v > ORCA_PRESENCE_NOT_READY)
+            o->v = ORCA_PRESENCE_READY;
+        break;
+    case OP_MEMBER_ADD:
+    case OP_MEMBER_REMOVE:
+    case OP_RANK: {
+        int member = agent_known && queue_known &&
+                     ref_queue_is_member(w->r, o->queue, o->id, NULL);
+        int range = (o->kind == OP_MEMBER_ADD && o->v > ORCA_TIER_MAX) ||
+                    (o->kind == OP_RANK && o->v > ORCA_RANK_MAX);
+        int other = !agent_known || !queue_known || (o->kind == OP_MEMBER_ADD && member);
+        if (range && other)
+            o->v = 0;
+        if (!agent_known && !queue_known)
+            o->queue = 1;
+        break;
+    }
+    case OP_ENQUEUE: {
+        orca_interaction_info ii;
+        orca_queue_info qi;
+        int dup = ref_interaction_info_get(w->r, o->id, &ii) == 0;
+        int full = queue_known && ref_queue_info_get(w->r, o->queue, &qi) == 0 &&
+                   s->q[o->queue - 1].max_size &&
+                   qi.waiting + qi.offered >= s->q[o->queue - 1].max_size;
+        if (o->v > ORCA_PRIORITY_MAX && (dup || full || !queue_known))
+            o->v = 0;
+        if (dup && (!queue_known || full))
+            o->id ^= 0x5A5A000000000000ull;        /* no longer a duplicate */
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static int gen_op(world *w, uint64_t *g, uint32_t index, op *o)
+{
+    const setup *s = w->s;
+    view v;
+    make_view(w, &v);
+    memset(o, 0, sizeof *o);
+    o->data = 0x10000u + index;
+    uint64_t now = ref_now(w->r);
+
+    /* weights, per op kind */
+    uint32_t wt[OP_KINDS];
+    memset(wt, 0, sizeof wt);
+    int warm = index < 3 * s->max_agents && index < 24;
+    wt[OP_AGENT_ADD] = v.nagents < s->max_agents ? (warm ? 40 : 5) : 1;
+    wt[OP_AGENT_UPDATE] = 3;
+    wt[OP_AGENT_REMOVE] = 2;
+    wt[OP_PRESENCE] = warm ? 25 : 10;
+    wt[OP_MEMBER_ADD] = warm ? 25 : 5;
+    wt[OP_MEMBER_REMOVE] = 1;
+    wt[OP_RANK] = 2;
+    wt[OP_ENQUEUE] = warm ? 8 : 18;
+    wt[OP_ACCEPT] = v.nby_state[ORCA_STATE_OFFERED] ? 14 : 1;
+    wt[OP_REJECT] = v.nby_state[ORCA_STATE_OFFERED] ? 5 : 1;
+    wt[OP_END] = v.nby_state[ORCA_STATE_BUSY] ? 9 : 1;
+    wt[OP_WRAPUP_DONE] = v.nby_state[ORCA_STATE_WRAPUP] ? 3 : 1;
+    wt[OP_ABANDON] = 2;
+    wt[OP_CANCEL] = 2;
+    wt[OP_PRIORITY] = 3;
+    wt[OP_ADVANCE] = warm ? 4 : 20;
+    wt[OP_CHANNEL_WRAPUP] = 1;
+    uint32_t total = 0;
+    for (int k = 0; k < OP_KINDS; k++)
+        total += wt[k];
+    uint32_t x = rnd(g, total);
+    int kind = 0;
+    while (x >= wt[kind]) {
+        x -= wt[kind];
+        kind++;
+    }
+    o->kind = (op_kind)kind;
+
+    uint64_t any_agent = chance(g, 4) ? UNKNOWN_AGENT : agent_id(s, 1 + rnd(g, s->max_agents + 2));
+    uint64_t live_agent = chance(g, 95) ? pick(g, v.agents, v.nagents, any_agent) : any_agent;
+    uint32_t any_queue = chance(g, 3) ? s->nqueues + 1 : 1 + rnd(g, s->nqueues);
+
+    switch (o->kind) {
+    case OP_AGENT_ADD: {
+        /* mostly an id not in use (ids are reused after removal) */
+        uint64_t free_ids[AGENT_ID_SPACE];
+        uint32_t nfree = 0;
+        for (uint64_t k = 1; k <= s->max_agents + 2 && k <= AGENT_ID_SPACE; k++) {
+            orca_agent_info ai;
+            if (ref_agent_info_get(w->r, agent_id(s, k), &ai) != 0)
+                free_ids[nfree++] = agent_id(s, k);
+        }
+        o->id = chance(g, 92) ? pick(g, free_ids, nfree, 1) : pick(g, v.agents, v.nagents, 1);
+        gen_agent_def(w, g, o);
+        if (chance(g, 3))
+            o->capacity = ORCA_CAPACITY_MAX + 1;            /* ERANGE */
+        else if (chance(g, 3) && o->nskills)
+            o->skills[0].level = ORCA_LEVEL_MAX + 1;        /* ERANGE */
+        else if (chance(g, 2))
+            o->weight = ORCA_WEIGHT_MAX + 1;                /* ERANGE */
+        break;
+    }
+    case OP_AGENT_UPDATE:
+        o->id = live_agent;
+        gen_agent_def(w, g, o);
+        if (chance(g, 3))
+            o->capacity = ORCA_CAPACITY_MAX + 1;
+        break;
+    case OP_AGENT_REMOVE:
+        o->id = live_agent;
+        break;
+    case OP_PRESENCE: {
+        o->id = live_agent;
+        uint32_t p = rnd(g, 100);
+        o->v = p < 60 ? ORCA_PRESENCE_READY : p < 82 ? ORCA_PRESENCE_NOT_READY : p < 99 ? ORCA_PRESENCE_OFFLINE : 7;
+        o->reason = rnd(g, 4);
+        break;
+    }
+    case OP_MEMBER_ADD:
+        o->id = live_agent;
+        o->queue = any_queue;
+        /* mostly a queue the agent is not a member of yet */
+        for (int tries = 0; tries < 4 && ref_queue_is_member(w->r, o->queue, o->id, NULL) &&
+                            chance(g, 90); tries++)
+            o->queue = 1 + rnd(g, s->nqueues);
+        o->v = chance(g, 50) ? 0 : chance(g, 97) ? rnd(g, 4) : ORCA_TIER_MAX + 1;
+        break;
+    case OP_MEMBER_REMOVE:
+        o->id = live_agent;
+        o->queue = any_queue;
+        for (int tries = 0; tries < 4 && !ref_queue_is_member(w->r, o->queue, o->id, NULL) &&
+                            chance(g, 80); tries++)
+            o->queue = 1 + rnd(g, s->nqueues);
+        break;
+    case OP_RANK:
+        o->id = live_agent;
+        o->queue = any_queue;
+        o->v = chance(g, 97) ? rnd(g, 3) : ORCA_RANK_MAX + 1;
+        break;
+    case OP_ENQUEUE: {
+        int dup = chance(g, 3);
+        if (dup && (v.nby_state[ORCA_STATE_WAITING] || v.nby_state[ORCA_STATE_BUSY])) {
+            o->id = v.nby_state[ORCA_STATE_BUSY] ? v.by_state[ORCA_STATE_BUSY][0]
+                                                  : v.by_state[ORCA_STATE_WAITING][0];
+        } else if (v.ndead && chance(g, 10)) {
+            o->id = v.dead[rnd(g, v.ndead)];                /* reuse a finished id */
+        } else {
+            o->id = inter_id(s, ++w->next_n);
+        }
+        o->queue = any_queue;
+        if (dup) {
+            /* a duplicate id must be the only fault: pick a queue with room */
+            o->queue = 0;
+            for (uint32_t q = 1; q <= s->nqueues && !o->queue; q++) {
+                orca_queue_info qi;
+                ref_queue_info_get(w->r, q, &qi);
+                if (!s->q[q - 1].max_size || qi.waiting + qi.offered < s->q[q - 1].max_size)
+                    o->queue = q;
+            }
+            if (!o->queue) {
+                o->queue = 1;
+                o->id = inter_id(s, ++w->next_n);
+            }
+        }
+        uint32_t c = rnd(g, 100);
+        o->channel = c < 35 ? ORCA_CHANNEL_VOICE : c < 65 ? ORCA_CHANNEL_CHAT : c < 85 ? ORCA_CHANNEL_EMAIL
+                   : c < 95 && s->host ? w->host_ch : ORCA_CHANNEL_SMS;
+        o->customer = rnd(g, 1000);
+        o->v = chance(g, 55) ? 0 : chance(g, 90) ? rnd(g, 10) : ORCA_PRIORITY_MAX;
+        gen_skills(w, g, o->req, &o->nreq, 2);
+        gen_skills(w, g, o->pref, &o->npref, 2);
+        if (o->nreq && o->npref < 2 && chance(g, 30)) {
+            /* a skill both required and preferred (counts once in score) */
+            int both = 0;
+            for (uint32_t k = 0; k < o->npref; k++)
+                both |= o->pref[k].skill == o->req[0].skill;
+            if (!both) {
+                o->pref[o->npref].skill = o->req[0].skill;
+                o->pref[o->npref].level = work_levels[rnd(g, sizeof work_levels)];
+                o->npref++;
+            }
+        }
+        if (!dup && chance(g, 2))
+            o->v = ORCA_PRIORITY_MAX + 1;                   /* ERANGE */
+        break;
+    }
+    case OP_ACCEPT:
+    case OP_REJECT:
+        o->id = pick_inter(&v, g, ORCA_STATE_OFFERED, 0);
+        break;
+    case OP_END:
+        o->id = pick_inter(&v, g, ORCA_STATE_BUSY, 0);
+        break;
+    case OP_WRAPUP_DONE:
+        o->id = pick_inter(&v, g, ORCA_STATE_WRAPUP, 0);
+        break;
+    case OP_ABANDON:
+    case OP_CANCEL:
+        o->id = pick_inter(&v, g, ORCA_STATE_WAITING, ORCA_STATE_OFFERED);
+        break;
+    case OP_PRIORITY: {
+        o->id = pick_inter(&v, g, ORCA_STATE_WAITING, ORCA_STATE_OFFERED);
+        o->v = rnd(g, 12);
+        orca_interaction_info ii;
+        if (chance(g, 3) && ref_interaction_info_get(w->r, o->id, &ii) == 0 &&
+            (ii.state == ORCA_STATE_WAITING || ii.state == ORCA_STATE_OFFERED))
+            o->v = ORCA_PRIORITY_MAX + 1;                   /* ERANGE, the only fault */
+        break;
+    }
+    case OP_ADVANCE: {
+        uint64_t dl = 0;
+        int has = ref_next_deadline(w->r, &dl) == 0;
+        uint32_t k = rnd(g, 100);
+        if (has && k < 35)
+            o->t = dl;
+        else if (has && k < 45 && dl > now)
+            o->t = dl - 1;
+        else if (k < 52)
+            o->t = now;
+        else if (k < 85)
+            o->t = now + (uint64_t)(1 + rnd(g, 8)) * s->gran;
+        else if (k < 96)
+            o->t = now + rnd(g, 30000);
+        else if (k < 98)
+            o->t = now + rnd(g, 400000);
+        else
+            o->t = now ? now - 1 : ORCA_TIME_MAX;           /* ERANGE */
+        break;
+    }
+    case OP_CHANNEL_WRAPUP:
+        o->channel = rnd(g, ORCA_CHANNEL_BUILTIN_COUNT);
+        o->v = chance(g, 60) ? 0 : (1 + rnd(g, 8)) * 500;
+        if (chance(g, 5))
+            o->channel = ORCA_MAX_CHANNELS + 3;              /* ENOENT */
+        break;
+    case OP_KINDS:
+        break;
+    }
+    one_fault(w, o);
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Running, shrinking, printing                                             */
+/* ------------------------------------------------------------------------ */
+
+
+enum { PASS = 0, MISMATCH = 1, CRASH = 2 };
+
+/* Play setup + ops in this process; returns the index of the failing op
+ * (-1: none; nops: the setup failed). */
+static int replay(const setup *s, const op *ops, int nops, world *w, FILE *log)
+{
+    int fail = -1;
+    if (world_open(w, s, &g_opt)) {
+        if (log) {
+            print_setup(w, log);
+            fprintf(log, "  setup failed:\n%s", w->msg);
+        }
+        world_close(w);
+        return nops;
+    }
+    if (log)
+        print_setup(w, log);
+    for (int k = 0; k < nops; k++) {
+        int rc = 0;
+        char b[512];
+        w->msglen = 0;
+        w->msg[0] = 0;
+        /* a shrunk scenario plays ops in other states than they were made
+         * for: keep each one at one fault (a no-op on the original) */
+        op o = ops[k];
+        one_fault(w, &o);
+        if (log) {
+            fmt_op(w, &o, b, sizeof b);
+            fprintf(log, "  #%-3d %s", k, b);
+            fflush(log);
+        }
+        int bad = world_apply(w, &o, &rc);
+        if (log) {
+            fprintf(log, " -> %s\n", rc_name(rc));
+            if (g_verbose && !bad)
+                for (size_t m = 0; m < w->last_ref.n; m++) {
+                    char e[256];
+                    fmt_event(w, &w->last_ref.v[m], e, sizeof e);
+                    fprintf(log, "         %s\n", e);
+                }
+            if (bad)
+                fprintf(log, "  ^^^ MISMATCH:\n%s", w->msg);
+        }
+        if (bad) {
+            fail = k;
+            break;
+        }
+    }
+    w->msglen = 0;
+    if (world_close(w) && fail < 0) {
+        fail = nops;
+        if (log)
+            fprintf(log, "  ^^^ MISMATCH at the end:\n%s", w->msg);
+    }
+    return fail;
+}
+
+/* replay() in a child process when forking is on, so that an engine crash
+ * or hang is reported as a failure of this scenario. PASS/MISMATCH/CRASH. */
+static int outcome(const setup *s, const op *ops, int nops, FILE *log, int *sig)
+{
+    *sig = 0;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = g_fork ? fork() : -1;
+    if (pid == 0) {
+        /* die by the signal: cmocka's handlers must not catch it here */
+        signal(SIGSEGV, SIG_DFL);
+        signal(SIGABRT, SIG_DFL);
+        signal(SIGBUS, SIG_DFL);
+        signal(SIGFPE, SIG_DFL);
+        signal(SIGILL, SIG_DFL);
+        signal(SIGALRM, SIG_DFL);
+        alarm(60);
+        world *w = calloc(1, sizeof *w);
+        int f = replay(s, ops, nops, w, log);
+        fflush(NULL);
+        _exit(f >= 0 ? MISMATCH : PASS);
+    }
+    if (pid < 0) {
+        world *w = calloc(1, sizeof *w);
+        int f = replay(s, ops, nops, w, log);
+        free(w);
+        return f >= 0 ? MISMATCH : PASS;
+    }
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0)
+        ;
+    if (WIFSIGNALED(st)) {
+        *sig = WTERMSIG(st);
+        return CRASH;
+    }
+    return WIFEXITED(st) && WEXITSTATUS(st) == PASS ? PASS : MISMATCH;
+}
+
+static int same_failure(const setup *s, const op *ops, int nops, int want)
+{
+    int sig;
+    return outcome(s, ops, nops, NULL, &sig) == want;
+}
+
+/* Drop ops (chunks, then singles) and queue features while it still fails
+ * the same way (mismatch or crash). */
+static int shrink(setup *s, op *ops, int nops, int want)
+{
+    op *tmp = malloc(sizeof(op) * (size_t)(nops ? nops : 1));
+    int progress = 1;
+    while (progress) {
+        progress = 0;
+        for (int chunk = nops / 2; chunk >= 1; chunk /= 2) {
+            for (int at = 0; at + chunk <= nops;) {
+                int m = 0;
+                for (int k = 0; k < nops; k++)
+                    if (k < at || k >= at + chunk)
+                        tmp[m++] = ops[k];
+                if (same_failure(s, tmp, m, want)) {
+                    memcpy(ops, tmp, sizeof(op) * (size_t)m);
+                    nops = m;
+                    progress = 1;
+                } else {
+                    at += chunk;
+                }
+            }
+        }
+        /* simpler queues and configuration */
+        for (uint32_t q = 0; q < s->nqueues; q++) {
+            qspec *p = &s->q[q];
+#define TRY(stmt) do { qspec before = *p; stmt; \
+                       if (memcmp(&before, p, sizeof before)) { \
+                           if (same_failure(s, ops, nops, want)) progress = 1; \
+                           else *p = before; } } while (0)
+            TRY(p->nsteps = 0);
+            TRY(p->aging_ms = 0; p->aging_max = 0);
+            TRY(p->overflow_after_ms = 0; p->overflow_to = 0);
+            TRY(p->max_wait_ms = 0);
+            TRY(p->max_size = 0);
+            TRY(p->strategy = ORCA_STRATEGY_LONGEST_IDLE);
+            TRY(p->offer_timeout_ms = 0);
+            TRY(p->wrapup_ms = 0);
+            TRY(p->serve = ORCA_SERVE_MEMBERS; p->nskills = 0; p->skills_tier = 0);
+#undef TRY
+        }
+        if (s->cb_mode) {
+            setup t = *s;
+            t.cb_mode = t.cb_mode == 2 ? 1 : 0;
+            if (same_failure(&t, ops, nops, want)) {
+                *s = t;
+                progress = 1;
+            }
+        }
+        if (s->nqueues > 1) {
+            setup t = *s;
+            t.nqueues--;
+            int used = 0;
+            for (uint32_t q = 0; q < t.nqueues; q++)
+                if (t.q[q].overflow_to == s->nqueues)
+                    used = 1;
+            if (!used && same_failure(&t, ops, nops, want)) {
+                *s = t;
+                progress = 1;
+            }
+        }
+    }
+    free(tmp);
+    return nops;
+}
+
+static uint64_t env_u64(const char *name, uint64_t dflt)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return dflt;
+    return strtoull(v, NULL, 0);
+}
+
+static uint64_t scenario_seed(uint64_t master, uint64_t k)
+{
+    uint64_t s = master ^ (k * 0xD1B54A32D192ED03ull);
+    return sm64(&s);
+}
+
+/* Generate a scenario: the setup, then ops chosen from the reference's
+ * state (the engine plays no part, so the ops are the same whoever runs
+ * them). 0, or -1 if the setup itself disagrees. */
+static int gen_scenario(uint64_t master, uint64_t index, setup *s, op *ops, int *nops)
+{
+    uint64_t g = scenario_seed(master, index);
+    gen_setup(s, &g);
+    world *w = calloc(1, sizeof *w);
+    *nops = 0;
+    if (world_open(w, s, &g_opt)) {
+        world_close(w);
+        free(w);
+        return -1;
+    }
+    w->ref_only = 1;
+    for (uint32_t k = 0; k < s->nops && k < MAX_OPS; k++) {
+        gen_op(w, &g, k, &ops[k]);
+        world_apply(w, &ops[k], NULL);
+        *nops = (int)k + 1;
+    }
+    world_close(w);
+    free(w);
+    return 0;
+}
+
+/* Shrink a failing scenario and print it with its replay command. */
+static void report(uint64_t master, uint64_t index, setup *s, op *ops, int nops, int out, int sig)
+{
+    fprintf(stderr, "\n=== differential %s: seed=%#" PRIx64 " scenario=%" PRIu64 " (%d ops)",
+            out == CRASH ? "CRASH" : "mismatch", master, index, nops);
+    if (out == CRASH)
+        fprintf(stderr, " signal %d (%s)", sig, sig == SIGALRM ? "hang" : "crash");
+    fprintf(stderr, "\nreplay: ORCA_DIFF_SEED=%#" PRIx64 " ORCA_DIFF_ONLY=%" PRIu64
+            " build/tests/test_differential\n", master, index);
+    if (getenv("ORCA_DIFF_NO_SHRINK") == NULL) {
+        int before = nops;
+        nops = shrink(s, ops, nops, out);
+        fprintf(stderr, "shrunk from %d to %d ops (ORCA_DIFF_NO_SHRINK=1 for the original)\n",
+                before, nops);
+    }
+    fprintf(stderr, "op log:\n");
+    outcome(s, ops, nops, stderr, &sig);
+    if (sig)
+        fprintf(stderr, "  ^^^ the engine died here (signal %d)\n", sig);
+}
+
+/* One scenario, played in this process (fast); on a mismatch shrink it
+ * (in child processes) and print it. 0 passed, -1 failed. */
+static int run_scenario(uint64_t master, uint64_t index, uint64_t *ops_done)
+{
+    setup *s = calloc(1, sizeof *s);
+    op *ops = calloc(MAX_OPS, sizeof *ops);
+    world *w = calloc(1, sizeof *w);
+    int nops = 0;
+    gen_scenario(master, index, s, ops, &nops);
+    *ops_done += (uint64_t)nops;
+    int f = replay(s, ops, nops, w, NULL);
+    if (f >= 0)
+        report(master, index, s, ops, nops, MISMATCH, 0);
+    free(w);
+    free(ops);
+    free(s);
+    return f >= 0 ? -1 : 0;
+}
+
+/* A scenario that killed the process playing it: regenerate, shrink, print. */
+static void report_crash(uint64_t master, uint64_t index, int sig)
+{
+    setup *s = calloc(1, sizeof *s);
+    op *ops = calloc(MAX_OPS, sizeof *ops);
+    int nops = 0;
+    gen_scenario(master, index, s, ops, &nops);
+    report(master, index, s, ops, nops, CRASH, sig);
+    free(ops);
+    free(s);
+}
+
+typedef struct scan_rec {
+    uint64_t index, ops, status;   /* status: 0 started, 1 passed, 2 failed */
+} scan_rec;
+
+/* Scenarios [first, end) in one child process that reports each one on a
+ * pipe: if the engine crashes or hangs, the parent knows which scenario it
+ * was, reports it, and goes on with the next in a new child. */
+static void scan(uint64_t master, uint64_t first, uint64_t end, uint64_t max_failures,
+                 uint64_t *ran, uint64_t *ops, uint64_t *failures)
+{
+    uint64_t k = first;
+    while (k < end && *failures < max_failures) {
+        int fd[2];
+        fflush(NULL);
+        if (!g_fork || g_stats || pipe(fd) != 0) {
+            for (; k < end && *failures < max_failures; k++) {
+                (*ran)++;
+                if (run_scenario(master, k, ops))
+                    (*failures)++;
+            }
+            return;
+        }
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(fd[0]);
+            signal(SIGSEGV, SIG_DFL);
+            signal(SIGABRT, SIG_DFL);
+            signal(SIGBUS, SIG_DFL);
+            signal(SIGFPE, SIG_DFL);
+            signal(SIGILL, SIG_DFL);
+            signal(SIGALRM, SIG_DFL);
+            uint64_t fails_here = 0;
+            for (uint64_t j = k; j < end && *failures + fails_here < max_failures; j++) {
+                scan_rec r = {j, 0, 0};
+                if (write(fd[1], &r, sizeof r) != (ssize_t)sizeof r)
+                    _exit(3);
+                alarm(120);
+                int bad = run_scenario(master, j, &r.ops);
+                alarm(0);
+                r.status = bad ? 2 : 1;
+                fails_here += bad ? 1 : 0;
+                if (write(fd[1], &r, sizeof r) != (ssize_t)sizeof r)
+                    _exit(3);
+            }
+            fflush(NULL);
+            _exit(0);
+        }
+        close(fd[1]);
+        scan_rec r;
+        uint64_t started = UINT64_MAX, next = end;
+        for (;;) {
+            ssize_t n = read(fd[0], &r, sizeof r);
+            if (n != (ssize_t)sizeof r)
+                break;
+            if (r.status == 0) {
+                started = r.index;
+                continue;
+            }
+            started = UINT64_MAX;
+            (*ran)++;
+            *ops += r.ops;
+            if (r.status == 2)
+                (*failures)++;
+            next = r.index + 1;
+        }
+        close(fd[0]);
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0)
+            ;
+        if (started != UINT64_MAX) {
+            /* the child died in this scenario */
+            (*ran)++;
+            (*failures)++;
+            report_crash(master, started, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+            k = started + 1;
+        } else {
+            k = next;
+            if (k < end && *failures < max_failures) {
+                fprintf(stderr, "differential: the scan process stopped early (status %d)\n", st);
+                (*failures)++;
+                return;
+            }
+        }
+    }
+}
+
+static const char *op_names[OP_KINDS] = {
+    "agent_add", "agent_update", "agent_remove", "set_presence", "member_add",
+    "member_remove", "set_queue_rank", "enqueue", "accept", "reject", "end",
+    "wrapup_done", "abandon", "cancel", "set_priority", "advance", "channel_set_wrapup",
+};
+
+static void print_stats(void)
+{
+    fprintf(stderr, "events by type (reference):\n");
+    for (int t = 1; t < ORCA_EV_TYPE_COUNT; t++)
+        fprintf(stderr, "  %-15s %" PRIu64 "\n", ev_name((orca_event_type)t), g_ev_count[t]);
+    fprintf(stderr, "  REJECTED because the agent was removed: %" PRIu64 "\n", g_special[0]);
+    fprintf(stderr, "  NOT_READY for no answer: %" PRIu64 "\n", g_special[1]);
+    fprintf(stderr, "  OFFERED right after another OFFERED at the same ms: %" PRIu64 "\n", g_special[2]);
+    fprintf(stderr, "  OFFERED at arrival (wait 0): %" PRIu64 "\n", g_special[3]);
+    fprintf(stderr, "  offer callbacks: %" PRIu64 ", withdraw callbacks: %" PRIu64
+            ", answers from inside the callback: %" PRIu64 " (%" PRIu64 " OK)\n",
+            g_special[4], g_special[5], g_special[6], g_special[7]);
+    fprintf(stderr, "return codes by op:\n");
+    for (int k = 0; k < OP_KINDS; k++) {
+        fprintf(stderr, "  %-19s", op_names[k]);
+        for (int c = 0; c < 13; c++)
+            if (g_rc_count[k][c])
+                fprintf(stderr, " %s=%" PRIu64, rc_name(-c), g_rc_count[k][c]);
+        fprintf(stderr, "\n");
+    }
+}
+
+static void test_random_scenarios(void **state)
+{
+    (void)state;
+    uint64_t master = env_u64("ORCA_DIFF_SEED", 0x0DCA2024u);
+    uint64_t count = env_u64("ORCA_DIFF_SCENARIOS", DEFAULT_SCENARIOS);
+    uint64_t max_failures = env_u64("ORCA_DIFF_MAX_FAILURES", 3);
+    const char *only = getenv("ORCA_DIFF_ONLY");
+    uint64_t first = 0;
+    if (only && *only) {
+        first = strtoull(only, NULL, 0);
+        count = 1;
+    }
+    uint64_t failures = 0, ops = 0, ran = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    scan(master, first, first + count, max_failures, &ran, &ops, &failures);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    fprintf(stderr, "differential: seed=%#" PRIx64 " scenarios=%" PRIu64 " ops=%" PRIu64
+            " failures=%" PRIu64 " (%.1fs)\n", master, ran, ops, failures, secs);
+    if (g_stats)
+        print_stats();
+    if (failures)
+        fail_msg("%" PRIu64 " differential scenario(s) failed (seed %#" PRIx64 ")", failures, master);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Directed scenarios                                                       */
+/* ------------------------------------------------------------------------ */
+
+typedef struct dt {
+    setup s;
+    world w;
+    op log[MAX_OPS];
+    int nlog;
+} dt;
+
+static int g_in_child;
+
+static void dt_fail(dt *d, const char *why)
+{
+    fprintf(stderr, "directed scenario failed: %s\nop log:\n", why);
+    world *tmp = calloc(1, sizeof *tmp);
+    replay(&d->s, d->log, d->nlog, tmp, stderr);
+    free(tmp);
+    if (g_in_child) {
+        fflush(NULL);
+        _exit(1);
+    }
+    fail_msg("%s", why);
+}
+
+/* A minimal setup: nskills skills, nqueues plain queues (LONGEST_IDLE,
+ * members, wrap-up 0), offer timeout 10 s, re-offer delay 5 s. */
+static void dt_setup(dt *d, uint32_t nskills, uint32_t nqueues)
+{
+    memset(d, 0, sizeof *d);
+    orca_config_init(&d->s.cfg);
+    d->s.cfg.start_ms = 1000000;
+    d->s.cfg.seed = 42;
+    d->s.cfg.offer_timeout_ms = 10000;
+    d->s.cfg.reoffer_delay_ms = 5000;
+    d->s.nskills = nskills;
+    d->s.nqueues = nqueues;
+    for (uint32_t k = 0; k < nqueues; k++) {
+        d->s.q[k].serve = ORCA_SERVE_MEMBERS;
+        d->s.q[k].wrapup_ms = 0;
+    }
+}
+
+static void dt_open(dt *d)
+{
+    if (world_open(&d->w, &d->s, &g_opt)) {
+        fprintf(stderr, "%s", d->w.msg);
+        dt_fail(d, "setup mismatch");
+    }
+}
+
+static void dt_close(dt *d)
+{
+    d->w.msglen = 0;
+    if (world_close(&d->w)) {
+        fprintf(stderr, "%s", d->w.msg);
+        dt_fail(d, "the engine leaked memory");
+    }
+}
+
+/* Apply an op to both sides; fail on any mismatch or an unexpected code. */
+static void dt_do(dt *d, op o, int want_rc)
+{
+    int rc = 0;
+    d->log[d->nlog++] = o;
+    d->w.msglen = 0;
+    if (world_apply(&d->w, &o, &rc)) {
+        fprintf(stderr, "%s", d->w.msg);
+        dt_fail(d, "engine and reference disagree");
+    }
+    if (rc != want_rc) {
+        char b[256];
+        snprintf(b, sizeof b, "op #%d returned %s, the rules say %s", d->nlog - 1,
+                 rc_name(rc), rc_name(want_rc));
+        dt_fail(d, b);
+    }
+}
+
+/* The reference's events of the last op include (type, i, a) (0: any). */
+static int dt_saw(dt *d, orca_event_type t, uint64_t i, uint64_t a)
+{
+    for (size_t k = 0; k < d->w.last_ref.n; k++) {
+        const orca_event *ev = &d->w.last_ref.v[k];
+        if (ev->type == t && (!i || ev->interaction == i) && (!a || ev->agent == a))
+            return 1;
+    }
+    return 0;
+}
+
+static void dt_expect(dt *d, int cond, const char *what)
+{
+    if (!cond)
+        dt_fail(d, what);
+}
+
+static uint64_t dt_agent_of(dt *d, uint64_t iid)
+{
+    orca_interaction_info ii;
+    if (ref_interaction_info_get(d->w.r, iid, &ii))
+        return 0;
+    return ii.agent;
+}
+
+static op o_agent(uint64_t id)
+{
+    op o;
+    memset(&o, 0, sizeof o);
+    o.kind = OP_AGENT_ADD;
+    o.id = id;
+    o.capacity = 100;
+    o.weight = 1;
+    o.limits[o.nlimits++] = (orca_channel_limit){ORCA_CHANNEL_VOICE, 1};
+    o.limits[o.nlimits++] = (orca_channel_limit){ORCA_CHANNEL_CHAT, 3};
+    o.limits[o.nlimits++] = (orca_channel_limit){ORCA_CHANNEL_EMAIL, 5};
+    return o;
+}
+
+static op o_skill(op o, const dt *d, uint32_t idx, uint8_t level)
+{
+    o.skills[o.nskills].skill = d->w.sid[idx];
+    o.skills[o.nskills].level = level;
+    o.nskills++;
+    return o;
+}
+
+static op o_simple(op_kind k, uint64_t id)
+{
+    op o;
+    memset(&o, 0, sizeof o);
+    o.kind = k;
+    o.id = id;
+    return o;
+}
+
+static op o_ready(uint64_t id)
+{
+    op o = o_simple(OP_PRESENCE, id);
+    o.v = ORCA_PRESENCE_READY;
+    return o;
+}
+
+static op o_presence(uint64_t id, orca_presence p)
+{
+    op o = o_simple(OP_PRESENCE, id);
+    o.v = p;
+    o.reason = 7;
+    return o;
+}
+
+static op o_member(uint32_t q, uint64_t id, uint32_t tier_)
+{
+    op o = o_simple(OP_MEMBER_ADD, id);
+    o.queue = q;
+    o.v = tier_;
+    return o;
+}
+
+static op o_work(uint64_t id, uint32_t q, orca_channel_id ch, uint32_t prio)
+{
+    op o = o_simple(OP_ENQUEUE, id);
+    o.queue = q;
+    o.channel = ch;
+    o.v = prio;
+    return o;
+}
+
+static op o_req(op o, const dt *d, uint32_t idx, uint8_t level)
+{
+    o.req[o.nreq].skill = d->w.sid[idx];
+    o.req[o.nreq].level = level;
+    o.nreq++;
+    return o;
+}
+
+static op o_at(const dt *d, uint64_t after_start)
+{
+    op o = o_simple(OP_ADVANCE, 0);
+    o.t = d->s.cfg.start_ms + after_start;
+    return o;
+}
+
+/* Equal idle_since: the lowest id wins, whatever order agents came in. */
+static void test_ties_lowest_id(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 1);
+    dt_open(d);
+    uint64_t ids[] = {3, 1, 2};
+    for (int k = 0; k < 3; k++) {
+        dt_do(d, o_agent(ids[k]), ORCA_OK);
+        dt_do(d, o_member(1, ids[k], 0), ORCA_OK);
+        dt_do(d, o_ready(ids[k]), ORCA_OK);
+    }
+    dt_do(d, o_work(10, 1, ORCA_CHANNEL_VOICE, 0), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 10, 1), "equal idle_since: agent 1 first");
+    dt_do(d, o_work(11, 1, ORCA_CHANNEL_VOICE, 0), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 11, 2), "then agent 2");
+    /* agent 1 completes at +1000: idle_since later than agent 3's */
+    dt_do(d, o_simple(OP_ACCEPT, 10), ORCA_OK);
+    dt_do(d, o_at(d, 1000), ORCA_OK);
+    dt_do(d, o_simple(OP_END, 10), ORCA_OK);
+    dt_do(d, o_work(12, 1, ORCA_CHANNEL_VOICE, 0), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 12, 3), "agent 3 idle longest");
+    dt_do(d, o_work(13, 1, ORCA_CHANNEL_VOICE, 0), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 13, 1), "agent 1 next");
+    dt_close(d);
+    free(d);
+}
+
+/* A rejected interaction is re-routed exactly when the exclusion runs out. */
+static void test_exclusion_expiry(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 1);
+    dt_open(d);
+    dt_do(d, o_agent(1), ORCA_OK);
+    dt_do(d, o_member(1, 1, 0), ORCA_OK);
+    dt_do(d, o_ready(1), ORCA_OK);
+    dt_do(d, o_work(5, 1, ORCA_CHANNEL_VOICE, 0), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 5, 1), "offered to 1");
+    dt_do(d, o_at(d, 2000), ORCA_OK);
+    dt_do(d, o_simple(OP_REJECT, 5), ORCA_OK);
+    dt_expect(d, !dt_saw(d, ORCA_EV_OFFERED, 5, 0), "excluded right after reject");
+    dt_do(d, o_at(d, 6999), ORCA_OK);
+    dt_expect(d, d->w.last_ref.n == 0, "still excluded at +4999");
+    dt_do(d, o_at(d, 7000), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 5, 1), "re-offered at the exclusion's end");
+    /* a second agent takes it at once on the next reject */
+    dt_do(d, o_agent(2), ORCA_OK);
+    dt_do(d, o_member(1, 2, 0), ORCA_OK);
+    dt_do(d, o_ready(2), ORCA_OK);
+    dt_do(d, o_simple(OP_REJECT, 5), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 5, 2), "other agent at once");
+    /* timeout also excludes */
+    dt_do(d, o_at(d, 17000), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFER_TIMEOUT, 5, 2), "timed out");
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 5, 1), "agent 1 no longer excluded");
+    dt_close(d);
+    free(d);
+}
+
+/* Steps at 0 ms apply on enqueue; later steps and their STEP events. */
+static void test_steps(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 1);
+    qspec *q = &d->s.q[0];
+    q->nsteps = 3;
+    q->steps[0] = (qstep){0, ORCA_STEP_SET_LEVEL, 0, 3};
+    q->steps[1] = (qstep){0, ORCA_STEP_DROP_PREFERRED, 2, 0};
+    q->steps[2] = (qstep){4000, ORCA_STEP_DROP_REQUIRED, 1, 0};
+    dt_open(d);
+    dt_do(d, o_skill(o_agent(1), d, 0, 3), ORCA_OK);    /* s0:3 only */
+    dt_do(d, o_member(1, 1, 0), ORCA_OK);
+    dt_do(d, o_ready(1), ORCA_OK);
+    /* needs s0:5 -> relaxed to s0:3 at 0 ms: offered at once */
+    dt_do(d, o_req(o_work(1, 1, ORCA_CHANNEL_EMAIL, 0), d, 0, 5), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_STEP, 1, 0), "step at 0 ms");
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 1, 1), "offered after the 0 ms step");
+    /* needs s0:5 and s1:1: waits until s1 is dropped at 4000 */
+    dt_do(d, o_req(o_req(o_work(2, 1, ORCA_CHANNEL_EMAIL, 0), d, 0, 5), d, 1, 1), ORCA_OK);
+    dt_expect(d, !dt_saw(d, ORCA_EV_OFFERED, 2, 0), "s1 still required");
+    dt_do(d, o_at(d, 3999), ORCA_OK);
+    dt_expect(d, d->w.last_ref.n == 0, "nothing before 4000");
+    dt_do(d, o_at(d, 4000), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_STEP, 2, 0) && dt_saw(d, ORCA_EV_OFFERED, 2, 1),
+              "step at 4000 then offer");
+    dt_close(d);
+    free(d);
+}
+
+/* Aging raises a low priority until it passes an older high one. */
+static void test_aging_order(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 2);
+    d->s.q[0].aging_ms = 1000;
+    d->s.q[0].aging_max = 10;
+    dt_open(d);
+    dt_do(d, o_agent(1), ORCA_OK);
+    dt_do(d, o_member(1, 1, 0), ORCA_OK);
+    dt_do(d, o_member(2, 1, 0), ORCA_OK);
+    dt_do(d, o_work(1, 2, ORCA_CHANNEL_VOICE, 5), ORCA_OK);   /* q2, no aging, prio 5 */
+    dt_do(d, o_at(d, 500), ORCA_OK);
+    dt_do(d, o_work(2, 1, ORCA_CHANNEL_VOICE, 2), ORCA_OK);   /* q1, aging, prio 2 */
+    dt_do(d, o_at(d, 3500), ORCA_OK);                          /* 2 -> 5 */
+    dt_expect(d, dt_saw(d, ORCA_EV_PRIORITY, 2, 0), "aged");
+    dt_do(d, o_ready(1), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 1, 1), "equal effprio: earlier arrival first");
+    dt_do(d, o_simple(OP_CANCEL, 1), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 2, 1), "then the aged one");
+    dt_do(d, o_simple(OP_CANCEL, 2), ORCA_OK);
+    dt_do(d, o_presence(1, ORCA_PRESENCE_NOT_READY), ORCA_OK);
+    dt_do(d, o_work(3, 2, ORCA_CHANNEL_VOICE, 5), ORCA_OK);   /* arrival 3500 */
+    dt_do(d, o_work(4, 1, ORCA_CHANNEL_VOICE, 2), ORCA_OK);   /* arrival 3500, seq later */
+    dt_do(d, o_at(d, 7500), ORCA_OK);                          /* 2 -> 6 */
+    dt_do(d, o_ready(1), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 4, 1), "aged above the high priority");
+    dt_close(d);
+    free(d);
+}
+
+/* Overflow resets requirements to the original ones and restarts steps. */
+static void test_overflow_resets(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 2);
+    qspec *q2 = &d->s.q[1];
+    q2->nsteps = 1;
+    q2->steps[0] = (qstep){1000, ORCA_STEP_DROP_REQUIRED, 1, 0};
+    q2->overflow_after_ms = 3000;
+    q2->overflow_to = 1;
+    qspec *q1 = &d->s.q[0];
+    q1->nsteps = 1;
+    q1->steps[0] = (qstep){2000, ORCA_STEP_SET_LEVEL, 1, 2};
+    dt_open(d);
+    dt_do(d, o_agent(1), ORCA_OK);                  /* no skills, member of q1 */
+    dt_do(d, o_member(1, 1, 0), ORCA_OK);
+    dt_do(d, o_ready(1), ORCA_OK);
+    dt_do(d, o_skill(o_agent(2), d, 1, 2), ORCA_OK);  /* s1:2, member of q1 */
+    dt_do(d, o_member(1, 2, 0), ORCA_OK);
+    dt_do(d, o_ready(2), ORCA_OK);
+    dt_do(d, o_req(o_work(1, 2, ORCA_CHANNEL_VOICE, 0), d, 1, 5), ORCA_OK);
+    dt_do(d, o_at(d, 1000), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_STEP, 1, 0), "q2 step dropped s1");
+    dt_do(d, o_at(d, 3000), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OVERFLOWED, 1, 0), "overflowed");
+    dt_expect(d, !dt_saw(d, ORCA_EV_OFFERED, 1, 0), "s1:5 required again in q1");
+    dt_do(d, o_at(d, 4999), ORCA_OK);
+    dt_expect(d, d->w.last_ref.n == 0, "q1's step is 2000 ms after entering q1");
+    dt_do(d, o_at(d, 5000), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 1, 2), "level relaxed to 2: agent 2");
+    dt_close(d);
+    free(d);
+}
+
+/* Blended agent: chat cost 25 limit 3, email cost 10 limit 5, voice 100. */
+static void test_blended(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 1);
+    dt_open(d);
+    dt_do(d, o_agent(1), ORCA_OK);
+    dt_do(d, o_member(1, 1, 0), ORCA_OK);
+    dt_do(d, o_ready(1), ORCA_OK);
+    for (uint64_t i = 1; i <= 4; i++)
+        dt_do(d, o_work(i, 1, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 3) == 1 && dt_agent_of(d, 4) == 0, "3 chats, the 4th waits");
+    dt_do(d, o_work(5, 1, ORCA_CHANNEL_VOICE, 9), ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 5) == 0, "voice does not fit beside chats");
+    dt_do(d, o_work(6, 1, ORCA_CHANNEL_EMAIL, 0), ORCA_OK);
+    dt_do(d, o_work(7, 1, ORCA_CHANNEL_EMAIL, 0), ORCA_OK);
+    dt_do(d, o_work(8, 1, ORCA_CHANNEL_EMAIL, 0), ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 7) == 1 && dt_agent_of(d, 8) == 0, "75+10+10 = 95, third email waits");
+    /* a chat ends: 95 - 25 = 70; the voice (prio 9) still does not fit; chat 4 does */
+    dt_do(d, o_simple(OP_ACCEPT, 1), ORCA_OK);
+    dt_do(d, o_simple(OP_END, 1), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 4, 1), "chat 4 offered");
+    dt_expect(d, !dt_saw(d, ORCA_EV_OFFERED, 8, 0), "95 again: no room for email 8");
+    /* capacity update to 200 lets voice in */
+    op up = o_agent(1);
+    up.kind = OP_AGENT_UPDATE;
+    up.capacity = 205;
+    dt_do(d, up, ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 5, 1) && dt_saw(d, ORCA_EV_OFFERED, 8, 1),
+              "voice 5 then email 8 after the update");
+    dt_close(d);
+    free(d);
+}
+
+/* Offers stay pending when the agent goes NOT_READY; they time out. */
+static void test_not_ready_with_offer(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 1);
+    dt_open(d);
+    dt_do(d, o_agent(1), ORCA_OK);
+    dt_do(d, o_member(1, 1, 0), ORCA_OK);
+    dt_do(d, o_ready(1), ORCA_OK);
+    dt_do(d, o_work(1, 1, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_do(d, o_work(2, 1, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_do(d, o_presence(1, ORCA_PRESENCE_NOT_READY), ORCA_OK);
+    dt_do(d, o_work(3, 1, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 3) == 0, "no new offer while NOT_READY");
+    dt_do(d, o_simple(OP_ACCEPT, 1), ORCA_OK);
+    dt_do(d, o_at(d, 10000), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFER_TIMEOUT, 2, 1), "pending offer times out");
+    dt_do(d, o_simple(OP_END, 1), ORCA_OK);
+    dt_expect(d, !dt_saw(d, ORCA_EV_OFFERED, 0, 0), "no offer after end while NOT_READY");
+    dt_do(d, o_ready(1), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 3, 1) && !dt_saw(d, ORCA_EV_OFFERED, 2, 0),
+              "READY: gets 3, still excluded from 2");
+    dt_do(d, o_at(d, 15000), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 2, 1), "2 after the exclusion");
+    dt_close(d);
+    free(d);
+}
+
+/* Removing an agent returns its offers to the queue (no exclusion). */
+static void test_remove_with_offers(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 1);
+    dt_open(d);
+    dt_do(d, o_agent(1), ORCA_OK);
+    dt_do(d, o_member(1, 1, 0), ORCA_OK);
+    dt_do(d, o_ready(1), ORCA_OK);
+    dt_do(d, o_work(1, 1, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_do(d, o_work(2, 1, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_do(d, o_work(3, 1, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_do(d, o_simple(OP_ACCEPT, 3), ORCA_OK);
+    dt_do(d, o_simple(OP_AGENT_REMOVE, 1), ORCA_ESTATE);
+    dt_do(d, o_simple(OP_END, 3), ORCA_OK);
+    dt_do(d, o_agent(2), ORCA_OK);
+    dt_do(d, o_member(1, 2, 0), ORCA_OK);
+    dt_do(d, o_ready(2), ORCA_OK);
+    dt_do(d, o_at(d, 1000), ORCA_OK);
+    dt_do(d, o_simple(OP_AGENT_REMOVE, 1), ORCA_OK);
+    dt_expect(d, d->w.last_ref.n == 5 &&
+              d->w.last_ref.v[0].type == ORCA_EV_REJECTED && d->w.last_ref.v[0].interaction == 1 &&
+              d->w.last_ref.v[1].type == ORCA_EV_REJECTED && d->w.last_ref.v[1].interaction == 2 &&
+              d->w.last_ref.v[2].type == ORCA_EV_AGENT_REMOVED &&
+              d->w.last_ref.v[3].type == ORCA_EV_OFFERED && d->w.last_ref.v[3].agent == 2 &&
+              d->w.last_ref.v[4].type == ORCA_EV_OFFERED && d->w.last_ref.v[4].interaction == 2,
+              "REJECTED x2, AGENT_REMOVED, then re-offered in seq order");
+    dt_do(d, o_simple(OP_REJECT, 1), ORCA_OK);
+    dt_do(d, o_agent(1), ORCA_OK);
+    dt_do(d, o_member(1, 1, 0), ORCA_OK);
+    dt_do(d, o_ready(1), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 1, 1), "re-added agent 1 was never excluded");
+    dt_do(d, o_simple(OP_AGENT_REMOVE, 1), ORCA_OK);
+    dt_do(d, o_simple(OP_AGENT_REMOVE, 1), ORCA_ENOENT);
+    dt_close(d);
+    free(d);
+}
+
+/* no_answer_limit: NOT_READY with ORCA_REASON_NO_ANSWER after OFFER_TIMEOUT. */
+static void test_no_answer(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 1);
+    d->s.cfg.no_answer_limit = 2;
+    dt_open(d);
+    dt_do(d, o_agent(1), ORCA_OK);
+    dt_do(d, o_member(1, 1, 0), ORCA_OK);
+    dt_do(d, o_ready(1), ORCA_OK);
+    dt_do(d, o_work(1, 1, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_do(d, o_work(2, 1, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_do(d, o_at(d, 10000), ORCA_OK);
+    dt_expect(d, d->w.last_ref.n >= 3 && d->w.last_ref.v[0].type == ORCA_EV_OFFER_TIMEOUT &&
+              d->w.last_ref.v[1].type == ORCA_EV_OFFER_TIMEOUT &&
+              d->w.last_ref.v[2].type == ORCA_EV_AGENT_PRESENCE &&
+              d->w.last_ref.v[2].reason == ORCA_REASON_NO_ANSWER,
+              "second timeout sets NOT_READY (after its OFFER_TIMEOUT)");
+    orca_agent_info ai;
+    orca_agent_info_get(d->w.e, 1, &ai);
+    dt_expect(d, ai.presence == ORCA_PRESENCE_NOT_READY && ai.missed == 2, "engine agent state");
+    dt_close(d);
+    free(d);
+}
+
+/* Weighted random: the exponential race, over many offers. */
+static void test_weighted_random_race(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 1);
+    d->s.q[0].strategy = ORCA_STRATEGY_WEIGHTED_RANDOM;
+    dt_open(d);
+    for (uint64_t a = 1; a <= 4; a++) {
+        op o = o_agent(a);
+        o.weight = (uint32_t)a;
+        dt_do(d, o, ORCA_OK);
+        dt_do(d, o_member(1, a, 0), ORCA_OK);
+        dt_do(d, o_ready(a), ORCA_OK);
+    }
+    uint32_t got[5] = {0};
+    for (uint64_t i = 1; i <= 200; i++) {
+        dt_do(d, o_work(i, 1, ORCA_CHANNEL_EMAIL, 0), ORCA_OK);
+        uint64_t a = dt_agent_of(d, i);
+        dt_expect(d, a >= 1 && a <= 4, "offered");
+        got[a]++;
+        dt_do(d, o_simple(OP_ACCEPT, i), ORCA_OK);
+        dt_do(d, o_simple(OP_END, i), ORCA_OK);
+        if (d->nlog > MAX_OPS - 8)
+            d->nlog = 0;                   /* keep the log short */
+    }
+    dt_expect(d, got[4] > got[1], "weight 4 wins more than weight 1");
+    dt_close(d);
+    free(d);
+}
+
+/* The primary key of each strategy, and pref before it. */
+static void test_strategies(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 4);
+    d->s.q[0].strategy = ORCA_STRATEGY_LEAST_OCCUPIED;
+    d->s.q[1].strategy = ORCA_STRATEGY_MOST_PROFICIENT;
+    d->s.q[2].strategy = ORCA_STRATEGY_ROUND_ROBIN;
+    d->s.q[3].strategy = ORCA_STRATEGY_FEWEST_HANDLED;
+    dt_open(d);
+    dt_do(d, o_skill(o_agent(1), d, 0, 3), ORCA_OK);   /* s0:3 */
+    dt_do(d, o_skill(o_skill(o_agent(2), d, 0, 7), d, 1, 1), ORCA_OK);  /* s0:7 s1:1 */
+    dt_do(d, o_skill(o_agent(3), d, 2, 5), ORCA_OK);   /* s2:5 */
+    for (uint64_t a = 1; a <= 3; a++)
+        for (uint32_t q = 1; q <= 4; q++)
+            dt_do(d, o_member(q, a, 0), ORCA_OK);
+    dt_do(d, o_ready(1), ORCA_OK);
+    dt_do(d, o_at(d, 1000), ORCA_OK);
+    dt_do(d, o_ready(2), ORCA_OK);
+    dt_do(d, o_ready(3), ORCA_OK);
+    /* LEAST_OCCUPIED: all 0 -> longest idle (1); then 2 (1 uses 25); then 3 */
+    dt_do(d, o_work(1, 1, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 1) == 1, "least occupied: tie -> longest idle");
+    dt_do(d, o_work(2, 1, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 2) == 2, "least occupied: 2 uses 0");
+    dt_do(d, o_work(3, 1, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 3) == 3, "least occupied: 3 uses 0");
+    dt_do(d, o_work(4, 1, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 4) == 1, "least occupied: all 25 -> longest idle");
+    for (uint64_t i = 1; i <= 4; i++)
+        dt_do(d, o_simple(OP_CANCEL, i), ORCA_OK);
+    /* MOST_PROFICIENT: s0 required, 2 holds it at 7 */
+    dt_do(d, o_req(o_work(5, 2, ORCA_CHANNEL_EMAIL, 0), d, 0, 1), ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 5) == 2, "most proficient: s0:7");
+    /* a preferred skill counts before proficiency: s2 preferred, only 3 */
+    op o = o_req(o_work(6, 2, ORCA_CHANNEL_EMAIL, 0), d, 0, 1);
+    o.pref[o.npref++] = (orca_skill_level){d->w.sid[2], 1};
+    dt_do(d, o, ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 6) == 2, "3 (s2) lacks required s0: 2 again");
+    o = o_work(7, 2, ORCA_CHANNEL_EMAIL, 0);
+    o.pref[o.npref++] = (orca_skill_level){d->w.sid[2], 1};
+    dt_do(d, o, ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 7) == 3, "pref before score");
+    dt_do(d, o_simple(OP_CANCEL, 5), ORCA_OK);
+    dt_do(d, o_simple(OP_CANCEL, 6), ORCA_OK);
+    dt_do(d, o_simple(OP_CANCEL, 7), ORCA_OK);
+    /* ROUND_ROBIN: last offers were 1 (#4), 2 (#5), 3 (#7): 1 is least recent */
+    dt_do(d, o_work(8, 3, ORCA_CHANNEL_EMAIL, 0), ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 8) == 1, "round robin: least recently offered");
+    dt_do(d, o_work(9, 3, ORCA_CHANNEL_EMAIL, 0), ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 9) == 2, "round robin: next");
+    /* FEWEST_HANDLED: 1 and 2 accept one each, 3 none */
+    dt_do(d, o_simple(OP_ACCEPT, 8), ORCA_OK);
+    dt_do(d, o_simple(OP_ACCEPT, 9), ORCA_OK);
+    dt_do(d, o_work(10, 4, ORCA_CHANNEL_EMAIL, 0), ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 10) == 3, "fewest handled");
+    dt_close(d);
+    free(d);
+}
+
+/* MOST_PROFICIENT's score counts a skill both required and preferred once. */
+static void test_score_distinct_skills(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 1);
+    d->s.q[0].strategy = ORCA_STRATEGY_MOST_PROFICIENT;
+    dt_open(d);
+    dt_do(d, o_skill(o_skill(o_agent(1), d, 0, 5), d, 1, 4), ORCA_OK);  /* 5 + 4 = 9 */
+    dt_do(d, o_skill(o_skill(o_agent(2), d, 0, 2), d, 1, 8), ORCA_OK);  /* 2 + 8 = 10 */
+    for (uint64_t a = 1; a <= 2; a++) {
+        dt_do(d, o_member(1, a, 0), ORCA_OK);
+        dt_do(d, o_ready(a), ORCA_OK);
+    }
+    op o = o_req(o_work(1, 1, ORCA_CHANNEL_EMAIL, 0), d, 0, 1);
+    o.pref[o.npref++] = (orca_skill_level){d->w.sid[0], 1};
+    o.pref[o.npref++] = (orca_skill_level){d->w.sid[1], 1};
+    dt_do(d, o, ORCA_OK);
+    /* counting s0 twice would give 14 against 12 */
+    dt_expect(d, dt_agent_of(d, 1) == 2, "score 10 beats 9");
+    dt_close(d);
+    free(d);
+}
+
+/* Tiers come first on the agent side; ranks first on the work side. */
+static void test_tiers_and_ranks(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 2);
+    d->s.q[1].serve = ORCA_SERVE_MEMBERS | ORCA_SERVE_SKILLS;
+    d->s.q[1].nskills = 1;
+    d->s.q[1].skill_idx[0] = 0;
+    d->s.q[1].skill_lvl[0] = 2;
+    d->s.q[1].skills_tier = 1;
+    dt_open(d);
+    dt_do(d, o_skill(o_agent(1), d, 0, 2), ORCA_OK);   /* serves q2 by skill, tier 1 */
+    dt_do(d, o_agent(2), ORCA_OK);
+    dt_do(d, o_member(1, 1, 0), ORCA_OK);
+    dt_do(d, o_member(1, 2, 1), ORCA_OK);
+    dt_do(d, o_member(2, 2, 2), ORCA_OK);              /* member of q2 at tier 2 */
+    dt_do(d, o_ready(1), ORCA_OK);
+    dt_do(d, o_at(d, 1000), ORCA_OK);
+    dt_do(d, o_ready(2), ORCA_OK);
+    /* q1: agent 1 tier 0 beats agent 2 tier 1 */
+    dt_do(d, o_work(1, 1, ORCA_CHANNEL_EMAIL, 0), ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 1) == 1, "tier 0 first");
+    /* q2: agent 1 by skills (skills_tier 1) beats member 2 at tier 2 */
+    dt_do(d, o_work(2, 2, ORCA_CHANNEL_EMAIL, 0), ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 2) == 1, "skills tier 1 before member tier 2");
+    dt_do(d, o_simple(OP_CANCEL, 1), ORCA_OK);
+    dt_do(d, o_simple(OP_CANCEL, 2), ORCA_OK);
+    /* release: q1 work prio 9 first by default; with rank(q1) = 1, q2's */
+    dt_do(d, o_presence(1, ORCA_PRESENCE_NOT_READY), ORCA_OK);
+    dt_do(d, o_presence(2, ORCA_PRESENCE_NOT_READY), ORCA_OK);
+    dt_do(d, o_work(3, 1, ORCA_CHANNEL_VOICE, 9), ORCA_OK);
+    dt_do(d, o_work(4, 2, ORCA_CHANNEL_VOICE, 0), ORCA_OK);
+    op r = o_simple(OP_RANK, 1);
+    r.queue = 1;
+    r.v = 1;
+    dt_do(d, r, ORCA_OK);
+    dt_do(d, o_ready(1), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 4, 1), "rank 0 queue first despite priority");
+    dt_do(d, o_ready(2), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 3, 2), "agent 2 (rank 0 everywhere) takes q1's");
+    dt_close(d);
+    free(d);
+}
+
+/* Max wait passing while OFFERED applies when the offer comes back. */
+static void test_max_wait_while_offered(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 1);
+    d->s.q[0].max_wait_ms = 5000;
+    d->s.q[0].max_size = 1;
+    dt_open(d);
+    dt_do(d, o_agent(1), ORCA_OK);
+    dt_do(d, o_member(1, 1, 0), ORCA_OK);
+    dt_do(d, o_ready(1), ORCA_OK);
+    dt_do(d, o_work(1, 1, ORCA_CHANNEL_VOICE, 0), ORCA_OK);
+    dt_do(d, o_work(2, 1, ORCA_CHANNEL_VOICE, 0), ORCA_EFULL);
+    dt_expect(d, dt_saw(d, ORCA_EV_REJECTED_FULL, 2, 0), "REJECTED_FULL");
+    dt_do(d, o_at(d, 7000), ORCA_OK);
+    dt_expect(d, d->w.last_ref.n == 0, "no max wait while offered");
+    dt_do(d, o_simple(OP_REJECT, 1), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_TIMED_OUT, 1, 0), "timed out on its return");
+    dt_close(d);
+    free(d);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Engine bugs the random test found, kept as minimal regression scenarios  */
+/* (all fixed in e19235f). Each runs in a child process, so a crash fails   */
+/* the test and not the whole program.                                      */
+/* ------------------------------------------------------------------------ */
+
+typedef void (*dt_fn)(dt *d);
+
+static void run_isolated(dt_fn fn)
+{
+    fflush(NULL);
+    pid_t pid = g_fork ? fork() : -1;
+    if (pid == 0) {
+        signal(SIGSEGV, SIG_DFL);
+        signal(SIGABRT, SIG_DFL);
+        signal(SIGBUS, SIG_DFL);
+        signal(SIGFPE, SIG_DFL);
+        signal(SIGILL, SIG_DFL);
+        signal(SIGALRM, SIG_DFL);
+        alarm(60);
+        g_in_child = 1;
+        dt *d = calloc(1, sizeof *d);
+        fn(d);
+        free(d);
+        fflush(NULL);
+        _exit(0);
+    }
+    if (pid < 0) {
+        dt *d = calloc(1, sizeof *d);
+        fn(d);
+        free(d);
+        return;
+    }
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0)
+        ;
+    if (WIFSIGNALED(st))
+        fail_msg("the engine crashed (signal %d)", WTERMSIG(st));
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fail_msg("engine and reference disagree (see above)");
+}
+
+/*
+ * The timer heap's room is reserved at enqueue for timers.n + 1 entries,
+ * but BUSY interactions have no timer: once they end (WRAPUP needs a timer)
+ * the heap holds more entries than were reserved and heap_push writes past
+ * the block (ASan: heap-buffer-overflow in heap_push from timer_update).
+ */
+static void regress_timer_heap_overflow(dt *d)
+{
+    dt_setup(d, 3, 1);
+    d->s.builtin_wrapup[ORCA_CHANNEL_EMAIL] = 1000;
+    d->s.q[0].wrapup_ms = ORCA_WRAPUP_CHANNEL;
+    dt_open(d);
+    dt_do(d, o_agent(1), ORCA_OK);                   /* email limit 5 */
+    dt_do(d, o_member(1, 1, 0), ORCA_OK);
+    dt_do(d, o_ready(1), ORCA_OK);
+    for (uint64_t i = 1; i <= 4; i++)
+        dt_do(d, o_work(i, 1, ORCA_CHANNEL_EMAIL, 0), ORCA_OK);  /* 4 offers: 4 timers */
+    for (uint64_t i = 1; i <= 4; i++)
+        dt_do(d, o_simple(OP_ACCEPT, i), ORCA_OK);   /* BUSY: no timers */
+    dt_do(d, o_work(5, 1, ORCA_CHANNEL_EMAIL, 0), ORCA_OK);      /* reserves 1 more */
+    for (uint64_t i = 1; i <= 4; i++)
+        dt_do(d, o_simple(OP_END, i), ORCA_OK);      /* 4 wrap-up timers + 1 offer */
+    dt_close(d);
+}
+
+static void test_regress_timer_heap_overflow(void **state)
+{
+    (void)state;
+    run_isolated(regress_timer_heap_overflow);
+}
+
+/*
+ * A routing step that leaves the requirements as they are (here: dropping
+ * a preferred skill the interaction does not have) puts the same class in
+ * the plan twice; plan_use() then counts the class's `need` once per
+ * occurrence while plan_reserve_user() reserved room for one, and
+ * orca_engine_check() fails (engine.c: c->waiting.cap >= c->need).
+ */
+static void regress_noop_steps_check(dt *d)
+{
+    dt_setup(d, 3, 1);
+    qspec *q = &d->s.q[0];
+    q->nsteps = 4;
+    for (uint32_t k = 0; k < 4; k++)
+        q->steps[k] = (qstep){1000 * (k + 1), ORCA_STEP_DROP_PREFERRED, 0, 0};
+    dt_open(d);
+    dt_do(d, o_work(1, 1, ORCA_CHANNEL_VOICE, 0), ORCA_OK);
+    dt_close(d);
+}
+
+static void test_regress_noop_steps_check(void **state)
+{
+    (void)state;
+    run_isolated(regress_noop_steps_check);
+}
+
+/*
+ * Changing a channel's wrap-up time while an interaction of that channel
+ * is in WRAPUP: the wrap-up end was fixed when it ended (and the timer
+ * keeps it), but ix_compute_deadline() recomputes it from the channel's
+ * current wrap-up, so orca_engine_check() fails (engine.c: i->deadline ==
+ * ix_compute_deadline(e, i)).
+ */
+static void regress_wrapup_change_check(dt *d)
+{
+    dt_setup(d, 3, 1);
+    d->s.builtin_wrapup[ORCA_CHANNEL_CHAT] = 3000;
+    d->s.q[0].wrapup_ms = ORCA_WRAPUP_CHANNEL;
+    dt_open(d);
+    dt_do(d, o_agent(1), ORCA_OK);
+    dt_do(d, o_member(1, 1, 0), ORCA_OK);
+    dt_do(d, o_ready(1), ORCA_OK);
+    dt_do(d, o_work(1, 1, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_do(d, o_simple(OP_ACCEPT, 1), ORCA_OK);
+    dt_do(d, o_simple(OP_END, 1), ORCA_OK);          /* WRAPUP until +3000 */
+    op o = o_simple(OP_CHANNEL_WRAPUP, 0);
+    o.channel = ORCA_CHANNEL_CHAT;
+    o.v = 1000;
+    dt_do(d, o, ORCA_OK);
+    dt_do(d, o_at(d, 3000), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_COMPLETED, 1, 1), "wrap-up ends when it was set to");
+    dt_close(d);
+}
+
+static void test_regress_wrapup_change_check(void **state)
+{
+    (void)state;
+    run_isolated(regress_wrapup_change_check);
+}
+
+/*
+ * orca_queue_info.oldest_arrival_ms ignores waiting work that arrived at
+ * time 0 (0 is taken for "none" while taking the minimum): with work from
+ * 0 and from 1000 waiting it answers 1000.
+ */
+static void regress_oldest_arrival_zero(dt *d)
+{
+    dt_setup(d, 3, 1);
+    d->s.cfg.start_ms = 0;
+    dt_open(d);
+    dt_do(d, o_work(1, 1, ORCA_CHANNEL_VOICE, 0), ORCA_OK);
+    dt_do(d, o_at(d, 1000), ORCA_OK);
+    dt_do(d, o_work(2, 1, ORCA_CHANNEL_VOICE, 0), ORCA_OK);
+    dt_close(d);
+}
+
+static void test_regress_oldest_arrival_zero(void **state)
+{
+    (void)state;
+    run_isolated(regress_oldest_arrival_zero);
+}
+
+/*
+ * Overflow out of an aging queue: the effective priority goes back to the
+ * priority as given (aging restarts in the new queue), and DESIGN.md's
+ * process_waiting step 5 says "recompute effprio (event PRIORITY if it
+ * changed)". The engine resets it silently at the overflow (step 3), so
+ * listeners last told "effective priority 2" are never told it is 0 again.
+ * Expected at +3000: OVERFLOWED, then PRIORITY value 0.
+ */
+static void regress_overflow_priority_event(dt *d)
+{
+    dt_setup(d, 3, 2);
+    d->s.q[1].aging_ms = 1000;
+    d->s.q[1].aging_max = 10;
+    d->s.q[1].overflow_after_ms = 3000;
+    d->s.q[1].overflow_to = 1;
+    dt_open(d);
+    dt_do(d, o_work(1, 2, ORCA_CHANNEL_VOICE, 0), ORCA_OK);
+    dt_do(d, o_at(d, 2000), ORCA_OK);                /* PRIORITY 1, PRIORITY 2 */
+    dt_do(d, o_at(d, 3000), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OVERFLOWED, 1, 0) && dt_saw(d, ORCA_EV_PRIORITY, 1, 0),
+              "OVERFLOWED then PRIORITY 0");
+    dt_close(d);
+}
+
+static void test_regress_overflow_priority_event(void **state)
+{
+    (void)state;
+    run_isolated(regress_overflow_priority_event);
+}
+
+int main(void)
+{
+    ref_options_init(&g_opt);
+    g_verbose = getenv("ORCA_DIFF_VERBOSE") != NULL;
+    g_fork = env_u64("ORCA_DIFF_FORK", 1) != 0;
+    g_stats = env_u64("ORCA_DIFF_STATS", 0) != 0;
+    const char *skip = getenv("ORCA_DIFF_SKIP");
+    if (skip) {
+        g_skip_oldest = strstr(skip, "oldest") != NULL;
+        g_skip_check = strstr(skip, "check") != NULL;
+        g_skip_deadline = strstr(skip, "deadline") != NULL;
+    }
+    g_opt.fresh_effprio = (int)env_u64("ORCA_DIFF_FRESH_EFFPRIO", (uint64_t)g_opt.fresh_effprio);
+    g_opt.fresh_exclusions = (int)env_u64("ORCA_DIFF_FRESH_EXCLUSIONS", (uint64_t)g_opt.fresh_exclusions);
+
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ties_lowest_id),
+        cmocka_unit_test(test_exclusion_expiry),
+        cmocka_unit_test(test_steps),
+        cmocka_unit_test(test_aging_order),
+        cmocka_unit_test(test_overflow_resets),
+        cmocka_unit_test(test_blended),
+        cmocka_unit_test(test_not_ready_with_offer),
+        cmocka_unit_test(test_remove_with_offers),
+        cmocka_unit_test(test_no_answer),
+        cmocka_unit_test(test_weighted_random_race),
+        cmocka_unit_test(test_strategies),
+        cmocka_unit_test(test_score_distinct_skills),
+        cmocka_unit_test(test_tiers_and_ranks),
+        cmocka_unit_test(test_max_wait_while_offered),
+        cmocka_unit_test(test_regress_timer_heap_overflow),
+        cmocka_unit_test(test_regress_noop_steps_check),
+        cmocka_unit_test(test_regress_wrapup_change_check),
+        cmocka_unit_test(test_regress_oldest_arrival_zero),
+        cmocka_unit_test(test_regress_overflow_priority_event),
+        cmocka_unit_test(test_random_scenarios),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
