@@ -93,3 +93,61 @@ int heap_valid(const heap *h)
             return 0;
     return 1;
 }
+
+/* ---- in-order walk ------------------------------------------------------ */
+
+static int fr_less(const heap_walk *w, uint32_t x, uint32_t y)
+{
+    return heap_less(w->h, &w->h->v[w->fr[x]], &w->h->v[w->fr[y]]);
+}
+
+static void fr_push(heap_walk *w, uint32_t pos)
+{
+    if (w->n == w->cap) {
+        w->full = 1;
+        return;
+    }
+    uint32_t p = w->n++;
+    w->fr[p] = pos;
+    while (p && fr_less(w, p, (p - 1) / 2)) {
+        uint32_t t = w->fr[p];
+        w->fr[p] = w->fr[(p - 1) / 2];
+        w->fr[(p - 1) / 2] = t;
+        p = (p - 1) / 2;
+    }
+}
+
+void heap_walk_init(heap_walk *w, const heap *h, uint32_t *scratch, uint32_t cap)
+{
+    w->h = h;
+    w->fr = scratch;
+    w->n = 0;
+    w->cap = cap;
+    w->full = 0;
+    if (h->n)
+        fr_push(w, 0);
+}
+
+uint32_t heap_walk_next(heap_walk *w)
+{
+    if (!w->n || w->full)
+        return UINT32_MAX;
+    uint32_t pos = w->fr[0];
+    w->fr[0] = w->fr[--w->n];
+    for (uint32_t p = 0;;) {
+        uint32_t l = 2 * p + 1, b = p;
+        if (l < w->n && fr_less(w, l, b))
+            b = l;
+        if (l + 1 < w->n && fr_less(w, l + 1, b))
+            b = l + 1;
+        if (b == p)
+            break;
+        uint32_t t = w->fr[p];
+        w->fr[p] = w->fr[b];
+        w->fr[b] = t;
+        p = b;
+    }
+    for (uint32_t c = 2 * pos + 1; c <= 2 * pos + 2 && c < w->h->n; c++)
+        fr_push(w, c);
+    return w->full ? UINT32_MAX : pos;
+}

@@ -41,6 +41,23 @@ void heap_rekey(heap *h, uint32_t pos, uint64_t k1, uint64_t k2);
 /* Entry at pos now has a different aux (its item's bookkeeping moved). */
 static inline void heap_set_aux(heap *h, uint32_t pos, uint32_t aux) { h->v[pos].aux = aux; }
 static inline heap_ent *heap_top(heap *h) { return h->n ? &h->v[0] : NULL; }
+/*
+ * Visit a heap's entries in key order without changing it: a best-first
+ * walk with a small frontier (positions, itself a binary heap) in caller
+ * memory. next() returns positions in order, UINT32_MAX at the end, or when
+ * the frontier is full (then `full` is set and the caller falls back to a
+ * plain scan). Visiting k entries costs O(k log k).
+ */
+typedef struct heap_walk {
+    const heap *h;
+    uint32_t *fr;
+    uint32_t n, cap;
+    int full;
+} heap_walk;
+
+void heap_walk_init(heap_walk *w, const heap *h, uint32_t *scratch, uint32_t cap);
+uint32_t heap_walk_next(heap_walk *w);
+
 /* 1 if the heap property holds everywhere (for orca_engine_check). */
 int heap_valid(const heap *h);
 

@@ -159,6 +159,12 @@ void ix_from_waiting(orca_engine *e, ix *i)
     e->nwaiting--;
 }
 
+/* Could agent a take work of channel ch right now? */
+static bool available(const orca_engine *e, const agent *a, orca_channel_id ch)
+{
+    return a->presence == ORCA_PRESENCE_READY && agent_fits(e, a, ch);
+}
+
 /* Best-first walk of heap h: the position of the best entry that ok()
  * accepts, or NOPOS. Visits only entries better than the answer, so its
  * cost is the number of entries rejected (exclusions: a handful). */
@@ -170,62 +176,19 @@ static uint32_t heap_first(orca_engine *e, heap *h, accept_fn ok, const void *ct
         return NOPOS;
     if (ok(e, &h->v[0], ctx))
         return 0;
-    /* frontier: a small binary heap of positions in h, ordered like h */
-    uint32_t *fr = e->scratch, nf = 0, cap = e->capscratch;
-#define FR_LESS(x, y) heap_less(h, &h->v[fr[x]], &h->v[fr[y]])
-    uint32_t kids[2] = { 1, 2 };
-    for (int k = 0; k < 2; k++) {
-        if (kids[k] >= h->n)
-            continue;
-        if (nf == cap)
-            goto linear;
-        uint32_t p = nf++;
-        fr[p] = kids[k];
-        while (p && FR_LESS(p, (p - 1) / 2)) {
-            uint32_t t = fr[p]; fr[p] = fr[(p - 1) / 2]; fr[(p - 1) / 2] = t;
-            p = (p - 1) / 2;
-        }
-    }
-    while (nf) {
-        uint32_t pos = fr[0];
-        fr[0] = fr[--nf];
-        for (uint32_t p = 0;;) {
-            uint32_t l = 2 * p + 1, b = p;
-            if (l < nf && FR_LESS(l, b)) b = l;
-            if (l + 1 < nf && FR_LESS(l + 1, b)) b = l + 1;
-            if (b == p) break;
-            uint32_t t = fr[p]; fr[p] = fr[b]; fr[b] = t;
-            p = b;
-        }
+    heap_walk w;
+    heap_walk_init(&w, h, e->scratch, e->capscratch);
+    for (uint32_t pos; (pos = heap_walk_next(&w)) != NOPOS;)
         if (ok(e, &h->v[pos], ctx))
             return pos;
-        for (uint32_t c = 2 * pos + 1; c <= 2 * pos + 2 && c < h->n; c++) {
-            if (nf == cap)
-                goto linear;
-            uint32_t p = nf++;
-            fr[p] = c;
-            while (p && FR_LESS(p, (p - 1) / 2)) {
-                uint32_t t = fr[p]; fr[p] = fr[(p - 1) / 2]; fr[(p - 1) / 2] = t;
-                p = (p - 1) / 2;
-            }
-        }
-    }
-    return NOPOS;
-#undef FR_LESS
-linear: {
-        /* scratch exhausted (pathological): a plain scan is still exact */
-        uint32_t best = NOPOS;
-        for (uint32_t k = 0; k < h->n; k++)
-            if (ok(e, &h->v[k], ctx) && (best == NOPOS || heap_less(h, &h->v[k], &h->v[best])))
-                best = k;
-        return best;
-    }
-}
-
-/* Could agent a take work of channel ch right now? */
-static bool available(const orca_engine *e, const agent *a, orca_channel_id ch)
-{
-    return a->presence == ORCA_PRESENCE_READY && agent_fits(e, a, ch);
+    if (!w.full)
+        return NOPOS;
+    /* scratch exhausted (pathological): a plain scan is still exact */
+    uint32_t best = NOPOS;
+    for (uint32_t k = 0; k < h->n; k++)
+        if (ok(e, &h->v[k], ctx) && (best == NOPOS || heap_less(h, &h->v[k], &h->v[best])))
+            best = k;
+    return best;
 }
 
 static bool ix_ok_for(const orca_engine *e, const heap_ent *ent, const void *ctx)
@@ -270,52 +233,28 @@ static void offer(orca_engine *e, ix *i, agent *a)
  * passes it: nothing below can beat it. */
 static uint32_t best_agent_walk(orca_engine *e, heap *h, const ix *i)
 {
-    uint32_t *fr = e->scratch, nf = 0, cap = e->capscratch, best = NOPOS;
+    uint32_t best = NOPOS;
     uint64_t b1 = 0, b2 = 0, bid = 0;
-#define FR_LESS(x, y) heap_less(h, &h->v[fr[x]], &h->v[fr[y]])
-#define FR_PUSH(pos)                                                         \
-    do {                                                                     \
-        if (nf == cap)                                                       \
-            goto linear;                                                     \
-        uint32_t p_ = nf++;                                                  \
-        fr[p_] = (pos);                                                      \
-        while (p_ && FR_LESS(p_, (p_ - 1) / 2)) {                            \
-            uint32_t t_ = fr[p_]; fr[p_] = fr[(p_ - 1) / 2]; fr[(p_ - 1) / 2] = t_; \
-            p_ = (p_ - 1) / 2;                                               \
-        }                                                                    \
-    } while (0)
-    FR_PUSH(0);
-    while (nf) {
-        uint32_t pos = fr[0];
-        fr[0] = fr[--nf];
-        for (uint32_t p = 0;;) {
-            uint32_t l = 2 * p + 1, b = p;
-            if (l < nf && FR_LESS(l, b)) b = l;
-            if (l + 1 < nf && FR_LESS(l + 1, b)) b = l + 1;
-            if (b == p) break;
-            uint32_t t = fr[p]; fr[p] = fr[b]; fr[b] = t;
-            p = b;
-        }
+    heap_walk w;
+    heap_walk_init(&w, h, e->scratch, e->capscratch);
+    for (uint32_t pos; (pos = heap_walk_next(&w)) != NOPOS;) {
         const heap_ent *ent = &h->v[pos];
         const agent *a = ent->item;
         if (best != NOPOS && !key_less(ent->k1, ent->k2, a->id, b1, b2, bid))
-            break;
-        if (available(e, a, i->cls->ch) && !ix_excludes(i, a->id, e->now)) {
-            uint64_t k1 = agent_key1(a, &a->links[ent->aux]), k2 = a->idle_since;
-            if (best == NOPOS || key_less(k1, k2, a->id, b1, b2, bid)) {
-                best = pos;
-                b1 = k1;
-                b2 = k2;
-                bid = a->id;
-            }
+            return best; /* nothing from here on can beat it */
+        if (!available(e, a, i->cls->ch) || ix_excludes(i, a->id, e->now))
+            continue;
+        uint64_t k1 = agent_key1(a, &a->links[ent->aux]), k2 = a->idle_since;
+        if (best == NOPOS || key_less(k1, k2, a->id, b1, b2, bid)) {
+            best = pos;
+            b1 = k1;
+            b2 = k2;
+            bid = a->id;
         }
-        for (uint32_t c = 2 * pos + 1; c <= 2 * pos + 2 && c < h->n; c++)
-            FR_PUSH(c);
     }
-    return best;
-#undef FR_PUSH
-#undef FR_LESS
-linear:
+    if (!w.full)
+        return best;
+    /* scratch exhausted (pathological): a plain scan is still exact */
     best = NOPOS;
     for (uint32_t k = 0; k < h->n; k++) {
         const agent *a = h->v[k].item;
