@@ -1,5 +1,5 @@
 /*
- * heap.h: an indexed binary min-heap of 32-byte entries.
+ * heap.h: an indexed 4-ary min-heap of 32-byte entries.
  *
  * Each entry carries its ordering key inline (k1, then k2, then a tie-break
  * callback) so comparisons touch only the heap array, and tells its item
