@@ -317,7 +317,8 @@ static uint64_t class_key(const queue *q, orca_channel_id ch, const reqset *rs)
 
 static void class_free(orca_engine *e, rclass *c)
 {
-    while (c->nelig) {
+    /* when the whole engine goes, agents' links go with the agents */
+    while (c->nelig && !e->freeing) {
         elig_ref r = c->elig[c->nelig - 1];
         link_remove(r.a, r.li);
     }

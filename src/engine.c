@@ -101,6 +101,7 @@ void orca_engine_free(orca_engine *e)
 {
     if (!e)
         return;
+    e->freeing = true;
     U64MAP_FOREACH(&e->ix_map, slot) {
         ix *i = slot->val;
         if (i->ex)

@@ -275,6 +275,7 @@ struct orca_engine {
     int next_handle;
     int in_callback;      /* > 0 inside a listener or withdraw callback */
     int depth;            /* public call nesting */
+    bool freeing;         /* orca_engine_free is tearing everything down */
     bool flushing;
     ix *notify_head, *notify_tail;
 
