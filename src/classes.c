@@ -194,6 +194,11 @@ bool agent_eligible(const orca_engine *e, const agent *a, const rclass *c,
 
 /* ---- links ------------------------------------------------------------- */
 
+static int links_reserve(orca_engine *e, agent *a, uint32_t n)
+{
+    return mem_reserve(e, (void **)&a->links, &a->caplinks, n, sizeof(link));
+}
+
 static void link_add(orca_engine *e, agent *a, rclass *c, uint8_t tier,
                      uint8_t pref, uint16_t score, uint8_t rank)
 {
@@ -285,7 +290,7 @@ int agent_relink(orca_engine *e, agent *a, const orca_skill_level *skills,
                               c->nelig + 1, sizeof(heap_ent))))
             return rc;
     }
-    return mem_reserve(e, (void **)&a->links, &a->caplinks, count, sizeof(link));
+    return links_reserve(e, a, count);
 }
 
 /* ---- classes ----------------------------------------------------------- */
@@ -394,16 +399,26 @@ static int class_pin(orca_engine *e, queue *q, orca_channel_id ch, reqset *rs, r
     agent **cand;
     uint32_t ncand;
     candidates(e, c, &cand, &ncand);
+    /* one eligibility pass; the verdicts wait in a temporary array while
+     * memory is reserved, so nothing after the reservations can fail */
+    struct verdict {
+        agent *a;
+        uint16_t score;
+        uint8_t tier, pref, rank;
+    } *ok = NULL;
+    size_t oksz = (size_t)ncand * sizeof(*ok);
+    if (ncand && !(ok = mem_alloc(e, oksz))) {
+        rc = ORCA_ENOMEM;
+        goto fail;
+    }
     uint32_t n = 0;
     for (uint32_t k = 0; k < ncand; k++) {
-        uint8_t tier, pref, rank;
-        uint16_t score;
-        agent *a = cand[k];
-        if (!agent_eligible(e, a, c, &tier, &pref, &score, &rank))
+        struct verdict *v = &ok[n];
+        v->a = cand[k];
+        if (!agent_eligible(e, v->a, c, &v->tier, &v->pref, &v->score, &v->rank))
             continue;
         n++;
-        if ((rc = mem_reserve(e, (void **)&a->links, &a->caplinks, a->nlinks + 1,
-                              sizeof(link))))
+        if ((rc = links_reserve(e, v->a, v->a->nlinks + 1)))
             goto fail;
     }
     if (n && ((rc = mem_reserve(e, (void **)&c->elig, &c->capelig, n, sizeof(elig_ref))) ||
@@ -417,19 +432,17 @@ static int class_pin(orca_engine *e, queue *q, orca_channel_id ch, reqset *rs, r
     e->nclasses++;
     e->ctop[c->idx] = (ctop){ UINT64_MAX, UINT64_MAX };
     u64map_put(&e->class_map, key, c);
-    for (uint32_t k = 0; k < ncand; k++) {
-        uint8_t tier, pref, rank;
-        uint16_t score;
-        agent *a = cand[k];
-        if (agent_eligible(e, a, c, &tier, &pref, &score, &rank)) {
-            link_add(e, a, c, tier, pref, score, rank);
-            agent_refresh_link(e, a, a->nlinks - 1);
-        }
+    for (uint32_t k = 0; k < n; k++) {
+        struct verdict *v = &ok[k];
+        link_add(e, v->a, c, v->tier, v->pref, v->score, v->rank);
+        agent_refresh_link(e, v->a, v->a->nlinks - 1);
     }
+    mem_free(e, ok, oksz);
     c->plans = 1;
     *out = c;
     return ORCA_OK;
 fail:
+    mem_free(e, ok, oksz);
     mem_free(e, c->elig, c->capelig * sizeof(elig_ref));
     mem_free(e, c->agents.v, c->agents.cap * sizeof(heap_ent));
     mem_free(e, c, sizeof(*c));
