@@ -107,6 +107,7 @@ int orca_agent_add(orca_engine *e, const orca_agent_def *def)
     if ((rc = holders_reserve(e, skills, def->nskills)) ||
         (rc = agent_relink(e, a, skills, def->nskills, limits, NULL, 0, false))) {
         mem_free(e, a->links, a->caplinks * sizeof(link));
+        mem_free(e, a->scan, a->capscan * sizeof(uint64_t));
         mem_free(e, skills, AGENT_SKILLS_BYTES(def->nskills));
         mem_free(e, a, sizeof(*a));
         return api_leave(e, rc);
@@ -172,6 +173,7 @@ static void agent_free(orca_engine *e, agent *a)
     mem_free(e, a->skills, AGENT_SKILLS_BYTES(a->nskills));
     mem_free(e, a->queues, a->capqueues * sizeof(agent_queue));
     mem_free(e, a->links, a->caplinks * sizeof(link));
+    mem_free(e, a->scan, a->capscan * sizeof(uint64_t));
     mem_free(e, a, sizeof(*a));
 }
 

@@ -196,7 +196,8 @@ bool agent_eligible(const orca_engine *e, const agent *a, const rclass *c,
 
 static int links_reserve(orca_engine *e, agent *a, uint32_t n)
 {
-    return mem_reserve(e, (void **)&a->links, &a->caplinks, n, sizeof(link));
+    int rc = mem_reserve(e, (void **)&a->links, &a->caplinks, n, sizeof(link));
+    return rc ? rc : mem_reserve(e, (void **)&a->scan, &a->capscan, n, sizeof(uint64_t));
 }
 
 static void link_add(orca_engine *e, agent *a, rclass *c, uint8_t tier,
@@ -217,6 +218,7 @@ static void link_add(orca_engine *e, agent *a, rclass *c, uint8_t tier,
     l->pref = pref;
     l->score = score;
     l->rank = rank;
+    a->scan[li] = SCAN_ENTRY(l);
     c->elig[c->nelig++] = (elig_ref){ a, li };
 }
 
@@ -238,6 +240,7 @@ static void link_remove(agent *a, uint32_t li)
     uint32_t last = --a->nlinks;
     if (li != last) {
         a->links[li] = a->links[last];
+        a->scan[li] = a->scan[last];
         link *m = &a->links[li];
         m->cls->elig[m->epos].li = li;
         if (m->hpos != NOPOS)

@@ -344,6 +344,7 @@ static int check_agent(const orca_engine *e, const agent *a)
         uint16_t s;
         CHECK(agent_eligible(e, a, l->cls, &t, &p, &s, &r));
         CHECK(t == l->tier && p == l->pref && s == l->score && r == l->rank);
+        CHECK(a->scan[li] == SCAN_ENTRY(l));
         CHECK(l->cidx == l->cls->idx && l->ch == l->cls->ch &&
               l->strategy == (uint8_t)l->cls->q->strategy);
         CHECK(l->cls->elig[l->epos].a == a && l->cls->elig[l->epos].li == li);

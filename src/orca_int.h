@@ -46,6 +46,7 @@ typedef struct skill {
  * position in each skill's holders list. */
 #define AGENT_SKILLS_BYTES(n) ((size_t)(n) * (sizeof(orca_skill_level) + sizeof(uint32_t)))
 #define AGENT_SKILL_POS(a) ((uint32_t *)((a)->skills + (a)->nskills))
+#define SCAN_ENTRY(l) ((uint64_t)(l)->rank << 40 | (uint64_t)(l)->ch << 32 | (l)->cidx)
 int holders_reserve(orca_engine *e, const orca_skill_level *skills, uint32_t n);
 void holders_add(orca_engine *e, agent *a);
 void holders_del(orca_engine *e, agent *a);
@@ -177,6 +178,9 @@ struct agent {
     uint32_t nqueues, capqueues;
     link *links;
     uint32_t nlinks, caplinks;
+    uint64_t *scan;       /* per link: rank << 40 | ch << 32 | class idx: the
+                             only bytes the release scan reads (8, not 48) */
+    uint32_t capscan;
     uint32_t out_mask;    /* channels with a link not in its class heap */
     uint32_t nlo;         /* links of least-occupied queues */
     bool used_fell;       /* capacity freed since the last refresh */

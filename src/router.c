@@ -347,26 +347,28 @@ void route_agent(orca_engine *e, agent *a)
         if (!fit || !e->nwaiting)
             break;
         const ctop *tops = e->ctop;
-        uint32_t bli = NOPOS;
+        const uint64_t *scan = a->scan;
+        uint32_t bcls = NOPOS;
         uint64_t brank = UINT64_MAX, bk1 = UINT64_MAX, bk2 = UINT64_MAX;
-        for (uint32_t li = 0; li < a->nlinks; li++) {
-            const link *l = &a->links[li];
-            if (!(fit >> l->ch & 1))
+        for (uint32_t li = 0, n = a->nlinks; li < n; li++) {
+            uint64_t s = scan[li];
+            if (!(fit >> (s >> 32 & 0xFF) & 1))
                 continue;
-            const ctop *t = &tops[l->cidx];
-            if (l->rank < brank ||
-                (l->rank == brank && (t->k1 < bk1 || (t->k1 == bk1 && t->k2 < bk2)))) {
+            uint64_t rank = s >> 40;
+            const ctop *t = &tops[(uint32_t)s];
+            if (rank < brank ||
+                (rank == brank && (t->k1 < bk1 || (t->k1 == bk1 && t->k2 < bk2)))) {
                 if (t->k1 == UINT64_MAX)
                     continue; /* empty class */
-                bli = li;
-                brank = l->rank;
+                bcls = (uint32_t)s;
+                brank = rank;
                 bk1 = t->k1;
                 bk2 = t->k2;
             }
         }
-        if (bli == NOPOS)
+        if (bcls == NOPOS)
             break;
-        ix *best = a->links[bli].cls->waiting.v[0].item;
+        ix *best = e->classes[bcls]->waiting.v[0].item;
         if (best->ex && ix_excludes(best, a->id, e->now) && !(best = best_work_slow(e, a)))
             break;
         offer(e, best, a);
