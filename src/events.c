@@ -120,6 +120,9 @@ void ix_release_mem(orca_engine *e, ix *i)
 
 void ev_init(orca_engine *e, orca_event *ev, orca_event_type t)
 {
+    ev->type = t;
+    if (!e->nlisteners)
+        return; /* nobody will read it: emit() only counts it */
     memset(ev, 0, sizeof(*ev));
     ev->type = t;
     ev->time_ms = e->now;
@@ -128,6 +131,8 @@ void ev_init(orca_engine *e, orca_event *ev, orca_event_type t)
 void ev_ix(orca_engine *e, orca_event *ev, orca_event_type t, const ix *i)
 {
     ev_init(e, ev, t);
+    if (!e->nlisteners)
+        return;
     ev->interaction = i->id;
     ev->agent = i->agent ? i->agent->id : 0;
     ev->queue = i->cls->q->id;

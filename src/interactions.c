@@ -383,7 +383,7 @@ int orca_offer_accept(orca_engine *e, uint64_t id)
     agent_refresh(e, a);
     orca_event ev;
     ev_ix(e, &ev, ORCA_EV_ACCEPTED, i);
-    ev.sla_met = ev.wait_ms <= q->sla_ms;
+    ev.sla_met = e->now - i->arrival <= q->sla_ms;
     emit(e, &ev);
     return api_leave(e, ORCA_OK);
 }
