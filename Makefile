@@ -2,7 +2,8 @@
 #   make            liborca.a, liborca.so, examples
 #   make check      build everything and run every test
 #   make demo       run the omnichannel demo (examples/demo.c)
-#   make bench      run the bench harness, write bench/results/latest.csv
+#   make bench      run the bench harness, write bench/results/latest.csv and
+#                   the simulator's fidelity run, bench/results/fidelity.csv
 #   make SAN=1 check   the same tests under AddressSanitizer + UBSan
 #   make install PREFIX=/usr/local DESTDIR=
 CC      ?= gcc
@@ -72,10 +73,10 @@ $(BUILD)/obj $(BUILD)/tests $(BUILD)/tests/obj $(BUILD)/examples $(BUILD)/bench/
 $(BUILD)/tests/obj/%.o: tests/%.c $(HDR) $(wildcard tests/*.h) | $(BUILD)/tests/obj
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -c $< -o $@
 
-$(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(BUILD)/liborca.a $(wildcard tests/*.h) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(BUILD)/liborca.a $(wildcard tests/*.h) $(wildcard examples/*.h) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests $< $(TEST_SUPOBJ) $(BUILD)/liborca.a $(LDSAN) $(CMOCKA_LIBS) $(LIBS) -o $@
 
-$(BUILD)/examples/%: examples/%.c $(BUILD)/liborca.a | $(BUILD)/examples
+$(BUILD)/examples/%: examples/%.c $(BUILD)/liborca.a $(wildcard examples/*.h) | $(BUILD)/examples
 	$(CC) $(CFLAGS) $(UV_CFLAGS) $< $(BUILD)/liborca.a $(LDSAN) $(LIBS) -o $@
 
 examples: $(EX_BIN)
@@ -95,11 +96,14 @@ $(BUILD)/bench/obj/%.o: bench/%.c $(HDR) $(wildcard bench/*.h) | $(BUILD)/bench/
 $(BUILD)/bench/orca-bench: $(BENCH_OBJ) $(BUILD)/liborca.a
 	$(CC) $(CFLAGS) $(BENCH_OBJ) $(BUILD)/liborca.a $(LDSAN) -lsqlite3 $(LIBS) -o $@
 
+# The routing bench, then (unless BENCH_ARGS is given, e.g. --smoke) the
+# simulator's long fidelity run against Erlang C / Erlang A.
 bench:
 	@scripts/deps.sh libsqlite3-dev
-	@$(MAKE) --no-print-directory $(BUILD)/bench/orca-bench
+	@$(MAKE) --no-print-directory $(BUILD)/bench/orca-bench $(BUILD)/examples/simulate
 	@mkdir -p bench/results
 	$(BUILD)/bench/orca-bench $(BENCH_ARGS)
+	$(if $(BENCH_ARGS),,$(BUILD)/examples/simulate --fidelity)
 
 install: lib
 	install -d $(DESTDIR)$(INCDIR)/orca $(DESTDIR)$(LIBDIR)/pkgconfig
