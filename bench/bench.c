@@ -151,13 +151,9 @@ static void *xgrow(void *p, size_t *cap, size_t need, size_t elsize)
 {
     if (need <= *cap)
         return p;
-    size_t ncap = *cap ? *cap : 1024;
-    while (ncap < need)
-        ncap *= 2;
-    void *q = realloc(p, ncap * elsize);
+    void *q = bench_grow(NULL, p, cap, need, elsize, 1024);
     if (q == NULL)
         die("%s", "out of memory", 0);
-    *cap = ncap;
     return q;
 }
 

@@ -30,6 +30,22 @@ void *bench_alloc_hook(void *ud, void *ptr, size_t osize, size_t nsize)
     return bench_mem_realloc((bench_mem *)ud, ptr, osize, nsize);
 }
 
+void *bench_grow(bench_mem *m, void *items, size_t *cap, size_t need, size_t size,
+                 size_t first)
+{
+    if (need <= *cap)
+        return items;
+    size_t ncap = *cap ? *cap : first;
+    while (ncap < need)
+        ncap *= 2;
+    void *q = m != NULL ? bench_mem_realloc(m, items, *cap * size, ncap * size)
+                        : realloc(items, ncap * size);
+    if (q == NULL)
+        return NULL;
+    *cap = ncap;
+    return q;
+}
+
 uint64_t bench_now_ns(void)
 {
     struct timespec ts;

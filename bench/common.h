@@ -23,6 +23,14 @@ void *bench_mem_realloc(bench_mem *m, void *ptr, size_t osize, size_t nsize);
 /* The same, with the orca_alloc_fn signature (ud is a bench_mem *). */
 void *bench_alloc_hook(void *ud, void *ptr, size_t osize, size_t nsize);
 
+/* Grow the array items (*cap elements of size bytes) to hold at least need:
+ * the capacity doubles, from first when it is 0, until it does. Counted in
+ * m, or plain realloc when m is NULL. The new array (*cap updated), or NULL
+ * when out of memory (items and *cap unchanged). Callers test need > *cap
+ * themselves, so the common case costs no call. */
+void *bench_grow(bench_mem *m, void *items, size_t *cap, size_t need, size_t size,
+                 size_t first);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t bench_now_ns(void);
 

@@ -4,10 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#define AQ_NIL UINT32_MAX
-#define AQ_NPRIO 256
-
-enum { AQ_FREE = 0, AQ_WAITING = 1, AQ_OFFERED = 2, AQ_BUSY = 3 };
+#include "peer_common.h"
 
 typedef struct aq_agent {
     /* what the scan looks at first */
@@ -20,24 +17,26 @@ typedef struct aq_agent {
 } aq_agent;
 
 typedef struct aq_node {
-    uint32_t next, prev;       /* waiting list, or the free list (next) */
-    uint32_t agent;            /* offered / busy */
-    uint8_t state, channel, priority, nreq;
-    wl_skill_level req[WL_MAX_REQ];
-    uint64_t id, seq, arrival;
+    peer_call c;               /* the waiting list / free list, the call */
+    uint64_t seq;
 } aq_node;
+#define NODE_SIZE sizeof(aq_node)
 
 struct aq_peer {
     aq_config cfg;
     aq_agent *agents;
-    uint32_t nagents, cap_agents;
-    aq_node *nodes;
-    uint32_t cap_nodes, used_nodes, free_head;
-    uint32_t head[AQ_NPRIO], tail[AQ_NPRIO];
-    uint64_t nonempty[AQ_NPRIO / 64];
+    uint32_t nagents;
+    size_t cap_agents;
+    peer_calls nodes;          /* the nodes; the waiting list, per priority */
+    uint64_t nonempty[PEER_NPRIO / 64];
     uint64_t seq, offer_counter, rng, wr_clock;
     uint32_t waiting, busy;
 };
+
+static peer_call *node(const aq_peer *p, uint32_t h)
+{
+    return peer_call_at(&p->nodes, NODE_SIZE, h);
+}
 
 static uint64_t draw(aq_peer *p, uint32_t weight)
 {
@@ -54,9 +53,7 @@ int aq_new(const aq_config *cfg, aq_peer **out)
     memset(p, 0, sizeof *p);
     p->cfg = *cfg;
     p->rng = cfg->seed;
-    p->free_head = AQ_NIL;
-    for (int i = 0; i < AQ_NPRIO; i++)
-        p->head[i] = p->tail[i] = AQ_NIL;
+    peer_calls_init(&p->nodes);
     *out = p;
     return 0;
 }
@@ -66,8 +63,8 @@ void aq_free(aq_peer *p)
     if (p == NULL)
         return;
     bench_mem *m = p->cfg.mem;
-    bench_mem_realloc(m, p->agents, (size_t)p->cap_agents * sizeof *p->agents, 0);
-    bench_mem_realloc(m, p->nodes, (size_t)p->cap_nodes * sizeof *p->nodes, 0);
+    bench_mem_realloc(m, p->agents, p->cap_agents * sizeof *p->agents, 0);
+    peer_calls_free(&p->nodes, m, NODE_SIZE);
     bench_mem_realloc(m, p, sizeof *p, 0);
 }
 
@@ -75,14 +72,11 @@ int aq_agent_add(aq_peer *p, const wl_agent *wa, uint32_t capacity,
                  const uint32_t limits[WL_NCHANNELS])
 {
     if (p->nagents == p->cap_agents) {
-        uint32_t ncap = p->cap_agents ? p->cap_agents * 2 : 64;
-        aq_agent *na = bench_mem_realloc(p->cfg.mem, p->agents,
-                                         (size_t)p->cap_agents * sizeof *na,
-                                         (size_t)ncap * sizeof *na);
+        aq_agent *na = bench_grow(p->cfg.mem, p->agents, &p->cap_agents, p->nagents + 1,
+                                  sizeof *na, 64);
         if (na == NULL)
             return -1;
         p->agents = na;
-        p->cap_agents = ncap;
     }
     aq_agent *a = &p->agents[p->nagents++];
     memset(a, 0, sizeof *a);
@@ -97,16 +91,9 @@ int aq_agent_add(aq_peer *p, const wl_agent *wa, uint32_t capacity,
     return 0;
 }
 
-static int holds(const aq_agent *a, const aq_node *n)
+static int holds(const aq_agent *a, const peer_call *n)
 {
-    for (uint32_t i = 0; i < n->nreq; i++) {
-        uint32_t j = 0;
-        while (j < a->nskills && a->skills[j].skill != n->req[i].skill)
-            j++;
-        if (j == a->nskills || a->skills[j].level < n->req[i].level)
-            return 0;
-    }
-    return 1;
+    return wl_skills_hold(a->skills, a->nskills, n->req, n->nreq);
 }
 
 static int fits(const aq_agent *a, uint32_t ch)
@@ -114,7 +101,7 @@ static int fits(const aq_agent *a, uint32_t ch)
     return a->used + wl_channel_cost[ch] <= a->capacity && a->count[ch] < a->limit[ch];
 }
 
-static int64_t primary(const aq_peer *p, const aq_agent *a, const aq_node *n)
+static int64_t primary(const aq_peer *p, const aq_agent *a, const peer_call *n)
 {
     switch (p->cfg.strategy) {
     case ORCA_STRATEGY_LEAST_OCCUPIED:
@@ -139,44 +126,29 @@ static int64_t primary(const aq_peer *p, const aq_agent *a, const aq_node *n)
     }
 }
 
+/* The shared FIFOs, plus which priorities are non-empty and the count. */
 static void list_append(aq_peer *p, uint32_t h)
 {
-    aq_node *n = &p->nodes[h];
-    uint32_t pr = n->priority;
-    n->next = AQ_NIL;
-    n->prev = p->tail[pr];
-    if (p->tail[pr] != AQ_NIL)
-        p->nodes[p->tail[pr]].next = h;
-    else
-        p->head[pr] = h;
-    p->tail[pr] = h;
+    peer_queue_append(&p->nodes, NODE_SIZE, h);
+    uint32_t pr = node(p, h)->priority;
     p->nonempty[pr / 64] |= 1ull << (pr % 64);
-    n->state = AQ_WAITING;
     p->waiting++;
 }
 
 static void list_unlink(aq_peer *p, uint32_t h)
 {
-    aq_node *n = &p->nodes[h];
-    uint32_t pr = n->priority;
-    if (n->prev != AQ_NIL)
-        p->nodes[n->prev].next = n->next;
-    else
-        p->head[pr] = n->next;
-    if (n->next != AQ_NIL)
-        p->nodes[n->next].prev = n->prev;
-    else
-        p->tail[pr] = n->prev;
-    if (p->head[pr] == AQ_NIL)
+    peer_queue_unlink(&p->nodes, NODE_SIZE, h);
+    uint32_t pr = node(p, h)->priority;
+    if (p->nodes.head[pr] == PEER_NIL)
         p->nonempty[pr / 64] &= ~(1ull << (pr % 64));
     p->waiting--;
 }
 
 static void offer(aq_peer *p, uint32_t h, uint32_t ai)
 {
-    aq_node *n = &p->nodes[h];
+    peer_call *n = node(p, h);
     aq_agent *a = &p->agents[ai];
-    n->state = AQ_OFFERED;
+    n->state = PEER_OFFERED;
     n->agent = ai;
     a->used += wl_channel_cost[n->channel];
     a->count[n->channel]++;
@@ -197,16 +169,16 @@ static void route_agent(aq_peer *p, uint32_t ai)
     aq_agent *a = &p->agents[ai];
     if (!a->ready)
         return;
-    for (int w = AQ_NPRIO / 64 - 1; w >= 0; w--) {
+    for (int w = PEER_NPRIO / 64 - 1; w >= 0; w--) {
         uint64_t bits = p->nonempty[w];
         while (bits != 0) {
             int bit = 63 - __builtin_clzll(bits);
             bits &= ~(1ull << bit);
-            uint32_t h = p->head[w * 64 + bit];
-            while (h != AQ_NIL) {
+            uint32_t h = p->nodes.head[w * 64 + bit];
+            while (h != PEER_NIL) {
                 if (a->used + wl_channel_cost[WL_EMAIL] > a->capacity)
                     return; /* nothing fits any more */
-                aq_node *n = &p->nodes[h];
+                peer_call *n = node(p, h);
                 uint32_t next = n->next;
                 if (fits(a, n->channel) && holds(a, n)) {
                     list_unlink(p, h);
@@ -229,45 +201,18 @@ void aq_agent_ready(aq_peer *p, uint32_t idx, uint64_t now, int route)
         route_agent(p, idx);
 }
 
-static uint32_t node_alloc(aq_peer *p)
-{
-    if (p->free_head != AQ_NIL) {
-        uint32_t h = p->free_head;
-        p->free_head = p->nodes[h].next;
-        return h;
-    }
-    if (p->used_nodes == p->cap_nodes) {
-        uint32_t ncap = p->cap_nodes ? p->cap_nodes * 2 : 1024;
-        aq_node *nn = bench_mem_realloc(p->cfg.mem, p->nodes,
-                                        (size_t)p->cap_nodes * sizeof *nn,
-                                        (size_t)ncap * sizeof *nn);
-        if (nn == NULL)
-            return AQ_NIL;
-        p->nodes = nn;
-        p->cap_nodes = ncap;
-    }
-    return p->used_nodes++;
-}
-
 int aq_enqueue(aq_peer *p, const wl_interaction *it, uint64_t now, int route,
                uint32_t *handle)
 {
-    uint32_t h = node_alloc(p);
-    if (h == AQ_NIL)
+    uint32_t h = peer_call_alloc(&p->nodes, p->cfg.mem, NODE_SIZE);
+    if (h == PEER_NIL)
         return -1;
-    aq_node *n = &p->nodes[h];
-    n->id = it->id;
-    n->seq = ++p->seq;
-    n->arrival = now;
-    n->channel = it->channel;
-    n->priority = it->priority;
-    n->nreq = it->nreq;
-    memcpy(n->req, it->req, sizeof n->req);
-    n->agent = AQ_NIL;
+    peer_call *n = peer_call_fill(&p->nodes, NODE_SIZE, h, it, now);
+    ((aq_node *)n)->seq = ++p->seq;
     *handle = h;
     if (route) {
         /* the arrival direction: one pass over every agent */
-        uint32_t best = AQ_NIL;
+        uint32_t best = PEER_NIL;
         int64_t bprim = 0;
         uint64_t bidle = 0, bid = 0;
         uint32_t ch = n->channel;
@@ -276,7 +221,7 @@ int aq_enqueue(aq_peer *p, const wl_interaction *it, uint64_t now, int route,
             if (!a->ready || !fits(a, ch) || !holds(a, n))
                 continue;
             int64_t prim = primary(p, a, n);
-            if (best == AQ_NIL || prim < bprim ||
+            if (best == PEER_NIL || prim < bprim ||
                 (prim == bprim && (a->idle_since < bidle ||
                                    (a->idle_since == bidle && a->id < bid)))) {
                 best = i;
@@ -285,7 +230,7 @@ int aq_enqueue(aq_peer *p, const wl_interaction *it, uint64_t now, int route,
                 bid = a->id;
             }
         }
-        if (best != AQ_NIL) {
+        if (best != PEER_NIL) {
             offer(p, h, best);
             return 0;
         }
@@ -302,33 +247,28 @@ void aq_force_offer(aq_peer *p, uint32_t handle, uint32_t agent_idx)
 
 void aq_accept(aq_peer *p, uint32_t handle)
 {
-    aq_node *n = &p->nodes[handle];
-    n->state = AQ_BUSY;
+    peer_call *n = node(p, handle);
+    n->state = PEER_BUSY;
     p->agents[n->agent].handled++;
 }
 
 void aq_end(aq_peer *p, uint32_t handle, uint64_t now)
 {
-    aq_node *n = &p->nodes[handle];
+    peer_call *n = node(p, handle);
     uint32_t ai = n->agent;
     aq_agent *a = &p->agents[ai];
     a->used -= wl_channel_cost[n->channel];
     a->count[n->channel]--;
     a->idle_since = now;
-    n->state = AQ_FREE;
-    n->next = p->free_head;
-    p->free_head = handle;
+    peer_call_release(&p->nodes, NODE_SIZE, handle);
     p->busy--;
     route_agent(p, ai);
 }
 
 void aq_abandon(aq_peer *p, uint32_t handle)
 {
-    aq_node *n = &p->nodes[handle];
     list_unlink(p, handle);
-    n->state = AQ_FREE;
-    n->next = p->free_head;
-    p->free_head = handle;
+    peer_call_release(&p->nodes, NODE_SIZE, handle);
 }
 
 void aq_counts(const aq_peer *p, uint32_t *waiting, uint32_t *busy)

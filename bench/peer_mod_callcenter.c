@@ -52,9 +52,10 @@ struct mc_peer {
     mc_config cfg;
     sqlite3 *db;
     uint32_t *weight;          /* per agent index: configuration, not state */
-    uint32_t nagents, cap_agents;
+    uint32_t nagents;
+    size_t cap_agents;
     uint32_t *holders;         /* per skill: agents holding it (join order) */
-    uint32_t cap_holders;
+    size_t cap_holders;
     uint64_t seq, offer_counter, rng, wr_clock;
     int bulk;                  /* inside mc_bulk_begin */
     sqlite3_stmt *begin, *commit;
@@ -292,8 +293,8 @@ void mc_free(mc_peer *p)
             sqlite3_finalize(p->arrival[c][n]);
     sqlite3_close(p->db);
     bench_mem *m = p->cfg.mem;
-    bench_mem_realloc(m, p->weight, (size_t)p->cap_agents * sizeof *p->weight, 0);
-    bench_mem_realloc(m, p->holders, (size_t)p->cap_holders * sizeof *p->holders, 0);
+    bench_mem_realloc(m, p->weight, p->cap_agents * sizeof *p->weight, 0);
+    bench_mem_realloc(m, p->holders, p->cap_holders * sizeof *p->holders, 0);
     bench_mem_realloc(m, p, sizeof *p, 0);
 }
 
@@ -301,29 +302,22 @@ int mc_agent_add(mc_peer *p, const wl_agent *a, uint32_t capacity,
                  const uint32_t limits[WL_NCHANNELS])
 {
     if (p->nagents == p->cap_agents) {
-        uint32_t ncap = p->cap_agents ? p->cap_agents * 2 : 64;
-        uint32_t *nw = bench_mem_realloc(p->cfg.mem, p->weight,
-                                         (size_t)p->cap_agents * sizeof *nw,
-                                         (size_t)ncap * sizeof *nw);
+        uint32_t *nw = bench_grow(p->cfg.mem, p->weight, &p->cap_agents, p->nagents + 1,
+                                  sizeof *nw, 64);
         if (nw == NULL)
             return -1;
         p->weight = nw;
-        p->cap_agents = ncap;
     }
     for (uint32_t j = 0; j < a->nskills; j++) {
         uint32_t sk = a->skills[j].skill;
         if (sk >= p->cap_holders) {
-            uint32_t ncap = p->cap_holders ? p->cap_holders : 64;
-            while (ncap <= sk)
-                ncap *= 2;
-            uint32_t *nh = bench_mem_realloc(p->cfg.mem, p->holders,
-                                             (size_t)p->cap_holders * sizeof *nh,
-                                             (size_t)ncap * sizeof *nh);
+            size_t old = p->cap_holders;
+            uint32_t *nh = bench_grow(p->cfg.mem, p->holders, &p->cap_holders,
+                                      (size_t)sk + 1, sizeof *nh, 64);
             if (nh == NULL)
                 return -1;
-            memset(nh + p->cap_holders, 0, (size_t)(ncap - p->cap_holders) * sizeof *nh);
+            memset(nh + old, 0, (p->cap_holders - old) * sizeof *nh);
             p->holders = nh;
-            p->cap_holders = ncap;
         }
         p->holders[sk]++;
     }

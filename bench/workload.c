@@ -67,14 +67,7 @@ static int has_skill(const wl_skill_level *req, uint32_t n, uint16_t skill)
 
 int wl_agent_serves(const wl_agent *a, const wl_skill_level *req, uint32_t n)
 {
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t j = 0;
-        while (j < a->nskills && a->skills[j].skill != req[i].skill)
-            j++;
-        if (j == a->nskills || a->skills[j].level < req[i].level)
-            return 0;
-    }
-    return 1;
+    return wl_skills_hold(a->skills, a->nskills, req, n);
 }
 
 uint32_t wl_count_eligible(const workload *w, const wl_skill_level *req,

@@ -110,6 +110,21 @@ uint32_t wl_count_eligible(const workload *w, const wl_skill_level *req,
 /* Distinct requirement sets among interactions k0 .. k0+n-1. */
 uint32_t wl_count_distinct(const workload *w, uint64_t k0, uint32_t n);
 
+/* 1 if skills[0..nskills) hold every skill of req[0..nreq) at >= its
+ * level. Inline: the peers test it on their timed paths. */
+static inline int wl_skills_hold(const wl_skill_level *skills, uint32_t nskills,
+                                 const wl_skill_level *req, uint32_t nreq)
+{
+    for (uint32_t i = 0; i < nreq; i++) {
+        uint32_t j = 0;
+        while (j < nskills && skills[j].skill != req[i].skill)
+            j++;
+        if (j == nskills || skills[j].level < req[i].level)
+            return 0;
+    }
+    return 1;
+}
+
 /* 1 if agent a holds every skill of req[0..n) at >= its level. */
 int wl_agent_serves(const wl_agent *a, const wl_skill_level *req, uint32_t n);
 
