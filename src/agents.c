@@ -7,7 +7,6 @@
 
 #include <stdlib.h>
 
-int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max);
 
 void orca_agent_def_init(orca_agent_def *def)
 {
@@ -177,7 +176,6 @@ static void agent_free(orca_engine *e, agent *a)
     mem_free(e, a, sizeof(*a));
 }
 
-void agent_free_all(orca_engine *e);
 void agent_free_all(orca_engine *e)
 {
     for (uint32_t k = 0; k < e->nagents; k++)
@@ -279,8 +277,6 @@ int orca_agent_set_presence(orca_engine *e, uint64_t id, orca_presence p, uint32
 }
 
 /* Change a's queue entry for q (membership, tier, rank) and relink. */
-int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
-                    uint32_t tier, int rank);
 int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
                     uint32_t tier, int rank)
 {

@@ -25,7 +25,6 @@ int orca_channel_find(const orca_engine *e, const char *name, orca_channel_id *o
 }
 
 /* Shared by orca_engine_new (built-ins) and orca_channel_add. */
-int channel_add_raw(orca_engine *e, const orca_channel_def *def, orca_channel_id *out);
 int channel_add_raw(orca_engine *e, const orca_channel_def *def, orca_channel_id *out)
 {
     int rc;

@@ -341,7 +341,6 @@ static void class_free(orca_engine *e, rclass *c)
     mem_free(e, c, sizeof(*c));
 }
 
-void agent_refresh_link(orca_engine *e, agent *a, uint32_t li);
 
 /* The agents that could be eligible for c: holders of its rarest required
  * skill (or of the queue's, for a queue only skill holders serve), else
@@ -635,14 +634,10 @@ void plan_discard(orca_engine *e, plan *p)
 }
 
 /* Keep at most PLAN_IDLE_MAX unused plans (and their classes) cached. */
-void plan_release_idle(orca_engine *e, plan *except)
+void plan_release_idle(orca_engine *e)
 {
     while (e->nidle_plans > PLAN_IDLE_MAX) {
         plan *p = e->idle_head;
-        if (p == except)
-            p = p->idle_next;
-        if (!p)
-            return;
         idle_unlink(e, p);
         e->nplans--;
         plan_destroy(e, p);
@@ -696,10 +691,9 @@ void plan_unuse(orca_engine *e, plan *p)
         e->idle_head = p;
     e->idle_tail = p;
     e->nidle_plans++;
-    plan_release_idle(e, NULL);
+    plan_release_idle(e);
 }
 
-void plan_free_all(orca_engine *e);
 void plan_free_all(orca_engine *e)
 {
     U64MAP_FOREACH(&e->plan_map, slot) {

@@ -7,9 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int channel_add_raw(orca_engine *e, const orca_channel_def *def, orca_channel_id *out);
-void agent_free_all(orca_engine *e);
-void plan_free_all(orca_engine *e);
 
 static void *default_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -348,7 +345,7 @@ static int check_agent(const orca_engine *e, const agent *a)
         CHECK(l->cidx == l->cls->idx && l->ch == l->cls->ch &&
               l->strategy == (uint8_t)l->cls->q->strategy);
         CHECK(l->cls->elig[l->epos].a == a && l->cls->elig[l->epos].li == li);
-        bool want = a->presence == ORCA_PRESENCE_READY && agent_fits(e, a, l->cls->ch);
+        bool want = agent_available(e, a, l->cls->ch);
         if (want)
             CHECK(l->hpos != NOPOS); /* (an entry may also be stale: skipped) */
         if (l->hpos == NOPOS)
@@ -396,7 +393,7 @@ int orca_engine_check(const orca_engine *e)
             /* nobody who could take it is left idle */
             for (uint32_t k = 0; k < i->cls->agents.n; k++) {
                 const agent *a = i->cls->agents.v[k].item;
-                if (a->presence == ORCA_PRESENCE_READY && agent_fits(e, a, i->cls->ch))
+                if (agent_available(e, a, i->cls->ch))
                     CHECK(ix_excludes(i, a->id, e->now));
             }
             break;

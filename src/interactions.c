@@ -27,7 +27,6 @@ void orca_interaction_def_init(orca_interaction_def *def)
 }
 
 /* Validate a skill list: known skills, levels 1..100, no skill twice. */
-int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max);
 int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max)
 {
     if (n > max)
@@ -247,7 +246,6 @@ static agent *back_to_waiting(orca_engine *e, ix *i, bool exclude)
     return a;
 }
 
-void ix_offer_timeout(orca_engine *e, ix *i);
 void ix_offer_timeout(orca_engine *e, ix *i)
 {
     agent *a = i->agent;

@@ -308,7 +308,8 @@ void plan_discard(orca_engine *e, plan *p);
 void plan_use(orca_engine *e, plan *p);
 void plan_unuse(orca_engine *e, plan *p);
 int plan_reserve_user(orca_engine *e, plan *p);
-void plan_release_idle(orca_engine *e, plan *p);
+void plan_release_idle(orca_engine *e);
+void plan_free_all(orca_engine *e);
 void class_free_all(orca_engine *e);
 bool agent_eligible(const orca_engine *e, const agent *a, const rclass *c,
                     uint8_t *tier, uint8_t *pref, uint16_t *score, uint8_t *rank);
@@ -322,6 +323,8 @@ const orca_skill_level *skill_of(const orca_skill_level *v, uint32_t n, orca_ski
 void agent_refresh(orca_engine *e, agent *a);
 void class_top_update(orca_engine *e, rclass *c);
 uint32_t agent_fitmask(const orca_engine *e, const agent *a);
+bool agent_available(const orca_engine *e, const agent *a, orca_channel_id ch);
+void agent_refresh_link(orca_engine *e, agent *a, uint32_t li);
 uint64_t agent_key1(const agent *a, const link *l);
 void route_interaction(orca_engine *e, ix *i);
 void route_agent(orca_engine *e, agent *a);
@@ -337,6 +340,14 @@ void ix_complete(orca_engine *e, ix *i);
 void ix_offer_returned(orca_engine *e, ix *i, orca_event_type why, bool timeout);
 void ix_forget(orca_engine *e, ix *i);
 void agent_work_remove(agent *a, ix *i);
+void ix_offer_timeout(orca_engine *e, ix *i);
+int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max);
+
+/* ---- channels.c, agents.c --------------------------------------------- */
+int channel_add_raw(orca_engine *e, const orca_channel_def *def, orca_channel_id *out);
+void agent_free_all(orca_engine *e);
+int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
+                    uint32_t tier, int rank);
 queue *queue_get(const orca_engine *e, orca_queue_id id);
 agent *agent_get(const orca_engine *e, uint64_t id);
 ix *ix_get(const orca_engine *e, uint64_t id);

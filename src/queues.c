@@ -6,9 +6,6 @@
  */
 #include "orca_int.h"
 
-int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max);
-int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
-                    uint32_t tier, int rank);
 
 void orca_queue_def_init(orca_queue_def *def)
 {

@@ -22,7 +22,7 @@ uint32_t agent_fitmask(const orca_engine *e, const agent *a)
 {
     uint32_t m = 0;
     for (uint32_t ch = 0; ch < e->nchannels; ch++)
-        if (a->count[ch] < a->limit[ch] && a->used + e->channels[ch].cost <= a->capacity)
+        if (agent_fits(e, a, ch))
             m |= 1u << ch;
     return m;
 }
@@ -85,10 +85,12 @@ static void refresh_link(agent *a, uint32_t li, uint32_t fit)
      * doing that lazily is what keeps a release from touching every heap. */
 }
 
-static bool key_less(uint64_t a1, uint64_t a2, uint64_t aid, uint64_t b1, uint64_t b2,
-                     uint64_t bid)
+/* (a1, a2, a3) < (b1, b2, b3), left to right: every key the router
+ * compares, agents (k1, k2, id) and work (rank, k1, k2), has this shape. */
+static inline bool key_less(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t b1, uint64_t b2,
+                            uint64_t b3)
 {
-    return a1 < b1 || (a1 == b1 && (a2 < b2 || (a2 == b2 && aid < bid)));
+    return a1 < b1 || (a1 == b1 && (a2 < b2 || (a2 == b2 && a3 < b3)));
 }
 
 static uint32_t ready_fitmask(const orca_engine *e, const agent *a)
@@ -96,7 +98,6 @@ static uint32_t ready_fitmask(const orca_engine *e, const agent *a)
     return a->presence == ORCA_PRESENCE_READY ? agent_fitmask(e, a) : 0;
 }
 
-void agent_refresh_link(orca_engine *e, agent *a, uint32_t li);
 void agent_refresh_link(orca_engine *e, agent *a, uint32_t li)
 {
     refresh_link(a, li, ready_fitmask(e, a));
@@ -160,7 +161,7 @@ void ix_from_waiting(orca_engine *e, ix *i)
 }
 
 /* Could agent a take work of channel ch right now? */
-static bool available(const orca_engine *e, const agent *a, orca_channel_id ch)
+bool agent_available(const orca_engine *e, const agent *a, orca_channel_id ch)
 {
     return a->presence == ORCA_PRESENCE_READY && agent_fits(e, a, ch);
 }
@@ -231,44 +232,44 @@ static void offer(orca_engine *e, ix *i, agent *a)
  * Stored keys are lower bounds of true keys, so walk best-first by stored
  * key, keep the best true key seen, and stop once the frontier's stored key
  * passes it: nothing below can beat it. */
+/* Keep entry pos of h as the answer if its agent could take i and its true
+ * key (k1, k2, id) beats the best so far. */
+typedef struct agent_pick {
+    uint32_t pos;
+    uint64_t k1, k2, id;
+} agent_pick;
+
+static void consider_agent(const orca_engine *e, const heap *h, const ix *i, uint32_t pos,
+                           agent_pick *best)
+{
+    const agent *a = h->v[pos].item;
+    if (!agent_available(e, a, i->cls->ch) || ix_excludes(i, a->id, e->now))
+        return;
+    uint64_t k1 = agent_key1(a, &a->links[h->v[pos].aux]), k2 = a->idle_since;
+    if (best->pos == NOPOS || key_less(k1, k2, a->id, best->k1, best->k2, best->id))
+        *best = (agent_pick){ pos, k1, k2, a->id };
+}
+
 static uint32_t best_agent_walk(orca_engine *e, heap *h, const ix *i)
 {
-    uint32_t best = NOPOS;
-    uint64_t b1 = 0, b2 = 0, bid = 0;
+    agent_pick best = { NOPOS, 0, 0, 0 };
     heap_walk w;
     heap_walk_init(&w, h, e->scratch, e->capscratch);
     for (uint32_t pos; (pos = heap_walk_next(&w)) != NOPOS;) {
         const heap_ent *ent = &h->v[pos];
-        const agent *a = ent->item;
-        if (best != NOPOS && !key_less(ent->k1, ent->k2, a->id, b1, b2, bid))
-            return best; /* nothing from here on can beat it */
-        if (!available(e, a, i->cls->ch) || ix_excludes(i, a->id, e->now))
-            continue;
-        uint64_t k1 = agent_key1(a, &a->links[ent->aux]), k2 = a->idle_since;
-        if (best == NOPOS || key_less(k1, k2, a->id, b1, b2, bid)) {
-            best = pos;
-            b1 = k1;
-            b2 = k2;
-            bid = a->id;
-        }
+        if (best.pos != NOPOS &&
+            !key_less(ent->k1, ent->k2, ((const agent *)ent->item)->id, best.k1, best.k2,
+                      best.id))
+            return best.pos; /* nothing from here on can beat it */
+        consider_agent(e, h, i, pos, &best);
     }
     if (!w.full)
-        return best;
+        return best.pos;
     /* scratch exhausted (pathological): a plain scan is still exact */
-    best = NOPOS;
-    for (uint32_t k = 0; k < h->n; k++) {
-        const agent *a = h->v[k].item;
-        if (!available(e, a, i->cls->ch) || ix_excludes(i, a->id, e->now))
-            continue;
-        uint64_t k1 = agent_key1(a, &a->links[h->v[k].aux]), k2 = a->idle_since;
-        if (best == NOPOS || key_less(k1, k2, a->id, b1, b2, bid)) {
-            best = k;
-            b1 = k1;
-            b2 = k2;
-            bid = a->id;
-        }
-    }
-    return best;
+    best.pos = NOPOS;
+    for (uint32_t k = 0; k < h->n; k++)
+        consider_agent(e, h, i, k, &best);
+    return best.pos;
 }
 
 /* The arrival direction: the best agent who could take i now is the top of
@@ -281,7 +282,7 @@ void route_interaction(orca_engine *e, ix *i)
     while (h->n) {
         heap_ent *top = &h->v[0];
         agent *a = top->item;
-        if (!available(e, a, i->cls->ch)) {
+        if (!agent_available(e, a, i->cls->ch)) {
             heap_remove(h, 0);
             continue;
         }
@@ -318,16 +319,13 @@ static ix *best_work_slow(orca_engine *e, agent *a)
         if (!c->waiting.n || !agent_fits(e, a, c->ch))
             continue;
         const heap_ent *top = &c->waiting.v[0];
-        if (best && (l->rank > brank ||
-                     (l->rank == brank && (top->k1 > bk1 ||
-                                           (top->k1 == bk1 && top->k2 > bk2)))))
+        if (best && key_less(brank, bk1, bk2, l->rank, top->k1, top->k2))
             continue; /* this class's best can't win: skip the walk */
         uint32_t pos = heap_first(e, &c->waiting, ix_ok_for, a);
         if (pos == NOPOS)
             continue;
         const heap_ent *ent = &c->waiting.v[pos];
-        if (!best || l->rank < brank ||
-            (l->rank == brank && (ent->k1 < bk1 || (ent->k1 == bk1 && ent->k2 < bk2)))) {
+        if (!best || key_less(l->rank, ent->k1, ent->k2, brank, bk1, bk2)) {
             best = ent->item;
             brank = l->rank;
             bk1 = ent->k1;
@@ -338,8 +336,8 @@ static ix *best_work_slow(orca_engine *e, agent *a)
 }
 
 /* The release direction: the best waiting work across every class a is
- * linked to. One pass over a's links reading each class's top key from the
- * dense e->ctop array; exclusions only matter if the winner declined a. */
+ * linked to. One pass over a's scan array reading each class's top key from
+ * the dense e->ctop array; exclusions only matter if the winner declined a. */
 void route_agent(orca_engine *e, agent *a)
 {
     while (a->presence == ORCA_PRESENCE_READY) {
@@ -356,8 +354,7 @@ void route_agent(orca_engine *e, agent *a)
                 continue;
             uint64_t rank = s >> 40;
             const ctop *t = &tops[(uint32_t)s];
-            if (rank < brank ||
-                (rank == brank && (t->k1 < bk1 || (t->k1 == bk1 && t->k2 < bk2)))) {
+            if (key_less(rank, t->k1, t->k2, brank, bk1, bk2)) {
                 if (t->k1 == UINT64_MAX)
                     continue; /* empty class */
                 bcls = (uint32_t)s;

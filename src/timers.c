@@ -77,7 +77,6 @@ void timer_update(orca_engine *e, ix *i)
     }
 }
 
-void ix_offer_timeout(orca_engine *e, ix *i);
 
 int orca_engine_advance(orca_engine *e, uint64_t now_ms)
 {
