@@ -356,20 +356,30 @@ static void test_strategy_longest_idle(void **state)
     tu_fx_free(&fx);
 }
 
+/* Agents 1..3 in queue q (the strategy under test); agent 1 also serves
+ * side queue qa and agent 2 side queue qb, so a test can load them apart. */
+static orca_queue_id three_agents_side_queues(orca_engine *e, orca_strategy strategy,
+                                              orca_queue_id *qa, orca_queue_id *qb)
+{
+    *qa = tu_queue(e, "qa", ORCA_STRATEGY_LONGEST_IDLE);
+    *qb = tu_queue(e, "qb", ORCA_STRATEGY_LONGEST_IDLE);
+    orca_queue_id q = tu_queue(e, "q", strategy);
+    for (uint64_t a = 1; a <= 3; a++) {
+        tu_agent(e, a, 100, NULL, 0);
+        tu_member(e, q, a, 0);
+    }
+    tu_member(e, *qa, 1, 0);
+    tu_member(e, *qb, 2, 0);
+    return q;
+}
+
 static void test_strategy_least_occupied(void **state)
 {
     (void)state;
     tu_fx fx;
     orca_engine *e = tu_fx_new(&fx, NULL);
-    orca_queue_id qa = tu_queue(e, "qa", ORCA_STRATEGY_LONGEST_IDLE);
-    orca_queue_id qb = tu_queue(e, "qb", ORCA_STRATEGY_LONGEST_IDLE);
-    orca_queue_id q = tu_queue(e, "q", ORCA_STRATEGY_LEAST_OCCUPIED);
-    for (uint64_t a = 1; a <= 3; a++) {
-        tu_agent(e, a, 100, NULL, 0);
-        tu_member(e, q, a, 0);
-    }
-    tu_member(e, qa, 1, 0);
-    tu_member(e, qb, 2, 0);
+    orca_queue_id qa, qb;
+    orca_queue_id q = three_agents_side_queues(e, ORCA_STRATEGY_LEAST_OCCUPIED, &qa, &qb);
     const uint64_t order[] = {1, 2, 3};
     ready_in_order(e, q, order, 3);
     tu_enqueue(e, 1, qa, ORCA_CHANNEL_CHAT, 0); /* agent 1: 25 */
@@ -491,15 +501,8 @@ static void test_strategy_fewest_handled(void **state)
     (void)state;
     tu_fx fx;
     orca_engine *e = tu_fx_new(&fx, NULL);
-    orca_queue_id qa = tu_queue(e, "qa", ORCA_STRATEGY_LONGEST_IDLE);
-    orca_queue_id qb = tu_queue(e, "qb", ORCA_STRATEGY_LONGEST_IDLE);
-    orca_queue_id q = tu_queue(e, "q", ORCA_STRATEGY_FEWEST_HANDLED);
-    for (uint64_t a = 1; a <= 3; a++) {
-        tu_agent(e, a, 100, NULL, 0);
-        tu_member(e, q, a, 0);
-    }
-    tu_member(e, qa, 1, 0);
-    tu_member(e, qb, 2, 0);
+    orca_queue_id qa, qb;
+    orca_queue_id q = three_agents_side_queues(e, ORCA_STRATEGY_FEWEST_HANDLED, &qa, &qb);
     tu_ready(e, 1);
     tu_ready(e, 2);
     uint64_t id = 1;
