@@ -73,6 +73,7 @@ const char *orca_strerror(int err);
 #define ORCA_RANK_MAX 255         /* agent's queue rank (lower first) */
 #define ORCA_WEIGHT_MAX 10000     /* weighted-random agent weight */
 #define ORCA_TIME_MAX ((uint64_t)1 << 46) /* clock values must stay below */
+#define ORCA_HISTORY_MAX 64       /* history entries per customer */
 
 /* ------------------------------------------------------------------------ */
 /* Engine                                                                   */
@@ -105,6 +106,15 @@ typedef struct orca_config {
     uint32_t no_answer_limit;  /* after this many consecutive offer timeouts
                                   an agent is set NOT_READY with reason
                                   ORCA_REASON_NO_ANSWER; 0: never */
+    /* Customer context (see "Customers"): */
+    uint32_t history_per_customer; /* finished interactions kept per
+                                  customer, newest first; 0: 8; at most
+                                  ORCA_HISTORY_MAX */
+    uint32_t max_customers;    /* customers with no live work kept at most
+                                  (least recently active forgotten first);
+                                  0: 100,000 */
+    uint64_t customer_ttl_ms;  /* history older than this is forgotten;
+                                  0: 7 days */
 } orca_config;
 
 /* Fill cfg with defaults (all zero: every default above). */
@@ -206,6 +216,29 @@ enum {
     ORCA_CHANNEL_BUILTIN_COUNT = 7
 };
 
+/* How a finished interaction ended, in a customer's history. */
+typedef enum orca_outcome {
+    ORCA_OUTCOME_COMPLETED = 1,   /* answered by an agent and finished */
+    ORCA_OUTCOME_ABANDONED = 2,   /* the customer left before an answer */
+    ORCA_OUTCOME_CANCELLED = 3,   /* the host withdrew it */
+    ORCA_OUTCOME_TIMED_OUT = 4,   /* max wait (or a hard agent wait) ran out */
+    ORCA_OUTCOME_TRANSFERRED = 5  /* handed to a new leg (orca_interaction_transfer) */
+} orca_outcome;
+
+/* One finished interaction in a customer's history. */
+typedef struct orca_history_entry {
+    uint64_t interaction;
+    uint64_t conversation;     /* the host's conversation id; 0: none */
+    uint32_t queue;            /* orca_queue_id it ended in */
+    orca_channel_id channel;
+    uint64_t agent;            /* agent who answered it; 0: nobody */
+    uint64_t arrival_ms;       /* first arrival (kept across transfers) */
+    uint64_t answer_ms;        /* accepted (when agent != 0) */
+    uint64_t end_ms;           /* left the engine */
+    orca_outcome outcome;
+    uint32_t disposition;      /* orca_interaction_set_disposition; 0: none */
+} orca_history_entry;
+
 /* What the host is told when the engine offers work, and passed back when
  * an offer is withdrawn. */
 typedef struct orca_offer {
@@ -220,6 +253,13 @@ typedef struct orca_offer {
     uint32_t attempt;           /* 1 for the first offer, 2 after one reject... */
     void *interaction_data;     /* orca_interaction_def.data */
     void *agent_data;           /* orca_agent_def.data */
+    /* The customer's story, so the agent sees it before accepting (offer
+     * callback only; NULL/0 in withdraw): the customer's finished
+     * interactions, newest first, valid until the callback returns. */
+    uint64_t conversation;
+    const orca_history_entry *history;
+    uint32_t nhistory;
+    uint32_t open;              /* the customer's other live interactions */
 } orca_offer;
 
 /* Why an offer was withdrawn (the withdraw callback's reason). */
@@ -324,6 +364,15 @@ typedef struct orca_queue_def {
     uint32_t nsteps;
     uint32_t overflow_after_ms;/* 0: no overflow */
     orca_queue_id overflow_to; /* queue to move to (keeping arrival time) */
+    /* Last-agent (sticky) routing: new work of a known customer is held for
+     * the agent who last answered that customer (in the same conversation
+     * when the work names one and it has an answered interaction, else any
+     * of the customer's), for sticky_ms, if that agent is logged in and
+     * eligible for the work; then anyone eligible (a soft agent target, see
+     * orca_interaction_def.agent). 0: off. */
+    uint32_t sticky_ms;
+    uint32_t sticky_within_ms; /* only if that answer was at most this long
+                                  ago; 0: any answer still in the history */
 } orca_queue_def;
 
 /* Zero def and set wrapup_ms = ORCA_WRAPUP_CHANNEL, strategy LONGEST_IDLE,
@@ -439,6 +488,24 @@ typedef struct orca_interaction_def {
     const orca_skill_level *preferred;/* raise an agent's rank; at most once each */
     uint32_t npreferred;       /* 0..ORCA_MAX_PREFERRED */
     void *data;                /* handed back in offers */
+    uint64_t conversation;     /* host's conversation id (0: none): links
+                                  interactions of one conversation across
+                                  channels in the customer's history */
+    /* A named agent (0: none; the agent must exist). The work is offered to
+     * nobody else while it waits for them:
+     *  - soft (agent_required 0): for agent_wait_ms, then to anyone
+     *    eligible; also released at once when the agent goes OFFLINE, is
+     *    removed, is no longer eligible, or declines (reject or offer
+     *    timeout). agent_wait_ms 0: offered to the agent only if they can
+     *    take it right now, else to anyone.
+     *  - hard (agent_required 1): nobody else, ever. After agent_wait_ms
+     *    (0: no limit) or when the agent is removed, the work times out
+     *    (ORCA_EV_TIMED_OUT, outcome ORCA_OUTCOME_TIMED_OUT).
+     * The agent must be eligible for the work (skills, membership) to be
+     * offered it. A named agent overrides the queue's sticky routing. */
+    uint64_t agent;
+    uint32_t agent_wait_ms;
+    uint32_t agent_required;   /* 0 soft, 1 hard */
 } orca_interaction_def;
 
 /* Zero def. */
@@ -464,6 +531,36 @@ int orca_interaction_abandon(orca_engine *e, uint64_t interaction);
 int orca_interaction_cancel(orca_engine *e, uint64_t interaction);
 /* Change priority of WAITING or OFFERED work; arrival time is kept. */
 int orca_interaction_set_priority(orca_engine *e, uint64_t interaction, uint32_t priority);
+/* The host's disposition code (wrap-up code) for live work, kept in the
+ * customer's history when it finishes. */
+int orca_interaction_set_disposition(orca_engine *e, uint64_t interaction, uint32_t code);
+
+typedef enum orca_transfer_mode {
+    /* The agent lets go at once: `from` ends (ORCA_EV_TRANSFERRED, then
+     * ORCA_EV_COMPLETED with no wrap-up: the capacity is free now) and
+     * the new leg waits in its queue. */
+    ORCA_TRANSFER_BLIND = 0,
+    /* The agent keeps `from` (BUSY) until the new leg is accepted; then
+     * `from` ends as for a blind transfer. If the new leg leaves before an
+     * answer (abandoned, cancelled, timed out), `from` stays with its
+     * agent and the host decides what next. */
+    ORCA_TRANSFER_CONSULT = 1
+} orca_transfer_mode;
+
+/*
+ * Transfer accepted (BUSY) work: to another queue, to a named agent
+ * (to->agent, soft or hard as for enqueue), or onto another channel (chat
+ * escalated to a call). `to` describes the new leg as for enqueue; its
+ * customer and conversation are taken from `from` (to->customer and
+ * to->conversation must be 0 or equal), and it keeps from's arrival time,
+ * so waiting figures count from the customer's first contact. to->id is
+ * from's id (blind only: the id carries on) or a new unused id. `from`
+ * enters the customer's history with outcome ORCA_OUTCOME_TRANSFERRED.
+ * ORCA_ESTATE if from is not BUSY or already has a consult transfer
+ * pending; ORCA_EFULL if the target queue is full (nothing changes).
+ */
+int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interaction_def *to,
+                              orca_transfer_mode mode);
 
 typedef struct orca_interaction_info {
     uint64_t id;
@@ -481,6 +578,13 @@ typedef struct orca_interaction_info {
     uint32_t nrequired;        /* current (relaxed) requirements */
     orca_skill_level required[ORCA_MAX_REQUIRED];
     void *data;
+    uint64_t conversation;
+    uint64_t target_agent;     /* agent the work is held for; 0: none */
+    uint64_t target_until_ms;  /* until then (UINT64_MAX: no limit) */
+    uint32_t target_required;  /* 1: hard target */
+    uint64_t transfer_to;      /* consult transfer pending: the new leg */
+    uint64_t transfer_from;    /* this is a consult leg of that interaction */
+    uint32_t disposition;
 } orca_interaction_info;
 
 int orca_interaction_info_get(const orca_engine *e, uint64_t interaction,
@@ -516,6 +620,10 @@ typedef enum orca_event_type {
     ORCA_EV_QUEUE_ADDED,       /* queue */
     ORCA_EV_CHANNEL_ADDED,     /* channel */
     ORCA_EV_SKILL_ADDED,       /* value = skill id */
+    ORCA_EV_TARGET_RELEASED,   /* held work released to anyone; agent = the
+                                  one it was held for, value = ORCA_RELEASE_* */
+    ORCA_EV_TRANSFERRED,       /* interaction = from, agent = its agent,
+                                  other = the new leg, value = mode */
     ORCA_EV_TYPE_COUNT
 } orca_event_type;
 
@@ -537,7 +645,23 @@ typedef struct orca_event {
     orca_presence presence;    /* AGENT_PRESENCE */
     uint32_t reason;           /* AGENT_PRESENCE */
     uint32_t value;            /* see each type */
+    uint64_t conversation;     /* interaction events */
+    uint64_t other;            /* TRANSFERRED: the new leg's id */
 } orca_event;
+
+/* ORCA_EV_ENQUEUED value bits. */
+#define ORCA_ENQ_RECONTACT 1u  /* the customer has history or live work */
+#define ORCA_ENQ_SWITCH 2u     /* the conversation's previous interaction
+                                  was on another channel */
+#define ORCA_ENQ_TARGETED 4u   /* held for ev.agent (named or sticky) */
+#define ORCA_ENQ_STICKY 8u     /* ... because of the queue's sticky routing */
+#define ORCA_ENQ_TRANSFER 16u  /* a transferred leg */
+
+/* ORCA_EV_TARGET_RELEASED reasons. */
+#define ORCA_RELEASE_EXPIRED 1   /* the wait for the agent ran out */
+#define ORCA_RELEASE_OFFLINE 2   /* the agent went OFFLINE or was removed */
+#define ORCA_RELEASE_DECLINED 3  /* the agent rejected or let the offer expire */
+#define ORCA_RELEASE_INELIGIBLE 4 /* the agent no longer serves the work */
 
 /* Listeners are called synchronously, in registration order, for every
  * event. They must not call mutating functions (those return ORCA_EBUSY). */
@@ -548,6 +672,56 @@ int orca_listener_remove(orca_engine *e, int handle);
 
 /* "enqueued", "offered", ...; "unknown" for a bad value. */
 const char *orca_event_name(orca_event_type type);
+
+/* ------------------------------------------------------------------------ */
+/* Customers: history and continuity                                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The engine keeps, per customer id (orca_interaction_def.customer, never
+ * 0), the customer's live interactions and a bounded history of finished
+ * ones (orca_config.history_per_customer, newest first). Every offer hands
+ * that history to the host (orca_offer.history), sticky routing uses it, and
+ * transfers keep it. Memory is bounded: history older than
+ * customer_ttl_ms is forgotten, and past max_customers the customer least
+ * recently active (with no live work) is forgotten first.
+ */
+typedef struct orca_customer_info {
+    uint64_t customer;
+    uint32_t history;          /* entries kept now */
+    uint32_t open;             /* live interactions */
+    uint64_t last_agent;       /* agent who last answered them; 0: none */
+    uint64_t last_answer_ms;   /* when */
+    uint64_t last_active_ms;   /* last arrival or finish */
+    uint64_t contacts;         /* interactions since the engine first kept
+                                  them (reset if forgotten) */
+} orca_customer_info;
+
+/* ORCA_ENOENT if the engine keeps nothing about this customer. */
+int orca_customer_info_get(const orca_engine *e, uint64_t customer, orca_customer_info *out);
+/* Copy up to cap history entries, newest first; *n is how many. */
+int orca_customer_history(const orca_engine *e, uint64_t customer, orca_history_entry *out,
+                          uint32_t cap, uint32_t *n);
+/* Ids of the customer's live interactions, oldest first (up to cap). */
+int orca_customer_open(const orca_engine *e, uint64_t customer, uint64_t *ids, uint32_t cap,
+                       uint32_t *n);
+/* Forget a customer (privacy requests). ORCA_ESTATE while they have live
+ * work; ORCA_ENOENT if nothing is kept. */
+int orca_customer_forget(orca_engine *e, uint64_t customer);
+
+typedef struct orca_customer_totals {
+    uint32_t customers;        /* kept now */
+    uint64_t contacts;         /* interactions of known customers enqueued */
+    uint64_t recontacts;       /* ... of customers with history or live work */
+    uint64_t channel_switches; /* ... continuing a conversation on a new channel */
+    uint64_t targeted;         /* ... held for a named or sticky agent */
+    uint64_t sticky;           /* ... of which by sticky routing */
+    uint64_t target_offers;    /* held work offered to the agent it was held for */
+    uint64_t transfers;        /* orca_interaction_transfer calls that succeeded */
+    uint64_t forgotten;        /* customers dropped by age, max_customers or forget */
+} orca_customer_totals;
+
+int orca_customer_totals_get(const orca_engine *e, orca_customer_totals *out);
 
 /* ------------------------------------------------------------------------ */
 /* Staffing: Erlang C and Erlang A                                          */

@@ -103,6 +103,7 @@ int orca_agent_add(orca_engine *e, const orca_agent_def *def)
         return api_leave(e, ORCA_ENOMEM);
     }
     a->id = def->id;
+    heap_init(&a->held, ix_setpos, NULL);
     if ((rc = holders_reserve(e, skills, def->nskills)) ||
         (rc = agent_relink(e, a, skills, def->nskills, limits, NULL, 0, false))) {
         mem_free(e, a->links, a->caplinks * sizeof(link));
@@ -162,6 +163,7 @@ int orca_agent_update(orca_engine *e, const orca_agent_def *def)
     agent_relink(e, a, NULL, 0, NULL, NULL, 0, true);
     agent_refresh(e, a);
     emit_agent(e, ORCA_EV_AGENT_UPDATED, a);
+    target_recheck(e, a);
     if (a->presence == ORCA_PRESENCE_READY)
         route_agent(e, a);
     return api_leave(e, ORCA_OK);
@@ -173,6 +175,7 @@ static void agent_free(orca_engine *e, agent *a)
     mem_free(e, a->queues, a->capqueues * sizeof(agent_queue));
     mem_free(e, a->links, a->caplinks * sizeof(link));
     mem_free(e, a->scan, a->capscan * sizeof(uint64_t));
+    mem_free(e, a->held.v, a->held.cap * sizeof(heap_ent));
     mem_free(e, a, sizeof(*a));
 }
 
@@ -195,8 +198,9 @@ int orca_agent_remove(orca_engine *e, uint64_t id)
         return ORCA_ESTATE;
     if ((rc = api_enter(e)))
         return rc;
-    /* Offers go back to their queues, oldest enqueue first. */
-    ix *back = NULL, **tail = &back;
+    /* Offers go back to their queues, oldest enqueue first; work held
+     * for a is released (soft) or times out (hard). */
+    ix *back = NULL, **tail = &back, *doomed = NULL;
     while (a->work) {
         ix *min = a->work;
         for (ix *i = a->work; i; i = i->anext)
@@ -214,10 +218,28 @@ int orca_agent_remove(orca_engine *e, uint64_t id)
         a->noffered--;
         min->cls->q->offered--;
         e->noffered--;
+        bool doom = min->target == a && min->target_hard;
+        if (min->target == a) {
+            if (doom)
+                target_clear(e, min);
+            else
+                target_release(e, min, ORCA_RELEASE_OFFLINE);
+        }
         ix_to_waiting(e, min);
+        if (doom) {
+            min->anext = doomed;
+            doomed = min;
+            continue;
+        }
         *tail = min;
         tail = &min->anext; /* reuse the work link for this local list */
         min->anext = NULL;
+    }
+    for (ix *i = target_agent_gone(e, a, true, &doomed), *n; i; i = n) {
+        n = i->anext;
+        *tail = i;
+        tail = &i->anext;
+        i->anext = NULL;
     }
     agent_unlink_all(e, a);
     holders_del(e, a);
@@ -237,6 +259,15 @@ int orca_agent_remove(orca_engine *e, uint64_t id)
     ev.agent = a->id;
     emit(e, &ev);
     agent_free(e, a);
+    while (doomed) {
+        ix *i = doomed;
+        doomed = i->anext;
+        i->anext = NULL;
+        orca_event tev;
+        ev_ix(e, &tev, ORCA_EV_TIMED_OUT, i);
+        emit(e, &tev);
+        ix_forget(e, i, ORCA_OUTCOME_TIMED_OUT);
+    }
     while (back) {
         ix *i = back;
         back = i->anext;
@@ -271,6 +302,14 @@ int orca_agent_set_presence(orca_engine *e, uint64_t id, orca_presence p, uint32
     a->reason = reason;
     agent_refresh(e, a);
     emit_agent(e, ORCA_EV_AGENT_PRESENCE, a);
+    if (p == ORCA_PRESENCE_OFFLINE && a->held.n) {
+        ix *doomed = NULL;
+        for (ix *i = target_agent_gone(e, a, false, &doomed), *n; i; i = n) {
+            n = i->anext;
+            i->anext = NULL;
+            route_interaction(e, i);
+        }
+    }
     if (now_ready && !was_ready)
         route_agent(e, a);
     return api_leave(e, ORCA_OK);

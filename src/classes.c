@@ -298,7 +298,7 @@ int agent_relink(orca_engine *e, agent *a, const orca_skill_level *skills,
 
 /* ---- classes ----------------------------------------------------------- */
 
-static void ix_setpos(void *item, uint32_t aux, uint32_t pos)
+void ix_setpos(void *item, uint32_t aux, uint32_t pos)
 {
     (void)aux;
     ((ix *)item)->hpos = pos;

@@ -53,7 +53,11 @@ int orca_engine_new(const orca_config *cfg, orca_engine **out)
     if (!c.max_skills) c.max_skills = 65536;
     if (!c.offer_timeout_ms) c.offer_timeout_ms = 20000;
     if (!c.reoffer_delay_ms) c.reoffer_delay_ms = 30000;
-    if (c.max_queues > (1u << 20) || c.max_skills > (1u << 24))
+    if (!c.history_per_customer) c.history_per_customer = 8;
+    if (!c.max_customers) c.max_customers = 100000;
+    if (!c.customer_ttl_ms) c.customer_ttl_ms = 7ull * 24 * 3600 * 1000;
+    if (c.max_queues > (1u << 20) || c.max_skills > (1u << 24) ||
+        c.history_per_customer > ORCA_HISTORY_MAX || c.customer_ttl_ms >= ORCA_TIME_MAX)
         return ORCA_ERANGE;
 
     orca_engine *e = c.alloc(c.alloc_ud, NULL, 0, sizeof(*e));
@@ -73,7 +77,11 @@ int orca_engine_new(const orca_config *cfg, orca_engine **out)
     u64map_init(&e->rs_map);
     u64map_init(&e->class_map);
     u64map_init(&e->plan_map);
+    u64map_init(&e->cust_map);
     heap_init(&e->timers, timer_setpos, NULL);
+    e->hist_buf = mem_alloc(e, c.history_per_customer * sizeof(orca_history_entry));
+    if (!e->hist_buf)
+        goto nomem;
     e->scratch = mem_alloc(e, SCRATCH * sizeof(uint32_t));
     if (!e->scratch)
         goto nomem;
@@ -115,6 +123,9 @@ void orca_engine_free(orca_engine *e)
         }
     }
     u64map_free(e, &e->ix_map);
+    cust_free_all(e);
+    if (e->hist_buf)
+        mem_free(e, e->hist_buf, e->cfg.history_per_customer * sizeof(orca_history_entry));
     plan_free_all(e);
     class_free_all(e);
     agent_free_all(e);
@@ -210,6 +221,52 @@ static int cmp_ix_id(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+static int cmp_cust_id(const void *x, const void *y)
+{
+    uint64_t a = (*(cust *const *)x)->id, b = (*(cust *const *)y)->id;
+    return a < b ? -1 : a > b;
+}
+
+/* Customers by id, with their history (one sorting allocation; if that
+ * fails, the section says so rather than failing the dump). */
+static void dump_customers(orca_engine *e, out *o)
+{
+    orca_customer_totals t = e->ctot;
+    say(o, "customers n=%u lru=%u contacts=%llu recontacts=%llu switches=%llu targeted=%llu "
+           "sticky=%llu target_offers=%llu transfers=%llu forgotten=%llu\n",
+        e->ncust, e->nlru, (unsigned long long)t.contacts, (unsigned long long)t.recontacts,
+        (unsigned long long)t.channel_switches, (unsigned long long)t.targeted,
+        (unsigned long long)t.sticky, (unsigned long long)t.target_offers,
+        (unsigned long long)t.transfers, (unsigned long long)t.forgotten);
+    if (!e->ncust)
+        return;
+    cust **cs = mem_alloc(e, e->ncust * sizeof(*cs));
+    if (!cs) {
+        say(o, "customers: (no memory to sort)\n");
+        return;
+    }
+    uint32_t n = 0;
+    U64MAP_FOREACH(&e->cust_map, slot)
+        cs[n++] = slot->val;
+    qsort(cs, n, sizeof(*cs), cmp_cust_id);
+    for (uint32_t k = 0; k < n; k++) {
+        const cust *c = cs[k];
+        say(o, "customer %llu open=%u contacts=%llu last=%llu@%llu active=%llu hist=%u/%u\n",
+            (unsigned long long)c->id, c->nopen, (unsigned long long)c->contacts,
+            (unsigned long long)c->last_agent, (unsigned long long)c->last_answer,
+            (unsigned long long)c->last_active, c->n, c->cap);
+        for (uint32_t h = 0; h < c->n; h++) {
+            const orca_history_entry *x = &c->v[(c->head + h) % c->cap];
+            say(o, "  %llu conv=%llu q=%u ch=%u agent=%llu %llu/%llu/%llu out=%d disp=%u\n",
+                (unsigned long long)x->interaction, (unsigned long long)x->conversation,
+                x->queue, x->channel, (unsigned long long)x->agent,
+                (unsigned long long)x->arrival_ms, (unsigned long long)x->answer_ms,
+                (unsigned long long)x->end_ms, x->outcome, x->disposition);
+        }
+    }
+    mem_free(e, cs, e->ncust * sizeof(*cs));
+}
+
 int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data)
 {
     if (!e || !fn)
@@ -255,6 +312,8 @@ int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data)
             a->weight, (unsigned long long)a->idle_since,
             (unsigned long long)a->last_offer, (unsigned long long)a->wr_key, a->handled,
             a->missed, a->noffered, a->nbusy, a->nwrap, a->nlinks);
+        if (a->held.n || a->ntargeted)
+            say(&o, "  held=%u targeted=%u\n", a->held.n, a->ntargeted);
         for (uint32_t s = 0; s < a->nskills; s++)
             say(&o, "  skill %u=%u\n", a->skills[s].skill, a->skills[s].level);
         for (uint32_t c = 0; c < ORCA_MAX_CHANNELS; c++)
@@ -289,8 +348,16 @@ int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data)
             for (uint32_t x = 0; x < i->ex->n; x++)
                 say(&o, " excl=%llu@%llu", (unsigned long long)i->ex->v[x].agent,
                     (unsigned long long)i->ex->v[x].until);
+        say(&o, " conv=%llu answered=%llu by=%llu disp=%u target=%llu@%llu%s xfer=%llu<%llu",
+            (unsigned long long)i->conversation, (unsigned long long)i->answered,
+            (unsigned long long)i->answered_by, i->disposition,
+            (unsigned long long)(i->target ? i->target->id : 0),
+            (unsigned long long)i->target_until, i->target_hard ? "!" : "",
+            (unsigned long long)(i->xfer_to ? i->xfer_to->id : 0),
+            (unsigned long long)(i->xfer_from ? i->xfer_from->id : 0));
         say(&o, "\n");
     }
+    dump_customers(me, &o);
     mem_free(me, as, e->nagents * sizeof(*as));
     mem_free(me, is, e->nix * sizeof(*is));
     return ORCA_OK;
@@ -374,11 +441,21 @@ int orca_engine_check(const orca_engine *e)
         ready += e->agents[k]->presence == ORCA_PRESENCE_READY;
     }
     CHECK(ready == e->agents_ready && e->agent_map.n == e->nagents);
-    uint32_t nw = 0, no = 0, nb = 0, nwr = 0, n = 0;
+    uint32_t nw = 0, no = 0, nb = 0, nwr = 0, n = 0, held = 0;
+    uint32_t targeted = 0, heldn = 0;
     U64MAP_FOREACH(&e->ix_map, slot) {
         const ix *i = slot->val;
         n++;
         CHECK(i->cls == i->plan->stages[i->stage].classes[i->step]);
+        if (i->target) {
+            targeted++;
+            CHECK(i->state == ORCA_STATE_WAITING || i->state == ORCA_STATE_OFFERED);
+            CHECK(i->state != ORCA_STATE_OFFERED || i->agent == i->target);
+            CHECK(agent_get(e, i->target->id) == i->target);
+        }
+        CHECK(!i->xfer_to || (i->xfer_to->xfer_from == i && i->state == ORCA_STATE_BUSY));
+        CHECK(!i->xfer_from || i->xfer_from->xfer_to == i);
+        CHECK(!i->customer == !i->cust && (!i->cust || i->cust->id == i->customer));
         CHECK(i->deadline == ix_compute_deadline(e, i));
         CHECK((i->deadline == UINT64_MAX) == (i->tpos == NOPOS));
         if (i->tpos != NOPOS)
@@ -387,9 +464,17 @@ int orca_engine_check(const orca_engine *e)
         case ORCA_STATE_WAITING:
             nw++;
             CHECK(!i->agent && i->hpos != NOPOS);
+            CHECK(i->eff == ix_effprio(i, e->now) || i->deadline <= e->now);
+            if (i->target) { /* held: in its agent's heap, and that agent busy */
+                const heap *h = &i->target->held;
+                CHECK(i->hpos < h->n && h->v[i->hpos].item == i);
+                CHECK(h->v[i->hpos].k1 == ix_wkey(i) && h->v[i->hpos].k2 == i->seq);
+                CHECK(!target_can_take(e, i->target, i, NULL));
+                held++;
+                break;
+            }
             CHECK(i->cls->waiting.v[i->hpos].item == i);
             CHECK(i->cls->waiting.v[i->hpos].k1 == ix_wkey(i));
-            CHECK(i->eff == ix_effprio(i, e->now) || i->deadline <= e->now);
             /* nobody who could take it is left idle */
             for (uint32_t k = 0; k < i->cls->agents.n; k++) {
                 const agent *a = i->cls->agents.v[k].item;
@@ -424,7 +509,20 @@ int orca_engine_check(const orca_engine *e)
             CHECK(i->cls == c && i->hpos == j && i->state == ORCA_STATE_WAITING);
         }
     }
-    CHECK(inheaps == nw && live == e->nclasses);
+    uint32_t ntarg = 0;
+    for (uint32_t k = 0; k < e->nagents; k++) {
+        const agent *a = e->agents[k];
+        CHECK(heap_valid(&a->held) && a->held.cap >= a->ntargeted);
+        heldn += a->held.n;
+        ntarg += a->ntargeted;
+        for (uint32_t j = 0; j < a->held.n; j++) {
+            const ix *i = a->held.v[j].item;
+            CHECK(i->target == a && i->hpos == j && i->state == ORCA_STATE_WAITING);
+        }
+    }
+    CHECK(heldn == held && ntarg == targeted);
+    CHECK(inheaps + held == nw && live == e->nclasses);
+    CHECK(cust_check(e) == ORCA_OK);
     CHECK(heap_valid(&e->timers));
     uint32_t qw = 0, qo = 0;
     for (uint32_t k = 0; k < e->nqueues; k++) {

@@ -49,6 +49,8 @@ static const char *const event_names[ORCA_EV_TYPE_COUNT] = {
     [ORCA_EV_QUEUE_ADDED] = "queue_added",
     [ORCA_EV_CHANNEL_ADDED] = "channel_added",
     [ORCA_EV_SKILL_ADDED] = "skill_added",
+    [ORCA_EV_TARGET_RELEASED] = "target_released",
+    [ORCA_EV_TRANSFERRED] = "transferred",
 };
 
 const char *orca_event_name(orca_event_type type)

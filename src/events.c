@@ -30,6 +30,7 @@ static void make_offer(const orca_engine *e, const ix *i, orca_offer *o)
     o->attempt = i->attempts;
     o->interaction_data = i->data;
     o->agent_data = i->agent ? i->agent->data : NULL;
+    o->conversation = i->conversation;
     (void)e;
 }
 
@@ -58,6 +59,13 @@ static void flush(orca_engine *e)
         if (ch->cb.offer) {
             orca_offer o;
             make_offer(e, i, &o);
+            if (i->cust) { /* the customer's story, copied: the callback may
+                              change it by calling back in */
+                o.nhistory = cust_history_copy(e, i->cust, e->hist_buf,
+                                               e->cfg.history_per_customer);
+                o.history = o.nhistory ? e->hist_buf : NULL;
+                o.open = i->cust->nopen - 1;
+            }
             ch->cb.offer(ch->data, &o);
         }
     }
@@ -141,6 +149,7 @@ void ev_ix(orca_engine *e, orca_event *ev, orca_event_type t, const ix *i)
     ev->priority = i->prio;
     ev->arrival_ms = i->arrival;
     ev->wait_ms = e->now - i->arrival;
+    ev->conversation = i->conversation;
 }
 
 void emit(orca_engine *e, orca_event *ev)

@@ -142,10 +142,17 @@ static void excl_purge(orca_engine *e, ix *i)
 
 /* ---- transitions -------------------------------------------------------- */
 
-void ix_forget(orca_engine *e, ix *i)
+void ix_forget(orca_engine *e, ix *i, orca_outcome outcome)
 {
     if (i->state == ORCA_STATE_WAITING && i->hpos != NOPOS)
         ix_from_waiting(e, i);
+    if (i->target)
+        target_clear(e, i);
+    if (i->xfer_to) /* a consult leg outlives the transfer it was for */
+        i->xfer_to->xfer_from = NULL;
+    if (i->xfer_from)
+        i->xfer_from->xfer_to = NULL;
+    cust_detach(e, i, outcome);
     if (i->tpos != NOPOS)
         heap_remove(&e->timers, i->tpos);
     u64map_del(&e->ix_map, i->id);
@@ -168,6 +175,10 @@ static void move_class(orca_engine *e, ix *i, rclass *c)
 {
     if (c == i->cls)
         return;
+    if (i->target) { /* held: not in any class heap */
+        i->cls = c;
+        return;
+    }
     heap_remove(&i->cls->waiting, i->hpos);
     class_top_update(e, i->cls);
     i->cls = c;
@@ -182,7 +193,7 @@ void process_waiting(orca_engine *e, ix *i)
     uint64_t waited = e->now - i->queued;
     if (q->max_wait_ms && waited >= q->max_wait_ms) {
         emit_ix(e, ORCA_EV_TIMED_OUT, i);
-        ix_forget(e, i);
+        ix_forget(e, i, ORCA_OUTCOME_TIMED_OUT);
         return;
     }
     uint32_t next = i->plan->stages[i->stage].next_stage;
@@ -212,12 +223,21 @@ void process_waiting(orca_engine *e, ix *i)
     uint8_t eff = ix_effprio(i, e->now);
     if (eff != i->eff) {
         i->eff = eff;
-        heap_rekey(&i->cls->waiting, i->hpos, ix_wkey(i), i->seq);
-        class_top_update(e, i->cls);
+        ix_rekey(e, i);
         orca_event ev;
         ev_ix(e, &ev, ORCA_EV_PRIORITY, i);
         ev.value = eff;
         emit(e, &ev);
+    }
+    if (i->target && !i->target_hard && !target_eligible(e, i->target, i, NULL))
+        target_release(e, i, ORCA_RELEASE_INELIGIBLE);
+    if (i->target && e->now >= i->target_until && !target_can_take(e, i->target, i, NULL)) {
+        if (i->target_hard) {
+            emit_ix(e, ORCA_EV_TIMED_OUT, i);
+            ix_forget(e, i, ORCA_OUTCOME_TIMED_OUT);
+            return;
+        }
+        target_release(e, i, ORCA_RELEASE_EXPIRED);
     }
     timer_update(e, i);
     route_interaction(e, i);
@@ -231,7 +251,7 @@ void ix_complete(orca_engine *e, ix *i)
     emit(e, &ev);
     agent *a = detach(e, i);
     a->idle_since = e->now;
-    ix_forget(e, i);
+    ix_forget(e, i, i->xfer_done ? ORCA_OUTCOME_TRANSFERRED : ORCA_OUTCOME_COMPLETED);
     route_agent(e, a); /* ends by refreshing a's heap entries */
 }
 
@@ -241,6 +261,8 @@ static agent *back_to_waiting(orca_engine *e, ix *i, bool exclude)
     agent *a = detach(e, i);
     if (exclude)
         excl_add(e, i, a->id);
+    if (i->target && !i->target_hard)
+        target_release(e, i, ORCA_RELEASE_DECLINED);
     ix_to_waiting(e, i);
     agent_refresh(e, a);
     return a;
@@ -271,74 +293,186 @@ void ix_offer_timeout(orca_engine *e, ix *i)
 
 /* ---- public calls ------------------------------------------------------- */
 
-int orca_interaction_enqueue(orca_engine *e, const orca_interaction_def *def)
+/* A new leg (enqueue or transfer) with everything it needs reserved, so
+ * that starting it cannot fail. */
+typedef struct leg {
+    const orca_interaction_def *def;
+    queue *q;
+    plan *p;
+    bool plan_created;
+    cust *c;
+    bool cust_created;
+    agent *target;
+    uint64_t target_until;
+    bool target_hard, sticky;
+    ix *i;
+} leg;
+
+static int def_check(const orca_engine *e, const orca_interaction_def *def)
 {
     int rc;
-    if (!e || !def || !def->id)
+    if (!def->id)
         return ORCA_EINVAL;
-    if (ix_get(e, def->id))
-        return ORCA_EEXIST;
-    queue *q = queue_get(e, def->queue);
-    if (!q)
-        return ORCA_ENOENT;
-    if (def->channel >= e->nchannels)
+    if (!queue_get(e, def->queue) || def->channel >= e->nchannels)
         return ORCA_ENOENT;
     if (def->priority > ORCA_PRIORITY_MAX)
         return ORCA_ERANGE;
     if ((rc = skills_check(e, def->required, def->nrequired, ORCA_MAX_REQUIRED)) ||
         (rc = skills_check(e, def->preferred, def->npreferred, ORCA_MAX_PREFERRED)))
         return rc;
-    if (e->nix >= e->cfg.max_interactions)
-        return ORCA_ELIMIT;
-    if ((rc = api_enter(e)))
-        return rc;
-    if (q->max_size && q->waiting + q->offered >= q->max_size) {
-        orca_event ev;
-        ev_init(e, &ev, ORCA_EV_REJECTED_FULL);
-        ev.interaction = def->id;
-        ev.queue = q->id;
-        ev.channel = def->channel;
-        ev.customer = def->customer;
-        ev.priority = def->priority;
-        ev.arrival_ms = e->now;
-        emit(e, &ev);
-        return api_leave(e, ORCA_EFULL);
-    }
-    /* reserve everything first: nothing below the reservations can fail */
+    if (def->agent_required > 1 || (!def->agent && (def->agent_required || def->agent_wait_ms)))
+        return ORCA_EINVAL;
+    if (def->agent && !agent_get(e, def->agent))
+        return ORCA_ENOENT;
+    return ORCA_OK;
+}
+
+static void leg_undo(orca_engine *e, leg *L)
+{
+    if (L->i)
+        mem_free(e, L->i, sizeof(*L->i));
+    if (L->plan_created)
+        plan_discard(e, L->p);
+    if (L->cust_created)
+        cust_discard(e, L->c);
+}
+
+/* The agent new work of customer c is held for by the queue's sticky
+ * routing: the last agent, if logged in and serving the work. */
+static agent *sticky_agent(const orca_engine *e, const leg *L)
+{
+    if (!L->q->sticky_ms || !L->c)
+        return NULL;
+    uint64_t id = cust_last_agent(e, L->c, L->def->conversation, L->q->sticky_within_ms);
+    agent *a = id ? agent_get(e, id) : NULL;
+    uint8_t tier, pref, rank;
+    uint16_t score;
+    if (!a || a->presence == ORCA_PRESENCE_OFFLINE ||
+        !agent_eligible(e, a, L->p->stages[0].classes[0], &tier, &pref, &score, &rank))
+        return NULL;
+    return a;
+}
+
+/* Reserve everything a new leg for customer `customer` needs. */
+static int leg_prepare(orca_engine *e, const orca_interaction_def *def, uint64_t customer,
+                       bool sticky, leg *L)
+{
+    int rc;
     reqset *rs = NULL;
-    plan *p = NULL;
-    ix *i = NULL;
+    memset(L, 0, sizeof(*L));
+    L->def = def;
+    L->q = queue_get(e, def->queue);
     if ((rc = u64map_reserve(e, &e->ix_map, e->ix_map.n + 1)) ||
         (rc = mem_reserve(e, (void **)&e->timers.v, &e->timers.cap, e->nix + 1,
                           sizeof(heap_ent))) ||
-        (rc = reqset_get(e, def->required, def->nrequired, def->preferred,
-                         def->npreferred, &rs)))
-        return api_leave(e, rc);
-    bool created;
-    rc = plan_get(e, q, def->channel, rs, &p, &created);
+        (rc = reqset_get(e, def->required, def->nrequired, def->preferred, def->npreferred,
+                         &rs)))
+        return rc;
+    rc = plan_get(e, L->q, def->channel, rs, &L->p, &L->plan_created);
     reqset_put(e, rs); /* the plan holds its own reference */
     if (rc)
-        return api_leave(e, rc);
-    if ((rc = plan_reserve_user(e, p)) || !(i = mem_calloc(e, sizeof(*i)))) {
-        if (created)
-            plan_discard(e, p);
-        return api_leave(e, rc ? rc : ORCA_ENOMEM);
+        return rc;
+    if ((rc = plan_reserve_user(e, L->p)) ||
+        (customer && (rc = cust_prepare(e, customer, &L->c, &L->cust_created))))
+        goto fail;
+    if (def->agent) {
+        L->target = agent_get(e, def->agent);
+        L->target_hard = def->agent_required;
+        L->target_until = def->agent_wait_ms ? e->now + def->agent_wait_ms
+                          : def->agent_required ? UINT64_MAX
+                                                : e->now;
+    } else if (sticky && (L->target = sticky_agent(e, L))) {
+        L->sticky = true;
+        L->target_until = e->now + L->q->sticky_ms;
     }
-    plan_use(e, p);
+    if ((L->target && (rc = target_reserve(e, L->target))) ||
+        !(L->i = mem_calloc(e, sizeof(*L->i)))) {
+        rc = rc ? rc : ORCA_ENOMEM;
+        goto fail;
+    }
+    return ORCA_OK;
+fail:
+    leg_undo(e, L);
+    return rc;
+}
+
+/* Start a prepared leg: it arrived at `arrival` (now, or the first leg's
+ * arrival for a transfer). */
+static ix *leg_start(orca_engine *e, leg *L, uint64_t customer, uint64_t conversation,
+                     uint64_t arrival, uint32_t bits)
+{
+    const orca_interaction_def *def = L->def;
+    ix *i = L->i;
+    plan_use(e, L->p);
     i->id = def->id;
     i->seq = ++e->seq;
-    i->customer = def->customer;
-    i->arrival = i->queued = e->now;
+    i->customer = customer;
+    i->conversation = conversation;
+    i->arrival = arrival;
+    i->queued = e->now;
     i->data = def->data;
-    i->plan = p;
-    i->cls = p->stages[0].classes[0];
+    i->plan = L->p;
+    i->cls = L->p->stages[0].classes[0];
     i->hpos = i->tpos = NOPOS;
     i->prio = i->eff = (uint8_t)def->priority;
     u64map_put(&e->ix_map, i->id, i);
     e->nix++;
+    if (L->c)
+        bits |= cust_attach(e, L->c, i);
+    if (L->target) {
+        target_set(e, i, L->target, L->target_until, L->target_hard);
+        bits |= ORCA_ENQ_TARGETED | (L->sticky ? ORCA_ENQ_STICKY : 0);
+        e->ctot.targeted++;
+        e->ctot.sticky += L->sticky;
+    }
     ix_to_waiting(e, i);
-    emit_ix(e, ORCA_EV_ENQUEUED, i);
+    orca_event ev;
+    ev_ix(e, &ev, ORCA_EV_ENQUEUED, i);
+    ev.value = bits;
+    if (L->target)
+        ev.agent = L->target->id;
+    emit(e, &ev);
     process_waiting(e, i);
+    return i;
+}
+
+/* Refuse work for a full queue: the event, and ORCA_EFULL. */
+static bool queue_full(orca_engine *e, const orca_interaction_def *def, uint64_t customer)
+{
+    queue *q = queue_get(e, def->queue);
+    if (!q->max_size || q->waiting + q->offered < q->max_size)
+        return false;
+    orca_event ev;
+    ev_init(e, &ev, ORCA_EV_REJECTED_FULL);
+    ev.interaction = def->id;
+    ev.queue = q->id;
+    ev.channel = def->channel;
+    ev.customer = customer;
+    ev.priority = def->priority;
+    ev.arrival_ms = e->now;
+    emit(e, &ev);
+    return true;
+}
+
+int orca_interaction_enqueue(orca_engine *e, const orca_interaction_def *def)
+{
+    int rc;
+    leg L;
+    if (!e || !def)
+        return ORCA_EINVAL;
+    if ((rc = def_check(e, def)))
+        return rc;
+    if (ix_get(e, def->id))
+        return ORCA_EEXIST;
+    if (e->nix >= e->cfg.max_interactions)
+        return ORCA_ELIMIT;
+    if ((rc = api_enter(e)))
+        return rc;
+    if (queue_full(e, def, def->customer))
+        return api_leave(e, ORCA_EFULL);
+    if ((rc = leg_prepare(e, def, def->customer, true, &L)))
+        return api_leave(e, rc);
+    leg_start(e, &L, def->customer, def->conversation, e->now, 0);
     return api_leave(e, ORCA_OK);
 }
 
@@ -377,12 +511,24 @@ int orca_offer_accept(orca_engine *e, uint64_t id)
     e->nbusy++;
     a->handled++;
     a->missed = 0;
+    i->answered = e->now;
+    i->answered_by = a->id;
+    if (i->target)
+        target_clear(e, i);
+    cust_answered(e, i);
     timer_update(e, i);
     agent_refresh(e, a);
     orca_event ev;
     ev_ix(e, &ev, ORCA_EV_ACCEPTED, i);
     ev.sla_met = e->now - i->arrival <= q->sla_ms;
     emit(e, &ev);
+    if (i->xfer_from) { /* a consult leg was answered: the first agent lets go */
+        ix *o = i->xfer_from;
+        o->xfer_to = NULL;
+        i->xfer_from = NULL;
+        o->xfer_done = true;
+        ix_complete(e, o);
+    }
     return api_leave(e, ORCA_OK);
 }
 
@@ -408,6 +554,10 @@ int orca_interaction_end(orca_engine *e, uint64_t id)
     int rc = get_in_state(e, id, ST(ORCA_STATE_BUSY), &i);
     if (rc || (rc = api_enter(e)))
         return rc;
+    if (i->xfer_to) { /* the consult leg carries on as work of its own */
+        i->xfer_to->xfer_from = NULL;
+        i->xfer_to = NULL;
+    }
     orca_event ev;
     ev_ix(e, &ev, ORCA_EV_ENDED, i);
     ev.duration_ms = e->now - i->state_ms;
@@ -451,7 +601,7 @@ static int drop(orca_engine *e, uint64_t id, orca_event_type t, orca_withdraw_re
         a = detach(e, i);
         i->state = 0;
     }
-    ix_forget(e, i);
+    ix_forget(e, i, t == ORCA_EV_ABANDONED ? ORCA_OUTCOME_ABANDONED : ORCA_OUTCOME_CANCELLED);
     if (a)
         route_agent(e, a);
     return api_leave(e, ORCA_OK);
@@ -480,8 +630,7 @@ int orca_interaction_set_priority(orca_engine *e, uint64_t id, uint32_t priority
     i->prio = (uint8_t)priority;
     i->eff = ix_effprio(i, e->now);
     if (i->state == ORCA_STATE_WAITING) {
-        heap_rekey(&i->cls->waiting, i->hpos, ix_wkey(i), i->seq);
-        class_top_update(e, i->cls);
+        ix_rekey(e, i);
         timer_update(e, i);
     }
     orca_event ev;
@@ -514,5 +663,80 @@ int orca_interaction_info_get(const orca_engine *e, uint64_t id, orca_interactio
     out->nrequired = i->cls->rs->nreq;
     memcpy(out->required, i->cls->rs->req, sizeof(orca_skill_level) * i->cls->rs->nreq);
     out->data = i->data;
+    out->conversation = i->conversation;
+    if (i->target) {
+        out->target_agent = i->target->id;
+        out->target_until_ms = i->target_until;
+        out->target_required = i->target_hard;
+    }
+    out->transfer_to = i->xfer_to ? i->xfer_to->id : 0;
+    out->transfer_from = i->xfer_from ? i->xfer_from->id : 0;
+    out->disposition = i->disposition;
     return ORCA_OK;
+}
+
+int orca_interaction_set_disposition(orca_engine *e, uint64_t id, uint32_t code)
+{
+    ix *i;
+    int rc = get_in_state(e, id,
+                          ST(ORCA_STATE_WAITING) | ST(ORCA_STATE_OFFERED) | ST(ORCA_STATE_BUSY) |
+                              ST(ORCA_STATE_WRAPUP),
+                          &i);
+    if (rc)
+        return rc;
+    i->disposition = code;
+    return ORCA_OK;
+}
+
+int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interaction_def *to,
+                              orca_transfer_mode mode)
+{
+    ix *i;
+    leg L;
+    int rc;
+    if (!e || !to || (mode != ORCA_TRANSFER_BLIND && mode != ORCA_TRANSFER_CONSULT))
+        return ORCA_EINVAL;
+    if ((rc = get_in_state(e, from, ST(ORCA_STATE_BUSY), &i)))
+        return rc;
+    if (i->xfer_to)
+        return ORCA_ESTATE;
+    if ((rc = def_check(e, to)))
+        return rc;
+    if ((to->customer && to->customer != i->customer) ||
+        (to->conversation && to->conversation != i->conversation))
+        return ORCA_EINVAL;
+    if (to->id == from) {
+        if (mode == ORCA_TRANSFER_CONSULT)
+            return ORCA_EINVAL; /* both legs live at once: they need two ids */
+    } else if (ix_get(e, to->id)) {
+        return ORCA_EEXIST;
+    } else if (e->nix >= e->cfg.max_interactions) {
+        return ORCA_ELIMIT;
+    }
+    if ((rc = api_enter(e)))
+        return rc;
+    if (queue_full(e, to, i->customer))
+        return api_leave(e, ORCA_EFULL);
+    /* no sticky routing: the point of a transfer is to move on */
+    if ((rc = leg_prepare(e, to, i->customer, false, &L)))
+        return api_leave(e, rc);
+    uint64_t customer = i->customer, conversation = i->conversation, arrival = i->arrival;
+    orca_event ev;
+    ev_ix(e, &ev, ORCA_EV_TRANSFERRED, i);
+    ev.other = to->id;
+    ev.value = mode;
+    emit(e, &ev);
+    e->ctot.transfers++;
+    if (mode == ORCA_TRANSFER_BLIND) {
+        i->xfer_done = true;
+        ix_complete(e, i); /* frees the capacity and the id, before the new leg */
+        leg_start(e, &L, customer, conversation, arrival, ORCA_ENQ_TRANSFER);
+    } else {
+        ix *n = leg_start(e, &L, customer, conversation, arrival, ORCA_ENQ_TRANSFER);
+        if (ix_get(e, to->id) == n) {
+            i->xfer_to = n;
+            n->xfer_from = i;
+        }
+    }
+    return api_leave(e, ORCA_OK);
 }

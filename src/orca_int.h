@@ -21,6 +21,7 @@ typedef struct queue queue;
 typedef struct reqset reqset;
 typedef struct rclass rclass;
 typedef struct plan plan;
+typedef struct cust cust;
 
 /* ---- memory (util.c) -------------------------------------------------- */
 void *mem_alloc(orca_engine *e, size_t n);
@@ -77,6 +78,7 @@ struct queue {
     uint32_t nsteps;
     uint32_t overflow_after_ms;
     orca_queue_id overflow_to;
+    uint32_t sticky_ms, sticky_within_ms;
     uint32_t waiting, offered, members;
     uint64_t next_member_gen;
 };
@@ -185,6 +187,10 @@ struct agent {
     uint32_t nlo;         /* links of least-occupied queues */
     bool used_fell;       /* capacity freed since the last refresh */
     ix *work;             /* offered/busy/wrap-up interactions */
+    heap held;            /* waiting work held for this agent (named or
+                             sticky target), by the waiting key */
+    uint32_t ntargeted;   /* live work targeted at us (held or offered):
+                             held.cap stays >= this, so no push allocates */
 };
 
 /* ---- interactions ----------------------------------------------------- */
@@ -215,6 +221,32 @@ struct ix {
     uint32_t attempts;
     uint32_t wrap_len;        /* wrap-up length, fixed when wrap-up starts */
     uint8_t state, prio, eff, flags;
+    /* continuity (customers.c, targets in router.c, transfers) */
+    cust *cust;               /* customer context, NULL if customer 0 */
+    ix *cnext, *cprev;        /* customer's live interactions */
+    uint64_t conversation;
+    uint64_t answered;        /* accept time; 0: never */
+    uint64_t answered_by;     /* agent id who accepted */
+    uint32_t disposition;
+    uint8_t target_hard;
+    agent *target;            /* waiting work held for this agent: it sits in
+                                 target->held instead of its class heap */
+    uint64_t target_until;    /* UINT64_MAX: no limit */
+    ix *xfer_to, *xfer_from;  /* consult transfer pair */
+    bool xfer_done;           /* ends as ORCA_OUTCOME_TRANSFERRED */
+};
+
+/* ---- customers (customers.c) ------------------------------------------ */
+struct cust {
+    uint64_t id;
+    uint64_t last_agent, last_answer; /* who answered them last, and when */
+    uint64_t last_active;             /* last arrival or finish */
+    uint64_t contacts;
+    ix *open_head, *open_tail;        /* live interactions, oldest first */
+    uint32_t nopen;
+    cust *lru_prev, *lru_next;        /* in e's LRU while nopen == 0 */
+    orca_history_entry *v;            /* ring, newest at v[head] */
+    uint32_t head, n, cap;
 };
 
 /* ---- the engine ------------------------------------------------------- */
@@ -283,6 +315,13 @@ struct orca_engine {
     bool flushing;
     ix *notify_head, *notify_tail;
 
+    /* customers: live ones are pinned, idle ones in LRU order */
+    u64map cust_map;
+    uint32_t ncust, nlru;
+    cust *lru_head, *lru_tail;
+    orca_customer_totals ctot;
+    orca_history_entry *hist_buf; /* an offer's copy of the history */
+
     /* scratch for the release-direction walk past exclusions */
     uint32_t *scratch;
     uint32_t capscratch;
@@ -319,6 +358,19 @@ int agent_relink(orca_engine *e, agent *a, const orca_skill_level *skills,
 void agent_unlink_all(orca_engine *e, agent *a);
 const orca_skill_level *skill_of(const orca_skill_level *v, uint32_t n, orca_skill_id s);
 
+void ix_setpos(void *item, uint32_t aux, uint32_t pos);
+
+/* ---- targets.c -------------------------------------------------------- */
+int target_reserve(orca_engine *e, agent *a);
+void target_set(orca_engine *e, ix *i, agent *a, uint64_t until, bool hard);
+void target_clear(orca_engine *e, ix *i);
+bool target_can_take(const orca_engine *e, const agent *a, const ix *i, uint8_t *rank);
+bool target_eligible(const orca_engine *e, const agent *a, const ix *i, uint8_t *rank);
+void target_release(orca_engine *e, ix *i, uint32_t reason);
+ix *target_agent_gone(orca_engine *e, agent *a, bool removed, ix **doomed);
+void target_recheck(orca_engine *e, agent *a);
+ix *held_best(orca_engine *e, agent *a, uint32_t fit, uint64_t *rank);
+
 /* ---- router.c --------------------------------------------------------- */
 void agent_refresh(orca_engine *e, agent *a);
 void class_top_update(orca_engine *e, rclass *c);
@@ -332,13 +384,14 @@ bool ix_excludes(const ix *i, uint64_t agent_id, uint64_t now);
 uint64_t ix_wkey(const ix *i);
 void ix_to_waiting(orca_engine *e, ix *i);
 void ix_from_waiting(orca_engine *e, ix *i);
+void ix_rekey(orca_engine *e, ix *i);
 bool agent_fits(const orca_engine *e, const agent *a, orca_channel_id ch);
 
 /* ---- interactions.c --------------------------------------------------- */
 void process_waiting(orca_engine *e, ix *i);
 void ix_complete(orca_engine *e, ix *i);
 void ix_offer_returned(orca_engine *e, ix *i, orca_event_type why, bool timeout);
-void ix_forget(orca_engine *e, ix *i);
+void ix_forget(orca_engine *e, ix *i, orca_outcome outcome);
 void agent_work_remove(agent *a, ix *i);
 void ix_offer_timeout(orca_engine *e, ix *i);
 int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max);
@@ -351,6 +404,20 @@ int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
 queue *queue_get(const orca_engine *e, orca_queue_id id);
 agent *agent_get(const orca_engine *e, uint64_t id);
 ix *ix_get(const orca_engine *e, uint64_t id);
+
+/* ---- customers.c ------------------------------------------------------ */
+int cust_prepare(orca_engine *e, uint64_t id, cust **out, bool *created);
+void cust_discard(orca_engine *e, cust *c);
+uint32_t cust_attach(orca_engine *e, cust *c, ix *i);
+void cust_detach(orca_engine *e, ix *i, orca_outcome outcome);
+void cust_answered(orca_engine *e, ix *i);
+uint64_t cust_last_agent(const orca_engine *e, const cust *c, uint64_t conversation,
+                         uint64_t within_ms);
+uint32_t cust_history_copy(const orca_engine *e, const cust *c, orca_history_entry *out,
+                           uint32_t cap);
+void cust_expire(orca_engine *e);
+void cust_free_all(orca_engine *e);
+int cust_check(const orca_engine *e);
 
 /* ---- timers.c --------------------------------------------------------- */
 void timer_update(orca_engine *e, ix *i);

@@ -119,6 +119,8 @@ int orca_queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out
     q->nsteps = def->nsteps;
     q->overflow_after_ms = def->overflow_after_ms;
     q->overflow_to = def->overflow_to;
+    q->sticky_ms = def->sticky_ms;
+    q->sticky_within_ms = def->sticky_within_ms;
     e->queues[e->nqueues++] = q;
     strtab_put(&e->queue_names, strtab_hash(q->name, q->len), q->id);
     if (out)
@@ -195,6 +197,7 @@ int orca_queue_member_remove(orca_engine *e, orca_queue_id qid, uint64_t agent_i
     ev.agent = a->id;
     ev.queue = qid;
     emit(e, &ev);
+    target_recheck(e, a);
     return api_leave(e, ORCA_OK);
 }
 

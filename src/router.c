@@ -139,25 +139,46 @@ uint64_t ix_wkey(const ix *i)
     return (uint64_t)(255u - i->eff) << 48 | i->arrival;
 }
 
+/* Waiting work sits in its class's heap, or, while held for an agent
+ * (targets.c), in that agent's held heap: the same key either way. */
 void ix_to_waiting(orca_engine *e, ix *i)
 {
     i->state = ORCA_STATE_WAITING;
     i->agent = NULL;
-    heap_push(&i->cls->waiting, ix_wkey(i), i->seq, i, 0);
-    if (i->hpos == 0)
-        class_top_update(e, i->cls);
+    if (i->target) {
+        heap_push(&i->target->held, ix_wkey(i), i->seq, i, 0);
+    } else {
+        heap_push(&i->cls->waiting, ix_wkey(i), i->seq, i, 0);
+        if (i->hpos == 0)
+            class_top_update(e, i->cls);
+    }
     i->cls->q->waiting++;
     e->nwaiting++;
 }
 
 void ix_from_waiting(orca_engine *e, ix *i)
 {
-    bool top = i->hpos == 0;
-    heap_remove(&i->cls->waiting, i->hpos);
-    if (top)
-        class_top_update(e, i->cls);
+    if (i->target) {
+        heap_remove(&i->target->held, i->hpos);
+    } else {
+        bool top = i->hpos == 0;
+        heap_remove(&i->cls->waiting, i->hpos);
+        if (top)
+            class_top_update(e, i->cls);
+    }
     i->cls->q->waiting--;
     e->nwaiting--;
+}
+
+/* i's waiting key changed (priority, aging). */
+void ix_rekey(orca_engine *e, ix *i)
+{
+    if (i->target) {
+        heap_rekey(&i->target->held, i->hpos, ix_wkey(i), i->seq);
+    } else {
+        heap_rekey(&i->cls->waiting, i->hpos, ix_wkey(i), i->seq);
+        class_top_update(e, i->cls);
+    }
 }
 
 /* Could agent a take work of channel ch right now? */
@@ -278,6 +299,15 @@ static uint32_t best_agent_walk(orca_engine *e, heap *h, const ix *i)
  * stored is re-keyed, until the top's stored key is its true key. */
 void route_interaction(orca_engine *e, ix *i)
 {
+    if (i->target) { /* held: its agent or nobody */
+        agent *a = i->target;
+        if (target_can_take(e, a, i, NULL)) {
+            e->ctot.target_offers++;
+            offer(e, i, a);
+            agent_refresh(e, a);
+        }
+        return;
+    }
     heap *h = &i->cls->agents;
     while (h->n) {
         heap_ent *top = &h->v[0];
@@ -309,7 +339,7 @@ void route_interaction(orca_engine *e, ix *i)
 
 /* The exact release-direction choice, walking past exclusions: used when
  * the fast scan's pick turns out to have declined a. */
-static ix *best_work_slow(orca_engine *e, agent *a)
+static ix *best_work_slow(orca_engine *e, agent *a, uint64_t *rank)
 {
     ix *best = NULL;
     uint64_t brank = 0, bk1 = 0, bk2 = 0;
@@ -332,6 +362,7 @@ static ix *best_work_slow(orca_engine *e, agent *a)
             bk2 = ent->k2;
         }
     }
+    *rank = brank;
     return best;
 }
 
@@ -363,10 +394,22 @@ void route_agent(orca_engine *e, agent *a)
                 bk2 = t->k2;
             }
         }
-        if (bcls == NOPOS)
-            break;
-        ix *best = e->classes[bcls]->waiting.v[0].item;
-        if (best->ex && ix_excludes(best, a->id, e->now) && !(best = best_work_slow(e, a)))
+        ix *best = NULL;
+        if (bcls != NOPOS) {
+            best = e->classes[bcls]->waiting.v[0].item;
+            if (best->ex && ix_excludes(best, a->id, e->now))
+                best = best_work_slow(e, a, &brank);
+        }
+        if (a->held.n) { /* work held for a competes on the same key */
+            uint64_t hrank;
+            ix *h = held_best(e, a, fit, &hrank);
+            if (h && (!best || key_less(hrank, ix_wkey(h), h->seq, brank, ix_wkey(best),
+                                        best->seq))) {
+                best = h;
+                e->ctot.target_offers++;
+            }
+        }
+        if (!best)
             break;
         offer(e, best, a);
     }
