@@ -52,6 +52,7 @@ const char *orca_version(void);
 #define ORCA_ETOOLONG (-9) /* string longer than ORCA_NAME_MAX */
 #define ORCA_EBUSY (-10)   /* called from inside a listener or withdraw callback */
 #define ORCA_ECORRUPT (-11) /* orca_engine_check() found an inconsistency */
+#define ORCA_ECLOSED (-12)  /* the queue is closed (opening hours) and rejects work */
 
 /* Text for an error code ("invalid argument", ...); never NULL. */
 const char *orca_strerror(int err);
@@ -153,6 +154,8 @@ typedef struct orca_counts {
     uint32_t agents_ready;     /* presence READY */
     uint32_t interactions;     /* live: waiting + offered + busy + wrap-up */
     uint32_t waiting, offered, busy, wrapup;
+    uint32_t scheduled;        /* not routable until their time */
+    uint32_t bot;              /* with a bot (self-service) */
     uint32_t classes;          /* requirement classes held by the router */
     uint32_t listeners;
     uint64_t events;           /* events emitted since creation */
@@ -222,7 +225,9 @@ typedef enum orca_outcome {
     ORCA_OUTCOME_ABANDONED = 2,   /* the customer left before an answer */
     ORCA_OUTCOME_CANCELLED = 3,   /* the host withdrew it */
     ORCA_OUTCOME_TIMED_OUT = 4,   /* max wait (or a hard agent wait) ran out */
-    ORCA_OUTCOME_TRANSFERRED = 5  /* handed to a new leg (orca_interaction_transfer) */
+    ORCA_OUTCOME_TRANSFERRED = 5, /* handed to a new leg (orca_interaction_transfer) */
+    ORCA_OUTCOME_CONTAINED = 6,   /* resolved by the bot, no person needed */
+    ORCA_OUTCOME_UNREACHED = 7    /* callback: the customer could not be reached */
 } orca_outcome;
 
 /* One finished interaction in a customer's history. */
@@ -373,6 +378,15 @@ typedef struct orca_queue_def {
     uint32_t sticky_ms;
     uint32_t sticky_within_ms; /* only if that answer was at most this long
                                   ago; 0: any answer still in the history */
+    /* Callbacks that fail to reach the customer (orca_interaction_unreached)
+     * are tried again after callback_retry_ms (0: 300,000), keeping their
+     * place, up to callback_attempts tries in all (0: 3). */
+    uint32_t callback_attempts;
+    uint32_t callback_retry_ms;
+    /* Abandon and resume: a known customer who abandons WAITING work and
+     * comes back to this queue within resume_ms gets the old place back
+     * (arrival time and order). 0: off. */
+    uint32_t resume_ms;
 } orca_queue_def;
 
 /* Zero def and set wrapup_ms = ORCA_WRAPUP_CHANNEL, strategy LONGEST_IDLE,
@@ -399,6 +413,63 @@ typedef struct orca_queue_info {
 } orca_queue_info;
 
 int orca_queue_info_get(const orca_engine *e, orca_queue_id q, orca_queue_info *out);
+
+/*
+ * Opening hours. The engine's clock is read as Unix time in ms (UTC), as a
+ * host driving it from the wall clock (or the libuv adapter) gives it.
+ * A queue with hours is open inside any of its weekly ranges, in local time
+ * (UTC + utc_offset_min), unless an exception covering that instant says
+ * otherwise (holidays: closed; special openings: open; the last matching
+ * exception wins). A queue without hours is always open.
+ *
+ * New work (enqueue, transfer, escalation) for a closed queue gets its
+ * when_closed action; work already waiting is routed as usual (agents
+ * finish the queue):
+ *  - ORCA_CLOSED_REJECT: ORCA_ECLOSED, event REJECTED_CLOSED, nothing kept;
+ *  - ORCA_CLOSED_HOLD: SCHEDULED until the queue next opens (event
+ *    SCHEDULED, reason ORCA_SCHED_CLOSED); ORCA_ECLOSED if it never opens
+ *    again within the schedule's reach (a year);
+ *  - ORCA_CLOSED_REDIRECT: the work goes to redirect_to instead (which may
+ *    apply its own hours; at most 8 hops, then ORCA_ECLOSED); ENQUEUED
+ *    names it, with queue_from = the closed queue and bit
+ *    ORCA_ENQ_REDIRECTED.
+ */
+typedef struct orca_hours_range {
+    uint32_t day;              /* 0 Sunday .. 6 Saturday (local) */
+    uint32_t open_min;         /* minutes after local midnight, 0..1439 */
+    uint32_t close_min;        /* open_min < close_min <= 1440 */
+} orca_hours_range;
+
+typedef struct orca_hours_exception {
+    uint64_t from_ms, to_ms;   /* [from, to), clock time; from < to */
+    uint32_t open;             /* 0: closed (holiday), 1: open */
+} orca_hours_exception;
+
+typedef enum orca_closed_action {
+    ORCA_CLOSED_REJECT = 0,
+    ORCA_CLOSED_HOLD = 1,
+    ORCA_CLOSED_REDIRECT = 2
+} orca_closed_action;
+
+#define ORCA_HOURS_MAX 64      /* ranges, and exceptions, per queue */
+
+typedef struct orca_hours {
+    int32_t utc_offset_min;    /* -840..840 */
+    const orca_hours_range *ranges;
+    uint32_t nranges;          /* 0..ORCA_HOURS_MAX (0 and no open
+                                  exception: always closed) */
+    const orca_hours_exception *exceptions;
+    uint32_t nexceptions;      /* 0..ORCA_HOURS_MAX */
+    orca_closed_action when_closed;
+    orca_queue_id redirect_to; /* for ORCA_CLOSED_REDIRECT; not the queue */
+} orca_hours;
+
+/* Set (copying) or, with hours NULL, clear a queue's opening hours. */
+int orca_queue_set_hours(orca_engine *e, orca_queue_id q, const orca_hours *hours);
+/* Is q open at the engine's clock? *next_change_ms: the next instant it
+ * opens or closes (UINT64_MAX if never, within a year). */
+int orca_queue_is_open(const orca_engine *e, orca_queue_id q, int *open,
+                       uint64_t *next_change_ms);
 
 /* ------------------------------------------------------------------------ */
 /* Agents                                                                   */
@@ -474,7 +545,11 @@ typedef enum orca_interaction_state {
     ORCA_STATE_WAITING = 1,    /* queued, routable */
     ORCA_STATE_OFFERED = 2,    /* offered to an agent, waiting for the answer */
     ORCA_STATE_BUSY = 3,       /* accepted, in progress */
-    ORCA_STATE_WRAPUP = 4      /* ended, agent in after-work */
+    ORCA_STATE_WRAPUP = 4,     /* ended, agent in after-work */
+    ORCA_STATE_SCHEDULED = 5,  /* not routable until its time: a callback
+                                  slot, a retry, or a closed queue's opening */
+    ORCA_STATE_BOT = 6         /* with a bot (self-service): not routable,
+                                  counted; escalate or end it */
 } orca_interaction_state;
 
 typedef struct orca_interaction_def {
@@ -506,6 +581,14 @@ typedef struct orca_interaction_def {
     uint64_t agent;
     uint32_t agent_wait_ms;
     uint32_t agent_required;   /* 0 soft, 1 hard */
+    /* Callbacks: not routable before not_before_ms (a slot the customer
+     * picked; 0: now; in the past: ORCA_ERANGE), but offered from
+     * not_before_ms - early_ms so an agent is ready on time. Waiting
+     * figures (arrival_ms) start when it becomes routable. A named agent's
+     * wait and sticky_ms count from then too. */
+    uint64_t not_before_ms;
+    uint32_t early_ms;
+    uint32_t bot;              /* 1: start with a bot (ORCA_STATE_BOT) */
 } orca_interaction_def;
 
 /* Zero def. */
@@ -561,6 +644,29 @@ typedef enum orca_transfer_mode {
  */
 int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interaction_def *to,
                               orca_transfer_mode mode);
+
+/* Self-service: hand BOT work to people. `to` describes the queue,
+ * channel, skills, priority, target agent and data as for enqueue (to->id
+ * must be the interaction's id; customer and conversation 0 or equal);
+ * the bot's context travels in to->data. Waiting figures start now; the
+ * event ESCALATED says how long the bot had it. ORCA_ESTATE if not BOT.
+ * (orca_interaction_end on BOT work records it as contained.) */
+int orca_interaction_escalate(orca_engine *e, uint64_t interaction,
+                              const orca_interaction_def *to);
+
+/* Virtual hold: WAITING (or SCHEDULED) work moves to channel `channel`
+ * (e.g. ORCA_CHANNEL_CALLBACK) keeping its place (arrival time and order)
+ * and its queue; with not_before_ms > now it is SCHEDULED until then (the
+ * customer picked a time). The caller hangs up without abandoning. */
+int orca_interaction_callback(orca_engine *e, uint64_t interaction, orca_channel_id channel,
+                              uint64_t not_before_ms);
+
+/* The agent could not reach the customer (BUSY callback): the agent is
+ * free at once (no wrap-up); the work is SCHEDULED again after the queue's
+ * callback_retry_ms keeping its place, or, after callback_attempts tries,
+ * forgotten with outcome ORCA_OUTCOME_UNREACHED (event UNREACHED either
+ * way; value = tries so far). */
+int orca_interaction_unreached(orca_engine *e, uint64_t interaction);
 
 typedef struct orca_interaction_info {
     uint64_t id;
@@ -624,6 +730,14 @@ typedef enum orca_event_type {
                                   one it was held for, value = ORCA_RELEASE_* */
     ORCA_EV_TRANSFERRED,       /* interaction = from, agent = its agent,
                                   other = the new leg, value = mode */
+    ORCA_EV_SCHEDULED,         /* not routable until due_ms; value =
+                                  ORCA_SCHED_* */
+    ORCA_EV_DUE,               /* SCHEDULED work became WAITING */
+    ORCA_EV_ESCALATED,         /* BOT -> WAITING; duration_ms = bot time */
+    ORCA_EV_CONTAINED,         /* BOT work ended by the bot; duration_ms */
+    ORCA_EV_CHANNEL_CHANGED,   /* virtual hold; value = the old channel */
+    ORCA_EV_UNREACHED,         /* callback failed; value = tries so far */
+    ORCA_EV_REJECTED_CLOSED,   /* enqueue refused: queue closed (nothing kept) */
     ORCA_EV_TYPE_COUNT
 } orca_event_type;
 
@@ -647,7 +761,13 @@ typedef struct orca_event {
     uint32_t value;            /* see each type */
     uint64_t conversation;     /* interaction events */
     uint64_t other;            /* TRANSFERRED: the new leg's id */
+    uint64_t due_ms;           /* SCHEDULED: when it becomes routable */
 } orca_event;
+
+/* ORCA_EV_SCHEDULED reasons. */
+#define ORCA_SCHED_SLOT 1      /* not_before_ms at enqueue, or a callback time */
+#define ORCA_SCHED_RETRY 2     /* unreached callback, tried again later */
+#define ORCA_SCHED_CLOSED 3    /* queue closed, work kept until it opens */
 
 /* ORCA_EV_ENQUEUED value bits. */
 #define ORCA_ENQ_RECONTACT 1u  /* the customer has history or live work */
@@ -656,6 +776,9 @@ typedef struct orca_event {
 #define ORCA_ENQ_TARGETED 4u   /* held for ev.agent (named or sticky) */
 #define ORCA_ENQ_STICKY 8u     /* ... because of the queue's sticky routing */
 #define ORCA_ENQ_TRANSFER 16u  /* a transferred leg */
+#define ORCA_ENQ_RESUMED 32u   /* the customer's abandoned place, given back */
+#define ORCA_ENQ_REDIRECTED 64u /* the asked queue was closed: queue_from */
+#define ORCA_ENQ_ESCALATED 128u /* from a bot */
 
 /* ORCA_EV_TARGET_RELEASED reasons. */
 #define ORCA_RELEASE_EXPIRED 1   /* the wait for the agent ran out */
@@ -719,6 +842,16 @@ typedef struct orca_customer_totals {
     uint64_t target_offers;    /* held work offered to the agent it was held for */
     uint64_t transfers;        /* orca_interaction_transfer calls that succeeded */
     uint64_t forgotten;        /* customers dropped by age, max_customers or forget */
+    /* the rest of the journey (any interaction, known customer or not) */
+    uint64_t bot_started;      /* enqueued with a bot */
+    uint64_t contained;        /* ... ended by the bot (ORCA_OUTCOME_CONTAINED) */
+    uint64_t escalated;        /* ... handed to people */
+    uint64_t scheduled;        /* became SCHEDULED (slots, retries, closed) */
+    uint64_t virtual_holds;    /* orca_interaction_callback calls */
+    uint64_t unreached;        /* orca_interaction_unreached calls */
+    uint64_t resumed;          /* abandoned places given back */
+    uint64_t closed_rejected;  /* refused: queue closed */
+    uint64_t redirected;       /* sent on: queue closed */
 } orca_customer_totals;
 
 int orca_customer_totals_get(const orca_engine *e, orca_customer_totals *out);

@@ -235,6 +235,21 @@ int orca_agent_remove(orca_engine *e, uint64_t id)
         tail = &min->anext; /* reuse the work link for this local list */
         min->anext = NULL;
     }
+    if (a->nsched) { /* scheduled work held for a: rare, so a scan */
+        U64MAP_FOREACH(&e->ix_map, slot) {
+            ix *i = slot->val;
+            if (i->state != ORCA_STATE_SCHEDULED || i->target != a)
+                continue;
+            bool hard = i->target_hard;
+            if (hard) {
+                target_clear(e, i);
+                i->anext = doomed;
+                doomed = i;
+            } else {
+                target_release(e, i, ORCA_RELEASE_OFFLINE);
+            }
+        }
+    }
     for (ix *i = target_agent_gone(e, a, true, &doomed), *n; i; i = n) {
         n = i->anext;
         *tail = i;

@@ -175,12 +175,13 @@ static uint32_t conversation_channel(const orca_engine *e, const cust *c, uint64
     return NOPOS;
 }
 
-/* Link new work i into c; returns the ORCA_ENQ_* bits it earns. */
-uint32_t cust_attach(orca_engine *e, cust *c, ix *i)
+/* Link new work i into c; returns the ORCA_ENQ_* bits it earns. A leg
+ * that continues a contact (transfer, escalation) is not a new contact. */
+uint32_t cust_attach(orca_engine *e, cust *c, ix *i, bool contact)
 {
     uint32_t bits = 0;
     bool known = c->nopen || ring_valid(e, c);
-    if (known)
+    if (known && contact)
         bits |= ORCA_ENQ_RECONTACT;
     if (i->conversation) {
         uint32_t ch = conversation_channel(e, c, i->conversation);
@@ -198,9 +199,9 @@ uint32_t cust_attach(orca_engine *e, cust *c, ix *i)
         c->open_head = i;
     c->open_tail = i;
     c->nopen++;
-    c->contacts++;
+    c->contacts += contact;
     c->last_active = e->now;
-    e->ctot.contacts++;
+    e->ctot.contacts += contact;
     if (bits & ORCA_ENQ_RECONTACT)
         e->ctot.recontacts++;
     if (bits & ORCA_ENQ_SWITCH)
@@ -213,6 +214,8 @@ uint32_t cust_attach(orca_engine *e, cust *c, ix *i)
  * c's last live interaction. Never allocates (cust_prepare reserved). */
 void cust_detach(orca_engine *e, ix *i, orca_outcome outcome)
 {
+    /* outcome 0: the interaction carries on under a new record (a bot
+     * escalation): unlinked, not recorded */
     cust *c = i->cust;
     if (!c)
         return;
@@ -228,7 +231,7 @@ void cust_detach(orca_engine *e, ix *i, orca_outcome outcome)
     i->cust = NULL;
     c->nopen--;
     c->last_active = e->now;
-    if (c->cap) {
+    if (c->cap && outcome) {
         c->head = (c->head + c->cap - 1) % c->cap;
         c->v[c->head] = (orca_history_entry){
             .interaction = i->id,

@@ -130,6 +130,7 @@ void orca_engine_free(orca_engine *e)
     class_free_all(e);
     agent_free_all(e);
     for (uint32_t k = 0; k < e->nqueues; k++) {
+        hours_free(e, e->queues[k]->hours);
         mem_free(e, e->queues[k]->name, e->queues[k]->len + 1);
         mem_free(e, e->queues[k], sizeof(queue));
     }
@@ -182,6 +183,8 @@ int orca_engine_counts(const orca_engine *e, orca_counts *out)
     out->offered = e->noffered;
     out->busy = e->nbusy;
     out->wrapup = e->nwrap;
+    out->scheduled = e->nsched;
+    out->bot = e->nbot;
     out->classes = e->nclasses;
     out->listeners = e->nlisteners;
     out->events = e->ev_seq;
@@ -294,11 +297,12 @@ int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data)
         const queue *q = e->queues[k];
         say(&o, "queue %u %s strategy=%d serve=%u tier=%u max_size=%u max_wait=%u "
                 "aging=%u/%u wrapup=%u sla=%u timeout=%u steps=%u overflow=%u->%u "
-                "waiting=%u offered=%u members=%u\n",
+                "waiting=%u offered=%u members=%u sticky=%u/%u cb=%u/%u resume=%u hours=%d\n",
             q->id, q->name, q->strategy, q->serve, q->skills_tier, q->max_size,
             q->max_wait_ms, q->aging_ms, q->aging_max, q->wrapup_ms, q->sla_ms,
             q->offer_timeout_ms, q->nsteps, q->overflow_after_ms, q->overflow_to,
-            q->waiting, q->offered, q->members);
+            q->waiting, q->offered, q->members, q->sticky_ms, q->sticky_within_ms,
+            q->callback_attempts, q->callback_retry_ms, q->resume_ms, q->hours != NULL);
     }
     for (uint32_t k = 0; k < e->nagents; k++)
         as[k] = e->agents[k];
@@ -332,13 +336,13 @@ int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data)
         const ix *i = is[k];
         say(&o, "ix %llu state=%u queue=%u ch=%u cust=%llu prio=%u eff=%u arrival=%llu "
                 "queued=%llu seq=%llu agent=%llu attempts=%u stage=%u step=%u "
-                "deadline=%llu req=",
+                "deadline=%llu due=%llu tries=%u req=",
             (unsigned long long)i->id, i->state, i->cls->q->id, i->cls->ch,
             (unsigned long long)i->customer, i->prio, i->eff,
             (unsigned long long)i->arrival, (unsigned long long)i->queued,
             (unsigned long long)i->seq,
             (unsigned long long)(i->agent ? i->agent->id : 0), i->attempts, i->stage,
-            i->step, (unsigned long long)i->deadline);
+            i->step, (unsigned long long)i->deadline, (unsigned long long)i->due, i->tries);
         for (uint32_t r = 0; r < i->cls->rs->nreq; r++)
             say(&o, "%u>=%u,", i->cls->rs->req[r].skill, i->cls->rs->req[r].level);
         say(&o, " pref=");
@@ -442,14 +446,15 @@ int orca_engine_check(const orca_engine *e)
     }
     CHECK(ready == e->agents_ready && e->agent_map.n == e->nagents);
     uint32_t nw = 0, no = 0, nb = 0, nwr = 0, n = 0, held = 0;
-    uint32_t targeted = 0, heldn = 0;
+    uint32_t targeted = 0, heldn = 0, nsch = 0, nbot = 0, sched_t = 0;
     U64MAP_FOREACH(&e->ix_map, slot) {
         const ix *i = slot->val;
         n++;
         CHECK(i->cls == i->plan->stages[i->stage].classes[i->step]);
         if (i->target) {
             targeted++;
-            CHECK(i->state == ORCA_STATE_WAITING || i->state == ORCA_STATE_OFFERED);
+            CHECK(i->state == ORCA_STATE_WAITING || i->state == ORCA_STATE_OFFERED ||
+                  i->state == ORCA_STATE_SCHEDULED);
             CHECK(i->state != ORCA_STATE_OFFERED || i->agent == i->target);
             CHECK(agent_get(e, i->target->id) == i->target);
         }
@@ -481,6 +486,16 @@ int orca_engine_check(const orca_engine *e)
                 if (agent_available(e, a, i->cls->ch))
                     CHECK(ix_excludes(i, a->id, e->now));
             }
+            break;
+        case ORCA_STATE_SCHEDULED:
+            nsch++;
+            CHECK(!i->agent && i->hpos == NOPOS && i->deadline == i->due);
+            if (i->target)
+                sched_t++;
+            break;
+        case ORCA_STATE_BOT:
+            nbot++;
+            CHECK(!i->agent && i->hpos == NOPOS && !i->target);
             break;
         case ORCA_STATE_OFFERED: no++; CHECK(i->agent); break;
         case ORCA_STATE_BUSY: nb++; CHECK(i->agent); break;
@@ -520,7 +535,11 @@ int orca_engine_check(const orca_engine *e)
             CHECK(i->target == a && i->hpos == j && i->state == ORCA_STATE_WAITING);
         }
     }
-    CHECK(heldn == held && ntarg == targeted);
+    uint32_t asched = 0;
+    for (uint32_t k = 0; k < e->nagents; k++)
+        asched += e->agents[k]->nsched;
+    CHECK(heldn == held && ntarg == targeted && asched == sched_t);
+    CHECK(nsch == e->nsched && nbot == e->nbot);
     CHECK(inheaps + held == nw && live == e->nclasses);
     CHECK(cust_check(e) == ORCA_OK);
     CHECK(heap_valid(&e->timers));

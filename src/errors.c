@@ -21,6 +21,7 @@ const char *orca_strerror(int err)
     case ORCA_ETOOLONG: return "name too long";
     case ORCA_EBUSY: return "engine busy: called from a listener or withdraw callback";
     case ORCA_ECORRUPT: return "engine state is inconsistent";
+    case ORCA_ECLOSED: return "queue is closed";
     default: return "unknown error";
     }
 }
@@ -51,6 +52,13 @@ static const char *const event_names[ORCA_EV_TYPE_COUNT] = {
     [ORCA_EV_SKILL_ADDED] = "skill_added",
     [ORCA_EV_TARGET_RELEASED] = "target_released",
     [ORCA_EV_TRANSFERRED] = "transferred",
+    [ORCA_EV_SCHEDULED] = "scheduled",
+    [ORCA_EV_DUE] = "due",
+    [ORCA_EV_ESCALATED] = "escalated",
+    [ORCA_EV_CONTAINED] = "contained",
+    [ORCA_EV_CHANNEL_CHANGED] = "channel_changed",
+    [ORCA_EV_UNREACHED] = "unreached",
+    [ORCA_EV_REJECTED_CLOSED] = "rejected_closed",
 };
 
 const char *orca_event_name(orca_event_type type)

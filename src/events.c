@@ -148,7 +148,7 @@ void ev_ix(orca_engine *e, orca_event *ev, orca_event_type t, const ix *i)
     ev->customer = i->customer;
     ev->priority = i->prio;
     ev->arrival_ms = i->arrival;
-    ev->wait_ms = e->now - i->arrival;
+    ev->wait_ms = e->now > i->arrival ? e->now - i->arrival : 0; /* scheduled: later */
     ev->conversation = i->conversation;
 }
 

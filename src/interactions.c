@@ -148,6 +148,10 @@ void ix_forget(orca_engine *e, ix *i, orca_outcome outcome)
         ix_from_waiting(e, i);
     if (i->target)
         target_clear(e, i);
+    if (i->state == ORCA_STATE_SCHEDULED)
+        e->nsched--;
+    else if (i->state == ORCA_STATE_BOT)
+        e->nbot--;
     if (i->xfer_to) /* a consult leg outlives the transfer it was for */
         i->xfer_to->xfer_from = NULL;
     if (i->xfer_from)
@@ -229,6 +233,8 @@ void process_waiting(orca_engine *e, ix *i)
         ev.value = eff;
         emit(e, &ev);
     }
+    if (i->target && !i->target_hard && i->target->presence == ORCA_PRESENCE_OFFLINE)
+        target_release(e, i, ORCA_RELEASE_OFFLINE); /* went OFFLINE while scheduled */
     if (i->target && !i->target_hard && !target_eligible(e, i->target, i, NULL))
         target_release(e, i, ORCA_RELEASE_INELIGIBLE);
     if (i->target && e->now >= i->target_until && !target_can_take(e, i->target, i, NULL)) {
@@ -293,18 +299,21 @@ void ix_offer_timeout(orca_engine *e, ix *i)
 
 /* ---- public calls ------------------------------------------------------- */
 
-/* A new leg (enqueue or transfer) with everything it needs reserved, so
- * that starting it cannot fail. */
+/* A new leg (enqueue, transfer or escalation) with everything it needs
+ * reserved, so that starting it cannot fail. */
 typedef struct leg {
     const orca_interaction_def *def;
-    queue *q;
+    queue *q;              /* where it goes (after redirects) */
+    queue *asked;          /* def->queue */
+    uint64_t due;          /* routable from (now, a slot, an opening) */
+    uint32_t sched;        /* ORCA_SCHED_* when due > now */
     plan *p;
     bool plan_created;
     cust *c;
     bool cust_created;
     agent *target;
     uint64_t target_until;
-    bool target_hard, sticky;
+    bool target_hard, sticky, resume;
     ix *i;
 } leg;
 
@@ -322,6 +331,11 @@ static int def_check(const orca_engine *e, const orca_interaction_def *def)
         return rc;
     if (def->agent_required > 1 || (!def->agent && (def->agent_required || def->agent_wait_ms)))
         return ORCA_EINVAL;
+    if (def->bot > 1 || (def->bot && (def->agent || def->not_before_ms)) ||
+        (!def->not_before_ms && def->early_ms))
+        return ORCA_EINVAL;
+    if (def->not_before_ms && (def->not_before_ms < e->now || def->not_before_ms >= ORCA_TIME_MAX))
+        return ORCA_ERANGE; /* a callback time in the past */
     if (def->agent && !agent_get(e, def->agent))
         return ORCA_ENOENT;
     return ORCA_OK;
@@ -353,15 +367,69 @@ static agent *sticky_agent(const orca_engine *e, const leg *L)
     return a;
 }
 
-/* Reserve everything a new leg for customer `customer` needs. */
-static int leg_prepare(orca_engine *e, const orca_interaction_def *def, uint64_t customer,
-                       bool sticky, leg *L)
+static void emit_closed(orca_engine *e, const orca_interaction_def *def, uint64_t customer)
+{
+    orca_event ev;
+    ev_init(e, &ev, ORCA_EV_REJECTED_CLOSED);
+    ev.interaction = def->id;
+    ev.queue = def->queue;
+    ev.channel = def->channel;
+    ev.customer = customer;
+    ev.priority = def->priority;
+    ev.arrival_ms = e->now;
+    emit(e, &ev);
+    e->ctot.closed_rejected++;
+}
+
+/* Where new work for def->queue goes and from when (opening hours and a
+ * callback slot); ORCA_ECLOSED (with its event) if the queue refuses it. */
+static int leg_where(orca_engine *e, const orca_interaction_def *def, uint64_t customer, leg *L)
+{
+    bool redirected;
+    memset(L, 0, sizeof(*L));
+    L->def = def;
+    L->asked = queue_get(e, def->queue);
+    if (hours_route(e, L->asked, &L->q, &L->due, &redirected) != ORCA_OK) {
+        emit_closed(e, def, customer);
+        return ORCA_ECLOSED;
+    }
+    if (L->due > e->now)
+        L->sched = ORCA_SCHED_CLOSED;
+    if (def->not_before_ms) {
+        uint64_t slot = def->not_before_ms > def->early_ms ? def->not_before_ms - def->early_ms : 0;
+        if (slot > L->due) {
+            L->due = slot;
+            L->sched = ORCA_SCHED_SLOT;
+        }
+    }
+    return ORCA_OK;
+}
+
+/* Refuse work for a full queue: the event, and true. */
+static bool queue_full(orca_engine *e, const leg *L, uint64_t customer)
+{
+    const queue *q = L->q;
+    if (!q->max_size || q->waiting + q->offered < q->max_size)
+        return false;
+    orca_event ev;
+    ev_init(e, &ev, ORCA_EV_REJECTED_FULL);
+    ev.interaction = L->def->id;
+    ev.queue = q->id;
+    ev.channel = L->def->channel;
+    ev.customer = customer;
+    ev.priority = L->def->priority;
+    ev.arrival_ms = e->now;
+    emit(e, &ev);
+    return true;
+}
+
+/* Reserve everything the leg placed by leg_where needs, for customer
+ * `customer`; `sticky` and `resume` say whether those may apply. */
+static int leg_prepare(orca_engine *e, uint64_t customer, bool sticky, bool resume, leg *L)
 {
     int rc;
     reqset *rs = NULL;
-    memset(L, 0, sizeof(*L));
-    L->def = def;
-    L->q = queue_get(e, def->queue);
+    const orca_interaction_def *def = L->def;
     if ((rc = u64map_reserve(e, &e->ix_map, e->ix_map.n + 1)) ||
         (rc = mem_reserve(e, (void **)&e->timers.v, &e->timers.cap, e->nix + 1,
                           sizeof(heap_ent))) ||
@@ -375,16 +443,19 @@ static int leg_prepare(orca_engine *e, const orca_interaction_def *def, uint64_t
     if ((rc = plan_reserve_user(e, L->p)) ||
         (customer && (rc = cust_prepare(e, customer, &L->c, &L->cust_created))))
         goto fail;
+    uint64_t base = L->due; /* holds count from when the work is routable */
     if (def->agent) {
         L->target = agent_get(e, def->agent);
         L->target_hard = def->agent_required;
-        L->target_until = def->agent_wait_ms ? e->now + def->agent_wait_ms
+        L->target_until = def->agent_wait_ms ? base + def->agent_wait_ms
                           : def->agent_required ? UINT64_MAX
-                                                : e->now;
+                                                : base;
     } else if (sticky && (L->target = sticky_agent(e, L))) {
         L->sticky = true;
-        L->target_until = e->now + L->q->sticky_ms;
+        L->target_until = base + L->q->sticky_ms;
     }
+    L->resume = resume && L->c && !def->bot && L->c->resume_q == L->q->id &&
+                L->c->resume_until > e->now;
     if ((L->target && (rc = target_reserve(e, L->target))) ||
         !(L->i = mem_calloc(e, sizeof(*L->i)))) {
         rc = rc ? rc : ORCA_ENOMEM;
@@ -396,8 +467,37 @@ fail:
     return rc;
 }
 
-/* Start a prepared leg: it arrived at `arrival` (now, or the first leg's
- * arrival for a transfer). */
+/* SCHEDULED until `due` (i is in no heap and has no agent). */
+static void ix_schedule(orca_engine *e, ix *i, uint64_t due, uint32_t reason)
+{
+    i->state = ORCA_STATE_SCHEDULED;
+    i->agent = NULL;
+    i->due = due;
+    e->nsched++;
+    if (i->target)
+        i->target->nsched++;
+    e->ctot.scheduled++;
+    timer_update(e, i);
+    orca_event ev;
+    ev_ix(e, &ev, ORCA_EV_SCHEDULED, i);
+    ev.due_ms = due;
+    ev.value = reason;
+    emit(e, &ev);
+}
+
+/* Timer: SCHEDULED work is due. */
+void process_due(orca_engine *e, ix *i)
+{
+    e->nsched--;
+    if (i->target)
+        i->target->nsched--;
+    ix_to_waiting(e, i);
+    emit_ix(e, ORCA_EV_DUE, i);
+    process_waiting(e, i);
+}
+
+/* Start a prepared leg: it arrived at `arrival` (its routable time, or
+ * the first leg's arrival for a transfer). */
 static ix *leg_start(orca_engine *e, leg *L, uint64_t customer, uint64_t conversation,
                      uint64_t arrival, uint32_t bits)
 {
@@ -409,49 +509,58 @@ static ix *leg_start(orca_engine *e, leg *L, uint64_t customer, uint64_t convers
     i->customer = customer;
     i->conversation = conversation;
     i->arrival = arrival;
-    i->queued = e->now;
+    i->queued = L->due;
     i->data = def->data;
     i->plan = L->p;
     i->cls = L->p->stages[0].classes[0];
     i->hpos = i->tpos = NOPOS;
     i->prio = i->eff = (uint8_t)def->priority;
+    if (L->resume) { /* the place the customer left: arrival and order */
+        i->arrival = L->c->resume_arrival;
+        i->seq = L->c->resume_seq;
+        L->c->resume_q = 0;
+        L->c->resume_until = 0;
+        bits |= ORCA_ENQ_RESUMED;
+        e->ctot.resumed++;
+    }
     u64map_put(&e->ix_map, i->id, i);
     e->nix++;
     if (L->c)
-        bits |= cust_attach(e, L->c, i);
+        bits |= cust_attach(e, L->c, i, !(bits & (ORCA_ENQ_TRANSFER | ORCA_ENQ_ESCALATED)));
     if (L->target) {
         target_set(e, i, L->target, L->target_until, L->target_hard);
         bits |= ORCA_ENQ_TARGETED | (L->sticky ? ORCA_ENQ_STICKY : 0);
         e->ctot.targeted++;
         e->ctot.sticky += L->sticky;
     }
-    ix_to_waiting(e, i);
+    if (L->q != L->asked) {
+        bits |= ORCA_ENQ_REDIRECTED;
+        e->ctot.redirected++;
+    }
+    if (def->bot) {
+        i->state = ORCA_STATE_BOT;
+        e->nbot++;
+        e->ctot.bot_started++;
+    }
     orca_event ev;
     ev_ix(e, &ev, ORCA_EV_ENQUEUED, i);
     ev.value = bits;
     if (L->target)
         ev.agent = L->target->id;
+    if (L->q != L->asked)
+        ev.queue_from = L->asked->id;
     emit(e, &ev);
+    if (def->bot) {
+        timer_update(e, i); /* none: BOT work waits for the host */
+        return i;
+    }
+    if (L->due > e->now) {
+        ix_schedule(e, i, L->due, L->sched);
+        return i;
+    }
+    ix_to_waiting(e, i);
     process_waiting(e, i);
     return i;
-}
-
-/* Refuse work for a full queue: the event, and ORCA_EFULL. */
-static bool queue_full(orca_engine *e, const orca_interaction_def *def, uint64_t customer)
-{
-    queue *q = queue_get(e, def->queue);
-    if (!q->max_size || q->waiting + q->offered < q->max_size)
-        return false;
-    orca_event ev;
-    ev_init(e, &ev, ORCA_EV_REJECTED_FULL);
-    ev.interaction = def->id;
-    ev.queue = q->id;
-    ev.channel = def->channel;
-    ev.customer = customer;
-    ev.priority = def->priority;
-    ev.arrival_ms = e->now;
-    emit(e, &ev);
-    return true;
 }
 
 int orca_interaction_enqueue(orca_engine *e, const orca_interaction_def *def)
@@ -468,11 +577,13 @@ int orca_interaction_enqueue(orca_engine *e, const orca_interaction_def *def)
         return ORCA_ELIMIT;
     if ((rc = api_enter(e)))
         return rc;
-    if (queue_full(e, def, def->customer))
-        return api_leave(e, ORCA_EFULL);
-    if ((rc = leg_prepare(e, def, def->customer, true, &L)))
+    if ((rc = leg_where(e, def, def->customer, &L)))
         return api_leave(e, rc);
-    leg_start(e, &L, def->customer, def->conversation, e->now, 0);
+    if (queue_full(e, &L, def->customer))
+        return api_leave(e, ORCA_EFULL);
+    if ((rc = leg_prepare(e, def->customer, true, true, &L)))
+        return api_leave(e, rc);
+    leg_start(e, &L, def->customer, def->conversation, L.due, 0);
     return api_leave(e, ORCA_OK);
 }
 
@@ -551,9 +662,18 @@ int orca_offer_reject(orca_engine *e, uint64_t id)
 int orca_interaction_end(orca_engine *e, uint64_t id)
 {
     ix *i;
-    int rc = get_in_state(e, id, ST(ORCA_STATE_BUSY), &i);
+    int rc = get_in_state(e, id, ST(ORCA_STATE_BUSY) | ST(ORCA_STATE_BOT), &i);
     if (rc || (rc = api_enter(e)))
         return rc;
+    if (i->state == ORCA_STATE_BOT) { /* the bot resolved it: contained */
+        orca_event ev;
+        ev_ix(e, &ev, ORCA_EV_CONTAINED, i);
+        ev.duration_ms = e->now - i->arrival;
+        emit(e, &ev);
+        e->ctot.contained++;
+        ix_forget(e, i, ORCA_OUTCOME_CONTAINED);
+        return api_leave(e, ORCA_OK);
+    }
     if (i->xfer_to) { /* the consult leg carries on as work of its own */
         i->xfer_to->xfer_from = NULL;
         i->xfer_to = NULL;
@@ -591,10 +711,22 @@ int orca_interaction_wrapup_done(orca_engine *e, uint64_t id)
 static int drop(orca_engine *e, uint64_t id, orca_event_type t, orca_withdraw_reason why)
 {
     ix *i;
-    int rc = get_in_state(e, id, ST(ORCA_STATE_WAITING) | ST(ORCA_STATE_OFFERED), &i);
+    int rc = get_in_state(e, id,
+                          ST(ORCA_STATE_WAITING) | ST(ORCA_STATE_OFFERED) |
+                              ST(ORCA_STATE_SCHEDULED) | ST(ORCA_STATE_BOT),
+                          &i);
     if (rc || (rc = api_enter(e)))
         return rc;
     emit_ix(e, t, i);
+    queue *q = i->cls->q;
+    if (t == ORCA_EV_ABANDONED && i->cust && q->resume_ms &&
+        (i->state == ORCA_STATE_WAITING || i->state == ORCA_STATE_OFFERED)) {
+        /* keep the place for a customer who comes back (chat reconnect) */
+        i->cust->resume_q = q->id;
+        i->cust->resume_until = e->now + q->resume_ms;
+        i->cust->resume_arrival = i->arrival;
+        i->cust->resume_seq = i->seq;
+    }
     agent *a = NULL;
     if (i->state == ORCA_STATE_OFFERED) {
         withdraw_offer(e, i, why);
@@ -620,7 +752,8 @@ int orca_interaction_cancel(orca_engine *e, uint64_t id)
 int orca_interaction_set_priority(orca_engine *e, uint64_t id, uint32_t priority)
 {
     ix *i;
-    int rc = get_in_state(e, id, ST(ORCA_STATE_WAITING) | ST(ORCA_STATE_OFFERED), &i);
+    int rc = get_in_state(
+        e, id, ST(ORCA_STATE_WAITING) | ST(ORCA_STATE_OFFERED) | ST(ORCA_STATE_SCHEDULED), &i);
     if (rc)
         return rc;
     if (priority > ORCA_PRIORITY_MAX)
@@ -680,7 +813,8 @@ int orca_interaction_set_disposition(orca_engine *e, uint64_t id, uint32_t code)
     ix *i;
     int rc = get_in_state(e, id,
                           ST(ORCA_STATE_WAITING) | ST(ORCA_STATE_OFFERED) | ST(ORCA_STATE_BUSY) |
-                              ST(ORCA_STATE_WRAPUP),
+                              ST(ORCA_STATE_WRAPUP) | ST(ORCA_STATE_SCHEDULED) |
+                              ST(ORCA_STATE_BOT),
                           &i);
     if (rc)
         return rc;
@@ -702,7 +836,7 @@ int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interact
         return ORCA_ESTATE;
     if ((rc = def_check(e, to)))
         return rc;
-    if ((to->customer && to->customer != i->customer) ||
+    if (to->bot || (to->customer && to->customer != i->customer) ||
         (to->conversation && to->conversation != i->conversation))
         return ORCA_EINVAL;
     if (to->id == from) {
@@ -715,10 +849,12 @@ int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interact
     }
     if ((rc = api_enter(e)))
         return rc;
-    if (queue_full(e, to, i->customer))
+    if ((rc = leg_where(e, to, i->customer, &L)))
+        return api_leave(e, rc);
+    if (queue_full(e, &L, i->customer))
         return api_leave(e, ORCA_EFULL);
     /* no sticky routing: the point of a transfer is to move on */
-    if ((rc = leg_prepare(e, to, i->customer, false, &L)))
+    if ((rc = leg_prepare(e, i->customer, false, false, &L)))
         return api_leave(e, rc);
     uint64_t customer = i->customer, conversation = i->conversation, arrival = i->arrival;
     orca_event ev;
@@ -738,5 +874,122 @@ int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interact
             n->xfer_from = i;
         }
     }
+    return api_leave(e, ORCA_OK);
+}
+
+int orca_interaction_escalate(orca_engine *e, uint64_t id, const orca_interaction_def *to)
+{
+    ix *i;
+    leg L;
+    int rc;
+    if (!e || !to)
+        return ORCA_EINVAL;
+    if ((rc = get_in_state(e, id, ST(ORCA_STATE_BOT), &i)))
+        return rc;
+    if ((rc = def_check(e, to)))
+        return rc;
+    if (to->id != id || to->bot || (to->customer && to->customer != i->customer) ||
+        (to->conversation && to->conversation != i->conversation))
+        return ORCA_EINVAL;
+    if ((rc = api_enter(e)))
+        return rc;
+    if ((rc = leg_where(e, to, i->customer, &L)))
+        return api_leave(e, rc);
+    if (queue_full(e, &L, i->customer))
+        return api_leave(e, ORCA_EFULL);
+    if ((rc = leg_prepare(e, i->customer, true, false, &L)))
+        return api_leave(e, rc);
+    uint64_t customer = i->customer, conversation = i->conversation;
+    orca_event ev;
+    ev_ix(e, &ev, ORCA_EV_ESCALATED, i);
+    ev.duration_ms = e->now - i->arrival;
+    emit(e, &ev);
+    e->ctot.escalated++;
+    ix_forget(e, i, 0); /* carries on as the new record: not history yet */
+    leg_start(e, &L, customer, conversation, L.due, ORCA_ENQ_ESCALATED);
+    return api_leave(e, ORCA_OK);
+}
+
+int orca_interaction_callback(orca_engine *e, uint64_t id, orca_channel_id ch,
+                              uint64_t not_before_ms)
+{
+    ix *i;
+    plan *p;
+    bool created;
+    int rc;
+    if (!e)
+        return ORCA_EINVAL;
+    if ((rc = get_in_state(e, id, ST(ORCA_STATE_WAITING) | ST(ORCA_STATE_SCHEDULED), &i)))
+        return rc;
+    if (ch >= e->nchannels)
+        return ORCA_ENOENT;
+    if (not_before_ms && (not_before_ms < e->now || not_before_ms >= ORCA_TIME_MAX))
+        return ORCA_ERANGE;
+    if ((rc = api_enter(e)))
+        return rc;
+    /* the same path (queue, steps, overflow) on the new channel */
+    if ((rc = plan_get(e, i->plan->stages[0].q, ch, i->plan->base, &p, &created)))
+        return api_leave(e, rc);
+    if ((rc = plan_reserve_user(e, p))) {
+        if (created)
+            plan_discard(e, p);
+        return api_leave(e, rc);
+    }
+    orca_channel_id old = i->cls->ch;
+    if (i->state == ORCA_STATE_WAITING) {
+        ix_from_waiting(e, i);
+    } else {
+        e->nsched--;
+        if (i->target)
+            i->target->nsched--;
+    }
+    plan *was = i->plan;
+    plan_use(e, p);
+    i->plan = p;
+    i->cls = p->stages[i->stage].classes[i->step];
+    plan_unuse(e, was);
+    i->state = 0; /* in no heap, for a moment */
+    e->ctot.virtual_holds++;
+    orca_event ev;
+    ev_ix(e, &ev, ORCA_EV_CHANNEL_CHANGED, i);
+    ev.value = old;
+    emit(e, &ev);
+    if (not_before_ms > e->now) {
+        ix_schedule(e, i, not_before_ms, ORCA_SCHED_SLOT);
+    } else {
+        ix_to_waiting(e, i);
+        process_waiting(e, i);
+    }
+    return api_leave(e, ORCA_OK);
+}
+
+int orca_interaction_unreached(orca_engine *e, uint64_t id)
+{
+    ix *i;
+    int rc;
+    if ((rc = get_in_state(e, id, ST(ORCA_STATE_BUSY), &i)) || (rc = api_enter(e)))
+        return rc;
+    queue *q = i->cls->q;
+    uint32_t attempts = q->callback_attempts ? q->callback_attempts : 3;
+    uint32_t retry = q->callback_retry_ms ? q->callback_retry_ms : 300000;
+    if (i->xfer_to) { /* a pending consult leg carries on alone */
+        i->xfer_to->xfer_from = NULL;
+        i->xfer_to = NULL;
+    }
+    i->tries++;
+    e->ctot.unreached++;
+    orca_event ev;
+    ev_ix(e, &ev, ORCA_EV_UNREACHED, i);
+    ev.value = i->tries;
+    emit(e, &ev);
+    agent *a = detach(e, i);
+    a->idle_since = e->now;
+    if (i->tries < attempts) {
+        ix_schedule(e, i, e->now + retry, ORCA_SCHED_RETRY);
+    } else {
+        i->state = 0;
+        ix_forget(e, i, ORCA_OUTCOME_UNREACHED);
+    }
+    route_agent(e, a);
     return api_leave(e, ORCA_OK);
 }

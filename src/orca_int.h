@@ -79,6 +79,8 @@ struct queue {
     uint32_t overflow_after_ms;
     orca_queue_id overflow_to;
     uint32_t sticky_ms, sticky_within_ms;
+    uint32_t callback_attempts, callback_retry_ms, resume_ms;
+    struct qhours *hours;     /* opening hours (hours.c); NULL: always open */
     uint32_t waiting, offered, members;
     uint64_t next_member_gen;
 };
@@ -189,6 +191,7 @@ struct agent {
     ix *work;             /* offered/busy/wrap-up interactions */
     heap held;            /* waiting work held for this agent (named or
                              sticky target), by the waiting key */
+    uint32_t nsched;      /* SCHEDULED work targeted at us (not in held) */
     uint32_t ntargeted;   /* live work targeted at us (held or offered):
                              held.cap stays >= this, so no push allocates */
 };
@@ -233,6 +236,8 @@ struct ix {
                                  target->held instead of its class heap */
     uint64_t target_until;    /* UINT64_MAX: no limit */
     ix *xfer_to, *xfer_from;  /* consult transfer pair */
+    uint64_t due;             /* SCHEDULED: when it becomes WAITING */
+    uint32_t tries;           /* callback attempts that did not reach */
     bool xfer_done;           /* ends as ORCA_OUTCOME_TRANSFERRED */
 };
 
@@ -247,6 +252,9 @@ struct cust {
     cust *lru_prev, *lru_next;        /* in e's LRU while nopen == 0 */
     orca_history_entry *v;            /* ring, newest at v[head] */
     uint32_t head, n, cap;
+    /* abandon and resume: the place of the last abandoned WAITING work */
+    orca_queue_id resume_q;
+    uint64_t resume_until, resume_arrival, resume_seq;
 };
 
 /* ---- the engine ------------------------------------------------------- */
@@ -285,7 +293,7 @@ struct orca_engine {
     uint32_t agents_ready;
 
     u64map ix_map;
-    uint32_t nix, nwaiting, noffered, nbusy, nwrap;
+    uint32_t nix, nwaiting, noffered, nbusy, nwrap, nsched, nbot;
 
     heap timers;          /* ix by (deadline, seq) */
 
@@ -389,6 +397,7 @@ bool agent_fits(const orca_engine *e, const agent *a, orca_channel_id ch);
 
 /* ---- interactions.c --------------------------------------------------- */
 void process_waiting(orca_engine *e, ix *i);
+void process_due(orca_engine *e, ix *i);
 void ix_complete(orca_engine *e, ix *i);
 void ix_offer_returned(orca_engine *e, ix *i, orca_event_type why, bool timeout);
 void ix_forget(orca_engine *e, ix *i, orca_outcome outcome);
@@ -408,7 +417,7 @@ ix *ix_get(const orca_engine *e, uint64_t id);
 /* ---- customers.c ------------------------------------------------------ */
 int cust_prepare(orca_engine *e, uint64_t id, cust **out, bool *created);
 void cust_discard(orca_engine *e, cust *c);
-uint32_t cust_attach(orca_engine *e, cust *c, ix *i);
+uint32_t cust_attach(orca_engine *e, cust *c, ix *i, bool contact);
 void cust_detach(orca_engine *e, ix *i, orca_outcome outcome);
 void cust_answered(orca_engine *e, ix *i);
 uint64_t cust_last_agent(const orca_engine *e, const cust *c, uint64_t conversation,
@@ -418,6 +427,16 @@ uint32_t cust_history_copy(const orca_engine *e, const cust *c, orca_history_ent
 void cust_expire(orca_engine *e);
 void cust_free_all(orca_engine *e);
 int cust_check(const orca_engine *e);
+
+/* ---- hours.c ---------------------------------------------------------- */
+typedef struct qhours qhours;
+bool hours_open(const qhours *h, uint64_t t);
+uint64_t hours_next_change(const qhours *h, uint64_t t);
+void hours_free(orca_engine *e, qhours *h);
+/* The queue new work for q really goes to at now (redirects followed) and
+ * when it may be routed (now, or the opening time when held): ORCA_OK,
+ * or ORCA_ECLOSED (rejected). */
+int hours_route(orca_engine *e, queue *q, queue **to, uint64_t *due, bool *redirected);
 
 /* ---- timers.c --------------------------------------------------------- */
 void timer_update(orca_engine *e, ix *i);

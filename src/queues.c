@@ -121,6 +121,9 @@ int orca_queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out
     q->overflow_to = def->overflow_to;
     q->sticky_ms = def->sticky_ms;
     q->sticky_within_ms = def->sticky_within_ms;
+    q->callback_attempts = def->callback_attempts;
+    q->callback_retry_ms = def->callback_retry_ms;
+    q->resume_ms = def->resume_ms;
     e->queues[e->nqueues++] = q;
     strtab_put(&e->queue_names, strtab_hash(q->name, q->len), q->id);
     if (out)

@@ -31,6 +31,8 @@ void target_set(orca_engine *e, ix *i, agent *a, uint64_t until, bool hard)
 void target_clear(orca_engine *e, ix *i)
 {
     (void)e;
+    if (i->state == ORCA_STATE_SCHEDULED)
+        i->target->nsched--;
     i->target->ntargeted--;
     i->target = NULL;
     i->target_until = 0;

@@ -23,7 +23,7 @@ uint32_t ix_wrapup_ms(const orca_engine *e, const ix *i)
 uint8_t ix_effprio(const ix *i, uint64_t now)
 {
     const queue *q = i->cls->q;
-    if (!q->aging_ms || i->prio >= q->aging_max)
+    if (!q->aging_ms || i->prio >= q->aging_max || now < i->queued)
         return i->prio;
     uint64_t up = (now - i->queued) / q->aging_ms;
     uint64_t eff = i->prio + up;
@@ -45,7 +45,10 @@ uint64_t ix_compute_deadline(const orca_engine *e, const ix *i)
     case ORCA_STATE_WRAPUP:
         return i->state_ms + i->wrap_len;
     case ORCA_STATE_BUSY:
+    case ORCA_STATE_BOT:
         return NEVER;
+    case ORCA_STATE_SCHEDULED:
+        return i->due;
     default:
         break;
     }
@@ -60,6 +63,8 @@ uint64_t ix_compute_deadline(const orca_engine *e, const ix *i)
     if (i->ex)
         for (uint32_t k = 0; k < i->ex->n; k++)
             d = min64(d, i->ex->v[k].until);
+    if (i->target)
+        d = min64(d, i->target_until);
     return d;
 }
 
@@ -97,6 +102,7 @@ int orca_engine_advance(orca_engine *e, uint64_t now_ms)
         case ORCA_STATE_WAITING: process_waiting(e, i); break;
         case ORCA_STATE_OFFERED: ix_offer_timeout(e, i); break;
         case ORCA_STATE_WRAPUP: ix_complete(e, i); break;
+        case ORCA_STATE_SCHEDULED: process_due(e, i); break;
         default: heap_remove(&e->timers, i->tpos); break;
         }
     }

@@ -715,6 +715,8 @@ static int deadline_of(const ref_router *r, const ref_inter *i, uint64_t *out)
         best = i->wrapup_until;
         break;
     case ORCA_STATE_BUSY:
+    case ORCA_STATE_BOT:
+    case ORCA_STATE_SCHEDULED: /* not modelled yet (never generated) */
         break;
     case ORCA_STATE_WAITING: {
         const ref_queue *q = queue_of(r, i);
@@ -1353,6 +1355,8 @@ static int impl_advance(ref_router *r, uint64_t now_ms)
             process_waiting(r, due);
             break;
         case ORCA_STATE_BUSY:
+        case ORCA_STATE_SCHEDULED:
+        case ORCA_STATE_BOT:
             break;
         }
     }
@@ -1402,6 +1406,8 @@ int ref_counts(const ref_router *r, orca_counts *out)
         case ORCA_STATE_OFFERED: out->offered++; break;
         case ORCA_STATE_BUSY: out->busy++; break;
         case ORCA_STATE_WRAPUP: out->wrapup++; break;
+        case ORCA_STATE_SCHEDULED: out->scheduled++; break;
+        case ORCA_STATE_BOT: out->bot++; break;
         }
     }
     return ORCA_OK;
