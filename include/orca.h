@@ -28,10 +28,14 @@
 extern "C" {
 #endif
 
+/* Before 1.0, a minor version may change the ABI (0.2 added fields to
+ * orca_config, orca_*_def, orca_offer, orca_event and the info structs):
+ * rebuild against the header you link with. Zero-initialise defs with the
+ * *_init functions so new fields take their defaults. */
 #define ORCA_VERSION_MAJOR 0
-#define ORCA_VERSION_MINOR 1
+#define ORCA_VERSION_MINOR 2
 #define ORCA_VERSION_PATCH 0
-#define ORCA_VERSION_STRING "0.1.0"
+#define ORCA_VERSION_STRING "0.2.0"
 
 /* The library's version string, e.g. "0.1.0". */
 const char *orca_version(void);
