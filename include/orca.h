@@ -628,9 +628,10 @@ typedef enum orca_transfer_mode {
      * the new leg waits in its queue. */
     ORCA_TRANSFER_BLIND = 0,
     /* The agent keeps `from` (BUSY) until the new leg is accepted; then
-     * `from` ends as for a blind transfer. If the new leg leaves before an
-     * answer (abandoned, cancelled, timed out), `from` stays with its
-     * agent and the host decides what next. */
+     * `from` ends as for a blind transfer (TRANSFERRED, COMPLETED, after the
+     * leg's ACCEPTED). If the new leg leaves before an answer (abandoned,
+     * cancelled, timed out), `from` stays with its agent, nothing is
+     * counted as transferred, and the host decides what next. */
     ORCA_TRANSFER_CONSULT = 1
 } orca_transfer_mode;
 
@@ -844,7 +845,8 @@ typedef struct orca_customer_totals {
     uint64_t targeted;         /* ... held for a named or sticky agent */
     uint64_t sticky;           /* ... of which by sticky routing */
     uint64_t target_offers;    /* held work offered to the agent it was held for */
-    uint64_t transfers;        /* orca_interaction_transfer calls that succeeded */
+    uint64_t transfers;        /* interactions handed over (blind at once,
+                                  consult when the new leg is accepted) */
     uint64_t forgotten;        /* customers dropped by age, max_customers or forget */
     /* the rest of the journey (any interaction, known customer or not) */
     uint64_t bot_started;      /* enqueued with a bot */

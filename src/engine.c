@@ -254,10 +254,10 @@ static void dump_customers(orca_engine *e, out *o)
     qsort(cs, n, sizeof(*cs), cmp_cust_id);
     for (uint32_t k = 0; k < n; k++) {
         const cust *c = cs[k];
-        say(o, "customer %llu open=%u contacts=%llu last=%llu@%llu active=%llu hist=%u/%u\n",
+        say(o, "customer %llu open=%u contacts=%llu last=%llu@%llu active=%llu hist=%u\n",
             (unsigned long long)c->id, c->nopen, (unsigned long long)c->contacts,
             (unsigned long long)c->last_agent, (unsigned long long)c->last_answer,
-            (unsigned long long)c->last_active, c->n, c->cap);
+            (unsigned long long)c->last_active, c->n);
         for (uint32_t h = 0; h < c->n; h++) {
             const orca_history_entry *x = &c->v[(c->head + h) % c->cap];
             say(o, "  %llu conv=%llu q=%u ch=%u agent=%llu %llu/%llu/%llu out=%d disp=%u\n",

@@ -605,6 +605,20 @@ static int get_in_state(orca_engine *e, uint64_t id, unsigned states, ix **out)
 
 #define ST(s) (1u << (s))
 
+/* `from` is handed to the leg `to`: event TRANSFERRED, then it completes
+ * at once (no wrap-up) with outcome TRANSFERRED. */
+static void hand_over(orca_engine *e, ix *from, uint64_t to, orca_transfer_mode mode)
+{
+    orca_event ev;
+    ev_ix(e, &ev, ORCA_EV_TRANSFERRED, from);
+    ev.other = to;
+    ev.value = mode;
+    emit(e, &ev);
+    e->ctot.transfers++;
+    from->xfer_done = true;
+    ix_complete(e, from);
+}
+
 int orca_offer_accept(orca_engine *e, uint64_t id)
 {
     ix *i;
@@ -637,8 +651,7 @@ int orca_offer_accept(orca_engine *e, uint64_t id)
         ix *o = i->xfer_from;
         o->xfer_to = NULL;
         i->xfer_from = NULL;
-        o->xfer_done = true;
-        ix_complete(e, o);
+        hand_over(e, o, i->id, ORCA_TRANSFER_CONSULT);
     }
     return api_leave(e, ORCA_OK);
 }
@@ -857,15 +870,8 @@ int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interact
     if ((rc = leg_prepare(e, i->customer, false, false, &L)))
         return api_leave(e, rc);
     uint64_t customer = i->customer, conversation = i->conversation, arrival = i->arrival;
-    orca_event ev;
-    ev_ix(e, &ev, ORCA_EV_TRANSFERRED, i);
-    ev.other = to->id;
-    ev.value = mode;
-    emit(e, &ev);
-    e->ctot.transfers++;
     if (mode == ORCA_TRANSFER_BLIND) {
-        i->xfer_done = true;
-        ix_complete(e, i); /* frees the capacity and the id, before the new leg */
+        hand_over(e, i, to->id, ORCA_TRANSFER_BLIND); /* frees the id before the new leg */
         leg_start(e, &L, customer, conversation, arrival, ORCA_ENQ_TRANSFER);
     } else {
         ix *n = leg_start(e, &L, customer, conversation, arrival, ORCA_ENQ_TRANSFER);

@@ -107,6 +107,7 @@ int orca_engine_advance(orca_engine *e, uint64_t now_ms)
         }
     }
     e->now = now_ms;
+    cust_expire(e); /* customers idle past the TTL go as the clock passes */
     return api_leave(e, ORCA_OK);
 }
 

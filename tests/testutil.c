@@ -322,7 +322,9 @@ const char *tu_ev_name(orca_event_type t)
         "ENDED", "COMPLETED", "ABANDONED", "CANCELLED", "TIMED_OUT",
         "REJECTED_FULL", "OVERFLOWED", "STEP", "PRIORITY", "AGENT_ADDED",
         "AGENT_UPDATED", "AGENT_REMOVED", "AGENT_PRESENCE", "MEMBER_ADDED",
-        "MEMBER_REMOVED", "QUEUE_ADDED", "CHANNEL_ADDED", "SKILL_ADDED"
+        "MEMBER_REMOVED", "QUEUE_ADDED", "CHANNEL_ADDED", "SKILL_ADDED",
+        "TARGET_RELEASED", "TRANSFERRED", "SCHEDULED", "DUE", "ESCALATED", "CONTAINED",
+        "CHANNEL_CHANGED", "UNREACHED", "REJECTED_CLOSED"
     };
     if ((int)t <= 0 || (size_t)t >= sizeof(names) / sizeof(names[0]))
         return "?";
