@@ -92,10 +92,9 @@ static void on_event(void *data, const orca_event *ev)
                (unsigned long long)ev->interaction, agent_name(ev->agent),
                ev->value & ORCA_ENQ_SWITCH ? " (on another channel)" : "");
     else if (ev->type == ORCA_EV_TRANSFERRED)
-        printf("%s  %s transfers #%llu: new leg #%llu (%s)\n", now, agent_name(ev->agent),
+        printf("%s  %s hands #%llu over to leg #%llu (%s)\n", now, agent_name(ev->agent),
                (unsigned long long)ev->interaction, (unsigned long long)ev->other,
-               ev->value == ORCA_TRANSFER_CONSULT ? "consult: Ana stays on until it is answered"
-                                                  : "blind");
+               ev->value == ORCA_TRANSFER_CONSULT ? "consult: the leg was answered" : "blind");
     else if (ev->type == ORCA_EV_SCHEDULED)
         printf("%s  #%llu scheduled: routable from %llu min from now\n", now,
                (unsigned long long)ev->interaction,
