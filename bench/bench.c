@@ -47,6 +47,16 @@
  * of each run's median, p99 and p99.9 (nearest rank over that run's calls)
  * and of its decisions/s (calls / time spent inside the timed calls).
  *
+ * The default run covers 1k x 10k, 10k x 100k and 100k x 1M (agents x
+ * waiting) with 50 and 500 skills (zipf), the adversarial row at the two
+ * smaller sizes, and all six strategies on zipf 10k x 100k 50 skills
+ * (longest_idle elsewhere; --all-strategies: all six everywhere). After the
+ * table and the headline (orca's speedup over each peer), GROWTH shows each
+ * router's median and p99 per size for the zipf centres at longest_idle,
+ * the ratio per 10x step in size, and a verdict computed from them against
+ * log growth (log N2 / log N1 per step, N = agents + waiting) and linear
+ * growth (x10 per step).
+ *
  *   orca-bench [--smoke] [--large] [--all-strategies] [--seed N] [--runs N]
  *              [--calls N] [--warmup N] [--peer-budget SEC] [--orca-budget SEC]
  *              [--build-budget SEC] [--peers LIST] [--no-peer] [--agents N] [--skills N]
@@ -106,25 +116,35 @@ typedef struct spec {
     const char *workload;
     int adversarial;
     uint32_t agents, waiting, skills, classes;
+    int every_strategy;        /* all six strategies even without --all-strategies */
 } spec;
 
+/* The default run: every size issue 3 names (1k x 10k, 10k x 100k,
+ * 100k x 1M) with 50 and 500 skills, zipf; the adversarial row at the two
+ * smaller sizes; all six strategies on the zipf 10k x 100k 50-skill centre
+ * (the others at longest_idle unless --all-strategies). From 10k agents up
+ * the catalogue stays at 200 / 2,000 sets, so the 10k -> 100k step changes
+ * the size only. */
 static const spec default_specs[] = {
-    {"zipf", 0, 1000, 10000, 50, 20},
-    {"zipf", 0, 1000, 10000, 500, 200},
-    {"adversarial", 1, 1000, 10000, 50, 0},
-    {"zipf", 0, 10000, 100000, 50, 200},
-    {"zipf", 0, 10000, 100000, 500, 2000},
-    {"adversarial", 1, 10000, 100000, 500, 0},
+    {"zipf", 0, 1000, 10000, 50, 20, 0},
+    {"zipf", 0, 1000, 10000, 500, 200, 0},
+    {"adversarial", 1, 1000, 10000, 50, 0, 0},
+    {"zipf", 0, 10000, 100000, 50, 200, 1},
+    {"zipf", 0, 10000, 100000, 500, 2000, 0},
+    {"adversarial", 1, 10000, 100000, 500, 0, 0},
+    {"zipf", 0, 100000, 1000000, 50, 200, 0},
+    {"zipf", 0, 100000, 1000000, 500, 2000, 0},
 };
 
+/* --large: the adversarial centre at 100k x 1M too (orca alone takes
+ * minutes to build it: every interaction brings its own class). */
 static const spec large_specs[] = {
-    {"zipf", 0, 100000, 1000000, 500, 2000},
-    {"adversarial", 1, 100000, 1000000, 500, 0},
+    {"adversarial", 1, 100000, 1000000, 500, 0, 0},
 };
 
 static const spec smoke_specs[] = {
-    {"zipf", 0, 200, 2000, 50, 20},
-    {"adversarial", 1, 200, 2000, 50, 0},
+    {"zipf", 0, 200, 2000, 50, 20, 0},
+    {"adversarial", 1, 200, 2000, 50, 0, 0},
 };
 
 static const char *const strategy_name[] = {
@@ -1316,6 +1336,310 @@ static void print_headline(const opts *o)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Growth with size                                                         */
+/* ------------------------------------------------------------------------ */
+
+/* "1k", "10k", "1M", "200", "2.5k". */
+static void fmt_count(char *buf, size_t len, uint32_t n)
+{
+    if (n >= 1000000 && n % 100000 == 0)
+        snprintf(buf, len, n % 1000000 == 0 ? "%.0fM" : "%.1fM", n / 1e6);
+    else if (n >= 1000 && n % 100 == 0)
+        snprintf(buf, len, n % 1000 == 0 ? "%.0fk" : "%.1fk", n / 1e3);
+    else
+        snprintf(buf, len, "%u", n);
+}
+
+static void fmt_size(char *buf, size_t len, uint32_t agents, uint32_t waiting)
+{
+    char a[16], w[16];
+    fmt_count(a, sizeof a, agents);
+    fmt_count(w, sizeof w, waiting);
+    snprintf(buf, len, "%s x %s", a, w);
+}
+
+static void fmt_times(char *buf, size_t len, double x)
+{
+    if (x < 10)
+        snprintf(buf, len, "x%.2f", x);
+    else if (x < 100)
+        snprintf(buf, len, "x%.1f", x);
+    else
+        snprintf(buf, len, "x%.0f", x);
+}
+
+/* The measured zipf longest_idle row of router rname at that centre and
+ * direction, or NULL. */
+static const row *growth_row(const char *rname, uint32_t skills, uint32_t agents,
+                             uint32_t waiting, const char *dir)
+{
+    for (size_t i = 0; i < nrows; i++) {
+        const row *r = &rows[i];
+        if (strcmp(r->router, rname) == 0 && strcmp(r->sp->workload, "zipf") == 0 &&
+            strcmp(r->strategy, "longest_idle") == 0 && strcmp(r->direction, dir) == 0 &&
+            r->sp->skills == skills && r->sp->agents == agents &&
+            r->sp->waiting == waiting && r->st.calls > 0)
+            return r;
+    }
+    return NULL;
+}
+
+/* The size of the state, for the log and linear references. */
+static double growth_n(uint32_t agents, uint32_t waiting)
+{
+    return (double)agents + (double)waiting;
+}
+
+/* What a growth of g per 10x size looks like, against log growth (which
+ * would give lg per 10x over the same span) and linear growth (x10). */
+static const char *growth_verdict(double g, double lg)
+{
+    if (g <= lg)
+        return "log or flatter";
+    if (g <= 1.5 * lg)
+        return "log-like";
+    if (g < 5)
+        return "between log and linear";
+    if (g <= 20)
+        return "near linear";
+    return "worse than linear";
+}
+
+#define GROWTH_MAX_SIZES 8
+
+/* The sizes of one skill catalogue, ascending. */
+typedef struct growth_sizes {
+    size_t n;
+    uint32_t agents[GROWTH_MAX_SIZES], waiting[GROWTH_MAX_SIZES], classes[GROWTH_MAX_SIZES];
+} growth_sizes;
+
+/* The growth of router rname's median in direction dir over the measured
+ * sizes among z->*[from..to]: *g per 10x size, *lg what log growth would
+ * give per 10x over the same span; *jf, *jl the sizes it spans. Returns 0
+ * if fewer than two sizes were measured. */
+static int growth_span(const char *rname, const char *dir, uint32_t skills,
+                       const growth_sizes *z, size_t from, size_t to, double *g, double *lg,
+                       size_t *jf, size_t *jl, int *fewer)
+{
+    const row *first = NULL, *last = NULL;
+    for (size_t j = from; j <= to && j < z->n; j++) {
+        const row *r = growth_row(rname, skills, z->agents[j], z->waiting[j], dir);
+        if (r == NULL || r->st.median == 0)
+            continue;
+        if (first == NULL) {
+            first = r;
+            *jf = j;
+        }
+        last = r;
+        *jl = j;
+    }
+    if (first == NULL || first == last)
+        return 0;
+    double n1 = growth_n(z->agents[*jf], z->waiting[*jf]);
+    double n2 = growth_n(z->agents[*jl], z->waiting[*jl]);
+    double decades = log10(n2 / n1);
+    *g = pow((double)last->st.median / (double)first->st.median, 1 / decades);
+    *lg = pow(log(n2) / log(n1), 1 / decades);
+    *fewer = first->st.calls < first->wanted || last->st.calls < last->wanted;
+    return 1;
+}
+
+/* For the zipf centres at longest_idle: each router's median and p99 at
+ * every size, the ratio per step in size, and a verdict on the growth. */
+static void print_growth(const opts *o)
+{
+    const char *routers[1 + NPEERS];
+    size_t nrouters = 0;
+    routers[nrouters++] = "orca";
+    for (int k = 0; k < NPEERS; k++)
+        if (o->peers & (1u << k))
+            routers[nrouters++] = peer_kinds[k].name;
+    static const char *const dirs[] = {"arrival", "release"};
+
+    /* the skill catalogues present, ascending */
+    uint32_t skills[8];
+    size_t nskills = 0;
+    for (size_t i = 0; i < nrows; i++) {
+        const row *r = &rows[i];
+        if (strcmp(r->sp->workload, "zipf") != 0 || strcmp(r->strategy, "longest_idle") != 0)
+            continue;
+        size_t j = 0;
+        while (j < nskills && skills[j] != r->sp->skills)
+            j++;
+        if (j == nskills && nskills < 8) {
+            while (j > 0 && skills[j - 1] > r->sp->skills) {
+                skills[j] = skills[j - 1];
+                j--;
+            }
+            skills[j] = r->sp->skills;
+            nskills++;
+        }
+    }
+    printf("\nGROWTH: how the cost of one decision grows with size (zipf workload, "
+           "longest_idle; median / p99 ns; * = measured on fewer calls)\n");
+    if (nskills == 0) {
+        printf("  no zipf centre at longest_idle in this run\n");
+        return;
+    }
+    printf("  step ratio = cost at the larger size / cost at the smaller. With N = agents + "
+           "waiting, log growth\n  would give log(N2)/log(N1) (about x1.2-1.3 per 10x), "
+           "linear growth N2/N1 (x10 per 10x).\n  Verdicts, on the median: log or flatter "
+           "(at or under log growth), log-like (up to 1.5x\n  what log growth gives), between "
+           "log and linear (under x5 per 10x), near linear (x5-x20),\n  worse than linear.\n");
+
+    for (size_t si = 0; si < nskills; si++) {
+        /* the sizes with this catalogue, by agents then waiting */
+        growth_sizes z;
+        z.n = 0;
+        for (size_t i = 0; i < nrows; i++) {
+            const row *r = &rows[i];
+            if (strcmp(r->sp->workload, "zipf") != 0 ||
+                strcmp(r->strategy, "longest_idle") != 0 || r->sp->skills != skills[si])
+                continue;
+            size_t j = 0;
+            while (j < z.n && !(z.agents[j] == r->sp->agents && z.waiting[j] == r->sp->waiting))
+                j++;
+            if (j < z.n || z.n == GROWTH_MAX_SIZES)
+                continue;
+            while (j > 0 && (z.agents[j - 1] > r->sp->agents ||
+                             (z.agents[j - 1] == r->sp->agents &&
+                              z.waiting[j - 1] > r->sp->waiting))) {
+                z.agents[j] = z.agents[j - 1];
+                z.waiting[j] = z.waiting[j - 1];
+                z.classes[j] = z.classes[j - 1];
+                j--;
+            }
+            z.agents[j] = r->sp->agents;
+            z.waiting[j] = r->sp->waiting;
+            z.classes[j] = r->classes;
+            z.n++;
+        }
+        char sz[48], a[16], b[16], m[16], q[16], cell[96];
+        if (z.n < 2) {
+            fmt_count(a, sizeof a, z.agents[0]);
+            fmt_count(b, sizeof b, z.waiting[0]);
+            printf("\n  %u skills: only one size in this run (%s agents x %s waiting): "
+                   "no growth to show\n", skills[si], a, b);
+            continue;
+        }
+        printf("\n  %u skills (requirement-set catalogue:", skills[si]);
+        for (size_t j = 0; j < z.n; j++)
+            printf("%s %u", j == 0 ? "" : " |", z.classes[j]);
+        printf(" sets)\n    %-20s %-7s", "router", "dir");
+        for (size_t j = 0; j < z.n; j++) {
+            fmt_size(sz, sizeof sz, z.agents[j], z.waiting[j]);
+            printf(" | %21s", sz);
+        }
+        printf(" | median step ratio (p99 step ratio)\n");
+
+        /* the table */
+        for (size_t ri = 0; ri < nrouters; ri++) {
+            for (int d = 0; d < 2; d++) {
+                printf("    %-20s %-7s", routers[ri], dirs[d]);
+                const row *prev = NULL;
+                char steps[400];
+                size_t at = 0;
+                steps[0] = '\0';
+                for (size_t j = 0; j < z.n; j++) {
+                    const row *r = growth_row(routers[ri], skills[si], z.agents[j],
+                                              z.waiting[j], dirs[d]);
+                    if (r == NULL) {
+                        printf(" | %21s", "-");
+                    } else {
+                        snprintf(cell, sizeof cell, "%llu%s / %llu",
+                                 (unsigned long long)r->st.median,
+                                 r->st.calls < r->wanted ? "*" : "",
+                                 (unsigned long long)r->st.p99);
+                        printf(" | %21s", cell);
+                    }
+                    if (j > 0) {
+                        fmt_count(a, sizeof a, z.agents[j]);
+                        fmt_count(b, sizeof b, z.agents[j - 1]);
+                        if (r != NULL && prev != NULL && prev->st.median > 0 &&
+                            prev->st.p99 > 0) {
+                            fmt_times(m, sizeof m,
+                                      (double)r->st.median / (double)prev->st.median);
+                            fmt_times(q, sizeof q, (double)r->st.p99 / (double)prev->st.p99);
+                        } else {
+                            snprintf(m, sizeof m, "-");
+                            snprintf(q, sizeof q, "-");
+                        }
+                        snprintf(cell, sizeof cell, "%s/%s %s (%s)", a, b, m, q);
+                        if (at < sizeof steps)
+                            at += (size_t)snprintf(steps + at, sizeof steps - at, "%-*s",
+                                                   j + 1 < z.n ? 24 : 0, cell);
+                    }
+                    prev = r;
+                }
+                printf(" | %s\n", steps);
+            }
+        }
+        printf("    %-28s", "log growth would give");
+        for (size_t j = 0; j < z.n; j++)
+            printf(" | %21s", "");
+        printf(" | ");
+        for (size_t j = 1; j < z.n; j++) {
+            fmt_count(a, sizeof a, z.agents[j]);
+            fmt_count(b, sizeof b, z.agents[j - 1]);
+            fmt_times(m, sizeof m, log(growth_n(z.agents[j], z.waiting[j])) /
+                                       log(growth_n(z.agents[j - 1], z.waiting[j - 1])));
+            snprintf(cell, sizeof cell, "%s/%s %s", a, b, m);
+            printf("%-*s", j + 1 < z.n ? 24 : 0, cell);
+        }
+        printf("\n");
+
+        /* where the catalogue changes along the sizes, the growth over the
+         * largest sizes that share the largest one's catalogue too */
+        size_t same_from = z.n - 1;
+        while (same_from > 0 && z.classes[same_from - 1] == z.classes[z.n - 1])
+            same_from--;
+        char s1[48], s2[48];
+        fmt_size(s1, sizeof s1, z.agents[0], z.waiting[0]);
+        fmt_size(s2, sizeof s2, z.agents[z.n - 1], z.waiting[z.n - 1]);
+        printf("    verdicts: the median's growth per 10x size, geometric mean from %s to %s",
+               s1, s2);
+        if (same_from > 0 && same_from < z.n - 1) {
+            fmt_size(s1, sizeof s1, z.agents[same_from], z.waiting[same_from]);
+            printf(",\n    and from %s up, where the catalogue stays at %u sets (the "
+                   "size alone changes)", s1, z.classes[z.n - 1]);
+        }
+        printf(":\n");
+        for (size_t ri = 0; ri < nrouters; ri++) {
+            for (int d = 0; d < 2; d++) {
+                char label[64];
+                double g, lg;
+                size_t jf = 0, jl = 0;
+                int fewer = 0, fewer2 = 0;
+                snprintf(label, sizeof label, "%s %s:", routers[ri], dirs[d]);
+                if (!growth_span(routers[ri], dirs[d], skills[si], &z, 0, z.n - 1, &g, &lg,
+                                 &jf, &jl, &fewer)) {
+                    printf("      %-30s fewer than two sizes measured\n", label);
+                    continue;
+                }
+                fmt_times(a, sizeof a, g);
+                fmt_times(b, sizeof b, lg);
+                printf("      %-30s %s per 10x size (%s; log growth would give %s", label, a,
+                       growth_verdict(g, lg), b);
+                if (jf != 0 || jl != z.n - 1) {
+                    fmt_size(s1, sizeof s1, z.agents[jf], z.waiting[jf]);
+                    fmt_size(s2, sizeof s2, z.agents[jl], z.waiting[jl]);
+                    printf(", measured %s to %s only", s1, s2);
+                }
+                printf(")");
+                if (same_from > 0 && same_from < z.n - 1 &&
+                    growth_span(routers[ri], dirs[d], skills[si], &z, same_from, z.n - 1, &g,
+                                &lg, &jf, &jl, &fewer2)) {
+                    fmt_times(a, sizeof a, g);
+                    fmt_times(b, sizeof b, lg);
+                    printf("; same catalogue: %s (%s; log %s)", a, growth_verdict(g, lg), b);
+                }
+                printf("%s\n", fewer || fewer2 ? " *" : "");
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
 /* One centre, one strategy                                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -1531,8 +1855,10 @@ static void usage(void)
     printf("usage: orca-bench [options]\n"
            "  --smoke            tiny fast run (200 agents x 2k waiting, 10k calls),\n"
            "                     writes bench/results/smoke.csv\n"
-           "  --large            also 100k agents x 1M waiting\n"
-           "  --all-strategies   all six strategies (default: longest_idle)\n"
+           "  --large            also the adversarial centre at 100k agents x 1M waiting\n"
+           "                     (the zipf 100k x 1M centres are in the default run)\n"
+           "  --all-strategies   all six strategies on every centre (default: all six on\n"
+           "                     zipf 10k x 100k 50 skills, longest_idle elsewhere)\n"
            "  --seed N           workload seed (default 42)\n"
            "  --runs N           runs per figure; the median of the runs is reported\n"
            "                     (default 3, 1 with --smoke)\n"
@@ -1776,7 +2102,7 @@ int main(int argc, char **argv)
             op.warmup = op.warmup < 200 ? 200 : op.warmup > 50000 ? 50000 : op.warmup;
         }
         for (int s = 0; s < NSTRATEGIES; s++) {
-            if (!op.all_strategies && s != ORCA_STRATEGY_LONGEST_IDLE)
+            if (!op.all_strategies && !sp->every_strategy && s != ORCA_STRATEGY_LONGEST_IDLE)
                 continue;
             run_one(&op, sp, &w, (orca_strategy)s, arr, rel);
         }
@@ -1791,6 +2117,7 @@ int main(int argc, char **argv)
                  "the queue's strategy and its offers differ from orca's by design");
     print_table(&op);
     print_headline(&op);
+    print_growth(&op);
     if (nnotes > 0) {
         printf("\nnotes:\n");
         for (size_t i = 0; i < nnotes; i++)
