@@ -425,7 +425,7 @@ static bool queue_full(orca_engine *e, const leg *L, uint64_t customer)
 
 /* Reserve everything the leg placed by leg_where needs, for customer
  * `customer`; `sticky` and `resume` say whether those may apply. */
-static int leg_prepare(orca_engine *e, uint64_t customer, bool sticky, bool resume, leg *L)
+static int leg_reserve(orca_engine *e, uint64_t customer, bool sticky, bool resume, leg *L)
 {
     int rc;
     reqset *rs = NULL;
@@ -465,6 +465,19 @@ static int leg_prepare(orca_engine *e, uint64_t customer, bool sticky, bool resu
 fail:
     leg_undo(e, L);
     return rc;
+}
+
+/* Everything a new leg needs before it can start (enqueue, transfer,
+ * escalation): where it goes, room in that queue, and memory. */
+static int leg_open(orca_engine *e, const orca_interaction_def *def, uint64_t customer,
+                    bool sticky, bool resume, leg *L)
+{
+    int rc;
+    if ((rc = leg_where(e, def, customer, L)))
+        return rc;
+    if (queue_full(e, L, customer))
+        return ORCA_EFULL;
+    return leg_reserve(e, customer, sticky, resume, L);
 }
 
 /* SCHEDULED until `due` (i is in no heap and has no agent). */
@@ -577,11 +590,7 @@ int orca_interaction_enqueue(orca_engine *e, const orca_interaction_def *def)
         return ORCA_ELIMIT;
     if ((rc = api_enter(e)))
         return rc;
-    if ((rc = leg_where(e, def, def->customer, &L)))
-        return api_leave(e, rc);
-    if (queue_full(e, &L, def->customer))
-        return api_leave(e, ORCA_EFULL);
-    if ((rc = leg_prepare(e, def->customer, true, true, &L)))
+    if ((rc = leg_open(e, def, def->customer, true, true, &L)))
         return api_leave(e, rc);
     leg_start(e, &L, def->customer, def->conversation, L.due, 0);
     return api_leave(e, ORCA_OK);
@@ -862,12 +871,8 @@ int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interact
     }
     if ((rc = api_enter(e)))
         return rc;
-    if ((rc = leg_where(e, to, i->customer, &L)))
-        return api_leave(e, rc);
-    if (queue_full(e, &L, i->customer))
-        return api_leave(e, ORCA_EFULL);
     /* no sticky routing: the point of a transfer is to move on */
-    if ((rc = leg_prepare(e, i->customer, false, false, &L)))
+    if ((rc = leg_open(e, to, i->customer, false, false, &L)))
         return api_leave(e, rc);
     uint64_t customer = i->customer, conversation = i->conversation, arrival = i->arrival;
     if (mode == ORCA_TRANSFER_BLIND) {
@@ -899,11 +904,7 @@ int orca_interaction_escalate(orca_engine *e, uint64_t id, const orca_interactio
         return ORCA_EINVAL;
     if ((rc = api_enter(e)))
         return rc;
-    if ((rc = leg_where(e, to, i->customer, &L)))
-        return api_leave(e, rc);
-    if (queue_full(e, &L, i->customer))
-        return api_leave(e, ORCA_EFULL);
-    if ((rc = leg_prepare(e, i->customer, true, false, &L)))
+    if ((rc = leg_open(e, to, i->customer, true, false, &L)))
         return api_leave(e, rc);
     uint64_t customer = i->customer, conversation = i->conversation;
     orca_event ev;
