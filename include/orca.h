@@ -156,7 +156,8 @@ int orca_engine_next_deadline(const orca_engine *e, uint64_t *deadline_ms);
 typedef struct orca_counts {
     uint32_t skills, channels, queues, agents;
     uint32_t agents_ready;     /* presence READY */
-    uint32_t interactions;     /* live: waiting + offered + busy + wrap-up */
+    uint32_t interactions;     /* live: waiting + offered + busy + wrap-up
+                                  + scheduled + bot */
     uint32_t waiting, offered, busy, wrapup;
     uint32_t scheduled;        /* not routable until their time */
     uint32_t bot;              /* with a bot (self-service) */
@@ -621,6 +622,11 @@ int orca_interaction_set_priority(orca_engine *e, uint64_t interaction, uint32_t
 /* The host's disposition code (wrap-up code) for live work, kept in the
  * customer's history when it finishes. */
 int orca_interaction_set_disposition(orca_engine *e, uint64_t interaction, uint32_t code);
+/* Customer satisfaction (csat 1..5, 0: none) and first-contact resolution
+ * (fcr 1 resolved, 0 not, -1 unknown) for live work, reported with its
+ * ORCA_EV_COMPLETED event (and so in the figures, orca_stats). */
+int orca_interaction_set_survey(orca_engine *e, uint64_t interaction, uint32_t csat,
+                                int32_t fcr);
 
 typedef enum orca_transfer_mode {
     /* The agent lets go at once: `from` ends (ORCA_EV_TRANSFERRED, then
@@ -767,6 +773,10 @@ typedef struct orca_event {
     uint64_t conversation;     /* interaction events */
     uint64_t other;            /* TRANSFERRED: the new leg's id */
     uint64_t due_ms;           /* SCHEDULED: when it becomes routable */
+    uint64_t handle_ms;        /* COMPLETED of answered work: talk plus
+                                  wrap-up (accept to completion) */
+    uint32_t csat;             /* COMPLETED: orca_interaction_set_survey */
+    int32_t fcr;               /* COMPLETED: -1 unknown, 0 no, 1 yes */
 } orca_event;
 
 /* ORCA_EV_SCHEDULED reasons. */
@@ -784,6 +794,8 @@ typedef struct orca_event {
 #define ORCA_ENQ_RESUMED 32u   /* the customer's abandoned place, given back */
 #define ORCA_ENQ_REDIRECTED 64u /* the asked queue was closed: queue_from */
 #define ORCA_ENQ_ESCALATED 128u /* from a bot */
+#define ORCA_ENQ_BOT 256u      /* starts with a bot (ORCA_STATE_BOT) */
+#define ORCA_ENQ_SCHEDULED 512u /* not routable yet (SCHEDULED follows) */
 
 /* ORCA_EV_TARGET_RELEASED reasons. */
 #define ORCA_RELEASE_EXPIRED 1   /* the wait for the agent ran out */
@@ -966,6 +978,147 @@ int orca_erlang_a(uint32_t agents, double arrivals_per_s, double handle_s,
  */
 int orca_erlang_agents(double arrivals_per_s, double handle_s, double target_s,
                        double sl_goal, uint32_t *agents, orca_erlang *out);
+
+/* ------------------------------------------------------------------------ */
+/* Figures: real-time statistics (orca_stats)                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * orca_stats is a listener: attach one to an engine and it keeps, from the
+ * events alone, the figures a supervisor's wallboard shows, per queue, per
+ * channel, per agent and overall, both since it was attached and over a
+ * sliding window (e.g. the last 15 minutes). Each event costs O(1); memory
+ * is constant per queue, channel and agent (plus one small record per
+ * interaction waiting now, for the longest wait and positions).
+ *
+ * Definitions (of events inside the span; "work" = interactions):
+ *  - entered: work that started waiting in the queue (enqueued, a callback
+ *    or a closed queue's held work becoming due, overflowed in, a transfer
+ *    leg, an escalated bot): what most vendors call "offered" to the queue.
+ *  - answered: accepted by an agent. abandoned: the customer left before an
+ *    answer; abandoned_short: of those, within short_abandon_ms (not held
+ *    against the service level). timed_out: max wait (or a hard agent
+ *    wait) ran out.
+ *  - service_level: answered within the queue's sla_ms (counted from first
+ *    arrival) / (answered + abandoned - abandoned_short): abandons after the
+ *    short threshold count against it, short ones are left out. This is the
+ *    most common definition (Genesys-, Avaya-style "SL with abandons");
+ *    some vendors divide by answered only: sl_of_answered is that one.
+ *  - asa_ms: mean wait of answered work. avg_wait_ms: mean wait of answered
+ *    and abandoned work. wait_p50/p90/p99_ms: percentiles of the answered
+ *    waits, from a log histogram (buckets 19% wide: the value is the
+ *    bucket's upper edge).
+ *  - handled: answered work that completed. aht_ms: mean talk plus wrap-up
+ *    of handled work (avg_talk_ms + avg_wrapup_ms).
+ *  - occupancy: time agents spent with work (offered, busy or wrap-up) /
+ *    time they were ready or with work (NOT_READY and OFFLINE time left
+ *    out). Per agent, and over all agents for channel and total figures;
+ *    per queue it is the occupancy of the agents while handling that
+ *    queue's work is not separable, so queues report 0.
+ *  - offers, accepted, rejected, offer_timeouts: offers made and how they
+ *    ended. transfers: work handed over (blind, or consult once answered).
+ *  - csat_avg over csat_count surveys (1..5); fcr_rate = fcr_resolved /
+ *    fcr_count (surveys that said yes or no).
+ *  - recontacts: entered work of customers with history or live work.
+ *  - waiting, longest_wait_ms: now (WAITING or OFFERED, not yet answered),
+ *    whatever the span.
+ */
+typedef struct orca_stats orca_stats;
+
+typedef struct orca_stats_config {
+    uint32_t window_ms;        /* sliding window; 0: 900,000 (15 minutes) */
+    uint32_t window_slots;     /* the window moves in window_ms / slots
+                                  steps; 0: 15; at most 240 */
+    uint32_t short_abandon_ms; /* 0: 5,000; ORCA_STATS_NO_SHORT: none */
+} orca_stats_config;
+
+#define ORCA_STATS_NO_SHORT UINT32_MAX
+
+typedef enum orca_span {
+    ORCA_SPAN_TOTAL = 0,       /* since the stats were attached */
+    ORCA_SPAN_WINDOW = 1       /* the sliding window ending now */
+} orca_span;
+
+typedef struct orca_figures {
+    uint32_t waiting;
+    uint64_t longest_wait_ms;
+    uint64_t entered, answered, abandoned, abandoned_short, timed_out;
+    uint64_t answered_in_sl;
+    double service_level;      /* 0..1; 0 when nothing counts yet */
+    double sl_of_answered;     /* answered_in_sl / answered */
+    double asa_ms, avg_wait_ms;
+    uint64_t wait_p50_ms, wait_p90_ms, wait_p99_ms;
+    uint64_t handled;
+    double aht_ms, avg_talk_ms, avg_wrapup_ms;
+    double occupancy;
+    uint64_t offers, accepted, rejected, offer_timeouts;
+    uint64_t transfers;
+    uint64_t csat_count;
+    double csat_avg;
+    uint64_t fcr_count, fcr_resolved;
+    double fcr_rate;
+    uint64_t recontacts;
+    uint64_t span_ms;          /* how much time the figures cover */
+} orca_figures;
+
+typedef struct orca_agent_figures {
+    uint64_t agent;
+    orca_presence presence;    /* now */
+    uint32_t work;             /* interactions held now (offered..wrap-up) */
+    uint64_t offers, accepted, rejected, offer_timeouts;
+    uint64_t handled;          /* completed after an answer */
+    double aht_ms;
+    uint64_t transfers;
+    uint64_t csat_count;
+    double csat_avg;
+    /* time in each state over the span: */
+    uint64_t offline_ms, not_ready_ms, idle_ms, working_ms;
+    double occupancy;          /* working / (idle + working) */
+    uint64_t span_ms;
+} orca_agent_figures;
+
+/* Attach figures to e (a listener; cfg may be NULL). Figures start now. */
+int orca_stats_new(orca_engine *e, const orca_stats_config *cfg, orca_stats **out);
+/* Detach and free. NULL is ok. Call before orca_engine_free. */
+void orca_stats_free(orca_stats *s);
+
+int orca_stats_total(const orca_stats *s, orca_span span, orca_figures *out);
+int orca_stats_queue(const orca_stats *s, orca_queue_id q, orca_span span, orca_figures *out);
+int orca_stats_channel(const orca_stats *s, orca_channel_id ch, orca_span span,
+                       orca_figures *out);
+/* ORCA_ENOENT for an agent never seen. */
+int orca_stats_agent(const orca_stats *s, uint64_t agent, orca_span span,
+                     orca_agent_figures *out);
+/* Events the figures could not follow because memory ran out (figures are
+ * then approximate); 0 normally. */
+uint64_t orca_stats_dropped(const orca_stats *s);
+
+/* The queue's load over the window, for staffing: arrivals per second
+ * (entered / span) and mean handle time in seconds. ORCA_ENOENT while the
+ * window has no handled work. */
+int orca_stats_load(const orca_stats *s, orca_queue_id q, double *arrivals_per_s,
+                    double *handle_s);
+/* "How many agents does this queue need right now for sl_goal of its work
+ * answered within target_s?": Erlang C at the window's load
+ * (orca_erlang_agents). */
+int orca_stats_agents_needed(const orca_stats *s, orca_queue_id q, double target_s,
+                             double sl_goal, uint32_t *agents, orca_erlang *out);
+/* Estimated wait for new work entering q now: (waiting + 1) / the rate at
+ * which the queue answered work over the window. For waiting work: the
+ * same with the number waiting ahead of it in its queue (by arrival).
+ * ORCA_ENOENT when the window has no answers yet (no estimate). */
+int orca_stats_ewt(const orca_stats *s, orca_queue_id q, uint64_t *ms);
+int orca_stats_ewt_interaction(const orca_stats *s, uint64_t interaction, uint64_t *ms);
+
+/* All figures (both spans) and the state of every queue, channel and agent
+ * as one JSON object, written to fn in pieces. Layout in the README. */
+int orca_stats_snapshot_json(const orca_stats *s, orca_write_fn fn, void *data);
+
+/* One event as a JSON object on one line (no newline), for logs and
+ * streams: {"seq":..,"time_ms":..,"type":"offered",...}; fields that do
+ * not apply are left out. Returns the length it needs; writes at most
+ * len - 1 bytes and a NUL (like snprintf). */
+size_t orca_event_json(const orca_event *ev, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -113,7 +113,8 @@ static void forget(orca_engine *e, cust *c)
 }
 
 /* Forget idle contexts past max_customers or older than the TTL. The LRU
- * is in last-activity order, so only its head needs looking at. */
+ * is in last-activity order, so only its head needs looking at. Run when a
+ * public call ends (api_leave) and when the clock moves. */
 void cust_expire(orca_engine *e)
 {
     while (e->lru_head && (e->nlru > e->cfg.max_customers ||
@@ -206,7 +207,6 @@ uint32_t cust_attach(orca_engine *e, cust *c, ix *i, bool contact)
         e->ctot.recontacts++;
     if (bits & ORCA_ENQ_SWITCH)
         e->ctot.channel_switches++;
-    cust_expire(e);
     return bits;
 }
 
@@ -248,10 +248,9 @@ void cust_detach(orca_engine *e, ix *i, orca_outcome outcome)
         if (c->n < c->cap)
             c->n++;
     }
-    if (!c->nopen) {
-        lru_append(e, c);
-        cust_expire(e);
-    }
+    if (!c->nopen)
+        lru_append(e, c); /* forgotten, if over the limits, when the call
+                             ends: a transfer or escalation re-attaches it */
 }
 
 void cust_answered(orca_engine *e, ix *i)

@@ -82,8 +82,11 @@ int api_enter(orca_engine *e)
 
 int api_leave(orca_engine *e, int rc)
 {
-    if (--e->depth == 0)
+    if (--e->depth == 0) {
+        if (e->lru_head && rc == ORCA_OK) /* a failed call changes nothing */
+            cust_expire(e);
         flush(e);
+    }
     return rc;
 }
 

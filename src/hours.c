@@ -27,14 +27,24 @@ struct qhours {
     orca_queue_id redirect_to;
 };
 
+/* Local day number of clock time t (floor, so before 1970 works too). */
+static int64_t local_day(const qhours *h, uint64_t t)
+{
+    int64_t local = (int64_t)t + h->offset_ms, d = (int64_t)DAY_MS;
+    return local >= 0 ? local / d : -((-local + d - 1) / d);
+}
+
+static uint32_t weekday(int64_t day)
+{
+    return (uint32_t)(((day + 4) % 7 + 7) % 7); /* 1970-01-01 was a Thursday */
+}
+
 static bool weekly_open(const qhours *h, uint64_t t)
 {
+    int64_t day = local_day(h, t);
+    uint32_t wday = weekday(day);
     int64_t local = (int64_t)t + h->offset_ms;
-    if (local < 0)
-        local = 0;
-    uint64_t day = (uint64_t)local / DAY_MS;
-    uint32_t wday = (uint32_t)((day + 4) % 7); /* 1970-01-01 was a Thursday */
-    uint32_t min = (uint32_t)(((uint64_t)local % DAY_MS) / MIN_MS);
+    uint32_t min = (uint32_t)((local - day * (int64_t)DAY_MS) / (int64_t)MIN_MS);
     for (uint32_t k = 0; k < h->nranges; k++) {
         const orca_hours_range *r = &h->ranges[k];
         if (r->day == wday && min >= r->open_min && min < r->close_min)
@@ -76,20 +86,19 @@ uint64_t hours_next_change(const qhours *h, uint64_t t)
     }
     /* weekly edges, walking day by day; exceptions may hide some weeks,
      * so keep walking (up to a year) until an edge changes the answer */
-    int64_t local = (int64_t)t + h->offset_ms;
-    uint64_t day0 = local > 0 ? (uint64_t)local / DAY_MS : 0;
-    for (uint64_t d = day0; d <= day0 + 366; d++) {
-        uint64_t start = d * DAY_MS; /* local midnight, as local ms */
-        uint32_t wday = (uint32_t)((d + 4) % 7);
-        int64_t midnight = (int64_t)start - h->offset_ms; /* as clock time */
+    int64_t day0 = local_day(h, t);
+    for (int64_t d = day0; d <= day0 + 366; d++) {
+        int64_t start = d * (int64_t)DAY_MS; /* local midnight, as local ms */
+        uint32_t wday = weekday(d);
+        int64_t midnight = start - h->offset_ms; /* as clock time */
         if (best != UINT64_MAX && midnight > 0 && (uint64_t)midnight > best)
             break;
         for (uint32_t k = 0; k < h->nranges; k++) {
             const orca_hours_range *r = &h->ranges[k];
             if (r->day != wday)
                 continue;
-            int64_t o = (int64_t)(start + r->open_min * MIN_MS) - h->offset_ms;
-            int64_t c = (int64_t)(start + r->close_min * MIN_MS) - h->offset_ms;
+            int64_t o = start + (int64_t)(r->open_min * MIN_MS) - h->offset_ms;
+            int64_t c = start + (int64_t)(r->close_min * MIN_MS) - h->offset_ms;
             if (o > 0)
                 consider(h, t, (uint64_t)o, now_open, &best);
             if (c > 0)

@@ -254,6 +254,9 @@ void ix_complete(orca_engine *e, ix *i)
     orca_event ev;
     ev_ix(e, &ev, ORCA_EV_COMPLETED, i);
     ev.duration_ms = i->state == ORCA_STATE_WRAPUP ? e->now - i->state_ms : 0;
+    ev.handle_ms = i->answered_by ? e->now - i->answered : 0;
+    ev.csat = i->csat;
+    ev.fcr = i->fcr;
     emit(e, &ev);
     agent *a = detach(e, i);
     a->idle_since = e->now;
@@ -393,6 +396,8 @@ static int leg_where(orca_engine *e, const orca_interaction_def *def, uint64_t c
         emit_closed(e, def, customer);
         return ORCA_ECLOSED;
     }
+    if (def->bot)
+        L->due = e->now; /* a bot answers at once, open or not */
     if (L->due > e->now)
         L->sched = ORCA_SCHED_CLOSED;
     if (def->not_before_ms) {
@@ -528,6 +533,7 @@ static ix *leg_start(orca_engine *e, leg *L, uint64_t customer, uint64_t convers
     i->cls = L->p->stages[0].classes[0];
     i->hpos = i->tpos = NOPOS;
     i->prio = i->eff = (uint8_t)def->priority;
+    i->fcr = -1;
     if (L->resume) { /* the place the customer left: arrival and order */
         i->arrival = L->c->resume_arrival;
         i->seq = L->c->resume_seq;
@@ -554,6 +560,9 @@ static ix *leg_start(orca_engine *e, leg *L, uint64_t customer, uint64_t convers
         i->state = ORCA_STATE_BOT;
         e->nbot++;
         e->ctot.bot_started++;
+        bits |= ORCA_ENQ_BOT;
+    } else if (L->due > e->now) {
+        bits |= ORCA_ENQ_SCHEDULED;
     }
     orca_event ev;
     ev_ix(e, &ev, ORCA_EV_ENQUEUED, i);
@@ -827,6 +836,21 @@ int orca_interaction_info_get(const orca_engine *e, uint64_t id, orca_interactio
     out->transfer_to = i->xfer_to ? i->xfer_to->id : 0;
     out->transfer_from = i->xfer_from ? i->xfer_from->id : 0;
     out->disposition = i->disposition;
+    return ORCA_OK;
+}
+
+int orca_interaction_set_survey(orca_engine *e, uint64_t id, uint32_t csat, int32_t fcr)
+{
+    ix *i;
+    int rc = get_in_state(e, id,
+                          ST(ORCA_STATE_OFFERED) | ST(ORCA_STATE_BUSY) | ST(ORCA_STATE_WRAPUP),
+                          &i);
+    if (rc)
+        return rc;
+    if (csat > 5 || fcr < -1 || fcr > 1)
+        return ORCA_ERANGE;
+    i->csat = (uint8_t)csat;
+    i->fcr = (int8_t)fcr;
     return ORCA_OK;
 }
 

@@ -238,6 +238,8 @@ struct ix {
     ix *xfer_to, *xfer_from;  /* consult transfer pair */
     uint64_t due;             /* SCHEDULED: when it becomes WAITING */
     uint32_t tries;           /* callback attempts that did not reach */
+    uint8_t csat;             /* orca_interaction_set_survey: 0 none, 1..5 */
+    int8_t fcr;               /* -1 unknown, 0 no, 1 yes */
     bool xfer_done;           /* ends as ORCA_OUTCOME_TRANSFERRED */
 };
 
@@ -437,6 +439,9 @@ void hours_free(orca_engine *e, qhours *h);
  * when it may be routed (now, or the opening time when held): ORCA_OK,
  * or ORCA_ECLOSED (rejected). */
 int hours_route(orca_engine *e, queue *q, queue **to, uint64_t *due, bool *redirected);
+
+/* ---- stats.c, json.c -------------------------------------------------- */
+const orca_engine *stats_engine(const orca_stats *s);
 
 /* ---- timers.c --------------------------------------------------------- */
 void timer_update(orca_engine *e, ix *i);

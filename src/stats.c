@@ -1,0 +1,929 @@
+/*
+ * stats.c: the figures a wallboard shows, kept by a listener of the
+ * engine's events (orca_stats).
+ *
+ * Every figure is a sum of counters. Each queue, channel, agent and the
+ * total keep their counters twice over: since the start, and in a ring of
+ * `nslots` time slots covering the sliding window. An event adds to the
+ * current slot (clearing it first if it belongs to an older turn of the
+ * ring), so it costs O(1); a window figure sums the slots still inside the
+ * window. Agent state time (idle, working...) is added when the state
+ * changes, split over the slots it spans.
+ *
+ * Work waiting now is kept in small records on three lists ordered by
+ * arrival (its queue's, its channel's, all), so the longest wait is a list
+ * head and a position is a short walk.
+ */
+#include "orca_int.h"
+
+#include <math.h>
+
+#define HB 96                 /* wait histogram buckets */
+#define H_FIRST_MS 250.0      /* bucket 0: waits up to 250 ms */
+#define MAX_SLOTS 240
+
+/* Counters of one entity over one span. */
+typedef struct sfig {
+    uint64_t entered, answered, answered_sl, abandoned, abandoned_short, timed_out;
+    uint64_t wait_answered, wait_abandoned; /* sums, ms */
+    uint64_t handled, handle_sum, wrap_sum;
+    uint64_t offers, accepted, rejected, timeouts, transfers;
+    uint64_t csat_n, csat_sum, fcr_n, fcr_yes, recontacts;
+    uint64_t t_off, t_nr, t_idle, t_work; /* agent state time, ms */
+} sfig;
+
+/* Answered waits, for percentiles (queues, channels, total only). */
+typedef struct shist {
+    uint32_t b[HB];
+} shist;
+
+typedef struct wnode wnode;
+typedef struct wlist {
+    wnode *head, *tail;
+    uint32_t n;
+} wlist;
+
+enum { L_QUEUE, L_CHANNEL, L_TOTAL, NLISTS };
+
+struct wnode {
+    uint64_t id, arrival;
+    orca_queue_id q;
+    orca_channel_id ch;
+    wnode *prev[NLISTS], *next[NLISTS];
+};
+
+/* A queue, a channel or the total. */
+typedef struct sent {
+    sfig tot;
+    shist htot;
+    sfig *slot;               /* nslots */
+    shist *hslot;             /* nslots */
+    uint64_t *epoch;          /* nslots: which slot-time each slot holds */
+    wlist waiting;
+} sent;
+
+typedef struct sagent {
+    uint64_t id;
+    sfig tot;
+    sfig *slot;
+    uint64_t *epoch;
+    orca_presence presence;
+    uint32_t work;
+    uint64_t since;           /* state time counted up to here */
+} sagent;
+
+struct orca_stats {
+    orca_engine *e;
+    int handle;
+    uint64_t start, now;
+    uint32_t window_ms, nslots, slot_ms, short_ms;
+    sent total;
+    sent channels[ORCA_MAX_CHANNELS];
+    sent **queues;            /* by id - 1, NULL until seen */
+    uint32_t nqueues;
+    u64map agents;            /* id -> sagent */
+    u64map waiting;           /* interaction id -> wnode */
+    uint64_t dropped;
+};
+
+/* ---- slots ------------------------------------------------------------------ */
+
+/* The slot for time t, cleared first if it still holds an older turn of
+ * the ring (hslot may be NULL: agents keep no histogram). */
+static uint32_t slot_k(const orca_stats *s, sfig *slots, shist *hslot, uint64_t *epochs,
+                       uint64_t t)
+{
+    uint64_t ep = t / s->slot_ms;
+    uint32_t k = (uint32_t)(ep % s->nslots);
+    if (epochs[k] != ep) {
+        memset(&slots[k], 0, sizeof(sfig));
+        if (hslot)
+            memset(&hslot[k], 0, sizeof(shist));
+        epochs[k] = ep;
+    }
+    return k;
+}
+
+/* The slots inside the window ending at now: epochs (now_ep - nslots, now_ep]. */
+static bool slot_live(const orca_stats *s, uint64_t ep)
+{
+    uint64_t cur = s->now / s->slot_ms;
+    return ep != UINT64_MAX && ep <= cur && ep + s->nslots > cur;
+}
+
+static void fig_add(sfig *a, const sfig *b)
+{
+    const uint64_t *src = &b->entered;
+    uint64_t *dst = &a->entered;
+    for (size_t k = 0; k < sizeof(sfig) / sizeof(uint64_t); k++)
+        dst[k] += src[k];
+}
+
+/* The counters (and, when asked, the histogram) of one entity over a
+ * span, into *out and *hout. */
+static void span_sum(const orca_stats *s, const sfig *tot, const sfig *slots,
+                     const shist *htot, const shist *hslots, const uint64_t *epochs,
+                     orca_span span, sfig *out, shist *hout)
+{
+    if (span == ORCA_SPAN_TOTAL) {
+        *out = *tot;
+        if (hout)
+            *hout = *htot;
+        return;
+    }
+    memset(out, 0, sizeof(*out));
+    if (hout)
+        memset(hout, 0, sizeof(*hout));
+    for (uint32_t k = 0; k < s->nslots; k++) {
+        if (!slot_live(s, epochs[k]))
+            continue;
+        fig_add(out, &slots[k]);
+        for (int b = 0; hout && b < HB; b++)
+            hout->b[b] += hslots[k].b[b];
+    }
+}
+
+static uint64_t span_ms(const orca_stats *s, orca_span span)
+{
+    uint64_t from = s->start;
+    if (span == ORCA_SPAN_WINDOW) {
+        uint64_t cur = s->now / s->slot_ms;
+        uint64_t first = cur + 1 >= s->nslots ? (cur + 1 - s->nslots) * s->slot_ms : 0;
+        if (first > from)
+            from = first;
+    }
+    return s->now > from ? s->now - from : 0;
+}
+
+/* ---- entities -------------------------------------------------------------- */
+
+static int sent_init(orca_stats *s, sent *x)
+{
+    memset(x, 0, sizeof(*x));
+    x->slot = mem_calloc(s->e, s->nslots * sizeof(sfig));
+    x->hslot = mem_calloc(s->e, s->nslots * sizeof(shist));
+    x->epoch = mem_alloc(s->e, s->nslots * sizeof(uint64_t));
+    if (!x->slot || !x->hslot || !x->epoch)
+        return ORCA_ENOMEM;
+    for (uint32_t k = 0; k < s->nslots; k++)
+        x->epoch[k] = UINT64_MAX;
+    return ORCA_OK;
+}
+
+static void sent_free(orca_stats *s, sent *x)
+{
+    if (x->slot)
+        mem_free(s->e, x->slot, s->nslots * sizeof(sfig));
+    if (x->hslot)
+        mem_free(s->e, x->hslot, s->nslots * sizeof(shist));
+    if (x->epoch)
+        mem_free(s->e, x->epoch, s->nslots * sizeof(uint64_t));
+    x->slot = NULL;
+    x->hslot = NULL;
+    x->epoch = NULL;
+}
+
+static sent *queue_ent(orca_stats *s, orca_queue_id q)
+{
+    if (!q)
+        return NULL;
+    if (q > s->nqueues) {
+        uint32_t cap = s->nqueues;
+        if (mem_reserve(s->e, (void **)&s->queues, &cap, q, sizeof(sent *)))
+            return NULL;
+        memset(s->queues + s->nqueues, 0, (cap - s->nqueues) * sizeof(sent *));
+        s->nqueues = cap;
+    }
+    sent *x = s->queues[q - 1];
+    if (!x) {
+        if (!(x = mem_alloc(s->e, sizeof(*x))))
+            return NULL;
+        if (sent_init(s, x)) {
+            sent_free(s, x);
+            mem_free(s->e, x, sizeof(*x));
+            return NULL;
+        }
+        s->queues[q - 1] = x;
+    }
+    return x;
+}
+
+static sent *channel_ent(orca_stats *s, orca_channel_id ch)
+{
+    return ch < ORCA_MAX_CHANNELS ? &s->channels[ch] : NULL;
+}
+
+static sagent *agent_ent(orca_stats *s, uint64_t id)
+{
+    if (!id)
+        return NULL;
+    sagent *a = u64map_get(&s->agents, id);
+    if (a)
+        return a;
+    if (u64map_reserve(s->e, &s->agents, s->agents.n + 1) ||
+        !(a = mem_calloc(s->e, sizeof(*a))))
+        return NULL;
+    a->slot = mem_calloc(s->e, s->nslots * sizeof(sfig));
+    a->epoch = mem_alloc(s->e, s->nslots * sizeof(uint64_t));
+    if (!a->slot || !a->epoch) {
+        if (a->slot)
+            mem_free(s->e, a->slot, s->nslots * sizeof(sfig));
+        if (a->epoch)
+            mem_free(s->e, a->epoch, s->nslots * sizeof(uint64_t));
+        mem_free(s->e, a, sizeof(*a));
+        return NULL;
+    }
+    for (uint32_t k = 0; k < s->nslots; k++)
+        a->epoch[k] = UINT64_MAX;
+    a->id = id;
+    a->presence = ORCA_PRESENCE_OFFLINE;
+    a->since = s->now;
+    u64map_put(&s->agents, id, a);
+    return a;
+}
+
+/* ---- counting -------------------------------------------------------------- */
+
+/* The counters one event adds to: since-start and current slot of its
+ * queue, its channel, the total and (for agent figures) its agent; a NULL
+ * entity (unknown, or out of memory) is skipped. h: their histograms. */
+typedef struct targets {
+    sfig *f[8];
+    shist *h[8];
+    int n, nh;
+} targets;
+
+static void tg_ent(orca_stats *s, targets *t, sent *x)
+{
+    if (!x)
+        return;
+    uint32_t k = slot_k(s, x->slot, x->hslot, x->epoch, s->now);
+    t->f[t->n++] = &x->tot;
+    t->f[t->n++] = &x->slot[k];
+    t->h[t->nh++] = &x->htot;
+    t->h[t->nh++] = &x->hslot[k];
+}
+
+static void tg_agent(orca_stats *s, targets *t, sagent *a)
+{
+    if (!a)
+        return;
+    t->f[t->n++] = &a->tot;
+    t->f[t->n++] = &a->slot[slot_k(s, a->slot, NULL, a->epoch, s->now)];
+}
+
+#define ADD(t, field, v)                                                     \
+    do {                                                                     \
+        for (int k_ = 0; k_ < (t)->n; k_++)                                  \
+            (t)->f[k_]->field += (v);                                        \
+    } while (0)
+
+static uint32_t hist_bucket(uint64_t ms)
+{
+    if (ms <= H_FIRST_MS)
+        return 0;
+    double b = ceil(4.0 * log2((double)ms / H_FIRST_MS));
+    return b >= HB - 1 ? HB - 1 : (uint32_t)b;
+}
+
+static uint64_t hist_edge(uint32_t b)
+{
+    return (uint64_t)llround(H_FIRST_MS * exp2(b / 4.0));
+}
+
+/* Targets queue q, channel ch, total (and agent when given). */
+static void tg_work(orca_stats *s, targets *t, orca_queue_id q, orca_channel_id ch, uint64_t who)
+{
+    t->n = t->nh = 0;
+    tg_ent(s, t, queue_ent(s, q));
+    tg_ent(s, t, channel_ent(s, ch));
+    tg_ent(s, t, &s->total);
+    if (who)
+        tg_agent(s, t, agent_ent(s, who));
+}
+
+/* ---- agent state time ------------------------------------------------------ */
+
+static void accrue_into(sfig *f, int cat, uint64_t ms)
+{
+    switch (cat) {
+    case 0: f->t_off += ms; break;
+    case 1: f->t_nr += ms; break;
+    case 2: f->t_idle += ms; break;
+    default: f->t_work += ms; break;
+    }
+}
+
+static int agent_cat(const sagent *a)
+{
+    if (a->work)
+        return 3;
+    return a->presence == ORCA_PRESENCE_READY ? 2 : a->presence == ORCA_PRESENCE_NOT_READY ? 1 : 0;
+}
+
+/* Add a's time in its current state up to now, split over the slots it
+ * spans (only the last nslots matter for the window), to a and the total. */
+static void accrue(orca_stats *s, sagent *a)
+{
+    uint64_t t = a->since, now = s->now;
+    if (now <= t) {
+        a->since = now;
+        return;
+    }
+    int cat = agent_cat(a);
+    accrue_into(&a->tot, cat, now - t);
+    accrue_into(&s->total.tot, cat, now - t);
+    uint64_t e0 = t / s->slot_ms, e1 = now / s->slot_ms;
+    if (e1 - e0 >= s->nslots) {
+        e0 = e1 - s->nslots + 1;
+        t = e0 * s->slot_ms;
+    }
+    for (uint64_t ep = e0; ep <= e1; ep++) {
+        uint64_t lo = ep * s->slot_ms > t ? ep * s->slot_ms : t;
+        uint64_t hi = (ep + 1) * s->slot_ms < now ? (ep + 1) * s->slot_ms : now;
+        if (hi <= lo)
+            continue;
+        sent *tot = &s->total;
+        accrue_into(&a->slot[slot_k(s, a->slot, NULL, a->epoch, lo)], cat, hi - lo);
+        accrue_into(&tot->slot[slot_k(s, tot->slot, tot->hslot, tot->epoch, lo)], cat, hi - lo);
+    }
+    a->since = now;
+}
+
+static void agent_work(orca_stats *s, uint64_t id, int delta)
+{
+    sagent *a = agent_ent(s, id);
+    if (!a) {
+        s->dropped++;
+        return;
+    }
+    accrue(s, a);
+    if (delta < 0 && a->work)
+        a->work--;
+    else if (delta > 0)
+        a->work++;
+}
+
+/* ---- waiting work ------------------------------------------------------------ */
+
+static wlist *wl_of(orca_stats *s, const wnode *w, int l)
+{
+    sent *x = l == L_QUEUE ? queue_ent(s, w->q) : l == L_CHANNEL ? channel_ent(s, w->ch)
+                                                                  : &s->total;
+    return x ? &x->waiting : NULL;
+}
+
+/* Insert by arrival, walking back from the tail (arrivals mostly come in
+ * order, so this is O(1) but for work that keeps an old arrival). */
+static void wl_insert(wlist *l, wnode *w, int k)
+{
+    wnode *after = l->tail;
+    while (after && after->arrival > w->arrival)
+        after = after->prev[k];
+    w->prev[k] = after;
+    w->next[k] = after ? after->next[k] : l->head;
+    if (w->next[k])
+        w->next[k]->prev[k] = w;
+    else
+        l->tail = w;
+    if (after)
+        after->next[k] = w;
+    else
+        l->head = w;
+    l->n++;
+}
+
+static void wl_remove(wlist *l, wnode *w, int k)
+{
+    if (w->prev[k])
+        w->prev[k]->next[k] = w->next[k];
+    else
+        l->head = w->next[k];
+    if (w->next[k])
+        w->next[k]->prev[k] = w->prev[k];
+    else
+        l->tail = w->prev[k];
+    w->prev[k] = w->next[k] = NULL;
+    l->n--;
+}
+
+static void w_link(orca_stats *s, wnode *w)
+{
+    for (int k = 0; k < NLISTS; k++) {
+        wlist *l = wl_of(s, w, k);
+        if (l)
+            wl_insert(l, w, k);
+        else
+            w->prev[k] = w->next[k] = NULL;
+    }
+}
+
+static void w_unlink(orca_stats *s, wnode *w)
+{
+    for (int k = 0; k < NLISTS; k++) {
+        wlist *l = wl_of(s, w, k);
+        if (l)
+            wl_remove(l, w, k);
+    }
+}
+
+static void w_add(orca_stats *s, const orca_event *ev)
+{
+    if (u64map_get(&s->waiting, ev->interaction))
+        return;
+    wnode *w;
+    if (u64map_reserve(s->e, &s->waiting, s->waiting.n + 1) ||
+        !(w = mem_calloc(s->e, sizeof(*w)))) {
+        s->dropped++;
+        return;
+    }
+    w->id = ev->interaction;
+    w->arrival = ev->arrival_ms;
+    w->q = ev->queue;
+    w->ch = ev->channel;
+    u64map_put(&s->waiting, w->id, w);
+    w_link(s, w);
+}
+
+/* Forget waiting work; true if it was waiting. */
+static bool w_del(orca_stats *s, uint64_t id)
+{
+    wnode *w = u64map_del(&s->waiting, id);
+    if (!w)
+        return false;
+    w_unlink(s, w);
+    mem_free(s->e, w, sizeof(*w));
+    return true;
+}
+
+/* ---- the listener ------------------------------------------------------------ */
+
+static void entered(orca_stats *s, const orca_event *ev, bool recontact)
+{
+    targets t;
+    tg_work(s, &t, ev->queue, ev->channel, 0);
+    ADD(&t, entered, 1);
+    if (recontact)
+        ADD(&t, recontacts, 1);
+    w_add(s, ev);
+}
+
+static void on_event(void *data, const orca_event *ev)
+{
+    orca_stats *s = data;
+    targets t;
+    s->now = ev->time_ms;
+    switch (ev->type) {
+    case ORCA_EV_ENQUEUED:
+        if (!(ev->value & (ORCA_ENQ_BOT | ORCA_ENQ_SCHEDULED)))
+            entered(s, ev, ev->value & ORCA_ENQ_RECONTACT);
+        break;
+    case ORCA_EV_DUE:
+        entered(s, ev, false);
+        break;
+    case ORCA_EV_SCHEDULED:
+        w_del(s, ev->interaction); /* a virtual hold until a later time */
+        break;
+    case ORCA_EV_OVERFLOWED: {
+        wnode *w = u64map_get(&s->waiting, ev->interaction);
+        if (w) { /* same work, another queue: entered there */
+            w_unlink(s, w);
+            w->q = ev->queue;
+            w_link(s, w);
+        }
+        t.n = t.nh = 0;
+        tg_ent(s, &t, queue_ent(s, ev->queue));
+        ADD(&t, entered, 1);
+        break;
+    }
+    case ORCA_EV_CHANNEL_CHANGED: {
+        wnode *w = u64map_get(&s->waiting, ev->interaction);
+        if (w) {
+            w_unlink(s, w);
+            w->ch = ev->channel;
+            w_link(s, w);
+        }
+        break;
+    }
+    case ORCA_EV_OFFERED:
+        agent_work(s, ev->agent, +1);
+        tg_work(s, &t, ev->queue, ev->channel, ev->agent);
+        ADD(&t, offers, 1);
+        break;
+    case ORCA_EV_ACCEPTED: {
+        tg_work(s, &t, ev->queue, ev->channel, 0);
+        ADD(&t, accepted, 1);
+        ADD(&t, answered, 1);
+        ADD(&t, answered_sl, ev->sla_met ? 1 : 0);
+        ADD(&t, wait_answered, ev->wait_ms);
+        uint32_t b = hist_bucket(ev->wait_ms);
+        for (int k = 0; k < t.nh; k++)
+            t.h[k]->b[b]++;
+        t.n = 0;
+        tg_agent(s, &t, agent_ent(s, ev->agent));
+        ADD(&t, accepted, 1);
+        w_del(s, ev->interaction);
+        break;
+    }
+    case ORCA_EV_REJECTED:
+        agent_work(s, ev->agent, -1);
+        if (ev->value == ORCA_WITHDRAW_AGENT_REMOVED)
+            break; /* not the agent's choice */
+        tg_work(s, &t, ev->queue, ev->channel, ev->agent);
+        ADD(&t, rejected, 1);
+        break;
+    case ORCA_EV_OFFER_TIMEOUT:
+        agent_work(s, ev->agent, -1);
+        tg_work(s, &t, ev->queue, ev->channel, ev->agent);
+        ADD(&t, timeouts, 1);
+        break;
+    case ORCA_EV_COMPLETED:
+        agent_work(s, ev->agent, -1);
+        tg_work(s, &t, ev->queue, ev->channel, ev->agent);
+        ADD(&t, handled, 1);
+        ADD(&t, handle_sum, ev->handle_ms);
+        ADD(&t, wrap_sum, ev->duration_ms);
+        if (ev->csat) {
+            ADD(&t, csat_n, 1);
+            ADD(&t, csat_sum, ev->csat);
+        }
+        if (ev->fcr >= 0) {
+            ADD(&t, fcr_n, 1);
+            ADD(&t, fcr_yes, ev->fcr ? 1 : 0);
+        }
+        break;
+    case ORCA_EV_UNREACHED:
+        agent_work(s, ev->agent, -1);
+        break;
+    case ORCA_EV_TRANSFERRED:
+        tg_work(s, &t, ev->queue, ev->channel, ev->agent);
+        ADD(&t, transfers, 1);
+        break;
+    case ORCA_EV_ABANDONED:
+    case ORCA_EV_CANCELLED:
+    case ORCA_EV_TIMED_OUT: {
+        if (ev->agent)
+            agent_work(s, ev->agent, -1); /* an offer was pending */
+        if (!w_del(s, ev->interaction))
+            break; /* scheduled or with a bot: it was not waiting */
+        tg_work(s, &t, ev->queue, ev->channel, 0);
+        if (ev->type == ORCA_EV_TIMED_OUT) {
+            ADD(&t, timed_out, 1);
+        } else if (ev->type == ORCA_EV_ABANDONED) {
+            ADD(&t, abandoned, 1);
+            ADD(&t, wait_abandoned, ev->wait_ms);
+            if (s->short_ms != ORCA_STATS_NO_SHORT && ev->wait_ms < s->short_ms)
+                ADD(&t, abandoned_short, 1);
+        }
+        break;
+    }
+    case ORCA_EV_AGENT_ADDED:
+    case ORCA_EV_AGENT_PRESENCE:
+    case ORCA_EV_AGENT_REMOVED: {
+        sagent *a = agent_ent(s, ev->agent);
+        if (!a) {
+            s->dropped++;
+            break;
+        }
+        accrue(s, a);
+        a->presence = ev->type == ORCA_EV_AGENT_REMOVED ? ORCA_PRESENCE_OFFLINE : ev->presence;
+        if (ev->type == ORCA_EV_AGENT_REMOVED)
+            a->work = 0;
+        break;
+    }
+    case ORCA_EV_QUEUE_ADDED:
+        if (!queue_ent(s, ev->queue))
+            s->dropped++;
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- life -------------------------------------------------------------------- */
+
+int orca_stats_new(orca_engine *e, const orca_stats_config *cfg, orca_stats **out)
+{
+    orca_stats_config c;
+    int rc;
+    if (!e || !out)
+        return ORCA_EINVAL;
+    *out = NULL;
+    if (e->in_callback)
+        return ORCA_EBUSY;
+    if (cfg)
+        c = *cfg;
+    else
+        memset(&c, 0, sizeof(c));
+    if (!c.window_ms) c.window_ms = 900000;
+    if (!c.window_slots) c.window_slots = 15;
+    if (!c.short_abandon_ms) c.short_abandon_ms = 5000;
+    if (c.window_slots > MAX_SLOTS || c.window_ms < c.window_slots)
+        return ORCA_ERANGE;
+    orca_stats *s = mem_calloc(e, sizeof(*s));
+    if (!s)
+        return ORCA_ENOMEM;
+    s->e = e;
+    s->start = s->now = e->now;
+    s->window_ms = c.window_ms;
+    s->nslots = c.window_slots;
+    s->slot_ms = c.window_ms / c.window_slots;
+    s->short_ms = c.short_abandon_ms;
+    u64map_init(&s->agents);
+    u64map_init(&s->waiting);
+    rc = sent_init(s, &s->total);
+    for (uint32_t k = 0; !rc && k < ORCA_MAX_CHANNELS; k++)
+        rc = sent_init(s, &s->channels[k]);
+    for (uint32_t q = 1; !rc && q <= e->nqueues; q++)
+        rc = queue_ent(s, q) ? ORCA_OK : ORCA_ENOMEM;
+    for (uint32_t k = 0; !rc && k < e->nagents; k++) {
+        sagent *a = agent_ent(s, e->agents[k]->id);
+        if (!a)
+            rc = ORCA_ENOMEM;
+        else {
+            a->presence = e->agents[k]->presence;
+            a->work = e->agents[k]->noffered + e->agents[k]->nbusy + e->agents[k]->nwrap;
+        }
+    }
+    if (!rc)
+        rc = orca_listener_add(e, on_event, s, &s->handle);
+    if (rc) {
+        s->handle = 0;
+        orca_stats_free(s);
+        return rc;
+    }
+    *out = s;
+    return ORCA_OK;
+}
+
+void orca_stats_free(orca_stats *s)
+{
+    if (!s)
+        return;
+    orca_engine *e = s->e;
+    if (s->handle)
+        orca_listener_remove(e, s->handle);
+    sent_free(s, &s->total);
+    for (uint32_t k = 0; k < ORCA_MAX_CHANNELS; k++)
+        sent_free(s, &s->channels[k]);
+    for (uint32_t q = 0; q < s->nqueues; q++)
+        if (s->queues[q]) {
+            sent_free(s, s->queues[q]);
+            mem_free(e, s->queues[q], sizeof(sent));
+        }
+    mem_free(e, s->queues, s->nqueues * sizeof(sent *));
+    U64MAP_FOREACH(&s->agents, slot) {
+        sagent *a = slot->val;
+        mem_free(e, a->slot, s->nslots * sizeof(sfig));
+        mem_free(e, a->epoch, s->nslots * sizeof(uint64_t));
+        mem_free(e, a, sizeof(*a));
+    }
+    u64map_free(e, &s->agents);
+    U64MAP_FOREACH(&s->waiting, slot)
+        mem_free(e, slot->val, sizeof(wnode));
+    u64map_free(e, &s->waiting);
+    mem_free(e, s, sizeof(*s));
+}
+
+uint64_t orca_stats_dropped(const orca_stats *s)
+{
+    return s ? s->dropped : 0;
+}
+
+/* ---- reading ------------------------------------------------------------------- */
+
+/* The clock for readings: the engine's (events may be older). */
+static orca_stats *at_now(const orca_stats *s)
+{
+    orca_stats *m = (orca_stats *)s; /* only the reading clock moves */
+    m->now = s->e->now;
+    return m;
+}
+
+static double ratio(uint64_t a, uint64_t b)
+{
+    return b ? (double)a / (double)b : 0.0;
+}
+
+static uint64_t percentile(const shist *h, double p)
+{
+    uint64_t n = 0, seen = 0;
+    for (int b = 0; b < HB; b++)
+        n += h->b[b];
+    if (!n)
+        return 0;
+    uint64_t want = (uint64_t)ceil(p * (double)n);
+    for (uint32_t b = 0; b < HB; b++) {
+        seen += h->b[b];
+        if (seen >= want)
+            return hist_edge(b);
+    }
+    return hist_edge(HB - 1);
+}
+
+static void figures_of(const orca_stats *s, const sent *x, orca_span span, bool occ,
+                       orca_figures *out)
+{
+    sfig f;
+    shist h;
+    span_sum(s, &x->tot, x->slot, &x->htot, x->hslot, x->epoch, span, &f, &h);
+    memset(out, 0, sizeof(*out));
+    out->waiting = x->waiting.n;
+    out->longest_wait_ms =
+        x->waiting.head && s->now > x->waiting.head->arrival ? s->now - x->waiting.head->arrival : 0;
+    out->entered = f.entered;
+    out->answered = f.answered;
+    out->abandoned = f.abandoned;
+    out->abandoned_short = f.abandoned_short;
+    out->timed_out = f.timed_out;
+    out->answered_in_sl = f.answered_sl;
+    out->service_level = ratio(f.answered_sl, f.answered + f.abandoned - f.abandoned_short);
+    out->sl_of_answered = ratio(f.answered_sl, f.answered);
+    out->asa_ms = ratio(f.wait_answered, f.answered);
+    out->avg_wait_ms = ratio(f.wait_answered + f.wait_abandoned, f.answered + f.abandoned);
+    out->wait_p50_ms = percentile(&h, 0.50);
+    out->wait_p90_ms = percentile(&h, 0.90);
+    out->wait_p99_ms = percentile(&h, 0.99);
+    out->handled = f.handled;
+    out->aht_ms = ratio(f.handle_sum, f.handled);
+    out->avg_wrapup_ms = ratio(f.wrap_sum, f.handled);
+    out->avg_talk_ms = out->aht_ms - out->avg_wrapup_ms;
+    out->occupancy = occ ? ratio(f.t_work, f.t_work + f.t_idle) : 0.0;
+    out->offers = f.offers;
+    out->accepted = f.accepted;
+    out->rejected = f.rejected;
+    out->offer_timeouts = f.timeouts;
+    out->transfers = f.transfers;
+    out->csat_count = f.csat_n;
+    out->csat_avg = ratio(f.csat_sum, f.csat_n);
+    out->fcr_count = f.fcr_n;
+    out->fcr_resolved = f.fcr_yes;
+    out->fcr_rate = ratio(f.fcr_yes, f.fcr_n);
+    out->recontacts = f.recontacts;
+    out->span_ms = span_ms(s, span);
+}
+
+static int span_ok(orca_span span)
+{
+    return span == ORCA_SPAN_TOTAL || span == ORCA_SPAN_WINDOW;
+}
+
+/* Agent state time up to now, without changing anything: the open stretch
+ * of the current state is added to the figures read. */
+static void agent_open_stretch(const orca_stats *s, const sagent *a, orca_span span, sfig *f)
+{
+    uint64_t from = a->since;
+    if (span == ORCA_SPAN_WINDOW) {
+        uint64_t w = s->now - span_ms(s, ORCA_SPAN_WINDOW);
+        if (w > from)
+            from = w;
+    }
+    if (s->now > from)
+        accrue_into(f, agent_cat(a), s->now - from);
+}
+
+int orca_stats_total(const orca_stats *s, orca_span span, orca_figures *out)
+{
+    if (!s || !out || !span_ok(span))
+        return ORCA_EINVAL;
+    s = at_now(s);
+    figures_of(s, &s->total, span, true, out);
+    /* open stretches of every agent's current state */
+    sfig f;
+    span_sum(s, &s->total.tot, s->total.slot, NULL, NULL, s->total.epoch, span, &f, NULL);
+    U64MAP_FOREACH(&s->agents, slot)
+        agent_open_stretch(s, slot->val, span, &f);
+    out->occupancy = ratio(f.t_work, f.t_work + f.t_idle);
+    return ORCA_OK;
+}
+
+int orca_stats_queue(const orca_stats *s, orca_queue_id q, orca_span span, orca_figures *out)
+{
+    if (!s || !out || !span_ok(span))
+        return ORCA_EINVAL;
+    if (!queue_get(s->e, q))
+        return ORCA_ENOENT;
+    s = at_now(s);
+    const sent *x = q <= s->nqueues ? s->queues[q - 1] : NULL;
+    if (!x) { /* a queue added while memory was short: nothing counted */
+        memset(out, 0, sizeof(*out));
+        out->span_ms = span_ms(s, span);
+        return ORCA_OK;
+    }
+    figures_of(s, x, span, false, out);
+    return ORCA_OK;
+}
+
+int orca_stats_channel(const orca_stats *s, orca_channel_id ch, orca_span span,
+                       orca_figures *out)
+{
+    if (!s || !out || !span_ok(span))
+        return ORCA_EINVAL;
+    if (ch >= s->e->nchannels)
+        return ORCA_ENOENT;
+    s = at_now(s);
+    figures_of(s, &s->channels[ch], span, false, out);
+    return ORCA_OK;
+}
+
+int orca_stats_agent(const orca_stats *s, uint64_t id, orca_span span,
+                     orca_agent_figures *out)
+{
+    if (!s || !out || !id || !span_ok(span))
+        return ORCA_EINVAL;
+    const sagent *a = u64map_get(&s->agents, id);
+    if (!a)
+        return ORCA_ENOENT;
+    s = at_now(s);
+    sfig f;
+    span_sum(s, &a->tot, a->slot, NULL, NULL, a->epoch, span, &f, NULL);
+    agent_open_stretch(s, a, span, &f);
+    memset(out, 0, sizeof(*out));
+    out->agent = a->id;
+    out->presence = a->presence;
+    out->work = a->work;
+    out->offers = f.offers;
+    out->accepted = f.accepted;
+    out->rejected = f.rejected;
+    out->offer_timeouts = f.timeouts;
+    out->handled = f.handled;
+    out->aht_ms = ratio(f.handle_sum, f.handled);
+    out->transfers = f.transfers;
+    out->csat_count = f.csat_n;
+    out->csat_avg = ratio(f.csat_sum, f.csat_n);
+    out->offline_ms = f.t_off;
+    out->not_ready_ms = f.t_nr;
+    out->idle_ms = f.t_idle;
+    out->working_ms = f.t_work;
+    out->occupancy = ratio(f.t_work, f.t_work + f.t_idle);
+    out->span_ms = span_ms(s, span);
+    return ORCA_OK;
+}
+
+/* ---- staffing and waiting estimates ------------------------------------------ */
+
+int orca_stats_load(const orca_stats *s, orca_queue_id q, double *arrivals_per_s,
+                    double *handle_s)
+{
+    orca_figures f;
+    int rc;
+    if (!arrivals_per_s || !handle_s)
+        return ORCA_EINVAL;
+    if ((rc = orca_stats_queue(s, q, ORCA_SPAN_WINDOW, &f)))
+        return rc;
+    if (!f.handled || !f.span_ms)
+        return ORCA_ENOENT;
+    *arrivals_per_s = (double)f.entered * 1000.0 / (double)f.span_ms;
+    *handle_s = f.aht_ms / 1000.0;
+    return ORCA_OK;
+}
+
+int orca_stats_agents_needed(const orca_stats *s, orca_queue_id q, double target_s,
+                             double sl_goal, uint32_t *agents, orca_erlang *out)
+{
+    double lambda, h;
+    int rc = orca_stats_load(s, q, &lambda, &h);
+    if (rc)
+        return rc;
+    return orca_erlang_agents(lambda, h, target_s, sl_goal, agents, out);
+}
+
+static int ewt_for(const orca_stats *s, orca_queue_id q, uint64_t ahead, uint64_t *ms)
+{
+    orca_figures f;
+    int rc = orca_stats_queue(s, q, ORCA_SPAN_WINDOW, &f);
+    if (rc)
+        return rc;
+    if (!f.answered || !f.span_ms)
+        return ORCA_ENOENT;
+    /* answered per ms over the window; the work ahead clears at that pace */
+    double per_ms = (double)f.answered / (double)f.span_ms;
+    *ms = (uint64_t)llround((double)(ahead + 1) / per_ms);
+    return ORCA_OK;
+}
+
+int orca_stats_ewt(const orca_stats *s, orca_queue_id q, uint64_t *ms)
+{
+    if (!s || !ms)
+        return ORCA_EINVAL;
+    const sent *x = q && q <= s->nqueues ? s->queues[q - 1] : NULL;
+    return ewt_for(s, q, x ? x->waiting.n : 0, ms);
+}
+
+int orca_stats_ewt_interaction(const orca_stats *s, uint64_t interaction, uint64_t *ms)
+{
+    if (!s || !ms || !interaction)
+        return ORCA_EINVAL;
+    const wnode *w = u64map_get(&s->waiting, interaction);
+    if (!w)
+        return ORCA_ENOENT; /* not waiting (or unknown) */
+    uint64_t ahead = 0;
+    for (const wnode *p = w->prev[L_QUEUE]; p; p = p->prev[L_QUEUE])
+        ahead++;
+    return ewt_for(s, w->q, ahead, ms);
+}
+
+const orca_engine *stats_engine(const orca_stats *s)
+{
+    return at_now(s)->e;
+}
