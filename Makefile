@@ -31,6 +31,8 @@ CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) $(WARN) -fPIC -Iinclude -Is
 UV_CFLAGS := $(shell pkg-config --cflags libuv 2>/dev/null)
 UV_LIBS   := $(shell pkg-config --libs libuv 2>/dev/null || echo -luv)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+# Tests only: Jansson, a real JSON parser, reads back what orca writes.
+JSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 LIBS    := -lxxhash $(UV_LIBS) -lm -lpthread
 
 SRC     := $(wildcard src/*.c)
@@ -74,7 +76,7 @@ $(BUILD)/tests/obj/%.o: tests/%.c $(HDR) $(wildcard tests/*.h) | $(BUILD)/tests/
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -c $< -o $@
 
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(BUILD)/liborca.a $(wildcard tests/*.h) $(wildcard examples/*.h) | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests $< $(TEST_SUPOBJ) $(BUILD)/liborca.a $(LDSAN) $(CMOCKA_LIBS) $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests $< $(TEST_SUPOBJ) $(BUILD)/liborca.a $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(LIBS) -o $@
 
 $(BUILD)/examples/%: examples/%.c $(BUILD)/liborca.a $(wildcard examples/*.h) | $(BUILD)/examples
 	$(CC) $(CFLAGS) $(UV_CFLAGS) $< $(BUILD)/liborca.a $(LDSAN) $(LIBS) -o $@
@@ -82,7 +84,8 @@ $(BUILD)/examples/%: examples/%.c $(BUILD)/liborca.a $(wildcard examples/*.h) | 
 examples: $(EX_BIN)
 tests: $(TEST_BIN)
 
-check: deps
+check:
+	@scripts/deps.sh libjansson-dev
 	@$(MAKE) --no-print-directory all tests
 	@scripts/run-tests.sh $(BUILD)/tests
 
