@@ -57,10 +57,27 @@
  * log growth (log N2 / log N1 per step, N = agents + waiting) and linear
  * growth (x10 per step).
  *
+ * CONTINUITY (orca only; the peers have no customer context or sticky
+ * routing): on the zipf 10k x 100k 50-skill centre (with --smoke, on its
+ * zipf centre) the same workload again in three engines built alike, their
+ * runs interleaved: plain (no customer named), customers (every interaction
+ * names a customer: 30% returning, the customer of one of the previous
+ * 2 x waiting arrivals; conversations for some; orca's default customer
+ * config) and sticky (the same, the queue's sticky_ms 60 s on the virtual
+ * clock, which moves 1 ms per arrival+release pair). Rows `zipf_customers`
+ * and `zipf_sticky`; the printout gives the ratios to plain, the share of
+ * arrivals held for their last agent and what became of them
+ * (orca_customer_totals_get, and the host's view through
+ * orca_interaction_info_get, untimed). Then MEMORY PER CUSTOMER KEPT: live
+ * bytes of K idle customers with history, / K, for history_per_customer 1,
+ * 8 and 64, and the bound max_customers x that (printed only: no CSV
+ * column is per customer).
+ *
  *   orca-bench [--smoke] [--large] [--all-strategies] [--seed N] [--runs N]
  *              [--calls N] [--warmup N] [--peer-budget SEC] [--orca-budget SEC]
  *              [--build-budget SEC] [--peers LIST] [--no-peer] [--agents N] [--skills N]
- *              [--workload zipf|adversarial] [--check] [--out FILE]
+ *              [--workload zipf|adversarial] [--check] [--no-continuity]
+ *              [--continuity-only] [--out FILE]
  *
  * Prints a table and writes bench/results/latest.csv (bench/results/smoke.csv
  * with --smoke) with the columns of BENCH.md; figures that do not apply are
@@ -110,6 +127,8 @@ typedef struct opts {
     uint32_t only_skills;      /* 0: every catalogue */
     const char *only_workload; /* NULL: both */
     const char *out;
+    int continuity;            /* 0 none, 1 also (default), 2 only */
+    int warmup_auto;           /* --warmup not given */
 } opts;
 
 typedef struct spec {
@@ -117,6 +136,8 @@ typedef struct spec {
     int adversarial;
     uint32_t agents, waiting, skills, classes;
     int every_strategy;        /* all six strategies even without --all-strategies */
+    int continuity;            /* also the continuity measurement (orca only) */
+    int variant;               /* 0; CV_CUSTOMERS / CV_STICKY: a continuity row */
 } spec;
 
 /* The default run: every size issue 3 names (1k x 10k, 10k x 100k,
@@ -126,25 +147,25 @@ typedef struct spec {
  * the catalogue stays at 200 / 2,000 sets, so the 10k -> 100k step changes
  * the size only. */
 static const spec default_specs[] = {
-    {"zipf", 0, 1000, 10000, 50, 20, 0},
-    {"zipf", 0, 1000, 10000, 500, 200, 0},
-    {"adversarial", 1, 1000, 10000, 50, 0, 0},
-    {"zipf", 0, 10000, 100000, 50, 200, 1},
-    {"zipf", 0, 10000, 100000, 500, 2000, 0},
-    {"adversarial", 1, 10000, 100000, 500, 0, 0},
-    {"zipf", 0, 100000, 1000000, 50, 200, 0},
-    {"zipf", 0, 100000, 1000000, 500, 2000, 0},
+    {"zipf", 0, 1000, 10000, 50, 20, 0, 0, 0},
+    {"zipf", 0, 1000, 10000, 500, 200, 0, 0, 0},
+    {"adversarial", 1, 1000, 10000, 50, 0, 0, 0, 0},
+    {"zipf", 0, 10000, 100000, 50, 200, 1, 1, 0},
+    {"zipf", 0, 10000, 100000, 500, 2000, 0, 0, 0},
+    {"adversarial", 1, 10000, 100000, 500, 0, 0, 0, 0},
+    {"zipf", 0, 100000, 1000000, 50, 200, 0, 0, 0},
+    {"zipf", 0, 100000, 1000000, 500, 2000, 0, 0, 0},
 };
 
 /* --large: the adversarial centre at 100k x 1M too (orca alone takes
  * minutes to build it: every interaction brings its own class). */
 static const spec large_specs[] = {
-    {"adversarial", 1, 100000, 1000000, 500, 0, 0},
+    {"adversarial", 1, 100000, 1000000, 500, 0, 0, 0, 0},
 };
 
 static const spec smoke_specs[] = {
-    {"zipf", 0, 200, 2000, 50, 20, 0},
-    {"adversarial", 1, 200, 2000, 50, 0, 0},
+    {"zipf", 0, 200, 2000, 50, 20, 0, 1, 0},
+    {"adversarial", 1, 200, 2000, 50, 0, 0, 0, 0},
 };
 
 static const char *const strategy_name[] = {
@@ -237,6 +258,7 @@ typedef struct host {
     decision *dec;
     size_t ndec, capdec;
     int recording;
+    char draining;             /* the kind of call whose offers are accepted */
 } host;
 
 static void host_free(host *h)
@@ -340,6 +362,7 @@ struct router {
 static void router_drain(router *r, char kind)
 {
     host_record(&r->h, kind);
+    r->h.draining = kind;
     for (size_t i = 0; i < r->h.npend; i++) {
         r->accept(r, &r->h.pend[i]);
         host_push_busy(&r->h, &r->h.pend[i]);
@@ -407,9 +430,43 @@ static size_t router_pairs(router *r, const workload *w, int64_t target, size_t 
 /* orca                                                                     */
 /* ------------------------------------------------------------------------ */
 
+/* How an orca engine of the continuity measurement differs from the plain
+ * one: interactions name customers (and conversations) drawn by cust, and
+ * the queue holds returning customers' work for their last agent for
+ * sticky_ms. */
+typedef struct orca_variant {
+    const wl_customers *cust;  /* NULL: no customer named */
+    uint32_t sticky_ms;        /* the queue's sticky_ms; 0: off */
+} orca_variant;
+
+/* What the host sees of sticky routing (the held-for agent is read with
+ * orca_interaction_info_get after each enqueue, untimed): per interaction k
+ * of the stream, the agent it was held for (bit 31: offered since) and when
+ * it arrived on the virtual clock; and, for the interactions that arrive
+ * while counting (k >= from_k), what became of them. */
+#define HELD_OFFERED 0x80000000u
+
+typedef struct cont_track {
+    uint32_t *held_for;
+    uint32_t *enq_ms;
+    size_t capheld, capenq;
+    int on;                    /* counting offers */
+    uint64_t from_k;           /* the cohort: interactions k >= from_k */
+    uint64_t arrivals, held;   /* cohort arrivals; of which held */
+    uint64_t to_target_arrival;/* cohort held work offered to its agent by an
+                                  arrival or the clock (a hold's end) */
+    uint64_t to_target_release;/* ... by that agent's release */
+    uint64_t to_other;         /* ... to another agent (the hold had ended) */
+    /* every offer while counting: waits on the virtual clock (ms) */
+    uint64_t n_target, wait_target, n_other, wait_other, n_plain, wait_plain;
+} cont_track;
+
 typedef struct orca_side {
     router r;                  /* first: a router * is an orca_side * */
     orca_engine *e;
+    const workload *w;
+    orca_variant var;
+    cont_track *track;         /* NULL: not tracked */
     bench_mem mem;
     orca_skill_id *sid;
     orca_queue_id q;
@@ -441,6 +498,58 @@ static void orca_prepare(router *r, const wl_interaction *it)
     d->priority = it->priority;
     d->required = o->req;
     d->nrequired = it->nreq;
+    if (o->var.cust != NULL)
+        wl_customer_get(o->w, o->var.cust, it->id - 1, &d->customer, &d->conversation);
+}
+
+/* Interaction k was just enqueued in orca (untimed): note whom it is held
+ * for and when it arrived. */
+static void orca_track_enqueue(orca_side *o, uint64_t k)
+{
+    cont_track *t = o->track;
+    if (t == NULL)
+        return;
+    t->held_for = xgrow(t->held_for, &t->capheld, k + 1, sizeof *t->held_for);
+    t->enq_ms = xgrow(t->enq_ms, &t->capenq, k + 1, sizeof *t->enq_ms);
+    orca_interaction_info info;
+    int rc = orca_interaction_info_get(o->e, k + 1, &info);
+    if (rc != 0)
+        die("%s", "orca_interaction_info_get", rc);
+    t->held_for[k] = (uint32_t)info.target_agent;
+    t->enq_ms[k] = (uint32_t)o->r.h.now;
+    if (t->on && k >= t->from_k) {
+        t->arrivals++;
+        t->held += info.target_agent != 0;
+    }
+}
+
+/* Interaction of->iid is offered to of->agent (untimed): count what sticky
+ * routing did. */
+static void orca_track_offer(orca_side *o, const offer_rec *of)
+{
+    cont_track *t = o->track;
+    uint64_t k = of->iid - 1;
+    if (t == NULL || !t->on || k >= t->capheld)
+        return;
+    uint32_t held = t->held_for[k] & ~HELD_OFFERED;
+    uint64_t wait = o->r.h.now - t->enq_ms[k];
+    int cohort = k >= t->from_k && !(t->held_for[k] & HELD_OFFERED);
+    if (held == 0) {
+        t->n_plain++;
+        t->wait_plain += wait;
+    } else if (held == of->agent) {
+        t->n_target++;
+        t->wait_target += wait;
+        if (cohort && o->r.h.draining == 'r')
+            t->to_target_release++;
+        else if (cohort)
+            t->to_target_arrival++;
+    } else {
+        t->n_other++;
+        t->wait_other += wait;
+        t->to_other += cohort;
+    }
+    t->held_for[k] |= held != 0 ? HELD_OFFERED : 0;
 }
 
 static uint64_t orca_arrive(router *r, uint32_t *handle)
@@ -452,6 +561,7 @@ static uint64_t orca_arrive(router *r, uint32_t *handle)
     if (rc != 0)
         die("%s", "orca_interaction_enqueue", rc);
     *handle = 0;
+    orca_track_enqueue(o, o->def.id - 1);
     return t1 - t0;
 }
 
@@ -493,6 +603,7 @@ static uint64_t orca_release(router *r, const busy_ent *v)
 
 static void orca_accept(router *r, const offer_rec *of)
 {
+    orca_track_offer((orca_side *)r, of);
     int rc = orca_offer_accept(((orca_side *)r)->e, of->iid);
     if (rc != 0)
         die("%s", "orca_offer_accept", rc);
@@ -712,11 +823,15 @@ static void peer_bulk(peer_side *ps, int begin)
 
 static const orca_channel_callbacks orca_cbs = {orca_offer_cb, NULL};
 
-static void orca_setup(orca_side *o, const workload *w, orca_strategy strat, uint64_t seed)
+static void orca_setup(orca_side *o, const workload *w, orca_strategy strat, uint64_t seed,
+                       const orca_variant *var)
 {
     memset(o, 0, sizeof *o);
     o->r = (router){"orca", {0}, orca_prepare, orca_arrive, orca_release, orca_accept,
                     orca_abandon, orca_tick};
+    o->w = w;
+    if (var != NULL)
+        o->var = *var;
     orca_config cfg;
     orca_config_init(&cfg);
     cfg.alloc = bench_alloc_hook;
@@ -748,6 +863,7 @@ static void orca_setup(orca_side *o, const workload *w, orca_strategy strat, uin
     qd.skills = NULL;
     qd.nskills = 0;
     qd.wrapup_ms = 0;
+    qd.sticky_ms = o->var.sticky_ms;
     rc = orca_queue_add(o->e, &qd, &o->q);
     if (rc != 0) {
         /* fall back to making every agent a member */
@@ -800,6 +916,7 @@ static void build_enqueue(orca_side *o, peer_side *ps, size_t nps, const workloa
         die("%s", "orca_interaction_enqueue", rc);
     host_note_enqueue(&o->r.h, k, 0);
     o->r.h.next_k = k + 1;
+    orca_track_enqueue(o, k);
     for (size_t j = 0; j < nps; j++) {
         if (ps[j].kind->enqueue(&ps[j], &it, o->r.h.now, 0, &handle) != 0)
             die("%s: enqueue failed (out of memory)", ps[j].kind->name, 0);
@@ -833,8 +950,9 @@ static void peers_bulk(peer_side *ps, size_t nps, int begin)
 /* Build the centre in orca and load the nps peers ps[] (already set up)
  * with the same state. */
 static void build_centre(const workload *w, const spec *sp, orca_strategy strat,
-                         uint64_t seed, double budget_s, orca_side *o, peer_side *ps,
-                         size_t nps, build_info *bi)
+                         uint64_t seed, double budget_s, const orca_variant *var,
+                         cont_track *track, orca_side *o, peer_side *ps, size_t nps,
+                         build_info *bi)
 {
     uint64_t t0 = bench_now_ns();
     uint64_t budget = (uint64_t)(budget_s * 1e9);
@@ -842,7 +960,8 @@ static void build_centre(const workload *w, const spec *sp, orca_strategy strat,
     int rc, bulk = 0;
     size_t plive[NPEERS];
     memset(bi, 0, sizeof *bi);
-    orca_setup(o, w, strat, seed);
+    orca_setup(o, w, strat, seed, var);
+    o->track = track;
     const orca_channel_limit limits[WL_NCHANNELS] = {
         {ORCA_CHANNEL_VOICE, wl_channel_limit[WL_VOICE]},
         {ORCA_CHANNEL_CHAT, wl_channel_limit[WL_CHAT]},
@@ -1190,7 +1309,7 @@ static void budget_list(const opts *o, char *buf, size_t len)
 
 static void print_table(const opts *o)
 {
-    printf("\n%-20s %-11s %7s %8s %6s %7s %-15s %-7s %8s %9s %9s %9s %11s %8s %8s\n",
+    printf("\n%-20s %-14s %7s %8s %6s %7s %-15s %-7s %8s %9s %9s %9s %11s %8s %8s\n",
            "router", "workload", "agents", "waiting", "skills", "classes", "strategy",
            "dir", "calls", "median_ns", "p99_ns", "p99.9_ns", "decisions/s", "B/agent",
            "B/inter");
@@ -1201,7 +1320,7 @@ static void print_table(const opts *o)
         fmt_bytes(bpa, sizeof bpa, r->bytes_per_agent);
         fmt_bytes(bpi, sizeof bpi, r->bytes_per_interaction);
         if (r->st.calls == 0) {
-            printf("%-20s %-11s %7u %8u %6u %7u %-15s %-7s %8s   not measured (see notes)\n",
+            printf("%-20s %-14s %7u %8u %6u %7u %-15s %-7s %8s   not measured (see notes)\n",
                    r->router, r->sp->workload, r->sp->agents, r->sp->waiting, r->sp->skills,
                    r->classes, r->strategy, r->direction, "0");
             continue;
@@ -1210,7 +1329,7 @@ static void print_table(const opts *o)
         fewer |= short_run;
         snprintf(calls, sizeof calls, "%llu%s", (unsigned long long)r->st.calls,
                  short_run ? "*" : "");
-        printf("%-20s %-11s %7u %8u %6u %7u %-15s %-7s %8s %9llu %9llu %9llu %11.0f %8s %8s\n",
+        printf("%-20s %-14s %7u %8u %6u %7u %-15s %-7s %8s %9llu %9llu %9llu %11.0f %8s %8s\n",
                r->router, r->sp->workload, r->sp->agents, r->sp->waiting, r->sp->skills,
                r->classes, r->strategy, r->direction, calls,
                (unsigned long long)r->st.median, (unsigned long long)r->st.p99,
@@ -1274,8 +1393,8 @@ static void print_headline(const opts *o)
     double g2_min = 1e300, g3_min = 1e300, g4_min = 1e300;
     for (size_t i = 0; i < nrows; i++) {
         const row *a = &rows[i];
-        if (strcmp(a->router, "orca") != 0)
-            continue;
+        if (strcmp(a->router, "orca") != 0 || a->sp->variant != 0)
+            continue; /* continuity rows have no peer: see CONTINUITY */
         int zipf = strcmp(a->sp->workload, "zipf") == 0;
         printf("  %-11s %6u %7u %6u %-15s %-7s ", a->sp->workload, a->sp->agents,
                a->sp->waiting, a->sp->skills, a->strategy, a->direction);
@@ -1696,7 +1815,7 @@ static void run_one(const opts *op, const spec *sp, const workload *w, orca_stra
     for (int k = 0; k < NPEERS; k++)
         if (op->peers & (1u << k))
             peer_setup(&ps[nps++], &peer_kinds[k], strat, op->seed, op->budget[k]);
-    build_centre(w, sp, strat, op->seed, op->build_budget_s, &o, ps, nps, &bi);
+    build_centre(w, sp, strat, op->seed, op->build_budget_s, NULL, NULL, &o, ps, nps, &bi);
     fprintf(stderr, "  %s %.1f s: %llu enqueued, %lld waiting, %zu busy "
                     "(occupancy %.0f%%), orca holds %u classes%s; %.1f B/agent, "
                     "%.1f B/interaction\n",
@@ -1847,6 +1966,521 @@ done:
 }
 
 /* ------------------------------------------------------------------------ */
+/* Continuity: customer context and sticky routing (orca only)              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The same centre, workload and seed as the plain row, three times over,
+ * each in its own engine: plain (no customer named), customers (every
+ * interaction names a customer, some a conversation; the queue not sticky)
+ * and sticky (the same, and the queue holds a returning customer's new work
+ * for the agent who last answered them for CONT_STICKY_MS). The three are
+ * built the same way and their timed runs interleave (run r starts with
+ * variant r mod 3), so their ratios are measured in one run under the same
+ * noise. The peers have no such feature: orca only.
+ */
+enum { CV_PLAIN, CV_CUSTOMERS, CV_STICKY, NCV };
+static const char *const cv_label[NCV] = {"plain", "customers", "sticky"};
+
+#define CONT_RECONTACT 0.30        /* share of arrivals by returning customers */
+#define CONT_WINDOW_PER_WAITING 2  /* they return within 2 x waiting arrivals */
+#define CONT_SAME_CONVERSATION 0.5
+#define CONT_NEW_CONVERSATION 0.5
+#define CONT_STICKY_MS 60000u      /* 60 s on the bench's virtual clock */
+#define CONT_MAX 4
+
+typedef struct cont_result {
+    const spec *sp;
+    spec vsp[NCV];             /* the rows' centres: zipf_customers, zipf_sticky */
+    wl_customers cust;
+    uint32_t classes;
+    size_t warmup[NCV];
+    int measured;
+    figs a[NCV], r[NCV];
+    double bpa[NCV], bpi[NCV];
+    orca_customer_totals t0[NCV], t1[NCV];   /* before and after the timed runs */
+    uint64_t k0[NCV], k1[NCV], ms0[NCV], ms1[NCV]; /* stream and clock, same */
+    size_t live[NCV];          /* live bytes after the runs */
+    int64_t waiting[NCV];
+    size_t busy[NCV];
+    cont_track tr;             /* the sticky engine's, over the timed runs */
+    uint64_t still_held, released_waiting, abandoned; /* cohort at the end */
+} cont_result;
+
+static cont_result conts[CONT_MAX];
+static size_t nconts;
+
+static void cont_free_track(cont_track *t)
+{
+    free(t->held_for);
+    free(t->enq_ms);
+    t->held_for = t->enq_ms = NULL;
+    t->capheld = t->capenq = 0;
+}
+
+static void run_continuity(const opts *op, const spec *sp, const workload *w, uint64_t *arr,
+                           uint64_t *rel)
+{
+    if (nconts == CONT_MAX)
+        return;
+    cont_result *cr = &conts[nconts++];
+    memset(cr, 0, sizeof *cr);
+    cr->sp = sp;
+    cr->cust = (wl_customers){CONT_RECONTACT, (uint64_t)sp->waiting * CONT_WINDOW_PER_WAITING,
+                              CONT_SAME_CONVERSATION, CONT_NEW_CONVERSATION};
+    static const char *const wname[NCV] = {NULL, "zipf_customers", "zipf_sticky"};
+    for (int v = 0; v < NCV; v++) {
+        cr->vsp[v] = *sp;
+        cr->vsp[v].continuity = 0;
+        cr->vsp[v].variant = v;
+        if (wname[v] != NULL)
+            cr->vsp[v].workload = wname[v];
+    }
+    orca_variant var[NCV] = {
+        {NULL, 0},
+        {&cr->cust, 0},
+        {&cr->cust, CONT_STICKY_MS},
+    };
+    orca_side o[NCV];
+    build_info bi[NCV];
+    char text[1200];
+    int built = 0;
+    for (int v = 0; v < NCV; v++) {
+        fprintf(stderr, "continuity %s %u agents x %u waiting, %u skills, %s: building...\n",
+                cv_label[v], sp->agents, sp->waiting, sp->skills,
+                strategy_name[ORCA_STRATEGY_LONGEST_IDLE]);
+        build_centre(w, sp, ORCA_STRATEGY_LONGEST_IDLE, op->seed, op->build_budget_s, &var[v],
+                     v == CV_STICKY ? &cr->tr : NULL, &o[v], NULL, 0, &bi[v]);
+        built = v + 1;
+        fprintf(stderr, "  %s %.1f s: %llu enqueued, %lld waiting, %zu busy (occupancy %.0f%%), "
+                        "%.1f B/agent, %.1f B/interaction\n",
+                bi[v].complete ? "built in" : "build STOPPED after", bi[v].secs,
+                (unsigned long long)bi[v].enqueued, (long long)o[v].r.h.waiting,
+                o[v].r.h.nbusy, occupancy(&o[v].r.h, sp->agents), o[v].bytes_per_agent,
+                o[v].bytes_per_interaction);
+        if (!bi[v].complete) {
+            snprintf(text, sizeof text, "continuity %s %ux%u skills %u: NOT MEASURED: building "
+                     "the centre exceeds the %.0f s build budget", cv_label[v], sp->agents,
+                     sp->waiting, sp->skills, op->build_budget_s);
+            fprintf(stderr, "  %s\n", text);
+            add_note(text);
+            goto done;
+        }
+        if (op->check) {
+            int rc = orca_engine_check(o[v].e);
+            fprintf(stderr, "  orca_engine_check after build: %s\n",
+                    rc == 0 ? "ok" : orca_strerror(rc));
+            if (rc != 0) {
+                add_note("orca_engine_check FAILED after a continuity build");
+                correctness_failed = 1;
+            }
+        }
+        cr->bpa[v] = o[v].bytes_per_agent;
+        cr->bpi[v] = o[v].bytes_per_interaction;
+    }
+    cr->classes = bi[CV_PLAIN].classes;
+
+    /* warm-up: at least sticky_ms worth of pairs (1 ms each) unless the
+     * warm-up was given, so the holds are at their steady state; --smoke
+     * keeps its short warm-up (CI exercises the code, the figures come
+     * from the full run) */
+    int64_t target = sp->waiting;
+    size_t want = op->warmup;
+    if (op->warmup_auto && !op->smoke && want < CONT_STICKY_MS)
+        want = CONT_STICKY_MS;
+    for (int v = 0; v < NCV; v++) {
+        uint64_t t0 = bench_now_ns();
+        cr->warmup[v] = router_pairs(&o[v].r, w, target, want, NULL, NULL,
+                                     (uint64_t)(op->orca_budget_s * 1e9));
+        fprintf(stderr, "  warm-up %s: %zu pairs in %.1f s\n", cv_label[v], cr->warmup[v],
+                secs_since(t0));
+    }
+
+    figs fa[NCV][64], fr[NCV][64];
+    for (int v = 0; v < NCV; v++) {
+        o[v].r.h.recording = 0;
+        if (orca_customer_totals_get(o[v].e, &cr->t0[v]) != 0)
+            die("%s", "orca_customer_totals_get", 0);
+        cr->k0[v] = o[v].r.h.next_k;
+        cr->ms0[v] = o[v].r.h.now;
+    }
+    cr->tr.on = 1;
+    cr->tr.from_k = o[CV_STICKY].r.h.next_k;
+    for (int r = 0; r < op->runs; r++) {
+        fprintf(stderr, "  run %d:", r + 1);
+        for (int j = 0; j < NCV; j++) {
+            int v = (r + j) % NCV;
+            uint64_t t0 = bench_now_ns();
+            size_t n = router_pairs(&o[v].r, w, target, op->calls, arr, rel,
+                                    (uint64_t)(op->orca_budget_s * 1e9));
+            fa[v][r] = stat_of(arr, n);
+            fr[v][r] = stat_of(rel, n);
+            fprintf(stderr, "%s %s %zu pairs in %.1f s (arrival %llu ns, release %llu ns)",
+                    j ? ";" : "", cv_label[v], n, secs_since(t0),
+                    (unsigned long long)fa[v][r].median, (unsigned long long)fr[v][r].median);
+        }
+        fputc('\n', stderr);
+    }
+    cr->tr.on = 0;
+    for (int v = 0; v < NCV; v++) {
+        orca_side *ov = &o[v];
+        if (orca_customer_totals_get(ov->e, &cr->t1[v]) != 0)
+            die("%s", "orca_customer_totals_get", 0);
+        cr->k1[v] = ov->r.h.next_k;
+        cr->ms1[v] = ov->r.h.now;
+        cr->live[v] = ov->mem.live;
+        cr->waiting[v] = ov->r.h.waiting;
+        cr->busy[v] = ov->r.h.nbusy;
+        cr->a[v] = stat_over_runs(fa[v], op->runs);
+        cr->r[v] = stat_over_runs(fr[v], op->runs);
+        orca_counts c;
+        if (orca_engine_counts(ov->e, &c) == 0 &&
+            (c.waiting != (uint64_t)ov->r.h.waiting || c.busy != ov->r.h.nbusy)) {
+            snprintf(text, sizeof text, "continuity %s %ux%u: orca counts say %u waiting / %u "
+                     "busy, the host saw %lld / %zu", cv_label[v], sp->agents, sp->waiting,
+                     c.waiting, c.busy, (long long)ov->r.h.waiting, ov->r.h.nbusy);
+            fprintf(stderr, "  WARNING: %s\n", text);
+            add_note(text);
+            correctness_failed = 1;
+        }
+        if (op->check) {
+            int rc = orca_engine_check(ov->e);
+            fprintf(stderr, "  orca_engine_check after the %s runs: %s\n", cv_label[v],
+                    rc == 0 ? "ok" : orca_strerror(rc));
+            if (rc != 0) {
+                add_note("orca_engine_check FAILED after the continuity runs");
+                correctness_failed = 1;
+            }
+        }
+    }
+    /* what became of the held arrivals that were not offered yet */
+    orca_side *os = &o[CV_STICKY];
+    for (uint64_t k = cr->tr.from_k; k < cr->k1[CV_STICKY]; k++) {
+        uint32_t hf = cr->tr.held_for[k];
+        if (hf == 0 || (hf & HELD_OFFERED))
+            continue;
+        if (os->r.h.kstate[k] == K_WAITING) {
+            orca_interaction_info info;
+            if (orca_interaction_info_get(os->e, k + 1, &info) != 0)
+                die("%s", "orca_interaction_info_get", 0);
+            if (info.target_agent != 0)
+                cr->still_held++;
+            else
+                cr->released_waiting++;
+        } else {
+            cr->abandoned++;
+        }
+    }
+    const char *sname = strategy_name[ORCA_STRATEGY_LONGEST_IDLE];
+    for (int v = CV_CUSTOMERS; v < NCV; v++) {
+        add_row("orca", &cr->vsp[v], cr->classes, sname, "arrival", cr->a[v], op->calls,
+                cr->bpa[v], cr->bpi[v]);
+        add_row("orca", &cr->vsp[v], cr->classes, sname, "release", cr->r[v], op->calls,
+                cr->bpa[v], cr->bpi[v]);
+    }
+    cr->measured = 1;
+done:
+    for (int v = 0; v < built; v++) {
+        orca_engine_free(o[v].e);
+        free(o[v].sid);
+        host_free(&o[v].r.h);
+    }
+    if (!cr->measured)
+        cont_free_track(&cr->tr);
+}
+
+/* ---- memory per customer kept ------------------------------------------- */
+
+typedef struct memrow {
+    uint32_t history, contacts, kept;
+    double bytes;
+    uint32_t customers;        /* what orca says it keeps (should be kept) */
+    double secs;
+} memrow;
+
+static memrow memrows[8];
+static size_t nmemrows;
+static uint32_t mem_max_customers;
+
+/* K customers, each with `contacts` finished interactions (enqueued and
+ * abandoned while waiting: an abandoned interaction enters the history
+ * like any other), in an engine with history_per_customer = history:
+ * (live bytes after - live bytes before) / K, counted through the
+ * allocator hook. The engine's structures that do not grow with the
+ * customers (queue, class, maps of one interaction) exist before. */
+static void measure_customer_memory(const opts *op)
+{
+    static const uint32_t cases[][2] = {{1, 1}, {8, 1}, {8, 8}, {64, 1}, {64, 64}};
+    uint32_t kept = op->smoke ? 2000 : 100000;
+    fprintf(stderr, "memory per customer kept: %u customers per case...\n", kept);
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        uint64_t t0 = bench_now_ns();
+        bench_mem mem = {0, 0, 0};
+        orca_config cfg;
+        orca_config_init(&cfg);
+        cfg.alloc = bench_alloc_hook;
+        cfg.alloc_ud = &mem;
+        cfg.history_per_customer = cases[c][0];
+        orca_engine *e;
+        int rc = orca_engine_new(&cfg, &e);
+        if (rc != 0)
+            die("%s", "orca_engine_new", rc);
+        /* orca_config_init leaves 0: orca's default, 100,000 (include/orca.h) */
+        mem_max_customers = cfg.max_customers ? cfg.max_customers : 100000;
+        orca_queue_def qd;
+        orca_queue_def_init(&qd);
+        qd.name = "mem";
+        qd.serve = ORCA_SERVE_SKILLS;
+        qd.wrapup_ms = 0;
+        orca_queue_id q;
+        if ((rc = orca_queue_add(e, &qd, &q)) != 0)
+            die("%s", "orca_queue_add", rc);
+        orca_interaction_def d;
+        orca_interaction_def_init(&d);
+        d.queue = q;
+        d.channel = ORCA_CHANNEL_VOICE;
+        uint64_t id = 1;
+        /* one interaction with no customer first: the class, the maps */
+        d.id = id++;
+        if ((rc = orca_interaction_enqueue(e, &d)) != 0 ||
+            (rc = orca_interaction_abandon(e, d.id)) != 0)
+            die("%s", "warm-up enqueue/abandon", rc);
+        size_t live0 = mem.live;
+        for (uint32_t k = 1; k <= kept; k++) {
+            d.customer = k;
+            for (uint32_t j = 0; j < cases[c][1]; j++) {
+                d.id = id++;
+                if ((rc = orca_interaction_enqueue(e, &d)) != 0)
+                    die("%s", "orca_interaction_enqueue", rc);
+                if ((rc = orca_interaction_abandon(e, d.id)) != 0)
+                    die("%s", "orca_interaction_abandon", rc);
+            }
+        }
+        orca_customer_totals t;
+        if (orca_customer_totals_get(e, &t) != 0)
+            die("%s", "orca_customer_totals_get", 0);
+        memrow *m = &memrows[nmemrows++];
+        *m = (memrow){cases[c][0], cases[c][1], kept,
+                      (double)(mem.live - live0) / kept, t.customers, 0};
+        if (op->check && (rc = orca_engine_check(e)) != 0) {
+            add_note("orca_engine_check FAILED in the memory-per-customer measurement");
+            correctness_failed = 1;
+        }
+        orca_engine_free(e);
+        m->secs = secs_since(t0);
+    }
+}
+
+static void fmt_mb(char *buf, size_t len, double bytes)
+{
+    if (bytes >= 1e9)
+        snprintf(buf, len, "%.2f GB", bytes / 1e9);
+    else if (bytes >= 1e6)
+        snprintf(buf, len, "%.1f MB", bytes / 1e6);
+    else
+        snprintf(buf, len, "%.1f kB", bytes / 1e3);
+}
+
+static void ratio_cell(char *buf, size_t len, double num, double den)
+{
+    if (den <= 0)
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "x%.2f", num / den);
+}
+
+static double pct_of(uint64_t a, uint64_t b)
+{
+    return b ? 100.0 * (double)a / (double)b : 0.0;
+}
+
+/* The figures of variant x against variant y: median, p99, p99.9 ratios
+ * (x / y: above 1 is slower) and decisions/s (y / x, the same sense). */
+static void print_ratio_line(const char *what, const figs *xa,
+                             const figs *xr, const figs *ya, const figs *yr)
+{
+    char m[16], p[16], q[16], d[16];
+    printf("    %-44s", what);
+    for (int dir = 0; dir < 2; dir++) {
+        const figs *x = dir ? xr : xa, *y = dir ? yr : ya;
+        ratio_cell(m, sizeof m, (double)x->median, (double)y->median);
+        ratio_cell(p, sizeof p, (double)x->p99, (double)y->p99);
+        ratio_cell(q, sizeof q, (double)x->p999, (double)y->p999);
+        ratio_cell(d, sizeof d, y->dps, x->dps);
+        printf("%s %-7s %s / %s / %s (1/dps %s)", dir ? ";" : "", dir ? "release" : "arrival", m,
+               p, q, d);
+    }
+    printf("\n");
+}
+
+static void print_continuity(const opts *op)
+{
+    char a[48], b[48];
+    for (size_t ci = 0; ci < nconts; ci++) {
+        const cont_result *cr = &conts[ci];
+        const spec *sp = cr->sp;
+        fmt_size(a, sizeof a, sp->agents, sp->waiting);
+        printf("\nCONTINUITY: customer context and sticky routing, zipf %s, %u skills, "
+               "longest_idle (orca only: the peers have no customer context or sticky "
+               "routing)\n", a, sp->skills);
+        if (!cr->measured) {
+            printf("  not measured (see notes)\n");
+            continue;
+        }
+        printf("  workload: the zipf stream and seed of the plain row; in addition each "
+               "interaction names a customer:\n"
+               "    %.0f%% of arrivals are returning customers (the customer of one of the "
+               "previous %llu arrivals, uniform), %.0f%% new ones (ids never seen);\n"
+               "    a return continues that contact's conversation %.0f%% of the time (if it "
+               "had one), any other contact opens a conversation %.0f%% of the time;\n"
+               "    customer config: orca's defaults (history_per_customer 8, max_customers "
+               "100000, customer_ttl_ms 7 days)\n",
+               100 * cr->cust.recontact, (unsigned long long)cr->cust.window,
+               100 * (1 - cr->cust.recontact), 100 * cr->cust.same_conversation,
+               100 * cr->cust.new_conversation);
+        printf("  three engines built alike, runs interleaved (run r starts with variant r mod "
+               "3): plain = customers off; customers = customers on, sticky off;\n"
+               "    sticky = customers on and the queue's sticky_ms = %u (the bench's virtual "
+               "clock moves 1 ms per arrival+release pair: a hold lasts %u pairs);\n"
+               "    warm-up %zu pairs each%s, then %d run%s of %u pairs\n",
+               CONT_STICKY_MS, CONT_STICKY_MS, cr->warmup[CV_PLAIN],
+               cr->warmup[CV_PLAIN] >= CONT_STICKY_MS
+                   ? " (at least sticky_ms worth, so holds are at steady state)"
+                   : " (shorter than sticky_ms: holds not yet at steady state)",
+               op->runs, op->runs == 1 ? "" : "s", op->calls);
+        printf("\n    %-10s %-7s %8s %9s %9s %9s %11s %8s | %-26s\n", "variant", "dir", "calls",
+               "median_ns", "p99_ns", "p99.9_ns", "decisions/s", "B/inter",
+               "median / p99 / p99.9 vs plain");
+        for (int v = 0; v < NCV; v++) {
+            for (int dir = 0; dir < 2; dir++) {
+                const figs *f = dir ? &cr->r[v] : &cr->a[v];
+                const figs *p = dir ? &cr->r[CV_PLAIN] : &cr->a[CV_PLAIN];
+                char m[16], q[16], z[16];
+                ratio_cell(m, sizeof m, (double)f->median, (double)p->median);
+                ratio_cell(q, sizeof q, (double)f->p99, (double)p->p99);
+                ratio_cell(z, sizeof z, (double)f->p999, (double)p->p999);
+                printf("    %-10s %-7s %7llu%s %9llu %9llu %9llu %11.0f %8.1f | %s / %s / %s\n",
+                       cv_label[v], dir ? "release" : "arrival",
+                       (unsigned long long)f->calls, f->calls < op->calls ? "*" : " ",
+                       (unsigned long long)f->median, (unsigned long long)f->p99,
+                       (unsigned long long)f->p999, f->dps, cr->bpi[v], m, q, z);
+            }
+        }
+        printf("    (CSV rows: workload zipf_customers and zipf_sticky; plain is this "
+               "block's own baseline, not written again)\n");
+        printf("  ratios (median / p99 / p99.9; 1/dps = plain decisions/s over the variant's; "
+               "above x1 = slower):\n");
+        print_ratio_line("customers on vs plain (customers off):", &cr->a[CV_CUSTOMERS],
+                         &cr->r[CV_CUSTOMERS], &cr->a[CV_PLAIN], &cr->r[CV_PLAIN]);
+        print_ratio_line("sticky on vs sticky off (both customers on):", &cr->a[CV_STICKY],
+                         &cr->r[CV_STICKY], &cr->a[CV_CUSTOMERS], &cr->r[CV_CUSTOMERS]);
+        print_ratio_line("sticky on vs plain:", &cr->a[CV_STICKY], &cr->r[CV_STICKY],
+                         &cr->a[CV_PLAIN], &cr->r[CV_PLAIN]);
+        /* against the main table's plain row of this centre, if measured */
+        row key = {"orca", sp, 0, "longest_idle", "arrival", {0, 0, 0, 0, 0}, 0, 0, 0};
+        const row *ma = row_like(&key, "orca");
+        key.direction = "release";
+        const row *mr = row_like(&key, "orca");
+        if (ma != NULL && mr != NULL && ma->st.calls > 0 && mr->st.calls > 0) {
+            printf("    main table's zipf row (measured earlier in this run, beside the peers): "
+                   "arrival %llu ns, release %llu ns median; this block's plain: %llu, %llu\n",
+                   (unsigned long long)ma->st.median, (unsigned long long)mr->st.median,
+                   (unsigned long long)cr->a[CV_PLAIN].median,
+                   (unsigned long long)cr->r[CV_PLAIN].median);
+            print_ratio_line("sticky on vs the main table's zipf row:", &cr->a[CV_STICKY],
+                             &cr->r[CV_STICKY], &ma->st, &mr->st);
+        }
+
+        /* what sticky routing did over the timed runs */
+        const orca_customer_totals *s0 = &cr->t0[CV_STICKY], *s1 = &cr->t1[CV_STICKY];
+        uint64_t arrivals = cr->k1[CV_STICKY] - cr->k0[CV_STICKY];
+        uint64_t contacts = s1->contacts - s0->contacts;
+        uint64_t recontacts = s1->recontacts - s0->recontacts;
+        uint64_t switches = s1->channel_switches - s0->channel_switches;
+        uint64_t sticky = s1->sticky - s0->sticky;
+        uint64_t toffers = s1->target_offers - s0->target_offers;
+        uint64_t ms = cr->ms1[CV_STICKY] - cr->ms0[CV_STICKY];
+        printf("  sticky routing over the timed runs (orca_customer_totals_get, after - "
+               "before; %llu arrivals in %llu ms of virtual time):\n",
+               (unsigned long long)arrivals, (unsigned long long)ms);
+        printf("    contacts %llu (every arrival names a customer), recontacts %.1f%%, "
+               "channel switches %.1f%%\n", (unsigned long long)contacts,
+               pct_of(recontacts, contacts), pct_of(switches, contacts));
+        printf("    HELD for the last agent (ORCA_ENQ_STICKY): %llu = %.1f%% of arrivals "
+               "(%.1f%% of recontacts)\n", (unsigned long long)sticky,
+               pct_of(sticky, contacts), pct_of(sticky, recontacts));
+        printf("    held work offered to the agent it was held for (target_offers): %llu = "
+               "%.1f%% of the holds made in the same time\n", (unsigned long long)toffers,
+               pct_of(toffers, sticky));
+        const cont_track *t = &cr->tr;
+        uint64_t h = t->held;
+        printf("  the held arrivals of the timed runs, followed by the host (%llu of %llu "
+               "arrivals, %.1f%%):\n", (unsigned long long)h, (unsigned long long)t->arrivals,
+               pct_of(h, t->arrivals));
+        printf("    offered to the held-for agent: %.1f%% (%.1f%% by the arrival itself or "
+               "the clock, %.1f%% by that agent's release);\n",
+               pct_of(t->to_target_arrival + t->to_target_release, h),
+               pct_of(t->to_target_arrival, h), pct_of(t->to_target_release, h));
+        printf("    offered to another agent after the hold ended: %.1f%%; still waiting at "
+               "the end: %.1f%% held, %.1f%% released; abandoned (size control): %.1f%%\n",
+               pct_of(t->to_other, h), pct_of(cr->still_held, h),
+               pct_of(cr->released_waiting, h), pct_of(cr->abandoned, h));
+        double lam = ms ? (double)arrivals / (double)ms : 0;
+        uint64_t nheld = t->n_target + t->n_other;
+        printf("  waits on the virtual clock of the work offered during the runs (mean ms): "
+               "held, to its agent %.0f (%llu offers); held, to another %.0f (%llu);\n"
+               "    all held %.0f (%llu); never held %.0f (%llu); Little's law: %lld waiting / "
+               "%.2f arrivals per ms = %.0f ms mean wait, against sticky_ms %u\n",
+               t->n_target ? (double)t->wait_target / (double)t->n_target : 0,
+               (unsigned long long)t->n_target,
+               t->n_other ? (double)t->wait_other / (double)t->n_other : 0,
+               (unsigned long long)t->n_other,
+               nheld ? (double)(t->wait_target + t->wait_other) / (double)nheld : 0,
+               (unsigned long long)nheld,
+               t->n_plain ? (double)t->wait_plain / (double)t->n_plain : 0,
+               (unsigned long long)t->n_plain, (long long)cr->waiting[CV_STICKY], lam,
+               lam > 0 ? (double)cr->waiting[CV_STICKY] / lam : 0, CONT_STICKY_MS);
+        /* the customers engine's memory against the plain one's */
+        const orca_customer_totals *c1 = &cr->t1[CV_CUSTOMERS], *c0 = &cr->t0[CV_CUSTOMERS];
+        double extra = (double)cr->live[CV_CUSTOMERS] - (double)cr->live[CV_PLAIN];
+        fmt_mb(a, sizeof a, (double)cr->live[CV_PLAIN]);
+        fmt_mb(b, sizeof b, extra);
+        printf("  memory after the runs: plain engine %s live; customers engine %s more, "
+               "keeping %u customers (at most %u idle, the others with some of its %lld "
+               "waiting + %zu busy interactions; %llu forgotten during the runs): %.0f B per "
+               "customer kept\n", a, b, c1->customers, 100000u,
+               (long long)cr->waiting[CV_CUSTOMERS], cr->busy[CV_CUSTOMERS],
+               (unsigned long long)(c1->forgotten - c0->forgotten),
+               c1->customers ? extra / c1->customers : 0);
+    }
+}
+
+static void print_customer_memory(void)
+{
+    if (nmemrows == 0)
+        return;
+    char b1[32];
+    printf("\nMEMORY PER CUSTOMER KEPT (orca; allocator hook; K idle customers whose "
+           "interactions finished (abandoned while\n  waiting), live bytes with them minus "
+           "without, / K; printed only: no CSV column is per customer)\n");
+    printf("    %-20s %-14s %8s %16s %s\n", "history_per_customer", "contacts each", "K",
+           "bytes/customer", "bound: max_customers x bytes");
+    for (size_t i = 0; i < nmemrows; i++) {
+        const memrow *m = &memrows[i];
+        char c[32];
+        snprintf(c, sizeof c, "%u%s", m->contacts, m->contacts == m->history ? " (full)" : "");
+        fmt_mb(b1, sizeof b1, (double)mem_max_customers * m->bytes);
+        printf("    %-20u %-14s %8u %16.1f %s (%u x %.0f B)%s\n", m->history, c, m->kept,
+               m->bytes, b1, mem_max_customers, m->bytes,
+               m->customers != m->kept ? "  [orca kept fewer: see max_customers]" : "");
+    }
+    printf("  bound: orca keeps at most max_customers (default %u) idle customers, least "
+           "recently active forgotten first,\n  plus one context per customer with live "
+           "work; so idle-customer memory <= max_customers x the full-history figure.\n",
+           mem_max_customers);
+}
+
+/* ------------------------------------------------------------------------ */
 /* main                                                                     */
 /* ------------------------------------------------------------------------ */
 
@@ -1880,6 +2514,10 @@ static void usage(void)
            "  --skills N         only the centres with N skills\n"
            "  --workload NAME    only that workload (zipf or adversarial)\n"
            "  --check            orca_engine_check() after the build and the runs\n"
+           "  --no-continuity    skip the continuity measurement (customers and sticky\n"
+           "                     routing, orca only, on zipf 10k x 100k 50 skills; with\n"
+           "                     --smoke on its zipf centre) and the memory per customer\n"
+           "  --continuity-only  only that measurement (the centres it runs on, no peers)\n"
            "  --out FILE         CSV path (default bench/results/latest.csv)\n"
            "Exit status 3 if orca and a peer that follows its rules (app_queue_style,\n"
            "mod_callcenter_style) made different offers or orca_engine_check() failed\n"
@@ -1942,6 +2580,7 @@ int main(int argc, char **argv)
     op.runs = -1;
     op.warmup = UINT32_MAX;
     op.peer_budget_s = op.orca_budget_s = op.build_budget_s = -1.0;
+    op.continuity = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1967,6 +2606,10 @@ int main(int argc, char **argv)
                 return 2;
         } else if (strcmp(a, "--check") == 0) {
             op.check = 1;
+        } else if (strcmp(a, "--no-continuity") == 0) {
+            op.continuity = 0;
+        } else if (strcmp(a, "--continuity-only") == 0) {
+            op.continuity = 2;
         } else if (strcmp(a, "--seed") == 0) {
             NEED_VALUE();
             op.seed = parse_num(v, a);
@@ -2035,6 +2678,7 @@ int main(int argc, char **argv)
     if (op.calls == 0)
         op.calls = op.smoke ? 10000 : 100000;
     int warmup_auto = op.warmup == UINT32_MAX;
+    op.warmup_auto = warmup_auto;
     for (int k = 0; k < NPEERS; k++)
         op.budget[k] = op.peer_budget_s > 0 ? op.peer_budget_s
                        : op.smoke            ? peer_kinds[k].smoke_budget_s
@@ -2084,6 +2728,7 @@ int main(int argc, char **argv)
     if (arr == NULL || rel == NULL)
         die("%s", "out of memory", 0);
     uint64_t t_all = bench_now_ns();
+    int cont_ran = 0;
     for (size_t i = 0; i < nlist; i++) {
         const spec *sp = list[i];
         if ((op.only_agents != 0 && sp->agents != op.only_agents) ||
@@ -2101,15 +2746,26 @@ int main(int argc, char **argv)
             op.warmup = sp->waiting / 2;
             op.warmup = op.warmup < 200 ? 200 : op.warmup > 50000 ? 50000 : op.warmup;
         }
-        for (int s = 0; s < NSTRATEGIES; s++) {
+        for (int s = 0; s < NSTRATEGIES && op.continuity != 2; s++) {
             if (!op.all_strategies && !sp->every_strategy && s != ORCA_STRATEGY_LONGEST_IDLE)
                 continue;
             run_one(&op, sp, &w, (orca_strategy)s, arr, rel);
+        }
+        if (op.continuity && sp->continuity) {
+            uint64_t tc = bench_now_ns();
+            run_continuity(&op, sp, &w, arr, rel);
+            fprintf(stderr, "  continuity measurement: %.1f s\n", secs_since(tc));
+            cont_ran = 1;
         }
         wl_free(&w);
     }
     free(arr);
     free(rel);
+    if (cont_ran) {
+        uint64_t tm = bench_now_ns();
+        measure_customer_memory(&op);
+        fprintf(stderr, "  memory per customer: %.1f s\n", secs_since(tm));
+    }
 
     if (op.peers & (1u << PEER_OPENSIPS))
         add_note("opensips_style: timings only, not in the agreement check: it is first fit "
@@ -2118,6 +2774,8 @@ int main(int argc, char **argv)
     print_table(&op);
     print_headline(&op);
     print_growth(&op);
+    print_continuity(&op);
+    print_customer_memory();
     if (nnotes > 0) {
         printf("\nnotes:\n");
         for (size_t i = 0; i < nnotes; i++)
@@ -2128,6 +2786,8 @@ int main(int argc, char **argv)
            secs_since(t_all), machine, (unsigned long long)op.seed);
     free(rows);
     free(notes);
+    for (size_t i = 0; i < nconts; i++)
+        cont_free_track(&conts[i].tr);
     if (correctness_failed) {
         fprintf(stderr, "orca-bench: orca disagreed with the reference router or failed "
                         "orca_engine_check (see the notes)\n");

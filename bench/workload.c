@@ -11,7 +11,7 @@ const uint32_t wl_channel_limit[WL_NCHANNELS] = {1, 3, 5};
 const char *const wl_channel_name[WL_NCHANNELS] = {"voice", "chat", "email"};
 
 /* Independent random streams of one run. */
-enum { ST_AGENT = 1, ST_SET = 2, ST_INTERACTION = 3 };
+enum { ST_AGENT = 1, ST_SET = 2, ST_INTERACTION = 3, ST_CUSTOMER = 4 };
 
 #define ZIPF_S 1.0
 
@@ -335,4 +335,25 @@ uint32_t wl_count_distinct(const workload *w, uint64_t k0, uint32_t n)
     free(hash);
     free(key);
     return d;
+}
+
+void wl_customer_get(const workload *w, const wl_customers *c, uint64_t k,
+                     uint64_t *customer, uint64_t *conversation)
+{
+    uint64_t s = bench_stream_seed(w->p.seed, ST_CUSTOMER, k);
+    int back = k > 0 && bench_unit(&s) < c->recontact;
+    uint64_t window = k < c->window ? k : c->window;
+    uint64_t d = back && window > 0 ? 1 + bench_splitmix64(&s) % window : 0;
+    int same = bench_unit(&s) < c->same_conversation;
+    int open = bench_unit(&s) < c->new_conversation;
+    if (d == 0) {
+        *customer = k + 1;
+        *conversation = open ? k + 1 : 0;
+        return;
+    }
+    /* the earlier contact's customer and conversation: a chain of returns,
+     * each link taken with probability `recontact`, so short */
+    uint64_t conv = 0;
+    wl_customer_get(w, c, k - d, customer, &conv);
+    *conversation = same && conv != 0 ? conv : open ? k + 1 : 0;
 }

@@ -94,6 +94,26 @@ typedef struct workload {
     uint8_t *holder_level;
 } workload;
 
+/* Who contacts the centre (the continuity measurement only; orca's
+ * customer context and sticky routing): interaction k is by a returning
+ * customer with probability `recontact`, the customer of interaction
+ * k - d with d uniform in 1..min(k, window); otherwise by a new customer
+ * (id k + 1, never seen before). A returning customer continues the
+ * conversation of that earlier contact with probability `same_conversation`
+ * (when it had one); any other contact opens a conversation (id k + 1) with
+ * probability `new_conversation`, else names none. A pure function of the
+ * seed and k, like the rest of the stream. */
+typedef struct wl_customers {
+    double recontact;
+    uint64_t window;
+    double same_conversation;
+    double new_conversation;
+} wl_customers;
+
+/* The customer (never 0) and conversation (0: none) of interaction k. */
+void wl_customer_get(const workload *w, const wl_customers *c, uint64_t k,
+                     uint64_t *customer, uint64_t *conversation);
+
 /* Build the centre's agents and catalogue. 0, or -1 on bad parameters or
  * out of memory. */
 int wl_build(workload *w, const wl_params *p);
