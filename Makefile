@@ -91,7 +91,7 @@ check:
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/examples/demo
-	@$(BUILD)/examples/demo
+	@$(BUILD)/examples/demo --snapshot $(BUILD)/demo-snapshot.json
 
 $(BUILD)/bench/obj/%.o: bench/%.c $(HDR) $(wildcard bench/*.h) | $(BUILD)/bench/obj
 	$(CC) $(CFLAGS) -Ibench -c $< -o $@

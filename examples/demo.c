@@ -6,10 +6,13 @@
  * agents who ring, reject, miss offers and take breaks. It runs on orca's
  * virtual clock: the host keeps a min-heap of its own future events and
  * advances the engine to whichever comes first, its next event or the
- * engine's next deadline. The figures come from a listener: orca emits an
- * event for every state change, and statistics are one more consumer.
+ * engine's next deadline. The figures come from orca_stats, a listener of
+ * the engine's events: the table at the end, the last 15 minutes, how many
+ * agents each voice queue needs now, and a JSON snapshot for a dashboard.
  *
- *   demo [--seed N] [--check]   (--check: orca_engine_check() at every step)
+ *   demo [--seed N] [--check] [--snapshot FILE]
+ *     --check: orca_engine_check() at every step
+ *     --snapshot: where the JSON snapshot goes (default demo-snapshot.json)
  *
  * stdout depends only on the seed; the wall time goes to stderr.
  */
@@ -92,25 +95,14 @@ static const struct { uint64_t agent; int at, len; } breaks[] =
 enum { H_ARRIVAL, H_PATIENCE, H_ANSWER, H_REJECT, H_HANGUP, H_BREAK, H_READY };
 typedef struct hev { uint64_t t, seq, id; uint32_t kind, arg; } hev;   /* host event */
 
-typedef struct tally {         /* figures for a queue, a channel, or all */
-    uint32_t offered, answered, abandoned, timed_out, sla_met, completed;
-    uint64_t wait_sum, wait_max, handle_sum;
-} tally;
-
-typedef struct agent_fig {     /* occupancy: time working, time logged in */
-    int active, logged;
-    uint64_t work_from, login_from, work_ms, login_ms;
-} agent_fig;
-
 typedef struct sim {
     orca_engine *e;
     uint64_t rng, seq, next_id, last_t;
     hev *heap;                 /* min-heap on (t, seq) */
     size_t n, cap;
     orca_skill_id sk[NSKILLS];
-    tally q[NQUEUES], ch[NCH], all;
-    uint64_t offers, accepts, rejects, misses, no_answer;
-    agent_fig ag[NAGENTS + 1];
+    orca_stats *stats;
+    uint64_t no_answer;
 } sim;
 
 static int before(const hev *a, const hev *b)
@@ -175,64 +167,7 @@ static qspec *spec_of(orca_queue_id id)
     return NULL;
 }
 
-/* ---- statistics: a listener ---------------------------------------------- */
-
-static uint64_t in_hour(uint64_t a, uint64_t b)   /* length of [a,b) in 09-10 */
-{
-    a = a < T0 ? T0 : a;
-    b = b > T1 ? T1 : b;
-    return b > a ? b - a : 0;
-}
-
-static void tally_event(tally *t, const orca_event *ev)
-{
-    switch (ev->type) {
-    case ORCA_EV_ENQUEUED: t->offered++; break;
-    case ORCA_EV_ACCEPTED:
-        t->answered++;
-        t->sla_met += ev->sla_met;
-        t->wait_sum += ev->wait_ms;
-        if (ev->wait_ms > t->wait_max) t->wait_max = ev->wait_ms;
-        break;
-    case ORCA_EV_ABANDONED: t->abandoned++; break;
-    case ORCA_EV_TIMED_OUT: t->timed_out++; break;
-    case ORCA_EV_ENDED: t->handle_sum += ev->duration_ms; break;                    /* talk */
-    case ORCA_EV_COMPLETED: t->handle_sum += ev->duration_ms; t->completed++; break; /* wrap-up */
-    default: break;
-    }
-}
-
-static void on_event(void *data, const orca_event *ev)
-{
-    sim *s = data;
-    qspec *q = ev->queue ? spec_of(ev->queue) : NULL;
-    if (q) {
-        tally_event(&s->q[q - queues], ev);
-        tally_event(&s->ch[q->ch], ev);
-        tally_event(&s->all, ev);
-    }
-    if (ev->agent < 1 || ev->agent > NAGENTS) return;
-    agent_fig *a = &s->ag[ev->agent];
-    switch (ev->type) {
-    case ORCA_EV_OFFERED: s->offers++; break;
-    case ORCA_EV_REJECTED: s->rejects++; break;
-    case ORCA_EV_OFFER_TIMEOUT: s->misses++; break;
-    case ORCA_EV_ACCEPTED:       /* working from the first accept ... */
-        s->accepts++;
-        if (a->active++ == 0) a->work_from = ev->time_ms;
-        break;
-    case ORCA_EV_COMPLETED:      /* ... to the end of the last wrap-up */
-        if (--a->active == 0) a->work_ms += in_hour(a->work_from, ev->time_ms);
-        break;
-    case ORCA_EV_AGENT_PRESENCE: /* logged in: anything but OFFLINE */
-        if (!a->logged) a->login_from = ev->time_ms;
-        if (a->logged && ev->presence == ORCA_PRESENCE_OFFLINE)
-            a->login_ms += in_hour(a->login_from, ev->time_ms);
-        a->logged = ev->presence != ORCA_PRESENCE_OFFLINE;
-        break;
-    default: break;
-    }
-}
+/* ---- a supervisor ---------------------------------------------------------- */
 
 /* A second listener plays supervisor: an agent the engine set NOT_READY for
  * missing offers is made READY again two minutes later. Listeners must not
@@ -407,6 +342,11 @@ static void handle(sim *s, const hev *h)
 
 /* ---- report -------------------------------------------------------------- */
 
+static void write_file(void *data, const char *text, size_t len)
+{
+    fwrite(text, 1, len, data);
+}
+
 static const char *dur(char buf[24], uint64_t ms)   /* "9s", "4m37s", "60m" */
 {
     unsigned long long sec = (ms + 500) / 1000;
@@ -418,43 +358,57 @@ static const char *dur(char buf[24], uint64_t ms)   /* "9s", "4m37s", "60m" */
 
 typedef unsigned long long ull;
 
-static void row(const char *name, const char *ch, const tally *t, uint32_t sla_s)
+static void row(const char *name, const char *ch, const orca_figures *f, uint32_t sla_s)
 {
     char b1[24], b2[24], b3[24], b4[24] = "";
-    uint32_t done = t->answered + t->abandoned + t->timed_out;
-    printf("%-14s %-5s %7u %8u %9u %9u %6s %7s %6.1f%% %6s %6s\n", name, ch, t->offered,
-           t->answered, t->abandoned, t->timed_out,
-           dur(b1, t->answered ? t->wait_sum / t->answered : 0), dur(b2, t->wait_max),
-           done ? 100.0 * t->sla_met / done : 0.0, sla_s ? dur(b4, sla_s * SEC) : "",
-           dur(b3, t->completed ? t->handle_sum / t->completed : 0));
+    printf("%-14s %-5s %7llu %8llu %9llu %9llu %6s %7s %6.1f%% %6s %6s\n", name, ch,
+           (ull)f->entered, (ull)f->answered, (ull)f->abandoned, (ull)f->timed_out,
+           dur(b1, (uint64_t)f->asa_ms), dur(b2, f->wait_p90_ms), 100 * f->service_level,
+           sla_s ? dur(b4, sla_s * SEC) : "", dur(b3, (uint64_t)f->aht_ms));
+}
+
+static void table(sim *s, orca_span span)
+{
+    orca_figures f;
+    printf("%-14s %-5s %7s %8s %9s %9s %6s %7s %7s %6s %6s\n", "queue", "chan", "entered",
+           "answered", "abandoned", "timed out", "ASA", "p90", "SL", "target", "AHT");
+    for (int k = 0; k < NQUEUES; k++) {
+        CHECK(orca_stats_queue(s->stats, queues[k].id, span, &f));
+        row(queues[k].name, orca_channel_name(s->e, queues[k].ch), &f, queues[k].sla_s);
+    }
+    for (orca_channel_id c = 0; c < NCH; c++) {
+        CHECK(orca_stats_channel(s->stats, c, span, &f));
+        row(c ? "" : "by channel:", orca_channel_name(s->e, c), &f, 0);
+    }
+    CHECK(orca_stats_total(s->stats, span, &f));
+    row("all", "", &f, 0);
 }
 
 static void report(sim *s)
 {
-    printf("\n%-14s %-5s %7s %8s %9s %9s %6s %7s %7s %6s %6s\n", "queue", "chan", "offered",
-           "answered", "abandoned", "timed out", "ASA", "longest", "SL", "target", "AHT");
-    for (int k = 0; k < NQUEUES; k++)
-        row(queues[k].name, orca_channel_name(s->e, queues[k].ch), &s->q[k], queues[k].sla_s);
-    for (orca_channel_id c = 0; c < NCH; c++)
-        row(c ? "" : "by channel:", orca_channel_name(s->e, c), &s->ch[c], 0);
-    row("all", "", &s->all, 0);
-    printf("\noffered: entered the queue. ASA: average wait of answered work. longest: longest\n"
-           "wait answered. SL: answered within the queue's target / (answered + abandoned\n"
-           "+ timed out). AHT: talk + wrap-up.\n");
+    orca_figures f;
+    printf("\nsince 09:00\n");
+    table(s, ORCA_SPAN_TOTAL);
+    printf("\nentered: started waiting in the queue. ASA: average wait of answered work.\n"
+           "p90: 90%% of answered work waited at most this. SL: answered within the\n"
+           "queue's target / (answered + abandoned after 5 s). AHT: talk + wrap-up.\n");
+    CHECK(orca_stats_total(s->stats, ORCA_SPAN_TOTAL, &f));
     printf("\noffers to agents: %llu; %llu accepted, %llu rejected, %llu not answered in time,\n"
            "%llu withdrawn as the customer left; agents set NOT_READY after 2 misses: %llu\n",
-           (ull)s->offers, (ull)s->accepts, (ull)s->rejects, (ull)s->misses,
-           (ull)(s->offers - s->accepts - s->rejects - s->misses), (ull)s->no_answer);
-    printf("\noccupancy 09:00-10:00 (time with work accepted or in wrap-up / time logged in)\n"
-           "  %-30s %6s %6s %6s %6s\n", "agents", "count", "avg", "min", "max");
+           (ull)f.offers, (ull)f.accepted, (ull)f.rejected, (ull)f.offer_timeouts,
+           (ull)(f.offers - f.accepted - f.rejected - f.offer_timeouts), (ull)s->no_answer);
+    printf("occupancy (time with work / time ready or with work): %.1f%%\n",
+           100 * f.occupancy);
+    printf("\noccupancy by agent group\n  %-30s %6s %6s %6s %6s\n", "agents", "count", "avg",
+           "min", "max");
     for (int g = 0; g < NGROUPS; g++) {
         double sum = 0, lo = 1, hi = 0;
         for (uint64_t id = groups[g].first; id <= groups[g].last; id++) {
-            const agent_fig *a = &s->ag[id];
-            double occ = a->login_ms ? (double)a->work_ms / (double)a->login_ms : 0;
-            sum += occ;
-            lo = fmin(lo, occ);
-            hi = fmax(hi, occ);
+            orca_agent_figures af;
+            CHECK(orca_stats_agent(s->stats, id, ORCA_SPAN_TOTAL, &af));
+            sum += af.occupancy;
+            lo = fmin(lo, af.occupancy);
+            hi = fmax(hi, af.occupancy);
         }
         int n = (int)(groups[g].last - groups[g].first + 1);
         printf("  %-30s %6d %5.1f%% %5.1f%% %5.1f%%\n", groups[g].name, n, 100 * sum / n,
@@ -469,17 +423,55 @@ static void report(sim *s)
            orca_engine_check(s->e) == ORCA_OK ? "ok" : "FAILED");
 }
 
+/* What a wallboard shows at 10:00, as arrivals stop: the last 15 minutes,
+ * staffing for the current load, and the JSON snapshot behind it. */
+static void report_live(sim *s, const char *snapshot)
+{
+    orca_figures now;
+    char b1[24];
+    CHECK(orca_stats_total(s->stats, ORCA_SPAN_WINDOW, &now));
+    printf("\n10:00: %u waiting, the longest for %s; the last 15 minutes:\n", now.waiting,
+           dur(b1, now.longest_wait_ms));
+    table(s, ORCA_SPAN_WINDOW);
+    printf("\nstaffing at 10:00: Erlang C at the last 15 minutes' load, for 80%% within each\n"
+           "queue's target (chat and email: agent slots, as an agent takes several at once)\n");
+    for (int k = 0; k < NQUEUES; k++) {
+        double lambda, h;
+        uint32_t need;
+        orca_erlang er;
+        if (orca_stats_load(s->stats, queues[k].id, &lambda, &h) != ORCA_OK ||
+            orca_stats_agents_needed(s->stats, queues[k].id, queues[k].sla_s, 0.8, &need,
+                                     &er) != ORCA_OK)
+            continue;
+        printf("  %-14s %5.2f/min, handle %4.0fs: %3u agents for 80%% in %us\n",
+               queues[k].name, lambda * 60, h, need, queues[k].sla_s);
+    }
+    FILE *out = fopen(snapshot, "w");
+    if (out) {
+        CHECK(orca_stats_snapshot_json(s->stats, write_file, out));
+        fclose(out);
+        printf("the same as JSON, for a dashboard: %s\n", snapshot);
+    } else {
+        printf("snapshot: cannot write %s\n", snapshot);
+    }
+}
+
 /* ---- main: set up, run the event loop, report ---------------------------- */
 
 int main(int argc, char **argv)
 {
     static sim s;
     uint64_t seed = 42;
-    int check = 0;
+    int check = 0, live_done = 0;
+    const char *snapshot = "demo-snapshot.json";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--check")) check = 1;
-        else { fprintf(stderr, "usage: %s [--seed N] [--check]\n", argv[0]); return 2; }
+        else if (!strcmp(argv[i], "--snapshot") && i + 1 < argc) snapshot = argv[++i];
+        else {
+            fprintf(stderr, "usage: %s [--seed N] [--check] [--snapshot FILE]\n", argv[0]);
+            return 2;
+        }
     }
     struct timespec w0, w1;
     clock_gettime(CLOCK_MONOTONIC, &w0);
@@ -492,7 +484,8 @@ int main(int argc, char **argv)
     cfg.offer_timeout_ms = 15000;      /* queues may set their own */
     cfg.no_answer_limit = 2;           /* two missed offers in a row: NOT_READY */
     CHECK(orca_engine_new(&cfg, &s.e));
-    CHECK(orca_listener_add(s.e, on_event, &s, NULL));
+    orca_stats_config sc = { .window_ms = 15 * MIN, .window_slots = 15 };
+    CHECK(orca_stats_new(s.e, &sc, &s.stats));   /* the figures: a listener */
     CHECK(orca_listener_add(s.e, on_supervise, &s, NULL));
     const orca_channel_callbacks cb = { .offer = on_offer };
     static const uint32_t wrapup_s[NCH] = { 30, 10, 20 };
@@ -519,6 +512,11 @@ int main(int argc, char **argv)
         uint64_t t = s.n ? s.heap[0].t : UINT64_MAX, dl;
         if (orca_engine_next_deadline(s.e, &dl) == ORCA_OK && dl < t) t = dl;
         if (t == UINT64_MAX) break;
+        if (!live_done && t >= T1) {   /* 10:00: the wallboard's moment */
+            CHECK(orca_engine_advance(s.e, T1));
+            report_live(&s, snapshot);
+            live_done = 1;
+        }
         CHECK(orca_engine_advance(s.e, t));
         s.last_t = t;
         while (s.n && s.heap[0].t <= t) {
@@ -527,9 +525,8 @@ int main(int argc, char **argv)
         }
         if (check) CHECK(orca_engine_check(s.e));
     }
-    for (uint64_t id = 1; id <= NAGENTS; id++)   /* close the login intervals */
-        if (s.ag[id].logged) s.ag[id].login_ms += in_hour(s.ag[id].login_from, s.last_t);
     report(&s);
+    orca_stats_free(s.stats);
     orca_engine_free(s.e);
     free(s.heap);
     clock_gettime(CLOCK_MONOTONIC, &w1);
