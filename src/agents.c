@@ -200,7 +200,7 @@ int orca_agent_remove(orca_engine *e, uint64_t id)
         return rc;
     /* Offers go back to their queues, oldest enqueue first; work held
      * for a is released (soft) or times out (hard). */
-    ix *back = NULL, **tail = &back, *doomed = NULL;
+    ix *back = NULL, **tail = &back, *doomed = NULL, **dtail = &doomed;
     while (a->work) {
         ix *min = a->work;
         for (ix *i = a->work; i; i = i->anext)
@@ -226,9 +226,10 @@ int orca_agent_remove(orca_engine *e, uint64_t id)
                 target_release(e, min, ORCA_RELEASE_OFFLINE);
         }
         ix_to_waiting(e, min);
-        if (doom) {
-            min->anext = doomed;
-            doomed = min;
+        if (doom) { /* times out after AGENT_REMOVED, in seq order */
+            *dtail = min;
+            dtail = &min->anext;
+            min->anext = NULL;
             continue;
         }
         *tail = min;
@@ -243,8 +244,9 @@ int orca_agent_remove(orca_engine *e, uint64_t id)
             bool hard = i->target_hard;
             if (hard) {
                 target_clear(e, i);
-                i->anext = doomed;
-                doomed = i;
+                *dtail = i;
+                dtail = &i->anext;
+                i->anext = NULL;
             } else {
                 target_release(e, i, ORCA_RELEASE_OFFLINE);
             }

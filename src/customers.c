@@ -275,10 +275,12 @@ uint64_t cust_last_agent(const orca_engine *e, const cust *c, uint64_t conversat
                 when = o->answered;
                 who = o->answered_by;
             }
+        /* kept entries: newest first; on a tie live work wins, then the
+         * one that finished last (the first met) */
         uint32_t valid = ring_valid(e, c);
         for (uint32_t k = 0; k < valid; k++) {
             const orca_history_entry *h = ring_at(c, k);
-            if (h->conversation == conversation && h->agent && h->answer_ms > when) {
+            if (h->conversation == conversation && h->agent && (!who || h->answer_ms > when)) {
                 when = h->answer_ms;
                 who = h->agent;
             }

@@ -231,6 +231,15 @@ int orca_queue_info_get(const orca_engine *e, orca_queue_id qid, orca_queue_info
             any = true;
         }
     }
+    for (uint32_t k = 0; k < e->nagents; k++) { /* work held for an agent */
+        const heap *h = &e->agents[k]->held;
+        for (uint32_t j = 0; j < h->n; j++) {
+            const ix *i = h->v[j].item;
+            if (i->cls->q == q && (!any || i->arrival < oldest))
+                oldest = i->arrival;
+            any = any || i->cls->q == q;
+        }
+    }
     out->oldest_arrival_ms = oldest;
     return ORCA_OK;
 }

@@ -83,21 +83,65 @@ void target_release(orca_engine *e, ix *i, uint32_t reason)
     emit_release(e, i, a, reason);
 }
 
-/* a goes OFFLINE (removed: false) or is being removed. Soft holds end
- * (reason OFFLINE); on removal, hard-held work is chained on *doomed (via
- * anext) for the caller to time out. Returns the released work, chained
- * the same way, for the caller to route once a's own state is settled. */
-ix *target_agent_gone(orca_engine *e, agent *a, bool removed, ix **doomed)
+/* (waiting key, seq): the order the held heap hands work out. */
+static bool held_before(const ix *x, const ix *y)
+{
+    uint64_t kx = ix_wkey(x), ky = ix_wkey(y);
+    return kx < ky || (kx == ky && x->seq < y->seq);
+}
+
+/* Sort a chain linked through anext (merge sort: no memory needed). */
+static ix *chain_sort(ix *head, bool (*before)(const ix *, const ix *))
+{
+    if (!head || !head->anext)
+        return head;
+    ix *slow = head, *fast = head->anext;
+    while (fast && fast->anext) {
+        slow = slow->anext;
+        fast = fast->anext->anext;
+    }
+    ix *b = slow->anext;
+    slow->anext = NULL;
+    ix *a = chain_sort(head, before);
+    b = chain_sort(b, before);
+    ix *out = NULL, **tail = &out;
+    while (a && b) {
+        ix **pick = before(b, a) ? &b : &a;
+        *tail = *pick;
+        tail = &(*pick)->anext;
+        *pick = (*pick)->anext;
+    }
+    *tail = a ? a : b;
+    return out;
+}
+
+/* a's held work matching keep(), chained through anext in held order. */
+static ix *held_chain(agent *a, bool all_hard, bool check_eligible, const orca_engine *e)
 {
     ix *chain = NULL;
     for (uint32_t k = 0; k < a->held.n; k++) {
         ix *i = a->held.v[k].item;
-        if (!i->target_hard || removed) {
+        bool take = check_eligible ? !i->target_hard && !target_eligible(e, a, i, NULL)
+                                   : !i->target_hard || all_hard;
+        if (take) {
             i->anext = chain; /* the work list link is free while waiting */
             chain = i;
         }
     }
-    ix *released = NULL;
+    return chain_sort(chain, held_before);
+}
+
+/* a goes OFFLINE (removed: false) or is being removed. Soft holds end
+ * (reason OFFLINE), in held order; on removal, hard-held work is appended,
+ * in held order, to the chain *doomed (via anext) for the caller to time
+ * out. Returns the released work, chained in the same order, for the
+ * caller to route once a's own state is settled. */
+ix *target_agent_gone(orca_engine *e, agent *a, bool removed, ix **doomed)
+{
+    ix *chain = held_chain(a, removed, false, e);
+    ix *released = NULL, **rtail = &released;
+    while (*doomed)
+        doomed = &(*doomed)->anext;
     while (chain) {
         ix *i = chain;
         chain = i->anext;
@@ -106,29 +150,22 @@ ix *target_agent_gone(orca_engine *e, agent *a, bool removed, ix **doomed)
             ix_from_waiting(e, i);
             target_clear(e, i);
             ix_to_waiting(e, i); /* in its class until the caller times it out */
-            i->anext = *doomed;
             *doomed = i;
+            doomed = &i->anext;
         } else {
             target_release(e, i, ORCA_RELEASE_OFFLINE);
-            i->anext = released;
-            released = i;
+            *rtail = i;
+            rtail = &i->anext;
         }
     }
     return released;
 }
 
 /* a's skills, limits or memberships changed: soft holds on work a no longer
- * serves end (reason INELIGIBLE) and that work is routed. */
+ * serves end (reason INELIGIBLE), in held order, each then routed. */
 void target_recheck(orca_engine *e, agent *a)
 {
-    ix *chain = NULL;
-    for (uint32_t k = 0; k < a->held.n; k++) {
-        ix *i = a->held.v[k].item;
-        if (!i->target_hard && !target_eligible(e, a, i, NULL)) {
-            i->anext = chain;
-            chain = i;
-        }
-    }
+    ix *chain = held_chain(a, false, true, e);
     while (chain) {
         ix *i = chain;
         chain = i->anext;

@@ -4,7 +4,9 @@
  * Every decision is a linear scan written to read like docs/DESIGN.md
  * ("Routing rules"). Names follow the document: fits, serves, tier,
  * eligible, excluded, available, pref, score, effprio, rank,
- * route_interaction, route_agent, offer, process_waiting.
+ * route_interaction, route_agent, offer, process_waiting; for held work
+ * (targets) candidate, release_hold, held order; for customers last_agent,
+ * kept history, contact bits.
  */
 #include "ref_router.h"
 
@@ -39,6 +41,7 @@ typedef struct ref_queue {
     uint32_t nsteps;
     uint32_t overflow_after_ms;
     orca_queue_id overflow_to;
+    uint32_t sticky_ms, sticky_within_ms;
 } ref_queue;
 
 typedef struct ref_agent {
@@ -93,7 +96,27 @@ typedef struct ref_inter {
     uint32_t nexcl;
     void *data;
     int notified;                            /* the current offer was announced */
+    uint64_t conversation;
+    /* held for one agent (DESIGN.md "Work held for one agent") */
+    uint64_t target;                         /* agent id t; 0: not held */
+    uint64_t target_until;                   /* UINT64_MAX: no limit */
+    int target_hard;
+    uint64_t answered_ms, answered_by;       /* accepted: when, by whom */
+    uint32_t disposition;
+    uint64_t xfer_to, xfer_from;             /* consult pair (ids), 0: none */
+    int transferred;                         /* ends with outcome TRANSFERRED */
 } ref_inter;
+
+typedef struct ref_customer {
+    int live;
+    uint64_t id;
+    uint64_t contacts;
+    uint64_t last_agent, last_answer;        /* the customer's latest accepted work */
+    uint64_t last_active;                    /* last arrival or finish */
+    uint64_t idle_order;                     /* when it last had no live work (order) */
+    orca_history_entry hist[ORCA_HISTORY_MAX]; /* newest first */
+    uint32_t nhist;
+} ref_customer;
 
 struct ref_router {
     ref_options opt;
@@ -103,6 +126,9 @@ struct ref_router {
     uint64_t offer_counter;
     uint64_t enqueue_counter;
     uint32_t offer_timeout_ms, reoffer_delay_ms, no_answer_limit;
+    uint32_t history_per_customer, max_customers;
+    uint64_t customer_ttl_ms;
+    uint64_t idle_counter;                   /* orders customers going idle */
 
     int skill_live[REF_MAX_SKILLS];
     ref_channel channels[ORCA_MAX_CHANNELS];
@@ -113,6 +139,10 @@ struct ref_router {
     int nagents;                             /* slots [0, nagents) may be live */
     ref_inter inters[REF_MAX_INTERACTIONS];
     int ninters;                             /* slots [0, ninters) may be live */
+    ref_customer customers[REF_MAX_CUSTOMERS];
+    int ncustomers;                          /* slots [0, ncustomers) may be live */
+    orca_customer_totals totals;             /* .customers counted when asked */
+    orca_history_entry hist_buf[ORCA_HISTORY_MAX]; /* an offer's copy */
 
     orca_event *events;
     size_t nevents, capevents;
@@ -214,6 +244,7 @@ static void emit(ref_router *r, orca_event_type type, const ref_inter *i,
         ev->priority = i->priority;
         ev->arrival_ms = i->arrival;
         ev->wait_ms = r->now - i->arrival;
+        ev->conversation = i->conversation;
     }
 }
 
@@ -425,6 +456,266 @@ static int work_key_cmp(const ref_router *r, const ref_agent *a,
     return cmp_u64(i->seq, j->seq);
 }
 
+/* "While held, only t may be offered it: in both directions below, i counts
+ * as a candidate for agent a only if a == t." */
+static int candidate(const ref_agent *a, const ref_inter *i)
+{
+    return i->target == 0 || i->target == a->id;
+}
+
+/* t's held order: the waiting key without the rank, (-effprio, arrival,
+ * seq). <0 if i first. */
+static int held_key_cmp(const ref_router *r, const ref_inter *i, const ref_inter *j)
+{
+    int c;
+    if ((c = cmp_u64(effprio(r, j), effprio(r, i))))
+        return c;
+    if ((c = cmp_u64(i->arrival, j->arrival)))
+        return c;
+    return cmp_u64(i->seq, j->seq);
+}
+
+/* The WAITING work held for agent id, in t's held order, into out. */
+static int held_for(ref_router *r, uint64_t id, ref_inter **out)
+{
+    int n = 0;
+    for (int k = 0; k < r->ninters; k++) {
+        ref_inter *i = &r->inters[k];
+        if (i->live && i->state == ORCA_STATE_WAITING && i->target == id)
+            out[n++] = i;
+    }
+    for (int a = 1; a < n; a++)                 /* insertion sort */
+        for (int b = a; b > 0 && held_key_cmp(r, out[b], out[b - 1]) < 0; b--) {
+            ref_inter *t = out[b];
+            out[b] = out[b - 1];
+            out[b - 1] = t;
+        }
+    return n;
+}
+
+/* The same list in the order holds ending together end (see
+ * ref_options.reverse_release_order). */
+static int held_for_release(ref_router *r, uint64_t id, ref_inter **out)
+{
+    int n = held_for(r, id, out);
+    if (r->opt.reverse_release_order)
+        for (int a = 0, b = n - 1; a < b; a++, b--) {
+            ref_inter *t = out[a];
+            out[a] = out[b];
+            out[b] = t;
+        }
+    return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Customers (DESIGN.md "Customers, history and transfers")                 */
+/* ------------------------------------------------------------------------ */
+
+static ref_customer *find_customer(const ref_router *r, uint64_t id)
+{
+    for (int k = 0; k < r->ncustomers; k++)
+        if (r->customers[k].live && r->customers[k].id == id)
+            return (ref_customer *)&r->customers[k];
+    return NULL;
+}
+
+/* The customer's live interactions. */
+static uint32_t open_count(const ref_router *r, uint64_t customer)
+{
+    uint32_t n = 0;
+    for (int k = 0; k < r->ninters; k++)
+        if (r->inters[k].live && r->inters[k].customer == customer)
+            n++;
+    return n;
+}
+
+/* "history entries older than customer_ttl_ms are not reported" */
+static int kept(const ref_router *r, const orca_history_entry *h)
+{
+    return r->now - h->end_ms < r->customer_ttl_ms;
+}
+
+/* The kept history, newest first. */
+static uint32_t kept_history(const ref_router *r, const ref_customer *c, orca_history_entry *out)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < c->nhist; k++)
+        if (kept(r, &c->hist[k])) {
+            if (out)
+                out[n] = c->hist[k];
+            n++;
+        }
+    return n;
+}
+
+static void forget_customer(ref_router *r, ref_customer *c)
+{
+    memset(c, 0, sizeof *c);
+    r->totals.forgotten++;
+}
+
+static int customer_idle(const ref_router *r, const ref_customer *c)
+{
+    return open_count(r, c->id) == 0;
+}
+
+/* "an idle context is forgotten when its last activity is customer_ttl_ms
+ * old" */
+static void forget_expired_customers(ref_router *r)
+{
+    for (int k = 0; k < r->ncustomers; k++) {
+        ref_customer *c = &r->customers[k];
+        if (c->live && customer_idle(r, c) && r->now - c->last_active >= r->customer_ttl_ms)
+            forget_customer(r, c);
+    }
+}
+
+/* "... or when there are more than max_customers idle ones (least recently
+ * active first)". Ties of last activity: the one idle first goes first. */
+static void forget_past_max_customers(ref_router *r)
+{
+    for (;;) {
+        uint32_t nidle = 0;
+        ref_customer *oldest = NULL;
+        for (int k = 0; k < r->ncustomers; k++) {
+            ref_customer *c = &r->customers[k];
+            if (!c->live || !customer_idle(r, c))
+                continue;
+            nidle++;
+            if (!oldest || c->last_active < oldest->last_active ||
+                (c->last_active == oldest->last_active && c->idle_order < oldest->idle_order))
+                oldest = c;
+        }
+        if (nidle <= r->max_customers)
+            return;
+        forget_customer(r, oldest);
+    }
+}
+
+/* The context new work of customer id joins: found, or made. */
+static ref_customer *customer_for_new_work(ref_router *r, uint64_t id)
+{
+    ref_customer *c = find_customer(r, id);
+    if (c)
+        return c;
+    for (int k = 0; k < REF_MAX_CUSTOMERS; k++)
+        if (!r->customers[k].live) {
+            c = &r->customers[k];
+            if (k >= r->ncustomers)
+                r->ncustomers = k + 1;
+            memset(c, 0, sizeof *c);
+            c->live = 1;
+            c->id = id;
+            return c;
+        }
+    abort();                                 /* more customers than the model holds */
+}
+
+/* DESIGN.md "Last agent of a customer": in the conversation if it has an
+ * answered interaction (live or kept), the latest answer among them; else
+ * the agent of the customer's latest accepted interaction (kept for
+ * customer_ttl_ms); none if that answer is older than within_ms (> 0).
+ * Answers in the same ms: a live interaction before a kept one, the later
+ * enqueued of two live ones, the newer of two kept ones. */
+static uint64_t last_agent(const ref_router *r, const ref_customer *c, uint64_t conversation,
+                           uint32_t within_ms)
+{
+    uint64_t who = 0, when = 0, seq = 0;
+    if (conversation) {
+        for (int k = 0; k < r->ninters; k++) {
+            const ref_inter *i = &r->inters[k];
+            if (i->live && i->customer == c->id && i->conversation == conversation &&
+                i->answered_by &&
+                (!who || i->answered_ms > when || (i->answered_ms == when && i->seq > seq))) {
+                who = i->answered_by;
+                when = i->answered_ms;
+                seq = i->seq;
+            }
+        }
+        for (uint32_t k = 0; k < c->nhist; k++) {     /* newest first */
+            const orca_history_entry *h = &c->hist[k];
+            if (kept(r, h) && h->conversation == conversation && h->agent &&
+                ((!who && !r->opt.kept_answer_at_0_ignored) || h->answer_ms > when)) {
+                who = h->agent;
+                when = h->answer_ms;
+            }
+        }
+    }
+    if (!who && c->last_agent && r->now - c->last_answer < r->customer_ttl_ms) {
+        who = c->last_agent;
+        when = c->last_answer;
+    }
+    if (who && within_ms && r->now - when > within_ms)
+        return 0;
+    return who;
+}
+
+/* ENQUEUED bits RECONTACT and SWITCH for new work of c (not yet live). */
+static uint32_t contact_bits(const ref_router *r, const ref_customer *c, uint64_t conversation,
+                             orca_channel_id ch)
+{
+    uint32_t bits = 0;
+    if (open_count(r, c->id) || kept_history(r, c, NULL))
+        bits |= ORCA_ENQ_RECONTACT;
+    if (conversation) {
+        /* the conversation's latest interaction: live first (the latest
+         * arrival, a transferred leg keeping its first leg's; then the
+         * latest enqueued), else kept (the newest) */
+        const ref_inter *latest = NULL;
+        for (int k = 0; k < r->ninters; k++) {
+            const ref_inter *i = &r->inters[k];
+            if (i->live && i->customer == c->id && i->conversation == conversation &&
+                (!latest || i->arrival > latest->arrival ||
+                 (i->arrival == latest->arrival && i->seq > latest->seq)))
+                latest = i;
+        }
+        int found = latest != NULL;
+        orca_channel_id prev = latest ? latest->channel : 0;
+        for (uint32_t k = 0; k < c->nhist && !found; k++)
+            if (kept(r, &c->hist[k]) && c->hist[k].conversation == conversation) {
+                found = 1;
+                prev = c->hist[k].channel;
+            }
+        if (found && prev != ch)
+            bits |= ORCA_ENQ_SWITCH;
+    }
+    return bits;
+}
+
+/* i leaves the engine: "it becomes the newest history entry of its
+ * customer (at most history_per_customer, oldest dropped)". */
+static void record_history(ref_router *r, const ref_inter *i, orca_outcome outcome)
+{
+    ref_customer *c = find_customer(r, i->customer);
+    if (!c)
+        abort();                             /* contexts with live work are kept */
+    uint32_t n = c->nhist < r->history_per_customer ? c->nhist + 1 : r->history_per_customer;
+    memmove(&c->hist[1], &c->hist[0], (n - 1) * sizeof c->hist[0]);
+    c->nhist = n;
+    orca_history_entry *h = &c->hist[0];
+    memset(h, 0, sizeof *h);
+    h->interaction = i->id;
+    h->conversation = i->conversation;
+    h->queue = i->queue;
+    h->channel = i->channel;
+    h->agent = i->answered_by;
+    h->arrival_ms = i->arrival;
+    h->answer_ms = i->answered_ms;
+    h->end_ms = r->now;
+    h->outcome = outcome;
+    h->disposition = i->disposition;
+    c->last_active = r->now;
+}
+
+/* After a customer's interaction left: an idle context joins the idle ones
+ * (forgotten past the limits when the public call ends: see leave()). */
+static void customer_after_leave(ref_router *r, uint64_t customer)
+{
+    ref_customer *c = find_customer(r, customer);
+    if (c && customer_idle(r, c))
+        c->idle_order = ++r->idle_counter;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Routing                                                                  */
 /* ------------------------------------------------------------------------ */
@@ -448,6 +739,7 @@ static void make_offer(const ref_router *r, const ref_inter *i, orca_offer *o)
     o->attempt = i->attempts;
     o->interaction_data = i->data;
     o->agent_data = a ? a->data : NULL;
+    o->conversation = i->conversation;
 }
 
 /* A new offer of i is to be announced when the outermost call ends. An
@@ -490,6 +782,15 @@ static void flush(ref_router *r)
         if (ch->cb.offer) {
             orca_offer o;
             make_offer(r, i, &o);
+            /* "The offer callback receives the customer's kept history,
+             * newest first, and the number of the customer's other live
+             * interactions." (as they are when the callback runs) */
+            const ref_customer *c = i->customer ? find_customer(r, i->customer) : NULL;
+            if (c) {
+                o.nhistory = kept_history(r, c, r->hist_buf);
+                o.history = o.nhistory ? r->hist_buf : NULL;
+                o.open = open_count(r, c->id) - 1;
+            }
             ch->cb.offer(ch->cb_data, &o);
         }
     }
@@ -528,7 +829,9 @@ static void offer(ref_router *r, ref_inter *i, ref_agent *a)
     a->wr_key += draw(r, a->weight);
     i->offered_ms = r->now;
     i->expires_ms = r->now + offer_timeout(r, i);
-    emit(r, ORCA_EV_OFFERED, i, a->id, i->queue, 0);
+    if (i->target == a->id)
+        r->totals.target_offers++;           /* held work offered to its agent */
+    emit(r, ORCA_EV_OFFERED, i, a->id, i->queue, i->attempts);
     notify_offer(r, i);
 }
 
@@ -537,7 +840,7 @@ static void route_interaction(ref_router *r, ref_inter *i)
     ref_agent *best = NULL;
     for (int k = 0; k < r->nagents; k++) {
         ref_agent *a = &r->agents[k];
-        if (a->live && available(r, a, i) &&
+        if (a->live && candidate(a, i) && available(r, a, i) &&
             (!best || agent_key_cmp(r, i, a, best) < 0))
             best = a;
     }
@@ -551,8 +854,8 @@ static void route_agent(ref_router *r, ref_agent *a)
         ref_inter *best = NULL;
         for (int k = 0; k < r->ninters; k++) {
             ref_inter *i = &r->inters[k];
-            if (i->live && i->state == ORCA_STATE_WAITING && available(r, a, i) &&
-                (!best || work_key_cmp(r, a, i, best) < 0))
+            if (i->live && i->state == ORCA_STATE_WAITING && candidate(a, i) &&
+                available(r, a, i) && (!best || work_key_cmp(r, a, i, best) < 0))
                 best = i;
         }
         if (!best)
@@ -561,9 +864,31 @@ static void route_agent(ref_router *r, ref_agent *a)
     }
 }
 
-static void forget(ref_inter *i)
+/* i leaves the engine with this outcome: a consult pair is "simply
+ * unlinked", it joins its customer's history, and it is forgotten. */
+static void finish(ref_router *r, ref_inter *i, orca_outcome outcome)
 {
+    ref_inter *other;
+    if (i->xfer_to && (other = find_inter(r, i->xfer_to)))
+        other->xfer_from = 0;
+    if (i->xfer_from && (other = find_inter(r, i->xfer_from)))
+        other->xfer_to = 0;
+    uint64_t customer = i->customer;
+    if (customer)
+        record_history(r, i, outcome);
     memset(i, 0, sizeof *i);
+    if (customer)
+        customer_after_leave(r, customer);
+}
+
+/* A hold ends: event TARGET_RELEASED (agent = t, value = reason). */
+static void release_hold(ref_router *r, ref_inter *i, uint32_t reason)
+{
+    uint64_t t = i->target;
+    i->target = 0;
+    i->target_until = 0;
+    i->target_hard = 0;
+    emit(r, ORCA_EV_TARGET_RELEASED, i, t, i->queue, reason);
 }
 
 static void apply_step(ref_inter *i, const orca_step *st)
@@ -617,7 +942,7 @@ static void process_waiting(ref_router *r, ref_inter *i)
     /* 2. max wait */
     if (q->max_wait_ms && waited >= q->max_wait_ms) {
         emit(r, ORCA_EV_TIMED_OUT, i, 0, i->queue, 0);
-        forget(i);
+        finish(r, i, ORCA_OUTCOME_TIMED_OUT);
         return;
     }
 
@@ -647,7 +972,28 @@ static void process_waiting(ref_router *r, ref_inter *i)
     /* 5. effective priority */
     set_effprio(r, i);
 
-    /* 6. */
+    /* 5a. a soft hold on an agent who is OFFLINE ends (OFFLINE), then one
+     * on an agent no longer eligible (INELIGIBLE) */
+    ref_agent *t = i->target ? find_agent(r, i->target) : NULL;
+    if (t && !i->target_hard && t->presence == ORCA_PRESENCE_OFFLINE) {
+        release_hold(r, i, ORCA_RELEASE_OFFLINE);
+        t = NULL;
+    }
+    if (t && !i->target_hard && !eligible(r, t, i)) {
+        release_hold(r, i, ORCA_RELEASE_INELIGIBLE);
+        t = NULL;
+    }
+    /* 5b. the wait for t is over and t can't take it now */
+    if (t && r->now >= i->target_until && !available(r, t, i)) {
+        if (i->target_hard) {
+            emit(r, ORCA_EV_TIMED_OUT, i, 0, i->queue, 0);
+            finish(r, i, ORCA_OUTCOME_TIMED_OUT);
+            return;
+        }
+        release_hold(r, i, ORCA_RELEASE_EXPIRED);
+    }
+
+    /* 6. (to t only, if still held: see candidate()) */
     route_interaction(r, i);
 }
 
@@ -676,12 +1022,36 @@ static void complete(ref_router *r, ref_inter *i)
 {
     ref_agent *a = find_agent(r, i->agent);
     emit(r, ORCA_EV_COMPLETED, i, i->agent, i->queue, 0);
-    /* duration_ms: the wrap-up time (0 when there was none) */
-    r->events[r->nevents - 1].duration_ms =
-        i->state == ORCA_STATE_WRAPUP ? r->now - i->wrapup_ms : 0;
+    orca_event *ev = &r->events[r->nevents - 1];
+    /* duration_ms: the wrap-up time (0 when there was none); handle_ms:
+     * accept to completion; no survey (csat 0, fcr -1: unknown) */
+    ev->duration_ms = i->state == ORCA_STATE_WRAPUP ? r->now - i->wrapup_ms : 0;
+    ev->handle_ms = r->now - i->answered_ms;
+    ev->fcr = -1;
     a->idle_since = r->now;
-    forget(i);
+    finish(r, i, i->transferred ? ORCA_OUTCOME_TRANSFERRED : ORCA_OUTCOME_COMPLETED);
     route_agent(r, a);
+}
+
+/* "Handing from over to leg to: event TRANSFERRED (other = the leg's id,
+ * value = mode), then from completes at once (event COMPLETED, capacity
+ * freed, route_agent, outcome TRANSFERRED)." */
+static void hand_over(ref_router *r, ref_inter *from, uint64_t to, orca_transfer_mode mode)
+{
+    emit(r, ORCA_EV_TRANSFERRED, from, from->agent, from->queue, (uint32_t)mode);
+    r->events[r->nevents - 1].other = to;
+    r->totals.transfers++;
+    from->transferred = 1;
+    complete(r, from);
+}
+
+/* t declined held work (reject or offer timeout): "DECLINED ... (soft
+ * only; the event comes after REJECTED / OFFER_TIMEOUT, before
+ * process_waiting)". */
+static void declined(ref_router *r, ref_inter *i)
+{
+    if (i->target && !i->target_hard)
+        release_hold(r, i, ORCA_RELEASE_DECLINED);
 }
 
 static void offer_timed_out(ref_router *r, ref_inter *i)
@@ -699,6 +1069,7 @@ static void offer_timed_out(ref_router *r, ref_inter *i)
         r->events[r->nevents - 1].reason = a->reason;
     }
     back_to_waiting(r, i, 1);
+    declined(r, i);
     process_waiting(r, i);
     route_agent(r, a);
 }
@@ -741,6 +1112,9 @@ static int deadline_of(const ref_router *r, const ref_inter *i, uint64_t *out)
         for (uint32_t k = 0; k < i->nexcl; k++)
             if (i->excl[k].until < best)
                 best = i->excl[k].until;
+        /* "a held WAITING interaction's deadline also includes until" */
+        if (i->target && i->target_until < best)
+            best = i->target_until;
         break;
     }
     }
@@ -778,6 +1152,9 @@ ref_router *ref_new(const orca_config *cfg, const ref_options *opt)
     r->offer_timeout_ms = c.offer_timeout_ms ? c.offer_timeout_ms : 20000;
     r->reoffer_delay_ms = c.reoffer_delay_ms ? c.reoffer_delay_ms : 30000;
     r->no_answer_limit = c.no_answer_limit;
+    r->history_per_customer = c.history_per_customer ? c.history_per_customer : 8;
+    r->max_customers = c.max_customers ? c.max_customers : 100000;
+    r->customer_ttl_ms = c.customer_ttl_ms ? c.customer_ttl_ms : 7ull * 24 * 3600 * 1000;
     for (int k = 0; k < ORCA_CHANNEL_BUILTIN_COUNT; k++) {
         r->channels[k].live = 1;
         strcpy(r->channels[k].name, builtin_channels[k].name);
@@ -943,9 +1320,24 @@ int ref_queue_add(ref_router *r, const orca_queue_def *def, orca_queue_id *out)
     q->nsteps = def->nsteps;
     q->overflow_after_ms = def->overflow_after_ms;
     q->overflow_to = def->overflow_after_ms ? def->overflow_to : 0;
+    q->sticky_ms = def->sticky_ms;
+    q->sticky_within_ms = def->sticky_within_ms;
     *out = r->nqueues;
     emit(r, ORCA_EV_QUEUE_ADDED, NULL, 0, *out, 0);
     return ORCA_OK;
+}
+
+/* "INELIGIBLE after orca_agent_update or orca_queue_member_remove for soft
+ * holds t no longer serves (each then routed)", in t's held order. */
+static void recheck_holds(ref_router *r, ref_agent *a)
+{
+    ref_inter *held[REF_MAX_INTERACTIONS];
+    int n = held_for_release(r, a->id, held);
+    for (int k = 0; k < n; k++)
+        if (!held[k]->target_hard && !eligible(r, a, held[k])) {
+            release_hold(r, held[k], ORCA_RELEASE_INELIGIBLE);
+            route_interaction(r, held[k]);
+        }
 }
 
 static int impl_queue_member_add(ref_router *r, orca_queue_id q, uint64_t agent, uint32_t tier_)
@@ -977,6 +1369,7 @@ static int impl_queue_member_remove(ref_router *r, orca_queue_id q, uint64_t age
     a->member[q] = 0;
     a->tier[q] = 0;
     emit(r, ORCA_EV_MEMBER_REMOVED, NULL, a->id, q, 0);
+    recheck_holds(r, a);
     return ORCA_OK;
 }
 
@@ -1061,6 +1454,9 @@ static int impl_agent_update(ref_router *r, const orca_agent_def *def)
         return ORCA_ENOENT;
     set_agent_def(a, def);
     emit(r, ORCA_EV_AGENT_UPDATED, NULL, a->id, 0, 0);
+    r->events[r->nevents - 1].presence = a->presence;
+    r->events[r->nevents - 1].reason = a->reason;
+    recheck_holds(r, a);
     if (a->presence == ORCA_PRESENCE_READY)
         route_agent(r, a);
     return ORCA_OK;
@@ -1074,9 +1470,11 @@ static int impl_agent_remove(ref_router *r, uint64_t id)
     if (count_in_state(r, a, ORCA_STATE_BUSY) || count_in_state(r, a, ORCA_STATE_WRAPUP))
         return ORCA_ESTATE;
 
-    /* Its OFFERED work goes back to WAITING, in seq order. */
-    ref_inter *back[REF_MAX_INTERACTIONS];
-    int nback = 0;
+    ref_inter *back[REF_MAX_INTERACTIONS], *doomed[REF_MAX_INTERACTIONS];
+    int nback = 0, ndoomed = 0;
+    /* Its OFFERED work goes back to WAITING, in seq order. If it was held
+     * for this agent, a soft hold ends (OFFLINE), hard-held work times out
+     * after AGENT_REMOVED. */
     for (;;) {
         ref_inter *next = NULL;
         for (int k = 0; k < r->ninters; k++) {
@@ -1090,10 +1488,49 @@ static int impl_agent_remove(ref_router *r, uint64_t id)
         emit(r, ORCA_EV_REJECTED, next, id, next->queue, ORCA_WITHDRAW_AGENT_REMOVED);
         withdraw(r, next, ORCA_WITHDRAW_AGENT_REMOVED);
         back_to_waiting(r, next, 0);
+        if (next->target == id && next->target_hard) {
+            next->target = 0;
+            doomed[ndoomed++] = next;
+            continue;
+        }
+        if (next->target == id)
+            release_hold(r, next, ORCA_RELEASE_OFFLINE);
         back[nback++] = next;
+    }
+    /* Work held for it, in its held order: "soft: released; hard: the
+     * interaction times out, event TIMED_OUT after AGENT_REMOVED". */
+    ref_inter *held[REF_MAX_INTERACTIONS], *rel[REF_MAX_INTERACTIONS];
+    int nheld = held_for(r, id, held);
+    held_for_release(r, id, rel);
+    for (int k = 0; k < nheld; k++)
+        if (!rel[k]->target_hard)
+            release_hold(r, rel[k], ORCA_RELEASE_OFFLINE);
+    int nheld_doomed = 0;
+    for (int k = 0; k < nheld; k++) {
+        if (held[k]->target) {               /* hard: times out below */
+            held[k]->target = 0;
+            doomed[ndoomed++] = held[k];
+            nheld_doomed++;
+        } else {
+            back[nback++] = held[k];
+        }
     }
     memset(a, 0, sizeof *a);
     emit(r, ORCA_EV_AGENT_REMOVED, NULL, id, 0, 0);
+    if (r->opt.held_doomed_first) {
+        int noffered = ndoomed - nheld_doomed;
+        ref_inter *order[REF_MAX_INTERACTIONS];
+        for (int k = 0; k < nheld_doomed; k++)
+            order[k] = doomed[noffered + k];
+        for (int k = 0; k < noffered; k++)
+            order[nheld_doomed + k] = doomed[noffered - 1 - k];
+        memcpy(doomed, order, (size_t)ndoomed * sizeof doomed[0]);
+    }
+    for (int k = 0; k < ndoomed; k++) {
+        emit(r, ORCA_EV_TIMED_OUT, doomed[k], 0, doomed[k]->queue, 0);
+        finish(r, doomed[k], ORCA_OUTCOME_TIMED_OUT);
+    }
+    /* each returned interaction, then each released one, gets process_waiting */
     for (int k = 0; k < nback; k++)
         process_waiting(r, back[k]);
     return ORCA_OK;
@@ -1107,6 +1544,7 @@ static int impl_agent_set_presence(ref_router *r, uint64_t id, orca_presence p, 
     if (!a)
         return ORCA_ENOENT;
     int to_ready = p == ORCA_PRESENCE_READY && a->presence != ORCA_PRESENCE_READY;
+    int to_offline = p == ORCA_PRESENCE_OFFLINE && a->presence != ORCA_PRESENCE_OFFLINE;
     a->presence = p;
     a->reason = reason;
     if (to_ready)
@@ -1114,6 +1552,19 @@ static int impl_agent_set_presence(ref_router *r, uint64_t id, orca_presence p, 
     emit(r, ORCA_EV_AGENT_PRESENCE, NULL, id, 0, 0);
     r->events[r->nevents - 1].presence = p;
     r->events[r->nevents - 1].reason = reason;
+    if (to_offline) {
+        /* "OFFLINE when t becomes OFFLINE (soft only; each released
+         * interaction then gets route_interaction, in t's held order)" */
+        ref_inter *held[REF_MAX_INTERACTIONS], *rel[REF_MAX_INTERACTIONS];
+        int n = held_for(r, id, held);
+        held_for_release(r, id, rel);
+        for (int k = 0; k < n; k++)
+            if (!rel[k]->target_hard)
+                release_hold(r, rel[k], ORCA_RELEASE_OFFLINE);
+        for (int k = 0; k < n; k++)
+            if (!held[k]->target)            /* released just now */
+                route_interaction(r, held[k]);
+    }
     if (to_ready)
         route_agent(r, a);
     return ORCA_OK;
@@ -1136,7 +1587,8 @@ static int impl_agent_set_queue_rank(ref_router *r, uint64_t agent, orca_queue_i
 /* Interactions                                                             */
 /* ------------------------------------------------------------------------ */
 
-static int impl_interaction_enqueue(ref_router *r, const orca_interaction_def *def)
+/* The checks of a new leg's description, enqueue's and transfer's. */
+static int check_def(const ref_router *r, const orca_interaction_def *def)
 {
     int rc;
     if (!def || def->id == 0)
@@ -1151,45 +1603,67 @@ static int impl_interaction_enqueue(ref_router *r, const orca_interaction_def *d
         return rc;
     if ((rc = check_levels(r, def->preferred, def->npreferred)))
         return rc;
-    if (find_inter(r, def->id))
-        return ORCA_EEXIST;
+    /* a named agent: agent_required 0 or 1, and wait/required only with an
+     * agent; the agent must exist */
+    if (def->agent_required > 1 || (!def->agent && (def->agent_required || def->agent_wait_ms)))
+        return ORCA_EINVAL;
+    if (def->agent && !find_agent((ref_router *)r, def->agent))
+        return ORCA_ENOENT;
+    return ORCA_OK;
+}
 
+/* "Enqueue into a queue at max_size (waiting + offered): event
+ * REJECTED_FULL, ORCA_EFULL, nothing kept." 1 if so. */
+static int queue_full(ref_router *r, const orca_interaction_def *def, uint64_t customer)
+{
     const ref_queue *q = &r->queues[def->queue];
-    if (q->max_size) {
-        uint32_t n = 0;
-        for (int k = 0; k < r->ninters; k++) {
-            const ref_inter *j = &r->inters[k];
-            if (j->live && j->queue == def->queue &&
-                (j->state == ORCA_STATE_WAITING || j->state == ORCA_STATE_OFFERED))
-                n++;
-        }
-        if (n >= q->max_size) {
-            emit(r, ORCA_EV_REJECTED_FULL, NULL, 0, def->queue, 0);
-            orca_event *ev = &r->events[r->nevents - 1];
-            ev->interaction = def->id;
-            ev->channel = def->channel;
-            ev->customer = def->customer;
-            ev->priority = def->priority;
-            return ORCA_EFULL;
-        }
+    if (!q->max_size)
+        return 0;
+    uint32_t n = 0;
+    for (int k = 0; k < r->ninters; k++) {
+        const ref_inter *j = &r->inters[k];
+        if (j->live && j->queue == def->queue &&
+            (j->state == ORCA_STATE_WAITING || j->state == ORCA_STATE_OFFERED))
+            n++;
     }
+    if (n < q->max_size)
+        return 0;
+    emit(r, ORCA_EV_REJECTED_FULL, NULL, 0, def->queue, 0);
+    orca_event *ev = &r->events[r->nevents - 1];
+    ev->interaction = def->id;
+    ev->channel = def->channel;
+    ev->customer = customer;
+    ev->priority = def->priority;
+    ev->arrival_ms = r->now;
+    return 1;
+}
 
-    ref_inter *i = NULL;
-    for (int k = 0; k < REF_MAX_INTERACTIONS && !i; k++)
+/* A free interaction slot (not live yet), or NULL. */
+static ref_inter *free_slot(ref_router *r)
+{
+    for (int k = 0; k < REF_MAX_INTERACTIONS; k++)
         if (!r->inters[k].live) {
-            i = &r->inters[k];
             if (k >= r->ninters)
                 r->ninters = k + 1;
+            return &r->inters[k];
         }
-    if (!i)
-        return ORCA_ELIMIT;
-    memset(i, 0, sizeof *i);
-    i->live = 1;
+    return NULL;
+}
+
+/* A new leg i (enqueue, or a transfer's new leg when from != NULL): "checks,
+ * seq = ++counter, arrival = queued = now, event ENQUEUED,
+ * process_waiting(i)", with its customer context, its hold (named or
+ * sticky) and its ENQUEUED bits. */
+static void start_leg(ref_router *r, ref_inter *i, const orca_interaction_def *def,
+                      ref_inter *from, orca_transfer_mode mode)
+{
+    memset(i, 0, sizeof *i);                 /* not live yet: the scans below skip it */
     i->id = def->id;
-    i->seq = ++r->enqueue_counter;
     i->queue = def->queue;
     i->channel = def->channel;
-    i->customer = def->customer;
+    /* a transferred leg keeps from's customer, conversation and arrival */
+    i->customer = from ? from->customer : def->customer;
+    i->conversation = from ? from->conversation : def->conversation;
     i->priority = def->priority;
     i->effprio = def->priority;
     if (def->nrequired)
@@ -1202,16 +1676,89 @@ static int impl_interaction_enqueue(ref_router *r, const orca_interaction_def *d
     i->nreq = i->nreq0;
     memcpy(i->pref, i->pref0, sizeof i->pref);
     i->npref = i->npref0;
-    i->arrival = i->queued = r->now;
+    i->arrival = from ? from->arrival : r->now;
+    i->queued = r->now;
     i->state = ORCA_STATE_WAITING;
     i->data = def->data;
-    emit(r, ORCA_EV_ENQUEUED, i, 0, i->queue, 0);
+    uint32_t bits = from ? ORCA_ENQ_TRANSFER : 0;
+
+    ref_customer *c = i->customer ? customer_for_new_work(r, i->customer) : NULL;
+
+    /* The hold: a named agent, else (not for transfers) the queue's sticky
+     * routing to the customer's last agent. */
+    const ref_queue *q = queue_of(r, i);
+    uint64_t t = 0, until = 0;
+    int hard = 0, sticky = 0;
+    if (def->agent) {
+        t = def->agent;
+        hard = def->agent_required != 0;
+        until = def->agent_wait_ms ? r->now + def->agent_wait_ms : hard ? UINT64_MAX : r->now;
+    } else if (!from && q->sticky_ms && c) {
+        uint64_t last = last_agent(r, c, i->conversation, q->sticky_within_ms);
+        ref_agent *a = last ? find_agent(r, last) : NULL;
+        /* i's first class: its original requirements, in its own queue */
+        if (a && a->presence != ORCA_PRESENCE_OFFLINE && eligible(r, a, i)) {
+            t = last;
+            until = r->now + q->sticky_ms;
+            sticky = 1;
+        }
+    }
+
+    if (c) {
+        /* A transferred leg continues a contact: it is not a new contact
+         * (no RECONTACT, not counted), but may switch channel. */
+        uint32_t cb = contact_bits(r, c, i->conversation, i->channel);
+        if (from)
+            cb &= ~ORCA_ENQ_RECONTACT;
+        else {
+            c->contacts++;
+            r->totals.contacts++;
+        }
+        bits |= cb;
+        if (cb & ORCA_ENQ_RECONTACT)
+            r->totals.recontacts++;
+        if (cb & ORCA_ENQ_SWITCH)
+            r->totals.channel_switches++;
+        c->last_active = r->now;
+    }
+    i->live = 1;
+    i->seq = ++r->enqueue_counter;
+    if (t) {
+        i->target = t;
+        i->target_until = until;
+        i->target_hard = hard;
+        bits |= ORCA_ENQ_TARGETED | (sticky ? ORCA_ENQ_STICKY : 0);
+        r->totals.targeted++;
+        r->totals.sticky += (uint64_t)sticky;
+    }
+    if (from && mode == ORCA_TRANSFER_CONSULT) {
+        from->xfer_to = i->id;
+        i->xfer_from = from->id;
+    }
+    emit(r, ORCA_EV_ENQUEUED, i, t, i->queue, bits);
     process_waiting(r, i);
+}
+
+static int impl_interaction_enqueue(ref_router *r, const orca_interaction_def *def)
+{
+    int rc;
+    if ((rc = check_def(r, def)))
+        return rc;
+    if (find_inter(r, def->id))
+        return ORCA_EEXIST;
+    ref_inter *i = free_slot(r);
+    if (!i)
+        return ORCA_ELIMIT;
+    if (queue_full(r, def, def->customer))
+        return ORCA_EFULL;
+    start_leg(r, i, def, NULL, ORCA_TRANSFER_BLIND);
     return ORCA_OK;
 }
 
 static int impl_offer_accept(ref_router *r, uint64_t id)
 {
+    if (!id)
+        return ORCA_EINVAL;
     ref_inter *i = find_inter(r, id);
     if (!i)
         return ORCA_ENOENT;
@@ -1222,14 +1769,34 @@ static int impl_offer_accept(ref_router *r, uint64_t id)
     i->busy_ms = r->now;
     a->handled++;
     a->missed = 0;
+    i->answered_ms = r->now;
+    i->answered_by = a->id;
+    /* "Accepting the offer ends the hold silently." */
+    i->target = 0;
+    i->target_until = 0;
+    i->target_hard = 0;
+    ref_customer *c = i->customer ? find_customer(r, i->customer) : NULL;
+    if (c) {
+        c->last_agent = a->id;
+        c->last_answer = r->now;
+    }
     emit(r, ORCA_EV_ACCEPTED, i, a->id, i->queue, 0);
     /* sla_met: answered (accepted) within the queue's sla_ms of arrival */
     r->events[r->nevents - 1].sla_met = r->now - i->arrival <= queue_of(r, i)->sla_ms;
+    /* a consult leg was answered: "from is handed over" (after ACCEPTED) */
+    ref_inter *from = i->xfer_from ? find_inter(r, i->xfer_from) : NULL;
+    if (from) {
+        i->xfer_from = 0;
+        from->xfer_to = 0;
+        hand_over(r, from, i->id, ORCA_TRANSFER_CONSULT);
+    }
     return ORCA_OK;
 }
 
 static int impl_offer_reject(ref_router *r, uint64_t id)
 {
+    if (!id)
+        return ORCA_EINVAL;
     ref_inter *i = find_inter(r, id);
     if (!i)
         return ORCA_ENOENT;
@@ -1238,6 +1805,7 @@ static int impl_offer_reject(ref_router *r, uint64_t id)
     ref_agent *a = find_agent(r, i->agent);
     emit(r, ORCA_EV_REJECTED, i, a->id, i->queue, 0);
     back_to_waiting(r, i, 1);
+    declined(r, i);
     process_waiting(r, i);
     route_agent(r, a);
     return ORCA_OK;
@@ -1245,11 +1813,18 @@ static int impl_offer_reject(ref_router *r, uint64_t id)
 
 static int impl_interaction_end(ref_router *r, uint64_t id)
 {
+    if (!id)
+        return ORCA_EINVAL;
     ref_inter *i = find_inter(r, id);
     if (!i)
         return ORCA_ENOENT;
     if (i->state != ORCA_STATE_BUSY)
         return ORCA_ESTATE;
+    /* "if ... from is ended first, the two are simply unlinked" */
+    ref_inter *leg = i->xfer_to ? find_inter(r, i->xfer_to) : NULL;
+    if (leg)
+        leg->xfer_from = 0;
+    i->xfer_to = 0;
     const ref_queue *q = queue_of(r, i);
     emit(r, ORCA_EV_ENDED, i, i->agent, i->queue, 0);
     r->events[r->nevents - 1].duration_ms = r->now - i->busy_ms;      /* talk time */
@@ -1267,6 +1842,8 @@ static int impl_interaction_end(ref_router *r, uint64_t id)
 
 static int impl_interaction_wrapup_done(ref_router *r, uint64_t id)
 {
+    if (!id)
+        return ORCA_EINVAL;
     ref_inter *i = find_inter(r, id);
     if (!i)
         return ORCA_ENOENT;
@@ -1278,6 +1855,8 @@ static int impl_interaction_wrapup_done(ref_router *r, uint64_t id)
 
 static int drop(ref_router *r, uint64_t id, orca_event_type type, orca_withdraw_reason why)
 {
+    if (!id)
+        return ORCA_EINVAL;
     ref_inter *i = find_inter(r, id);
     if (!i)
         return ORCA_ENOENT;
@@ -1287,7 +1866,7 @@ static int drop(ref_router *r, uint64_t id, orca_event_type type, orca_withdraw_
     emit(r, type, i, a ? a->id : 0, i->queue, 0);
     if (a)
         withdraw(r, i, why);
-    forget(i);
+    finish(r, i, type == ORCA_EV_ABANDONED ? ORCA_OUTCOME_ABANDONED : ORCA_OUTCOME_CANCELLED);
     if (a)
         route_agent(r, a);
     return ORCA_OK;
@@ -1305,6 +1884,8 @@ static int impl_interaction_cancel(ref_router *r, uint64_t id)
 
 static int impl_interaction_set_priority(ref_router *r, uint64_t id, uint32_t priority)
 {
+    if (!id)
+        return ORCA_EINVAL;
     ref_inter *i = find_inter(r, id);
     if (!i)
         return ORCA_ENOENT;
@@ -1316,6 +1897,64 @@ static int impl_interaction_set_priority(ref_router *r, uint64_t id, uint32_t pr
     i->priority = priority;
     i->effprio = compute_effprio(r, i);
     emit(r, ORCA_EV_PRIORITY, i, i->agent, i->queue, i->effprio);
+    return ORCA_OK;
+}
+
+/* "The host's disposition code (wrap-up code) for live work, kept in the
+ * customer's history when it finishes." No event, no routing. */
+static int impl_interaction_set_disposition(ref_router *r, uint64_t id, uint32_t code)
+{
+    if (!id)
+        return ORCA_EINVAL;
+    ref_inter *i = find_inter(r, id);
+    if (!i)
+        return ORCA_ENOENT;
+    i->disposition = code;
+    return ORCA_OK;
+}
+
+/* DESIGN.md "Transfer of BUSY from to leg to". */
+static int impl_interaction_transfer(ref_router *r, uint64_t from_id,
+                                     const orca_interaction_def *to, orca_transfer_mode mode)
+{
+    int rc;
+    if (!to || (mode != ORCA_TRANSFER_BLIND && mode != ORCA_TRANSFER_CONSULT))
+        return ORCA_EINVAL;
+    if (!from_id)
+        return ORCA_EINVAL;
+    ref_inter *from = find_inter(r, from_id);
+    if (!from)
+        return ORCA_ENOENT;
+    if (from->state != ORCA_STATE_BUSY || from->xfer_to)
+        return ORCA_ESTATE;                  /* not BUSY, or a consult pending */
+    if ((rc = check_def(r, to)))
+        return rc;
+    /* customer and conversation come from `from`: 0 or equal */
+    if ((to->customer && to->customer != from->customer) ||
+        (to->conversation && to->conversation != from->conversation))
+        return ORCA_EINVAL;
+    if (to->id == from_id) {
+        if (mode == ORCA_TRANSFER_CONSULT)
+            return ORCA_EINVAL;              /* both legs live at once */
+    } else if (find_inter(r, to->id)) {
+        return ORCA_EEXIST;
+    }
+    ref_inter *leg = free_slot(r);
+    if (!leg)
+        return ORCA_ELIMIT;
+    if (queue_full(r, to, from->customer))
+        return ORCA_EFULL;
+    if (mode == ORCA_TRANSFER_BLIND) {
+        /* "blind: from is handed over at once, then the new leg is
+         * enqueued" */
+        ref_inter saved = *from;
+        hand_over(r, from, to->id, mode);
+        start_leg(r, leg, to, &saved, mode);
+    } else {
+        /* "Consult: the new leg is enqueued the same way while from stays
+         * BUSY" (handed over when the leg is accepted) */
+        start_leg(r, leg, to, from, mode);
+    }
     return ORCA_OK;
 }
 
@@ -1455,6 +2094,88 @@ int ref_interaction_info_get(const ref_router *r, uint64_t id, orca_interaction_
     out->nrequired = i->nreq;
     memcpy(out->required, i->req, i->nreq * sizeof i->req[0]);
     out->data = i->data;
+    out->conversation = i->conversation;
+    out->target_agent = i->target;
+    out->target_until_ms = i->target ? i->target_until : 0;
+    out->target_required = i->target ? (uint32_t)i->target_hard : 0;
+    out->transfer_to = i->xfer_to;
+    out->transfer_from = i->xfer_from;
+    out->disposition = i->disposition;
+    return ORCA_OK;
+}
+
+int ref_customer_info_get(const ref_router *r, uint64_t customer, orca_customer_info *out)
+{
+    if (!customer || !out)
+        return ORCA_EINVAL;
+    const ref_customer *c = find_customer(r, customer);
+    if (!c)
+        return ORCA_ENOENT;
+    memset(out, 0, sizeof *out);
+    out->customer = c->id;
+    out->history = kept_history(r, c, NULL);
+    out->open = open_count(r, c->id);
+    if (c->last_agent && r->now - c->last_answer < r->customer_ttl_ms) {
+        out->last_agent = c->last_agent;      /* kept for customer_ttl_ms */
+        out->last_answer_ms = c->last_answer;
+    }
+    out->last_active_ms = c->last_active;
+    out->contacts = c->contacts;
+    return ORCA_OK;
+}
+
+int ref_customer_history(const ref_router *r, uint64_t customer, orca_history_entry *out,
+                         uint32_t cap, uint32_t *n)
+{
+    if (!customer || !n || (cap && !out))
+        return ORCA_EINVAL;
+    const ref_customer *c = find_customer(r, customer);
+    if (!c)
+        return ORCA_ENOENT;
+    orca_history_entry all[ORCA_HISTORY_MAX];
+    uint32_t k = kept_history(r, c, all);
+    *n = k < cap ? k : cap;
+    if (*n)
+        memcpy(out, all, *n * sizeof all[0]);
+    return ORCA_OK;
+}
+
+/* Ids of the customer's live interactions, oldest (first enqueued) first. */
+int ref_customer_open(const ref_router *r, uint64_t customer, uint64_t *ids, uint32_t cap,
+                      uint32_t *n)
+{
+    if (!customer || !n || (cap && !ids))
+        return ORCA_EINVAL;
+    const ref_customer *c = find_customer(r, customer);
+    if (!c)
+        return ORCA_ENOENT;
+    uint32_t m = 0;
+    uint64_t after = 0;
+    while (m < cap) {                        /* next by seq */
+        const ref_inter *next = NULL;
+        for (int k = 0; k < r->ninters; k++) {
+            const ref_inter *i = &r->inters[k];
+            if (i->live && i->customer == customer && i->seq > after &&
+                (!next || i->seq < next->seq))
+                next = i;
+        }
+        if (!next)
+            break;
+        ids[m++] = next->id;
+        after = next->seq;
+    }
+    *n = m;
+    return ORCA_OK;
+}
+
+int ref_customer_totals_get(const ref_router *r, orca_customer_totals *out)
+{
+    if (!out)
+        return ORCA_EINVAL;
+    *out = r->totals;
+    out->customers = 0;
+    for (int k = 0; k < r->ncustomers; k++)
+        out->customers += r->customers[k].live ? 1u : 0u;
     return ORCA_OK;
 }
 
@@ -1476,13 +2197,16 @@ int ref_queue_info_get(const ref_router *r, orca_queue_id q, orca_queue_info *ou
     out->id = q;
     out->name = r->queues[q].name;
     out->strategy = r->queues[q].strategy;
+    int oldest_set = 0;
     for (int k = 0; k < r->ninters; k++) {
         const ref_inter *i = &r->inters[k];
         if (!i->live || i->queue != q)
             continue;
         if (i->state == ORCA_STATE_WAITING) {
-            if (!out->waiting++ || i->arrival < out->oldest_arrival_ms)
+            int counted = !(r->opt.oldest_ignores_held && i->target);
+            if (counted && (!oldest_set++ || i->arrival < out->oldest_arrival_ms))
                 out->oldest_arrival_ms = i->arrival;
+            out->waiting++;
         } else if (i->state == ORCA_STATE_OFFERED) {
             out->offered++;
         }
@@ -1501,7 +2225,7 @@ int ref_check(const ref_router *r, char *buf, size_t len)
             continue;
         for (int m = 0; m < r->nagents; m++) {
             const ref_agent *a = &r->agents[m];
-            if (a->live && available(r, a, i)) {
+            if (a->live && candidate(a, i) && available(r, a, i)) {
                 snprintf(buf, len, "ref: waiting interaction %llu has available agent %llu",
                          (unsigned long long)i->id, (unsigned long long)a->id);
                 return -1;
@@ -1516,10 +2240,19 @@ int ref_check(const ref_router *r, char *buf, size_t len)
 /* outermost one ends, the deferred offer callbacks are delivered.          */
 /* ------------------------------------------------------------------------ */
 
+/* The outermost public call ends: idle customers past customer_ttl_ms or
+ * max_customers are forgotten (a transfer that leaves its customer idle for
+ * a moment, until the new leg, does not count), then the offers made are
+ * announced. */
 static int leave(ref_router *r, int rc)
 {
-    if (--r->depth == 0)
+    if (--r->depth == 0) {
+        if (rc == ORCA_OK) {
+            forget_expired_customers(r);
+            forget_past_max_customers(r);
+        }
         flush(r);
+    }
     return rc;
 }
 
@@ -1611,6 +2344,33 @@ int ref_interaction_set_priority(ref_router *r, uint64_t id, uint32_t priority)
 {
     r->depth++;
     return leave(r, impl_interaction_set_priority(r, id, priority));
+}
+
+int ref_interaction_set_disposition(ref_router *r, uint64_t id, uint32_t code)
+{
+    r->depth++;
+    return leave(r, impl_interaction_set_disposition(r, id, code));
+}
+
+int ref_interaction_transfer(ref_router *r, uint64_t from, const orca_interaction_def *to,
+                             orca_transfer_mode mode)
+{
+    r->depth++;
+    return leave(r, impl_interaction_transfer(r, from, to, mode));
+}
+
+/* "orca_customer_forget on request": ORCA_ESTATE while it has live work. */
+int ref_customer_forget(ref_router *r, uint64_t customer)
+{
+    if (!customer)
+        return ORCA_EINVAL;
+    ref_customer *c = find_customer(r, customer);
+    if (!c)
+        return ORCA_ENOENT;
+    if (!customer_idle(r, c))
+        return ORCA_ESTATE;
+    forget_customer(r, c);
+    return ORCA_OK;
 }
 
 int ref_advance(ref_router *r, uint64_t now_ms)

@@ -14,8 +14,14 @@
  *
  * Limits (the test stays inside them): REF_MAX_AGENTS live agents,
  * REF_MAX_INTERACTIONS live interactions, REF_MAX_QUEUES queues,
- * REF_MAX_SKILLS skills, REF_MAX_AGENT_SKILLS skills per agent. Past them the
- * reference answers ORCA_ELIMIT.
+ * REF_MAX_SKILLS skills, REF_MAX_AGENT_SKILLS skills per agent,
+ * REF_MAX_CUSTOMERS customer contexts kept at once. Past them the reference
+ * answers ORCA_ELIMIT (customers: it aborts; the test stays well below).
+ *
+ * Besides routing it models DESIGN.md's "Work held for one agent" (named
+ * and sticky targets) and "Customers, history and transfers": customer
+ * contexts with their history, the ENQUEUED bits, totals, dispositions and
+ * blind and consult transfers.
  */
 #ifndef ORCA_REF_ROUTER_H
 #define ORCA_REF_ROUTER_H
@@ -30,13 +36,15 @@
 #define REF_MAX_QUEUES 32
 #define REF_MAX_SKILLS 64
 #define REF_MAX_AGENT_SKILLS 32
+#define REF_MAX_CUSTOMERS 512
 
 typedef struct ref_router ref_router;
 
 /*
- * Readings of DESIGN.md that could go either way. The defaults are the
- * readings the differential test holds the engine to; the others exist so a
- * disagreement can be confirmed (or masked while hunting for other bugs).
+ * Readings of DESIGN.md that could go either way. The defaults are what
+ * DESIGN.md says; the others exist so a disagreement can be confirmed, or
+ * masked while hunting for other bugs (test_differential's set_masks turns
+ * the last four on by default: they reproduce known engine disagreements).
  */
 typedef struct ref_options {
     /* 1: effprio(i) in the release key is computed from the clock at the
@@ -46,6 +54,23 @@ typedef struct ref_options {
     /* 1: excluded(a, i) compares the exclusion's end with the clock;
      * 0: an exclusion holds until process_waiting(i) drops it. */
     int fresh_exclusions;
+    /* 1: orca_queue_info.oldest_arrival_ms leaves out WAITING work held for
+     * an agent (which .waiting counts); 0: all WAITING work. */
+    int oldest_ignores_held;
+    /* 1: when an agent goes OFFLINE, is removed or no longer serves held
+     * work, the holds end (TARGET_RELEASED) in reverse held order; 0: in
+     * t's held order. Either way INELIGIBLE work is routed right after its
+     * event, and OFFLINE routes and removal's process_waiting go in held
+     * order. */
+    int reverse_release_order;
+    /* 1: an agent removed with hard-held work times it out (TIMED_OUT after
+     * AGENT_REMOVED) held work first, in held order, then offered work in
+     * reverse seq order; 0: offered work in seq order, then held work in
+     * held order. */
+    int held_doomed_first;
+    /* 1: for the last agent in a conversation, a kept (finished)
+     * interaction answered at clock 0 does not count; 0: it does. */
+    int kept_answer_at_0_ignored;
 } ref_options;
 
 void ref_options_init(ref_options *o);
@@ -92,6 +117,9 @@ int ref_interaction_wrapup_done(ref_router *r, uint64_t interaction);
 int ref_interaction_abandon(ref_router *r, uint64_t interaction);
 int ref_interaction_cancel(ref_router *r, uint64_t interaction);
 int ref_interaction_set_priority(ref_router *r, uint64_t interaction, uint32_t priority);
+int ref_interaction_set_disposition(ref_router *r, uint64_t interaction, uint32_t code);
+int ref_interaction_transfer(ref_router *r, uint64_t from, const orca_interaction_def *to,
+                             orca_transfer_mode mode);
 
 int ref_advance(ref_router *r, uint64_t now_ms);
 int ref_next_deadline(const ref_router *r, uint64_t *deadline_ms);
@@ -102,6 +130,13 @@ int ref_counts(const ref_router *r, orca_counts *out);
 int ref_agent_info_get(const ref_router *r, uint64_t id, orca_agent_info *out);
 int ref_interaction_info_get(const ref_router *r, uint64_t id, orca_interaction_info *out);
 int ref_queue_info_get(const ref_router *r, orca_queue_id q, orca_queue_info *out);
+int ref_customer_info_get(const ref_router *r, uint64_t customer, orca_customer_info *out);
+int ref_customer_history(const ref_router *r, uint64_t customer, orca_history_entry *out,
+                         uint32_t cap, uint32_t *n);
+int ref_customer_open(const ref_router *r, uint64_t customer, uint64_t *ids, uint32_t cap,
+                      uint32_t *n);
+int ref_customer_forget(ref_router *r, uint64_t customer);
+int ref_customer_totals_get(const ref_router *r, orca_customer_totals *out);
 /* 1 if the agent is a member of q (its tier in *tier), else 0. */
 int ref_queue_is_member(const ref_router *r, orca_queue_id q, uint64_t agent, uint32_t *tier);
 

@@ -5,19 +5,24 @@
  * 3-8 skills, every strategy, serve by members and/or skills, tiers, ranks,
  * routing steps, aging, overflow, max wait, max size, blended agents, a host
  * channel, arbitrary 64-bit ids, host callbacks that answer offers from
- * inside the callback) are played op by op on the real engine (public API
- * only, events collected with orca_listener_add) and on tests/ref_router.c,
- * a plain linear-scan implementation of DESIGN.md's "Routing rules". After
+ * inside the callback; customers from a small pool, conversations, named
+ * agents (soft and hard, waits including 0), queues with sticky routing,
+ * blind and consult transfers to other queues, agents and channels (same
+ * and new ids), dispositions, customers forgotten, small history / customer
+ * / TTL limits) are played op by op on the real engine (public API only,
+ * events collected with orca_listener_add) and on tests/ref_router.c, a
+ * plain linear-scan implementation of DESIGN.md's "Routing rules". After
  * every op the test asserts:
  *   - the same return code;
- *   - the same events, in order (type, interaction, agent, queue, time; and
- *     presence/reason, priority values, tiers, overflow source, channel,
- *     customer, wait/arrival, talk and wrap-up durations, sla_met where
- *     they apply), with the channel callbacks (offer and withdraw, with
- *     every orca_offer field) noted in the same stream;
+ *   - the same events, in order, every field (seq is checked to be
+ *     consecutive), with the channel callbacks (offer and withdraw, with
+ *     every orca_offer field, the customer's history handed to the offer
+ *     callback included) noted in the same stream;
  *   - orca_engine_check() == 0;
  *   - the same state through the getters (clock, counts, next deadline,
- *     every agent, interaction and queue);
+ *     every agent, interaction and queue; every customer of the pool and
+ *     the latest others: info, history, live interactions; the customer
+ *     totals; and the getters' bad inputs);
  * and, when the engine is freed, that it leaked nothing (the engine runs on
  * a guard allocator that also catches writes past a block and wrong osize).
  * Some ops are invalid on purpose (unknown ids, wrong states, out of range):
@@ -36,6 +41,10 @@
  *   ORCA_DIFF_SKIP=oldest,check,deadline  leave a comparison out
  *   ORCA_DIFF_FRESH_EFFPRIO / ORCA_DIFF_FRESH_EXCLUSIONS=0|1  the other
  *                          reading of an ambiguity (see ref_router.h)
+ *   ORCA_DIFF_MASK=1,3     let the reference copy the engine where it is
+ *                          known to disagree with DESIGN.md (see "Known
+ *                          engine disagreements" above set_masks; none is
+ *                          open now, so by default nothing is masked)
  *
  * Scenarios are generated from the reference's state alone and played in a
  * child process, so an engine crash or hang is reported as a failure of
@@ -47,8 +56,10 @@
  * run first (ties, exclusions running out, steps at 0 ms, aging, overflow,
  * blended capacity, NOT_READY with offers pending, agents removed with
  * offers pending, no-answer, strategies, tiers and ranks, max wait while
- * offered), then minimal regression scenarios for the engine bugs this test
- * found, then the random scenarios.
+ * offered; named agents soft and hard, sticky routing and ENQUEUED bits,
+ * consult and blind transfers, history and customer limits), then minimal
+ * regression scenarios for the engine bugs this test found, then the random
+ * scenarios.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -77,6 +88,9 @@
 #define AGENT_ID_SPACE 40       /* agent ids 1..40 (see agent_ids_in_use) */
 #define UNKNOWN_AGENT 9999
 #define UNKNOWN_INTERACTION 999999
+#define MAX_CUST_POOL 10        /* customers 1..ncust of a scenario's pool */
+#define MAX_OTHER_CUST 8        /* other customers compared (the latest) */
+#define UNKNOWN_CUSTOMER 77777777
 
 /* pseudo event types: host callbacks noted in the event streams */
 enum { EVX_OFFER = 100, EVX_WITHDRAW = 101, EVX_CALL = 102 };
@@ -128,6 +142,7 @@ typedef struct qspec {
     qstep steps[MAX_QSTEPS];
     uint32_t nsteps;
     uint32_t overflow_after_ms, overflow_to;
+    uint32_t sticky_ms, sticky_within_ms;
 } qspec;
 
 typedef struct setup {
@@ -151,6 +166,10 @@ typedef struct setup {
     uint32_t gran;              /* time granularity (ms) */
     uint32_t max_agents;
     uint32_t nops;
+    uint32_t ncust;             /* customer pool: cust_id(1..ncust) */
+    uint32_t nconv;             /* conversations 1..nconv (0: none) */
+    uint32_t pct_named;         /* % of enqueues naming an agent */
+    uint32_t pct_transfer;      /* weight of transfers */
 } setup;
 
 typedef enum op_kind {
@@ -158,15 +177,16 @@ typedef enum op_kind {
     OP_MEMBER_ADD, OP_MEMBER_REMOVE, OP_RANK,
     OP_ENQUEUE, OP_ACCEPT, OP_REJECT, OP_END, OP_WRAPUP_DONE,
     OP_ABANDON, OP_CANCEL, OP_PRIORITY, OP_ADVANCE, OP_CHANNEL_WRAPUP,
+    OP_TRANSFER, OP_DISPOSITION, OP_FORGET,
     OP_KINDS
 } op_kind;
 
 typedef struct op {
     op_kind kind;
-    uint64_t id;                /* agent or interaction */
+    uint64_t id;                /* agent, interaction (transfer: from), customer */
     uint32_t queue;
-    uint32_t v;                 /* presence, tier, rank, priority, wrapup */
-    uint32_t reason;
+    uint32_t v;                 /* presence, tier, rank, priority, wrapup, code */
+    uint32_t reason;            /* presence reason; transfer: mode */
     uint64_t t;                 /* advance: absolute time */
     /* agent def */
     orca_skill_level skills[MAX_S];
@@ -179,6 +199,10 @@ typedef struct op {
     orca_skill_level req[ORCA_MAX_REQUIRED], pref[ORCA_MAX_PREFERRED];
     uint32_t nreq, npref;
     uint64_t data;              /* agent/interaction data pointer (a token) */
+    uint64_t conversation;
+    uint64_t agent;             /* named agent (0: none) */
+    uint32_t agent_wait_ms, agent_required;
+    uint64_t id2;               /* transfer: the new leg's id */
 } op;
 
 /* ------------------------------------------------------------------------ */
@@ -258,6 +282,12 @@ typedef struct world {
     uint64_t iids[MAX_OPS + 1];  /* interaction ids enqueued so far (distinct) */
     uint32_t niids;
     uint64_t next_n;            /* generation: next new interaction number */
+    uint64_t ocust[MAX_OTHER_CUST]; /* customers outside the pool, latest */
+    uint32_t nocust;
+    /* the histories handed to offer callbacks, per side (0 engine, 1 ref):
+     * a callback's record points into these */
+    orca_history_entry *hlog[2];
+    size_t nhlog[2], caphlog[2];
     char msg[32768];
     size_t msglen;
     int ref_only;               /* generation: apply ops to the reference only */
@@ -275,8 +305,15 @@ static int g_skip_oldest, g_skip_check, g_skip_deadline;
  * scenarios. */
 static int g_stats;
 static uint64_t g_ev_count[ORCA_EV_TYPE_COUNT + 1];
-static uint64_t g_special[8];   /* see stats_names */
-static uint64_t g_rc_count[20][13];
+static uint64_t g_special[16];  /* see print_stats */
+static uint64_t g_release[5];   /* TARGET_RELEASED by reason */
+static uint64_t g_rc_count[OP_KINDS][13];
+/* Masks for the known engine disagreements (see set_masks), a bit each;
+ * ORCA_DIFF_MASK=1,3 turns some on (none by default). */
+static unsigned g_masks;
+#define MASKED(n) ((g_masks >> (n)) & 1u)
+#define NMASKS 4
+#define ALL_MASKS (((1u << (NMASKS + 1)) - 1) & ~1u)   /* bits 1..NMASKS */
 
 static uint64_t agent_id(const setup *s, uint64_t k)
 {
@@ -288,6 +325,16 @@ static uint64_t agent_id(const setup *s, uint64_t k)
 static uint64_t agent_ids_in_use(const setup *s)
 {
     return s->max_agents && s->max_agents + 2 < AGENT_ID_SPACE ? s->max_agents + 2 : AGENT_ID_SPACE;
+}
+
+/* Customer k of the pool (1..ncust): k, or a 64-bit id with the random
+ * ids. */
+static uint64_t cust_id(const setup *s, uint64_t k)
+{
+    if (!s->iid_mul)
+        return k;
+    uint64_t id = (k * 0x9E3779B97F4A7C15ull) ^ s->iid_xor ^ 0x5555000000000000ull;
+    return id ? id : k;
 }
 
 static uint64_t inter_id(const setup *s, uint64_t n)
@@ -357,6 +404,7 @@ static const char *ev_name(orca_event_type t)
         "REJECTED_FULL", "OVERFLOWED", "STEP", "PRIORITY", "AGENT_ADDED",
         "AGENT_UPDATED", "AGENT_REMOVED", "AGENT_PRESENCE", "MEMBER_ADDED",
         "MEMBER_REMOVED", "QUEUE_ADDED", "CHANNEL_ADDED", "SKILL_ADDED",
+        "TARGET_RELEASED", "TRANSFERRED",
     };
     if ((int)t == EVX_OFFER) return "offer() cb";
     if ((int)t == EVX_WITHDRAW) return "withdraw() cb";
@@ -399,47 +447,74 @@ static const char *skill_str(const world *w, orca_skill_id id, char buf[16])
     return buf;
 }
 
+static void app(char *buf, size_t len, size_t *n, const char *fmt, ...);
+
 static void fmt_event(const world *w, const orca_event *ev, char *buf, size_t len)
 {
-    int n = snprintf(buf, len, "t=%" PRIu64 " %-14s i=%" PRIu64 " a=%" PRIu64 " q=%u",
-                     ev->time_ms, ev_name(ev->type), ev->interaction, ev->agent, ev->queue);
-    if (n < 0 || (size_t)n >= len)
-        return;
+    size_t n = 0;
+    buf[0] = 0;
+    app(buf, len, &n, "t=%" PRIu64 " %-15s i=%" PRIu64 " a=%" PRIu64 " q=%u",
+        ev->time_ms, ev_name(ev->type), ev->interaction, ev->agent, ev->queue);
     char sb[16];
     if ((int)ev->type == EVX_OFFER || (int)ev->type == EVX_WITHDRAW) {
-        snprintf(buf + n, len - (size_t)n, " attempt=%u offered=%" PRIu64 " expires=%" PRIu64 "%s",
-                 ev->value, ev->duration_ms, ev->wait_ms,
-                 (int)ev->type == EVX_OFFER ? "" :
-                 ev->reason == ORCA_WITHDRAW_TIMEOUT ? " TIMEOUT" :
-                 ev->reason == ORCA_WITHDRAW_ABANDONED ? " ABANDONED" :
-                 ev->reason == ORCA_WITHDRAW_CANCELLED ? " CANCELLED" : " AGENT_REMOVED");
+        app(buf, len, &n, " attempt=%u offered=%" PRIu64 " expires=%" PRIu64 "%s",
+            ev->value, ev->duration_ms, ev->wait_ms,
+            (int)ev->type == EVX_OFFER ? "" :
+            ev->reason == ORCA_WITHDRAW_TIMEOUT ? " TIMEOUT" :
+            ev->reason == ORCA_WITHDRAW_ABANDONED ? " ABANDONED" :
+            ev->reason == ORCA_WITHDRAW_CANCELLED ? " CANCELLED" : " AGENT_REMOVED");
+        if (ev->customer || ev->conversation)
+            app(buf, len, &n, " cust=%" PRIu64 " conv=%" PRIu64, ev->customer, ev->conversation);
+        if ((int)ev->type == EVX_OFFER && ev->customer)
+            app(buf, len, &n, " history=%u open=%u (hash %016" PRIx64 ")", ev->queue_from,
+                (unsigned)ev->presence, ev->other);
         return;
     }
     if ((int)ev->type == EVX_CALL) {
-        snprintf(buf + n, len - (size_t)n, " %s -> %s", ev->value == 1 ? "accept" : "reject",
-                 rc_name(-(int)ev->reason));
+        app(buf, len, &n, " %s -> %s", ev->value == 1 ? "accept" : "reject",
+            rc_name(-(int)ev->reason));
         return;
     }
     switch (ev->type) {
     case ORCA_EV_AGENT_PRESENCE:
-        snprintf(buf + n, len - (size_t)n, " %s reason=%#x", presence_name(ev->presence), ev->reason);
+        app(buf, len, &n, " %s reason=%#x", presence_name(ev->presence), ev->reason);
         break;
     case ORCA_EV_OVERFLOWED:
-        snprintf(buf + n, len - (size_t)n, " from=%u", ev->queue_from);
+        app(buf, len, &n, " from=%u", ev->queue_from);
         break;
     case ORCA_EV_SKILL_ADDED:
-        snprintf(buf + n, len - (size_t)n, " skill=%s", skill_str(w, ev->value, sb));
+        app(buf, len, &n, " skill=%s", skill_str(w, ev->value, sb));
         break;
     case ORCA_EV_CHANNEL_ADDED:
-        snprintf(buf + n, len - (size_t)n, " channel=%u", ev->channel);
+        app(buf, len, &n, " channel=%u", ev->channel);
+        break;
+    case ORCA_EV_ENQUEUED:
+        app(buf, len, &n, " %s prio=%u%s%s%s%s%s", ch_name(ev->channel), ev->priority,
+            ev->value & ORCA_ENQ_RECONTACT ? " RECONTACT" : "",
+            ev->value & ORCA_ENQ_SWITCH ? " SWITCH" : "",
+            ev->value & ORCA_ENQ_TARGETED ? " TARGETED" : "",
+            ev->value & ORCA_ENQ_STICKY ? " STICKY" : "",
+            ev->value & ORCA_ENQ_TRANSFER ? " TRANSFER" : "");
+        if (ev->value & ~31u)
+            app(buf, len, &n, " bits=%#x", ev->value);
+        break;
+    case ORCA_EV_TARGET_RELEASED:
+        app(buf, len, &n, " %s", ev->value == ORCA_RELEASE_EXPIRED ? "EXPIRED" :
+            ev->value == ORCA_RELEASE_OFFLINE ? "OFFLINE" : ev->value == ORCA_RELEASE_DECLINED ?
+            "DECLINED" : ev->value == ORCA_RELEASE_INELIGIBLE ? "INELIGIBLE" : "?reason");
+        break;
+    case ORCA_EV_TRANSFERRED:
+        app(buf, len, &n, " -> %" PRIu64 " %s", ev->other, ev->value ? "CONSULT" : "BLIND");
         break;
     case ORCA_EV_PRIORITY: case ORCA_EV_STEP: case ORCA_EV_MEMBER_ADDED:
-    case ORCA_EV_REJECTED:
-        snprintf(buf + n, len - (size_t)n, " value=%u", ev->value);
+    case ORCA_EV_REJECTED: case ORCA_EV_OFFERED:
+        app(buf, len, &n, " value=%u", ev->value);
         break;
     default:
         break;
     }
+    if (ev->interaction && (ev->customer || ev->conversation))
+        app(buf, len, &n, " cust=%" PRIu64 " conv=%" PRIu64, ev->customer, ev->conversation);
 }
 
 static void app(char *buf, size_t len, size_t *n, const char *fmt, ...)
@@ -482,8 +557,21 @@ static void fmt_op(const world *w, const op *o, char *buf, size_t len)
     case OP_MEMBER_REMOVE: P("member_remove(q=%u, agent=%" PRIu64 ")", o->queue, o->id); break;
     case OP_RANK: P("set_queue_rank(agent=%" PRIu64 ", q=%u, rank=%u)", o->id, o->queue, o->v); break;
     case OP_ENQUEUE:
-        P("enqueue(id=%" PRIu64 " q=%u ch=%s prio=%u cust=%" PRIu64 " req={", o->id, o->queue,
-          ch_name(o->channel), o->v, o->customer);
+    case OP_TRANSFER:
+        if (o->kind == OP_ENQUEUE)
+            P("enqueue(id=%" PRIu64, o->id);
+        else
+            P("transfer(from=%" PRIu64 ", %s%s, id=%" PRIu64, o->id,
+              o->reason == ORCA_TRANSFER_BLIND ? "BLIND" : o->reason == ORCA_TRANSFER_CONSULT ?
+              "CONSULT" : "mode=", o->reason > 1 ? "?" : "", o->id2);
+        P(" q=%u ch=%s prio=%u cust=%" PRIu64, o->queue, ch_name(o->channel), o->v, o->customer);
+        if (o->conversation)
+            P(" conv=%" PRIu64, o->conversation);
+        if (o->agent || o->agent_wait_ms || o->agent_required)
+            P(" agent=%" PRIu64 "%s wait=%u", o->agent,
+              o->agent_required == 1 ? " HARD" : o->agent_required ? " required=?" : " soft",
+              o->agent_wait_ms);
+        P(" req={");
         for (uint32_t k = 0; k < o->nreq; k++)
             P("%s%s:%u", k ? "," : "", skill_str(w, o->req[k].skill, sb), o->req[k].level);
         P("} pref={");
@@ -491,6 +579,8 @@ static void fmt_op(const world *w, const op *o, char *buf, size_t len)
             P("%s%s:%u", k ? "," : "", skill_str(w, o->pref[k].skill, sb), o->pref[k].level);
         P("})");
         break;
+    case OP_DISPOSITION: P("set_disposition(%" PRIu64 ", %u)", o->id, o->v); break;
+    case OP_FORGET: P("customer_forget(%" PRIu64 ")", o->id); break;
     case OP_ACCEPT: P("accept(%" PRIu64 ")", o->id); break;
     case OP_REJECT: P("reject(%" PRIu64 ")", o->id); break;
     case OP_END: P("end(%" PRIu64 ")", o->id); break;
@@ -513,6 +603,12 @@ static void print_setup(const world *w, FILE *f)
     fprintf(f, "  config: start_ms=%" PRIu64 " seed=%#" PRIx64 " offer_timeout_ms=%u reoffer_delay_ms=%u no_answer_limit=%u\n",
             s->cfg.start_ms, s->cfg.seed, s->cfg.offer_timeout_ms, s->cfg.reoffer_delay_ms,
             s->cfg.no_answer_limit);
+    fprintf(f, "  customers: history_per_customer=%u max_customers=%u customer_ttl_ms=%" PRIu64
+            " (0: defaults); pool", s->cfg.history_per_customer, s->cfg.max_customers,
+            s->cfg.customer_ttl_ms);
+    for (uint64_t k = 1; k <= s->ncust; k++)
+        fprintf(f, " %" PRIu64, cust_id(s, k));
+    fprintf(f, "; conversations 1..%u\n", s->nconv);
     if (s->aid[1]) {
         fprintf(f, "  agent ids: 1..%" PRIu64 " are", agent_ids_in_use(s));
         for (uint64_t k = 1; k <= agent_ids_in_use(s); k++)
@@ -552,6 +648,7 @@ static void print_setup(const world *w, FILE *f)
         else fprintf(f, " wrapup_ms=%u", q->wrapup_ms);
         if (q->offer_timeout_ms) fprintf(f, " offer_timeout_ms=%u", q->offer_timeout_ms);
         if (q->overflow_after_ms) fprintf(f, " overflow_after_ms=%u overflow_to=%u", q->overflow_after_ms, q->overflow_to);
+        if (q->sticky_ms) fprintf(f, " sticky_ms=%u sticky_within_ms=%u", q->sticky_ms, q->sticky_within_ms);
         if (q->nsteps) {
             fprintf(f, " steps={");
             for (uint32_t m = 0; m < q->nsteps; m++)
@@ -573,9 +670,11 @@ static void print_setup(const world *w, FILE *f)
 /* ------------------------------------------------------------------------ */
 
 /* Records the test puts in both event streams when a channel callback runs
- * (offer fields: interaction, agent, queue, channel, customer, arrival_ms;
- * wait_ms = expires_ms, duration_ms = offered_ms, value = attempt, reason =
- * withdraw reason, priority/sla_met = the data tokens), and when the
+ * (offer fields: interaction, agent, queue, channel, customer, arrival_ms,
+ * conversation; wait_ms = expires_ms, duration_ms = offered_ms, value =
+ * attempt, reason = withdraw reason, priority/sla_met = the data tokens;
+ * the history: queue_from = nhistory, presence = open, other = a hash of
+ * the entries, due_ms = where they are in the side's log), and when the
  * callback calls back (value = 1 accept / 2 reject, reason = -rc). */
 
 static orca_event cb_record(int type, uint64_t now, const orca_offer *o, uint32_t reason)
@@ -596,7 +695,55 @@ static orca_event cb_record(int type, uint64_t now, const orca_offer *o, uint32_
     ev.reason = reason;
     ev.priority = (uint32_t)(uintptr_t)o->interaction_data;
     ev.sla_met = (uint32_t)(uintptr_t)o->agent_data;
+    ev.conversation = o->conversation;
+    ev.queue_from = o->nhistory;
+    ev.presence = (orca_presence)o->open;
+    ev.other = o->history ? 1 : 0;      /* NULL or not, until hashed */
     return ev;
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    return h * 0xBF58476D1CE4E5B9ull;
+}
+
+static uint64_t hist_hash(const orca_history_entry *v, uint32_t n)
+{
+    uint64_t h = 0x1234;
+    for (uint32_t k = 0; k < n; k++) {
+        h = mix(h, v[k].interaction);
+        h = mix(h, v[k].conversation);
+        h = mix(h, v[k].queue);
+        h = mix(h, v[k].channel);
+        h = mix(h, v[k].agent);
+        h = mix(h, v[k].arrival_ms);
+        h = mix(h, v[k].answer_ms);
+        h = mix(h, v[k].end_ms);
+        h = mix(h, (uint64_t)v[k].outcome);
+        h = mix(h, v[k].disposition);
+    }
+    return h;
+}
+
+/* An offer callback's history: hashed into the record, kept in the side's
+ * log so a mismatch can show it. */
+static void cb_history(world *w, int side, const orca_offer *o, orca_event *ev)
+{
+    if (!o->history || !o->nhistory)
+        return;
+    ev->other = hist_hash(o->history, o->nhistory);
+    if (w->nhlog[side] + o->nhistory > w->caphlog[side]) {
+        size_t cap = (w->caphlog[side] + o->nhistory) * 2;
+        orca_history_entry *p = realloc(w->hlog[side], cap * sizeof *p);
+        if (!p)
+            abort();
+        w->hlog[side] = p;
+        w->caphlog[side] = cap;
+    }
+    memcpy(w->hlog[side] + w->nhlog[side], o->history, o->nhistory * sizeof *o->history);
+    ev->due_ms = w->nhlog[side] + 1;
+    w->nhlog[side] += o->nhistory;
 }
 
 /* The host's answer to an offer: 0 none, 1 accept, 2 reject. */
@@ -614,6 +761,7 @@ static void cb_offer_engine(void *data, const orca_offer *o)
 {
     world *w = data;
     orca_event ev = cb_record(EVX_OFFER, orca_engine_now(w->e), o, 0);
+    cb_history(w, 0, o, &ev);
     evbuf_push(&w->ev, &ev);
     int act = cb_answer(w->s, o);
     if (act) {
@@ -636,6 +784,7 @@ static void cb_offer_ref(void *data, const orca_offer *o)
 {
     world *w = data;
     orca_event ev = cb_record(EVX_OFFER, ref_now(w->r), o, 0);
+    cb_history(w, 1, o, &ev);
     ref_record(w->r, &ev);
     int act = cb_answer(w->s, o);
     if (act) {
@@ -658,19 +807,50 @@ static void cb_withdraw_ref(void *data, const orca_offer *o, orca_withdraw_reaso
 /* Comparisons                                                              */
 /* ------------------------------------------------------------------------ */
 
+/* The history an offer callback was handed, from the side's log. */
+static void dump_history(world *w, int side, const orca_event *ev)
+{
+    if ((int)ev->type != EVX_OFFER || !ev->due_ms)
+        return;
+    const orca_history_entry *h = w->hlog[side] + (ev->due_ms - 1);
+    for (uint32_t k = 0; k < ev->queue_from; k++)
+        msgf(w, "          history[%u]: i=%" PRIu64 " conv=%" PRIu64 " q=%u %s agent=%" PRIu64
+             " arrival=%" PRIu64 " answer=%" PRIu64 " end=%" PRIu64 " outcome=%u disp=%u\n", k,
+             h[k].interaction, h[k].conversation, h[k].queue, ch_name(h[k].channel), h[k].agent,
+             h[k].arrival_ms, h[k].answer_ms, h[k].end_ms, (unsigned)h[k].outcome,
+             h[k].disposition);
+}
+
 static void dump_streams(world *w, const orca_event *rv, size_t rn)
 {
-    char b[256];
+    char b[512];
     msgf(w, "    expected (reference), %zu events:\n", rn);
     for (size_t k = 0; k < rn; k++) {
         fmt_event(w, &rv[k], b, sizeof b);
         msgf(w, "      %s\n", b);
+        dump_history(w, 1, &rv[k]);
     }
     msgf(w, "    got (engine), %zu events:\n", w->ev.n);
     for (size_t k = 0; k < w->ev.n; k++) {
         fmt_event(w, &w->ev.v[k], b, sizeof b);
         msgf(w, "      %s\n", b);
+        dump_history(w, 0, &w->ev.v[k]);
     }
+}
+
+/* The first field two events differ in, or NULL. Every field is compared
+ * (seq is checked apart; a callback record's due_ms is a log position). */
+static const char *event_diff(const orca_event *x, const orca_event *y)
+{
+#define F(f) if (x->f != y->f) return #f
+    F(type); F(interaction); F(agent); F(queue); F(time_ms); F(queue_from); F(channel);
+    F(customer); F(priority); F(arrival_ms); F(wait_ms); F(duration_ms); F(sla_met);
+    F(presence); F(reason); F(value); F(conversation); F(other); F(handle_ms); F(csat);
+    F(fcr);
+    if ((int)x->type < EVX_OFFER)
+        F(due_ms);
+#undef F
+    return NULL;
 }
 
 /* Compare the engine's events of this op with the reference's; clear both. */
@@ -693,36 +873,11 @@ static int compare_events(world *w)
     for (size_t k = 0; !bad && k < (rn > w->ev.n ? rn : w->ev.n); k++) {
         at = k;
         if (k >= rn || k >= w->ev.n) { bad = 1; what = "different number of events"; break; }
-        const orca_event *x = &rv[k], *y = &w->ev.v[k];
-        if (x->type != y->type) { bad = 1; what = "type"; }
-        else if (x->interaction != y->interaction) { bad = 1; what = "interaction"; }
-        else if (x->agent != y->agent) { bad = 1; what = "agent"; }
-        else if (x->queue != y->queue) { bad = 1; what = "queue"; }
-        else if (x->time_ms != y->time_ms) { bad = 1; what = "time_ms"; }
-        else if ((int)x->type >= EVX_OFFER &&
-                 (x->channel != y->channel || x->customer != y->customer ||
-                  x->arrival_ms != y->arrival_ms || x->wait_ms != y->wait_ms ||
-                  x->duration_ms != y->duration_ms || x->value != y->value ||
-                  x->reason != y->reason || x->priority != y->priority ||
-                  x->sla_met != y->sla_met)) { bad = 1; what = "callback's offer fields"; }
-        else if (x->type == ORCA_EV_AGENT_PRESENCE &&
-                 (x->presence != y->presence || x->reason != y->reason)) { bad = 1; what = "presence/reason"; }
-        else if ((x->type == ORCA_EV_PRIORITY || x->type == ORCA_EV_MEMBER_ADDED ||
-                  x->type == ORCA_EV_SKILL_ADDED) && x->value != y->value) { bad = 1; what = "value"; }
-        else if (x->type == ORCA_EV_REJECTED && x->value == ORCA_WITHDRAW_AGENT_REMOVED &&
-                 y->value != x->value) { bad = 1; what = "value (agent removed)"; }
-        else if (x->type == ORCA_EV_OVERFLOWED && x->queue_from != y->queue_from) { bad = 1; what = "queue_from"; }
-        else if (x->type == ORCA_EV_CHANNEL_ADDED && x->channel != y->channel) { bad = 1; what = "channel"; }
-        else if ((x->type == ORCA_EV_OFFERED || x->type == ORCA_EV_ENQUEUED) &&
-                 (x->channel != y->channel || x->customer != y->customer)) { bad = 1; what = "channel/customer"; }
-        else if ((x->type == ORCA_EV_ENDED || x->type == ORCA_EV_COMPLETED) &&
-                 x->duration_ms != y->duration_ms) { bad = 1; what = "duration_ms"; }
-        else if (x->type == ORCA_EV_ACCEPTED && x->sla_met != y->sla_met) { bad = 1; what = "sla_met"; }
-        else if (x->type == ORCA_EV_ENQUEUED && x->priority != y->priority) { bad = 1; what = "priority"; }
-        else if ((x->type == ORCA_EV_OFFERED || x->type == ORCA_EV_ABANDONED ||
-                  x->type == ORCA_EV_ACCEPTED ||
-                  x->type == ORCA_EV_CANCELLED || x->type == ORCA_EV_TIMED_OUT) &&
-                 (x->wait_ms != y->wait_ms || x->arrival_ms != y->arrival_ms)) { bad = 1; what = "wait_ms/arrival_ms"; }
+        const char *d = event_diff(&rv[k], &w->ev.v[k]);
+        if (d) {
+            bad = 1;
+            what = d;
+        }
         if (bad)
             break;
     }
@@ -750,6 +905,15 @@ static int compare_events(world *w)
                     g_special[4 + (int)x->type - EVX_OFFER]++;
                 if ((int)x->type == EVX_CALL && x->reason == 0)
                     g_special[7]++;
+                for (int b = 0; b < 5; b++)
+                    if (x->type == ORCA_EV_ENQUEUED && (x->value >> b & 1))
+                        g_special[8 + b]++;
+                if ((int)x->type == EVX_OFFER && x->queue_from)
+                    g_special[13]++;
+                if (x->type == ORCA_EV_TRANSFERRED && x->value == ORCA_TRANSFER_CONSULT)
+                    g_special[14]++;
+                if (x->type == ORCA_EV_TARGET_RELEASED && x->value < 5)
+                    g_release[x->value]++;
             }
     }
     w->ev.n = 0;
@@ -765,6 +929,120 @@ static int cmp_skill_level(const void *a, const void *b)
 {
     const orca_skill_level *x = a, *y = b;
     return x->skill < y->skill ? -1 : x->skill > y->skill;
+}
+
+static int compare_customer(world *w, uint64_t id)
+{
+    int bad = 0;
+    char label[96];
+    orca_customer_info x, y;
+    int r1 = ref_customer_info_get(w->r, id, &x), r2 = orca_customer_info_get(w->e, id, &y);
+    if (r1 != r2) {
+        msgf(w, "  customer %" PRIu64 " info: expected %s, engine %s\n", id, rc_name(r1), rc_name(r2));
+        return -1;
+    }
+    if (r1)
+        return 0;
+#define C(f) do { if (x.f != y.f) { snprintf(label, sizeof label, "customer %" PRIu64 " %s", id, #f); CMPF(label, x.f, y.f); } } while (0)
+    C(customer); C(history); C(open); C(last_agent); C(last_answer_ms); C(last_active_ms);
+    C(contacts);
+#undef C
+    orca_history_entry hx[ORCA_HISTORY_MAX], hy[ORCA_HISTORY_MAX];
+    uint32_t nx = 0, ny = 0;
+    r1 = ref_customer_history(w->r, id, hx, ORCA_HISTORY_MAX, &nx);
+    r2 = orca_customer_history(w->e, id, hy, ORCA_HISTORY_MAX, &ny);
+    if (r1 != r2 || nx != ny) {
+        msgf(w, "  customer %" PRIu64 " history: expected %s n=%u, engine %s n=%u\n", id,
+             rc_name(r1), nx, rc_name(r2), ny);
+        bad = 1;
+    } else {
+        for (uint32_t k = 0; k < nx; k++) {
+#define H(f) do { if (hx[k].f != hy[k].f) { \
+                      snprintf(label, sizeof label, "customer %" PRIu64 " history[%u].%s", id, k, #f); \
+                      CMPF(label, hx[k].f, hy[k].f); } } while (0)
+            H(interaction); H(conversation); H(queue); H(channel); H(agent); H(arrival_ms);
+            H(answer_ms); H(end_ms); H(outcome); H(disposition);
+#undef H
+        }
+    }
+    /* a short buffer gets the newest */
+    r1 = ref_customer_history(w->r, id, hx, 1, &nx);
+    r2 = orca_customer_history(w->e, id, hy, 1, &ny);
+    if (r1 != r2 || nx != ny || (nx && hx[0].interaction != hy[0].interaction)) {
+        msgf(w, "  customer %" PRIu64 " history (cap 1) differs\n", id);
+        bad = 1;
+    }
+    uint64_t ox[REF_MAX_INTERACTIONS], oy[REF_MAX_INTERACTIONS];
+    r1 = ref_customer_open(w->r, id, ox, REF_MAX_INTERACTIONS, &nx);
+    r2 = orca_customer_open(w->e, id, oy, REF_MAX_INTERACTIONS, &ny);
+    if (r1 != r2 || nx != ny || (nx && memcmp(ox, oy, nx * sizeof ox[0]))) {
+        msgf(w, "  customer %" PRIu64 " open: expected %s n=%u [%" PRIu64 "...], engine %s n=%u [%" PRIu64 "...]\n",
+             id, rc_name(r1), nx, nx ? ox[0] : 0, rc_name(r2), ny, ny ? oy[0] : 0);
+        bad = 1;
+    }
+    return bad ? -1 : 0;
+}
+
+/* Every customer of the pool, the latest others, an unknown one; the
+ * totals; the customer getters' bad inputs. */
+static int compare_customers(world *w)
+{
+    int bad = 0;
+    for (uint64_t k = 1; k <= w->s->ncust; k++)
+        if (compare_customer(w, cust_id(w->s, k)))
+            bad = 1;
+    for (uint32_t k = 0; k < w->nocust; k++)
+        if (compare_customer(w, w->ocust[k]))
+            bad = 1;
+    if (compare_customer(w, UNKNOWN_CUSTOMER))
+        bad = 1;
+    orca_customer_totals x, y;
+    int r1 = ref_customer_totals_get(w->r, &x), r2 = orca_customer_totals_get(w->e, &y);
+    if (r1 != r2) {
+        msgf(w, "  customer totals: expected %s, engine %s\n", rc_name(r1), rc_name(r2));
+        return -1;
+    }
+#define T(f) CMPF("totals." #f, x.f, y.f)
+    T(customers); T(contacts); T(recontacts); T(channel_switches); T(targeted); T(sticky);
+    T(target_offers); T(transfers); T(forgotten);
+#undef T
+    /* bad inputs: customer 0, no output */
+    orca_customer_info ci;
+    orca_history_entry he;
+    uint64_t id1 = cust_id(w->s, 1);
+    uint32_t n;
+    int codes[2][9];
+    codes[0][0] = ref_customer_info_get(w->r, 0, &ci);
+    codes[1][0] = orca_customer_info_get(w->e, 0, &ci);
+    codes[0][1] = ref_customer_history(w->r, id1, NULL, 1, &n);
+    codes[1][1] = orca_customer_history(w->e, id1, NULL, 1, &n);
+    codes[0][2] = ref_customer_history(w->r, id1, &he, 1, NULL);
+    codes[1][2] = orca_customer_history(w->e, id1, &he, 1, NULL);
+    codes[0][3] = ref_customer_open(w->r, 0, NULL, 0, &n);
+    codes[1][3] = orca_customer_open(w->e, 0, NULL, 0, &n);
+    codes[0][4] = ref_customer_history(w->r, id1, NULL, 0, &n);
+    codes[1][4] = orca_customer_history(w->e, id1, NULL, 0, &n);
+    /* and the new mutating calls' (nothing changes) */
+    orca_interaction_def def;
+    orca_interaction_def_init(&def);
+    def.id = UNKNOWN_INTERACTION;
+    def.queue = 1;
+    uint64_t some = w->niids ? w->iids[0] : UNKNOWN_INTERACTION;
+    codes[0][5] = ref_interaction_transfer(w->r, 0, &def, ORCA_TRANSFER_BLIND);
+    codes[1][5] = orca_interaction_transfer(w->e, 0, &def, ORCA_TRANSFER_BLIND);
+    codes[0][6] = ref_interaction_transfer(w->r, some, NULL, ORCA_TRANSFER_CONSULT);
+    codes[1][6] = orca_interaction_transfer(w->e, some, NULL, ORCA_TRANSFER_CONSULT);
+    codes[0][7] = ref_interaction_set_disposition(w->r, 0, 5);
+    codes[1][7] = orca_interaction_set_disposition(w->e, 0, 5);
+    codes[0][8] = ref_customer_forget(w->r, 0);
+    codes[1][8] = orca_customer_forget(w->e, 0);
+    for (int k = 0; k < 9; k++)
+        if (codes[0][k] != codes[1][k]) {
+            msgf(w, "  customer getter bad input #%d: expected %s, engine %s\n", k,
+                 rc_name(codes[0][k]), rc_name(codes[1][k]));
+            bad = 1;
+        }
+    return bad ? -1 : 0;
 }
 
 static int compare_state(world *w)
@@ -814,7 +1092,7 @@ static int compare_state(world *w)
         }
         if (r1)
             continue;
-#define A(f) do { snprintf(label, sizeof label, "agent %" PRIu64 " %s", aid, #f); CMPF(label, x.f, y.f); } while (0)
+#define A(f) do { if (x.f != y.f) { snprintf(label, sizeof label, "agent %" PRIu64 " %s", aid, #f); CMPF(label, x.f, y.f); } } while (0)
         A(presence); A(reason); A(capacity); A(used); A(offered); A(busy); A(wrapup);
         A(handled); A(missed); A(idle_since_ms);
         CMPF("agent data", (uintptr_t)x.data, (uintptr_t)y.data);
@@ -832,9 +1110,11 @@ static int compare_state(world *w)
         }
         if (r1)
             continue;
-#define I(f) do { snprintf(label, sizeof label, "interaction %" PRIu64 " %s", id, #f); CMPF(label, x.f, y.f); } while (0)
+#define I(f) do { if (x.f != y.f) { snprintf(label, sizeof label, "interaction %" PRIu64 " %s", id, #f); CMPF(label, x.f, y.f); } } while (0)
         I(state); I(queue); I(channel); I(customer); I(priority); I(arrival_ms); I(queued_ms);
         I(agent); I(attempts); I(step); I(nrequired);
+        I(conversation); I(target_agent); I(target_until_ms); I(target_required);
+        I(transfer_to); I(transfer_from); I(disposition);
         CMPF("interaction data", (uintptr_t)x.data, (uintptr_t)y.data);
         if (x.state == ORCA_STATE_WAITING)
             I(effective_priority);
@@ -861,28 +1141,48 @@ static int compare_state(world *w)
         }
         if (r1)
             continue;
-#define Q(f) do { snprintf(label, sizeof label, "queue %u %s", q, #f); CMPF(label, x.f, y.f); } while (0)
+#define Q(f) do { if (x.f != y.f) { snprintf(label, sizeof label, "queue %u %s", q, #f); CMPF(label, x.f, y.f); } } while (0)
         Q(waiting); Q(offered); Q(members); Q(strategy);
         if (!g_skip_oldest)
             Q(oldest_arrival_ms);
 #undef Q
     }
+    if (compare_customers(w))
+        bad = 1;
     return bad ? -1 : 0;
 }
 
 /* After a call: events, the engine's own check, the reference's, state. */
+static int after_call_op(world *w, const char *what, const op *o, int rc_e, int rc_r);
+
 static int after_call(world *w, const char *what, int rc_e, int rc_r)
 {
+    return after_call_op(w, what, NULL, rc_e, rc_r);
+}
+
+/* The text of an op, made only when a message needs it. */
+static const char *op_text(const world *w, const char *what, const op *o, char *buf, size_t len)
+{
+    if (!o)
+        return what;
+    fmt_op(w, o, buf, len);
+    return buf;
+}
+
+static int after_call_op(world *w, const char *what, const op *o, int rc_e, int rc_r)
+{
+    char opbuf[512];
     int bad = 0;
     if (rc_e != rc_r) {
-        msgf(w, "  return code of %s: expected %s, engine %s\n", what, rc_name(rc_r), rc_name(rc_e));
+        msgf(w, "  return code of %s: expected %s, engine %s\n", op_text(w, what, o, opbuf, sizeof opbuf),
+             rc_name(rc_r), rc_name(rc_e));
         bad = 1;
     }
     if (compare_events(w))
         bad = 1;
     int ck = g_skip_check ? 0 : orca_engine_check(w->e);
     if (ck != 0) {
-        msgf(w, "  orca_engine_check() = %s after %s\n", rc_name(ck), what);
+        msgf(w, "  orca_engine_check() = %s after %s\n", rc_name(ck), op_text(w, what, o, opbuf, sizeof opbuf));
         bad = 1;
     }
     char buf[256];
@@ -932,6 +1232,8 @@ static void build_qdef(const world *w, const qspec *q, uint32_t k, orca_queue_de
     d->nsteps = q->nsteps;
     d->overflow_after_ms = q->overflow_after_ms;
     d->overflow_to = q->overflow_to;
+    d->sticky_ms = q->sticky_ms;
+    d->sticky_within_ms = q->sticky_within_ms;
 }
 
 /* Free both sides; -1 (with a message) if the engine leaked memory. */
@@ -945,6 +1247,9 @@ static int world_close(world *w)
     ref_free(w->r);
     free(w->ev.v);
     free(w->last_ref.v);
+    free(w->hlog[0]);
+    free(w->hlog[1]);
+    w->hlog[0] = w->hlog[1] = NULL;
     w->e = NULL;
     w->r = NULL;
     w->ev.v = NULL;
@@ -1069,6 +1374,31 @@ static void op_inter_def(const op *o, orca_interaction_def *d)
     d->preferred = o->npref ? o->pref : NULL;
     d->npreferred = o->npref;
     d->data = (void *)(uintptr_t)o->data;
+    d->conversation = o->conversation;
+    d->agent = o->agent;
+    d->agent_wait_ms = o->agent_wait_ms;
+    d->agent_required = o->agent_required;
+    if (o->kind == OP_TRANSFER)
+        d->id = o->id2;
+}
+
+/* Customers outside the pool are compared too (the latest few). */
+static void note_cust(world *w, uint64_t id)
+{
+    const setup *s = w->s;
+    if (!id || id == UNKNOWN_CUSTOMER)
+        return;
+    for (uint64_t k = 1; k <= s->ncust; k++)
+        if (cust_id(s, k) == id)
+            return;
+    for (uint32_t k = 0; k < w->nocust; k++)
+        if (w->ocust[k] == id)
+            return;
+    if (w->nocust == MAX_OTHER_CUST) {
+        memmove(w->ocust, w->ocust + 1, (MAX_OTHER_CUST - 1) * sizeof w->ocust[0]);
+        w->nocust--;
+    }
+    w->ocust[w->nocust++] = id;
 }
 
 static void note_iid(world *w, uint64_t id)
@@ -1122,8 +1452,24 @@ static int world_apply(world *w, const op *o, int *rc_out)
     case OP_ENQUEUE:
         op_inter_def(o, &idef);
         note_iid(w, o->id);
+        note_cust(w, o->customer);
         r1 = w->ref_only ? 0 : orca_interaction_enqueue(w->e, &idef);
         r2 = ref_interaction_enqueue(w->r, &idef);
+        break;
+    case OP_TRANSFER:
+        op_inter_def(o, &idef);
+        note_iid(w, o->id2);
+        r1 = w->ref_only ? 0 : orca_interaction_transfer(w->e, o->id, &idef, (orca_transfer_mode)o->reason);
+        r2 = ref_interaction_transfer(w->r, o->id, &idef, (orca_transfer_mode)o->reason);
+        break;
+    case OP_DISPOSITION:
+        r1 = w->ref_only ? 0 : orca_interaction_set_disposition(w->e, o->id, o->v);
+        r2 = ref_interaction_set_disposition(w->r, o->id, o->v);
+        break;
+    case OP_FORGET:
+        note_cust(w, o->id);
+        r1 = w->ref_only ? 0 : orca_customer_forget(w->e, o->id);
+        r2 = ref_customer_forget(w->r, o->id);
         break;
     case OP_ACCEPT:
         r1 = w->ref_only ? 0 : orca_offer_accept(w->e, o->id);
@@ -1166,15 +1512,13 @@ static int world_apply(world *w, const op *o, int *rc_out)
     }
     if (rc_out)
         *rc_out = r2;
-    if (g_stats && !w->ref_only && (unsigned)o->kind < 20 && r2 <= 0 && r2 > -13)
+    if (g_stats && !w->ref_only && (unsigned)o->kind < OP_KINDS && r2 <= 0 && r2 > -13)
         g_rc_count[o->kind][-r2]++;
     if (w->ref_only) {
         ref_events_clear(w->r);
         return 0;
     }
-    char what[512];
-    fmt_op(w, o, what, sizeof what);
-    return after_call(w, what, r1, r2);
+    return after_call_op(w, NULL, o, r1, r2);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1264,7 +1608,23 @@ static void gen_setup(setup *s, uint64_t *g)
             q->overflow_after_ms = (2 + rnd(g, 30)) * 500;
             q->overflow_to = 1 + rnd(g, k);
         }
+        if (chance(g, 50)) {
+            q->sticky_ms = (1 + rnd(g, 24)) * 500;
+            if (chance(g, 40))
+                q->sticky_within_ms = (1 + rnd(g, 40)) * 500;
+        }
     }
+    /* customers: a small pool, so recontacts and sticky routing happen */
+    s->ncust = 1 + rnd(g, MAX_CUST_POOL);
+    s->nconv = rnd(g, 5);
+    s->pct_named = chance(g, 30) ? 0 : 5 + rnd(g, 25);
+    s->pct_transfer = 2 + rnd(g, 8);
+    if (chance(g, 35))
+        s->cfg.history_per_customer = chance(g, 80) ? 1 + rnd(g, 4) : ORCA_HISTORY_MAX;
+    if (chance(g, 25))
+        s->cfg.max_customers = 1 + rnd(g, 5);
+    if (chance(g, 25))
+        s->cfg.customer_ttl_ms = (uint64_t)(1 + rnd(g, 60)) * 1000;
 }
 
 /* What the generator needs to know of the reference's state. */
@@ -1392,12 +1752,136 @@ static uint64_t pick_inter(const view *v, uint64_t *g, orca_interaction_state st
     return UNKNOWN_INTERACTION;
 }
 
+/* A transfer's faults, one bit each, in the order they are given up when
+ * there are several (the last present goes first). */
+enum {
+    TF_FROM = 1,        /* from unknown, not BUSY or with a consult pending */
+    TF_MODE = 2, TF_QUEUE = 4, TF_PRIO = 8, TF_AGENT_INVAL = 16, TF_AGENT_UNKNOWN = 32,
+    TF_CUSTOMER = 64, TF_SAME_CONSULT = 128, TF_DUP = 256, TF_FULL = 512
+};
+
+static int queue_has_room(const world *w, uint32_t q)
+{
+    orca_queue_info qi;
+    if (q < 1 || q > w->s->nqueues || ref_queue_info_get(w->r, q, &qi) != 0)
+        return 0;
+    return !w->s->q[q - 1].max_size || qi.waiting + qi.offered < w->s->q[q - 1].max_size;
+}
+
+static uint32_t transfer_faults(const world *w, const op *o)
+{
+    orca_interaction_info fi, ii;
+    orca_agent_info ai;
+    uint32_t f = 0;
+    int from_known = ref_interaction_info_get(w->r, o->id, &fi) == 0;
+    if (!from_known || fi.state != ORCA_STATE_BUSY || fi.transfer_to)
+        f |= TF_FROM;
+    if (o->reason > ORCA_TRANSFER_CONSULT)
+        f |= TF_MODE;
+    int queue_known = o->queue >= 1 && o->queue <= w->s->nqueues;
+    if (!queue_known)
+        f |= TF_QUEUE;
+    if (o->v > ORCA_PRIORITY_MAX)
+        f |= TF_PRIO;
+    if (o->agent_required > 1 || (!o->agent && (o->agent_required || o->agent_wait_ms)))
+        f |= TF_AGENT_INVAL;
+    if (o->agent && ref_agent_info_get(w->r, o->agent, &ai) != 0)
+        f |= TF_AGENT_UNKNOWN;
+    if ((o->customer && (!from_known || o->customer != fi.customer)) ||
+        (o->conversation && (!from_known || o->conversation != fi.conversation)))
+        f |= TF_CUSTOMER;
+    if (o->id2 == o->id && o->reason == ORCA_TRANSFER_CONSULT)
+        f |= TF_SAME_CONSULT;
+    if (o->id2 != o->id && ref_interaction_info_get(w->r, o->id2, &ii) == 0)
+        f |= TF_DUP;
+    if (queue_known && !queue_has_room(w, o->queue))
+        f |= TF_FULL;
+    return f;
+}
+
+/* Keep one fault (the first in TF_ order), clearing the others. */
+static void transfer_one_fault(const world *w, op *o)
+{
+    for (int tries = 0; tries < 16; tries++) {
+        uint32_t f = transfer_faults(w, o);
+        if (!(f & (f - 1)))
+            return;
+        uint32_t last = 1u << (31 - __builtin_clz(f));
+        if (last == TF_FULL) {
+            uint32_t q = 0;
+            for (uint32_t k = 1; k <= w->s->nqueues && !q; k++)
+                if (queue_has_room(w, k))
+                    q = k;
+            if (!q) {                    /* no room anywhere: keep EFULL alone */
+                o->reason = ORCA_TRANSFER_BLIND;
+                o->v = 0;
+                o->agent = o->agent_wait_ms = o->agent_required = 0;
+                o->customer = o->conversation = 0;
+                o->id2 ^= 0x5A5A000000000000ull;
+                return;
+            }
+            o->queue = q;
+        } else if (last == TF_DUP) {
+            o->id2 ^= 0x5A5A000000000000ull;
+        } else if (last == TF_SAME_CONSULT) {
+            o->reason = ORCA_TRANSFER_BLIND;
+        } else if (last == TF_CUSTOMER) {
+            o->customer = o->conversation = 0;
+        } else if (last == TF_AGENT_UNKNOWN || last == TF_AGENT_INVAL) {
+            o->agent = o->agent_wait_ms = o->agent_required = 0;
+        } else if (last == TF_PRIO) {
+            o->v = 0;
+        } else if (last == TF_QUEUE) {
+            o->queue = 1;
+        } else if (last == TF_MODE) {
+            o->reason = ORCA_TRANSFER_BLIND;
+        } else {
+            return;
+        }
+    }
+}
+
 /* An invalid op must have one fault only: which check an API makes first
  * is not part of the contract. Clear the out-of-range values of an op that
  * also names something unknown, a duplicate or a full queue. */
+/* The WAITING work held for an agent. */
+static uint32_t held_count(const world *w, uint64_t agent)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < w->niids; k++) {
+        orca_interaction_info ii;
+        if (ref_interaction_info_get(w->r, w->iids[k], &ii) == 0 &&
+            ii.state == ORCA_STATE_WAITING && ii.target_agent == agent)
+            n++;
+    }
+    return n;
+}
+
+/* Masks of known engine disagreements 2 and 3 beyond what the reference's
+ * options reproduce: the engine's order for holds ending together follows
+ * its held heap's layout, which only matches an order for up to two held
+ * interactions. An op that could end three or more holds of one agent at
+ * once (OFFLINE, removal, update, membership removal) is played as
+ * advance(now) instead. */
+static void mask_fixup(const world *w, op *o)
+{
+    if (!MASKED(2) && !MASKED(3))
+        return;
+    int risky = o->kind == OP_AGENT_REMOVE || o->kind == OP_AGENT_UPDATE ||
+                o->kind == OP_MEMBER_REMOVE ||
+                (o->kind == OP_PRESENCE && o->v == ORCA_PRESENCE_OFFLINE);
+    if (risky && held_count(w, o->id) >= 3) {
+        uint64_t now = ref_now(w->r);
+        memset(o, 0, sizeof *o);
+        o->kind = OP_ADVANCE;
+        o->t = now;
+    }
+}
+
 static void one_fault(const world *w, op *o)
 {
     const setup *s = w->s;
+    mask_fixup(w, o);
     orca_agent_info ai;
     int agent_known = ref_agent_info_get(w->r, o->id, &ai) == 0;
     int queue_known = o->queue >= 1 && o->queue <= s->nqueues;
@@ -1437,14 +1921,60 @@ static void one_fault(const world *w, op *o)
         int full = queue_known && ref_queue_info_get(w->r, o->queue, &qi) == 0 &&
                    s->q[o->queue - 1].max_size &&
                    qi.waiting + qi.offered >= s->q[o->queue - 1].max_size;
+        int agent_bad = o->agent_required > 1 || (!o->agent && (o->agent_required || o->agent_wait_ms)) ||
+                        (o->agent && ref_agent_info_get(w->r, o->agent, &ai) != 0);
+        if (agent_bad && (dup || full || !queue_known || o->v > ORCA_PRIORITY_MAX)) {
+            o->agent = 0;                          /* no named agent */
+            o->agent_wait_ms = o->agent_required = 0;
+        }
+        if (o->agent_required > 1 && o->agent && ref_agent_info_get(w->r, o->agent, &ai) != 0)
+            o->agent_required = 1;                 /* unknown agent only */
         if (o->v > ORCA_PRIORITY_MAX && (dup || full || !queue_known))
             o->v = 0;
         if (dup && (!queue_known || full))
             o->id ^= 0x5A5A000000000000ull;        /* no longer a duplicate */
         break;
     }
+    case OP_TRANSFER:
+        transfer_one_fault(w, o);
+        break;
     default:
         break;
+    }
+}
+
+/* What enqueue and transfer describe alike: channel, priority, skills,
+ * conversation, a named agent (pct_named % of the time). */
+static void gen_work(world *w, uint64_t *g, const view *v, op *o, uint32_t pct_named)
+{
+    const setup *s = w->s;
+    uint32_t c = rnd(g, 100);
+    o->channel = c < 35 ? ORCA_CHANNEL_VOICE : c < 65 ? ORCA_CHANNEL_CHAT : c < 85 ? ORCA_CHANNEL_EMAIL
+               : c < 95 && s->host ? w->host_ch : ORCA_CHANNEL_SMS;
+    o->v = chance(g, 55) ? 0 : chance(g, 90) ? rnd(g, 10) : ORCA_PRIORITY_MAX;
+    gen_skills(w, g, o->req, &o->nreq, 2);
+    gen_skills(w, g, o->pref, &o->npref, 2);
+    if (o->nreq && o->npref < 2 && chance(g, 30)) {
+        /* a skill both required and preferred (counts once in score) */
+        int both = 0;
+        for (uint32_t k = 0; k < o->npref; k++)
+            both |= o->pref[k].skill == o->req[0].skill;
+        if (!both) {
+            o->pref[o->npref].skill = o->req[0].skill;
+            o->pref[o->npref].level = work_levels[rnd(g, sizeof work_levels)];
+            o->npref++;
+        }
+    }
+    o->conversation = s->nconv && chance(g, 70) ? 1 + rnd(g, s->nconv) : 0;
+    if (chance(g, pct_named)) {
+        o->agent = chance(g, 96) ? pick(g, v->agents, v->nagents, UNKNOWN_AGENT) : UNKNOWN_AGENT;
+        o->agent_required = chance(g, 40);
+        uint32_t k = rnd(g, 10);
+        o->agent_wait_ms = k < 3 ? 0 : k < 8 ? (1 + rnd(g, 16)) * 500 : (1 + rnd(g, 8)) * s->gran;
+        if (chance(g, 2))
+            o->agent_required = 2;                           /* EINVAL */
+    } else if (chance(g, 1)) {
+        o->agent_wait_ms = 1000;                             /* EINVAL: no agent */
     }
 }
 
@@ -1478,6 +2008,9 @@ static int gen_op(world *w, uint64_t *g, uint32_t index, op *o)
     wt[OP_PRIORITY] = 3;
     wt[OP_ADVANCE] = warm ? 4 : 20;
     wt[OP_CHANNEL_WRAPUP] = 1;
+    wt[OP_TRANSFER] = v.nby_state[ORCA_STATE_BUSY] ? s->pct_transfer : 1;
+    wt[OP_DISPOSITION] = 2;
+    wt[OP_FORGET] = 1;
     uint32_t total = 0;
     for (int k = 0; k < OP_KINDS; k++)
         total += wt[k];
@@ -1576,25 +2109,68 @@ static int gen_op(world *w, uint64_t *g, uint32_t index, op *o)
             }
         }
         uint32_t c = rnd(g, 100);
-        o->channel = c < 35 ? ORCA_CHANNEL_VOICE : c < 65 ? ORCA_CHANNEL_CHAT : c < 85 ? ORCA_CHANNEL_EMAIL
-                   : c < 95 && s->host ? w->host_ch : ORCA_CHANNEL_SMS;
-        o->customer = rnd(g, 1000);
-        o->v = chance(g, 55) ? 0 : chance(g, 90) ? rnd(g, 10) : ORCA_PRIORITY_MAX;
-        gen_skills(w, g, o->req, &o->nreq, 2);
-        gen_skills(w, g, o->pref, &o->npref, 2);
-        if (o->nreq && o->npref < 2 && chance(g, 30)) {
-            /* a skill both required and preferred (counts once in score) */
-            int both = 0;
-            for (uint32_t k = 0; k < o->npref; k++)
-                both |= o->pref[k].skill == o->req[0].skill;
-            if (!both) {
-                o->pref[o->npref].skill = o->req[0].skill;
-                o->pref[o->npref].level = work_levels[rnd(g, sizeof work_levels)];
-                o->npref++;
-            }
-        }
+        o->customer = c < 12 ? 0 : c < 90 ? cust_id(s, 1 + rnd(g, s->ncust))
+                    : 1000 + rnd(g, 100000);
+        gen_work(w, g, &v, o, s->pct_named);
         if (!dup && chance(g, 2))
             o->v = ORCA_PRIORITY_MAX + 1;                   /* ERANGE */
+        break;
+    }
+    case OP_TRANSFER: {
+        o->id = pick_inter(&v, g, ORCA_STATE_BUSY, 0);
+        orca_interaction_info fi;
+        int from_known = ref_interaction_info_get(w->r, o->id, &fi) == 0;
+        o->reason = chance(g, 50) ? ORCA_TRANSFER_BLIND : ORCA_TRANSFER_CONSULT;
+        uint32_t k = rnd(g, 100);
+        if (o->reason == ORCA_TRANSFER_BLIND && k < 35)
+            o->id2 = o->id;                                  /* the id carries on */
+        else if (k < 37)
+            o->id2 = o->reason == ORCA_TRANSFER_CONSULT ? o->id   /* EINVAL */
+                   : pick(g, v.by_state[ORCA_STATE_WAITING], v.nby_state[ORCA_STATE_WAITING],
+                          inter_id(s, ++w->next_n));               /* EEXIST */
+        else if (v.ndead && chance(g, 10))
+            o->id2 = v.dead[rnd(g, v.ndead)];
+        else
+            o->id2 = inter_id(s, ++w->next_n);
+        o->queue = any_queue;
+        gen_work(w, g, &v, o, 25);
+        /* customer and conversation: 0 (from's), equal, or another (EINVAL) */
+        uint64_t fc = from_known ? fi.customer : 0, fv = from_known ? fi.conversation : 0;
+        k = rnd(g, 100);
+        o->customer = k < 70 ? 0 : k < 97 ? fc : fc + 1;
+        k = rnd(g, 100);
+        o->conversation = k < 70 ? 0 : k < 97 ? fv : fv + 1;
+        if (chance(g, 2))
+            o->reason = 7;                                   /* EINVAL */
+        else if (chance(g, 1))
+            o->v = ORCA_PRIORITY_MAX + 1;                    /* ERANGE */
+        break;
+    }
+    case OP_DISPOSITION: {
+        uint32_t n = 0;
+        for (int st = 1; st <= 4; st++)
+            n += v.nby_state[st];
+        o->id = UNKNOWN_INTERACTION;
+        if (n && chance(g, 94)) {
+            uint32_t k = rnd(g, n);
+            for (int st = 1; st <= 4; st++) {
+                if (k < v.nby_state[st]) {
+                    o->id = v.by_state[st][k];
+                    break;
+                }
+                k -= v.nby_state[st];
+            }
+        } else if (v.ndead && chance(g, 50)) {
+            o->id = v.dead[rnd(g, v.ndead)];
+        }
+        o->v = chance(g, 10) ? 0 : 1 + rnd(g, 9999);
+        break;
+    }
+    case OP_FORGET: {
+        uint32_t k = rnd(g, 100);
+        o->id = k < 80 ? cust_id(s, 1 + rnd(g, s->ncust))
+              : k < 90 && w->nocust ? w->ocust[rnd(g, w->nocust)]
+              : k < 96 ? UNKNOWN_CUSTOMER : 0;
         break;
     }
     case OP_ACCEPT:
@@ -1798,7 +2374,34 @@ static int shrink(setup *s, op *ops, int nops, int want)
             TRY(p->offer_timeout_ms = 0);
             TRY(p->wrapup_ms = 0);
             TRY(p->serve = ORCA_SERVE_MEMBERS; p->nskills = 0; p->skills_tier = 0);
+            TRY(p->sticky_ms = 0; p->sticky_within_ms = 0);
+            TRY(p->sticky_within_ms = 0);
 #undef TRY
+        }
+        /* default customer limits */
+        {
+#define TRYC(stmt) do { setup t = *s; stmt; \
+                        if (memcmp(&t, s, sizeof t) && same_failure(&t, ops, nops, want)) { \
+                            *s = t; progress = 1; } } while (0)
+            TRYC(t.cfg.history_per_customer = 0);
+            TRYC(t.cfg.max_customers = 0);
+            TRYC(t.cfg.customer_ttl_ms = 0);
+#undef TRYC
+        }
+        /* simpler ops: no named agent, no conversation, no customer */
+        for (int k = 0; k < nops; k++) {
+            if (ops[k].kind != OP_ENQUEUE && ops[k].kind != OP_TRANSFER)
+                continue;
+#define TRYO(stmt) do { op before = ops[k]; stmt; \
+                        if (memcmp(&before, &ops[k], sizeof before)) { \
+                            if (same_failure(s, ops, nops, want)) progress = 1; \
+                            else ops[k] = before; } } while (0)
+            TRYO(ops[k].agent = 0; ops[k].agent_wait_ms = 0; ops[k].agent_required = 0);
+            TRYO(ops[k].conversation = 0);
+            TRYO(ops[k].nreq = 0; ops[k].npref = 0);
+            if (ops[k].kind == OP_ENQUEUE)
+                TRYO(ops[k].customer = 0);
+#undef TRYO
         }
         if (s->cb_mode) {
             setup t = *s;
@@ -1871,8 +2474,16 @@ static void report(uint64_t master, uint64_t index, setup *s, op *ops, int nops,
             out == CRASH ? "CRASH" : "mismatch", master, index, nops);
     if (out == CRASH)
         fprintf(stderr, " signal %d (%s)", sig, sig == SIGALRM ? "hang" : "crash");
-    fprintf(stderr, "\nreplay: ORCA_DIFF_SEED=%#" PRIx64 " ORCA_DIFF_ONLY=%" PRIu64
-            " build/tests/test_differential\n", master, index);
+    char masks[64] = "";
+    if (g_masks) {
+        size_t n = (size_t)snprintf(masks, sizeof masks, "ORCA_DIFF_MASK=");
+        for (int k = 1; k <= NMASKS; k++)
+            if (MASKED(k))
+                n += (size_t)snprintf(masks + n, sizeof masks - n, "%d,", k);
+        masks[n - 1] = ' ';
+    }
+    fprintf(stderr, "\nreplay: %sORCA_DIFF_SEED=%#" PRIx64 " ORCA_DIFF_ONLY=%" PRIu64
+            " build/tests/test_differential\n", masks, master, index);
     if (getenv("ORCA_DIFF_NO_SHRINK") == NULL) {
         int before = nops;
         nops = shrink(s, ops, nops, out);
@@ -2006,12 +2617,13 @@ static const char *op_names[OP_KINDS] = {
     "agent_add", "agent_update", "agent_remove", "set_presence", "member_add",
     "member_remove", "set_queue_rank", "enqueue", "accept", "reject", "end",
     "wrapup_done", "abandon", "cancel", "set_priority", "advance", "channel_set_wrapup",
+    "transfer", "set_disposition", "customer_forget",
 };
 
 static void print_stats(void)
 {
     fprintf(stderr, "events by type (reference):\n");
-    for (int t = 1; t < ORCA_EV_TYPE_COUNT; t++)
+    for (int t = 1; t <= ORCA_EV_TRANSFERRED; t++)
         fprintf(stderr, "  %-15s %" PRIu64 "\n", ev_name((orca_event_type)t), g_ev_count[t]);
     fprintf(stderr, "  REJECTED because the agent was removed: %" PRIu64 "\n", g_special[0]);
     fprintf(stderr, "  NOT_READY for no answer: %" PRIu64 "\n", g_special[1]);
@@ -2020,6 +2632,13 @@ static void print_stats(void)
     fprintf(stderr, "  offer callbacks: %" PRIu64 ", withdraw callbacks: %" PRIu64
             ", answers from inside the callback: %" PRIu64 " (%" PRIu64 " OK)\n",
             g_special[4], g_special[5], g_special[6], g_special[7]);
+    fprintf(stderr, "  ENQUEUED bits: RECONTACT %" PRIu64 ", SWITCH %" PRIu64 ", TARGETED %" PRIu64
+            ", STICKY %" PRIu64 ", TRANSFER %" PRIu64 "\n", g_special[8], g_special[9],
+            g_special[10], g_special[11], g_special[12]);
+    fprintf(stderr, "  TARGET_RELEASED: EXPIRED %" PRIu64 ", OFFLINE %" PRIu64 ", DECLINED %" PRIu64
+            ", INELIGIBLE %" PRIu64 "\n", g_release[1], g_release[2], g_release[3], g_release[4]);
+    fprintf(stderr, "  consult transfers: %" PRIu64 "; offer callbacks with history: %" PRIu64 "\n",
+            g_special[14], g_special[13]);
     fprintf(stderr, "return codes by op:\n");
     for (int k = 0; k < OP_KINDS; k++) {
         fprintf(stderr, "  %-19s", op_names[k]);
@@ -2688,6 +3307,240 @@ static void test_tiers_and_ranks(void **state)
     free(d);
 }
 
+/* ---- helpers for held work, customers and transfers -------------------- */
+
+static op o_cust(op o, uint64_t customer, uint64_t conversation)
+{
+    o.customer = customer;
+    o.conversation = conversation;
+    return o;
+}
+
+static op o_named(op o, uint64_t agent, uint32_t wait_ms, uint32_t hard)
+{
+    o.agent = agent;
+    o.agent_wait_ms = wait_ms;
+    o.agent_required = hard;
+    return o;
+}
+
+static op o_transfer(uint64_t from, uint64_t to, uint32_t q, orca_channel_id ch,
+                     orca_transfer_mode mode)
+{
+    op o = o_work(from, q, ch, 0);
+    o.kind = OP_TRANSFER;
+    o.id2 = to;
+    o.reason = mode;
+    return o;
+}
+
+/* The reference's events of the last op include (type, i, a) with this
+ * value. */
+static int dt_saw_v(dt *d, orca_event_type t, uint64_t i, uint64_t a, uint32_t value)
+{
+    for (size_t k = 0; k < d->w.last_ref.n; k++) {
+        const orca_event *ev = &d->w.last_ref.v[k];
+        if (ev->type == t && ev->interaction == i && ev->agent == a && ev->value == value)
+            return 1;
+    }
+    return 0;
+}
+
+static orca_customer_info dt_customer(dt *d, uint64_t customer)
+{
+    orca_customer_info ci;
+    memset(&ci, 0, sizeof ci);
+    if (ref_customer_info_get(d->w.r, customer, &ci) != 0)
+        ci.customer = 0;
+    return ci;
+}
+
+static orca_interaction_info dt_info(dt *d, uint64_t id)
+{
+    orca_interaction_info ii;
+    memset(&ii, 0, sizeof ii);
+    ref_interaction_info_get(d->w.r, id, &ii);
+    return ii;
+}
+
+/* Named agents: soft with wait 0 means "that agent if available now";
+ * hard waits out its time for nobody else; held work reaches its agent in
+ * the release direction; a soft hold ends when its agent declines. */
+static void test_named_targets(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 1);
+    dt_open(d);
+    for (uint64_t a = 1; a <= 3; a++) {
+        dt_do(d, o_agent(a), ORCA_OK);
+        dt_do(d, o_member(1, a, 0), ORCA_OK);
+    }
+    dt_do(d, o_ready(2), ORCA_OK);
+    dt_do(d, o_at(d, 1000), ORCA_OK);
+    dt_do(d, o_ready(1), ORCA_OK);                   /* 2 has been idle longer */
+    dt_do(d, o_named(o_work(10, 1, ORCA_CHANNEL_VOICE, 0), 1, 0, 0), ORCA_OK);
+    dt_expect(d, dt_saw_v(d, ORCA_EV_ENQUEUED, 10, 1, ORCA_ENQ_TARGETED), "ENQUEUED: held for 1");
+    dt_expect(d, dt_agent_of(d, 10) == 1, "soft 0: agent 1, available now");
+    dt_do(d, o_named(o_work(11, 1, ORCA_CHANNEL_VOICE, 0), 1, 0, 0), ORCA_OK);
+    dt_expect(d, dt_saw_v(d, ORCA_EV_TARGET_RELEASED, 11, 1, ORCA_RELEASE_EXPIRED),
+              "soft 0, agent 1 busy: released at once");
+    dt_expect(d, dt_agent_of(d, 11) == 2, "then to anyone: agent 2");
+    dt_do(d, o_simple(OP_ACCEPT, 10), ORCA_OK);
+    dt_do(d, o_simple(OP_ACCEPT, 11), ORCA_OK);
+    /* hard, 3 s: agent 3 comes in and is not offered it */
+    dt_do(d, o_named(o_work(12, 1, ORCA_CHANNEL_VOICE, 0), 1, 3000, 1), ORCA_OK);
+    dt_expect(d, dt_info(d, 12).target_until_ms == d->s.cfg.start_ms + 4000 &&
+              dt_info(d, 12).target_required == 1, "held (hard) until +4000");
+    dt_do(d, o_ready(3), ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 12) == 0, "nobody but agent 1");
+    dt_do(d, o_at(d, 3999), ORCA_OK);
+    dt_expect(d, d->w.last_ref.n == 0, "still held at +3999");
+    dt_do(d, o_at(d, 4000), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_TIMED_OUT, 12, 0), "hard: timed out at until");
+    /* soft, 5 s: reaches agent 1 when it is free; a reject releases it */
+    dt_do(d, o_named(o_work(13, 1, ORCA_CHANNEL_VOICE, 0), 1, 5000, 0), ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 13) == 0, "held for agent 1, agent 3 idle");
+    dt_do(d, o_simple(OP_END, 10), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_OFFERED, 13, 1), "agent 1 free: takes its held work");
+    dt_do(d, o_simple(OP_REJECT, 13), ORCA_OK);
+    dt_expect(d, dt_saw_v(d, ORCA_EV_TARGET_RELEASED, 13, 1, ORCA_RELEASE_DECLINED),
+              "declined: released");
+    dt_expect(d, dt_agent_of(d, 13) == 3, "then to agent 3");
+    dt_close(d);
+    free(d);
+}
+
+/* Sticky routing to the customer's last agent, ENQUEUED bits, history. */
+static void test_sticky_and_history(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 1);
+    d->s.q[0].sticky_ms = 10000;
+    d->s.ncust = 1;
+    dt_open(d);
+    for (uint64_t a = 1; a <= 2; a++) {
+        dt_do(d, o_agent(a), ORCA_OK);
+        dt_do(d, o_member(1, a, 0), ORCA_OK);
+    }
+    dt_do(d, o_ready(1), ORCA_OK);
+    dt_do(d, o_at(d, 1000), ORCA_OK);
+    dt_do(d, o_ready(2), ORCA_OK);
+    dt_do(d, o_cust(o_work(1, 1, ORCA_CHANNEL_CHAT, 0), 1, 7), ORCA_OK);
+    dt_expect(d, dt_saw_v(d, ORCA_EV_ENQUEUED, 1, 0, 0), "a new customer: no bits");
+    dt_expect(d, dt_agent_of(d, 1) == 1, "longest idle: agent 1");
+    dt_do(d, o_simple(OP_ACCEPT, 1), ORCA_OK);
+    dt_do(d, o_at(d, 2000), ORCA_OK);
+    dt_do(d, o_simple(OP_END, 1), ORCA_OK);
+    orca_customer_info ci = dt_customer(d, 1);
+    dt_expect(d, ci.customer == 1 && ci.history == 1 && ci.open == 0 && ci.last_agent == 1 &&
+              ci.contacts == 1, "one finished interaction, answered by 1");
+    /* agent 2 is now the longest idle, but the customer's last agent wins */
+    dt_do(d, o_cust(o_work(2, 1, ORCA_CHANNEL_CHAT, 0), 1, 7), ORCA_OK);
+    dt_expect(d, dt_saw_v(d, ORCA_EV_ENQUEUED, 2, 1,
+                          ORCA_ENQ_RECONTACT | ORCA_ENQ_TARGETED | ORCA_ENQ_STICKY),
+              "recontact, sticky to agent 1");
+    dt_expect(d, dt_agent_of(d, 2) == 1, "offered to agent 1");
+    /* the conversation's latest interaction is a chat: an email switches */
+    dt_do(d, o_cust(o_work(3, 1, ORCA_CHANNEL_EMAIL, 0), 1, 7), ORCA_OK);
+    dt_expect(d, dt_saw_v(d, ORCA_EV_ENQUEUED, 3, 1,
+                          ORCA_ENQ_RECONTACT | ORCA_ENQ_SWITCH | ORCA_ENQ_TARGETED |
+                              ORCA_ENQ_STICKY), "channel switch, sticky again");
+    ci = dt_customer(d, 1);
+    dt_expect(d, ci.contacts == 3 && ci.open == 2 && ci.history == 1, "3 contacts, 2 live");
+    /* agent 1 takes both: a voice call can't fit beside them, so it is
+     * held, then released to agent 2 when sticky_ms runs out */
+    dt_do(d, o_simple(OP_ACCEPT, 2), ORCA_OK);
+    dt_do(d, o_simple(OP_ACCEPT, 3), ORCA_OK);
+    dt_do(d, o_cust(o_work(4, 1, ORCA_CHANNEL_VOICE, 0), 1, 0), ORCA_OK);
+    dt_expect(d, dt_agent_of(d, 4) == 0, "held for busy agent 1");
+    dt_do(d, o_at(d, 12000), ORCA_OK);
+    dt_expect(d, dt_saw_v(d, ORCA_EV_TARGET_RELEASED, 4, 1, ORCA_RELEASE_EXPIRED) &&
+              dt_saw(d, ORCA_EV_OFFERED, 4, 2), "sticky_ms over: to agent 2");
+    dt_close(d);
+    free(d);
+}
+
+/* Consult then blind transfer: linked legs, from completing on the leg's
+ * accept, the id carrying on, arrival kept, history outcomes. */
+static void test_transfers(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 2);
+    d->s.ncust = 1;
+    dt_open(d);
+    dt_do(d, o_agent(1), ORCA_OK);
+    dt_do(d, o_member(1, 1, 0), ORCA_OK);
+    dt_do(d, o_agent(2), ORCA_OK);
+    dt_do(d, o_member(2, 2, 0), ORCA_OK);
+    dt_do(d, o_ready(1), ORCA_OK);
+    dt_do(d, o_ready(2), ORCA_OK);
+    dt_do(d, o_cust(o_work(1, 1, ORCA_CHANNEL_CHAT, 0), 1, 9), ORCA_OK);
+    dt_do(d, o_simple(OP_ACCEPT, 1), ORCA_OK);
+    dt_do(d, o_at(d, 5000), ORCA_OK);
+    dt_do(d, o_transfer(1, 2, 2, ORCA_CHANNEL_VOICE, ORCA_TRANSFER_CONSULT), ORCA_OK);
+    dt_expect(d, !dt_saw(d, ORCA_EV_TRANSFERRED, 1, 0), "no TRANSFERRED until the leg's accept");
+    dt_expect(d, dt_saw_v(d, ORCA_EV_ENQUEUED, 2, 0, ORCA_ENQ_TRANSFER | ORCA_ENQ_SWITCH),
+              "the leg: transferred, chat -> voice");
+    dt_expect(d, dt_agent_of(d, 2) == 2 && dt_info(d, 1).state == ORCA_STATE_BUSY &&
+              dt_info(d, 1).transfer_to == 2 && dt_info(d, 2).transfer_from == 1 &&
+              dt_info(d, 2).arrival_ms == d->s.cfg.start_ms, "from stays BUSY, linked");
+    dt_do(d, o_transfer(1, 3, 2, ORCA_CHANNEL_VOICE, ORCA_TRANSFER_CONSULT), ORCA_ESTATE);
+    dt_do(d, o_simple(OP_ACCEPT, 2), ORCA_OK);
+    dt_expect(d, dt_saw_v(d, ORCA_EV_TRANSFERRED, 1, 1, ORCA_TRANSFER_CONSULT) &&
+              dt_saw(d, ORCA_EV_COMPLETED, 1, 1), "from handed over on the leg's accept");
+    orca_history_entry h[4];
+    uint32_t n = 0;
+    ref_customer_history(d->w.r, 1, h, 4, &n);
+    dt_expect(d, n == 1 && h[0].interaction == 1 && h[0].outcome == ORCA_OUTCOME_TRANSFERRED &&
+              h[0].agent == 1, "from in the history, transferred");
+    /* blind, same id, back to q1 on chat */
+    dt_do(d, o_transfer(2, 2, 1, ORCA_CHANNEL_CHAT, ORCA_TRANSFER_BLIND), ORCA_OK);
+    dt_expect(d, dt_saw_v(d, ORCA_EV_TRANSFERRED, 2, 2, ORCA_TRANSFER_BLIND) &&
+              dt_saw(d, ORCA_EV_COMPLETED, 2, 2) &&
+              dt_saw_v(d, ORCA_EV_ENQUEUED, 2, 0, ORCA_ENQ_TRANSFER | ORCA_ENQ_SWITCH) &&
+              dt_saw(d, ORCA_EV_OFFERED, 2, 1), "the id carries on, to agent 1");
+    dt_expect(d, dt_info(d, 2).arrival_ms == d->s.cfg.start_ms, "arrival of the first leg");
+    dt_close(d);
+    free(d);
+}
+
+/* history_per_customer keeps the newest; past max_customers idle ones the
+ * least recently active is forgotten. */
+static void test_customer_limits(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 3, 1);
+    d->s.cfg.history_per_customer = 2;
+    d->s.cfg.max_customers = 1;
+    d->s.ncust = 2;
+    dt_open(d);
+    for (uint64_t i = 1; i <= 3; i++) {
+        dt_do(d, o_cust(o_work(i, 1, ORCA_CHANNEL_VOICE, 0), 1, 0), ORCA_OK);
+        dt_do(d, o_at(d, 1000 * i), ORCA_OK);
+        dt_do(d, o_simple(OP_CANCEL, i), ORCA_OK);
+    }
+    orca_history_entry h[4];
+    uint32_t n = 0;
+    ref_customer_history(d->w.r, 1, h, 4, &n);
+    dt_expect(d, n == 2 && h[0].interaction == 3 && h[1].interaction == 2 &&
+              h[0].outcome == ORCA_OUTCOME_CANCELLED, "the two newest");
+    dt_expect(d, dt_customer(d, 1).contacts == 3, "three contacts");
+    dt_do(d, o_cust(o_work(4, 1, ORCA_CHANNEL_VOICE, 0), 2, 0), ORCA_OK);
+    dt_expect(d, dt_customer(d, 1).customer == 1, "customer 2 has live work: 1 kept");
+    dt_do(d, o_simple(OP_ABANDON, 4), ORCA_OK);
+    dt_expect(d, dt_customer(d, 1).customer == 0 && dt_customer(d, 2).customer == 2,
+              "two idle, max 1: the least recently active forgotten");
+    op f = o_simple(OP_FORGET, 2);
+    dt_do(d, f, ORCA_OK);
+    dt_do(d, f, ORCA_ENOENT);
+    dt_close(d);
+    free(d);
+}
+
 /* Max wait passing while OFFERED applies when the offer comes back. */
 static void test_max_wait_while_offered(void **state)
 {
@@ -2895,6 +3748,42 @@ static void test_regress_overflow_priority_event(void **state)
     run_isolated(regress_overflow_priority_event);
 }
 
+/*
+ * Known engine disagreements: where the engine (at the commit this test was
+ * last run against) does not do what DESIGN.md says, the reference can be
+ * told to do what the engine does, so the random scenarios keep hunting for
+ * other bugs (ORCA_DIFF_MASK=n, reported when the test starts). Add one
+ * here while a fix is pending; remove it once the engine (or DESIGN.md) is
+ * fixed.
+ * None is open now. The four found while the reference learnt held work
+ * and customers (oldest_arrival_ms leaving out held work, holds ending
+ * together in heap-array order, the order hard-held work times out on
+ * agent removal, a conversation's last agent answered at clock 0) were
+ * fixed in the engine; their switches stay for the next one:
+ *  1. oldest_ignores_held  2. reverse_release_order  3. held_doomed_first
+ *  4. kept_answer_at_0_ignored (ORCA_DIFF_MASK=1,3 turns some back on).
+ */
+static void set_masks(void)
+{
+    g_masks = 0; /* no known disagreement: hold the engine to DESIGN.md */
+    const char *on = getenv("ORCA_DIFF_MASK");
+    for (const char *p = on; p && *p; p++)
+        if (*p >= '1' && *p <= '9')
+            g_masks |= 1u << (*p - '0');
+    g_masks &= ALL_MASKS;
+    g_opt.oldest_ignores_held = MASKED(1);
+    g_opt.reverse_release_order = MASKED(2);
+    g_opt.held_doomed_first = MASKED(3);
+    g_opt.kept_answer_at_0_ignored = MASKED(4);
+    if (g_masks) {
+        fprintf(stderr, "differential: masking known engine disagreements");
+        for (int k = 1; k <= NMASKS; k++)
+            if (MASKED(k))
+                fprintf(stderr, " %d", k);
+        fprintf(stderr, " (see set_masks; unset ORCA_DIFF_MASK to hold the engine to DESIGN.md)\n");
+    }
+}
+
 int main(void)
 {
     ref_options_init(&g_opt);
@@ -2909,6 +3798,7 @@ int main(void)
     }
     g_opt.fresh_effprio = (int)env_u64("ORCA_DIFF_FRESH_EFFPRIO", (uint64_t)g_opt.fresh_effprio);
     g_opt.fresh_exclusions = (int)env_u64("ORCA_DIFF_FRESH_EXCLUSIONS", (uint64_t)g_opt.fresh_exclusions);
+    set_masks();
 
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ties_lowest_id),
@@ -2925,6 +3815,10 @@ int main(void)
         cmocka_unit_test(test_score_distinct_skills),
         cmocka_unit_test(test_tiers_and_ranks),
         cmocka_unit_test(test_max_wait_while_offered),
+        cmocka_unit_test(test_named_targets),
+        cmocka_unit_test(test_sticky_and_history),
+        cmocka_unit_test(test_transfers),
+        cmocka_unit_test(test_customer_limits),
         cmocka_unit_test(test_regress_timer_heap_overflow),
         cmocka_unit_test(test_regress_noop_steps_check),
         cmocka_unit_test(test_regress_wrapup_change_check),
