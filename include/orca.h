@@ -1012,14 +1012,16 @@ int orca_erlang_agents(double arrivals_per_s, double handle_s, double target_s,
  *    of handled work (avg_talk_ms + avg_wrapup_ms).
  *  - occupancy: time agents spent with work (offered, busy or wrap-up) /
  *    time they were ready or with work (NOT_READY and OFFLINE time left
- *    out). Per agent, and over all agents for channel and total figures;
- *    per queue it is the occupancy of the agents while handling that
- *    queue's work is not separable, so queues report 0.
+ *    out). Per agent, and over all agents for the total; an agent's idle
+ *    time belongs to no one queue or channel, so queues and channels
+ *    report 0.
+ *  - abandoned_short: abandoned after waiting at most short_abandon_ms.
  *  - offers, accepted, rejected, offer_timeouts: offers made and how they
  *    ended. transfers: work handed over (blind, or consult once answered).
  *  - csat_avg over csat_count surveys (1..5); fcr_rate = fcr_resolved /
  *    fcr_count (surveys that said yes or no).
- *  - recontacts: entered work of customers with history or live work.
+ *  - recontacts: work of customers with history or live work, counted
+ *    when it is enqueued (a booked callback too, bots aside).
  *  - waiting, longest_wait_ms: now (WAITING or OFFERED, not yet answered),
  *    whatever the span.
  */
@@ -1079,8 +1081,9 @@ typedef struct orca_agent_figures {
 
 /* Attach figures to e (a listener; cfg may be NULL). Figures start now. */
 int orca_stats_new(orca_engine *e, const orca_stats_config *cfg, orca_stats **out);
-/* Detach and free. NULL is ok. Call before orca_engine_free. */
-void orca_stats_free(orca_stats *s);
+/* Detach and free (NULL is ok). Call before orca_engine_free. ORCA_EBUSY
+ * (and nothing done) from inside a listener. */
+int orca_stats_free(orca_stats *s);
 
 int orca_stats_total(const orca_stats *s, orca_span span, orca_figures *out);
 int orca_stats_queue(const orca_stats *s, orca_queue_id q, orca_span span, orca_figures *out);

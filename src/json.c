@@ -61,21 +61,51 @@ static void kv_u(jw *w, const char *key, uint64_t v)
 static void kv_d(jw *w, const char *key, double v)
 {
     sep(w);
-    put(w, "\"%s\":%.6g", key, isfinite(v) ? v : 0.0);
+    put(w, "\"%s\":%.17g", key, isfinite(v) ? v : 0.0); /* reads back exactly */
 }
 
-/* A JSON string: names are the host's (1..63 bytes, any bytes but NUL). */
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not one. */
+static int utf8_len(const unsigned char *p)
+{
+    int n = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3
+                          : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 2 && p[0] < 0xC2)
+        return 0; /* overlong */
+    for (int k = 1; k < n; k++)
+        if ((p[k] & 0xC0) != 0x80)
+            return 0;
+    if (n == 3) {
+        unsigned cp = (p[0] & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu);
+        if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+    }
+    if (n == 4) {
+        unsigned cp = (p[0] & 0x07u) << 18 | (p[1] & 0x3Fu) << 12 | (p[2] & 0x3Fu) << 6 |
+                      (p[3] & 0x3Fu);
+        if (cp < 0x10000 || cp > 0x10FFFF)
+            return 0;
+    }
+    return n;
+}
+
+/* A JSON string. Names are the host's (1..63 bytes, any byte but NUL):
+ * bytes that are not valid UTF-8 become U+FFFD, so the output always is. */
 static void kv_s(jw *w, const char *key, const char *v)
 {
     sep(w);
     put(w, "\"%s\":\"", key);
-    for (const unsigned char *p = (const unsigned char *)(v ? v : ""); *p; p++) {
+    const unsigned char *p = (const unsigned char *)(v ? v : "");
+    while (*p) {
+        int n = utf8_len(p);
         if (*p == '"' || *p == '\\')
             put(w, "\\%c", *p);
         else if (*p < 0x20)
             put(w, "\\u%04x", *p);
+        else if (n)
+            w->fn(w->data, (const char *)p, (size_t)n);
         else
-            w->fn(w->data, (const char *)p, 1);
+            put(w, "\\ufffd");
+        p += n ? n : 1;
     }
     w->fn(w->data, "\"", 1);
 }
@@ -110,6 +140,7 @@ static void figures(jw *w, const char *key, const orca_figures *f)
     kv_u(w, "csat_count", f->csat_count);
     kv_d(w, "csat_avg", f->csat_avg);
     kv_u(w, "fcr_count", f->fcr_count);
+    kv_u(w, "fcr_resolved", f->fcr_resolved);
     kv_d(w, "fcr_rate", f->fcr_rate);
     kv_u(w, "recontacts", f->recontacts);
     close_(w, '}');
@@ -266,8 +297,11 @@ static void sb_write(void *data, const char *text, size_t len)
 size_t orca_event_json(const orca_event *ev, char *buf, size_t len)
 {
     sbuf b = { buf, 0, buf ? len : 0, 0 };
-    if (!ev)
+    if (!ev) {
+        if (b.cap)
+            buf[0] = '\0';
         return 0;
+    }
     jw w = { sb_write, &b, false };
     open_(&w, NULL, '{');
     kv_u(&w, "seq", ev->seq);
@@ -281,6 +315,8 @@ size_t orca_event_json(const orca_event *ev, char *buf, size_t len)
         kv_u(&w, "queue", ev->queue);
     if (ev->queue_from)
         kv_u(&w, "queue_from", ev->queue_from);
+    if (ev->type == ORCA_EV_CHANNEL_ADDED)
+        kv_u(&w, "channel", ev->channel);
     if (ev->interaction) {
         kv_u(&w, "channel", ev->channel);
         kv_u(&w, "priority", ev->priority);
@@ -291,7 +327,8 @@ size_t orca_event_json(const orca_event *ev, char *buf, size_t len)
         kv_u(&w, "customer", ev->customer);
     if (ev->conversation)
         kv_u(&w, "conversation", ev->conversation);
-    if (ev->duration_ms)
+    if (ev->type == ORCA_EV_ENDED || ev->type == ORCA_EV_COMPLETED ||
+        ev->type == ORCA_EV_ESCALATED || ev->type == ORCA_EV_CONTAINED)
         kv_u(&w, "duration_ms", ev->duration_ms);
     if (ev->type == ORCA_EV_ACCEPTED)
         kv_u(&w, "sla_met", ev->sla_met);
@@ -299,8 +336,7 @@ size_t orca_event_json(const orca_event *ev, char *buf, size_t len)
         kv_s(&w, "presence", presence_name(ev->presence));
         kv_u(&w, "reason", ev->reason);
     }
-    if (ev->value)
-        kv_u(&w, "value", ev->value);
+    kv_u(&w, "value", ev->value); /* see each type; 0 is a value too */
     if (ev->other)
         kv_u(&w, "other", ev->other);
     if (ev->type == ORCA_EV_SCHEDULED)

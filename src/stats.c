@@ -49,6 +49,9 @@ struct wnode {
     uint64_t id, arrival;
     orca_queue_id q;
     orca_channel_id ch;
+    uint8_t on;               /* bit per list it is linked on */
+    bool parked;              /* entered, now SCHEDULED (a virtual hold with a
+                                 time): off the lists, not entered again */
     wnode *prev[NLISTS], *next[NLISTS];
 };
 
@@ -407,64 +410,72 @@ static void wl_remove(wlist *l, wnode *w, int k)
     l->n--;
 }
 
+/* Link w on its lists; a list whose entity could not be made (no memory)
+ * is skipped, and w remembers which lists it is on. */
 static void w_link(orca_stats *s, wnode *w)
 {
+    w->on = 0;
     for (int k = 0; k < NLISTS; k++) {
         wlist *l = wl_of(s, w, k);
-        if (l)
+        w->prev[k] = w->next[k] = NULL;
+        if (l) {
             wl_insert(l, w, k);
-        else
-            w->prev[k] = w->next[k] = NULL;
+            w->on |= (uint8_t)(1u << k);
+        }
     }
 }
 
 static void w_unlink(orca_stats *s, wnode *w)
 {
-    for (int k = 0; k < NLISTS; k++) {
-        wlist *l = wl_of(s, w, k);
-        if (l)
-            wl_remove(l, w, k);
-    }
+    for (int k = 0; k < NLISTS; k++)
+        if (w->on >> k & 1)
+            wl_remove(wl_of(s, w, k), w, k);
+    w->on = 0;
+}
+
+static int w_new(orca_stats *s, uint64_t id, uint64_t arrival, orca_queue_id q,
+                 orca_channel_id ch)
+{
+    wnode *w;
+    if (u64map_get(&s->waiting, id))
+        return ORCA_OK;
+    if (u64map_reserve(s->e, &s->waiting, s->waiting.n + 1) ||
+        !(w = mem_calloc(s->e, sizeof(*w))))
+        return ORCA_ENOMEM;
+    w->id = id;
+    w->arrival = arrival;
+    w->q = q;
+    w->ch = ch;
+    u64map_put(&s->waiting, w->id, w);
+    w_link(s, w);
+    return ORCA_OK;
 }
 
 static void w_add(orca_stats *s, const orca_event *ev)
 {
-    if (u64map_get(&s->waiting, ev->interaction))
-        return;
-    wnode *w;
-    if (u64map_reserve(s->e, &s->waiting, s->waiting.n + 1) ||
-        !(w = mem_calloc(s->e, sizeof(*w)))) {
+    if (w_new(s, ev->interaction, ev->arrival_ms, ev->queue, ev->channel))
         s->dropped++;
-        return;
-    }
-    w->id = ev->interaction;
-    w->arrival = ev->arrival_ms;
-    w->q = ev->queue;
-    w->ch = ev->channel;
-    u64map_put(&s->waiting, w->id, w);
-    w_link(s, w);
 }
 
-/* Forget waiting work; true if it was waiting. */
+/* Forget work; true if it was waiting (not parked). */
 static bool w_del(orca_stats *s, uint64_t id)
 {
     wnode *w = u64map_del(&s->waiting, id);
     if (!w)
         return false;
+    bool waiting = !w->parked;
     w_unlink(s, w);
     mem_free(s->e, w, sizeof(*w));
-    return true;
+    return waiting;
 }
 
 /* ---- the listener ------------------------------------------------------------ */
 
-static void entered(orca_stats *s, const orca_event *ev, bool recontact)
+static void entered(orca_stats *s, const orca_event *ev)
 {
     targets t;
     tg_work(s, &t, ev->queue, ev->channel, 0);
     ADD(&t, entered, 1);
-    if (recontact)
-        ADD(&t, recontacts, 1);
     w_add(s, ev);
 }
 
@@ -475,21 +486,40 @@ static void on_event(void *data, const orca_event *ev)
     s->now = ev->time_ms;
     switch (ev->type) {
     case ORCA_EV_ENQUEUED:
-        if (!(ev->value & (ORCA_ENQ_BOT | ORCA_ENQ_SCHEDULED)))
-            entered(s, ev, ev->value & ORCA_ENQ_RECONTACT);
+        if (ev->value & ORCA_ENQ_BOT)
+            break; /* with a bot: not in a queue until escalated */
+        if (ev->value & ORCA_ENQ_RECONTACT) { /* the customer is back, now */
+            tg_work(s, &t, ev->queue, ev->channel, 0);
+            ADD(&t, recontacts, 1);
+        }
+        if (!(ev->value & ORCA_ENQ_SCHEDULED))
+            entered(s, ev);
         break;
-    case ORCA_EV_DUE:
-        entered(s, ev, false);
+    case ORCA_EV_DUE: {
+        wnode *w = u64map_get(&s->waiting, ev->interaction);
+        if (w && w->parked) { /* a virtual hold's time came: back, once */
+            w->parked = false;
+            w_link(s, w);
+        } else {
+            entered(s, ev);
+        }
         break;
-    case ORCA_EV_SCHEDULED:
-        w_del(s, ev->interaction); /* a virtual hold until a later time */
+    }
+    case ORCA_EV_SCHEDULED: {
+        wnode *w = u64map_get(&s->waiting, ev->interaction);
+        if (w && !w->parked) { /* a virtual hold until a later time */
+            w_unlink(s, w);
+            w->parked = true;
+        }
         break;
+    }
     case ORCA_EV_OVERFLOWED: {
         wnode *w = u64map_get(&s->waiting, ev->interaction);
         if (w) { /* same work, another queue: entered there */
             w_unlink(s, w);
             w->q = ev->queue;
-            w_link(s, w);
+            if (!w->parked)
+                w_link(s, w);
         }
         t.n = t.nh = 0;
         tg_ent(s, &t, queue_ent(s, ev->queue));
@@ -501,7 +531,8 @@ static void on_event(void *data, const orca_event *ev)
         if (w) {
             w_unlink(s, w);
             w->ch = ev->channel;
-            w_link(s, w);
+            if (!w->parked)
+                w_link(s, w);
         }
         break;
     }
@@ -572,7 +603,7 @@ static void on_event(void *data, const orca_event *ev)
         } else if (ev->type == ORCA_EV_ABANDONED) {
             ADD(&t, abandoned, 1);
             ADD(&t, wait_abandoned, ev->wait_ms);
-            if (s->short_ms != ORCA_STATS_NO_SHORT && ev->wait_ms < s->short_ms)
+            if (s->short_ms != ORCA_STATS_NO_SHORT && ev->wait_ms <= s->short_ms)
                 ADD(&t, abandoned_short, 1);
         }
         break;
@@ -636,6 +667,11 @@ int orca_stats_new(orca_engine *e, const orca_stats_config *cfg, orca_stats **ou
         rc = sent_init(s, &s->channels[k]);
     for (uint32_t q = 1; !rc && q <= e->nqueues; q++)
         rc = queue_ent(s, q) ? ORCA_OK : ORCA_ENOMEM;
+    U64MAP_FOREACH(&e->ix_map, slot) { /* work waiting when attached */
+        const ix *i = slot->val;
+        if (!rc && (i->state == ORCA_STATE_WAITING || i->state == ORCA_STATE_OFFERED))
+            rc = w_new(s, i->id, i->arrival, i->cls->q->id, i->cls->ch);
+    }
     for (uint32_t k = 0; !rc && k < e->nagents; k++) {
         sagent *a = agent_ent(s, e->agents[k]->id);
         if (!a)
@@ -656,13 +692,13 @@ int orca_stats_new(orca_engine *e, const orca_stats_config *cfg, orca_stats **ou
     return ORCA_OK;
 }
 
-void orca_stats_free(orca_stats *s)
+int orca_stats_free(orca_stats *s)
 {
     if (!s)
-        return;
+        return ORCA_OK;
     orca_engine *e = s->e;
-    if (s->handle)
-        orca_listener_remove(e, s->handle);
+    if (s->handle && orca_listener_remove(e, s->handle) == ORCA_EBUSY)
+        return ORCA_EBUSY; /* inside a listener: still attached, kept */
     sent_free(s, &s->total);
     for (uint32_t k = 0; k < ORCA_MAX_CHANNELS; k++)
         sent_free(s, &s->channels[k]);
@@ -683,6 +719,7 @@ void orca_stats_free(orca_stats *s)
         mem_free(e, slot->val, sizeof(wnode));
     u64map_free(e, &s->waiting);
     mem_free(e, s, sizeof(*s));
+    return ORCA_OK;
 }
 
 uint64_t orca_stats_dropped(const orca_stats *s)
