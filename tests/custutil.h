@@ -19,36 +19,9 @@
 #define CT_UNUSED
 #endif
 
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-} sbuf;
-
-CT_UNUSED static void sb_printf(sbuf *b, const char *fmt, ...) CMOCKA_PRINTF_ATTRIBUTE(2, 3);
-CT_UNUSED static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    size_t len = (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1;
-    if (b->len + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (b->len + len + 1 > cap)
-            cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (!np)
-            abort();
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, tmp, len);
-    b->len += len;
-    b->p[b->len] = '\0';
-}
+/* the string builder of testutil, under this suite's names */
+typedef tu_buf sbuf;
+#define sb_printf tu_buf_printf
 
 /* Everything the customer calls report, as text (malloc'd): the totals,
  * then for each customer 1..CU_SCAN the engine keeps, its info, history

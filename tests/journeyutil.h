@@ -25,36 +25,9 @@
  * 1970-01-01 (a Thursday), and (20416 + 4) % 7 = 1. */
 #define MON_MS 1763942400000ull
 
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-} sbuf;
-
-JW_UNUSED static void sb_printf(sbuf *b, const char *fmt, ...) CMOCKA_PRINTF_ATTRIBUTE(2, 3);
-JW_UNUSED static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    char tmp[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    size_t len = (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1;
-    if (b->len + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (b->len + len + 1 > cap)
-            cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (!np)
-            abort();
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, tmp, len);
-    b->len += len;
-    b->p[b->len] = '\0';
-}
+/* the string builder of testutil, under this suite's names */
+typedef tu_buf sbuf;
+#define sb_printf tu_buf_printf
 
 JW_UNUSED static void sb_puts(sbuf *b, const char *s)
 {

@@ -124,12 +124,7 @@ void tu_rc2_(int got, int want1, int want2, const char *expr, const char *file, 
 /* Dumps and snapshots                                                      */
 /* ------------------------------------------------------------------------ */
 
-typedef struct tu_buf {
-    char *p;
-    size_t len, cap;
-} tu_buf;
-
-static void tu_buf_write(void *data, const char *text, size_t len)
+void tu_buf_write(void *data, const char *text, size_t len)
 {
     tu_buf *b = data;
     if (b->len + len + 1 > b->cap) {
@@ -146,6 +141,17 @@ static void tu_buf_write(void *data, const char *text, size_t len)
         memcpy(b->p + b->len, text, len);
     b->len += len;
     b->p[b->len] = '\0';
+}
+
+void tu_buf_printf(tu_buf *b, const char *fmt, ...)
+{
+    char tmp[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (n >= 0) /* even "" allocates: the result is never NULL */
+        tu_buf_write(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
 char *tu_dump_(const orca_engine *e, const char *file, int line)

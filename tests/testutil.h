@@ -177,6 +177,15 @@ void tu_offers_init(tu_offers *o, orca_engine *e);
 /* Fixture                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* A growing NUL-terminated string (p is malloc'd; free it). tu_buf_write
+ * has the orca_write_fn shape. */
+typedef struct tu_buf {
+    char *p;
+    size_t len, cap;
+} tu_buf;
+void tu_buf_write(void *data, const char *text, size_t len);
+void tu_buf_printf(tu_buf *b, const char *fmt, ...) CMOCKA_PRINTF_ATTRIBUTE(2, 3);
+
 typedef struct tu_fx {
     tu_alloc alloc;
     orca_engine *e;
