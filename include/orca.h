@@ -55,8 +55,11 @@ const char *orca_version(void);
 #define ORCA_EFULL (-8)    /* the queue is at its max_size: work rejected */
 #define ORCA_ETOOLONG (-9) /* string longer than ORCA_NAME_MAX */
 #define ORCA_EBUSY (-10)   /* called from inside a listener or withdraw callback */
-#define ORCA_ECORRUPT (-11) /* orca_engine_check() found an inconsistency */
+#define ORCA_ECORRUPT (-11) /* orca_engine_check() found an inconsistency, or
+                               a journal is damaged (orca_journal_replay) */
 #define ORCA_ECLOSED (-12)  /* the queue is closed (opening hours) and rejects work */
+#define ORCA_EIO (-13)      /* the journal could not be written or read (errno in
+                               orca_journal_info.os_error) */
 
 /* Text for an error code ("invalid argument", ...); never NULL. */
 const char *orca_strerror(int err);
@@ -277,7 +280,8 @@ typedef enum orca_withdraw_reason {
     ORCA_WITHDRAW_TIMEOUT = 1,   /* nobody answered within the offer timeout */
     ORCA_WITHDRAW_ABANDONED = 2, /* the customer left */
     ORCA_WITHDRAW_CANCELLED = 3, /* the host cancelled the interaction */
-    ORCA_WITHDRAW_AGENT_REMOVED = 4
+    ORCA_WITHDRAW_AGENT_REMOVED = 4,
+    ORCA_WITHDRAW_RECOVERED = 5  /* pending when the process stopped */
 } orca_withdraw_reason;
 
 /*
@@ -1122,6 +1126,77 @@ int orca_stats_snapshot_json(const orca_stats *s, orca_write_fn fn, void *data);
  * not apply are left out. Returns the length it needs; writes at most
  * len - 1 bytes and a NUL (like snprintf). */
 size_t orca_event_json(const orca_event *ev, char *buf, size_t len);
+
+/* ------------------------------------------------------------------------ */
+/* Journal and recovery                                                     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The journal is an append-only file of every successful state-changing
+ * call (and every clock step), in order. orca is deterministic, so playing
+ * the calls again into a new engine rebuilds exactly the same state: agents
+ * and their presence, queues and hours, waiting work with its original
+ * arrival times and places, scheduled callbacks, customer history, and, if
+ * an orca_stats is attached before the replay, the figures.
+ *
+ * File: a header ("ORCAJRNL", format version, the engine's orca_config)
+ * then records, each [u32 length][u64 sequence][u8 op][payload][u64
+ * XXH64 of the rest], little-endian. Host pointers (orca_*_def.data,
+ * channel callbacks) are not written: after a restore, set callbacks again
+ * and find your own data by id.
+ *
+ * If a write fails (disk full, read-only), the call that made the change
+ * returns ORCA_EIO: the engine has the change and stays consistent, but the
+ * journal is closed at its last good record, and every later call says
+ * nothing more about it (orca_journal_info reports the failure).
+ */
+typedef enum orca_sync {
+    ORCA_SYNC_NEVER = 0,       /* write(2) only: the OS flushes (survives a
+                                  process crash, not a power cut) */
+    ORCA_SYNC_EVERY = 1,       /* fdatasync before the call returns */
+    ORCA_SYNC_INTERVAL = 2     /* fdatasync when interval_ms of the
+                                  engine's clock have passed since the last */
+} orca_sync;
+
+typedef struct orca_journal_config {
+    orca_sync sync;
+    uint32_t interval_ms;      /* ORCA_SYNC_INTERVAL: 0 means 1000 */
+} orca_journal_config;
+
+typedef struct orca_journal_info {
+    uint64_t records;          /* records read (replay) or written (open) */
+    uint64_t bytes;            /* file length now */
+    uint64_t last_seq;
+    uint64_t torn_bytes;       /* replay: an incomplete last record dropped */
+    uint64_t bad_offset;       /* ORCA_ECORRUPT: where the damage starts */
+    uint64_t recovered_offers; /* replay: offers pending at the crash, now
+                                  waiting again */
+    int failed;                /* the journal stopped after an I/O error */
+    int os_error;              /* errno of the last I/O error */
+} orca_journal_info;
+
+/* Start journaling a new engine (nothing added yet but its built-in
+ * channels) into a new file (ORCA_EEXIST if path exists). */
+int orca_journal_open(orca_engine *e, const char *path, const orca_journal_config *cfg);
+/* Stop journaling (flushes and closes the file). */
+int orca_journal_close(orca_engine *e);
+int orca_journal_info_get(const orca_engine *e, orca_journal_info *out);
+
+/* The orca_config a journal was written with (alloc is left NULL): create
+ * the engine for orca_journal_replay with it (setting your own alloc). */
+int orca_journal_read_config(const char *path, orca_config *out);
+/*
+ * Rebuild e (new, from orca_journal_read_config's config; listeners such as
+ * orca_stats may be attached first) from the journal at path, then go on
+ * journaling into it with cfg. A torn last record (a crash in the middle of
+ * a write) is detected by its length or checksum, dropped and cut off the
+ * file; damage anywhere else is ORCA_ECORRUPT with its offset in
+ * info->bad_offset and nothing is changed on disk. Offers pending at the
+ * crash are withdrawn (event REJECTED, value ORCA_WITHDRAW_RECOVERED) and
+ * the work waits again, keeping its place.
+ */
+int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_config *cfg,
+                        orca_journal_info *info);
 
 #ifdef __cplusplus
 }

@@ -127,7 +127,7 @@ int orca_agent_add(orca_engine *e, const orca_agent_def *def)
     holders_add(e, a);
     agent_relink(e, a, NULL, 0, NULL, NULL, 0, true);
     emit_agent(e, ORCA_EV_AGENT_ADDED, a);
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_agent(e, J_AGENT_ADD, def));
 }
 
 int orca_agent_update(orca_engine *e, const orca_agent_def *def)
@@ -166,7 +166,7 @@ int orca_agent_update(orca_engine *e, const orca_agent_def *def)
     target_recheck(e, a);
     if (a->presence == ORCA_PRESENCE_READY)
         route_agent(e, a);
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_agent(e, J_AGENT_UPDATE, def));
 }
 
 static void agent_free(orca_engine *e, agent *a)
@@ -292,7 +292,7 @@ int orca_agent_remove(orca_engine *e, uint64_t id)
         if (i->state == ORCA_STATE_WAITING)
             process_waiting(e, i);
     }
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_id(e, J_AGENT_REMOVE, id));
 }
 
 int orca_agent_set_presence(orca_engine *e, uint64_t id, orca_presence p, uint32_t reason)
@@ -329,7 +329,7 @@ int orca_agent_set_presence(orca_engine *e, uint64_t id, orca_presence p, uint32
     }
     if (now_ready && !was_ready)
         route_agent(e, a);
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_id_u32(e, J_PRESENCE, id, (uint32_t)p, reason));
 }
 
 /* Change a's queue entry for q (membership, tier, rank) and relink. */
@@ -385,6 +385,8 @@ int orca_agent_set_queue_rank(orca_engine *e, uint64_t id, orca_queue_id q, uint
     if ((rc = api_enter(e)))
         return rc;
     rc = agent_queue_set(e, a, q, -1, 0, (int)rank);
+    if (rc == ORCA_OK)
+        rc = jrn_id_u32(e, J_RANK, id, q, rank);
     return api_leave(e, rc);
 }
 

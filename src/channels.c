@@ -73,7 +73,7 @@ int orca_channel_add(orca_engine *e, const orca_channel_def *def, orca_channel_i
     ev_init(e, &ev, ORCA_EV_CHANNEL_ADDED);
     ev.channel = id;
     emit(e, &ev);
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_str(e, J_CHANNEL_ADD, def->name, def->cost, def->wrapup_ms));
 }
 
 const char *orca_channel_name(const orca_engine *e, orca_channel_id id)
@@ -110,5 +110,5 @@ int orca_channel_set_wrapup(orca_engine *e, orca_channel_id id, uint32_t wrapup_
     if (id >= e->nchannels)
         return ORCA_ENOENT;
     e->channels[id].wrapup_ms = wrapup_ms;
-    return ORCA_OK;
+    return jrn_id_u32(e, J_CHANNEL_WRAPUP, id, wrapup_ms, 0);
 }

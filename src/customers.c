@@ -422,7 +422,7 @@ int orca_customer_forget(orca_engine *e, uint64_t customer)
     if (c->nopen)
         return ORCA_ESTATE;
     forget(e, c);
-    return ORCA_OK;
+    return jrn_id(e, J_FORGET, customer);
 }
 
 int orca_customer_totals_get(const orca_engine *e, orca_customer_totals *out)

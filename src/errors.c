@@ -20,7 +20,7 @@ const char *orca_strerror(int err)
     case ORCA_EFULL: return "queue is full";
     case ORCA_ETOOLONG: return "name too long";
     case ORCA_EBUSY: return "engine busy: called from a listener or withdraw callback";
-    case ORCA_ECORRUPT: return "engine state is inconsistent";
+    case ORCA_ECORRUPT: return "inconsistent: engine state, or a damaged journal";
     case ORCA_ECLOSED: return "queue is closed";
     default: return "unknown error";
     }

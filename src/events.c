@@ -93,6 +93,9 @@ int api_leave(orca_engine *e, int rc)
 void notify_offer(orca_engine *e, ix *i)
 {
     i->flags &= (uint8_t)~IXF_NOTIFIED;
+    if (e->replaying)
+        return; /* replaying a journal: nobody is told (offers pending at
+                   the end are recovered as waiting work) */
     if (i->flags & IXF_IN_NOTIFY)
         return;
     i->flags |= IXF_IN_NOTIFY;

@@ -222,7 +222,7 @@ int orca_queue_set_hours(orca_engine *e, orca_queue_id qid, const orca_hours *ho
     }
     hours_free(e, q->hours);
     q->hours = h;
-    return ORCA_OK;
+    return jrn_hours(e, qid, hours);
 }
 
 int orca_queue_is_open(const orca_engine *e, orca_queue_id qid, int *open,

@@ -455,7 +455,7 @@ static int leg_reserve(orca_engine *e, uint64_t customer, bool sticky, bool resu
         L->target_until = def->agent_wait_ms ? base + def->agent_wait_ms
                           : def->agent_required ? UINT64_MAX
                                                 : base;
-    } else if (sticky && (L->target = sticky_agent(e, L))) {
+    } else if (sticky && !def->bot && (L->target = sticky_agent(e, L))) {
         L->sticky = true;
         L->target_until = base + L->q->sticky_ms;
     }
@@ -602,7 +602,7 @@ int orca_interaction_enqueue(orca_engine *e, const orca_interaction_def *def)
     if ((rc = leg_open(e, def, def->customer, true, true, &L)))
         return api_leave(e, rc);
     leg_start(e, &L, def->customer, def->conversation, L.due, 0);
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_ix(e, J_ENQUEUE, 0, def, 0));
 }
 
 /* Look up an interaction for a mutating call that needs a given state. */
@@ -671,7 +671,7 @@ int orca_offer_accept(orca_engine *e, uint64_t id)
         i->xfer_from = NULL;
         hand_over(e, o, i->id, ORCA_TRANSFER_CONSULT);
     }
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_id(e, J_ACCEPT, id));
 }
 
 int orca_offer_reject(orca_engine *e, uint64_t id)
@@ -687,7 +687,7 @@ int orca_offer_reject(orca_engine *e, uint64_t id)
     agent *a = back_to_waiting(e, i, true);
     process_waiting(e, i);
     route_agent(e, a);
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_id(e, J_REJECT, id));
 }
 
 int orca_interaction_end(orca_engine *e, uint64_t id)
@@ -703,7 +703,7 @@ int orca_interaction_end(orca_engine *e, uint64_t id)
         emit(e, &ev);
         e->ctot.contained++;
         ix_forget(e, i, ORCA_OUTCOME_CONTAINED);
-        return api_leave(e, ORCA_OK);
+        return api_leave(e, jrn_id(e, J_END, id));
     }
     if (i->xfer_to) { /* the consult leg carries on as work of its own */
         i->xfer_to->xfer_from = NULL;
@@ -726,7 +726,7 @@ int orca_interaction_end(orca_engine *e, uint64_t id)
     } else {
         ix_complete(e, i);
     }
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_id(e, J_END, id));
 }
 
 int orca_interaction_wrapup_done(orca_engine *e, uint64_t id)
@@ -736,7 +736,7 @@ int orca_interaction_wrapup_done(orca_engine *e, uint64_t id)
     if (rc || (rc = api_enter(e)))
         return rc;
     ix_complete(e, i);
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_id(e, J_WRAPUP_DONE, id));
 }
 
 static int drop(orca_engine *e, uint64_t id, orca_event_type t, orca_withdraw_reason why)
@@ -767,7 +767,7 @@ static int drop(orca_engine *e, uint64_t id, orca_event_type t, orca_withdraw_re
     ix_forget(e, i, t == ORCA_EV_ABANDONED ? ORCA_OUTCOME_ABANDONED : ORCA_OUTCOME_CANCELLED);
     if (a)
         route_agent(e, a);
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_id(e, t == ORCA_EV_ABANDONED ? J_ABANDON : J_CANCEL, id));
 }
 
 int orca_interaction_abandon(orca_engine *e, uint64_t id)
@@ -801,7 +801,7 @@ int orca_interaction_set_priority(orca_engine *e, uint64_t id, uint32_t priority
     ev_ix(e, &ev, ORCA_EV_PRIORITY, i);
     ev.value = i->eff;
     emit(e, &ev);
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_id_u32(e, J_PRIORITY, id, priority, 0));
 }
 
 int orca_interaction_info_get(const orca_engine *e, uint64_t id, orca_interaction_info *out)
@@ -851,7 +851,7 @@ int orca_interaction_set_survey(orca_engine *e, uint64_t id, uint32_t csat, int3
         return ORCA_ERANGE;
     i->csat = (uint8_t)csat;
     i->fcr = (int8_t)fcr;
-    return ORCA_OK;
+    return jrn_id_u32(e, J_SURVEY, id, csat, (uint32_t)fcr);
 }
 
 int orca_interaction_set_disposition(orca_engine *e, uint64_t id, uint32_t code)
@@ -865,7 +865,7 @@ int orca_interaction_set_disposition(orca_engine *e, uint64_t id, uint32_t code)
     if (rc)
         return rc;
     i->disposition = code;
-    return ORCA_OK;
+    return jrn_id_u32(e, J_DISPOSITION, id, code, 0);
 }
 
 int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interaction_def *to,
@@ -909,7 +909,7 @@ int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interact
             n->xfer_from = i;
         }
     }
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_ix(e, J_TRANSFER, from, to, (uint32_t)mode));
 }
 
 int orca_interaction_escalate(orca_engine *e, uint64_t id, const orca_interaction_def *to)
@@ -938,7 +938,7 @@ int orca_interaction_escalate(orca_engine *e, uint64_t id, const orca_interactio
     e->ctot.escalated++;
     ix_forget(e, i, 0); /* carries on as the new record: not history yet */
     leg_start(e, &L, customer, conversation, L.due, ORCA_ENQ_ESCALATED);
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_ix(e, J_ESCALATE, id, to, 0));
 }
 
 int orca_interaction_callback(orca_engine *e, uint64_t id, orca_channel_id ch,
@@ -991,7 +991,7 @@ int orca_interaction_callback(orca_engine *e, uint64_t id, orca_channel_id ch,
         ix_to_waiting(e, i);
         process_waiting(e, i);
     }
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_callback(e, id, ch, not_before_ms));
 }
 
 int orca_interaction_unreached(orca_engine *e, uint64_t id)
@@ -1022,5 +1022,49 @@ int orca_interaction_unreached(orca_engine *e, uint64_t id)
         ix_forget(e, i, ORCA_OUTCOME_UNREACHED);
     }
     route_agent(e, a);
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_id(e, J_UNREACHED, id));
+}
+
+/* After a replay: offers that were pending when the journal stopped go
+ * back to WAITING (event REJECTED, value ORCA_WITHDRAW_RECOVERED; no
+ * exclusion: nobody declined), oldest enqueue first, and are routed again.
+ * Journaled, so replaying the journal again does the same. */
+int jrn_recover_offers(orca_engine *e, uint64_t *n)
+{
+    ix *chain = NULL;
+    uint64_t count = 0;
+    U64MAP_FOREACH(&e->ix_map, slot) {
+        ix *i = slot->val;
+        if (i->state == ORCA_STATE_OFFERED) {
+            i->notify_next = chain; /* free while not on the notify list */
+            chain = i;
+            count++;
+        }
+    }
+    if (n)
+        *n = count;
+    if (!count)
+        return ORCA_OK;
+    int rc = api_enter(e);
+    if (rc)
+        return rc;
+    while (chain) { /* oldest enqueue first: pick the smallest seq */
+        ix **best = &chain;
+        for (ix **p = &chain; *p; p = &(*p)->notify_next)
+            if ((*p)->seq < (*best)->seq)
+                best = p;
+        ix *i = *best;
+        *best = i->notify_next;
+        i->notify_next = NULL;
+        orca_event ev;
+        ev_ix(e, &ev, ORCA_EV_REJECTED, i);
+        ev.value = ORCA_WITHDRAW_RECOVERED;
+        emit(e, &ev);
+        agent *a = detach(e, i);
+        ix_to_waiting(e, i);
+        agent_refresh(e, a);
+        process_waiting(e, i);
+        route_agent(e, a);
+    }
+    return api_leave(e, jrn_id(e, J_RECOVER, 0));
 }

@@ -9,6 +9,7 @@
 #include "heap.h"
 #include "map.h"
 #include "strtab.h"
+#include "journal.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -331,6 +332,9 @@ struct orca_engine {
     cust *lru_head, *lru_tail;
     orca_customer_totals ctot;
     orca_history_entry *hist_buf; /* an offer's copy of the history */
+
+    journal *jrn;         /* journal.c; NULL when not journaling */
+    bool replaying;       /* orca_journal_replay is playing records */
 
     /* scratch for the release-direction walk past exclusions */
     uint32_t *scratch;

@@ -132,7 +132,7 @@ int orca_queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out
     ev_init(e, &ev, ORCA_EV_QUEUE_ADDED);
     ev.queue = q->id;
     emit(e, &ev);
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_queue(e, def));
 }
 
 const char *orca_queue_name(const orca_engine *e, orca_queue_id id)
@@ -178,7 +178,7 @@ int orca_queue_member_add(orca_engine *e, orca_queue_id qid, uint64_t agent_id, 
     emit(e, &ev);
     if (a->presence == ORCA_PRESENCE_READY)
         route_agent(e, a);
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_id_u32(e, J_MEMBER_ADD, agent_id, qid, tier));
 }
 
 int orca_queue_member_remove(orca_engine *e, orca_queue_id qid, uint64_t agent_id)
@@ -201,7 +201,7 @@ int orca_queue_member_remove(orca_engine *e, orca_queue_id qid, uint64_t agent_i
     ev.queue = qid;
     emit(e, &ev);
     target_recheck(e, a);
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_id_u32(e, J_MEMBER_REMOVE, agent_id, qid, 0));
 }
 
 int orca_queue_info_get(const orca_engine *e, orca_queue_id qid, orca_queue_info *out)

@@ -51,7 +51,7 @@ int orca_skill_intern(orca_engine *e, const char *name, orca_skill_id *out)
     ev_init(e, &ev, ORCA_EV_SKILL_ADDED);
     ev.value = *out;
     emit(e, &ev);
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_str(e, J_SKILL, name, 0, 0));
 }
 
 const char *orca_skill_name(const orca_engine *e, orca_skill_id id)

@@ -108,7 +108,7 @@ int orca_engine_advance(orca_engine *e, uint64_t now_ms)
     }
     e->now = now_ms;
     cust_expire(e); /* customers idle past the TTL go as the clock passes */
-    return api_leave(e, ORCA_OK);
+    return api_leave(e, jrn_id(e, J_ADVANCE, now_ms));
 }
 
 int orca_engine_next_deadline(const orca_engine *e, uint64_t *deadline_ms)

@@ -74,6 +74,35 @@ static int jesc(orca_engine *e, uint64_t id, orca_queue_id q, orca_channel_id ch
 /* Bots                                                                     */
 /* ------------------------------------------------------------------------ */
 
+/* Regression (found by a journal round trip): a returning customer's bot
+ * session in a queue with sticky routing was given a sticky hold, leaving
+ * BOT work with a target (orca_engine_check failed). Bots are never held. */
+static void test_bot_not_held_by_sticky(void **state)
+{
+    (void)state;
+    jfx *f = jfx_new(T0);
+    orca_engine *e = f->e;
+    orca_queue_def qd;
+    orca_queue_def_init(&qd);
+    qd.name = "sticky";
+    qd.sticky_ms = 60000;
+    orca_queue_id q = tu_queue_def(e, &qd);
+    tu_agent(e, 1, 100, NULL, 0);
+    tu_member(e, q, 1, 0);
+    tu_ready(e, 1);
+    orca_interaction_def d;
+    jdef(&d, 50, q, ORCA_CHANNEL_CHAT, 9);
+    TU_OK(orca_interaction_enqueue(e, &d)); /* offered to agent 1 */
+    TU_OK(orca_offer_accept(e, 50));
+    TU_OK(orca_interaction_end(e, 50)); /* customer 9's last agent: 1 */
+    TU_OK(jbot(e, 51, q, ORCA_CHANNEL_CHAT, 9, 0));
+    orca_interaction_info in = tu_info(e, 51);
+    assert_int_equal(in.state, ORCA_STATE_BOT);
+    assert_int_equal(in.target_agent, 0);
+    TU_CHECK(e);
+    jfx_free(f);
+}
+
 static void test_bot_start(void **state)
 {
     (void)state;
@@ -1008,6 +1037,7 @@ int main(void)
     tu_filter_from_env();
     const struct CMUnitTest tests[] = {
         JW_TEST(test_bot_start),
+        JW_TEST(test_bot_not_held_by_sticky),
         JW_TEST(test_bot_contained),
         JW_TEST(test_bot_escalate),
         JW_TEST(test_escalate_wait_starts_at_escalation),

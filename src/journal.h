@@ -1,0 +1,37 @@
+/*
+ * journal.h: what the rest of the engine calls to journal a successful
+ * state change (journal.c). Each jrn_* returns ORCA_OK, or ORCA_EIO when
+ * the record could not be written (the journal is then closed as failed);
+ * with no journal open, or during a replay, it does nothing.
+ */
+#ifndef ORCA_JOURNAL_H
+#define ORCA_JOURNAL_H
+
+#include "orca.h"
+
+typedef struct journal journal;
+
+enum {
+    J_ADVANCE = 1, J_SKILL, J_CHANNEL_ADD, J_CHANNEL_WRAPUP, J_QUEUE_ADD, J_MEMBER_ADD,
+    J_MEMBER_REMOVE, J_HOURS, J_AGENT_ADD, J_AGENT_UPDATE, J_AGENT_REMOVE, J_PRESENCE,
+    J_RANK, J_ENQUEUE, J_ACCEPT, J_REJECT, J_END, J_WRAPUP_DONE, J_ABANDON, J_CANCEL,
+    J_PRIORITY, J_DISPOSITION, J_SURVEY, J_TRANSFER, J_ESCALATE, J_CALLBACK, J_UNREACHED,
+    J_FORGET, J_RECOVER
+};
+
+/* op with an id and two numbers (most calls) */
+int jrn_id_u32(orca_engine *e, uint8_t op, uint64_t id, uint32_t a, uint32_t b);
+#define jrn_id(e, op, id) jrn_id_u32((e), (op), (id), 0, 0)
+int jrn_str(orca_engine *e, uint8_t op, const char *s, uint32_t a, uint32_t b);
+int jrn_queue(orca_engine *e, const orca_queue_def *d);
+int jrn_hours(orca_engine *e, orca_queue_id q, const orca_hours *h);
+int jrn_agent(orca_engine *e, uint8_t op, const orca_agent_def *d);
+int jrn_ix(orca_engine *e, uint8_t op, uint64_t from, const orca_interaction_def *d,
+           uint32_t mode);
+int jrn_callback(orca_engine *e, uint64_t id, orca_channel_id ch, uint64_t not_before);
+void jrn_free(orca_engine *e);
+/* interactions.c: offers pending when the journal was written come back to
+ * WAITING (journaled as J_RECOVER); *n (if given) counts them. */
+int jrn_recover_offers(orca_engine *e, uint64_t *n);
+
+#endif
