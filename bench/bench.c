@@ -94,6 +94,7 @@
 #include <sys/stat.h>
 
 #include "common.h"
+#include "journal_bench.h"
 #include "orca.h"
 #include "peer_app_queue.h"
 #include "peer_mod_callcenter.h"
@@ -128,6 +129,7 @@ typedef struct opts {
     const char *only_workload; /* NULL: both */
     const char *out;
     int continuity;            /* 0 none, 1 also (default), 2 only */
+    int journal;               /* 0 none, 1 also (default), 2 only */
     int warmup_auto;           /* --warmup not given */
 } opts;
 
@@ -2518,6 +2520,9 @@ static void usage(void)
            "                     routing, orca only, on zipf 10k x 100k 50 skills; with\n"
            "                     --smoke on its zipf centre) and the memory per customer\n"
            "  --continuity-only  only that measurement (the centres it runs on, no peers)\n"
+           "  --no-journal       skip the journal measurement (records/s per sync policy,\n"
+           "                     recovery time of 100k waiting; files in $TMPDIR)\n"
+           "  --journal-only     only that measurement\n"
            "  --out FILE         CSV path (default bench/results/latest.csv)\n"
            "Exit status 3 if orca and a peer that follows its rules (app_queue_style,\n"
            "mod_callcenter_style) made different offers or orca_engine_check() failed\n"
@@ -2581,6 +2586,7 @@ int main(int argc, char **argv)
     op.warmup = UINT32_MAX;
     op.peer_budget_s = op.orca_budget_s = op.build_budget_s = -1.0;
     op.continuity = 1;
+    op.journal = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -2610,6 +2616,10 @@ int main(int argc, char **argv)
             op.continuity = 0;
         } else if (strcmp(a, "--continuity-only") == 0) {
             op.continuity = 2;
+        } else if (strcmp(a, "--no-journal") == 0) {
+            op.journal = 0;
+        } else if (strcmp(a, "--journal-only") == 0) {
+            op.journal = 2;
         } else if (strcmp(a, "--seed") == 0) {
             NEED_VALUE();
             op.seed = parse_num(v, a);
@@ -2688,6 +2698,13 @@ int main(int argc, char **argv)
     int build_budget_auto = op.build_budget_s < 0;
     if (op.out == NULL)
         op.out = op.smoke ? "bench/results/smoke.csv" : "bench/results/latest.csv";
+    if (op.journal == 2) {
+        if (op.smoke)
+            bench_journal(2000, 200, 5000, 50);
+        else
+            bench_journal(100000, 10000, 100000, 2000);
+        return 0;
+    }
     if (op.smoke)
         op.check = 1;
 
@@ -2776,6 +2793,14 @@ int main(int argc, char **argv)
     print_growth(&op);
     print_continuity(&op);
     print_customer_memory();
+    if (op.journal) { /* files, not memory: after the timed runs, so it disturbs none */
+        uint64_t tj = bench_now_ns();
+        if (op.smoke)
+            bench_journal(2000, 200, 5000, 50);
+        else
+            bench_journal(100000, 10000, 100000, 2000);
+        fprintf(stderr, "  journal measurement: %.1f s\n", secs_since(tj));
+    }
     if (nnotes > 0) {
         printf("\nnotes:\n");
         for (size_t i = 0; i < nnotes; i++)
