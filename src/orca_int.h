@@ -402,6 +402,12 @@ void ix_rekey(orca_engine *e, ix *i);
 bool agent_fits(const orca_engine *e, const agent *a, orca_channel_id ch);
 
 /* ---- interactions.c --------------------------------------------------- */
+#define IXST(s) (1u << (s))  /* a state's bit, for ix_lookup's mask */
+/* The interaction a mutating call names, if in one of `states`. */
+int ix_lookup(orca_engine *e, uint64_t id, unsigned states, ix **out);
+agent *ix_detach(orca_engine *e, ix *i);
+void emit_ix(orca_engine *e, orca_event_type t, const ix *i);
+void ix_hand_over(orca_engine *e, ix *from, uint64_t to, orca_transfer_mode mode);
 void process_waiting(orca_engine *e, ix *i);
 void process_due(orca_engine *e, ix *i);
 void ix_complete(orca_engine *e, ix *i);
