@@ -1192,8 +1192,14 @@ int orca_journal_read_config(const char *path, orca_config *out);
  * a write) is detected by its length or checksum, dropped and cut off the
  * file; damage anywhere else is ORCA_ECORRUPT with its offset in
  * info->bad_offset and nothing is changed on disk. Offers pending at the
- * crash are withdrawn (event REJECTED, value ORCA_WITHDRAW_RECOVERED) and
- * the work waits again, keeping its place.
+ * crash are withdrawn (event REJECTED, value ORCA_WITHDRAW_RECOVERED): the
+ * work waits again, keeping its place, and is routed again at once (so it
+ * may be offered again, to the same agent or another). Offers made while
+ * records are played are not announced; those made by this recovery are:
+ * set the channels' callbacks before replaying to hear them. Calls that
+ * were refused with ORCA_EFULL or ORCA_ECLOSED are journaled too (they left
+ * an event and a count) and must be refused again. If memory runs out
+ * while replaying, ORCA_ENOMEM: free e and start again.
  */
 int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_config *cfg,
                         orca_journal_info *info);

@@ -266,7 +266,7 @@ static void put_ixdef(journal *j, const orca_interaction_def *d)
 }
 
 int jrn_ix(orca_engine *e, uint8_t op, uint64_t from, const orca_interaction_def *d,
-           uint32_t mode)
+           uint32_t mode, int rc)
 {
     journal *j = begin(e, op);
     if (!j)
@@ -274,6 +274,7 @@ int jrn_ix(orca_engine *e, uint8_t op, uint64_t from, const orca_interaction_def
     put_u64(j, from);
     put_ixdef(j, d);
     put_u32(j, mode);
+    put_u32(j, (uint32_t)-rc);
     return commit(e, j);
 }
 
@@ -522,13 +523,14 @@ static int play(orca_engine *e, uint8_t op, rd *r)
         uint64_t from = get_u64(r);
         get_ixdef(r, &d);
         uint32_t mode = get_u32(r);
+        int expect = -(int)get_u32(r);
         if (r->bad)
             return ORCA_ECORRUPT;
-        if (op == J_ENQUEUE)
-            return orca_interaction_enqueue(e, &d);
-        if (op == J_ESCALATE)
-            return orca_interaction_escalate(e, from, &d);
-        return orca_interaction_transfer(e, from, &d, (orca_transfer_mode)mode);
+        int rc = op == J_ENQUEUE    ? orca_interaction_enqueue(e, &d)
+                 : op == J_ESCALATE ? orca_interaction_escalate(e, from, &d)
+                                    : orca_interaction_transfer(e, from, &d,
+                                                                (orca_transfer_mode)mode);
+        return rc == expect ? ORCA_OK : rc ? rc : ORCA_ECORRUPT;
     }
     case J_CALLBACK: {
         id = get_u64(r);
@@ -610,7 +612,7 @@ static int jrn_attach(orca_engine *e, int fd, const orca_journal_config *cfg, ui
 
 int orca_journal_open(orca_engine *e, const char *path, const orca_journal_config *cfg)
 {
-    if (!e || !path || (cfg && (unsigned)cfg->sync > ORCA_SYNC_INTERVAL))
+    if (!e || !path || !*path || (cfg && (unsigned)cfg->sync > ORCA_SYNC_INTERVAL))
         return ORCA_EINVAL;
     if (e->in_callback)
         return ORCA_EBUSY;
@@ -859,9 +861,10 @@ int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_con
                        (uint32_t)p[at + 3] << 24;
         rd r = { .p = p + at + 4, .n = len - 8, .at = 8, .scratch = scratch, .cap = BUF_CAP };
         uint8_t op = get_u8(&r);
-        if (play(e, op, &r) != ORCA_OK) {
+        int prc = play(e, op, &r);
+        if (prc != ORCA_OK) {
             info->bad_offset = at; /* it did not do again what it did */
-            rc = ORCA_ECORRUPT;
+            rc = prc == ORCA_ENOMEM ? ORCA_ENOMEM : ORCA_ECORRUPT;
         }
         at += 4 + (size_t)len;
     }

@@ -26,8 +26,10 @@ int jrn_str(orca_engine *e, uint8_t op, const char *s, uint32_t a, uint32_t b);
 int jrn_queue(orca_engine *e, const orca_queue_def *d);
 int jrn_hours(orca_engine *e, orca_queue_id q, const orca_hours *h);
 int jrn_agent(orca_engine *e, uint8_t op, const orca_agent_def *d);
+/* rc: what the call answered (ORCA_OK, or ORCA_EFULL / ORCA_ECLOSED for a
+ * refusal that left an event); replay expects the same answer. */
 int jrn_ix(orca_engine *e, uint8_t op, uint64_t from, const orca_interaction_def *d,
-           uint32_t mode);
+           uint32_t mode, int rc);
 int jrn_callback(orca_engine *e, uint64_t id, orca_channel_id ch, uint64_t not_before);
 void jrn_free(orca_engine *e);
 /* interactions.c: offers pending when the journal was written come back to

@@ -192,6 +192,17 @@ static int leg_open(orca_engine *e, const orca_interaction_def *def, uint64_t cu
     return leg_reserve(e, customer, sticky, resume, L);
 }
 
+/* A leg refused for a full or closed queue still left a trace (an event,
+ * a counter), so the journal keeps the call, with the answer it got. */
+static int refused(orca_engine *e, uint8_t op, uint64_t from, const orca_interaction_def *d,
+                   uint32_t mode, int rc)
+{
+    if (rc != ORCA_EFULL && rc != ORCA_ECLOSED)
+        return rc;
+    int jr = jrn_ix(e, op, from, d, mode, rc);
+    return jr ? jr : rc;
+}
+
 /* SCHEDULED until `due` (i is in no heap and has no agent). */
 static void ix_schedule(orca_engine *e, ix *i, uint64_t due, uint32_t reason)
 {
@@ -307,9 +318,9 @@ int orca_interaction_enqueue(orca_engine *e, const orca_interaction_def *def)
     if ((rc = api_enter(e)))
         return rc;
     if ((rc = leg_open(e, def, def->customer, true, true, &L)))
-        return api_leave(e, rc);
+        return api_leave(e, refused(e, J_ENQUEUE, 0, def, 0, rc));
     leg_start(e, &L, def->customer, def->conversation, L.due, 0);
-    return api_leave(e, jrn_ix(e, J_ENQUEUE, 0, def, 0));
+    return api_leave(e, jrn_ix(e, J_ENQUEUE, 0, def, 0, ORCA_OK));
 }
 
 int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interaction_def *to,
@@ -341,7 +352,7 @@ int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interact
         return rc;
     /* no sticky routing: the point of a transfer is to move on */
     if ((rc = leg_open(e, to, i->customer, false, false, &L)))
-        return api_leave(e, rc);
+        return api_leave(e, refused(e, J_TRANSFER, from, to, (uint32_t)mode, rc));
     uint64_t customer = i->customer, conversation = i->conversation, arrival = i->arrival;
     if (mode == ORCA_TRANSFER_BLIND) {
         ix_hand_over(e, i, to->id, ORCA_TRANSFER_BLIND); /* frees the id before the new leg */
@@ -353,7 +364,7 @@ int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interact
             n->xfer_from = i;
         }
     }
-    return api_leave(e, jrn_ix(e, J_TRANSFER, from, to, (uint32_t)mode));
+    return api_leave(e, jrn_ix(e, J_TRANSFER, from, to, (uint32_t)mode, ORCA_OK));
 }
 
 int orca_interaction_escalate(orca_engine *e, uint64_t id, const orca_interaction_def *to)
@@ -373,7 +384,7 @@ int orca_interaction_escalate(orca_engine *e, uint64_t id, const orca_interactio
     if ((rc = api_enter(e)))
         return rc;
     if ((rc = leg_open(e, to, i->customer, true, false, &L)))
-        return api_leave(e, rc);
+        return api_leave(e, refused(e, J_ESCALATE, id, to, 0, rc));
     uint64_t customer = i->customer, conversation = i->conversation;
     orca_event ev;
     ev_ix(e, &ev, ORCA_EV_ESCALATED, i);
@@ -382,7 +393,7 @@ int orca_interaction_escalate(orca_engine *e, uint64_t id, const orca_interactio
     e->ctot.escalated++;
     ix_forget(e, i, 0); /* carries on as the new record: not history yet */
     leg_start(e, &L, customer, conversation, L.due, ORCA_ENQ_ESCALATED);
-    return api_leave(e, jrn_ix(e, J_ESCALATE, id, to, 0));
+    return api_leave(e, jrn_ix(e, J_ESCALATE, id, to, 0, ORCA_OK));
 }
 
 int orca_interaction_callback(orca_engine *e, uint64_t id, orca_channel_id ch,
