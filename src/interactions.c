@@ -117,6 +117,9 @@ static void excl_add(orca_engine *e, ix *i, uint64_t agent_id)
                 return;
             }
     if (excl_reserve(e, i) != ORCA_OK) {
+        /* the one allocation failure the engine absorbs: what follows now
+         * depends on memory, which a journal cannot replay */
+        jrn_diverged(e);
         if (!i->ex || !i->ex->n)
             return;
         uint32_t old = 0;

@@ -145,6 +145,14 @@ static int commit(orca_engine *e, journal *j)
     return ORCA_OK;
 }
 
+void jrn_diverged(orca_engine *e)
+{
+    if (e->replaying)
+        e->replay_diverged = true;
+    else if (e->jrn && !e->jrn->failed)
+        io_fail(e->jrn, ENOMEM);
+}
+
 /* ---- the calls ------------------------------------------------------------------ */
 
 int jrn_id_u32(orca_engine *e, uint8_t op, uint64_t id, uint32_t a, uint32_t b)
@@ -869,6 +877,9 @@ int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_con
         at += 4 + (size_t)len;
     }
     e->replaying = false;
+    if (!rc && e->replay_diverged)
+        rc = ORCA_ENOMEM; /* memory ran out where the engine absorbs it */
+    e->replay_diverged = false;
     if (scratch)
         mem_free(e, scratch, BUF_CAP);
     mem_free(e, p, n + 1);

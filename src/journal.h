@@ -32,6 +32,10 @@ int jrn_ix(orca_engine *e, uint8_t op, uint64_t from, const orca_interaction_def
            uint32_t mode, int rc);
 int jrn_callback(orca_engine *e, uint64_t id, orca_channel_id ch, uint64_t not_before);
 void jrn_free(orca_engine *e);
+/* The engine absorbed an allocation failure (a timer could not record an
+ * exclusion): from here a replay would differ, so the journal stops (as
+ * failed, os_error ENOMEM); while replaying, the replay fails (ENOMEM). */
+void jrn_diverged(orca_engine *e);
 /* interactions.c: offers pending when the journal was written come back to
  * WAITING (journaled as J_RECOVER); *n (if given) counts them. */
 int jrn_recover_offers(orca_engine *e, uint64_t *n);

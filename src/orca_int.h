@@ -335,6 +335,7 @@ struct orca_engine {
 
     journal *jrn;         /* journal.c; NULL when not journaling */
     bool replaying;       /* orca_journal_replay is playing records */
+    bool replay_diverged; /* ... and memory ran out where it is absorbed */
 
     /* scratch for the release-direction walk past exclusions */
     uint32_t *scratch;
