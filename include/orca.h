@@ -1140,8 +1140,8 @@ size_t orca_event_json(const orca_event *ev, char *buf, size_t len);
  * an orca_stats is attached before the replay, the figures.
  *
  * File: a header ("ORCAJRNL", format version, the engine's orca_config)
- * then records, each [u32 length][u64 sequence][u8 op][payload][u64
- * XXH64 of the rest], little-endian. Host pointers (orca_*_def.data,
+ * then records, each [u32 length][u32 ~length][u64 sequence][u8 op]
+ * [payload][u64 XXH64 of sequence..payload], little-endian. Host pointers (orca_*_def.data,
  * channel callbacks) are not written: after a restore, set callbacks again
  * and find your own data by id.
  *

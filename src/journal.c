@@ -7,7 +7,11 @@
  * Each public call that changed something ends with one jrn_* call that
  * encodes its arguments into a preallocated buffer and writes one record:
  *
- *   [u32 length of the rest][u64 seq][u8 op][payload][u64 XXH64(seq..payload)]
+ *   [u32 length of the rest][u32 ~length][u64 seq][u8 op][payload]
+ *   [u64 XXH64(seq..payload)]
+ *
+ * The length is stored twice (the second time inverted) so that a damaged
+ * length is seen as damage, not taken for a record cut short at the end.
  *
  * Replay checks the whole file first (lengths, sequence, checksums), so a
  * damaged journal changes nothing; then decodes each record and makes the
@@ -83,7 +87,7 @@ static journal *begin(orca_engine *e, uint8_t op)
     journal *j = e->jrn;
     if (!j || j->failed || e->replaying)
         return NULL;
-    j->n = 4; /* length, filled in by commit */
+    j->n = 8; /* length and its check, filled in by commit */
     put_u64(j, j->seq + 1);
     put_u8(j, op);
     return j;
@@ -118,13 +122,13 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 /* Finish and write the record begun by begin(). */
 static int commit(orca_engine *e, journal *j)
 {
-    uint64_t sum = XXH64(j->buf + 4, j->n - 4, 0);
+    uint64_t sum = XXH64(j->buf + 8, j->n - 8, 0);
     put_u64(j, sum);
-    uint32_t len = (uint32_t)(j->n - 4);
-    j->buf[0] = (uint8_t)len;
-    j->buf[1] = (uint8_t)(len >> 8);
-    j->buf[2] = (uint8_t)(len >> 16);
-    j->buf[3] = (uint8_t)(len >> 24);
+    uint32_t len = (uint32_t)(j->n - 8), chk = ~len;
+    for (int k = 0; k < 4; k++) {
+        j->buf[k] = (uint8_t)(len >> (8 * k));
+        j->buf[4 + k] = (uint8_t)(chk >> (8 * k));
+    }
     int err = write_all(j->fd, j->buf, j->n);
     if (err) {
         /* a partial record may be on disk: cut it, so the file ends at the
@@ -782,38 +786,53 @@ static bool same_config(const orca_config *a, const orca_config *b)
            a->max_customers == b->max_customers && a->customer_ttl_ms == b->customer_ttl_ms;
 }
 
-/* Check every record; the length of the good part, or ORCA_ECORRUPT. */
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (p[k])
+            return false;
+    return true;
+}
+
+/* Check every record; the length of the good part, or ORCA_ECORRUPT.
+ * Writes are sequential, so only the last record can be cut short (or, on
+ * a power cut, left as zeros): anything else that does not check out is
+ * damage. */
 static int scan(const uint8_t *p, size_t n, size_t *good, uint64_t *records, uint64_t *bad)
 {
     size_t at = HDR_LEN;
     uint64_t seq = 0;
     while (at < n) {
-        if (n - at < 4)
+        if (n - at < 8)
             break; /* torn length */
-        uint32_t len = (uint32_t)p[at] | (uint32_t)p[at + 1] << 8 | (uint32_t)p[at + 2] << 16 |
-                       (uint32_t)p[at + 3] << 24;
-        if (len < REC_MIN || len > BUF_CAP) {
-            if (n - at - 4 < REC_MIN || at + 4 + (size_t)len > n)
-                break; /* the tail of a torn write */
+        uint32_t len = le32(p + at);
+        if (le32(p + at + 4) != ~len || len < REC_MIN || len > BUF_CAP) {
+            if (all_zero(p + at, n - at))
+                break; /* zeros where the last write did not land */
             *bad = at;
             return ORCA_ECORRUPT;
         }
-        if (at + 4 + (size_t)len > n)
-            break; /* torn body */
-        const uint8_t *rec = p + at + 4;
+        if (at + 8 + (size_t)len > n)
+            break; /* torn body: its length is sound, its end is missing */
+        const uint8_t *rec = p + at + 8;
         uint64_t sum = 0, rs = 0;
         for (int k = 7; k >= 0; k--) {
             sum = sum << 8 | rec[len - 8 + (size_t)k];
             rs = rs << 8 | rec[k];
         }
         if (sum != XXH64(rec, len - 8, 0) || rs != seq + 1) {
-            if (at + 4 + (size_t)len == n && sum != XXH64(rec, len - 8, 0))
+            if (at + 8 + (size_t)len == n && sum != XXH64(rec, len - 8, 0))
                 break; /* the last record, half written */
             *bad = at;
             return ORCA_ECORRUPT;
         }
         seq++;
-        at += 4 + (size_t)len;
+        at += 8 + (size_t)len;
     }
     *good = at;
     *records = seq;
@@ -865,16 +884,15 @@ int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_con
     size_t at = HDR_LEN;
     e->replaying = true;
     for (uint64_t k = 0; !rc && k < records; k++) {
-        uint32_t len = (uint32_t)p[at] | (uint32_t)p[at + 1] << 8 | (uint32_t)p[at + 2] << 16 |
-                       (uint32_t)p[at + 3] << 24;
-        rd r = { .p = p + at + 4, .n = len - 8, .at = 8, .scratch = scratch, .cap = BUF_CAP };
+        uint32_t len = le32(p + at);
+        rd r = { .p = p + at + 8, .n = len - 8, .at = 8, .scratch = scratch, .cap = BUF_CAP };
         uint8_t op = get_u8(&r);
         int prc = play(e, op, &r);
         if (prc != ORCA_OK) {
             info->bad_offset = at; /* it did not do again what it did */
             rc = prc == ORCA_ENOMEM ? ORCA_ENOMEM : ORCA_ECORRUPT;
         }
-        at += 4 + (size_t)len;
+        at += 8 + (size_t)len;
     }
     e->replaying = false;
     if (!rc && e->replay_diverged)
