@@ -1199,7 +1199,12 @@ int orca_journal_read_config(const char *path, orca_config *out);
  * set the channels' callbacks before replaying to hear them. Calls that
  * were refused with ORCA_EFULL or ORCA_ECLOSED are journaled too (they left
  * an event and a count) and must be refused again. If memory runs out
- * while replaying, ORCA_ENOMEM: free e and start again.
+ * while replaying, ORCA_ENOMEM; if a record that checks out does not play
+ * again as it did (a journal from another build, or edited), ORCA_ECORRUPT
+ * at that record: either way e is then partly rebuilt: free it. If the
+ * engine that wrote the journal absorbed an allocation failure in a timer
+ * (see orca_engine_advance), its journal stopped there (failed, os_error
+ * ENOMEM): what came after cannot be replayed.
  */
 int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_config *cfg,
                         orca_journal_info *info);
