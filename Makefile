@@ -41,7 +41,8 @@ HDR     := include/orca.h $(wildcard include/orca/*.h) $(wildcard src/*.h)
 
 TEST_SRC    := $(wildcard tests/test_*.c)
 TEST_BIN    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-TEST_SUPSRC := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+# tests/crash_*.c are programs of their own (make crash), not support code
+TEST_SUPSRC := $(filter-out $(TEST_SRC) $(wildcard tests/crash_*.c),$(wildcard tests/*.c))
 TEST_SUPOBJ := $(TEST_SUPSRC:tests/%.c=$(BUILD)/tests/obj/%.o)
 
 EX_SRC  := $(wildcard examples/*.c)
@@ -51,7 +52,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/obj/%.o)
 
 .SECONDARY:
-.PHONY: all lib examples tests check demo bench install uninstall clean deps
+.PHONY: all lib examples tests check demo bench install uninstall clean deps crash fuzz
 all: lib examples
 
 deps:
@@ -77,6 +78,55 @@ $(BUILD)/tests/obj/%.o: tests/%.c $(HDR) $(wildcard tests/*.h) | $(BUILD)/tests/
 
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(BUILD)/liborca.a $(wildcard tests/*.h) $(wildcard examples/*.h) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests $< $(TEST_SUPOBJ) $(BUILD)/liborca.a $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(LIBS) -o $@
+
+# The crash test (tests/crash_journal.c): SIGKILLs a journaling child at
+# random moments and checks every acknowledged enqueue is restored.
+CRASH_ITERATIONS ?= 50
+$(BUILD)/tests/crash_journal: tests/crash_journal.c $(BUILD)/liborca.a $(HDR) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $< $(BUILD)/liborca.a $(LDSAN) $(LIBS) -o $@
+
+crash:
+	@$(MAKE) --no-print-directory $(BUILD)/tests/crash_journal
+	$(BUILD)/tests/crash_journal $(CRASH_ITERATIONS)
+
+# libFuzzer harnesses (fuzz/*.c), built with clang together with the library
+# sources (instrumented); make fuzz runs each for FUZZ_SECONDS. fuzz_api
+# runs first and leaves journals of its programs as seeds for fuzz_journal.
+# New corpus entries go to build/fuzz/corpus/*, crashes to build/fuzz/crashes/;
+# fuzz/corpus/* (committed: regression inputs and seeds) is replayed each run.
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_ARGS    ?=
+FUZZ_DIR     := build/fuzz
+FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc
+FUZZ_LIBSRC  := $(filter-out src/uv.c,$(SRC))
+FUZZ_BIN     := $(FUZZ_DIR)/fuzz_api $(FUZZ_DIR)/fuzz_journal
+
+$(FUZZ_DIR):
+	mkdir -p $@
+
+$(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIBSRC) $(HDR) | $(FUZZ_DIR)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_LIBSRC) -lxxhash -lm -o $@
+
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs $(FUZZ_CC) and libclang-rt-14-dev" >&2; exit 1; }
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@mkdir -p $(FUZZ_DIR)/corpus/api $(FUZZ_DIR)/corpus/journal $(FUZZ_DIR)/seeds $(FUZZ_DIR)/crashes $(FUZZ_DIR)/tmp
+	@rc=0; export UBSAN_OPTIONS=print_stacktrace=1:$${UBSAN_OPTIONS:-} FUZZ_TMPDIR=$(FUZZ_DIR)/tmp; \
+	echo "== fuzz_api ($(FUZZ_SECONDS) s)"; \
+	FUZZ_API_KEEP_JOURNALS=$(FUZZ_DIR)/seeds $(FUZZ_DIR)/fuzz_api -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=1500 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/crashes/api- $(FUZZ_ARGS) \
+	    $(FUZZ_DIR)/corpus/api fuzz/corpus/api >$(FUZZ_DIR)/fuzz_api.log 2>&1 || rc=1; \
+	grep -v -e '^#' -e NEW_FUNC -e 'Uses:' -e 'dictionary' $(FUZZ_DIR)/fuzz_api.log | tail -n 25; \
+	echo "== fuzz_journal ($(FUZZ_SECONDS) s)"; \
+	$(FUZZ_DIR)/fuzz_journal -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/crashes/journal- $(FUZZ_ARGS) \
+	    $(FUZZ_DIR)/corpus/journal $(FUZZ_DIR)/seeds fuzz/corpus/journal \
+	    >$(FUZZ_DIR)/fuzz_journal.log 2>&1 || rc=1; \
+	grep -v -e '^#' -e NEW_FUNC -e 'Uses:' -e 'dictionary' $(FUZZ_DIR)/fuzz_journal.log | tail -n 25; \
+	if [ $$rc != 0 ]; then echo "make fuzz: a fuzzer found a crash (build/fuzz/crashes/, logs in $(FUZZ_DIR))"; fi; \
+	exit $$rc
 
 $(BUILD)/examples/%: examples/%.c $(BUILD)/liborca.a $(wildcard examples/*.h) | $(BUILD)/examples
 	$(CC) $(CFLAGS) $(UV_CFLAGS) $< $(BUILD)/liborca.a $(LDSAN) $(LIBS) -o $@

@@ -39,6 +39,7 @@
 
 struct journal {
     int fd;
+    int eio_pending;          /* stopped inside a call: that call says EIO */
     orca_journal_config cfg;
     uint8_t *buf;
     size_t n;
@@ -151,10 +152,24 @@ static int commit(orca_engine *e, journal *j)
 
 void jrn_diverged(orca_engine *e)
 {
-    if (e->replaying)
+    if (e->replaying) {
         e->replay_diverged = true;
-    else if (e->jrn && !e->jrn->failed)
+    } else if (e->jrn && !e->jrn->failed) {
         io_fail(e->jrn, ENOMEM);
+        e->jrn->eio_pending = 1; /* the call under way reports it */
+    }
+}
+
+/* No record to write: ORCA_OK, or ORCA_EIO once if the journal stopped
+ * during this call. */
+static int no_record(orca_engine *e)
+{
+    journal *j = e->jrn;
+    if (j && j->eio_pending) {
+        j->eio_pending = 0;
+        return ORCA_EIO;
+    }
+    return ORCA_OK;
 }
 
 /* ---- the calls ------------------------------------------------------------------ */
@@ -163,7 +178,7 @@ int jrn_id_u32(orca_engine *e, uint8_t op, uint64_t id, uint32_t a, uint32_t b)
 {
     journal *j = begin(e, op);
     if (!j)
-        return ORCA_OK;
+        return no_record(e);
     put_u64(j, id);
     put_u32(j, a);
     put_u32(j, b);
@@ -174,7 +189,7 @@ int jrn_str(orca_engine *e, uint8_t op, const char *s, uint32_t a, uint32_t b)
 {
     journal *j = begin(e, op);
     if (!j)
-        return ORCA_OK;
+        return no_record(e);
     put_str(j, s);
     put_u32(j, a);
     put_u32(j, b);
@@ -185,7 +200,7 @@ int jrn_queue(orca_engine *e, const orca_queue_def *d)
 {
     journal *j = begin(e, J_QUEUE_ADD);
     if (!j)
-        return ORCA_OK;
+        return no_record(e);
     put_str(j, d->name);
     put_u32(j, (uint32_t)d->strategy);
     put_u32(j, d->serve);
@@ -219,7 +234,7 @@ int jrn_hours(orca_engine *e, orca_queue_id q, const orca_hours *h)
 {
     journal *j = begin(e, J_HOURS);
     if (!j)
-        return ORCA_OK;
+        return no_record(e);
     put_u32(j, q);
     put_u8(j, h != NULL);
     if (h) {
@@ -246,7 +261,7 @@ int jrn_agent(orca_engine *e, uint8_t op, const orca_agent_def *d)
 {
     journal *j = begin(e, op);
     if (!j)
-        return ORCA_OK;
+        return no_record(e);
     put_u64(j, d->id);
     put_levels(j, d->skills, d->nskills);
     put_u32(j, d->capacity);
@@ -282,7 +297,7 @@ int jrn_ix(orca_engine *e, uint8_t op, uint64_t from, const orca_interaction_def
 {
     journal *j = begin(e, op);
     if (!j)
-        return ORCA_OK;
+        return no_record(e);
     put_u64(j, from);
     put_ixdef(j, d);
     put_u32(j, mode);
@@ -294,7 +309,7 @@ int jrn_callback(orca_engine *e, uint64_t id, orca_channel_id ch, uint64_t not_b
 {
     journal *j = begin(e, J_CALLBACK);
     if (!j)
-        return ORCA_OK;
+        return no_record(e);
     put_u64(j, id);
     put_u32(j, ch);
     put_u64(j, not_before);
@@ -535,9 +550,10 @@ static int play(orca_engine *e, uint8_t op, rd *r)
         uint64_t from = get_u64(r);
         get_ixdef(r, &d);
         uint32_t mode = get_u32(r);
-        int expect = -(int)get_u32(r);
-        if (r->bad)
+        uint32_t code = get_u32(r); /* the answer it got, negated: small */
+        if (r->bad || code > 64)
             return ORCA_ECORRUPT;
+        int expect = -(int)code;
         int rc = op == J_ENQUEUE    ? orca_interaction_enqueue(e, &d)
                  : op == J_ESCALATE ? orca_interaction_escalate(e, from, &d)
                                     : orca_interaction_transfer(e, from, &d,

@@ -47,7 +47,8 @@ typedef struct skill {
 /* An agent's skills array is followed, in the same block, by the agent's
  * position in each skill's holders list. */
 #define AGENT_SKILLS_BYTES(n) ((size_t)(n) * (sizeof(orca_skill_level) + sizeof(uint32_t)))
-#define AGENT_SKILL_POS(a) ((uint32_t *)((a)->skills + (a)->nskills))
+/* (an agent with no skills has skills == NULL: no arithmetic on it) */
+#define AGENT_SKILL_POS(a) ((a)->skills ? (uint32_t *)((a)->skills + (a)->nskills) : NULL)
 #define SCAN_ENTRY(l) ((uint64_t)(l)->rank << 40 | (uint64_t)(l)->ch << 32 | (l)->cidx)
 int holders_reserve(orca_engine *e, const orca_skill_level *skills, uint32_t n);
 void holders_add(orca_engine *e, agent *a);
