@@ -49,18 +49,7 @@
 #define LEG_BASE (UINT64_C(1) << 40) /* transfer legs get ids from here */
 #define START_MS UINT64_C(1700000000000)
 
-static uint64_t sm64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static uint32_t rnd(uint64_t *s, uint32_t n)
-{
-    return n ? (uint32_t)(sm64(s) % n) : 0;
-}
+#include "rng.h"
 
 static double now_s(void)
 {

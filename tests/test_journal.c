@@ -61,23 +61,7 @@ static const char *rc_name(int rc)
     return rc == ORCA_EIO ? "ORCA_EIO" : tu_rc_name(rc);
 }
 
-static uint64_t sm64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static uint32_t rnd(uint64_t *s, uint32_t n)
-{
-    return n ? (uint32_t)(sm64(s) % n) : 0;
-}
-
-static int chance(uint64_t *s, uint32_t pct)
-{
-    return rnd(s, 100) < pct;
-}
+#include "rng.h"
 
 static char g_dir[512];
 static unsigned g_nfile;
