@@ -21,7 +21,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 /* unistd.h declares link(2), a name orca_int.h uses for a type; we never
  * call link(2), so its declaration is renamed out of the way */
@@ -710,7 +709,7 @@ int orca_journal_info_get(const orca_engine *e, orca_journal_info *out)
     return ORCA_OK;
 }
 
-/* Read a whole file with the engine's allocator (or malloc when e is NULL). */
+/* Read a whole file with the engine's allocator. */
 static int slurp(orca_engine *e, const char *path, uint8_t **out, size_t *n, int *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -725,7 +724,7 @@ static int slurp(orca_engine *e, const char *path, uint8_t **out, size_t *n, int
         return ORCA_EIO;
     }
     size_t size = (size_t)st.st_size;
-    uint8_t *p = e ? mem_alloc(e, size + 1) : malloc(size + 1);
+    uint8_t *p = mem_alloc(e, size + 1);
     if (!p) {
         close(fd);
         return ORCA_ENOMEM;
@@ -738,10 +737,7 @@ static int slurp(orca_engine *e, const char *path, uint8_t **out, size_t *n, int
         if (r <= 0) {
             *err = r < 0 ? errno : EIO;
             close(fd);
-            if (e)
-                mem_free(e, p, size + 1);
-            else
-                free(p);
+            mem_free(e, p, size + 1);
             return ORCA_EIO;
         }
         got += (size_t)r;
@@ -780,15 +776,26 @@ int orca_journal_read_config(const char *path, orca_config *out)
 {
     if (!path || !out)
         return ORCA_EINVAL;
-    uint8_t *p;
-    size_t n;
-    int err;
-    int rc = slurp(NULL, path, &p, &n, &err);
-    if (rc)
-        return rc;
-    rc = parse_header(p, n, out);
-    free(p);
-    return rc;
+    /* only the header: a journal may be large */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? ORCA_ENOENT : ORCA_EIO;
+    uint8_t h[HDR_LEN];
+    size_t got = 0;
+    while (got < sizeof(h)) {
+        ssize_t r = read(fd, h + got, sizeof(h) - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            close(fd);
+            return ORCA_EIO;
+        }
+        if (r == 0)
+            break; /* shorter than a header: parse_header says so */
+        got += (size_t)r;
+    }
+    close(fd);
+    return parse_header(h, got, out);
 }
 
 static bool same_config(const orca_config *a, const orca_config *b)

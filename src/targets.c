@@ -178,6 +178,15 @@ void target_recheck(orca_engine *e, agent *a)
 /* The best held work a could take now (channel in fit, eligible, not
  * excluded) by (rank, waiting key), or NULL. Walks the held heap best
  * first; a rank-0 find ends the walk (nothing later can beat it). */
+/* Could a take held work i now (its channel in fit, not excluded, still
+ * serving it)? Its rank for a in *r. */
+static bool held_takes(const orca_engine *e, const agent *a, const ix *i, uint32_t fit,
+                       uint8_t *r)
+{
+    return (fit >> i->cls->ch & 1) && !ix_excludes(i, a->id, e->now) &&
+           target_eligible(e, a, i, r);
+}
+
 ix *held_best(orca_engine *e, agent *a, uint32_t fit, uint64_t *rank)
 {
     ix *best = NULL;
@@ -187,8 +196,7 @@ ix *held_best(orca_engine *e, agent *a, uint32_t fit, uint64_t *rank)
     for (uint32_t pos; (pos = heap_walk_next(&w)) != NOPOS;) {
         ix *i = a->held.v[pos].item;
         uint8_t r;
-        if (!(fit >> i->cls->ch & 1) || ix_excludes(i, a->id, e->now) ||
-            !target_eligible(e, a, i, &r))
+        if (!held_takes(e, a, i, fit, &r))
             continue;
         if (!best || r < brank) {
             best = i;
@@ -202,8 +210,7 @@ ix *held_best(orca_engine *e, agent *a, uint32_t fit, uint64_t *rank)
         for (uint32_t k = 0; k < a->held.n; k++) {
             ix *i = a->held.v[k].item;
             uint8_t r;
-            if (!(fit >> i->cls->ch & 1) || ix_excludes(i, a->id, e->now) ||
-                !target_eligible(e, a, i, &r))
+            if (!held_takes(e, a, i, fit, &r))
                 continue;
             if (!best || r < brank ||
                 (r == brank && heap_less(&a->held, &a->held.v[k], &a->held.v[best->hpos])))
