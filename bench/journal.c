@@ -26,7 +26,7 @@ static int build(orca_engine **out, const char *path, orca_sync sync, uint32_t a
     orca_engine *e;
     if (orca_engine_new(&cfg, &e))
         return -1;
-    orca_journal_config jc = { sync, 1000 };
+    orca_journal_config jc = { .sync = sync, .interval_ms = 1000 };
     unlink(path);
     if (orca_journal_open(e, path, &jc))
         return -1;

@@ -136,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     orca_engine *e;
     if (orca_engine_new(&cfg, &e) != ORCA_OK)
         return 0;
-    orca_journal_config jc = { ORCA_SYNC_NEVER, 0 };
+    orca_journal_config jc = { .sync = ORCA_SYNC_NEVER, .interval_ms = 0 };
     orca_journal_info ri;
     int rc = orca_journal_replay(e, g_path, &jc, &ri);
     if (orca_engine_check(e) != ORCA_OK) {

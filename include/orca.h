@@ -1161,6 +1161,10 @@ typedef enum orca_sync {
 typedef struct orca_journal_config {
     orca_sync sync;
     uint32_t interval_ms;      /* ORCA_SYNC_INTERVAL: 0 means 1000 */
+    uint64_t compact_bytes;    /* compact (orca_journal_compact) when a call
+                                  ends and the journal has grown by this
+                                  much since its last snapshot; 0: only
+                                  when the host calls it */
 } orca_journal_config;
 
 typedef struct orca_journal_info {
@@ -1173,6 +1177,13 @@ typedef struct orca_journal_info {
                                   waiting again */
     int failed;                /* the journal stopped after an I/O error */
     int os_error;              /* errno of the last I/O error */
+    uint64_t snapshot_bytes;   /* where the snapshot the journal starts
+                                  with ends (the header's length if none) */
+    uint64_t compactions;      /* done since it was opened or replayed */
+    uint64_t compact_failures; /* failed (the journal carried on) */
+    int compact_error;         /* errno of the last failed compaction (or
+                                  of a directory sync that failed after
+                                  one) */
 } orca_journal_info;
 
 /* Start journaling a new engine (nothing added yet but its built-in
@@ -1208,6 +1219,27 @@ int orca_journal_read_config(const char *path, orca_config *out);
  */
 int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_config *cfg,
                         orca_journal_info *info);
+
+/*
+ * Compaction: rewrite the journal as one snapshot of e's whole state
+ * (definitions, agents and their presence, every live interaction with its
+ * place, plans, customers with their history, clocks and counters, and the
+ * figures of the first orca_stats attached to e), so replay takes time in
+ * proportion to the state, not to the centre's age. The snapshot is
+ * written to "<path>.compact", synced, and renamed over the journal, so a
+ * crash at any moment leaves either the old journal or the new one, each
+ * whole. Calls after it are appended to the new file as before.
+ * orca_journal_replay restores the snapshot, then plays what follows it;
+ * figures come back if an orca_stats is attached before the replay (with a
+ * different window configuration, only the since-start figures and the
+ * live state come back; the window starts empty).
+ * ORCA_EBUSY inside a listener or callback, ORCA_ESTATE with no journal (or
+ * a stopped one), ORCA_ENOMEM, ORCA_EIO if the snapshot could not be
+ * written (the old journal is kept and journaling goes on into it;
+ * orca_journal_info says why). orca_journal_config.compact_bytes makes it
+ * automatic.
+ */
+int orca_journal_compact(orca_engine *e);
 
 #ifdef __cplusplus
 }

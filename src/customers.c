@@ -433,3 +433,139 @@ int orca_customer_totals_get(const orca_engine *e, orca_customer_totals *out)
     out->customers = e->ncust;
     return ORCA_OK;
 }
+
+/* ---- snapshots -------------------------------------------------------------- */
+
+static void cust_save_one(const cust *c, wbuf *w)
+{
+    w_u64(w, c->id);
+    w_u64(w, c->last_agent);
+    w_u64(w, c->last_answer);
+    w_u64(w, c->last_active);
+    w_u64(w, c->contacts);
+    w_u32(w, c->resume_q);
+    w_u64(w, c->resume_until);
+    w_u64(w, c->resume_arrival);
+    w_u64(w, c->resume_seq);
+    w_u32(w, c->cap);
+    w_u32(w, c->n);
+    for (uint32_t k = 0; k < c->n; k++) { /* newest first */
+        const orca_history_entry *h = ring_at(c, k);
+        w_u64(w, h->interaction);
+        w_u64(w, h->conversation);
+        w_u32(w, h->queue);
+        w_u32(w, h->channel);
+        w_u64(w, h->agent);
+        w_u64(w, h->arrival_ms);
+        w_u64(w, h->answer_ms);
+        w_u64(w, h->end_ms);
+        w_u32(w, (uint32_t)h->outcome);
+        w_u32(w, h->disposition);
+    }
+    w_u32(w, c->nopen);
+    for (const ix *i = c->open_head; i; i = i->cnext)
+        w_u64(w, i->id);
+}
+
+/* Idle customers first, in LRU order (so the LRU comes back as it was),
+ * then those with live work. */
+void cust_save(const orca_engine *e, wbuf *w)
+{
+    w_u32(w, e->ncust);
+    for (const cust *c = e->lru_head; c; c = c->lru_next)
+        cust_save_one(c, w);
+    U64MAP_FOREACH(&e->cust_map, slot) {
+        const cust *c = slot->val;
+        if (c->nopen)
+            cust_save_one(c, w);
+    }
+}
+
+/* Link live interaction `id` at the end of c's list (it must name one of
+ * c's and not be linked yet). */
+static bool cust_link_open(orca_engine *e, cust *c, uint64_t id)
+{
+    ix *i = ix_get(e, id);
+    if (!i || i->customer != c->id || i->cust)
+        return false;
+    i->cust = c;
+    i->cprev = c->open_tail;
+    if (c->open_tail)
+        c->open_tail->cnext = i;
+    else
+        c->open_head = i;
+    c->open_tail = i;
+    c->nopen++;
+    return true;
+}
+
+static int cust_load_one(orca_engine *e, rbuf *r)
+{
+    uint64_t id = r_u64(r);
+    if (r->bad || !id || u64map_get(&e->cust_map, id))
+        return ORCA_ECORRUPT;
+    int rc = u64map_reserve(e, &e->cust_map, e->cust_map.n + 1);
+    cust *c = rc ? NULL : mem_calloc(e, sizeof(*c));
+    if (!c)
+        return ORCA_ENOMEM;
+    c->id = id;
+    u64map_put(&e->cust_map, id, c);
+    e->ncust++;
+    c->last_agent = r_u64(r);
+    c->last_answer = r_u64(r);
+    c->last_active = r_u64(r);
+    c->contacts = r_u64(r);
+    c->resume_q = r_u32(r);
+    c->resume_until = r_u64(r);
+    c->resume_arrival = r_u64(r);
+    c->resume_seq = r_u64(r);
+    uint32_t cap = r_u32(r), n = r_u32(r);
+    if (r->bad || cap > e->cfg.history_per_customer || n > cap)
+        return ORCA_ECORRUPT;
+    if (cap && !(c->v = mem_alloc(e, cap * sizeof(*c->v))))
+        return ORCA_ENOMEM;
+    c->cap = cap;
+    for (uint32_t k = 0; k < n; k++) {
+        orca_history_entry *h = &c->v[k];
+        h->interaction = r_u64(r);
+        h->conversation = r_u64(r);
+        h->queue = r_u32(r);
+        h->channel = r_u32(r);
+        h->agent = r_u64(r);
+        h->arrival_ms = r_u64(r);
+        h->answer_ms = r_u64(r);
+        h->end_ms = r_u64(r);
+        h->outcome = (orca_outcome)r_u32(r);
+        h->disposition = r_u32(r);
+    }
+    c->n = n;
+    uint32_t open = r_count(r, 8);
+    for (uint32_t k = 0; k < open; k++)
+        if (!cust_link_open(e, c, r_u64(r)))
+            return ORCA_ECORRUPT;
+    if (r->bad)
+        return ORCA_ECORRUPT;
+    if (!open) {
+        if (e->lru_tail && e->lru_tail->last_active > c->last_active)
+            return ORCA_ECORRUPT; /* the LRU is in last-activity order */
+        lru_append(e, c);
+    }
+    return ORCA_OK;
+}
+
+int cust_load(orca_engine *e, rbuf *r)
+{
+    uint32_t n = r_count(r, 8);
+    for (uint32_t k = 0; k < n; k++) {
+        int rc = cust_load_one(e, r);
+        if (rc)
+            return rc;
+    }
+    /* every live interaction with a customer must have been linked */
+    U64MAP_FOREACH(&e->ix_map, slot) {
+        const ix *i = slot->val;
+        if (!i->customer != !i->cust)
+            return ORCA_ECORRUPT;
+    }
+    return r->bad ? ORCA_ECORRUPT : ORCA_OK;
+}

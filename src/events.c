@@ -86,6 +86,8 @@ int api_leave(orca_engine *e, int rc)
         if (e->lru_head && rc == ORCA_OK) /* a failed call changes nothing */
             cust_expire(e);
         flush(e);
+        if (e->jrn && rc == ORCA_OK)
+            jrn_auto_compact(e);
     }
     return rc;
 }
@@ -161,8 +163,8 @@ void ev_ix(orca_engine *e, orca_event *ev, orca_event_type t, const ix *i)
 void emit(orca_engine *e, orca_event *ev)
 {
     ev->seq = ++e->ev_seq;
-    if (!e->nlisteners)
-        return;
+    if (!e->nlisteners || e->restoring)
+        return; /* (a snapshot being restored: its state is news to nobody) */
     e->in_callback++;
     for (uint32_t k = 0; k < e->nlisteners; k++)
         e->listeners[k].fn(e->listeners[k].data, ev);

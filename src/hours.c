@@ -238,3 +238,16 @@ int orca_queue_is_open(const orca_engine *e, orca_queue_id qid, int *open,
         *next_change_ms = hours_next_change(q->hours, e->now);
     return ORCA_OK;
 }
+
+/* The definition h was set from (its arrays are h's own), for snapshots. */
+void hours_def(const qhours *h, orca_hours *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->utc_offset_min = (int32_t)(h->offset_ms / (int64_t)MIN_MS);
+    out->ranges = h->ranges;
+    out->nranges = h->nranges;
+    out->exceptions = h->ex;
+    out->nexceptions = h->nex;
+    out->when_closed = h->when_closed;
+    out->redirect_to = h->redirect_to;
+}

@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 /* unistd.h declares link(2), a name orca_int.h uses for a type; we never
  * call link(2), so its declaration is renamed out of the way */
@@ -40,46 +41,20 @@ struct journal {
     int fd;
     int eio_pending;          /* stopped inside a call: that call says EIO */
     orca_journal_config cfg;
-    uint8_t *buf;
-    size_t n;
+    wbuf w;                   /* the record being written */
     uint64_t seq, records, bytes, last_sync;
     int failed, os_error;
+    char *path;               /* for compaction's rename */
+    size_t pathlen;
+    uint64_t snap_bytes;      /* file length after the last compaction */
+    uint64_t compactions, compact_failures;
+    int compact_error;        /* errno of the last failed compaction */
 };
 
 /* ---- encoding --------------------------------------------------------------- */
 
-static void put(journal *j, const void *p, size_t n)
-{
-    if (j->n + n <= BUF_CAP) /* sized for the largest record: never short */
-        memcpy(j->buf + j->n, p, n);
-    j->n += n;
-}
-
-static void put_u8(journal *j, uint8_t v) { put(j, &v, 1); }
-static void put_u32(journal *j, uint32_t v)
-{
-    uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
-    put(j, b, 4);
-}
-static void put_u64(journal *j, uint64_t v)
-{
-    put_u32(j, (uint32_t)v);
-    put_u32(j, (uint32_t)(v >> 32));
-}
-static void put_str(journal *j, const char *s)
-{
-    uint32_t n = (uint32_t)strlen(s);
-    put_u32(j, n);
-    put(j, s, n);
-}
-static void put_levels(journal *j, const orca_skill_level *v, uint32_t n)
-{
-    put_u32(j, n);
-    for (uint32_t k = 0; k < n; k++) {
-        put_u32(j, v[k].skill);
-        put_u8(j, v[k].level);
-    }
-}
+/* (records are encoded with codec.h into j->w, a fixed buffer sized for
+ * the largest record) */
 
 /* Is a record to be written for this call? Starts it if so. */
 static journal *begin(orca_engine *e, uint8_t op)
@@ -87,9 +62,9 @@ static journal *begin(orca_engine *e, uint8_t op)
     journal *j = e->jrn;
     if (!j || j->failed || e->replaying)
         return NULL;
-    j->n = 8; /* length and its check, filled in by commit */
-    put_u64(j, j->seq + 1);
-    put_u8(j, op);
+    j->w.n = 8; /* length and its check, filled in by commit */
+    w_u64(&j->w, j->seq + 1);
+    w_u8(&j->w, op);
     return j;
 }
 
@@ -119,17 +94,24 @@ static int write_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
+/* Close the record in w: its checksum, then its length (twice) in front. */
+static void seal(wbuf *w)
+{
+    uint64_t sum = XXH64(w->p + 8, w->n - 8, 0);
+    w_u64(w, sum);
+    uint32_t len = (uint32_t)(w->n - 8), chk = ~len;
+    for (int k = 0; k < 4; k++) {
+        w->p[k] = (uint8_t)(len >> (8 * k));
+        w->p[4 + k] = (uint8_t)(chk >> (8 * k));
+    }
+}
+
 /* Finish and write the record begun by begin(). */
 static int commit(orca_engine *e, journal *j)
 {
-    uint64_t sum = XXH64(j->buf + 8, j->n - 8, 0);
-    put_u64(j, sum);
-    uint32_t len = (uint32_t)(j->n - 8), chk = ~len;
-    for (int k = 0; k < 4; k++) {
-        j->buf[k] = (uint8_t)(len >> (8 * k));
-        j->buf[4 + k] = (uint8_t)(chk >> (8 * k));
-    }
-    int err = write_all(j->fd, j->buf, j->n);
+    wbuf *w = &j->w;
+    seal(w);
+    int err = write_all(j->fd, w->p, w->n);
     if (err) {
         /* a partial record may be on disk: cut it, so the file ends at the
          * last good record (replay would drop it anyway) */
@@ -138,7 +120,7 @@ static int commit(orca_engine *e, journal *j)
     }
     j->seq++;
     j->records++;
-    j->bytes += j->n;
+    j->bytes += j->w.n;
     bool sync = j->cfg.sync == ORCA_SYNC_EVERY ||
                 (j->cfg.sync == ORCA_SYNC_INTERVAL && e->now - j->last_sync >= j->cfg.interval_ms);
     if (sync) {
@@ -178,9 +160,9 @@ int jrn_id_u32(orca_engine *e, uint8_t op, uint64_t id, uint32_t a, uint32_t b)
     journal *j = begin(e, op);
     if (!j)
         return no_record(e);
-    put_u64(j, id);
-    put_u32(j, a);
-    put_u32(j, b);
+    w_u64(&j->w, id);
+    w_u32(&j->w, a);
+    w_u32(&j->w, b);
     return commit(e, j);
 }
 
@@ -189,9 +171,9 @@ int jrn_str(orca_engine *e, uint8_t op, const char *s, uint32_t a, uint32_t b)
     journal *j = begin(e, op);
     if (!j)
         return no_record(e);
-    put_str(j, s);
-    put_u32(j, a);
-    put_u32(j, b);
+    w_str(&j->w, s);
+    w_u32(&j->w, a);
+    w_u32(&j->w, b);
     return commit(e, j);
 }
 
@@ -200,32 +182,7 @@ int jrn_queue(orca_engine *e, const orca_queue_def *d)
     journal *j = begin(e, J_QUEUE_ADD);
     if (!j)
         return no_record(e);
-    put_str(j, d->name);
-    put_u32(j, (uint32_t)d->strategy);
-    put_u32(j, d->serve);
-    put_levels(j, d->skills, d->nskills);
-    put_u8(j, d->skills_tier);
-    put_u32(j, d->max_size);
-    put_u32(j, d->max_wait_ms);
-    put_u32(j, d->aging_ms);
-    put_u8(j, d->aging_max);
-    put_u32(j, d->wrapup_ms);
-    put_u32(j, d->sla_ms);
-    put_u32(j, d->offer_timeout_ms);
-    put_u32(j, d->nsteps);
-    for (uint32_t k = 0; k < d->nsteps; k++) {
-        put_u32(j, d->steps[k].after_ms);
-        put_u32(j, (uint32_t)d->steps[k].action);
-        put_u32(j, d->steps[k].skill);
-        put_u8(j, d->steps[k].level);
-    }
-    put_u32(j, d->overflow_after_ms);
-    put_u32(j, d->overflow_to);
-    put_u32(j, d->sticky_ms);
-    put_u32(j, d->sticky_within_ms);
-    put_u32(j, d->callback_attempts);
-    put_u32(j, d->callback_retry_ms);
-    put_u32(j, d->resume_ms);
+    w_queue_def(&j->w, d);
     return commit(e, j);
 }
 
@@ -234,25 +191,8 @@ int jrn_hours(orca_engine *e, orca_queue_id q, const orca_hours *h)
     journal *j = begin(e, J_HOURS);
     if (!j)
         return no_record(e);
-    put_u32(j, q);
-    put_u8(j, h != NULL);
-    if (h) {
-        put_u32(j, (uint32_t)h->utc_offset_min);
-        put_u32(j, h->nranges);
-        for (uint32_t k = 0; k < h->nranges; k++) {
-            put_u32(j, h->ranges[k].day);
-            put_u32(j, h->ranges[k].open_min);
-            put_u32(j, h->ranges[k].close_min);
-        }
-        put_u32(j, h->nexceptions);
-        for (uint32_t k = 0; k < h->nexceptions; k++) {
-            put_u64(j, h->exceptions[k].from_ms);
-            put_u64(j, h->exceptions[k].to_ms);
-            put_u32(j, h->exceptions[k].open);
-        }
-        put_u32(j, (uint32_t)h->when_closed);
-        put_u32(j, h->redirect_to);
-    }
+    w_u32(&j->w, q);
+    w_hours(&j->w, h);
     return commit(e, j);
 }
 
@@ -261,34 +201,34 @@ int jrn_agent(orca_engine *e, uint8_t op, const orca_agent_def *d)
     journal *j = begin(e, op);
     if (!j)
         return no_record(e);
-    put_u64(j, d->id);
-    put_levels(j, d->skills, d->nskills);
-    put_u32(j, d->capacity);
-    put_u32(j, d->nlimits);
+    w_u64(&j->w, d->id);
+    w_levels(&j->w, d->skills, d->nskills);
+    w_u32(&j->w, d->capacity);
+    w_u32(&j->w, d->nlimits);
     for (uint32_t k = 0; k < d->nlimits; k++) {
-        put_u32(j, d->limits[k].channel);
-        put_u32(j, d->limits[k].max);
+        w_u32(&j->w, d->limits[k].channel);
+        w_u32(&j->w, d->limits[k].max);
     }
-    put_u32(j, d->weight);
+    w_u32(&j->w, d->weight);
     return commit(e, j);
 }
 
 static void put_ixdef(journal *j, const orca_interaction_def *d)
 {
-    put_u64(j, d->id);
-    put_u32(j, d->queue);
-    put_u32(j, d->channel);
-    put_u64(j, d->customer);
-    put_u32(j, d->priority);
-    put_levels(j, d->required, d->nrequired);
-    put_levels(j, d->preferred, d->npreferred);
-    put_u64(j, d->conversation);
-    put_u64(j, d->agent);
-    put_u32(j, d->agent_wait_ms);
-    put_u32(j, d->agent_required);
-    put_u64(j, d->not_before_ms);
-    put_u32(j, d->early_ms);
-    put_u32(j, d->bot);
+    w_u64(&j->w, d->id);
+    w_u32(&j->w, d->queue);
+    w_u32(&j->w, d->channel);
+    w_u64(&j->w, d->customer);
+    w_u32(&j->w, d->priority);
+    w_levels(&j->w, d->required, d->nrequired);
+    w_levels(&j->w, d->preferred, d->npreferred);
+    w_u64(&j->w, d->conversation);
+    w_u64(&j->w, d->agent);
+    w_u32(&j->w, d->agent_wait_ms);
+    w_u32(&j->w, d->agent_required);
+    w_u64(&j->w, d->not_before_ms);
+    w_u32(&j->w, d->early_ms);
+    w_u32(&j->w, d->bot);
 }
 
 int jrn_ix(orca_engine *e, uint8_t op, uint64_t from, const orca_interaction_def *d,
@@ -297,10 +237,10 @@ int jrn_ix(orca_engine *e, uint8_t op, uint64_t from, const orca_interaction_def
     journal *j = begin(e, op);
     if (!j)
         return no_record(e);
-    put_u64(j, from);
+    w_u64(&j->w, from);
     put_ixdef(j, d);
-    put_u32(j, mode);
-    put_u32(j, (uint32_t)-rc);
+    w_u32(&j->w, mode);
+    w_u32(&j->w, (uint32_t)-rc);
     return commit(e, j);
 }
 
@@ -309,9 +249,9 @@ int jrn_callback(orca_engine *e, uint64_t id, orca_channel_id ch, uint64_t not_b
     journal *j = begin(e, J_CALLBACK);
     if (!j)
         return no_record(e);
-    put_u64(j, id);
-    put_u32(j, ch);
-    put_u64(j, not_before);
+    w_u64(&j->w, id);
+    w_u32(&j->w, ch);
+    w_u64(&j->w, not_before);
     return commit(e, j);
 }
 
@@ -321,115 +261,45 @@ enum { HDR_LEN = 8 + 4 + 12 * 8 + 8 };
 
 static void header(uint8_t *h, const orca_config *c)
 {
-    journal tmp = { .buf = h, .n = 0 };
-    put(&tmp, MAGIC, 8);
-    put_u32(&tmp, FORMAT);
-    put_u64(&tmp, c->start_ms);
-    put_u64(&tmp, c->seed);
-    put_u64(&tmp, c->max_agents);
-    put_u64(&tmp, c->max_interactions);
-    put_u64(&tmp, c->max_queues);
-    put_u64(&tmp, c->max_skills);
-    put_u64(&tmp, c->offer_timeout_ms);
-    put_u64(&tmp, c->reoffer_delay_ms);
-    put_u64(&tmp, c->no_answer_limit);
-    put_u64(&tmp, c->history_per_customer);
-    put_u64(&tmp, c->max_customers);
-    put_u64(&tmp, c->customer_ttl_ms);
-    put_u64(&tmp, XXH64(h, tmp.n, 0));
+    wbuf tmp = { .p = h, .cap = HDR_LEN };
+    w_bytes(&tmp, MAGIC, 8);
+    w_u32(&tmp, FORMAT);
+    w_u64(&tmp, c->start_ms);
+    w_u64(&tmp, c->seed);
+    w_u64(&tmp, c->max_agents);
+    w_u64(&tmp, c->max_interactions);
+    w_u64(&tmp, c->max_queues);
+    w_u64(&tmp, c->max_skills);
+    w_u64(&tmp, c->offer_timeout_ms);
+    w_u64(&tmp, c->reoffer_delay_ms);
+    w_u64(&tmp, c->no_answer_limit);
+    w_u64(&tmp, c->history_per_customer);
+    w_u64(&tmp, c->max_customers);
+    w_u64(&tmp, c->customer_ttl_ms);
+    w_u64(&tmp, XXH64(h, tmp.n, 0));
 }
 
 /* ---- decoding ---------------------------------------------------------------------- */
 
-typedef struct rd {
-    const uint8_t *p;
-    size_t n, at;
-    bool bad;
-    uint8_t *scratch;       /* arrays decoded for one call */
-    size_t used, cap;
-} rd;
-
-static void get(rd *r, void *out, size_t n)
-{
-    if (r->at + n > r->n) {
-        r->bad = true;
-        memset(out, 0, n);
-        return;
-    }
-    memcpy(out, r->p + r->at, n);
-    r->at += n;
-}
-static uint8_t get_u8(rd *r) { uint8_t v; get(r, &v, 1); return v; }
-static uint32_t get_u32(rd *r)
-{
-    uint8_t b[4];
-    get(r, b, 4);
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-static uint64_t get_u64(rd *r)
-{
-    uint64_t lo = get_u32(r);
-    return lo | (uint64_t)get_u32(r) << 32;
-}
-static void *take(rd *r, size_t n)
-{
-    n = (n + 7) & ~(size_t)7;
-    if (r->used + n > r->cap) {
-        r->bad = true;
-        return NULL;
-    }
-    void *p = r->scratch + r->used;
-    r->used += n;
-    return p;
-}
-static const char *get_str(rd *r)
-{
-    uint32_t n = get_u32(r);
-    if (n > 4096 || r->bad) {
-        r->bad = true;
-        return "";
-    }
-    char *s = take(r, (size_t)n + 1);
-    if (!s)
-        return "";
-    get(r, s, n);
-    s[n] = '\0';
-    return s;
-}
-static orca_skill_level *get_levels(rd *r, uint32_t *n)
-{
-    *n = get_u32(r);
-    if (*n > 4096) {
-        r->bad = true;
-        *n = 0;
-    }
-    orca_skill_level *v = *n ? take(r, *n * sizeof(*v)) : NULL;
-    for (uint32_t k = 0; v && k < *n; k++) {
-        v[k].skill = get_u32(r);
-        v[k].level = get_u8(r);
-    }
-    if (!v)
-        *n = 0;
-    return v;
-}
+typedef rbuf rd; /* a record being decoded */
 
 static void get_ixdef(rd *r, orca_interaction_def *d)
 {
     orca_interaction_def_init(d);
-    d->id = get_u64(r);
-    d->queue = get_u32(r);
-    d->channel = get_u32(r);
-    d->customer = get_u64(r);
-    d->priority = get_u32(r);
-    d->required = get_levels(r, &d->nrequired);
-    d->preferred = get_levels(r, &d->npreferred);
-    d->conversation = get_u64(r);
-    d->agent = get_u64(r);
-    d->agent_wait_ms = get_u32(r);
-    d->agent_required = get_u32(r);
-    d->not_before_ms = get_u64(r);
-    d->early_ms = get_u32(r);
-    d->bot = get_u32(r);
+    d->id = r_u64(r);
+    d->queue = r_u32(r);
+    d->channel = r_u32(r);
+    d->customer = r_u64(r);
+    d->priority = r_u32(r);
+    d->required = r_levels(r, &d->nrequired);
+    d->preferred = r_levels(r, &d->npreferred);
+    d->conversation = r_u64(r);
+    d->agent = r_u64(r);
+    d->agent_wait_ms = r_u32(r);
+    d->agent_required = r_u32(r);
+    d->not_before_ms = r_u64(r);
+    d->early_ms = r_u32(r);
+    d->bot = r_u32(r);
 }
 
 /* Make the call one record describes. ORCA_ECORRUPT if it cannot be
@@ -441,103 +311,49 @@ static int play(orca_engine *e, uint8_t op, rd *r)
     uint32_t a, b;
     switch (op) {
     case J_SKILL: {
-        const char *name = get_str(r);
-        get_u32(r);
-        get_u32(r);
+        const char *name = r_str(r);
+        r_u32(r);
+        r_u32(r);
         orca_skill_id sid;
         return r->bad ? ORCA_ECORRUPT : orca_skill_intern(e, name, &sid);
     }
     case J_CHANNEL_ADD: {
         orca_channel_def d = { 0 };
-        d.name = get_str(r);
-        d.cost = get_u32(r);
-        d.wrapup_ms = get_u32(r);
+        d.name = r_str(r);
+        d.cost = r_u32(r);
+        d.wrapup_ms = r_u32(r);
         orca_channel_id ch;
         return r->bad ? ORCA_ECORRUPT : orca_channel_add(e, &d, &ch);
     }
     case J_QUEUE_ADD: {
         orca_queue_def d;
-        orca_queue_def_init(&d);
-        d.name = get_str(r);
-        d.strategy = (orca_strategy)get_u32(r);
-        d.serve = get_u32(r);
-        d.skills = get_levels(r, &d.nskills);
-        d.skills_tier = get_u8(r);
-        d.max_size = get_u32(r);
-        d.max_wait_ms = get_u32(r);
-        d.aging_ms = get_u32(r);
-        d.aging_max = get_u8(r);
-        d.wrapup_ms = get_u32(r);
-        d.sla_ms = get_u32(r);
-        d.offer_timeout_ms = get_u32(r);
-        d.nsteps = get_u32(r);
-        if (d.nsteps > ORCA_MAX_STEPS)
-            return ORCA_ECORRUPT;
-        orca_step *steps = d.nsteps ? take(r, d.nsteps * sizeof(orca_step)) : NULL;
-        for (uint32_t k = 0; steps && k < d.nsteps; k++) {
-            steps[k].after_ms = get_u32(r);
-            steps[k].action = (orca_step_action)get_u32(r);
-            steps[k].skill = get_u32(r);
-            steps[k].level = get_u8(r);
-        }
-        d.steps = steps;
-        d.overflow_after_ms = get_u32(r);
-        d.overflow_to = get_u32(r);
-        d.sticky_ms = get_u32(r);
-        d.sticky_within_ms = get_u32(r);
-        d.callback_attempts = get_u32(r);
-        d.callback_retry_ms = get_u32(r);
-        d.resume_ms = get_u32(r);
+        r_queue_def(r, &d);
         orca_queue_id q;
         return r->bad ? ORCA_ECORRUPT : orca_queue_add(e, &d, &q);
     }
     case J_HOURS: {
-        orca_queue_id q = get_u32(r);
-        if (!get_u8(r))
-            return r->bad ? ORCA_ECORRUPT : orca_queue_set_hours(e, q, NULL);
-        orca_hours h = { 0 };
-        h.utc_offset_min = (int32_t)get_u32(r);
-        h.nranges = get_u32(r);
-        if (h.nranges > ORCA_HOURS_MAX)
-            return ORCA_ECORRUPT;
-        orca_hours_range *rg = h.nranges ? take(r, h.nranges * sizeof(*rg)) : NULL;
-        for (uint32_t k = 0; rg && k < h.nranges; k++) {
-            rg[k].day = get_u32(r);
-            rg[k].open_min = get_u32(r);
-            rg[k].close_min = get_u32(r);
-        }
-        h.ranges = rg;
-        h.nexceptions = get_u32(r);
-        if (h.nexceptions > ORCA_HOURS_MAX)
-            return ORCA_ECORRUPT;
-        orca_hours_exception *x = h.nexceptions ? take(r, h.nexceptions * sizeof(*x)) : NULL;
-        for (uint32_t k = 0; x && k < h.nexceptions; k++) {
-            x[k].from_ms = get_u64(r);
-            x[k].to_ms = get_u64(r);
-            x[k].open = get_u32(r);
-        }
-        h.exceptions = x;
-        h.when_closed = (orca_closed_action)get_u32(r);
-        h.redirect_to = get_u32(r);
-        return r->bad ? ORCA_ECORRUPT : orca_queue_set_hours(e, q, &h);
+        orca_queue_id q = r_u32(r);
+        orca_hours h;
+        const orca_hours *hp = r_hours(r, &h);
+        return r->bad ? ORCA_ECORRUPT : orca_queue_set_hours(e, q, hp);
     }
     case J_AGENT_ADD:
     case J_AGENT_UPDATE: {
         orca_agent_def d;
         orca_agent_def_init(&d);
-        d.id = get_u64(r);
-        d.skills = get_levels(r, &d.nskills);
-        d.capacity = get_u32(r);
-        d.nlimits = get_u32(r);
+        d.id = r_u64(r);
+        d.skills = r_levels(r, &d.nskills);
+        d.capacity = r_u32(r);
+        d.nlimits = r_u32(r);
         if (d.nlimits > ORCA_MAX_CHANNELS)
             return ORCA_ECORRUPT;
-        orca_channel_limit *l = d.nlimits ? take(r, d.nlimits * sizeof(*l)) : NULL;
+        orca_channel_limit *l = d.nlimits ? r_take(r, d.nlimits * sizeof(*l)) : NULL;
         for (uint32_t k = 0; l && k < d.nlimits; k++) {
-            l[k].channel = get_u32(r);
-            l[k].max = get_u32(r);
+            l[k].channel = r_u32(r);
+            l[k].max = r_u32(r);
         }
         d.limits = l;
-        d.weight = get_u32(r);
+        d.weight = r_u32(r);
         if (r->bad)
             return ORCA_ECORRUPT;
         return op == J_AGENT_ADD ? orca_agent_add(e, &d) : orca_agent_update(e, &d);
@@ -546,10 +362,10 @@ static int play(orca_engine *e, uint8_t op, rd *r)
     case J_TRANSFER:
     case J_ESCALATE: {
         orca_interaction_def d;
-        uint64_t from = get_u64(r);
+        uint64_t from = r_u64(r);
         get_ixdef(r, &d);
-        uint32_t mode = get_u32(r);
-        uint32_t code = get_u32(r); /* the answer it got, negated: small */
+        uint32_t mode = r_u32(r);
+        uint32_t code = r_u32(r); /* the answer it got, negated: small */
         if (r->bad || code > 64)
             return ORCA_ECORRUPT;
         int expect = -(int)code;
@@ -560,9 +376,9 @@ static int play(orca_engine *e, uint8_t op, rd *r)
         return rc == expect ? ORCA_OK : rc ? rc : ORCA_ECORRUPT;
     }
     case J_CALLBACK: {
-        id = get_u64(r);
-        a = get_u32(r);
-        uint64_t nb = get_u64(r);
+        id = r_u64(r);
+        a = r_u32(r);
+        uint64_t nb = r_u64(r);
         return r->bad ? ORCA_ECORRUPT : orca_interaction_callback(e, id, a, nb);
     }
     case J_RECOVER:
@@ -571,9 +387,9 @@ static int play(orca_engine *e, uint8_t op, rd *r)
         break;
     }
     /* the rest: an id and two numbers */
-    id = get_u64(r);
-    a = get_u32(r);
-    b = get_u32(r);
+    id = r_u64(r);
+    a = r_u32(r);
+    b = r_u32(r);
     if (r->bad)
         return ORCA_ECORRUPT;
     switch (op) {
@@ -617,19 +433,23 @@ static bool engine_is_new(const orca_engine *e)
            !e->nagents && !e->nix && !e->ncust && e->ev_seq == 0 && e->now == e->cfg.start_ms;
 }
 
-static int jrn_attach(orca_engine *e, int fd, const orca_journal_config *cfg, uint64_t seq,
-                      uint64_t bytes)
+static int jrn_attach(orca_engine *e, const char *path, int fd, const orca_journal_config *cfg,
+                      uint64_t seq, uint64_t bytes, uint64_t snap_bytes)
 {
     journal *j = mem_calloc(e, sizeof(*j));
     uint8_t *buf = mem_alloc(e, BUF_CAP + 64);
-    if (!j || !buf) {
+    char *name = j ? mem_strdup(e, path, &j->pathlen) : NULL;
+    if (!j || !buf || !name) {
+        mem_free(e, name, j ? j->pathlen + 1 : 0);
         mem_free(e, j, sizeof(*j));
         mem_free(e, buf, BUF_CAP + 64);
         return ORCA_ENOMEM;
     }
+    j->path = name;
+    j->snap_bytes = snap_bytes;
     j->fd = fd;
     cfg_default(&j->cfg, cfg);
-    j->buf = buf;
+    j->w = (wbuf){ .p = buf, .cap = BUF_CAP + 64 };
     j->seq = seq;
     j->bytes = bytes;
     j->last_sync = e->now;
@@ -658,7 +478,7 @@ int orca_journal_open(orca_engine *e, const char *path, const orca_journal_confi
         unlink(path);
         return ORCA_EIO;
     }
-    int rc = jrn_attach(e, fd, cfg, 0, sizeof(h));
+    int rc = jrn_attach(e, path, fd, cfg, 0, sizeof(h), sizeof(h));
     if (rc) {
         close(fd);
         unlink(path);
@@ -676,7 +496,8 @@ void jrn_free(orca_engine *e)
             fdatasync(j->fd);
         close(j->fd);
     }
-    mem_free(e, j->buf, BUF_CAP + 64);
+    mem_free(e, j->w.p, BUF_CAP + 64);
+    mem_free(e, j->path, j->pathlen + 1);
     mem_free(e, j, sizeof(*j));
     e->jrn = NULL;
 }
@@ -706,6 +527,10 @@ int orca_journal_info_get(const orca_engine *e, orca_journal_info *out)
     out->last_seq = j->seq;
     out->failed = j->failed;
     out->os_error = j->os_error;
+    out->snapshot_bytes = j->snap_bytes;
+    out->compactions = j->compactions;
+    out->compact_failures = j->compact_failures;
+    out->compact_error = j->compact_error;
     return ORCA_OK;
 }
 
@@ -753,22 +578,22 @@ static int parse_header(const uint8_t *p, size_t n, orca_config *c)
     if (n < HDR_LEN || memcmp(p, MAGIC, 8) != 0)
         return ORCA_ECORRUPT;
     rd r = { .p = p, .n = HDR_LEN, .at = 8 };
-    if (get_u32(&r) != FORMAT)
+    if (r_u32(&r) != FORMAT)
         return ORCA_ECORRUPT;
     orca_config_init(c);
-    c->start_ms = get_u64(&r);
-    c->seed = get_u64(&r);
-    c->max_agents = (uint32_t)get_u64(&r);
-    c->max_interactions = (uint32_t)get_u64(&r);
-    c->max_queues = (uint32_t)get_u64(&r);
-    c->max_skills = (uint32_t)get_u64(&r);
-    c->offer_timeout_ms = (uint32_t)get_u64(&r);
-    c->reoffer_delay_ms = (uint32_t)get_u64(&r);
-    c->no_answer_limit = (uint32_t)get_u64(&r);
-    c->history_per_customer = (uint32_t)get_u64(&r);
-    c->max_customers = (uint32_t)get_u64(&r);
-    c->customer_ttl_ms = get_u64(&r);
-    uint64_t sum = get_u64(&r);
+    c->start_ms = r_u64(&r);
+    c->seed = r_u64(&r);
+    c->max_agents = (uint32_t)r_u64(&r);
+    c->max_interactions = (uint32_t)r_u64(&r);
+    c->max_queues = (uint32_t)r_u64(&r);
+    c->max_skills = (uint32_t)r_u64(&r);
+    c->offer_timeout_ms = (uint32_t)r_u64(&r);
+    c->reoffer_delay_ms = (uint32_t)r_u64(&r);
+    c->no_answer_limit = (uint32_t)r_u64(&r);
+    c->history_per_customer = (uint32_t)r_u64(&r);
+    c->max_customers = (uint32_t)r_u64(&r);
+    c->customer_ttl_ms = r_u64(&r);
+    uint64_t sum = r_u64(&r);
     return sum == XXH64(p, HDR_LEN - 8, 0) ? ORCA_OK : ORCA_ECORRUPT;
 }
 
@@ -862,6 +687,191 @@ static int scan(const uint8_t *p, size_t n, size_t *good, uint64_t *records, uin
     return ORCA_OK;
 }
 
+/* ---- snapshots and compaction ---------------------------------------------------- */
+
+static uint8_t rec_op(const uint8_t *p, size_t at)
+{
+    return p[at + 8 + 8];
+}
+
+/* If the records at *at begin with a snapshot (J_SNAP chunks, then
+ * J_SNAP_END with their total length), rebuild e from it and move *at and
+ * *k past it. */
+static int restore_snapshot(orca_engine *e, const uint8_t *p, size_t *at, uint64_t *k,
+                            uint64_t records, uint8_t *scratch, uint64_t *bad)
+{
+    if (*k >= records || rec_op(p, *at) != J_SNAP)
+        return ORCA_OK;
+    wbuf all = { .e = e };
+    size_t pos = *at;
+    uint64_t r = *k;
+    int rc = ORCA_ECORRUPT;
+    for (; r < records; r++) {
+        uint32_t len = le32(p + pos);
+        const uint8_t *body = p + pos + 8 + 9; /* past the lengths, seq and op */
+        size_t blen = len - 9 - 8;              /* (len counts seq..checksum) */
+        uint8_t op = rec_op(p, pos);
+        pos += 8 + (size_t)len;
+        if (op == J_SNAP) {
+            w_bytes(&all, body, blen);
+            continue;
+        }
+        rbuf end = { .p = body, .n = blen };
+        if (op == J_SNAP_END && r_u64(&end) == all.n && end.at == end.n && !end.bad) {
+            r++;
+            rc = ORCA_OK;
+        }
+        break;
+    }
+    if (rc == ORCA_OK && all.bad)
+        rc = ORCA_ENOMEM;
+    if (rc == ORCA_OK) {
+        rbuf in = { .p = all.p, .n = all.n, .scratch = scratch, .cap = BUF_CAP };
+        rc = snap_load(e, &in);
+    }
+    w_free(&all);
+    if (rc) {
+        *bad = *at; /* the snapshot does not rebuild an engine */
+        return rc == ORCA_ENOMEM ? rc : ORCA_ECORRUPT;
+    }
+    *at = pos;
+    *k = r;
+    return ORCA_OK;
+}
+
+/* Write a record of op and payload to fd (through j's buffer). */
+static int write_rec(journal *j, int fd, uint64_t seq, uint8_t op, const void *body, size_t n)
+{
+    j->w.n = 8;
+    w_u64(&j->w, seq);
+    w_u8(&j->w, op);
+    w_bytes(&j->w, body, n);
+    seal(&j->w);
+    return write_all(fd, j->w.p, j->w.n);
+}
+
+/* Sync the directory holding path, so a rename in it survives a crash. */
+static int sync_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    if (n >= sizeof(dir))
+        return ENAMETOOLONG;
+    memcpy(dir, slash ? path : ".", slash ? n : 1);
+    dir[slash ? (n ? n : 1) : 1] = '\0'; /* "/x": the root */
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    int err = fsync(fd) != 0 ? errno : 0;
+    close(fd);
+    return err;
+}
+
+/* Write the snapshot s as a new journal at tmp; the records written. */
+static int write_snapshot(orca_engine *e, journal *j, const char *tmp, const wbuf *s,
+                          uint64_t *records, uint64_t *bytes, int *fd_out)
+{
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return errno;
+    uint8_t h[HDR_LEN];
+    header(h, &e->cfg);
+    int err = write_all(fd, h, sizeof(h));
+    uint64_t seq = 0;
+    const size_t chunk = BUF_CAP - 64;
+    for (size_t at = 0; !err && at < s->n; at += chunk)
+        err = write_rec(j, fd, ++seq, J_SNAP, s->p + at, s->n - at < chunk ? s->n - at : chunk);
+    uint8_t len[8];
+    for (int k = 0; k < 8; k++)
+        len[k] = (uint8_t)((uint64_t)s->n >> (8 * k));
+    if (!err)
+        err = write_rec(j, fd, ++seq, J_SNAP_END, len, sizeof(len));
+    if (!err && fdatasync(fd) != 0)
+        err = errno;
+    off_t end = err ? 0 : lseek(fd, 0, SEEK_CUR);
+    if (!err && end < 0)
+        err = errno;
+    if (err) {
+        close(fd);
+        return err;
+    }
+    *records = seq;
+    *bytes = (uint64_t)end;
+    *fd_out = fd;
+    return 0;
+}
+
+/* Replace the journal with a snapshot of e: written beside it, synced,
+ * then renamed over it, so a crash leaves one whole journal or the other.
+ * On failure the old journal carries on untouched. */
+static int compact(orca_engine *e)
+{
+    journal *j = e->jrn;
+    wbuf s = { .e = e };
+    snap_save(e, &s);
+    size_t tlen = j->pathlen + sizeof(".compact");
+    char *tmp = s.bad ? NULL : mem_alloc(e, tlen);
+    if (!tmp) {
+        w_free(&s);
+        return ORCA_ENOMEM;
+    }
+    memcpy(tmp, j->path, j->pathlen);
+    memcpy(tmp + j->pathlen, ".compact", sizeof(".compact"));
+    uint64_t records = 0, bytes = 0;
+    int fd = -1;
+    int err = write_snapshot(e, j, tmp, &s, &records, &bytes, &fd);
+    w_free(&s);
+    if (!err && rename(tmp, j->path) != 0)
+        err = errno;
+    if (err) {
+        if (fd >= 0)
+            close(fd);
+        unlink(tmp);
+        mem_free(e, tmp, tlen);
+        j->compact_failures++;
+        j->compact_error = err;
+        return ORCA_EIO;
+    }
+    /* The new journal is in place, so from here on it is the one written
+     * to. If its directory cannot be synced, the rename might not survive
+     * a power cut (the old journal would then be found, and is complete):
+     * noted, not a failure. */
+    int derr = sync_dir(j->path);
+    if (derr)
+        j->compact_error = derr;
+    mem_free(e, tmp, tlen);
+    close(j->fd);
+    j->fd = fd;
+    j->seq = records;
+    j->bytes = j->snap_bytes = bytes;
+    j->last_sync = e->now;
+    j->compactions++;
+    return ORCA_OK;
+}
+
+int orca_journal_compact(orca_engine *e)
+{
+    if (!e)
+        return ORCA_EINVAL;
+    if (e->in_callback || e->depth)
+        return ORCA_EBUSY;
+    if (!e->jrn || e->jrn->failed)
+        return ORCA_ESTATE;
+    return compact(e);
+}
+
+void jrn_auto_compact(orca_engine *e)
+{
+    journal *j = e->jrn;
+    if (!j->cfg.compact_bytes || j->failed || e->replaying || e->in_callback ||
+        j->bytes < j->snap_bytes + j->cfg.compact_bytes)
+        return;
+    /* (a failure is counted in orca_journal_info; the journal goes on) */
+    if (compact(e) != ORCA_OK)
+        j->snap_bytes = j->bytes; /* try again after as much again */
+}
+
 int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_config *cfg,
                         orca_journal_info *info)
 {
@@ -903,17 +913,24 @@ int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_con
             rc = ORCA_EIO;
         }
     }
-    /* play every record with journaling off */
+    /* play every record with journaling off, after the snapshot if the
+     * journal starts with one */
     size_t at = HDR_LEN;
+    uint64_t k = 0;
     e->replaying = true;
-    for (uint64_t k = 0; !rc && k < records; k++) {
+    if (!rc)
+        rc = restore_snapshot(e, p, &at, &k, records, scratch, &info->bad_offset);
+    size_t snap_end = at;
+    for (; !rc && k < records; k++) {
         uint32_t len = le32(p + at);
         rd r = { .p = p + at + 8, .n = len - 8, .at = 8, .scratch = scratch, .cap = BUF_CAP };
-        uint8_t op = get_u8(&r);
+        uint8_t op = r_u8(&r);
         int prc = play(e, op, &r);
         if (prc != ORCA_OK) {
             info->bad_offset = at; /* it did not do again what it did */
-            rc = prc == ORCA_ENOMEM ? ORCA_ENOMEM : ORCA_ECORRUPT;
+            /* (after an allocation failure the engine absorbed, records
+             * may not play again: that is memory, not damage) */
+            rc = prc == ORCA_ENOMEM || e->replay_diverged ? ORCA_ENOMEM : ORCA_ECORRUPT;
         }
         at += 8 + (size_t)len;
     }
@@ -931,9 +948,10 @@ int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_con
         return rc;
     }
     info->torn_bytes = n - good;
+    info->snapshot_bytes = snap_end;
     info->bytes = good;
     info->last_seq = records;
-    if ((rc = jrn_attach(e, fd, cfg, records, good))) {
+    if ((rc = jrn_attach(e, path, fd, cfg, records, good, snap_end))) {
         close(fd);
         return rc;
     }

@@ -16,7 +16,8 @@ enum {
     J_MEMBER_REMOVE, J_HOURS, J_AGENT_ADD, J_AGENT_UPDATE, J_AGENT_REMOVE, J_PRESENCE,
     J_RANK, J_ENQUEUE, J_ACCEPT, J_REJECT, J_END, J_WRAPUP_DONE, J_ABANDON, J_CANCEL,
     J_PRIORITY, J_DISPOSITION, J_SURVEY, J_TRANSFER, J_ESCALATE, J_CALLBACK, J_UNREACHED,
-    J_FORGET, J_RECOVER
+    J_FORGET, J_RECOVER,
+    J_SNAP, J_SNAP_END /* a snapshot: chunks of snap_save's bytes, then their length */
 };
 
 /* op with an id and two numbers (most calls) */
@@ -39,5 +40,8 @@ void jrn_diverged(orca_engine *e);
 /* interactions.c: offers pending when the journal was written come back to
  * WAITING (journaled as J_RECOVER); *n (if given) counts them. */
 int jrn_recover_offers(orca_engine *e, uint64_t *n);
+/* events.c, when a top-level call ends: compact if the journal has grown
+ * by its compact_bytes since the last snapshot. */
+void jrn_auto_compact(orca_engine *e);
 
 #endif

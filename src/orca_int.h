@@ -10,6 +10,7 @@
 #include "map.h"
 #include "strtab.h"
 #include "journal.h"
+#include "codec.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -156,6 +157,7 @@ struct plan {
     uint32_t users;
     plan *idle_prev, *idle_next; /* idle LRU when users == 0 */
     bool idle;
+    uint32_t snap_idx;           /* snapshot.c: its number in a snapshot */
 };
 
 /* ---- agents ----------------------------------------------------------- */
@@ -336,6 +338,7 @@ struct orca_engine {
 
     journal *jrn;         /* journal.c; NULL when not journaling */
     bool replaying;       /* orca_journal_replay is playing records */
+    bool restoring;       /* ... and restoring a snapshot: no events */
     bool replay_diverged; /* ... and memory ran out where it is absorbed */
 
     /* scratch for the release-direction walk past exclusions */
@@ -441,12 +444,26 @@ uint32_t cust_history_copy(const orca_engine *e, const cust *c, orca_history_ent
 void cust_expire(orca_engine *e);
 void cust_free_all(orca_engine *e);
 int cust_check(const orca_engine *e);
+/* Snapshots (snapshot.c): every customer, idle ones in LRU order, with
+ * their history and the ids of their live work, which cust_load links
+ * (the interactions must be restored first). */
+void cust_save(const orca_engine *e, wbuf *w);
+int cust_load(orca_engine *e, rbuf *r);
+
+/* ---- snapshot.c ------------------------------------------------------- */
+/* The whole state (and the figures of stats_find(e)) appended to w. */
+void snap_save(orca_engine *e, wbuf *w);
+/* Rebuild a new engine from snap_save's bytes: ORCA_OK, ORCA_ECORRUPT,
+ * ORCA_ENOMEM (e is then partly built: free it). r->scratch must hold a
+ * journal record's worth. */
+int snap_load(orca_engine *e, rbuf *r);
 
 /* ---- hours.c ---------------------------------------------------------- */
 typedef struct qhours qhours;
 bool hours_open(const qhours *h, uint64_t t);
 uint64_t hours_next_change(const qhours *h, uint64_t t);
 void hours_free(orca_engine *e, qhours *h);
+void hours_def(const qhours *h, orca_hours *out);
 /* The queue new work for q really goes to at now (redirects followed) and
  * when it may be routed (now, or the opening time when held): ORCA_OK,
  * or ORCA_ECLOSED (rejected). */
@@ -454,6 +471,16 @@ int hours_route(orca_engine *e, queue *q, queue **to, uint64_t *due, bool *redir
 
 /* ---- stats.c, json.c -------------------------------------------------- */
 const orca_engine *stats_engine(const orca_stats *s);
+/* The journal's snapshot (snapshot.c) carries the figures of the first
+ * orca_stats listening to the engine: stats_find finds it (or NULL),
+ * stats_save appends everything its figures depend on to w, and
+ * stats_load puts that back into a fresh orca_stats (attached to an engine
+ * restored from the same snapshot, no event seen yet). stats_load returns
+ * ORCA_OK, ORCA_ECORRUPT (r does not decode) or ORCA_ENOMEM, and on
+ * failure leaves s fresh. */
+orca_stats *stats_find(const orca_engine *e);
+void stats_save(const orca_stats *s, wbuf *w);
+int stats_load(orca_stats *s, rbuf *r);
 
 /* ---- timers.c --------------------------------------------------------- */
 void timer_update(orca_engine *e, ix *i);

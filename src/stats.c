@@ -692,13 +692,10 @@ int orca_stats_new(orca_engine *e, const orca_stats_config *cfg, orca_stats **ou
     return ORCA_OK;
 }
 
-int orca_stats_free(orca_stats *s)
+/* Free everything s holds but s itself (stats_load swaps contents too). */
+static void stats_clear(orca_stats *s)
 {
-    if (!s)
-        return ORCA_OK;
     orca_engine *e = s->e;
-    if (s->handle && orca_listener_remove(e, s->handle) == ORCA_EBUSY)
-        return ORCA_EBUSY; /* inside a listener: still attached, kept */
     sent_free(s, &s->total);
     for (uint32_t k = 0; k < ORCA_MAX_CHANNELS; k++)
         sent_free(s, &s->channels[k]);
@@ -718,7 +715,16 @@ int orca_stats_free(orca_stats *s)
     U64MAP_FOREACH(&s->waiting, slot)
         mem_free(e, slot->val, sizeof(wnode));
     u64map_free(e, &s->waiting);
-    mem_free(e, s, sizeof(*s));
+}
+
+int orca_stats_free(orca_stats *s)
+{
+    if (!s)
+        return ORCA_OK;
+    if (s->handle && orca_listener_remove(s->e, s->handle) == ORCA_EBUSY)
+        return ORCA_EBUSY; /* inside a listener: still attached, kept */
+    stats_clear(s);
+    mem_free(s->e, s, sizeof(*s));
     return ORCA_OK;
 }
 
@@ -963,4 +969,413 @@ int orca_stats_ewt_interaction(const orca_stats *s, uint64_t interaction, uint64
 const orca_engine *stats_engine(const orca_stats *s)
 {
     return at_now(s)->e;
+}
+
+/* ---- snapshot (journal compaction) ------------------------------------------ */
+
+/*
+ * What stats_save writes (little-endian, codec.h): everything the figures
+ * depend on, field by field.
+ *
+ *   u32 STATS_TAG; u32 window_ms, nslots, slot_ms, short_ms;
+ *   u64 start, now, dropped;
+ *   ent total;  u32 n, ent x n           channels 0..n-1
+ *   u32 n, { u32 id; ent } x n           queues seen, ascending id
+ *   u32 n, { u64 id; u8 presence; u32 work; u64 since; fig tot; slots } x n
+ *                                        agents
+ *   u32 n, { u64 id, arrival; u32 q, ch; u8 on, parked } x n
+ *                                        waiting work: the total list in
+ *                                        order, then the parked
+ * where
+ *   ent   = fig tot; hist htot; slots (each with its hist)
+ *   fig   = u32 mask of the nonzero counters, then those (sfig order)
+ *   hist  = u32 n, { u8 bucket; u32 count } x n, ascending, nonzero
+ *   slots = u32 n, { u64 epoch; fig [; hist] } x n, the ring's used slots
+ *
+ * Every list of waiting work is sorted by (arrival, when it was last
+ * linked): a node is linked on all its lists at once, after the nodes of
+ * equal arrival. So the total list's order, restricted to any other list,
+ * is that list's order, and appending the nodes in it rebuilds all three.
+ */
+#define STATS_TAG 0x31415453u /* "STA1" */
+#define NFIG (sizeof(sfig) / sizeof(uint64_t))
+
+_Static_assert(sizeof(sfig) / sizeof(uint64_t) <= 32, "a fig's mask is a u32");
+
+orca_stats *stats_find(const orca_engine *e)
+{
+    for (uint32_t k = 0; k < e->nlisteners; k++)
+        if (e->listeners[k].fn == on_event)
+            return e->listeners[k].data;
+    return NULL;
+}
+
+static void save_fig(wbuf *w, const sfig *f)
+{
+    const uint64_t *v = &f->entered;
+    uint32_t mask = 0;
+    for (uint32_t k = 0; k < NFIG; k++)
+        if (v[k])
+            mask |= 1u << k;
+    w_u32(w, mask);
+    for (uint32_t k = 0; k < NFIG; k++)
+        if (v[k])
+            w_u64(w, v[k]);
+}
+
+static void save_hist(wbuf *w, const shist *h)
+{
+    uint32_t n = 0;
+    for (uint32_t b = 0; b < HB; b++)
+        n += h->b[b] != 0;
+    w_u32(w, n);
+    for (uint32_t b = 0; b < HB; b++)
+        if (h->b[b]) {
+            w_u8(w, (uint8_t)b);
+            w_u32(w, h->b[b]);
+        }
+}
+
+/* The used slots of a ring (hslot NULL: an agent's, no histograms). */
+static void save_slots(wbuf *w, const orca_stats *s, const sfig *slot, const shist *hslot,
+                       const uint64_t *epoch)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < s->nslots; k++)
+        n += epoch[k] != UINT64_MAX;
+    w_u32(w, n);
+    for (uint32_t k = 0; k < s->nslots; k++) {
+        if (epoch[k] == UINT64_MAX)
+            continue;
+        w_u64(w, epoch[k]);
+        save_fig(w, &slot[k]);
+        if (hslot)
+            save_hist(w, &hslot[k]);
+    }
+}
+
+static void save_ent(wbuf *w, const orca_stats *s, const sent *x)
+{
+    save_fig(w, &x->tot);
+    save_hist(w, &x->htot);
+    save_slots(w, s, x->slot, x->hslot, x->epoch);
+}
+
+static void save_queues(wbuf *w, const orca_stats *s)
+{
+    uint32_t n = 0;
+    for (uint32_t q = 0; q < s->nqueues; q++)
+        n += s->queues[q] != NULL;
+    w_u32(w, n);
+    for (uint32_t q = 0; q < s->nqueues; q++)
+        if (s->queues[q]) {
+            w_u32(w, q + 1);
+            save_ent(w, s, s->queues[q]);
+        }
+}
+
+static void save_agents(wbuf *w, const orca_stats *s)
+{
+    w_u32(w, s->agents.n);
+    U64MAP_FOREACH(&s->agents, slot) {
+        const sagent *a = slot->val;
+        w_u64(w, a->id);
+        w_u8(w, (uint8_t)a->presence);
+        w_u32(w, a->work);
+        w_u64(w, a->since);
+        save_fig(w, &a->tot);
+        save_slots(w, s, a->slot, NULL, a->epoch);
+    }
+}
+
+static void save_wnode(wbuf *w, const wnode *n)
+{
+    w_u64(w, n->id);
+    w_u64(w, n->arrival);
+    w_u32(w, n->q);
+    w_u32(w, n->ch);
+    w_u8(w, n->on);
+    w_u8(w, n->parked);
+}
+
+static void save_waiting(wbuf *w, const orca_stats *s)
+{
+    w_u32(w, s->waiting.n);
+    for (const wnode *n = s->total.waiting.head; n; n = n->next[L_TOTAL])
+        save_wnode(w, n);
+    U64MAP_FOREACH(&s->waiting, slot) {
+        const wnode *n = slot->val;
+        if (!(n->on >> L_TOTAL & 1)) /* parked: on no list */
+            save_wnode(w, n);
+    }
+}
+
+void stats_save(const orca_stats *s, wbuf *w)
+{
+    w_u32(w, STATS_TAG);
+    w_u32(w, s->window_ms);
+    w_u32(w, s->nslots);
+    w_u32(w, s->slot_ms);
+    w_u32(w, s->short_ms);
+    w_u64(w, s->start);
+    w_u64(w, s->now);
+    w_u64(w, s->dropped);
+    save_ent(w, s, &s->total);
+    w_u32(w, ORCA_MAX_CHANNELS);
+    for (uint32_t k = 0; k < ORCA_MAX_CHANNELS; k++)
+        save_ent(w, s, &s->channels[k]);
+    save_queues(w, s);
+    save_agents(w, s);
+    save_waiting(w, s);
+}
+
+/* Loading builds a whole orca_stats t aside and swaps it in at the end, so
+ * a failure midway leaves the live one untouched. Anything that does not
+ * decode or does not fit together sets r->bad (ORCA_ECORRUPT). */
+typedef struct sload {
+    orca_stats *t;
+    rbuf *r;
+    uint32_t nslots;   /* the saved ring's length */
+    bool keep;         /* saved window config == t's: keep the slots */
+} sload;
+
+static void load_fig(rbuf *r, sfig *f)
+{
+    uint64_t *v = &f->entered;
+    uint32_t mask = r_u32(r);
+    if (NFIG < 32 && mask >> NFIG)
+        r->bad = true;
+    for (uint32_t k = 0; k < NFIG; k++)
+        v[k] = mask >> k & 1 ? r_u64(r) : 0;
+}
+
+static void load_hist(rbuf *r, shist *h)
+{
+    uint32_t n = r_count(r, 5);
+    int prev = -1;
+    memset(h, 0, sizeof(*h));
+    if (n > HB)
+        r->bad = true;
+    for (uint32_t k = 0; k < n && !r->bad; k++) {
+        uint8_t b = r_u8(r);
+        uint32_t c = r_u32(r);
+        if (b >= HB || (int)b <= prev || !c) {
+            r->bad = true;
+            return;
+        }
+        h->b[b] = c;
+        prev = b;
+    }
+}
+
+/* A ring's used slots, each put back where its epoch says; read and
+ * dropped when the window config changed. */
+static void load_slots(sload *L, sfig *slot, shist *hslot, uint64_t *epoch)
+{
+    rbuf *r = L->r;
+    uint32_t n = r_count(r, 12);
+    if (n > L->nslots)
+        r->bad = true;
+    for (uint32_t j = 0; j < n && !r->bad; j++) {
+        sfig f;
+        shist h;
+        uint64_t ep = r_u64(r);
+        load_fig(r, &f);
+        if (hslot)
+            load_hist(r, &h);
+        if (r->bad || !L->keep)
+            continue;
+        uint32_t k = (uint32_t)(ep % L->t->nslots);
+        if (ep == UINT64_MAX || epoch[k] != UINT64_MAX) { /* a slot twice */
+            r->bad = true;
+            return;
+        }
+        epoch[k] = ep;
+        slot[k] = f;
+        if (hslot)
+            hslot[k] = h;
+    }
+}
+
+static void load_ent(sload *L, sent *x)
+{
+    load_fig(L->r, &x->tot);
+    load_hist(L->r, &x->htot);
+    load_slots(L, x->slot, x->hslot, x->epoch);
+}
+
+static int load_channels(sload *L)
+{
+    orca_stats *t = L->t;
+    int rc = sent_init(t, &t->total);
+    for (uint32_t k = 0; !rc && k < ORCA_MAX_CHANNELS; k++)
+        rc = sent_init(t, &t->channels[k]);
+    if (rc)
+        return rc;
+    load_ent(L, &t->total);
+    uint32_t n = r_count(L->r, 12);
+    if (n > ORCA_MAX_CHANNELS)
+        L->r->bad = true;
+    for (uint32_t k = 0; k < n && !L->r->bad; k++)
+        load_ent(L, &t->channels[k]);
+    return ORCA_OK;
+}
+
+/* Queues are never removed, so every queue seen is one of the engine's. */
+static int load_queues(sload *L)
+{
+    rbuf *r = L->r;
+    uint32_t n = r_count(r, 16), prev = 0;
+    for (uint32_t k = 0; k < n && !r->bad; k++) {
+        uint32_t id = r_u32(r);
+        if (r->bad || id <= prev || id > L->t->e->nqueues) {
+            r->bad = true;
+            break;
+        }
+        prev = id;
+        sent *x = queue_ent(L->t, id);
+        if (!x)
+            return ORCA_ENOMEM;
+        load_ent(L, x);
+    }
+    return ORCA_OK;
+}
+
+static int load_agents(sload *L)
+{
+    rbuf *r = L->r;
+    orca_stats *t = L->t;
+    uint32_t n = r_count(r, 29);
+    for (uint32_t k = 0; k < n && !r->bad; k++) {
+        uint64_t id = r_u64(r);
+        uint8_t presence = r_u8(r);
+        uint32_t work = r_u32(r);
+        uint64_t since = r_u64(r);
+        if (r->bad || !id || presence > ORCA_PRESENCE_NOT_READY || u64map_get(&t->agents, id)) {
+            r->bad = true;
+            break;
+        }
+        sagent *a = agent_ent(t, id);
+        if (!a)
+            return ORCA_ENOMEM;
+        a->presence = (orca_presence)presence;
+        a->work = work;
+        a->since = since;
+        load_fig(r, &a->tot);
+        load_slots(L, a->slot, NULL, a->epoch);
+    }
+    return ORCA_OK;
+}
+
+static void wl_append(wlist *l, wnode *w, int k)
+{
+    w->prev[k] = l->tail;
+    w->next[k] = NULL;
+    if (l->tail)
+        l->tail->next[k] = w;
+    else
+        l->head = w;
+    l->tail = w;
+    l->n++;
+}
+
+/* Whether a saved node fits: its queue is the engine's (a later event
+ * may make its record), parked work is on no list, other work is on the
+ * total list (in arrival order) and only on lists that exist. */
+static bool wnode_fits(const orca_stats *t, const wnode *w)
+{
+    const wnode *tail = t->total.waiting.tail;
+    if (!w->id || w->q > t->e->nqueues || w->on >> NLISTS || u64map_get(&t->waiting, w->id))
+        return false;
+    if (w->parked)
+        return w->on == 0;
+    if (!(w->on >> L_TOTAL & 1) || (tail && tail->arrival > w->arrival))
+        return false;
+    if (w->on >> L_QUEUE & 1 && !(w->q && w->q <= t->nqueues && t->queues[w->q - 1]))
+        return false;
+    return !(w->on >> L_CHANNEL & 1) || w->ch < ORCA_MAX_CHANNELS;
+}
+
+static int load_waiting(sload *L)
+{
+    rbuf *r = L->r;
+    orca_stats *t = L->t;
+    uint32_t n = r_count(r, 26);
+    for (uint32_t j = 0; j < n && !r->bad; j++) {
+        wnode w;
+        memset(&w, 0, sizeof(w));
+        w.id = r_u64(r);
+        w.arrival = r_u64(r);
+        w.q = r_u32(r);
+        w.ch = r_u32(r);
+        w.on = r_u8(r);
+        uint8_t parked = r_u8(r);
+        w.parked = parked != 0;
+        if (r->bad || parked > 1 || !wnode_fits(t, &w)) {
+            r->bad = true;
+            break;
+        }
+        wnode *p;
+        if (u64map_reserve(t->e, &t->waiting, t->waiting.n + 1) ||
+            !(p = mem_alloc(t->e, sizeof(*p))))
+            return ORCA_ENOMEM;
+        *p = w;
+        u64map_put(&t->waiting, p->id, p);
+        for (int k = 0; k < NLISTS; k++)
+            if (p->on >> k & 1)
+                wl_append(wl_of(t, p, k), p, k);
+    }
+    return ORCA_OK;
+}
+
+static int load_into(sload *L)
+{
+    rbuf *r = L->r;
+    orca_stats *t = L->t;
+    uint32_t tag = r_u32(r), window_ms = r_u32(r), nslots = r_u32(r), slot_ms = r_u32(r),
+             short_ms = r_u32(r);
+    t->start = r_u64(r);
+    t->now = r_u64(r);
+    t->dropped = r_u64(r);
+    if (r->bad || tag != STATS_TAG || !nslots || nslots > MAX_SLOTS || window_ms < nslots ||
+        slot_ms != window_ms / nslots)
+        return ORCA_ECORRUPT;
+    L->nslots = nslots;
+    L->keep = window_ms == t->window_ms && nslots == t->nslots && slot_ms == t->slot_ms &&
+              short_ms == t->short_ms;
+    int rc = load_channels(L);
+    if (!rc && !r->bad)
+        rc = load_queues(L);
+    if (!rc && !r->bad)
+        rc = load_agents(L);
+    if (!rc && !r->bad)
+        rc = load_waiting(L);
+    return rc ? rc : r->bad ? ORCA_ECORRUPT : ORCA_OK;
+}
+
+/* A saved window config (window_ms, window_slots, short_abandon_ms) other
+ * than s's: s keeps its own, and gets back the since-start figures, the
+ * agents' states and the waiting work, with its window slots empty (the
+ * saved slots cover other spans; the window refills as events come). */
+int stats_load(orca_stats *s, rbuf *r)
+{
+    orca_stats t;
+    memset(&t, 0, sizeof(t));
+    t.e = s->e;
+    t.window_ms = s->window_ms;
+    t.nslots = s->nslots;
+    t.slot_ms = s->slot_ms;
+    t.short_ms = s->short_ms;
+    u64map_init(&t.agents);
+    u64map_init(&t.waiting);
+    sload L = { .t = &t, .r = r };
+    int rc = load_into(&L);
+    if (rc) {
+        stats_clear(&t);
+        return rc;
+    }
+    t.handle = s->handle;
+    stats_clear(s);
+    *s = t;
+    return ORCA_OK;
 }

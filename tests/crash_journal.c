@@ -95,7 +95,7 @@ static void run_child(const char *path, uint64_t seed, int fd)
     cfg.max_customers = 50;
     orca_engine *e;
     CCHECK(orca_engine_new(&cfg, &e));
-    orca_journal_config jc = { ORCA_SYNC_EVERY, 0 };
+    orca_journal_config jc = { .sync = ORCA_SYNC_EVERY, .interval_ms = 0 };
     CCHECK(orca_journal_open(e, path, &jc));
     tell(fd, 0); /* the journal exists */
 
@@ -446,7 +446,7 @@ static void one_iteration(uint64_t it, uint64_t seed, const char *dir, totals *t
     evlog log = { 0 };
     int handle;
     orca_listener_add(e, on_event, &log, &handle);
-    orca_journal_config jc = { ORCA_SYNC_EVERY, 0 };
+    orca_journal_config jc = { .sync = ORCA_SYNC_EVERY, .interval_ms = 0 };
     orca_journal_info ri;
     double t0 = now_s();
     rc = orca_journal_replay(e, path, &jc, &ri);

@@ -172,7 +172,8 @@ static orca_journal_info jinfo(const orca_engine *e)
     return ji;
 }
 
-static const orca_journal_config jc_never = { ORCA_SYNC_NEVER, 0 };
+static const orca_journal_config jc_never = { .sync = ORCA_SYNC_NEVER };
+#define HDR_BYTES 116 /* the file header (orca.h) */
 
 /* ------------------------------------------------------------------------ */
 /* The workload: a seeded random driver of the whole public API             */
@@ -1104,7 +1105,7 @@ static void test_round_trip_defaults(void **state)
     tmp_path(path, sizeof(path), "rt");
     tu_fx fa;
     orca_engine *A = tu_fx_new(&fa, NULL);
-    orca_journal_config jc = { ORCA_SYNC_INTERVAL, 0 };
+    orca_journal_config jc = { .sync = ORCA_SYNC_INTERVAL, .interval_ms = 0 };
     TU_OK(orca_journal_open(A, path, &jc));
     orca_skill_id en = tu_skill(A, "en");
     orca_queue_id q = tu_queue(A, "support", ORCA_STRATEGY_LONGEST_IDLE);
@@ -1132,6 +1133,500 @@ static void test_round_trip_defaults(void **state)
     assert_int_equal(tu_info(fb.e, 1002).state, ORCA_STATE_BUSY);
     tu_fx_free(&fa);
     tu_fx_free(&fb);
+    unlink(path);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Compaction                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Events b recorded against a's from index from on; b may have more
+ * after them if more (recovering offers) is true. */
+static void same_events_from(const tu_rec *a, size_t from, const tu_rec *b, int more)
+{
+    tu_rec tail = { .ev = a->ev + from, .n = a->n - from, .cap = 0 };
+    tu_rec head = *b;
+    if (more && head.n > tail.n) {
+        for (size_t k = tail.n; k < head.n; k++)
+            if (head.ev[k].type == ORCA_EV_REJECTED)
+                assert_int_equal(head.ev[k].value, ORCA_WITHDRAW_RECOVERED);
+        head.n = tail.n;
+    }
+    same_events(&tail, &head);
+}
+
+/*
+ * A compacts its journal at random points while A2, the same workload on
+ * the same config, journals without compacting. Replaying each file must
+ * give the same engine (B from A's snapshot + tail, B2 from A2's whole
+ * journal), the same events since the last snapshot and the same figures;
+ * then B and B2 go on in lockstep (the rebuilt indexes make the same
+ * decisions as the replayed ones), B compacting as it goes, and C replayed
+ * from B's file is B. `settle` 0 leaves offers pending (recovered).
+ */
+static void compact_round_trip(uint64_t seed, uint32_t steps, int cb_acts, int settle)
+{
+    uint64_t g = seed;
+    orca_config cfg = wl_config(&g);
+    uint64_t wseed = sm64(&g);
+    char path[600], path2[600];
+    tmp_path(path, sizeof(path), "cpt");
+    tmp_path(path2, sizeof(path2), "cpt2");
+
+    tu_fx fa, fa2;
+    orca_engine *A = tu_fx_new(&fa, &cfg), *A2 = tu_fx_new(&fa2, &cfg);
+    TU_OK(orca_journal_open(A, path, &jc_never));
+    TU_OK(orca_journal_open(A2, path2, &jc_never));
+    orca_stats *sa;
+    TU_OK(orca_stats_new(A, NULL, &sa));
+    static wl wa, wa2, wb, wb2;
+    wl_init(&wa, A, wseed, cb_acts);
+    wl_init(&wa2, A2, wseed, cb_acts);
+    wl_setup(&wa, NULL);
+    wl_setup(&wa2, NULL);
+    size_t since = 0;     /* A's events from its last snapshot on */
+    uint64_t compactions = 0;
+    for (uint32_t k = 0; k < steps; k++) {
+        int ra = wl_step(&wa, NULL), ra2 = wl_step(&wa2, NULL);
+        assert_int_equal(ra, ra2);
+        if (rnd(&g, 400) == 0 || k == steps / 3) {
+            TU_OK(orca_journal_compact(A));
+            compactions++;
+            since = fa.rec.n;
+            orca_journal_info ji = jinfo(A);
+            assert_int_equal(ji.compactions, compactions);
+            assert_int_equal(ji.bytes, file_size(path));
+            assert_int_equal(ji.snapshot_bytes, ji.bytes);
+            assert_false(exists(path) && file_size(path) == UINT64_MAX);
+            TU_CHECK(A);
+        }
+    }
+    if (settle) {
+        wl_settle(&wa);
+        wl_settle(&wa2);
+    }
+    same_engine(A, A2, "the compacting engine against the other");
+    orca_journal_info ja = jinfo(A), ja2 = jinfo(A2);
+    assert_int_equal(ja.failed, 0);
+    assert_true(ja.bytes < ja2.bytes || compactions == 0);
+    TU_OK(orca_journal_close(A));
+    TU_OK(orca_journal_close(A2));
+
+    /* B from the snapshot and its tail (stats attached first), B2 from the
+     * whole journal */
+    orca_config rc;
+    TU_OK(orca_journal_read_config(path, &rc));
+    tu_fx fb, fb2;
+    orca_engine *B = tu_fx_new(&fb, &rc);
+    orca_stats *sb;
+    TU_OK(orca_stats_new(B, NULL, &sb));
+    orca_journal_info ri, ri2;
+    double t0 = now_s();
+    TU_OK(orca_journal_replay(B, path, &jc_never, &ri));
+    double took = now_s() - t0;
+    assert_int_equal(ri.snapshot_bytes > HDR_BYTES, compactions > 0);
+    TU_OK(orca_journal_read_config(path2, &rc));
+    orca_engine *B2 = tu_fx_new(&fb2, &rc);
+    orca_stats *sb2;
+    TU_OK(orca_stats_new(B2, NULL, &sb2));
+    TU_OK(orca_journal_replay(B2, path2, &jc_never, &ri2));
+    assert_int_equal(ri.recovered_offers, ri2.recovered_offers);
+    TU_CHECK(B);
+    same_engine(B, B2, "engine from the snapshot against the one from the whole journal");
+    same_events_from(&fa.rec, since, &fb.rec, ri.recovered_offers > 0);
+    same_figures(sb, sb2);
+    if (!ri.recovered_offers)
+        same_figures(sb, sa);
+    if (settle)
+        same_engine(A, B, "engine from the snapshot against the one that wrote it");
+    print_message("  seed %#llx: %llu compactions, journal %llu bytes (whole: %llu), "
+                  "replay %.1f ms, %llu offers recovered\n",
+                  (unsigned long long)seed, (unsigned long long)compactions,
+                  (unsigned long long)ja.bytes, (unsigned long long)ja2.bytes, took * 1e3,
+                  (unsigned long long)ri.recovered_offers);
+
+    /* B and B2 go on in lockstep; B compacts now and then */
+    wb = wa;
+    wb.e = B;
+    wb2 = wa2;
+    wb2.e = B2;
+    wl_callbacks(&wb);
+    wl_callbacks(&wb2);
+    for (uint32_t k = 0; k < steps / 2; k++) {
+        int rb = wl_step(&wb, NULL), rb2 = wl_step(&wb2, NULL);
+        if (rb != rb2) {
+            print_error("step %u after the replay: B gave %s, B2 %s\n", k, rc_name(rb),
+                        rc_name(rb2));
+            fail();
+        }
+        if (k % 64 == 0)
+            same_engine(B, B2, "going on after the replays");
+        if (rnd(&g, 300) == 0)
+            TU_OK(orca_journal_compact(B));
+    }
+    wl_settle(&wb);
+    wl_settle(&wb2);
+    same_engine(B, B2, "after going on");
+    same_figures(sb, sb2);
+    TU_OK(orca_journal_compact(B));
+    TU_OK(orca_journal_close(B));
+
+    /* C from B's file: B again, figures included */
+    tu_fx fc;
+    orca_config cc;
+    TU_OK(orca_journal_read_config(path, &cc));
+    tu_fx_new(&fc, &cc);
+    orca_stats *sc;
+    TU_OK(orca_stats_new(fc.e, NULL, &sc));
+    TU_OK(orca_journal_replay(fc.e, path, &jc_never, &ri));
+    assert_int_equal(fc.rec.n, 0); /* nothing after the snapshot: no event */
+    same_engine(B, fc.e, "engine replayed from a snapshot alone");
+    same_figures(sb, sc);
+
+    TU_OK(orca_stats_free(sa));
+    TU_OK(orca_stats_free(sb));
+    TU_OK(orca_stats_free(sc));
+    TU_OK(orca_stats_free(sb2));
+    tu_fx_free(&fa);
+    tu_fx_free(&fa2);
+    tu_fx_free(&fb);
+    tu_fx_free(&fb2);
+    tu_fx_free(&fc);
+    unlink(path);
+    unlink(path2);
+}
+
+static void test_compact_round_trip(void **state)
+{
+    (void)state;
+    uint64_t master = env_u64("ORCA_JOURNAL_SEED", 0x6a6f75726e616cull) ^ 0xc0;
+    uint32_t steps = (uint32_t)env_u64("ORCA_JOURNAL_STEPS", g_slow ? 800 : 2500);
+    uint64_t n = env_u64("ORCA_JOURNAL_SEEDS", g_slow ? 1 : 4);
+    for (uint64_t k = 0; k < n; k++) {
+        compact_round_trip(master + k * 0x1000193ull, steps, (int)(k & 1), 1);
+        compact_round_trip(master + k * 0x1000193ull + 7, steps, (int)(k & 1), 0);
+    }
+}
+
+/* A small journaling centre with work in every state, for the edge cases. */
+static orca_engine *small_centre(tu_fx *fx, const char *path, const orca_journal_config *jc)
+{
+    orca_engine *e = tu_fx_new(fx, NULL);
+    TU_OK(orca_journal_open(e, path, jc));
+    orca_skill_id en = tu_skill(e, "en");
+    orca_queue_id q = tu_queue(e, "support", ORCA_STRATEGY_LONGEST_IDLE);
+    orca_skill_level sk = { en, 5 };
+    for (uint64_t a = 1; a <= 3; a++) {
+        tu_agent(e, a, 100, &sk, 1);
+        tu_member(e, q, a, 0);
+        tu_ready(e, a);
+    }
+    for (uint64_t id = 1001; id <= 1006; id++)
+        tu_enqueue(e, id, q, ORCA_CHANNEL_VOICE, (uint32_t)(id % 3));
+    TU_OK(orca_offer_accept(e, 1001));
+    tu_advance(e, 30000);
+    return e;
+}
+
+/* Accept every pending offer (ids 1001.. and 5000..), so a replay (which
+ * recovers pending offers) must give the same engine. */
+static void small_settle(orca_engine *e)
+{
+    for (uint64_t id = 1001; id < 9000; id++)
+        if (tu_state(e, id) == ORCA_STATE_OFFERED)
+            TU_OK(orca_offer_accept(e, id));
+}
+
+static void test_compact_bad_calls(void **state)
+{
+    (void)state;
+    char path[600];
+    tmp_path(path, sizeof(path), "cbad");
+    TU_RC(orca_journal_compact(NULL), ORCA_EINVAL);
+    tu_fx fa;
+    orca_engine *e = tu_fx_new(&fa, NULL);
+    TU_RC(orca_journal_compact(e), ORCA_ESTATE); /* no journal */
+    tu_fx_free(&fa);
+    e = small_centre(&fa, path, &jc_never);
+    uint64_t before = file_size(path);
+    tu_snap s;
+    tu_snap_take_(&s, e, __FILE__, __LINE__);
+    TU_OK(orca_journal_close(e));
+    TU_RC(orca_journal_compact(e), ORCA_ESTATE); /* closed */
+    tu_snap_same_(&s, e, "orca_journal_compact refused", __FILE__, __LINE__);
+    tu_snap_free(&s);
+    assert_int_equal(file_size(path), before);
+    tu_fx_free(&fa);
+    unlink(path);
+}
+
+static orca_engine *g_busy_e;
+static int g_busy_rc;
+static void compact_listener(void *data, const orca_event *ev)
+{
+    (void)data;
+    (void)ev;
+    g_busy_rc = orca_journal_compact(g_busy_e);
+}
+
+static void test_compact_in_listener(void **state)
+{
+    (void)state;
+    char path[600];
+    tmp_path(path, sizeof(path), "cbusy");
+    tu_fx fa;
+    orca_engine *e = small_centre(&fa, path, &jc_never);
+    g_busy_e = e;
+    g_busy_rc = 1;
+    int h;
+    TU_OK(orca_listener_add(e, compact_listener, NULL, &h));
+    uint64_t compactions = jinfo(e).compactions;
+    tu_enqueue(e, 1100, 1, ORCA_CHANNEL_VOICE, 0);
+    TU_RC(g_busy_rc, ORCA_EBUSY);
+    assert_int_equal(jinfo(e).compactions, compactions);
+    TU_OK(orca_listener_remove(e, h));
+    tu_fx_free(&fa);
+    unlink(path);
+}
+
+/* Compaction that cannot write its file: ORCA_EIO, the old journal goes
+ * on, whole and replayable, and the next compaction works. */
+static void test_compact_io_failure(void **state)
+{
+    (void)state;
+    char path[600], blocker[700];
+    tmp_path(path, sizeof(path), "cio");
+    tu_fx fa;
+    orca_engine *e = small_centre(&fa, path, &jc_never);
+    snprintf(blocker, sizeof(blocker), "%s.compact", path);
+    assert_int_equal(mkdir(blocker, 0755), 0); /* open(2) of it fails: EISDIR */
+    uint64_t before = file_size(path);
+    char *d0 = tu_dump(e);
+    TU_RC(orca_journal_compact(e), ORCA_EIO);
+    char *d1 = tu_dump(e);
+    tu_same_text_(d0, d1, "engine after a failed compaction", __FILE__, __LINE__);
+    free(d0);
+    free(d1);
+    orca_journal_info ji = jinfo(e);
+    assert_int_equal(ji.compact_failures, 1);
+    assert_int_equal(ji.compact_error, EISDIR);
+    assert_int_equal(ji.compactions, 0);
+    assert_int_equal(ji.failed, 0);
+    assert_int_equal(file_size(path), before);
+    /* journaling goes on into the old file */
+    tu_advance(e, 40000);
+    small_settle(e);
+    assert_true(file_size(path) > before);
+    tu_fx fb;
+    orca_journal_info ri;
+    replay_into(&fb, path, &jc_never, &ri);
+    assert_int_equal(ri.snapshot_bytes, HDR_BYTES);
+    same_engine(e, fb.e, "replay after a failed compaction");
+    tu_fx_free(&fb);
+    /* room again: it works */
+    assert_int_equal(rmdir(blocker), 0);
+    TU_OK(orca_journal_compact(e));
+    assert_false(exists(blocker));
+    tu_advance(e, 50000);
+    small_settle(e);
+    replay_into(&fb, path, &jc_never, &ri);
+    assert_true(ri.snapshot_bytes > HDR_BYTES);
+    same_engine(e, fb.e, "replay after compacting again");
+    tu_fx_free(&fb);
+    tu_fx_free(&fa);
+    unlink(path);
+}
+
+/* Every allocation compaction makes fails in turn: ORCA_ENOMEM, nothing
+ * changes (engine, file), and journaling goes on. */
+static void test_compact_alloc_failure(void **state)
+{
+    (void)state;
+    char path[600];
+    tmp_path(path, sizeof(path), "cnomem");
+    tu_fx fa;
+    orca_engine *e = small_centre(&fa, path, &jc_never);
+    uint64_t at;
+    for (at = 1;; at++) {
+        size_t n0;
+        uint8_t *f0 = slurp(path, &n0);
+        tu_snap s;
+        tu_snap_take_(&s, e, __FILE__, __LINE__);
+        fa.alloc.fail_at = fa.alloc.attempts + at;
+        int rc = orca_journal_compact(e);
+        fa.alloc.fail_at = 0;
+        if (rc == ORCA_OK) {
+            tu_snap_free(&s);
+            free(f0);
+            break;
+        }
+        TU_RC(rc, ORCA_ENOMEM);
+        tu_snap_same_(&s, e, "orca_journal_compact (ENOMEM)", __FILE__, __LINE__);
+        tu_snap_free(&s);
+        same_file(path, f0, n0, "orca_journal_compact (ENOMEM)");
+        free(f0);
+        assert_int_equal(jinfo(e).failed, 0);
+        assert_true(at < 50);
+    }
+    tu_advance(e, 60000);
+    small_settle(e);
+    tu_fx fb;
+    orca_journal_info ri;
+    replay_into(&fb, path, &jc_never, &ri);
+    same_engine(e, fb.e, "replay after the allocation failures");
+    print_message("  compaction: %llu allocations failed in turn\n", (unsigned long long)at - 1);
+
+    /* restoring: each allocation of the replay fails in turn */
+    TU_OK(orca_journal_close(e));
+    size_t n;
+    uint8_t *file = slurp(path, &n);
+    char *want = tu_dump(fb.e);
+    tu_fx_free(&fb);
+    for (at = 1;; at++) {
+        char p2[600];
+        tmp_path(p2, sizeof(p2), "cnomem2");
+        spit(p2, file, n);
+        orca_config c;
+        TU_OK(orca_journal_read_config(p2, &c));
+        tu_fx fc;
+        tu_fx_new(&fc, &c);
+        fc.alloc.fail_at = fc.alloc.attempts + at;
+        int rc = orca_journal_replay(fc.e, p2, &jc_never, &ri);
+        fc.alloc.fail_at = 0;
+        if (rc == ORCA_OK) {
+            char *d = tu_dump(fc.e);
+            tu_same_text_(want, d, "replay of a snapshot", __FILE__, __LINE__);
+            free(d);
+            tu_fx_free(&fc);
+            unlink(p2);
+            break;
+        }
+        TU_RC(rc, ORCA_ENOMEM);
+        same_file(p2, file, n, "replay of a snapshot (ENOMEM)");
+        orca_engine_free(fc.e); /* partly rebuilt (not consistent: no check) */
+        fc.e = NULL;
+        tu_fx_free(&fc); /* ... and freed without a leak */
+        unlink(p2);
+        assert_true(at < 5000);
+    }
+    print_message("  restore: %llu allocations failed in turn\n", (unsigned long long)at - 1);
+    free(want);
+    free(file);
+    tu_fx_free(&fa);
+    unlink(path);
+}
+
+/* compact_bytes: the journal compacts itself as it grows, stays bounded,
+ * and replays to the same engine. */
+static void test_compact_auto(void **state)
+{
+    (void)state;
+    char path[600], path2[600];
+    tmp_path(path, sizeof(path), "cauto");
+    tmp_path(path2, sizeof(path2), "cauto2");
+    orca_journal_config jc = { .sync = ORCA_SYNC_NEVER, .compact_bytes = 16384 };
+    tu_fx fa, fa2;
+    orca_engine *e = small_centre(&fa, path, &jc);
+    orca_engine *e2 = small_centre(&fa2, path2, &jc_never);
+    for (orca_engine *x = e; x; x = x == e ? e2 : NULL) { /* a fresh start */
+        for (uint64_t a = 1; a <= 3; a++)
+            tu_ready(x, a);
+        for (int round = 0; round < 4; round++) {
+            small_settle(x);
+            for (uint64_t id = 1001; id <= 1006; id++)
+                if (tu_state(x, id) == ORCA_STATE_BUSY)
+                    TU_OK(orca_interaction_end(x, id));
+        }
+        assert_int_equal(tu_counts(x).waiting + tu_counts(x).busy, 0);
+    }
+    uint64_t biggest = 0;
+    for (uint64_t k = 0; k < 3000; k++) {
+        uint64_t id = 5000 + k;
+        for (orca_engine *x = e; x; x = x == e ? e2 : NULL) {
+            tu_enqueue(x, id, 1, ORCA_CHANNEL_VOICE, 0);
+            for (uint64_t o = id > 5020 ? id - 20 : 5000; o <= id; o++) {
+                if (tu_state(x, o) == ORCA_STATE_OFFERED)
+                    TU_OK(orca_offer_accept(x, o));
+                else if (tu_state(x, o) == ORCA_STATE_BUSY && o + 2 <= id)
+                    TU_OK(orca_interaction_end(x, o));
+            }
+            tu_advance(x, orca_engine_now(x) + 1000);
+        }
+        uint64_t sz = file_size(path);
+        biggest = sz > biggest ? sz : biggest;
+    }
+    orca_journal_info ji = jinfo(e);
+    assert_true(ji.compactions > 10);
+    assert_int_equal(ji.compact_failures, 0);
+    assert_true(biggest < ji.snapshot_bytes + 16384 + 4096);
+    print_message("  %llu compactions, journal at most %llu bytes (uncompacted %llu), snapshot %llu\n",
+                  (unsigned long long)ji.compactions, (unsigned long long)biggest,
+                  (unsigned long long)file_size(path2), (unsigned long long)ji.snapshot_bytes);
+    assert_true(file_size(path2) > 4 * biggest);
+    small_settle(e);
+    small_settle(e2);
+    same_engine(e, e2, "auto-compacting engine against the other");
+    tu_fx fb;
+    orca_journal_info ri;
+    replay_into(&fb, path, &jc, &ri);
+    same_engine(e, fb.e, "replay of an auto-compacted journal");
+    tu_fx_free(&fb);
+    tu_fx_free(&fa);
+    tu_fx_free(&fa2);
+    unlink(path);
+    unlink(path2);
+}
+
+/* A damaged snapshot: every byte flipped in turn is ORCA_ECORRUPT at the
+ * first record (the checksums), and a leftover "<path>.compact" from a
+ * crash in the middle of a compaction is ignored. */
+static void test_compact_damage(void **state)
+{
+    (void)state;
+    char path[600], side[700];
+    tmp_path(path, sizeof(path), "cdmg");
+    tu_fx fa;
+    orca_engine *e = small_centre(&fa, path, &jc_never);
+    TU_OK(orca_journal_compact(e));
+    uint64_t snap = jinfo(e).snapshot_bytes;
+    tu_advance(e, 45000);
+    small_settle(e);
+    TU_OK(orca_journal_close(e));
+    size_t n;
+    uint8_t *file = slurp(path, &n);
+    size_t flips = 0;
+    for (size_t at = HDR_BYTES; at < snap; at += 1 + at % 7) {
+        char p2[600];
+        tmp_path(p2, sizeof(p2), "cdmg2");
+        file[at] ^= 0x5a;
+        spit(p2, file, n);
+        file[at] ^= 0x5a;
+        orca_config c;
+        TU_OK(orca_journal_read_config(p2, &c));
+        tu_fx fb;
+        tu_fx_new(&fb, &c);
+        orca_journal_info ri;
+        TU_RC(orca_journal_replay(fb.e, p2, &jc_never, &ri), ORCA_ECORRUPT);
+        assert_true(ri.bad_offset == HDR_BYTES || ri.bad_offset <= at);
+        tu_fx_free(&fb);
+        unlink(p2);
+        flips++;
+    }
+    /* a half-written side file is not the journal */
+    snprintf(side, sizeof(side), "%s.compact", path);
+    spit(side, file, snap / 2);
+    tu_fx fb;
+    orca_journal_info ri;
+    replay_into(&fb, path, &jc_never, &ri);
+    same_engine(e, fb.e, "replay beside a leftover .compact file");
+    /* and the next compaction replaces it */
+    TU_OK(orca_journal_compact(fb.e));
+    assert_false(exists(side));
+    print_message("  %zu flips in a %llu-byte snapshot: all ORCA_ECORRUPT\n", flips,
+                  (unsigned long long)snap);
+    tu_fx_free(&fb);
+    free(file);
+    tu_fx_free(&fa);
     unlink(path);
 }
 
@@ -1972,7 +2467,7 @@ static void test_bad_open(void **state)
     tmp_path(other, sizeof(other), "badx");
     tu_fx fa;
     orca_engine *A = tu_fx_new(&fa, NULL);
-    orca_journal_config bad_sync = { (orca_sync)7, 0 };
+    orca_journal_config bad_sync = { .sync = (orca_sync)7, .interval_ms = 0 };
     TU_FAILS(A, orca_journal_open(NULL, path, &jc_never), ORCA_EINVAL);
     TU_FAILS(A, orca_journal_open(A, NULL, &jc_never), ORCA_EINVAL);
     TU_FAILS(A, orca_journal_open(A, "", &jc_never), ORCA_EINVAL);
@@ -2062,7 +2557,7 @@ static void test_bad_replay(void **state)
     TU_FAILS(B, orca_journal_replay(B, NULL, &jc_never, &ri), ORCA_EINVAL);
     TU_FAILS2(B, orca_journal_replay(B, other, &jc_never, &ri), ORCA_ENOENT, ORCA_EIO);
     assert_false(exists(other));
-    orca_journal_config bad_sync = { (orca_sync)9, 0 };
+    orca_journal_config bad_sync = { .sync = (orca_sync)9, .interval_ms = 0 };
     FAILS_FILE(B, orca_journal_replay(B, path, &bad_sync, &ri), ORCA_EINVAL, path, file, n);
 
     /* an engine with a journal of its own */
@@ -2408,7 +2903,7 @@ static void io_child(const char *path, uint64_t limit, orca_sync sync)
     CHILD_CHECK(setrlimit(RLIMIT_FSIZE, &rl) == 0, "setrlimit: %s", strerror(errno));
     orca_engine *e;
     CHILD_CHECK(orca_engine_new(NULL, &e) == ORCA_OK, "engine_new");
-    orca_journal_config jc = { sync, 0 };
+    orca_journal_config jc = { .sync = sync, .interval_ms = 0 };
     int rc = orca_journal_open(e, path, &jc);
     if (rc == ORCA_EIO) {
         /* the header does not fit: refused, the engine is still new */
@@ -2567,7 +3062,7 @@ static void bench_policy(orca_sync sync, uint32_t interval_ms, double budget_s,
     tmp_path(path, sizeof(path), "bench");
     orca_engine *e;
     TU_OK(orca_engine_new(NULL, &e));
-    orca_journal_config jc = { sync, interval_ms };
+    orca_journal_config jc = { .sync = sync, .interval_ms = interval_ms };
     TU_OK(orca_journal_open(e, path, &jc));
     orca_queue_def qd;
     orca_queue_def_init(&qd);
@@ -2678,6 +3173,13 @@ int main(void)
         cmocka_unit_test(test_round_trip_defaults),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_round_trip_callbacks),
+        cmocka_unit_test(test_compact_round_trip),
+        cmocka_unit_test(test_compact_bad_calls),
+        cmocka_unit_test(test_compact_in_listener),
+        cmocka_unit_test(test_compact_io_failure),
+        cmocka_unit_test(test_compact_alloc_failure),
+        cmocka_unit_test(test_compact_auto),
+        cmocka_unit_test(test_compact_damage),
         cmocka_unit_test(test_recovered_offers),
         cmocka_unit_test(test_recovered_offer_agent_ready),
         cmocka_unit_test(test_torn_tail),
