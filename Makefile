@@ -12,7 +12,7 @@ DESTDIR ?=
 LIBDIR  ?= $(PREFIX)/lib
 INCDIR  ?= $(PREFIX)/include
 
-VERSION := 0.2.0
+VERSION := 0.3.0
 SOVER   := 0
 
 ifeq ($(SAN),1)

@@ -29,13 +29,14 @@ extern "C" {
 #endif
 
 /* Before 1.0, a minor version may change the ABI (0.2 added fields to
- * orca_config, orca_*_def, orca_offer, orca_event and the info structs):
+ * orca_config, orca_*_def, orca_offer, orca_event and the info structs;
+ * 0.3 to orca_journal_config and orca_journal_info):
  * rebuild against the header you link with. Zero-initialise defs with the
  * *_init functions so new fields take their defaults. */
 #define ORCA_VERSION_MAJOR 0
-#define ORCA_VERSION_MINOR 2
+#define ORCA_VERSION_MINOR 3
 #define ORCA_VERSION_PATCH 0
-#define ORCA_VERSION_STRING "0.2.0"
+#define ORCA_VERSION_STRING "0.3.0"
 
 /* The library's version string, e.g. "0.1.0". */
 const char *orca_version(void);
@@ -1233,11 +1234,15 @@ int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_con
  * figures come back if an orca_stats is attached before the replay (with a
  * different window configuration, only the since-start figures and the
  * live state come back; the window starts empty).
- * ORCA_EBUSY inside a listener or callback, ORCA_ESTATE with no journal (or
- * a stopped one), ORCA_ENOMEM, ORCA_EIO if the snapshot could not be
- * written (the old journal is kept and journaling goes on into it;
- * orca_journal_info says why). orca_journal_config.compact_bytes makes it
- * automatic.
+ * A journal that stopped (a write failed, or the engine absorbed an
+ * allocation failure) starts again this way: the snapshot is the engine as
+ * it is now, so nothing before it needs replaying.
+ * ORCA_EBUSY inside a listener or callback, ORCA_ESTATE with no journal,
+ * ORCA_ENOMEM, ORCA_EIO if the snapshot could not be written (the old
+ * journal is kept as it was, and journaling goes on into it unless it had
+ * stopped; orca_journal_info says why). orca_journal_config.compact_bytes
+ * makes it automatic (not for a stopped journal: the host decides when the
+ * disk has room again).
  */
 int orca_journal_compact(orca_engine *e);
 

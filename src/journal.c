@@ -841,8 +841,11 @@ static int compact(orca_engine *e)
     if (derr)
         j->compact_error = derr;
     mem_free(e, tmp, tlen);
-    close(j->fd);
+    if (j->fd >= 0)
+        close(j->fd);
     j->fd = fd;
+    j->failed = 0; /* a stopped journal starts again from the snapshot */
+    j->eio_pending = 0;
     j->seq = records;
     j->bytes = j->snap_bytes = bytes;
     j->last_sync = e->now;
@@ -856,7 +859,7 @@ int orca_journal_compact(orca_engine *e)
         return ORCA_EINVAL;
     if (e->in_callback || e->depth)
         return ORCA_EBUSY;
-    if (!e->jrn || e->jrn->failed)
+    if (!e->jrn)
         return ORCA_ESTATE;
     return compact(e);
 }

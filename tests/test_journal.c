@@ -2726,6 +2726,14 @@ static void test_absorbed_alloc_failure_journaled(void **state)
         assert_int_equal(ri.records, j0.records);
         assert_int_equal(ri.torn_bytes, 0);
         tu_fx_free(&fb);
+        /* compacting starts it again from the engine as it is */
+        TU_OK(orca_journal_compact(A));
+        assert_int_equal(jinfo(A).failed, 0);
+        TU_OK(orca_offer_accept(A, 10));
+        tu_advance(A, 30000);
+        replay_into(&fb, path, &jc_never, &ri);
+        same_engine(A, fb.e, "replay of the journal restarted by compaction");
+        tu_fx_free(&fb);
     } else {
         TU_RC(rc, ORCA_OK);
         if (j1.failed) {
@@ -2899,7 +2907,10 @@ static void test_alloc_failure(void **state)
 static void io_child(const char *path, uint64_t limit, orca_sync sync)
 {
     signal(SIGXFSZ, SIG_IGN);
-    struct rlimit rl = { (rlim_t)limit, (rlim_t)limit };
+    struct rlimit rl; /* the soft limit only: raised again below ("room again") */
+    CHILD_CHECK(getrlimit(RLIMIT_FSIZE, &rl) == 0, "getrlimit: %s", strerror(errno));
+    struct rlimit hard = rl;
+    rl.rlim_cur = (rlim_t)limit;
     CHILD_CHECK(setrlimit(RLIMIT_FSIZE, &rl) == 0, "setrlimit: %s", strerror(errno));
     orca_engine *e;
     CHILD_CHECK(orca_engine_new(NULL, &e) == ORCA_OK, "engine_new");
@@ -2974,8 +2985,7 @@ static void io_child(const char *path, uint64_t limit, orca_sync sync)
                 (unsigned long long)ji.records, (unsigned long long)j2.records);
     CHILD_CHECK(stat(path, &st) == 0 && (uint64_t)st.st_size == good_bytes, "file grew");
     /* the file replays to the state before the failed call */
-    struct rlimit big = { RLIM_INFINITY, RLIM_INFINITY };
-    (void)setrlimit(RLIMIT_FSIZE, &big);
+    CHILD_CHECK(setrlimit(RLIMIT_FSIZE, &hard) == 0, "setrlimit back: %s", strerror(errno));
     orca_config c;
     CHILD_CHECK(orca_journal_read_config(path, &c) == ORCA_OK, "read_config");
     orca_engine *b;
@@ -2992,6 +3002,29 @@ static void io_child(const char *path, uint64_t limit, orca_sync sync)
                 "enqueues were journaled", cb.interactions, failed_at - 1);
     CHILD_CHECK(orca_interaction_info_get(b, (uint64_t)failed_at, &in) == ORCA_ENOENT,
                 "the enqueue that got EIO is not in the journal");
+    orca_engine_free(b);
+    /* room again: compacting starts the stopped journal again from a
+     * snapshot of the engine as it is, and a replay gives that engine */
+    rc = orca_journal_compact(e);
+    orca_journal_info_get(e, &j2);
+    CHILD_CHECK(rc == ORCA_OK, "compact to restart: %d (%s)", rc, strerror(j2.compact_error));
+    CHILD_CHECK(orca_journal_info_get(e, &j2) == ORCA_OK && !j2.failed && j2.compactions == 1,
+                "restarted journal: failed %d", j2.failed);
+    d.id = 100000;
+    CHILD_CHECK(orca_interaction_enqueue(e, &d) == ORCA_OK, "enqueue after the restart");
+    CHILD_CHECK(orca_engine_advance(e, 2000) == ORCA_OK, "advance after the restart");
+    CHILD_CHECK(orca_journal_close(e) == ORCA_OK, "close");
+    CHILD_CHECK(orca_engine_new(&c, &b) == ORCA_OK, "engine_new");
+    rc = orca_journal_replay(b, path, &jc, &ri);
+    CHILD_CHECK(rc == ORCA_OK, "replay after the restart: %d", rc);
+    orca_counts ce;
+    CHILD_CHECK(orca_engine_counts(b, &cb) == ORCA_OK && orca_engine_counts(e, &ce) == ORCA_OK &&
+                    cb.interactions == ce.interactions && cb.waiting == ce.waiting,
+                "restarted journal replays %u interactions, the engine has %u",
+                cb.interactions, ce.interactions);
+    CHILD_CHECK(orca_interaction_info_get(b, 99999, &in) == ORCA_OK &&
+                    orca_interaction_info_get(b, 100000, &in) == ORCA_OK,
+                "the work from after the failure is in the restarted journal");
     orca_engine_free(b);
     orca_engine_free(e);
     _exit(failed_at > 0 ? 0 : 11);
