@@ -63,28 +63,38 @@ void w_free(wbuf *w)
     w->n = w->cap = 0;
 }
 
-void r_bytes(rbuf *r, void *out, size_t n)
+/* The next n bytes in place, or NULL (and bad) if there are not n. */
+static const uint8_t *r_at(rbuf *r, size_t n)
 {
     if (r->bad || n > r->n - r->at) {
         r->bad = true;
-        memset(out, 0, n);
-        return;
+        return NULL;
     }
-    memcpy(out, r->p + r->at, n);
+    const uint8_t *p = r->p + r->at;
     r->at += n;
+    return p;
+}
+
+void r_bytes(rbuf *r, void *out, size_t n)
+{
+    const uint8_t *p = r_at(r, n);
+    if (p)
+        memcpy(out, p, n);
+    else
+        memset(out, 0, n);
 }
 
 uint8_t r_u8(rbuf *r)
 {
-    uint8_t v;
-    r_bytes(r, &v, 1);
-    return v;
+    const uint8_t *b = r_at(r, 1);
+    return b ? b[0] : 0;
 }
 
 uint32_t r_u32(rbuf *r)
 {
-    uint8_t b[4];
-    r_bytes(r, b, 4);
+    const uint8_t *b = r_at(r, 4);
+    if (!b)
+        return 0;
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
@@ -94,14 +104,19 @@ uint64_t r_u64(rbuf *r)
     return lo | (uint64_t)r_u32(r) << 32;
 }
 
-uint32_t r_count(rbuf *r, size_t min_bytes)
+/* n items of at least min_bytes each could follow: n, else bad and 0. */
+static uint32_t count_ok(rbuf *r, uint32_t n, size_t min_bytes)
 {
-    uint32_t n = r_u32(r);
     if (r->bad || (min_bytes && n > (r->n - r->at) / min_bytes)) {
         r->bad = true;
         return 0;
     }
     return n;
+}
+
+uint32_t r_count(rbuf *r, size_t min_bytes)
+{
+    return count_ok(r, r_u32(r), min_bytes);
 }
 
 void *r_take(rbuf *r, size_t n)
@@ -272,4 +287,54 @@ const orca_hours *r_hours(rbuf *r, orca_hours *h)
     h->when_closed = (orca_closed_action)r_u32(r);
     h->redirect_to = r_u32(r);
     return h;
+}
+
+/* ---- variable-length numbers (snapshots) ------------------------------------ */
+
+/* 7 bits a byte, low first, the top bit saying more follow (LEB128): ids,
+ * counters and zeros take a byte or two, times six. */
+void w_v(wbuf *w, uint64_t v)
+{
+    uint8_t b[10];
+    size_t n = 0;
+    do {
+        b[n] = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        b[n++] |= v ? 0x80 : 0;
+    } while (v);
+    w_bytes(w, b, n);
+}
+
+uint64_t r_v(rbuf *r)
+{
+    /* (read in place: a snapshot is mostly these) */
+    const uint8_t *p = r->p + r->at, *end = r->p + r->n;
+    uint64_t v = 0;
+    for (unsigned shift = 0; !r->bad && p < end && shift < 64; shift += 7) {
+        uint8_t b = *p++;
+        if (shift == 63 && b > 1)
+            break; /* more than 64 bits */
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            r->at = (size_t)(p - r->p);
+            return v;
+        }
+    }
+    r->bad = true;
+    return 0;
+}
+
+uint32_t r_v32(rbuf *r)
+{
+    uint64_t v = r_v(r);
+    if (v > UINT32_MAX) {
+        r->bad = true;
+        return 0;
+    }
+    return (uint32_t)v;
+}
+
+uint32_t r_vcount(rbuf *r, size_t min_bytes)
+{
+    return count_ok(r, r_v32(r), min_bytes);
 }

@@ -50,6 +50,13 @@ uint64_t r_u64(rbuf *r);
  * of the buffer could not hold that many, so a damaged count cannot make
  * the reader allocate without bound. */
 uint32_t r_count(rbuf *r, size_t min_bytes);
+/* Variable-length numbers (LEB128), for snapshots: r_v32 is bad past
+ * UINT32_MAX. */
+void w_v(wbuf *w, uint64_t v);
+uint64_t r_v(rbuf *r);
+uint32_t r_v32(rbuf *r);
+/* r_count's check, for a count written with w_v. */
+uint32_t r_vcount(rbuf *r, size_t min_bytes);
 /* n bytes of scratch (8-aligned), or NULL and bad. */
 void *r_take(rbuf *r, size_t n);
 const char *r_str(rbuf *r);

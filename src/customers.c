@@ -438,40 +438,40 @@ int orca_customer_totals_get(const orca_engine *e, orca_customer_totals *out)
 
 static void cust_save_one(const cust *c, wbuf *w)
 {
-    w_u64(w, c->id);
-    w_u64(w, c->last_agent);
-    w_u64(w, c->last_answer);
-    w_u64(w, c->last_active);
-    w_u64(w, c->contacts);
-    w_u32(w, c->resume_q);
-    w_u64(w, c->resume_until);
-    w_u64(w, c->resume_arrival);
-    w_u64(w, c->resume_seq);
-    w_u32(w, c->cap);
-    w_u32(w, c->n);
+    w_v(w, c->id);
+    w_v(w, c->last_agent);
+    w_v(w, c->last_answer);
+    w_v(w, c->last_active);
+    w_v(w, c->contacts);
+    w_v(w, c->resume_q);
+    w_v(w, c->resume_until);
+    w_v(w, c->resume_arrival);
+    w_v(w, c->resume_seq);
+    w_v(w, c->cap);
+    w_v(w, c->n);
     for (uint32_t k = 0; k < c->n; k++) { /* newest first */
         const orca_history_entry *h = ring_at(c, k);
-        w_u64(w, h->interaction);
-        w_u64(w, h->conversation);
-        w_u32(w, h->queue);
-        w_u32(w, h->channel);
-        w_u64(w, h->agent);
-        w_u64(w, h->arrival_ms);
-        w_u64(w, h->answer_ms);
-        w_u64(w, h->end_ms);
-        w_u32(w, (uint32_t)h->outcome);
-        w_u32(w, h->disposition);
+        w_v(w, h->interaction);
+        w_v(w, h->conversation);
+        w_v(w, h->queue);
+        w_v(w, h->channel);
+        w_v(w, h->agent);
+        w_v(w, h->arrival_ms);
+        w_v(w, h->answer_ms);
+        w_v(w, h->end_ms);
+        w_v(w, (uint32_t)h->outcome);
+        w_v(w, h->disposition);
     }
-    w_u32(w, c->nopen);
+    w_v(w, c->nopen);
     for (const ix *i = c->open_head; i; i = i->cnext)
-        w_u64(w, i->id);
+        w_v(w, i->id);
 }
 
 /* Idle customers first, in LRU order (so the LRU comes back as it was),
  * then those with live work. */
 void cust_save(const orca_engine *e, wbuf *w)
 {
-    w_u32(w, e->ncust);
+    w_v(w, e->ncust);
     for (const cust *c = e->lru_head; c; c = c->lru_next)
         cust_save_one(c, w);
     U64MAP_FOREACH(&e->cust_map, slot) {
@@ -501,7 +501,7 @@ static bool cust_link_open(orca_engine *e, cust *c, uint64_t id)
 
 static int cust_load_one(orca_engine *e, rbuf *r)
 {
-    uint64_t id = r_u64(r);
+    uint64_t id = r_v(r);
     if (r->bad || !id || u64map_get(&e->cust_map, id))
         return ORCA_ECORRUPT;
     int rc = u64map_reserve(e, &e->cust_map, e->cust_map.n + 1);
@@ -511,15 +511,15 @@ static int cust_load_one(orca_engine *e, rbuf *r)
     c->id = id;
     u64map_put(&e->cust_map, id, c);
     e->ncust++;
-    c->last_agent = r_u64(r);
-    c->last_answer = r_u64(r);
-    c->last_active = r_u64(r);
-    c->contacts = r_u64(r);
-    c->resume_q = r_u32(r);
-    c->resume_until = r_u64(r);
-    c->resume_arrival = r_u64(r);
-    c->resume_seq = r_u64(r);
-    uint32_t cap = r_u32(r), n = r_u32(r);
+    c->last_agent = r_v(r);
+    c->last_answer = r_v(r);
+    c->last_active = r_v(r);
+    c->contacts = r_v(r);
+    c->resume_q = r_v32(r);
+    c->resume_until = r_v(r);
+    c->resume_arrival = r_v(r);
+    c->resume_seq = r_v(r);
+    uint32_t cap = r_v32(r), n = r_v32(r);
     if (r->bad || cap > e->cfg.history_per_customer || n > cap)
         return ORCA_ECORRUPT;
     if (cap && !(c->v = mem_alloc(e, cap * sizeof(*c->v))))
@@ -527,21 +527,21 @@ static int cust_load_one(orca_engine *e, rbuf *r)
     c->cap = cap;
     for (uint32_t k = 0; k < n; k++) {
         orca_history_entry *h = &c->v[k];
-        h->interaction = r_u64(r);
-        h->conversation = r_u64(r);
-        h->queue = r_u32(r);
-        h->channel = r_u32(r);
-        h->agent = r_u64(r);
-        h->arrival_ms = r_u64(r);
-        h->answer_ms = r_u64(r);
-        h->end_ms = r_u64(r);
-        h->outcome = (orca_outcome)r_u32(r);
-        h->disposition = r_u32(r);
+        h->interaction = r_v(r);
+        h->conversation = r_v(r);
+        h->queue = r_v32(r);
+        h->channel = r_v32(r);
+        h->agent = r_v(r);
+        h->arrival_ms = r_v(r);
+        h->answer_ms = r_v(r);
+        h->end_ms = r_v(r);
+        h->outcome = (orca_outcome)r_v32(r);
+        h->disposition = r_v32(r);
     }
     c->n = n;
-    uint32_t open = r_count(r, 8);
+    uint32_t open = r_vcount(r, 1);
     for (uint32_t k = 0; k < open; k++)
-        if (!cust_link_open(e, c, r_u64(r)))
+        if (!cust_link_open(e, c, r_v(r)))
             return ORCA_ECORRUPT;
     if (r->bad)
         return ORCA_ECORRUPT;
@@ -555,12 +555,13 @@ static int cust_load_one(orca_engine *e, rbuf *r)
 
 int cust_load(orca_engine *e, rbuf *r)
 {
-    uint32_t n = r_count(r, 8);
-    for (uint32_t k = 0; k < n; k++) {
-        int rc = cust_load_one(e, r);
-        if (rc)
+    uint32_t n = r_vcount(r, 8);
+    int rc = u64map_reserve(e, &e->cust_map, n);
+    if (rc)
+        return rc;
+    for (uint32_t k = 0; k < n; k++)
+        if ((rc = cust_load_one(e, r)))
             return rc;
-    }
     /* every live interaction with a customer must have been linked */
     U64MAP_FOREACH(&e->ix_map, slot) {
         const ix *i = slot->val;

@@ -702,34 +702,37 @@ static int restore_snapshot(orca_engine *e, const uint8_t *p, size_t *at, uint64
 {
     if (*k >= records || rec_op(p, *at) != J_SNAP)
         return ORCA_OK;
-    wbuf all = { .e = e };
-    size_t pos = *at;
+    /* where the chunks end, and how much they hold */
+    size_t pos = *at, total = 0;
     uint64_t r = *k;
-    int rc = ORCA_ECORRUPT;
-    for (; r < records; r++) {
-        uint32_t len = le32(p + pos);
-        const uint8_t *body = p + pos + 8 + 9; /* past the lengths, seq and op */
-        size_t blen = len - 9 - 8;              /* (len counts seq..checksum) */
-        uint8_t op = rec_op(p, pos);
-        pos += 8 + (size_t)len;
-        if (op == J_SNAP) {
-            w_bytes(&all, body, blen);
-            continue;
-        }
-        rbuf end = { .p = body, .n = blen };
-        if (op == J_SNAP_END && r_u64(&end) == all.n && end.at == end.n && !end.bad) {
-            r++;
-            rc = ORCA_OK;
-        }
-        break;
+    for (; r < records && rec_op(p, pos) == J_SNAP; r++) {
+        total += le32(p + pos) - 9 - 8; /* (the length counts seq..checksum) */
+        pos += 8 + (size_t)le32(p + pos);
     }
-    if (rc == ORCA_OK && all.bad)
+    int rc = ORCA_ECORRUPT;
+    if (r < records && rec_op(p, pos) == J_SNAP_END) {
+        rbuf end = { .p = p + pos + 8 + 9, .n = le32(p + pos) - 9 - 8 };
+        if (r_u64(&end) == total && end.at == end.n && !end.bad)
+            rc = ORCA_OK;
+        pos += 8 + (size_t)le32(p + pos);
+        r++;
+    }
+    /* the chunks, end to end, in one allocation */
+    uint8_t *all = rc || !total ? NULL : mem_alloc(e, total);
+    if (!rc && total && !all)
         rc = ORCA_ENOMEM;
-    if (rc == ORCA_OK) {
-        rbuf in = { .p = all.p, .n = all.n, .scratch = scratch, .cap = BUF_CAP };
+    if (!rc) {
+        size_t q = *at, n = 0;
+        while (rec_op(p, q) == J_SNAP) {
+            size_t len = le32(p + q) - 9 - 8;
+            memcpy(all + n, p + q + 8 + 9, len);
+            n += len;
+            q += 8 + (size_t)le32(p + q);
+        }
+        rbuf in = { .p = all, .n = total, .scratch = scratch, .cap = BUF_CAP };
         rc = snap_load(e, &in);
     }
-    w_free(&all);
+    mem_free(e, all, total);
     if (rc) {
         *bad = *at; /* the snapshot does not rebuild an engine */
         return rc == ORCA_ENOMEM ? rc : ORCA_ECORRUPT;

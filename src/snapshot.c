@@ -37,19 +37,19 @@
 
 static void save_engine(const orca_engine *e, wbuf *w)
 {
-    w_u32(w, SNAP_VERSION);
-    w_u64(w, e->now);
-    w_u64(w, e->seq);
-    w_u64(w, e->offers);
-    w_u64(w, e->ev_seq);
-    w_u64(w, e->rng);
-    w_u64(w, e->wr_clock);
+    w_v(w, SNAP_VERSION);
+    w_v(w, e->now);
+    w_v(w, e->seq);
+    w_v(w, e->offers);
+    w_v(w, e->ev_seq);
+    w_v(w, e->rng);
+    w_v(w, e->wr_clock);
     const uint8_t *t = (const uint8_t *)&e->ctot + CTOT_FIRST;
-    w_u32(w, (uint32_t)CTOT_N);
+    w_v(w, (uint32_t)CTOT_N);
     for (size_t k = 0; k < CTOT_N; k++) {
         uint64_t v;
         memcpy(&v, t + k * sizeof(v), sizeof(v));
-        w_u64(w, v);
+        w_v(w, v);
     }
 }
 
@@ -82,16 +82,16 @@ static void queue_def_of(const queue *q, orca_queue_def *d)
 
 static void save_defs(const orca_engine *e, wbuf *w)
 {
-    w_u32(w, e->nskills);
+    w_v(w, e->nskills);
     for (uint32_t k = 0; k < e->nskills; k++)
         w_str(w, e->skills[k].name);
-    w_u32(w, e->nchannels);
+    w_v(w, e->nchannels);
     for (uint32_t k = 0; k < e->nchannels; k++) {
         w_str(w, e->channels[k].name);
-        w_u32(w, e->channels[k].cost);
-        w_u32(w, e->channels[k].wrapup_ms);
+        w_v(w, e->channels[k].cost);
+        w_v(w, e->channels[k].wrapup_ms);
     }
-    w_u32(w, e->nqueues);
+    w_v(w, e->nqueues);
     for (uint32_t k = 0; k < e->nqueues; k++) {
         orca_queue_def d;
         queue_def_of(e->queues[k], &d);
@@ -108,33 +108,33 @@ static void save_defs(const orca_engine *e, wbuf *w)
 
 static void save_agent(const orca_engine *e, const agent *a, wbuf *w)
 {
-    w_u64(w, a->id);
+    w_v(w, a->id);
     w_levels(w, a->skills, a->nskills);
-    w_u32(w, a->capacity);
-    w_u32(w, a->weight);
+    w_v(w, a->capacity);
+    w_v(w, a->weight);
     for (uint32_t ch = 0; ch < e->nchannels; ch++)
-        w_u32(w, a->limit[ch]);
-    w_u32(w, (uint32_t)a->presence);
-    w_u32(w, a->reason);
-    w_u64(w, a->idle_since);
-    w_u64(w, a->last_offer);
-    w_u64(w, a->wr_key);
-    w_u32(w, a->handled);
-    w_u32(w, a->missed);
-    w_u32(w, a->nqueues);
+        w_v(w, a->limit[ch]);
+    w_v(w, (uint32_t)a->presence);
+    w_v(w, a->reason);
+    w_v(w, a->idle_since);
+    w_v(w, a->last_offer);
+    w_v(w, a->wr_key);
+    w_v(w, a->handled);
+    w_v(w, a->missed);
+    w_v(w, a->nqueues);
     for (uint32_t k = 0; k < a->nqueues; k++) {
-        w_u32(w, a->queues[k].q);
-        w_u8(w, a->queues[k].member);
-        w_u8(w, a->queues[k].tier);
-        w_u8(w, a->queues[k].rank);
+        w_v(w, a->queues[k].q);
+        w_v(w, a->queues[k].member);
+        w_v(w, a->queues[k].tier);
+        w_v(w, a->queues[k].rank);
     }
 }
 
 static void save_plan(plan *p, uint32_t idx, wbuf *w)
 {
     p->snap_idx = idx;
-    w_u32(w, p->stages[0].q->id);
-    w_u32(w, p->ch);
+    w_v(w, p->stages[0].q->id);
+    w_v(w, p->ch);
     w_levels(w, p->base->req, p->base->nreq);
     w_levels(w, p->base->pref, p->base->npref);
 }
@@ -144,7 +144,7 @@ static void save_plan(plan *p, uint32_t idx, wbuf *w)
 static void save_plans(orca_engine *e, wbuf *w)
 {
     uint32_t n = 0;
-    w_u32(w, e->nplans);
+    w_v(w, e->nplans);
     for (plan *p = e->idle_head; p; p = p->idle_next)
         save_plan(p, n++, w);
     U64MAP_FOREACH(&e->plan_map, slot) {
@@ -156,46 +156,46 @@ static void save_plans(orca_engine *e, wbuf *w)
 
 static void save_ix(const ix *i, wbuf *w)
 {
-    w_u64(w, i->id);
-    w_u64(w, i->seq);
-    w_u64(w, i->customer);
-    w_u64(w, i->conversation);
-    w_u64(w, i->arrival);
-    w_u64(w, i->queued);
-    w_u64(w, i->state_ms);
-    w_u32(w, i->plan->snap_idx);
-    w_u32(w, i->stage);
-    w_u32(w, i->step);
-    w_u8(w, i->state);
-    w_u64(w, i->agent ? i->agent->id : 0);
-    w_u32(w, i->attempts);
-    w_u32(w, i->wrap_len);
-    w_u8(w, i->prio);
-    w_u8(w, i->eff);
-    w_u8(w, i->flags & IXF_NOTIFIED);
-    w_u64(w, i->answered);
-    w_u64(w, i->answered_by);
-    w_u32(w, i->disposition);
-    w_u64(w, i->target ? i->target->id : 0);
-    w_u8(w, i->target_hard);
-    w_u64(w, i->target_until);
-    w_u64(w, i->due);
-    w_u32(w, i->tries);
-    w_u8(w, i->csat);
-    w_u8(w, (uint8_t)i->fcr);
-    w_u8(w, i->xfer_done);
+    w_v(w, i->id);
+    w_v(w, i->seq);
+    w_v(w, i->customer);
+    w_v(w, i->conversation);
+    w_v(w, i->arrival);
+    w_v(w, i->queued);
+    w_v(w, i->state_ms);
+    w_v(w, i->plan->snap_idx);
+    w_v(w, i->stage);
+    w_v(w, i->step);
+    w_v(w, i->state);
+    w_v(w, i->agent ? i->agent->id : 0);
+    w_v(w, i->attempts);
+    w_v(w, i->wrap_len);
+    w_v(w, i->prio);
+    w_v(w, i->eff);
+    w_v(w, i->flags & IXF_NOTIFIED);
+    w_v(w, i->answered);
+    w_v(w, i->answered_by);
+    w_v(w, i->disposition);
+    w_v(w, i->target ? i->target->id : 0);
+    w_v(w, i->target_hard);
+    w_v(w, i->target_until);
+    w_v(w, i->due);
+    w_v(w, i->tries);
+    w_v(w, i->csat);
+    w_v(w, (uint8_t)i->fcr);
+    w_v(w, i->xfer_done);
     uint32_t nx = i->ex ? i->ex->n : 0;
-    w_u32(w, nx);
+    w_v(w, nx);
     for (uint32_t k = 0; k < nx; k++) {
-        w_u64(w, i->ex->v[k].agent);
-        w_u64(w, i->ex->v[k].until);
+        w_v(w, i->ex->v[k].agent);
+        w_v(w, i->ex->v[k].until);
     }
 }
 
 static void save_work(const orca_engine *e, wbuf *w)
 {
     uint32_t pairs = 0;
-    w_u32(w, e->nix);
+    w_v(w, e->nix);
     U64MAP_FOREACH(&e->ix_map, slot) {
         save_ix(slot->val, w);
         pairs += ((const ix *)slot->val)->xfer_to != NULL;
@@ -203,16 +203,16 @@ static void save_work(const orca_engine *e, wbuf *w)
     /* each agent's work list, in order */
     for (uint32_t k = 0; k < e->nagents; k++) {
         const agent *a = e->agents[k];
-        w_u32(w, a->noffered + a->nbusy + a->nwrap);
+        w_v(w, a->noffered + a->nbusy + a->nwrap);
         for (const ix *i = a->work; i; i = i->anext)
-            w_u64(w, i->id);
+            w_v(w, i->id);
     }
-    w_u32(w, pairs);
+    w_v(w, pairs);
     U64MAP_FOREACH(&e->ix_map, slot) {
         const ix *i = slot->val;
         if (i->xfer_to) {
-            w_u64(w, i->id);
-            w_u64(w, i->xfer_to->id);
+            w_v(w, i->id);
+            w_v(w, i->xfer_to->id);
         }
     }
 }
@@ -220,7 +220,7 @@ static void save_work(const orca_engine *e, wbuf *w)
 static void save_stats(orca_engine *e, wbuf *w)
 {
     orca_stats *s = stats_find(e);
-    w_u8(w, s != NULL);
+    w_v(w, s != NULL);
     if (!s)
         return;
     size_t at = w->n;
@@ -238,7 +238,7 @@ void snap_save(orca_engine *e, wbuf *w)
 {
     save_engine(e, w);
     save_defs(e, w);
-    w_u32(w, e->nagents);
+    w_v(w, e->nagents);
     for (uint32_t k = 0; k < e->nagents; k++)
         save_agent(e, e->agents[k], w);
     save_plans(e, w);
@@ -248,6 +248,14 @@ void snap_save(orca_engine *e, wbuf *w)
 }
 
 /* ---- restoring --------------------------------------------------------------- */
+
+static uint8_t r_v8(rbuf *r)
+{
+    uint64_t v = r_v(r);
+    if (v > UINT8_MAX)
+        r->bad = true;
+    return (uint8_t)v;
+}
 
 /* ORCA_ECORRUPT unless cond. */
 #ifdef SNAP_DEBUG
@@ -274,7 +282,7 @@ static int rebuilt(int rc)
 static int load_defs(orca_engine *e, rbuf *r)
 {
     int rc;
-    uint32_t n = r_count(r, 4);
+    uint32_t n = r_vcount(r, 4);
     for (uint32_t k = 0; k < n; k++) {
         r->used = 0;
         orca_skill_id id;
@@ -284,14 +292,14 @@ static int load_defs(orca_engine *e, rbuf *r)
             return rc;
         NEED(id == k);
     }
-    n = r_count(r, 12);
+    n = r_vcount(r, 6);
     NEED(n >= e->nchannels && n <= ORCA_MAX_CHANNELS);
     for (uint32_t k = 0; k < n; k++) {
         r->used = 0;
         orca_channel_def d = { 0 };
         d.name = r_str(r);
-        d.cost = r_u32(r);
-        d.wrapup_ms = r_u32(r);
+        d.cost = r_v32(r);
+        d.wrapup_ms = r_v32(r);
         NEED(!r->bad);
         if (k < e->nchannels) { /* built in: the same, but for wrap-up */
             NEED(strcmp(d.name, e->channels[k].name) == 0 && d.cost == e->channels[k].cost);
@@ -302,7 +310,7 @@ static int load_defs(orca_engine *e, rbuf *r)
         if ((rc = rebuilt(orca_channel_add(e, &d, &id))))
             return rc;
     }
-    n = r_count(r, 16);
+    n = r_vcount(r, 16);
     for (uint32_t k = 0; k < n; k++) {
         r->used = 0;
         orca_queue_def d;
@@ -332,13 +340,13 @@ static int load_agent(orca_engine *e, rbuf *r, orca_presence *presence)
     orca_channel_limit lim[ORCA_MAX_CHANNELS];
     r->used = 0;
     orca_agent_def_init(&d);
-    d.id = r_u64(r);
+    d.id = r_v(r);
     d.skills = r_levels(r, &d.nskills);
-    d.capacity = r_u32(r);
-    d.weight = r_u32(r);
+    d.capacity = r_v32(r);
+    d.weight = r_v32(r);
     d.limits = lim;
     for (uint32_t ch = 0; ch < e->nchannels; ch++) {
-        uint32_t max = r_u32(r);
+        uint32_t max = r_v32(r);
         if (max)
             lim[d.nlimits++] = (orca_channel_limit){ ch, max };
     }
@@ -346,18 +354,18 @@ static int load_agent(orca_engine *e, rbuf *r, orca_presence *presence)
     if ((rc = rebuilt(orca_agent_add(e, &d))))
         return rc;
     agent *a = agent_get(e, d.id);
-    *presence = (orca_presence)r_u32(r);
+    *presence = (orca_presence)r_v32(r);
     NEED(*presence <= ORCA_PRESENCE_NOT_READY);
-    a->reason = r_u32(r);
-    a->idle_since = r_u64(r);
-    a->last_offer = r_u64(r);
-    a->wr_key = r_u64(r);
-    a->handled = r_u32(r);
-    a->missed = r_u32(r);
-    uint32_t nq = r_count(r, 7);
+    a->reason = r_v32(r);
+    a->idle_since = r_v(r);
+    a->last_offer = r_v(r);
+    a->wr_key = r_v(r);
+    a->handled = r_v32(r);
+    a->missed = r_v32(r);
+    uint32_t nq = r_vcount(r, 4);
     for (uint32_t k = 0; k < nq; k++) {
-        orca_queue_id q = r_u32(r);
-        uint8_t member = r_u8(r), tier = r_u8(r), rank = r_u8(r);
+        orca_queue_id q = r_v32(r);
+        uint8_t member = r_v8(r), tier = r_v8(r), rank = r_v8(r);
         NEED(!r->bad && queue_get(e, q) && member <= 1 && (member || rank) &&
              (member || !tier));
         for (uint32_t j = 0; j < a->nqueues; j++)
@@ -371,7 +379,7 @@ static int load_agent(orca_engine *e, rbuf *r, orca_presence *presence)
 
 static int load_plans(orca_engine *e, rbuf *r, plan ***out, uint32_t *nout)
 {
-    uint32_t n = r_count(r, 16);
+    uint32_t n = r_vcount(r, 10);
     plan **v = n ? mem_calloc(e, n * sizeof(*v)) : NULL;
     if (n && !v)
         return ORCA_ENOMEM;
@@ -382,8 +390,8 @@ static int load_plans(orca_engine *e, rbuf *r, plan ***out, uint32_t *nout)
         uint32_t nreq, npref;
         int rc;
         r->used = 0;
-        queue *q = queue_get(e, r_u32(r));
-        orca_channel_id ch = r_u32(r);
+        queue *q = queue_get(e, r_v32(r));
+        orca_channel_id ch = r_v32(r);
         req = r_levels(r, &nreq);
         pref = r_levels(r, &npref);
         NEED(!r->bad && q && ch < e->nchannels);
@@ -450,7 +458,7 @@ static int place_ix(orca_engine *e, ix *i, agent *a)
 
 static int load_excl(orca_engine *e, rbuf *r, ix *i)
 {
-    uint32_t n = r_count(r, 16);
+    uint32_t n = r_vcount(r, 2);
     if (!n)
         return r->bad ? ORCA_ECORRUPT : ORCA_OK;
     uint32_t cap = n < 2 ? 2 : n;
@@ -460,8 +468,8 @@ static int load_excl(orca_engine *e, rbuf *r, ix *i)
     i->ex->cap = cap;
     i->ex->n = n;
     for (uint32_t k = 0; k < n; k++) {
-        i->ex->v[k].agent = r_u64(r);
-        i->ex->v[k].until = r_u64(r);
+        i->ex->v[k].agent = r_v(r);
+        i->ex->v[k].until = r_v(r);
     }
     return r->bad ? ORCA_ECORRUPT : ORCA_OK;
 }
@@ -469,7 +477,7 @@ static int load_excl(orca_engine *e, rbuf *r, ix *i)
 static int load_ix(orca_engine *e, rbuf *r, plan **plans, uint32_t nplans)
 {
     int rc;
-    uint64_t id = r_u64(r);
+    uint64_t id = r_v(r);
     NEED(!r->bad && id && !ix_get(e, id) && e->nix < e->cfg.max_interactions);
     if ((rc = u64map_reserve(e, &e->ix_map, e->ix_map.n + 1)) ||
         (rc = mem_reserve(e, (void **)&e->timers.v, &e->timers.cap, e->nix + 1,
@@ -482,33 +490,33 @@ static int load_ix(orca_engine *e, rbuf *r, plan **plans, uint32_t nplans)
     i->hpos = i->tpos = NOPOS;
     u64map_put(&e->ix_map, id, i); /* from here engine_free frees it */
     e->nix++;
-    i->seq = r_u64(r);
-    i->customer = r_u64(r);
-    i->conversation = r_u64(r);
-    i->arrival = r_u64(r);
-    i->queued = r_u64(r);
-    i->state_ms = r_u64(r);
-    uint32_t pi = r_u32(r);
-    i->stage = r_u32(r);
-    i->step = r_u32(r);
-    uint8_t state = r_u8(r);
-    uint64_t agent_id = r_u64(r);
-    i->attempts = r_u32(r);
-    i->wrap_len = r_u32(r);
-    i->prio = r_u8(r);
-    i->eff = r_u8(r);
-    i->flags = r_u8(r) & IXF_NOTIFIED;
-    i->answered = r_u64(r);
-    i->answered_by = r_u64(r);
-    i->disposition = r_u32(r);
-    uint64_t target = r_u64(r);
-    i->target_hard = r_u8(r);
-    i->target_until = r_u64(r);
-    i->due = r_u64(r);
-    i->tries = r_u32(r);
-    i->csat = r_u8(r);
-    i->fcr = (int8_t)r_u8(r);
-    i->xfer_done = r_u8(r);
+    i->seq = r_v(r);
+    i->customer = r_v(r);
+    i->conversation = r_v(r);
+    i->arrival = r_v(r);
+    i->queued = r_v(r);
+    i->state_ms = r_v(r);
+    uint32_t pi = r_v32(r);
+    i->stage = r_v32(r);
+    i->step = r_v32(r);
+    uint8_t state = r_v8(r);
+    uint64_t agent_id = r_v(r);
+    i->attempts = r_v32(r);
+    i->wrap_len = r_v32(r);
+    i->prio = r_v8(r);
+    i->eff = r_v8(r);
+    i->flags = r_v8(r) & IXF_NOTIFIED;
+    i->answered = r_v(r);
+    i->answered_by = r_v(r);
+    i->disposition = r_v32(r);
+    uint64_t target = r_v(r);
+    i->target_hard = r_v8(r);
+    i->target_until = r_v(r);
+    i->due = r_v(r);
+    i->tries = r_v32(r);
+    i->csat = r_v8(r);
+    i->fcr = (int8_t)r_v8(r);
+    i->xfer_done = r_v8(r);
     NEED(!r->bad && pi < nplans && i->prio <= ORCA_PRIORITY_MAX && i->target_hard <= 1);
     plan *p = plans[pi];
     NEED(i->stage < p->nstages && i->step < p->stages[i->stage].nclasses);
@@ -536,11 +544,11 @@ static int load_work_lists(orca_engine *e, rbuf *r)
 {
     for (uint32_t k = 0; k < e->nagents; k++) {
         agent *a = e->agents[k];
-        uint32_t n = r_count(r, 8);
+        uint32_t n = r_vcount(r, 1);
         NEED(n == a->noffered + a->nbusy + a->nwrap);
         ix *last = NULL;
         for (uint32_t j = 0; j < n; j++) {
-            ix *i = ix_get(e, r_u64(r));
+            ix *i = ix_get(e, r_v(r));
             NEED(i && i->agent == a && !i->aprev && !i->anext && a->work != i);
             i->aprev = last;
             if (last)
@@ -550,9 +558,9 @@ static int load_work_lists(orca_engine *e, rbuf *r)
             last = i;
         }
     }
-    uint32_t pairs = r_count(r, 16);
+    uint32_t pairs = r_vcount(r, 2);
     for (uint32_t k = 0; k < pairs; k++) {
-        ix *from = ix_get(e, r_u64(r)), *to = ix_get(e, r_u64(r));
+        ix *from = ix_get(e, r_v(r)), *to = ix_get(e, r_v(r));
         NEED(from && to && from != to && !from->xfer_to && !to->xfer_from);
         from->xfer_to = to;
         to->xfer_from = from;
@@ -574,7 +582,7 @@ static void restore_presence(orca_engine *e, const orca_presence *presence)
 
 static int load_stats(orca_engine *e, rbuf *r)
 {
-    if (!r_u8(r))
+    if (!r_v8(r))
         return r->bad ? ORCA_ECORRUPT : ORCA_OK;
     uint64_t len = r_u64(r);
     NEED(!r->bad && len <= r->n - r->at);
@@ -595,19 +603,19 @@ typedef struct restore {
 static int load_all(orca_engine *e, rbuf *r, restore *x)
 {
     int rc;
-    NEED(r_u32(r) == SNAP_VERSION);
-    uint64_t now = r_u64(r), seq = r_u64(r), offers = r_u64(r), ev_seq = r_u64(r);
-    uint64_t rng = r_u64(r), wr_clock = r_u64(r);
+    NEED(r_v32(r) == SNAP_VERSION);
+    uint64_t now = r_v(r), seq = r_v(r), offers = r_v(r), ev_seq = r_v(r);
+    uint64_t rng = r_v(r), wr_clock = r_v(r);
     orca_customer_totals t = { 0 };
-    NEED(r_u32(r) == CTOT_N && !r->bad && now < ORCA_TIME_MAX && now >= e->now);
+    NEED(r_v32(r) == CTOT_N && !r->bad && now < ORCA_TIME_MAX && now >= e->now);
     for (size_t k = 0; k < CTOT_N; k++) {
-        uint64_t v = r_u64(r);
+        uint64_t v = r_v(r);
         memcpy((uint8_t *)&t + CTOT_FIRST + k * sizeof(v), &v, sizeof(v));
     }
     e->now = now;
     if ((rc = load_defs(e, r)))
         return rc;
-    uint32_t n = r_count(r, 40);
+    uint32_t n = r_vcount(r, 15);
     NEED(n <= e->cfg.max_agents);
     if (n && !(x->presence = mem_alloc(e, n * sizeof(*x->presence))))
         return ORCA_ENOMEM;
@@ -617,7 +625,12 @@ static int load_all(orca_engine *e, rbuf *r, restore *x)
             return rc;
     if ((rc = load_plans(e, r, &x->plans, &x->nplans)))
         return rc;
-    uint32_t nix = r_count(r, 100);
+    uint32_t nix = r_vcount(r, 28);
+    NEED(nix <= e->cfg.max_interactions);
+    /* the maps and the timer heap at their final size at once */
+    if ((rc = u64map_reserve(e, &e->ix_map, nix)) ||
+        (rc = mem_reserve(e, (void **)&e->timers.v, &e->timers.cap, nix, sizeof(heap_ent))))
+        return rc;
     for (uint32_t k = 0; k < nix; k++)
         if ((rc = load_ix(e, r, x->plans, x->nplans)))
             return rc;

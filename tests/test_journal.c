@@ -1208,7 +1208,8 @@ static void compact_round_trip(uint64_t seed, uint32_t steps, int cb_acts, int s
     same_engine(A, A2, "the compacting engine against the other");
     orca_journal_info ja = jinfo(A), ja2 = jinfo(A2);
     assert_int_equal(ja.failed, 0);
-    assert_true(ja.bytes < ja2.bytes || compactions == 0);
+    /* (a snapshot may be bigger than the journal it replaces: it holds the
+     * state, and a short journal may hold little but the state) */
     TU_OK(orca_journal_close(A));
     TU_OK(orca_journal_close(A2));
 
