@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "orca_int.h"
+#include "snapshot.h"
 
 #define SNAP_VERSION 1
 #define NEVER UINT64_MAX
@@ -660,4 +661,32 @@ int snap_load(orca_engine *e, rbuf *r)
     mem_free(e, x.presence, x.npresence * sizeof(*x.presence));
     mem_free(e, x.plans, x.nplans * sizeof(*x.plans));
     return rc;
+}
+
+int snap_copy(orca_engine *from, orca_engine *to)
+{
+    wbuf w = { .e = from };
+    snap_save(from, &w);
+    uint8_t *scratch = w.bad ? NULL : mem_alloc(to, 256 * 1024);
+    int rc = ORCA_ENOMEM;
+    if (scratch) {
+        rbuf r = { .p = w.p, .n = w.n, .scratch = scratch, .cap = 256 * 1024 };
+        rc = snap_load(to, &r);
+        mem_free(to, scratch, 256 * 1024);
+    }
+    w_free(&w);
+    if (rc)
+        return rc;
+    /* one process: the host's pointers still mean something */
+    for (uint32_t k = 0; k < from->nchannels; k++) {
+        to->channels[k].cb = from->channels[k].cb;
+        to->channels[k].data = from->channels[k].data;
+    }
+    for (uint32_t k = 0; k < from->nagents; k++)
+        to->agents[k]->data = from->agents[k]->data;
+    U64MAP_FOREACH(&to->ix_map, slot) {
+        ix *i = slot->val;
+        i->data = ix_get(from, i->id)->data;
+    }
+    return ORCA_OK;
 }

@@ -79,7 +79,9 @@
 #include <unistd.h>
 
 #include "orca.h"
+#include "snapshot.h" /* snap_copy: OP_RESTORE */
 #include "ref_router.h"
+#include "testutil.h"
 
 #define MAX_S 8                 /* skills */
 #define MAX_Q 4                 /* queues */
@@ -162,6 +164,7 @@ typedef enum op_kind {
     OP_ENQUEUE, OP_ACCEPT, OP_REJECT, OP_END, OP_WRAPUP_DONE,
     OP_ABANDON, OP_CANCEL, OP_PRIORITY, OP_ADVANCE, OP_CHANNEL_WRAPUP,
     OP_TRANSFER, OP_DISPOSITION, OP_FORGET,
+    OP_RESTORE, /* the engine through a snapshot (snapshot.c) into a new one */
     OP_KINDS
 } op_kind;
 
@@ -576,6 +579,7 @@ static void fmt_op(const world *w, const op *o, char *buf, size_t len)
         P("advance(%" PRIu64 ") [start+%" PRId64 "]", o->t, (int64_t)(o->t - w->s->cfg.start_ms));
         break;
     case OP_CHANNEL_WRAPUP: P("channel_set_wrapup(%s, %u)", ch_name(o->channel), o->v); break;
+    case OP_RESTORE: P("(snapshot and restore the engine)"); break;
     case OP_KINDS: break;
     }
 #undef P
@@ -1221,6 +1225,58 @@ static void build_qdef(const world *w, const qspec *q, uint32_t k, orca_queue_de
 }
 
 /* Free both sides; -1 (with a message) if the engine leaked memory. */
+/* The setup's offer callbacks on the engine (and, if ref, the reference):
+ * host pointers, so set again after a restore. */
+static int set_callbacks(world *w, int ref)
+{
+    const setup *s = w->s;
+    int bad = 0;
+    if (!s->cb_mode)
+        return 0;
+    for (uint32_t ch = 0; ch < ORCA_MAX_CHANNELS; ch++) {
+        if (!(s->cb_mask & (1u << ch)))
+            continue;
+        if (ch >= ORCA_CHANNEL_BUILTIN_COUNT && !(s->host && ch == w->host_ch))
+            continue;
+        static const orca_channel_callbacks ecb = {cb_offer_engine, cb_withdraw_engine};
+        static const orca_channel_callbacks rcb = {cb_offer_ref, cb_withdraw_ref};
+        int r1 = orca_channel_set_callbacks(w->e, ch, &ecb, w);
+        int r2 = ref ? ref_channel_set_callbacks(w->r, ch, &rcb, w) : r1;
+        if (after_call(w, "channel_set_callbacks", r1, r2))
+            bad = 1;
+    }
+    return bad;
+}
+
+/* OP_RESTORE: the engine's state as a snapshot (snap_save), restored into
+ * a new engine (snap_load) which carries on in its place. The reference
+ * sees nothing: the scenario must go on exactly as before. */
+static int world_restore(world *w)
+{
+    orca_config cfg = w->s->cfg;
+    cfg.alloc = guard_alloc;
+    cfg.alloc_ud = &w->ga;
+    orca_engine *n;
+    int h, rc = orca_engine_new(&cfg, &n);
+    if (rc || orca_listener_add(n, on_event, w, &h))
+        abort();
+    if ((rc = snap_copy(w->e, n))) {
+        msgf(w, "  snap_copy: %s\n", rc_name(rc));
+        orca_engine_free(n);
+        return -1;
+    }
+    char *d0 = tu_dump(w->e), *d1 = tu_dump(n);
+    int same = strcmp(d0, d1) == 0;
+    if (!same)
+        msgf(w, "  the restored engine's dump differs:\n--- before\n%.2000s\n--- after\n%.2000s\n",
+             d0, d1);
+    free(d0);
+    free(d1);
+    orca_engine_free(w->e);
+    w->e = n;
+    return same ? 0 : -1;
+}
+
 static int world_close(world *w)
 {
     orca_engine_free(w->e);
@@ -1290,19 +1346,8 @@ static int world_open(world *w, const setup *s, const ref_options *opt)
         if (after_call(w, "channel_add", r1, r2))
             bad = 1;
     }
-    if (s->cb_mode)
-        for (uint32_t ch = 0; ch < ORCA_MAX_CHANNELS; ch++) {
-            if (!(s->cb_mask & (1u << ch)))
-                continue;
-            if (ch >= ORCA_CHANNEL_BUILTIN_COUNT && !(s->host && ch == w->host_ch))
-                continue;
-            static const orca_channel_callbacks ecb = {cb_offer_engine, cb_withdraw_engine};
-            static const orca_channel_callbacks rcb = {cb_offer_ref, cb_withdraw_ref};
-            int r1 = orca_channel_set_callbacks(w->e, ch, &ecb, w);
-            int r2 = ref_channel_set_callbacks(w->r, ch, &rcb, w);
-            if (after_call(w, "channel_set_callbacks", r1, r2))
-                bad = 1;
-        }
+    if (set_callbacks(w, 1))
+        bad = 1;
     for (uint32_t k = 0; k < ORCA_CHANNEL_BUILTIN_COUNT; k++)
         if (s->builtin_wrapup[k]) {
             int r1 = orca_channel_set_wrapup(w->e, k, s->builtin_wrapup[k]);
@@ -1490,6 +1535,10 @@ static int world_apply(world *w, const op *o, int *rc_out)
     case OP_CHANNEL_WRAPUP:
         r1 = w->ref_only ? 0 : orca_channel_set_wrapup(w->e, o->channel, o->v);
         r2 = ref_channel_set_wrapup(w->r, o->channel, o->v);
+        break;
+    case OP_RESTORE:
+        r1 = w->ref_only || !world_restore(w) ? 0 : ORCA_ECORRUPT;
+        r2 = 0;
         break;
     case OP_KINDS:
         break;
@@ -1995,6 +2044,7 @@ static int gen_op(world *w, uint64_t *g, uint32_t index, op *o)
     wt[OP_TRANSFER] = v.nby_state[ORCA_STATE_BUSY] ? s->pct_transfer : 1;
     wt[OP_DISPOSITION] = 2;
     wt[OP_FORGET] = 1;
+    wt[OP_RESTORE] = 1;
     uint32_t total = 0;
     for (int k = 0; k < OP_KINDS; k++)
         total += wt[k];
@@ -2200,6 +2250,8 @@ static int gen_op(world *w, uint64_t *g, uint32_t index, op *o)
             o->t = now ? now - 1 : ORCA_TIME_MAX;           /* ERANGE */
         break;
     }
+    case OP_RESTORE:
+        break;
     case OP_CHANNEL_WRAPUP:
         o->channel = rnd(g, ORCA_CHANNEL_BUILTIN_COUNT);
         o->v = chance(g, 60) ? 0 : (1 + rnd(g, 8)) * 500;
@@ -2601,7 +2653,7 @@ static const char *op_names[OP_KINDS] = {
     "agent_add", "agent_update", "agent_remove", "set_presence", "member_add",
     "member_remove", "set_queue_rank", "enqueue", "accept", "reject", "end",
     "wrapup_done", "abandon", "cancel", "set_priority", "advance", "channel_set_wrapup",
-    "transfer", "set_disposition", "customer_forget",
+    "transfer", "set_disposition", "customer_forget", "restore",
 };
 
 static void print_stats(void)
