@@ -1169,9 +1169,11 @@ typedef struct orca_journal_config {
 } orca_journal_config;
 
 typedef struct orca_journal_info {
-    uint64_t records;          /* records read (replay) or written (open) */
+    uint64_t records;          /* records read (replay) or written since
+                                  (open; a compaction's own not counted) */
     uint64_t bytes;            /* file length now */
-    uint64_t last_seq;
+    uint64_t last_seq;         /* the file's last record number (a
+                                  compaction starts a new file at 1) */
     uint64_t torn_bytes;       /* replay: an incomplete last record dropped */
     uint64_t bad_offset;       /* ORCA_ECORRUPT: where the damage starts */
     uint64_t recovered_offers; /* replay: offers pending at the crash, now
