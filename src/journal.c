@@ -709,8 +709,8 @@ static int restore_snapshot(orca_engine *e, const uint8_t *p, size_t *at, uint64
         total += le32(p + pos) - 9 - 8; /* (the length counts seq..checksum) */
         pos += 8 + (size_t)le32(p + pos);
     }
-    int rc = ORCA_ECORRUPT;
-    if (r < records && rec_op(p, pos) == J_SNAP_END) {
+    int rc = ORCA_ECORRUPT; /* (a snapshot is never empty) */
+    if (r < records && total && rec_op(p, pos) == J_SNAP_END) {
         rbuf end = { .p = p + pos + 8 + 9, .n = le32(p + pos) - 9 - 8 };
         if (r_u64(&end) == total && end.at == end.n && !end.bad)
             rc = ORCA_OK;
@@ -718,8 +718,8 @@ static int restore_snapshot(orca_engine *e, const uint8_t *p, size_t *at, uint64
         r++;
     }
     /* the chunks, end to end, in one allocation */
-    uint8_t *all = rc || !total ? NULL : mem_alloc(e, total);
-    if (!rc && total && !all)
+    uint8_t *all = rc ? NULL : mem_alloc(e, total);
+    if (!rc && !all)
         rc = ORCA_ENOMEM;
     if (!rc) {
         size_t q = *at, n = 0;

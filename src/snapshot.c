@@ -360,6 +360,9 @@ static int load_agent(orca_engine *e, rbuf *r, orca_presence *presence)
     a->reason = r_v32(r);
     a->idle_since = r_v(r);
     a->last_offer = r_v(r);
+    /* a key in the agents' heaps may lag behind its true value, never lead
+     * it: one from the future would (orca_engine_check) */
+    NEED(a->idle_since <= e->now);
     a->wr_key = r_v(r);
     a->handled = r_v32(r);
     a->missed = r_v32(r);

@@ -1631,6 +1631,92 @@ static void test_compact_damage(void **state)
     unlink(path);
 }
 
+/* Append a record (seq, op, payload) to buf with a sound frame. */
+static size_t put_record(uint8_t *buf, size_t at, uint64_t seq, uint8_t op, const uint8_t *body,
+                         size_t n)
+{
+    uint8_t *r = buf + at + 8;
+    for (int k = 0; k < 8; k++)
+        r[k] = (uint8_t)(seq >> (8 * k));
+    r[8] = op;
+    memcpy(r + 9, body, n);
+    uint64_t sum = XXH64(r, 9 + n, 0);
+    for (int k = 0; k < 8; k++)
+        r[9 + n + (size_t)k] = (uint8_t)(sum >> (8 * k));
+    uint32_t len = (uint32_t)(9 + n + 8), chk = ~len;
+    for (int k = 0; k < 4; k++) {
+        buf[at + (size_t)k] = (uint8_t)(len >> (8 * k));
+        buf[at + 4 + (size_t)k] = (uint8_t)(chk >> (8 * k));
+    }
+    return at + 8 + len;
+}
+
+/* Snapshots that check out (frames and checksums) but cannot be: an empty
+ * one (the fuzzer's find), and one cut short inside its chunks. */
+static void test_compact_crafted(void **state)
+{
+    (void)state;
+    enum { OP_SNAP = 30, OP_SNAP_END = 31 }; /* src/journal.h */
+    char path[600];
+    tmp_path(path, sizeof(path), "ccraft");
+    tu_fx fa;
+    orca_engine *e = small_centre(&fa, path, &jc_never);
+    TU_OK(orca_journal_compact(e));
+    TU_OK(orca_journal_close(e));
+    size_t n;
+    uint8_t *file = slurp(path, &n);
+    assert_int_equal(file[HDR_BYTES + 16], OP_SNAP);
+    uint8_t *buf = calloc(1, n + 4096);
+    assert_non_null(buf);
+    memcpy(buf, file, HDR_BYTES);
+    /* empty: no chunk byte, an end that says 0 */
+    uint8_t zero[8] = { 0 };
+    size_t at = put_record(buf, HDR_BYTES, 1, OP_SNAP, NULL, 0);
+    at = put_record(buf, at, 2, OP_SNAP_END, zero, sizeof zero);
+    /* and half a real snapshot, its end saying so */
+    uint32_t len1 = (uint32_t)file[HDR_BYTES] | (uint32_t)file[HDR_BYTES + 1] << 8 |
+                    (uint32_t)file[HDR_BYTES + 2] << 16 | (uint32_t)file[HDR_BYTES + 3] << 24;
+    size_t half = (len1 - 17) / 2;
+    uint8_t hl[8];
+    for (int k = 0; k < 8; k++)
+        hl[k] = (uint8_t)((uint64_t)half >> (8 * k));
+    uint8_t *buf2 = calloc(1, n + 4096);
+    assert_non_null(buf2);
+    memcpy(buf2, file, HDR_BYTES);
+    size_t at2 = put_record(buf2, HDR_BYTES, 1, OP_SNAP, file + HDR_BYTES + 8 + 9, half);
+    at2 = put_record(buf2, at2, 2, OP_SNAP_END, hl, sizeof hl);
+    const struct { uint8_t *p; size_t n; const char *what; } cases[] = {
+        { buf, at, "an empty snapshot" },
+        { buf2, at2, "half a snapshot" },
+    };
+    for (size_t c = 0; c < 2; c++) {
+        char p2[600];
+        tmp_path(p2, sizeof(p2), "ccraft2");
+        spit(p2, cases[c].p, cases[c].n);
+        orca_config cfg;
+        TU_OK(orca_journal_read_config(p2, &cfg));
+        tu_fx fb;
+        tu_fx_new(&fb, &cfg);
+        orca_journal_info ri;
+        int rc = orca_journal_replay(fb.e, p2, &jc_never, &ri);
+        if (rc != ORCA_ECORRUPT) {
+            print_error("%s: %s, expected ORCA_ECORRUPT\n", cases[c].what, rc_name(rc));
+            fail();
+        }
+        assert_int_equal(ri.bad_offset, HDR_BYTES);
+        same_file(p2, cases[c].p, cases[c].n, cases[c].what);
+        orca_engine_free(fb.e); /* partly rebuilt: no check */
+        fb.e = NULL;
+        tu_fx_free(&fb);
+        unlink(p2);
+    }
+    free(buf);
+    free(buf2);
+    free(file);
+    tu_fx_free(&fa);
+    unlink(path);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Offers pending at the crash                                              */
 /* ------------------------------------------------------------------------ */
@@ -3214,6 +3300,7 @@ int main(void)
         cmocka_unit_test(test_compact_alloc_failure),
         cmocka_unit_test(test_compact_auto),
         cmocka_unit_test(test_compact_damage),
+        cmocka_unit_test(test_compact_crafted),
         cmocka_unit_test(test_recovered_offers),
         cmocka_unit_test(test_recovered_offer_agent_ready),
         cmocka_unit_test(test_torn_tail),
