@@ -1639,7 +1639,8 @@ static size_t put_record(uint8_t *buf, size_t at, uint64_t seq, uint8_t op, cons
     for (int k = 0; k < 8; k++)
         r[k] = (uint8_t)(seq >> (8 * k));
     r[8] = op;
-    memcpy(r + 9, body, n);
+    if (n)
+        memcpy(r + 9, body, n);
     uint64_t sum = XXH64(r, 9 + n, 0);
     for (int k = 0; k < 8; k++)
         r[9 + n + (size_t)k] = (uint8_t)(sum >> (8 * k));
