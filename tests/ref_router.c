@@ -42,6 +42,8 @@ typedef struct ref_queue {
     uint32_t overflow_after_ms;
     orca_queue_id overflow_to;
     uint32_t sticky_ms, sticky_within_ms;
+    uint32_t callback_attempts, callback_retry_ms; /* as given (0: defaults) */
+    uint32_t resume_ms;
 } ref_queue;
 
 typedef struct ref_agent {
@@ -105,6 +107,13 @@ typedef struct ref_inter {
     uint32_t disposition;
     uint64_t xfer_to, xfer_from;             /* consult pair (ids), 0: none */
     int transferred;                         /* ends with outcome TRANSFERRED */
+    /* DESIGN.md "Scheduled work, bots, opening hours, resume" */
+    uint64_t due;                            /* SCHEDULED: routable from */
+    /* the order legs were enqueued ("the later enqueued", "oldest
+     * first"): seq, except that a resumed leg takes its old seq (its old
+     * place in the queue) while it is enqueued now */
+    uint64_t enqueued;
+    uint32_t tries;                          /* unreached callbacks so far */
 } ref_inter;
 
 typedef struct ref_customer {
@@ -116,6 +125,9 @@ typedef struct ref_customer {
     uint64_t idle_order;                     /* when it last had no live work (order) */
     orca_history_entry hist[ORCA_HISTORY_MAX]; /* newest first */
     uint32_t nhist;
+    /* abandon and resume: the ticket (one per customer, the latest) */
+    orca_queue_id resume_q;                  /* 0: none */
+    uint64_t resume_arrival, resume_seq, resume_until;
 } ref_customer;
 
 struct ref_router {
@@ -129,6 +141,7 @@ struct ref_router {
     uint32_t history_per_customer, max_customers;
     uint64_t customer_ttl_ms;
     uint64_t idle_counter;                   /* orders customers going idle */
+    uint64_t enqueued_counter;               /* orders legs as enqueued */
 
     int skill_live[REF_MAX_SKILLS];
     ref_channel channels[ORCA_MAX_CHANNELS];
@@ -243,7 +256,8 @@ static void emit(ref_router *r, orca_event_type type, const ref_inter *i,
         ev->customer = i->customer;
         ev->priority = i->priority;
         ev->arrival_ms = i->arrival;
-        ev->wait_ms = r->now - i->arrival;
+        /* scheduled work arrives later than now: "wait_ms 0" */
+        ev->wait_ms = r->now > i->arrival ? r->now - i->arrival : 0;
         ev->conversation = i->conversation;
     }
 }
@@ -382,7 +396,8 @@ static uint64_t score(const ref_agent *a, const ref_inter *i)
 static uint32_t compute_effprio(const ref_router *r, const ref_inter *i)
 {
     const ref_queue *q = queue_of(r, i);
-    if (q->aging_ms > 0 && i->priority < q->aging_max) {
+    if (q->aging_ms > 0 && i->priority < q->aging_max && r->now >= i->queued) {
+        /* (scheduled work enters its queue at due: nothing waited before) */
         uint64_t waited = r->now - i->queued;
         uint64_t p = i->priority + waited / q->aging_ms;
         return p < q->aging_max ? (uint32_t)p : q->aging_max;
@@ -620,16 +635,16 @@ static ref_customer *customer_for_new_work(ref_router *r, uint64_t id)
 static uint64_t last_agent(const ref_router *r, const ref_customer *c, uint64_t conversation,
                            uint32_t within_ms)
 {
-    uint64_t who = 0, when = 0, seq = 0;
+    uint64_t who = 0, when = 0, order = 0;
     if (conversation) {
         for (int k = 0; k < r->ninters; k++) {
             const ref_inter *i = &r->inters[k];
             if (i->live && i->customer == c->id && i->conversation == conversation &&
                 i->answered_by &&
-                (!who || i->answered_ms > when || (i->answered_ms == when && i->seq > seq))) {
+                (!who || i->answered_ms > when || (i->answered_ms == when && i->enqueued > order))) {
                 who = i->answered_by;
                 when = i->answered_ms;
-                seq = i->seq;
+                order = i->enqueued;
             }
         }
         for (uint32_t k = 0; k < c->nhist; k++) {     /* newest first */
@@ -666,7 +681,7 @@ static uint32_t contact_bits(const ref_router *r, const ref_customer *c, uint64_
             const ref_inter *i = &r->inters[k];
             if (i->live && i->customer == c->id && i->conversation == conversation &&
                 (!latest || i->arrival > latest->arrival ||
-                 (i->arrival == latest->arrival && i->seq > latest->seq)))
+                 (i->arrival == latest->arrival && i->enqueued > latest->enqueued)))
                 latest = i;
         }
         int found = latest != NULL;
@@ -937,7 +952,12 @@ static void process_waiting(ref_router *r, ref_inter *i)
     i->nexcl = n;
 
     const ref_queue *q = queue_of(r, i);
-    uint64_t waited = r->now - i->queued;
+    /* signed: work called back (virtual hold) before the slot it was
+     * scheduled for keeps that later queued time, and has waited less than
+     * nothing (no step, overflow or max wait is due yet) */
+    int64_t waited = (int64_t)r->now - (int64_t)i->queued;
+    if (r->opt.future_queued_wraps && r->now < i->queued)
+        waited = INT64_MAX;                  /* (uint64_t)(now - queued): huge */
 
     /* 2. max wait */
     if (q->max_wait_ms && waited >= q->max_wait_ms) {
@@ -1085,9 +1105,11 @@ static int deadline_of(const ref_router *r, const ref_inter *i, uint64_t *out)
     case ORCA_STATE_WRAPUP:
         best = i->wrapup_until;
         break;
+    case ORCA_STATE_SCHEDULED:               /* "its due time as its one timer" */
+        best = i->due;
+        break;
     case ORCA_STATE_BUSY:
-    case ORCA_STATE_BOT:
-    case ORCA_STATE_SCHEDULED: /* not modelled yet (never generated) */
+    case ORCA_STATE_BOT:                     /* "BOT work has none" */
         break;
     case ORCA_STATE_WAITING: {
         const ref_queue *q = queue_of(r, i);
@@ -1322,6 +1344,9 @@ int ref_queue_add(ref_router *r, const orca_queue_def *def, orca_queue_id *out)
     q->overflow_to = def->overflow_after_ms ? def->overflow_to : 0;
     q->sticky_ms = def->sticky_ms;
     q->sticky_within_ms = def->sticky_within_ms;
+    q->callback_attempts = def->callback_attempts;
+    q->callback_retry_ms = def->callback_retry_ms;
+    q->resume_ms = def->resume_ms;
     *out = r->nqueues;
     emit(r, ORCA_EV_QUEUE_ADDED, NULL, 0, *out, 0);
     return ORCA_OK;
@@ -1497,6 +1522,26 @@ static int impl_agent_remove(ref_router *r, uint64_t id)
             release_hold(r, next, ORCA_RELEASE_OFFLINE);
         back[nback++] = next;
     }
+    /* "an agent removed while scheduled work is held for it releases soft
+     * holds (event only) and times out hard-held work" (in seq order) */
+    for (uint64_t after = 0;;) {
+        ref_inter *next = NULL;
+        for (int k = 0; k < r->ninters; k++) {
+            ref_inter *i = &r->inters[k];
+            if (i->live && i->state == ORCA_STATE_SCHEDULED && i->target == id &&
+                i->seq > after && (!next || i->seq < next->seq))
+                next = i;
+        }
+        if (!next)
+            break;
+        after = next->seq;
+        if (next->target_hard) {
+            next->target = 0;
+            doomed[ndoomed++] = next;
+        } else {
+            release_hold(r, next, ORCA_RELEASE_OFFLINE);
+        }
+    }
     /* Work held for it, in its held order: "soft: released; hard: the
      * interaction times out, event TIMED_OUT after AGENT_REMOVED". */
     ref_inter *held[REF_MAX_INTERACTIONS], *rel[REF_MAX_INTERACTIONS];
@@ -1607,6 +1652,13 @@ static int check_def(const ref_router *r, const orca_interaction_def *def)
      * agent; the agent must exist */
     if (def->agent_required > 1 || (!def->agent && (def->agent_required || def->agent_wait_ms)))
         return ORCA_EINVAL;
+    /* bot: 0 or 1, and a bot answers now, for nobody in particular;
+     * early_ms only with a slot; a slot in the past is ORCA_ERANGE */
+    if (def->bot > 1 || (def->bot && (def->agent || def->not_before_ms)) ||
+        (!def->not_before_ms && def->early_ms))
+        return ORCA_EINVAL;
+    if (def->not_before_ms && (def->not_before_ms < r->now || def->not_before_ms >= ORCA_TIME_MAX))
+        return ORCA_ERANGE;
     if (def->agent && !find_agent((ref_router *)r, def->agent))
         return ORCA_ENOENT;
     return ORCA_OK;
@@ -1650,20 +1702,33 @@ static ref_inter *free_slot(ref_router *r)
     return NULL;
 }
 
-/* A new leg i (enqueue, or a transfer's new leg when from != NULL): "checks,
- * seq = ++counter, arrival = queued = now, event ENQUEUED,
- * process_waiting(i)", with its customer context, its hold (named or
- * sticky) and its ENQUEUED bits. */
+/* i becomes SCHEDULED until due (no agent): event SCHEDULED. */
+static void schedule(ref_router *r, ref_inter *i, uint64_t due, uint32_t reason)
+{
+    i->state = ORCA_STATE_SCHEDULED;
+    i->agent = 0;
+    i->due = due;
+    r->totals.scheduled++;                   /* "became SCHEDULED" */
+    emit(r, ORCA_EV_SCHEDULED, i, 0, i->queue, reason);
+    r->events[r->nevents - 1].due_ms = due;
+}
+
+/* A new leg i (enqueue, a transfer's new leg when from != NULL, or the leg
+ * a bot escalates to when bot != NULL): "checks, seq = ++counter, arrival =
+ * queued = now, event ENQUEUED, process_waiting(i)", with its customer
+ * context, its hold (named or sticky) and its ENQUEUED bits. */
 static void start_leg(ref_router *r, ref_inter *i, const orca_interaction_def *def,
-                      ref_inter *from, orca_transfer_mode mode)
+                      ref_inter *from, orca_transfer_mode mode, const ref_inter *bot)
 {
     memset(i, 0, sizeof *i);                 /* not live yet: the scans below skip it */
     i->id = def->id;
     i->queue = def->queue;
     i->channel = def->channel;
-    /* a transferred leg keeps from's customer, conversation and arrival */
-    i->customer = from ? from->customer : def->customer;
-    i->conversation = from ? from->conversation : def->conversation;
+    /* a transferred leg keeps from's customer, conversation and arrival; an
+     * escalated one the bot's customer and conversation ("keeps
+     * customer/conversation"), arriving now */
+    i->customer = from ? from->customer : bot ? bot->customer : def->customer;
+    i->conversation = from ? from->conversation : bot ? bot->conversation : def->conversation;
     i->priority = def->priority;
     i->effprio = def->priority;
     if (def->nrequired)
@@ -1676,15 +1741,25 @@ static void start_leg(ref_router *r, ref_inter *i, const orca_interaction_def *d
     i->nreq = i->nreq0;
     memcpy(i->pref, i->pref0, sizeof i->pref);
     i->npref = i->npref0;
-    i->arrival = from ? from->arrival : r->now;
-    i->queued = r->now;
+    /* "with not_before_ms, due = max(due, not_before_ms - early_ms)";
+     * "Enqueue with due > now: arrival = queued = due" (a transferred leg
+     * keeps from's arrival) */
+    uint64_t due = r->now;
+    if (def->not_before_ms) {
+        uint64_t slot = def->not_before_ms > def->early_ms ? def->not_before_ms - def->early_ms : 0;
+        if (slot > due)
+            due = slot;
+    }
+    i->arrival = from ? from->arrival : due;
+    i->queued = due;
     i->state = ORCA_STATE_WAITING;
     i->data = def->data;
-    uint32_t bits = from ? ORCA_ENQ_TRANSFER : 0;
+    uint32_t bits = from ? ORCA_ENQ_TRANSFER : bot ? ORCA_ENQ_ESCALATED : 0;
 
     ref_customer *c = i->customer ? customer_for_new_work(r, i->customer) : NULL;
 
-    /* The hold: a named agent, else (not for transfers) the queue's sticky
+    /* The hold: a named agent, else (not for transfers, and not for work
+     * that starts with a bot, which is not routable) the queue's sticky
      * routing to the customer's last agent. */
     const ref_queue *q = queue_of(r, i);
     uint64_t t = 0, until = 0;
@@ -1692,14 +1767,17 @@ static void start_leg(ref_router *r, ref_inter *i, const orca_interaction_def *d
     if (def->agent) {
         t = def->agent;
         hard = def->agent_required != 0;
-        until = def->agent_wait_ms ? r->now + def->agent_wait_ms : hard ? UINT64_MAX : r->now;
-    } else if (!from && q->sticky_ms && c) {
-        uint64_t last = last_agent(r, c, i->conversation, q->sticky_within_ms);
+        /* "holds (named, sticky) count their wait from due" */
+        until = def->agent_wait_ms ? due + def->agent_wait_ms : hard ? UINT64_MAX : due;
+    } else if (!from && !def->bot && q->sticky_ms && c) {
+        uint64_t conv = bot && r->opt.escalate_sticky_def_conversation ? def->conversation
+                                                                        : i->conversation;
+        uint64_t last = last_agent(r, c, conv, q->sticky_within_ms);
         ref_agent *a = last ? find_agent(r, last) : NULL;
         /* i's first class: its original requirements, in its own queue */
         if (a && a->presence != ORCA_PRESENCE_OFFLINE && eligible(r, a, i)) {
             t = last;
-            until = r->now + q->sticky_ms;
+            until = due + q->sticky_ms;
             sticky = 1;
         }
     }
@@ -1708,7 +1786,7 @@ static void start_leg(ref_router *r, ref_inter *i, const orca_interaction_def *d
         /* A transferred leg continues a contact: it is not a new contact
          * (no RECONTACT, not counted), but may switch channel. */
         uint32_t cb = contact_bits(r, c, i->conversation, i->channel);
-        if (from)
+        if (from || bot)
             cb &= ~ORCA_ENQ_RECONTACT;
         else {
             c->contacts++;
@@ -1723,6 +1801,19 @@ static void start_leg(ref_router *r, ref_inter *i, const orca_interaction_def *d
     }
     i->live = 1;
     i->seq = ++r->enqueue_counter;
+    i->enqueued = ++r->enqueued_counter;
+    /* "The customer's next enqueue (not transfer or escalation) reaching
+     * that queue before until takes the ticket: its arrival and seq are the
+     * old ones (its old place), ENQUEUED bit RESUMED." (Work that starts
+     * with a bot is not waiting for a place: it leaves the ticket.) */
+    if (c && !from && !bot && !def->bot && c->resume_q == i->queue && r->now < c->resume_until) {
+        i->arrival = c->resume_arrival;
+        i->seq = c->resume_seq;
+        c->resume_q = 0;
+        c->resume_arrival = c->resume_seq = c->resume_until = 0;
+        bits |= ORCA_ENQ_RESUMED;
+        r->totals.resumed++;
+    }
     if (t) {
         i->target = t;
         i->target_until = until;
@@ -1734,6 +1825,21 @@ static void start_leg(ref_router *r, ref_inter *i, const orca_interaction_def *d
     if (from && mode == ORCA_TRANSFER_CONSULT) {
         from->xfer_to = i->id;
         i->xfer_from = from->id;
+    }
+    if (def->bot) {
+        /* "bot = 1: event ENQUEUED, state BOT" (no routing, no timer) */
+        i->state = ORCA_STATE_BOT;
+        r->totals.bot_started++;
+        emit(r, ORCA_EV_ENQUEUED, i, t, i->queue, bits | ORCA_ENQ_BOT);
+        return;
+    }
+    if (due > r->now) {
+        /* "event ENQUEUED (with wait_ms 0), then event SCHEDULED (due_ms,
+         * reason SLOT)" */
+        bits |= ORCA_ENQ_SCHEDULED;
+        emit(r, ORCA_EV_ENQUEUED, i, t, i->queue, bits);
+        schedule(r, i, due, ORCA_SCHED_SLOT);
+        return;
     }
     emit(r, ORCA_EV_ENQUEUED, i, t, i->queue, bits);
     process_waiting(r, i);
@@ -1751,7 +1857,7 @@ static int impl_interaction_enqueue(ref_router *r, const orca_interaction_def *d
         return ORCA_ELIMIT;
     if (queue_full(r, def, def->customer))
         return ORCA_EFULL;
-    start_leg(r, i, def, NULL, ORCA_TRANSFER_BLIND);
+    start_leg(r, i, def, NULL, ORCA_TRANSFER_BLIND, NULL);
     return ORCA_OK;
 }
 
@@ -1781,8 +1887,11 @@ static int impl_offer_accept(ref_router *r, uint64_t id)
         c->last_answer = r->now;
     }
     emit(r, ORCA_EV_ACCEPTED, i, a->id, i->queue, 0);
-    /* sla_met: answered (accepted) within the queue's sla_ms of arrival */
-    r->events[r->nevents - 1].sla_met = r->now - i->arrival <= queue_of(r, i)->sla_ms;
+    /* sla_met: answered (accepted) within the queue's sla_ms of arrival
+     * (the event's wait_ms: 0 for work that arrives later) */
+    r->events[r->nevents - 1].sla_met = r->events[r->nevents - 1].wait_ms <= queue_of(r, i)->sla_ms;
+    if (r->opt.future_queued_wraps && r->now < i->arrival)
+        r->events[r->nevents - 1].sla_met = 0;
     /* a consult leg was answered: "from is handed over" (after ACCEPTED) */
     ref_inter *from = i->xfer_from ? find_inter(r, i->xfer_from) : NULL;
     if (from) {
@@ -1818,6 +1927,15 @@ static int impl_interaction_end(ref_router *r, uint64_t id)
     ref_inter *i = find_inter(r, id);
     if (!i)
         return ORCA_ENOENT;
+    if (i->state == ORCA_STATE_BOT) {
+        /* "End -> event CONTAINED (duration_ms = time with the bot),
+         * forgotten, outcome CONTAINED" */
+        emit(r, ORCA_EV_CONTAINED, i, 0, i->queue, 0);
+        r->events[r->nevents - 1].duration_ms = r->now - i->arrival;
+        r->totals.contained++;
+        finish(r, i, ORCA_OUTCOME_CONTAINED);
+        return ORCA_OK;
+    }
     if (i->state != ORCA_STATE_BUSY)
         return ORCA_ESTATE;
     /* "if ... from is ended first, the two are simply unlinked" */
@@ -1860,10 +1978,24 @@ static int drop(ref_router *r, uint64_t id, orca_event_type type, orca_withdraw_
     ref_inter *i = find_inter(r, id);
     if (!i)
         return ORCA_ENOENT;
-    if (i->state != ORCA_STATE_WAITING && i->state != ORCA_STATE_OFFERED)
+    /* "Abandon and cancel also apply to SCHEDULED and BOT work" */
+    if (i->state != ORCA_STATE_WAITING && i->state != ORCA_STATE_OFFERED &&
+        i->state != ORCA_STATE_SCHEDULED && i->state != ORCA_STATE_BOT)
         return ORCA_ESTATE;
     ref_agent *a = i->state == ORCA_STATE_OFFERED ? find_agent(r, i->agent) : NULL;
     emit(r, type, i, a ? a->id : 0, i->queue, 0);
+    /* "Abandon of WAITING or OFFERED work of a known customer in a queue
+     * with resume_ms > 0 leaves a ticket on the customer (queue, arrival,
+     * seq, until now + resume_ms; one per customer, the latest)." */
+    const ref_queue *q = queue_of(r, i);
+    if (type == ORCA_EV_ABANDONED && i->customer && q->resume_ms &&
+        (i->state == ORCA_STATE_WAITING || i->state == ORCA_STATE_OFFERED)) {
+        ref_customer *c = find_customer(r, i->customer);
+        c->resume_q = i->queue;
+        c->resume_arrival = i->arrival;
+        c->resume_seq = i->seq;
+        c->resume_until = r->now + q->resume_ms;
+    }
     if (a)
         withdraw(r, i, why);
     finish(r, i, type == ORCA_EV_ABANDONED ? ORCA_OUTCOME_ABANDONED : ORCA_OUTCOME_CANCELLED);
@@ -1891,7 +2023,8 @@ static int impl_interaction_set_priority(ref_router *r, uint64_t id, uint32_t pr
         return ORCA_ENOENT;
     if (priority > ORCA_PRIORITY_MAX)
         return ORCA_ERANGE;
-    if (i->state != ORCA_STATE_WAITING && i->state != ORCA_STATE_OFFERED)
+    if (i->state != ORCA_STATE_WAITING && i->state != ORCA_STATE_OFFERED &&
+        !(r->opt.priority_when_scheduled && i->state == ORCA_STATE_SCHEDULED))
         return ORCA_ESTATE;
     /* DESIGN.md: effprio recomputed, event PRIORITY always, no routing. */
     i->priority = priority;
@@ -1949,12 +2082,113 @@ static int impl_interaction_transfer(ref_router *r, uint64_t from_id,
          * enqueued" */
         ref_inter saved = *from;
         hand_over(r, from, to->id, mode);
-        start_leg(r, leg, to, &saved, mode);
+        start_leg(r, leg, to, &saved, mode, NULL);
     } else {
         /* "Consult: the new leg is enqueued the same way while from stays
          * BUSY" (handed over when the leg is accepted) */
-        start_leg(r, leg, to, from, mode);
+        start_leg(r, leg, to, from, mode, NULL);
     }
+    return ORCA_OK;
+}
+
+/* DESIGN.md "Escalate(to): event ESCALATED (duration_ms), the BOT record
+ * is dropped without a history entry and a new leg starts as for enqueue
+ * with arrival = now (sticky routing applies), ENQUEUED bit ESCALATED, not
+ * counted as a new contact." orca.h: to->id must be the interaction's id,
+ * customer and conversation 0 or equal, not a bot; ORCA_ESTATE if not BOT. */
+static int impl_interaction_escalate(ref_router *r, uint64_t id, const orca_interaction_def *to)
+{
+    int rc;
+    if (!to || !id)
+        return ORCA_EINVAL;
+    ref_inter *i = find_inter(r, id);
+    if (!i)
+        return ORCA_ENOENT;
+    if (i->state != ORCA_STATE_BOT)
+        return ORCA_ESTATE;
+    if ((rc = check_def(r, to)))
+        return rc;
+    if (to->id != id || to->bot || (to->customer && to->customer != i->customer) ||
+        (to->conversation && to->conversation != i->conversation))
+        return ORCA_EINVAL;
+    if (queue_full(r, to, i->customer))
+        return ORCA_EFULL;
+    emit(r, ORCA_EV_ESCALATED, i, 0, i->queue, 0);
+    r->events[r->nevents - 1].duration_ms = r->now - i->arrival;
+    r->totals.escalated++;
+    ref_inter bot = *i;
+    memset(i, 0, sizeof *i);                 /* dropped: no history entry */
+    start_leg(r, free_slot(r), to, NULL, ORCA_TRANSFER_BLIND, &bot);
+    return ORCA_OK;
+}
+
+/* DESIGN.md "Virtual hold, callback(i, ch, t) on WAITING or SCHEDULED
+ * work: i moves to the same plan on channel ch (same stage and step;
+ * arrival, queued, seq, priority and hold kept), event CHANNEL_CHANGED
+ * (value = old channel); then with t > now SCHEDULED until t (reason
+ * SLOT), else WAITING and process_waiting." orca.h: t in the past is
+ * ORCA_ERANGE (0: now). */
+static int impl_interaction_callback(ref_router *r, uint64_t id, orca_channel_id ch,
+                                     uint64_t not_before)
+{
+    if (!id)
+        return ORCA_EINVAL;
+    ref_inter *i = find_inter(r, id);
+    if (!i)
+        return ORCA_ENOENT;
+    if (i->state != ORCA_STATE_WAITING && i->state != ORCA_STATE_SCHEDULED)
+        return ORCA_ESTATE;
+    if (!channel_exists(r, ch))
+        return ORCA_ENOENT;
+    if (not_before && (not_before < r->now || not_before >= ORCA_TIME_MAX))
+        return ORCA_ERANGE;
+    orca_channel_id old = i->channel;
+    i->channel = ch;
+    r->totals.virtual_holds++;               /* "orca_interaction_callback calls" */
+    emit(r, ORCA_EV_CHANNEL_CHANGED, i, 0, i->queue, old);
+    if (not_before > r->now) {
+        schedule(r, i, not_before, ORCA_SCHED_SLOT);
+    } else {
+        i->state = ORCA_STATE_WAITING;
+        i->due = 0;
+        process_waiting(r, i);
+    }
+    return ORCA_OK;
+}
+
+/* DESIGN.md "Unreached on BUSY work": tries++, event UNREACHED (value =
+ * tries), the agent's capacity is freed and idle_since = now; below the
+ * queue's callback_attempts (default 3) SCHEDULED at now +
+ * callback_retry_ms (default 300 s, reason RETRY; arrival and queued
+ * kept), else forgotten with outcome UNREACHED; then route_agent(a). */
+static int impl_interaction_unreached(ref_router *r, uint64_t id)
+{
+    if (!id)
+        return ORCA_EINVAL;
+    ref_inter *i = find_inter(r, id);
+    if (!i)
+        return ORCA_ENOENT;
+    if (i->state != ORCA_STATE_BUSY)
+        return ORCA_ESTATE;
+    const ref_queue *q = queue_of(r, i);
+    uint32_t attempts = q->callback_attempts ? q->callback_attempts : 3;
+    uint32_t retry = q->callback_retry_ms ? q->callback_retry_ms : 300000;
+    /* a consult pending: the two are simply unlinked (as when from ends) */
+    ref_inter *leg = i->xfer_to ? find_inter(r, i->xfer_to) : NULL;
+    if (leg)
+        leg->xfer_from = 0;
+    i->xfer_to = 0;
+    ref_agent *a = find_agent(r, i->agent);
+    i->tries++;
+    r->totals.unreached++;
+    emit(r, ORCA_EV_UNREACHED, i, a->id, i->queue, i->tries);
+    i->agent = 0;                            /* capacity freed */
+    a->idle_since = r->now;
+    if (i->tries < attempts)
+        schedule(r, i, r->now + retry, ORCA_SCHED_RETRY);
+    else
+        finish(r, i, ORCA_OUTCOME_UNREACHED);
+    route_agent(r, a);
     return ORCA_OK;
 }
 
@@ -1993,8 +2227,14 @@ static int impl_advance(ref_router *r, uint64_t now_ms)
         case ORCA_STATE_WAITING:
             process_waiting(r, due);
             break;
-        case ORCA_STATE_BUSY:
         case ORCA_STATE_SCHEDULED:
+            /* "At due (timer): event DUE, WAITING, process_waiting." */
+            due->state = ORCA_STATE_WAITING;
+            due->due = 0;
+            emit(r, ORCA_EV_DUE, due, 0, due->queue, 0);
+            process_waiting(r, due);
+            break;
+        case ORCA_STATE_BUSY:
         case ORCA_STATE_BOT:
             break;
         }
@@ -2151,18 +2391,18 @@ int ref_customer_open(const ref_router *r, uint64_t customer, uint64_t *ids, uin
         return ORCA_ENOENT;
     uint32_t m = 0;
     uint64_t after = 0;
-    while (m < cap) {                        /* next by seq */
+    while (m < cap) {                        /* next as enqueued */
         const ref_inter *next = NULL;
         for (int k = 0; k < r->ninters; k++) {
             const ref_inter *i = &r->inters[k];
-            if (i->live && i->customer == customer && i->seq > after &&
-                (!next || i->seq < next->seq))
+            if (i->live && i->customer == customer && i->enqueued > after &&
+                (!next || i->enqueued < next->enqueued))
                 next = i;
         }
         if (!next)
             break;
         ids[m++] = next->id;
-        after = next->seq;
+        after = next->enqueued;
     }
     *n = m;
     return ORCA_OK;
@@ -2371,6 +2611,24 @@ int ref_customer_forget(ref_router *r, uint64_t customer)
         return ORCA_ESTATE;
     forget_customer(r, c);
     return ORCA_OK;
+}
+
+int ref_interaction_unreached(ref_router *r, uint64_t id)
+{
+    r->depth++;
+    return leave(r, impl_interaction_unreached(r, id));
+}
+
+int ref_interaction_escalate(ref_router *r, uint64_t id, const orca_interaction_def *to)
+{
+    r->depth++;
+    return leave(r, impl_interaction_escalate(r, id, to));
+}
+
+int ref_interaction_callback(ref_router *r, uint64_t id, orca_channel_id ch, uint64_t not_before)
+{
+    r->depth++;
+    return leave(r, impl_interaction_callback(r, id, ch, not_before));
 }
 
 int ref_advance(ref_router *r, uint64_t now_ms)

@@ -21,7 +21,11 @@
  * Besides routing it models DESIGN.md's "Work held for one agent" (named
  * and sticky targets) and "Customers, history and transfers": customer
  * contexts with their history, the ENQUEUED bits, totals, dispositions and
- * blind and consult transfers.
+ * blind and consult transfers; and, from "Scheduled work, bots, opening
+ * hours, resume" (opening hours aside): callback slots (not_before_ms,
+ * early_ms) and unreached callbacks; bots (BOT work, contained or
+ * escalated); abandon and resume (tickets); virtual hold
+ * (orca_interaction_callback).
  */
 #ifndef ORCA_REF_ROUTER_H
 #define ORCA_REF_ROUTER_H
@@ -43,8 +47,11 @@ typedef struct ref_router ref_router;
 /*
  * Readings of DESIGN.md that could go either way. The defaults are what
  * DESIGN.md says; the others exist so a disagreement can be confirmed, or
- * masked while hunting for other bugs (test_differential's set_masks turns
- * the last four on by default: they reproduce known engine disagreements).
+ * masked while hunting for other bugs (test_differential's set_masks maps
+ * ORCA_DIFF_MASK bits to them: oldest_ignores_held .. kept_answer_at_0_ignored
+ * reproduce engine disagreements since fixed; priority_when_scheduled,
+ * escalate_sticky_def_conversation and future_queued_wraps open ones, on
+ * by default).
  */
 typedef struct ref_options {
     /* 1: effprio(i) in the release key is computed from the clock at the
@@ -71,6 +78,23 @@ typedef struct ref_options {
     /* 1: for the last agent in a conversation, a kept (finished)
      * interaction answered at clock 0 does not count; 0: it does. */
     int kept_answer_at_0_ignored;
+    /* 1: orca_interaction_set_priority also takes SCHEDULED work (the
+     * engine does); 0: WAITING or OFFERED only, as orca.h and DESIGN.md
+     * say (ORCA_ESTATE otherwise). */
+    int priority_when_scheduled;
+    /* 1: an escalated leg's sticky routing looks the last agent up with
+     * to->conversation as given (0 when the host leaves it to the bot's, as
+     * the engine does); 0: with the leg's conversation, the bot's, which
+     * the leg keeps. */
+    int escalate_sticky_def_conversation;
+    /* 1: work called back (orca_interaction_callback) to WAITING before the
+     * slot it was SCHEDULED for keeps a queued time in the future, and
+     * process_waiting's "waited" (now - queued) and ACCEPTED's sla_met
+     * (now - arrival) wrap around as unsigned numbers, as in the engine:
+     * max wait, overflow and every step fall due at once, and sla_met is 0;
+     * 0: it has waited less than nothing: none of them is due yet (and its
+     * wait, as the events report it, is 0). */
+    int future_queued_wraps;
 } ref_options;
 
 void ref_options_init(ref_options *o);
@@ -120,6 +144,12 @@ int ref_interaction_set_priority(ref_router *r, uint64_t interaction, uint32_t p
 int ref_interaction_set_disposition(ref_router *r, uint64_t interaction, uint32_t code);
 int ref_interaction_transfer(ref_router *r, uint64_t from, const orca_interaction_def *to,
                              orca_transfer_mode mode);
+
+/* DESIGN.md "Scheduled work, bots, opening hours, resume" (no hours). */
+int ref_interaction_unreached(ref_router *r, uint64_t interaction);
+int ref_interaction_escalate(ref_router *r, uint64_t interaction, const orca_interaction_def *to);
+int ref_interaction_callback(ref_router *r, uint64_t interaction, orca_channel_id channel,
+                             uint64_t not_before_ms);
 
 int ref_advance(ref_router *r, uint64_t now_ms);
 int ref_next_deadline(const ref_router *r, uint64_t *deadline_ms);
