@@ -618,11 +618,12 @@ int orca_offer_reject(orca_engine *e, uint64_t interaction);
 int orca_interaction_end(orca_engine *e, uint64_t interaction);
 /* The agent finished wrap-up early: WRAPUP -> done and forgotten. */
 int orca_interaction_wrapup_done(orca_engine *e, uint64_t interaction);
-/* The customer left while WAITING or OFFERED: forgotten. */
+/* The customer left while WAITING, OFFERED, SCHEDULED or BOT: forgotten. */
 int orca_interaction_abandon(orca_engine *e, uint64_t interaction);
-/* The host withdraws WAITING or OFFERED work: forgotten. */
+/* The host withdraws WAITING, OFFERED, SCHEDULED or BOT work: forgotten. */
 int orca_interaction_cancel(orca_engine *e, uint64_t interaction);
-/* Change priority of WAITING or OFFERED work; arrival time is kept. */
+/* Change priority of WAITING, OFFERED or SCHEDULED work (a booked callback
+ * keeps it for when it is due); arrival time is kept. */
 int orca_interaction_set_priority(orca_engine *e, uint64_t interaction, uint32_t priority);
 /* The host's disposition code (wrap-up code) for live work, kept in the
  * customer's history when it finishes. */

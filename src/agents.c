@@ -237,10 +237,16 @@ int orca_agent_remove(orca_engine *e, uint64_t id)
         min->anext = NULL;
     }
     if (a->nsched) { /* scheduled work held for a: rare, so a scan */
+        ix *chain = NULL;
         U64MAP_FOREACH(&e->ix_map, slot) {
             ix *i = slot->val;
-            if (i->state != ORCA_STATE_SCHEDULED || i->target != a)
-                continue;
+            if (i->state == ORCA_STATE_SCHEDULED && i->target == a) {
+                i->notify_next = chain; /* (free: only offers are notified) */
+                chain = i;
+            }
+        }
+        while (chain) { /* in seq order, as everywhere else on removal */
+            ix *i = ix_pop_first(&chain);
             bool hard = i->target_hard;
             if (hard) {
                 target_clear(e, i);

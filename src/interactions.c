@@ -86,6 +86,20 @@ agent *ix_detach(orca_engine *e, ix *i)
     return a;
 }
 
+/* Take the smallest seq off a chain linked through notify_next (a few
+ * interactions gathered by a scan, to go through in enqueue order). */
+ix *ix_pop_first(ix **chain)
+{
+    ix **best = chain;
+    for (ix **p = chain; *p; p = &(*p)->notify_next)
+        if ((*p)->seq < (*best)->seq)
+            best = p;
+    ix *i = *best;
+    *best = i->notify_next;
+    i->notify_next = NULL;
+    return i;
+}
+
 /* ---- exclusions --------------------------------------------------------- */
 
 static int excl_reserve(orca_engine *e, ix *i)
@@ -197,14 +211,17 @@ void process_waiting(orca_engine *e, ix *i)
 {
     excl_purge(e, i);
     queue *q = i->cls->q;
-    uint64_t waited = e->now - i->queued;
-    if (q->max_wait_ms && waited >= q->max_wait_ms) {
+    /* work called back (virtual hold) before the slot it was scheduled for
+     * keeps that later queued time: nothing is due before it */
+    bool early = e->now < i->queued;
+    uint64_t waited = early ? 0 : e->now - i->queued;
+    if (!early && q->max_wait_ms && waited >= q->max_wait_ms) {
         emit_ix(e, ORCA_EV_TIMED_OUT, i);
         ix_forget(e, i, ORCA_OUTCOME_TIMED_OUT);
         return;
     }
     uint32_t next = i->plan->stages[i->stage].next_stage;
-    if (q->overflow_after_ms && waited >= q->overflow_after_ms && next != NOPOS) {
+    if (!early && q->overflow_after_ms && waited >= q->overflow_after_ms && next != NOPOS) {
         orca_queue_id from = q->id;
         ix_from_waiting(e, i);
         i->stage = next;
@@ -219,7 +236,7 @@ void process_waiting(orca_engine *e, ix *i)
         ev.queue_from = from;
         emit(e, &ev);
     }
-    while (i->step < q->nsteps && waited >= q->steps[i->step].after_ms) {
+    while (!early && i->step < q->nsteps && waited >= q->steps[i->step].after_ms) {
         move_class(e, i, i->plan->stages[i->stage].classes[i->step + 1]);
         i->step++;
         orca_event ev;
@@ -361,7 +378,7 @@ int orca_offer_accept(orca_engine *e, uint64_t id)
     agent_refresh(e, a);
     orca_event ev;
     ev_ix(e, &ev, ORCA_EV_ACCEPTED, i);
-    ev.sla_met = e->now - i->arrival <= q->sla_ms;
+    ev.sla_met = ev.wait_ms <= q->sla_ms; /* (wait_ms: 0 before a later arrival) */
     emit(e, &ev);
     if (i->xfer_from) { /* a consult leg was answered: the first agent lets go */
         ix *o = i->xfer_from;

@@ -13,6 +13,7 @@
  * reserved, so that starting it cannot fail. */
 typedef struct leg {
     const orca_interaction_def *def;
+    uint64_t conversation; /* the leg's (an escalation keeps the bot's) */
     queue *q;              /* where it goes (after redirects) */
     queue *asked;          /* def->queue */
     uint64_t due;          /* routable from (now, a slot, an opening) */
@@ -67,7 +68,7 @@ static agent *sticky_agent(const orca_engine *e, const leg *L)
 {
     if (!L->q->sticky_ms || !L->c)
         return NULL;
-    uint64_t id = cust_last_agent(e, L->c, L->def->conversation, L->q->sticky_within_ms);
+    uint64_t id = cust_last_agent(e, L->c, L->conversation, L->q->sticky_within_ms);
     agent *a = id ? agent_get(e, id) : NULL;
     uint8_t tier, pref, rank;
     uint16_t score;
@@ -182,11 +183,12 @@ fail:
 /* Everything a new leg needs before it can start (enqueue, transfer,
  * escalation): where it goes, room in that queue, and memory. */
 static int leg_open(orca_engine *e, const orca_interaction_def *def, uint64_t customer,
-                    bool sticky, bool resume, leg *L)
+                    uint64_t conversation, bool sticky, bool resume, leg *L)
 {
     int rc;
     if ((rc = leg_where(e, def, customer, L)))
         return rc;
+    L->conversation = conversation;
     if (queue_full(e, L, customer))
         return ORCA_EFULL;
     return leg_reserve(e, customer, sticky, resume, L);
@@ -317,7 +319,7 @@ int orca_interaction_enqueue(orca_engine *e, const orca_interaction_def *def)
         return ORCA_ELIMIT;
     if ((rc = api_enter(e)))
         return rc;
-    if ((rc = leg_open(e, def, def->customer, true, true, &L)))
+    if ((rc = leg_open(e, def, def->customer, def->conversation, true, true, &L)))
         return api_leave(e, refused(e, J_ENQUEUE, 0, def, 0, rc));
     leg_start(e, &L, def->customer, def->conversation, L.due, 0);
     return api_leave(e, jrn_ix(e, J_ENQUEUE, 0, def, 0, ORCA_OK));
@@ -351,7 +353,7 @@ int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interact
     if ((rc = api_enter(e)))
         return rc;
     /* no sticky routing: the point of a transfer is to move on */
-    if ((rc = leg_open(e, to, i->customer, false, false, &L)))
+    if ((rc = leg_open(e, to, i->customer, i->conversation, false, false, &L)))
         return api_leave(e, refused(e, J_TRANSFER, from, to, (uint32_t)mode, rc));
     uint64_t customer = i->customer, conversation = i->conversation, arrival = i->arrival;
     if (mode == ORCA_TRANSFER_BLIND) {
@@ -383,7 +385,7 @@ int orca_interaction_escalate(orca_engine *e, uint64_t id, const orca_interactio
         return ORCA_EINVAL;
     if ((rc = api_enter(e)))
         return rc;
-    if ((rc = leg_open(e, to, i->customer, true, false, &L)))
+    if ((rc = leg_open(e, to, i->customer, i->conversation, true, false, &L)))
         return api_leave(e, refused(e, J_ESCALATE, id, to, 0, rc));
     uint64_t customer = i->customer, conversation = i->conversation;
     orca_event ev;
@@ -503,14 +505,8 @@ int jrn_recover_offers(orca_engine *e, uint64_t *n)
     int rc = api_enter(e);
     if (rc)
         return rc;
-    while (chain) { /* oldest enqueue first: pick the smallest seq */
-        ix **best = &chain;
-        for (ix **p = &chain; *p; p = &(*p)->notify_next)
-            if ((*p)->seq < (*best)->seq)
-                best = p;
-        ix *i = *best;
-        *best = i->notify_next;
-        i->notify_next = NULL;
+    while (chain) { /* oldest enqueue first */
+        ix *i = ix_pop_first(&chain);
         orca_event ev;
         ev_ix(e, &ev, ORCA_EV_REJECTED, i);
         ev.value = ORCA_WITHDRAW_RECOVERED;

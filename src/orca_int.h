@@ -430,6 +430,7 @@ int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
 queue *queue_get(const orca_engine *e, orca_queue_id id);
 agent *agent_get(const orca_engine *e, uint64_t id);
 ix *ix_get(const orca_engine *e, uint64_t id);
+ix *ix_pop_first(ix **chain);
 
 /* ---- customers.c ------------------------------------------------------ */
 int cust_prepare(orca_engine *e, uint64_t id, cust **out, bool *created);

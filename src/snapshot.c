@@ -361,8 +361,8 @@ static int load_agent(orca_engine *e, rbuf *r, orca_presence *presence)
     a->idle_since = r_v(r);
     a->last_offer = r_v(r);
     /* a key in the agents' heaps may lag behind its true value, never lead
-     * it: one from the future would (orca_engine_check) */
-    NEED(a->idle_since <= e->now);
+     * it: one from the future (idle time, round-robin turn) would */
+    NEED(a->idle_since <= e->now && a->last_offer <= e->offers);
     a->wr_key = r_v(r);
     a->handled = r_v32(r);
     a->missed = r_v32(r);
@@ -617,6 +617,7 @@ static int load_all(orca_engine *e, rbuf *r, restore *x)
         memcpy((uint8_t *)&t + CTOT_FIRST + k * sizeof(v), &v, sizeof(v));
     }
     e->now = now;
+    e->offers = offers; /* (agents' turns are checked against it) */
     if ((rc = load_defs(e, r)))
         return rc;
     uint32_t n = r_vcount(r, 15);

@@ -4176,8 +4176,14 @@ static void test_regress_overflow_priority_event(void **state)
  * their switches stay for the next one:
  *  1. oldest_ignores_held  2. reverse_release_order  3. held_doomed_first
  *  4. kept_answer_at_0_ignored (ORCA_DIFF_MASK=1,3 turns some back on).
- * OPEN (on by default, so the suite stays green; ORCA_DIFF_MASK=0 holds the
- * engine to the documents):
+ * Four more found when the reference learnt scheduled work, bots, resume
+ * and virtual hold, all settled (none is on by default): 5 by the
+ * documents (orca.h and DESIGN.md now say set_priority takes SCHEDULED
+ * work too: a booked callback keeps its priority for when it is due; the
+ * reference does so always), 6-8 by fixing the engine (removal walks
+ * scheduled holds in seq order; an escalation's sticky lookup uses the
+ * conversation the leg keeps; process_waiting does nothing before
+ * queued, and sla_met uses the event's wait). What they were:
  *  5. priority_when_scheduled: orca_interaction_set_priority on SCHEDULED
  *     work (a callback slot or retry) succeeds in the engine (event
  *     PRIORITY, the new priority kept), where orca.h ("Change priority of
@@ -4221,7 +4227,7 @@ static void test_regress_overflow_priority_event(void **state)
  *     build/tests/test_differential (shrinks to: enqueue with a slot into
  *     a queue with steps, callback(id, callback, 0): three STEP events).
  */
-#define DEFAULT_MASKS ((1u << 5) | (1u << 6) | (1u << 7) | (1u << 8))
+#define DEFAULT_MASKS 0u
 
 static void set_masks(void)
 {
@@ -4235,7 +4241,7 @@ static void set_masks(void)
     g_opt.reverse_release_order = MASKED(2);
     g_opt.held_doomed_first = MASKED(3);
     g_opt.kept_answer_at_0_ignored = MASKED(4);
-    g_opt.priority_when_scheduled = MASKED(5);
+    g_opt.priority_when_scheduled = 1; /* (5: orca.h now says SCHEDULED too) */
     g_opt.escalate_sticky_def_conversation = MASKED(7);
     g_opt.future_queued_wraps = MASKED(8);
     if (g_masks) {
