@@ -22,6 +22,7 @@ const char *orca_strerror(int err)
     case ORCA_EBUSY: return "engine busy: called from a listener or withdraw callback";
     case ORCA_ECORRUPT: return "inconsistent: engine state, or a damaged journal";
     case ORCA_ECLOSED: return "queue is closed";
+    case ORCA_EIO: return "journal I/O failed (orca_journal_info_get says why)";
     default: return "unknown error";
     }
 }

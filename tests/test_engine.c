@@ -29,12 +29,15 @@ static void test_strerror_every_code(void **state)
     (void)state;
     const int codes[] = {ORCA_OK, ORCA_EINVAL, ORCA_ENOMEM, ORCA_ENOENT, ORCA_EEXIST,
                          ORCA_ESTATE, ORCA_ERANGE, ORCA_ELIMIT, ORCA_EFULL,
-                         ORCA_ETOOLONG, ORCA_EBUSY, ORCA_ECORRUPT};
+                         ORCA_ETOOLONG, ORCA_EBUSY, ORCA_ECORRUPT, ORCA_ECLOSED,
+                         ORCA_EIO};
     const size_t n = sizeof(codes) / sizeof(codes[0]);
     for (size_t i = 0; i < n; i++) {
         const char *s = orca_strerror(codes[i]);
         assert_non_null(s);
         assert_true(strlen(s) > 0);
+        if (strcmp(s, orca_strerror(42)) == 0) /* (ORCA_EIO once was) */
+            fail_msg("orca_strerror(%d) is the text for unknown codes", codes[i]);
         for (size_t j = 0; j < i; j++) {
             if (strcmp(s, orca_strerror(codes[j])) == 0)
                 fail_msg("orca_strerror(%d) and orca_strerror(%d) are both \"%s\"",
@@ -42,7 +45,7 @@ static void test_strerror_every_code(void **state)
         }
     }
     /* Codes that do not exist still get text. */
-    const int bad[] = {1, 42, -12, -1000, 2147483647, -2147483647 - 1};
+    const int bad[] = {1, 42, -14, -1000, 2147483647, -2147483647 - 1};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         const char *s = orca_strerror(bad[i]);
         assert_non_null(s);
