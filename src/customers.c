@@ -157,6 +157,20 @@ void cust_discard(orca_engine *e, cust *c)
     cust_destroy(e, c);
 }
 
+/* i joins the end of c's live interactions. */
+static void open_append(cust *c, ix *i)
+{
+    i->cust = c;
+    i->cnext = NULL;
+    i->cprev = c->open_tail;
+    if (c->open_tail)
+        c->open_tail->cnext = i;
+    else
+        c->open_head = i;
+    c->open_tail = i;
+    c->nopen++;
+}
+
 /* The previous interaction of i's conversation: its channel, or NOPOS. */
 static uint32_t conversation_channel(const orca_engine *e, const cust *c, uint64_t conv)
 {
@@ -191,15 +205,7 @@ uint32_t cust_attach(orca_engine *e, cust *c, ix *i, bool contact)
     }
     if (!c->nopen && (c->lru_prev || e->lru_head == c))
         lru_unlink(e, c);
-    i->cust = c;
-    i->cnext = NULL;
-    i->cprev = c->open_tail;
-    if (c->open_tail)
-        c->open_tail->cnext = i;
-    else
-        c->open_head = i;
-    c->open_tail = i;
-    c->nopen++;
+    open_append(c, i);
     c->contacts += contact;
     c->last_active = e->now;
     e->ctot.contacts += contact;
@@ -488,14 +494,7 @@ static bool cust_link_open(orca_engine *e, cust *c, uint64_t id)
     ix *i = ix_get(e, id);
     if (!i || i->customer != c->id || i->cust)
         return false;
-    i->cust = c;
-    i->cprev = c->open_tail;
-    if (c->open_tail)
-        c->open_tail->cnext = i;
-    else
-        c->open_head = i;
-    c->open_tail = i;
-    c->nopen++;
+    open_append(c, i);
     return true;
 }
 
