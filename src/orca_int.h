@@ -346,6 +346,12 @@ struct orca_engine {
     uint32_t capscratch;
 };
 
+/* ---- engine.c --------------------------------------------------------- */
+/* orca_engine_check; with deep false, without recounting every agent's
+ * eligible classes (O(agents x classes)): for indexes the engine built
+ * itself, as a snapshot restore does. */
+int engine_check(const orca_engine *e, bool deep);
+
 /* ---- events.c --------------------------------------------------------- */
 int api_enter(orca_engine *e);
 int api_leave(orca_engine *e, int rc);
