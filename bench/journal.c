@@ -36,6 +36,36 @@
 #define RUNS 5          /* recovery of the waiting centre: median of these */
 #define AGE_RUNS 3      /* each replay of the age table: median of these */
 
+/* With g_skills > 0 the centre routes by skill instead: each agent holds
+ * up to 5 of g_skills skills and each interaction requires 1 or 2, so the
+ * waiting work spreads over hundreds of classes (a restore rebuilds them
+ * all). 0: one queue of members, one class. */
+static uint32_t g_skills;
+static uint64_t g_rng = 42;
+
+static uint32_t pick(uint32_t n)
+{
+    g_rng ^= g_rng << 13;
+    g_rng ^= g_rng >> 7;
+    g_rng ^= g_rng << 17;
+    return (uint32_t)(g_rng % n);
+}
+
+/* Up to max distinct skills of g_skills, levels 1 (required) or 1..10. */
+static uint32_t pick_skills(orca_skill_level *v, uint32_t max, int random_level)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < max; k++) {
+        orca_skill_id s = pick(g_skills);
+        int dup = 0;
+        for (uint32_t j = 0; j < n; j++)
+            dup |= v[j].skill == s;
+        if (!dup)
+            v[n++] = (orca_skill_level){ s, (uint8_t)(random_level ? 1 + pick(10) : 1) };
+    }
+    return n;
+}
+
 static int build(orca_engine **out, const char *path, orca_sync sync, uint32_t agents)
 {
     orca_config cfg;
@@ -51,17 +81,31 @@ static int build(orca_engine **out, const char *path, orca_sync sync, uint32_t a
     orca_queue_def qd;
     orca_queue_def_init(&qd);
     qd.name = "q";
+    qd.serve = g_skills ? ORCA_SERVE_SKILLS : ORCA_SERVE_MEMBERS;
     orca_queue_id q;
+    for (uint32_t k = 0; k < g_skills; k++) {
+        char name[16];
+        orca_skill_id sid;
+        snprintf(name, sizeof name, "s%u", k);
+        orca_skill_intern(e, name, &sid);
+    }
+    g_rng = 42;
     orca_queue_add(e, &qd, &q);
     for (uint64_t id = 1; id <= agents; id++) { /* offline: nobody takes work */
         orca_agent_def ad;
         orca_agent_def_init(&ad);
+        orca_skill_level sk[5];
         ad.id = id;
         orca_channel_limit l = { ORCA_CHANNEL_VOICE, 1 };
         ad.limits = &l;
         ad.nlimits = 1;
+        if (g_skills) {
+            ad.skills = sk;
+            ad.nskills = pick_skills(sk, 5, 1);
+        }
         orca_agent_add(e, &ad);
-        orca_queue_member_add(e, q, id, 0);
+        if (!g_skills)
+            orca_queue_member_add(e, q, id, 0);
     }
     *out = e;
     return 0;
@@ -78,6 +122,11 @@ static double enqueue_n(orca_engine *e, uint64_t first, uint64_t n)
         d.queue = 1;
         d.channel = ORCA_CHANNEL_VOICE;
         d.customer = 1 + k % 50000;
+        orca_skill_level req[2];
+        if (g_skills) {
+            d.required = req;
+            d.nrequired = pick_skills(req, 2, 0);
+        }
         if (orca_interaction_enqueue(e, &d))
             return -1;
         if (k % 64 == 0)
@@ -203,6 +252,9 @@ static void bench_recovery(const char *path, uint64_t waiting, uint32_t agents)
         return;
     }
     double w = median(whole, RUNS), s = median(snap, RUNS), k = median(comp, RUNS);
+    if (g_skills)
+        printf("  by skill (%u skills, agents holding up to 5, work requiring 1 or 2):\n",
+               g_skills);
     printf("  recovery: %llu records (%.1f MB), %llu waiting interactions, %u agents: %.3f s "
            "(median of %d; %.1f..%.1f ms)\n",
            (unsigned long long)wji.records, (double)wji.bytes / 1e6, (unsigned long long)waiting,
@@ -442,6 +494,9 @@ void bench_journal(uint64_t waiting, uint32_t agents, uint64_t n_fast, uint64_t 
     fflush(stdout);
     uint64_t t0 = bench_now_ns();
     bench_recovery(path, waiting, agents);
+    g_skills = 50; /* the same over many classes */
+    bench_recovery(path, waiting, agents);
+    g_skills = 0;
     fflush(stdout);
     double rec_s = ms_since(t0) / 1e3;
     t0 = bench_now_ns();
