@@ -438,7 +438,8 @@ int orca_queue_info_get(const orca_engine *e, orca_queue_id q, orca_queue_info *
  *  - ORCA_CLOSED_REJECT: ORCA_ECLOSED, event REJECTED_CLOSED, nothing kept;
  *  - ORCA_CLOSED_HOLD: SCHEDULED until the queue next opens (event
  *    SCHEDULED, reason ORCA_SCHED_CLOSED); ORCA_ECLOSED if it never opens
- *    again within the schedule's reach (a year);
+ *    again within the schedule's reach (a year). Bot work is not held: the
+ *    bot answers at once, open or not (reject and redirect still apply);
  *  - ORCA_CLOSED_REDIRECT: the work goes to redirect_to instead (which may
  *    apply its own hours; at most 8 hops, then ORCA_ECLOSED); ENQUEUED
  *    names it, with queue_from = the closed queue and bit

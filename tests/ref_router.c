@@ -44,6 +44,15 @@ typedef struct ref_queue {
     uint32_t sticky_ms, sticky_within_ms;
     uint32_t callback_attempts, callback_retry_ms; /* as given (0: defaults) */
     uint32_t resume_ms;
+    /* opening hours (orca_queue_set_hours): has_hours 0 is always open */
+    int has_hours;
+    int32_t utc_offset_min;
+    orca_hours_range ranges[ORCA_HOURS_MAX];
+    uint32_t nranges;
+    orca_hours_exception exceptions[ORCA_HOURS_MAX];
+    uint32_t nexceptions;
+    orca_closed_action when_closed;
+    orca_queue_id redirect_to;
 } ref_queue;
 
 typedef struct ref_agent {
@@ -1633,6 +1642,191 @@ static int impl_agent_set_queue_rank(ref_router *r, uint64_t agent, orca_queue_i
 /* ------------------------------------------------------------------------ */
 
 /* The checks of a new leg's description, enqueue's and transfer's. */
+/* ------------------------------------------------------------------------ */
+/* Opening hours (orca.h "Opening hours", DESIGN.md "Scheduled work, bots,   */
+/* opening hours, resume")                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define REF_MIN_MS 60000ll
+#define REF_DAY_MS (1440ll * REF_MIN_MS)
+
+/* "A queue with hours is open inside any of its weekly ranges, in local
+ * time (UTC + utc_offset_min), unless an exception covering that instant
+ * says otherwise (holidays: closed; special openings: open; the last
+ * matching exception wins). A queue without hours is always open."
+ * Local time is the clock read as Unix ms plus the offset; its day is the
+ * floor of that over a day (1970-01-01, local day 0, was a Thursday: day of
+ * week 4 counting Sunday as 0), and the time of day what is left over. */
+static int open_at(const ref_queue *q, uint64_t t)
+{
+    if (!q->has_hours)
+        return 1;
+    int64_t local = (int64_t)t + (int64_t)q->utc_offset_min * REF_MIN_MS;
+    int64_t day = local / REF_DAY_MS;
+    if (local % REF_DAY_MS < 0)
+        day--;                               /* floor, before 1970 too */
+    int64_t in_day = local - day * REF_DAY_MS; /* ms since local midnight */
+    uint32_t wday = (uint32_t)(((day % 7) + 7 + 4) % 7);
+    int open = 0;
+    for (uint32_t k = 0; k < q->nranges; k++) {
+        const orca_hours_range *g = &q->ranges[k];
+        if (g->day == wday && in_day >= (int64_t)g->open_min * REF_MIN_MS &&
+            in_day < (int64_t)g->close_min * REF_MIN_MS)
+            open = 1;
+    }
+    for (uint32_t k = 0; k < q->nexceptions; k++) {
+        const orca_hours_exception *x = &q->exceptions[k];
+        if (t >= x->from_ms && t < x->to_ms)
+            open = x->open != 0;             /* the last one covering t wins */
+    }
+    return open;
+}
+
+/* "HOLD -> due = its next opening (ORCA_ECLOSED if none within a year)":
+ * the first instant after now at which the queue is open. The set of open
+ * instants is a union of [start, end) pieces whose bounds are range starts
+ * and ends on some local day or exception bounds, so the first open instant
+ * after a closed now is one of those bounds: try them all (every local day
+ * from yesterday to a year and a day ahead) and keep the earliest that is
+ * open. 0 if none within a year (366 days) and below ORCA_TIME_MAX. */
+static uint64_t next_opening(const ref_queue *q, uint64_t now)
+{
+    uint64_t best = 0;
+    uint64_t reach = now + 366ull * (uint64_t)REF_DAY_MS;
+    int64_t off = (int64_t)q->utc_offset_min * REF_MIN_MS;
+#define TRY_AT(c_) do { int64_t c = (c_); \
+        if (c > (int64_t)now && (uint64_t)c <= reach && (uint64_t)c < ORCA_TIME_MAX && \
+            (!best || (uint64_t)c < best) && open_at(q, (uint64_t)c)) best = (uint64_t)c; } while (0)
+    for (uint32_t k = 0; k < q->nexceptions; k++) {
+        TRY_AT((int64_t)q->exceptions[k].from_ms);
+        TRY_AT((int64_t)q->exceptions[k].to_ms);
+    }
+    int64_t local_now = (int64_t)now + off;
+    int64_t day0 = local_now / REF_DAY_MS - 1;
+    if (local_now % REF_DAY_MS < 0)
+        day0--;
+    for (int64_t d = day0; d <= day0 + 369; d++) {
+        uint32_t wday = (uint32_t)(((d % 7) + 7 + 4) % 7);
+        for (uint32_t k = 0; k < q->nranges; k++) {
+            const orca_hours_range *g = &q->ranges[k];
+            if (g->day != wday)
+                continue;
+            TRY_AT(d * REF_DAY_MS + (int64_t)g->open_min * REF_MIN_MS - off);
+            TRY_AT(d * REF_DAY_MS + (int64_t)g->close_min * REF_MIN_MS - off);
+        }
+    }
+#undef TRY_AT
+    return best;
+}
+
+/* Where new work for `asked` goes (DESIGN.md): "start at the asked queue;
+ * while it has hours and is closed at now: REJECT -> ... ORCA_ECLOSED;
+ * HOLD -> due = its next opening (ORCA_ECLOSED if none within a year);
+ * REDIRECT -> continue with redirect_to (at most 8 hops)". A queue reached
+ * by the 8th hop still applies its own hours (HOLD, REJECT); a 9th hop is
+ * ORCA_ECLOSED. */
+typedef struct ref_place {
+    orca_queue_id asked, q;
+    uint64_t due;                            /* now, or the opening (HOLD) */
+} ref_place;
+
+static int place(const ref_router *r, orca_queue_id asked, ref_place *p)
+{
+    p->asked = p->q = asked;
+    p->due = r->now;
+    for (int hops = 0;; hops++) {
+        const ref_queue *q = &r->queues[p->q];
+        if (open_at(q, r->now))
+            return ORCA_OK;
+        if (q->when_closed == ORCA_CLOSED_HOLD) {
+            uint64_t t = next_opening(q, r->now);
+            if (!t)
+                return ORCA_ECLOSED;
+            p->due = t;
+            return ORCA_OK;
+        }
+        if (q->when_closed != ORCA_CLOSED_REDIRECT || hops == 8)
+            return ORCA_ECLOSED;
+        p->q = q->redirect_to;
+    }
+}
+
+/* "REJECT -> event REJECTED_CLOSED, ORCA_ECLOSED, nothing kept" (the event
+ * names the queue asked for, as test_hours.c reads it, wherever the chain
+ * was refused); counted in the totals' closed_rejected. */
+static void rejected_closed(ref_router *r, const orca_interaction_def *def, uint64_t customer)
+{
+    emit(r, ORCA_EV_REJECTED_CLOSED, NULL, 0, def->queue, 0);
+    orca_event *ev = &r->events[r->nevents - 1];
+    ev->interaction = def->id;
+    ev->channel = def->channel;
+    ev->customer = customer;
+    ev->priority = def->priority;
+    ev->arrival_ms = r->now;
+    r->totals.closed_rejected++;
+}
+
+int ref_queue_set_hours(ref_router *r, orca_queue_id qid, const orca_hours *h)
+{
+    if (!queue_exists(r, qid))
+        return ORCA_ENOENT;
+    ref_queue *q = &r->queues[qid];
+    if (!h) {
+        q->has_hours = 0;
+        return ORCA_OK;
+    }
+    if ((h->nranges && !h->ranges) || (h->nexceptions && !h->exceptions))
+        return ORCA_EINVAL;
+    if (h->nranges > ORCA_HOURS_MAX || h->nexceptions > ORCA_HOURS_MAX ||
+        h->utc_offset_min < -840 || h->utc_offset_min > 840)
+        return ORCA_ERANGE;
+    for (uint32_t k = 0; k < h->nranges; k++) {
+        /* day 0..6, open_min 0..1439, open_min < close_min <= 1440 */
+        const orca_hours_range *g = &h->ranges[k];
+        if (g->day > 6 || g->open_min > 1439 || g->close_min > 1440 ||
+            !(g->open_min < g->close_min))
+            return ORCA_ERANGE;
+    }
+    for (uint32_t k = 0; k < h->nexceptions; k++) {
+        const orca_hours_exception *x = &h->exceptions[k];
+        if (x->open > 1)
+            return ORCA_EINVAL;
+        if (!(x->from_ms < x->to_ms) || x->to_ms > ORCA_TIME_MAX)
+            return ORCA_ERANGE;
+    }
+    /* redirect_to: "for ORCA_CLOSED_REDIRECT; not the queue" */
+    if (h->when_closed == ORCA_CLOSED_REDIRECT) {
+        if (!queue_exists(r, h->redirect_to))
+            return ORCA_ENOENT;
+        if (h->redirect_to == qid)
+            return ORCA_EINVAL;
+    } else if (h->when_closed == ORCA_CLOSED_REJECT || h->when_closed == ORCA_CLOSED_HOLD) {
+        if (h->redirect_to)
+            return ORCA_EINVAL;
+    } else {
+        return ORCA_EINVAL;
+    }
+    q->has_hours = 1;
+    q->utc_offset_min = h->utc_offset_min;
+    q->nranges = h->nranges;
+    if (h->nranges)
+        memcpy(q->ranges, h->ranges, h->nranges * sizeof q->ranges[0]);
+    q->nexceptions = h->nexceptions;
+    if (h->nexceptions)
+        memcpy(q->exceptions, h->exceptions, h->nexceptions * sizeof q->exceptions[0]);
+    q->when_closed = h->when_closed;
+    q->redirect_to = h->redirect_to;
+    return ORCA_OK;
+}
+
+int ref_queue_is_open(const ref_router *r, orca_queue_id q, int *open)
+{
+    if (!queue_exists(r, q))
+        return ORCA_ENOENT;
+    *open = open_at(&r->queues[q], r->now);
+    return ORCA_OK;
+}
+
 static int check_def(const ref_router *r, const orca_interaction_def *def)
 {
     int rc;
@@ -1666,21 +1860,22 @@ static int check_def(const ref_router *r, const orca_interaction_def *def)
 
 /* "Enqueue into a queue at max_size (waiting + offered): event
  * REJECTED_FULL, ORCA_EFULL, nothing kept." 1 if so. */
-static int queue_full(ref_router *r, const orca_interaction_def *def, uint64_t customer)
+static int queue_full(ref_router *r, const orca_interaction_def *def, orca_queue_id qid,
+                      uint64_t customer)
 {
-    const ref_queue *q = &r->queues[def->queue];
+    const ref_queue *q = &r->queues[qid];
     if (!q->max_size)
         return 0;
     uint32_t n = 0;
     for (int k = 0; k < r->ninters; k++) {
         const ref_inter *j = &r->inters[k];
-        if (j->live && j->queue == def->queue &&
+        if (j->live && j->queue == qid &&
             (j->state == ORCA_STATE_WAITING || j->state == ORCA_STATE_OFFERED))
             n++;
     }
     if (n < q->max_size)
         return 0;
-    emit(r, ORCA_EV_REJECTED_FULL, NULL, 0, def->queue, 0);
+    emit(r, ORCA_EV_REJECTED_FULL, NULL, 0, qid, 0);
     orca_event *ev = &r->events[r->nevents - 1];
     ev->interaction = def->id;
     ev->channel = def->channel;
@@ -1718,11 +1913,12 @@ static void schedule(ref_router *r, ref_inter *i, uint64_t due, uint32_t reason)
  * queued = now, event ENQUEUED, process_waiting(i)", with its customer
  * context, its hold (named or sticky) and its ENQUEUED bits. */
 static void start_leg(ref_router *r, ref_inter *i, const orca_interaction_def *def,
-                      ref_inter *from, orca_transfer_mode mode, const ref_inter *bot)
+                      const ref_place *pl, ref_inter *from, orca_transfer_mode mode,
+                      const ref_inter *bot)
 {
     memset(i, 0, sizeof *i);                 /* not live yet: the scans below skip it */
     i->id = def->id;
-    i->queue = def->queue;
+    i->queue = pl->q;                        /* the queue reached (opening hours) */
     i->channel = def->channel;
     /* a transferred leg keeps from's customer, conversation and arrival; an
      * escalated one the bot's customer and conversation ("keeps
@@ -1744,11 +1940,17 @@ static void start_leg(ref_router *r, ref_inter *i, const orca_interaction_def *d
     /* "with not_before_ms, due = max(due, not_before_ms - early_ms)";
      * "Enqueue with due > now: arrival = queued = due" (a transferred leg
      * keeps from's arrival) */
-    uint64_t due = r->now;
+    /* due: now, or a HOLD queue's next opening (reason CLOSED); work that
+     * starts with a bot is with the bot at once, open or not (a bot cannot
+     * be SCHEDULED: bot with not_before_ms is ORCA_EINVAL) */
+    uint64_t due = def->bot ? r->now : pl->due;
+    uint32_t reason = due > r->now ? ORCA_SCHED_CLOSED : 0;
     if (def->not_before_ms) {
         uint64_t slot = def->not_before_ms > def->early_ms ? def->not_before_ms - def->early_ms : 0;
-        if (slot > due)
+        if (slot > due) {
             due = slot;
+            reason = ORCA_SCHED_SLOT;
+        }
     }
     i->arrival = from ? from->arrival : due;
     i->queued = due;
@@ -1822,6 +2024,13 @@ static void start_leg(ref_router *r, ref_inter *i, const orca_interaction_def *d
         r->totals.targeted++;
         r->totals.sticky += (uint64_t)sticky;
     }
+    /* "ENQUEUED names it, with queue_from = the closed queue and bit
+     * ORCA_ENQ_REDIRECTED" (counted in the totals' redirected) */
+    int redirected = pl->q != pl->asked;
+    if (redirected) {
+        bits |= ORCA_ENQ_REDIRECTED;
+        r->totals.redirected++;
+    }
     if (from && mode == ORCA_TRANSFER_CONSULT) {
         from->xfer_to = i->id;
         i->xfer_from = from->id;
@@ -1831,6 +2040,7 @@ static void start_leg(ref_router *r, ref_inter *i, const orca_interaction_def *d
         i->state = ORCA_STATE_BOT;
         r->totals.bot_started++;
         emit(r, ORCA_EV_ENQUEUED, i, t, i->queue, bits | ORCA_ENQ_BOT);
+        r->events[r->nevents - 1].queue_from = redirected ? pl->asked : 0;
         return;
     }
     if (due > r->now) {
@@ -1838,10 +2048,12 @@ static void start_leg(ref_router *r, ref_inter *i, const orca_interaction_def *d
          * reason SLOT)" */
         bits |= ORCA_ENQ_SCHEDULED;
         emit(r, ORCA_EV_ENQUEUED, i, t, i->queue, bits);
-        schedule(r, i, due, ORCA_SCHED_SLOT);
+        r->events[r->nevents - 1].queue_from = redirected ? pl->asked : 0;
+        schedule(r, i, due, reason);
         return;
     }
     emit(r, ORCA_EV_ENQUEUED, i, t, i->queue, bits);
+    r->events[r->nevents - 1].queue_from = redirected ? pl->asked : 0;
     process_waiting(r, i);
 }
 
@@ -1855,9 +2067,14 @@ static int impl_interaction_enqueue(ref_router *r, const orca_interaction_def *d
     ref_inter *i = free_slot(r);
     if (!i)
         return ORCA_ELIMIT;
-    if (queue_full(r, def, def->customer))
+    ref_place pl;
+    if (place(r, def->queue, &pl)) {
+        rejected_closed(r, def, def->customer);
+        return ORCA_ECLOSED;
+    }
+    if (queue_full(r, def, pl.q, def->customer))
         return ORCA_EFULL;
-    start_leg(r, i, def, NULL, ORCA_TRANSFER_BLIND, NULL);
+    start_leg(r, i, def, &pl, NULL, ORCA_TRANSFER_BLIND, NULL);
     return ORCA_OK;
 }
 
@@ -2075,18 +2292,23 @@ static int impl_interaction_transfer(ref_router *r, uint64_t from_id,
     ref_inter *leg = free_slot(r);
     if (!leg)
         return ORCA_ELIMIT;
-    if (queue_full(r, to, from->customer))
+    ref_place pl;
+    if (place(r, to->queue, &pl)) {
+        rejected_closed(r, to, from->customer);
+        return ORCA_ECLOSED;
+    }
+    if (queue_full(r, to, pl.q, from->customer))
         return ORCA_EFULL;
     if (mode == ORCA_TRANSFER_BLIND) {
         /* "blind: from is handed over at once, then the new leg is
          * enqueued" */
         ref_inter saved = *from;
         hand_over(r, from, to->id, mode);
-        start_leg(r, leg, to, &saved, mode, NULL);
+        start_leg(r, leg, to, &pl, &saved, mode, NULL);
     } else {
         /* "Consult: the new leg is enqueued the same way while from stays
          * BUSY" (handed over when the leg is accepted) */
-        start_leg(r, leg, to, from, mode, NULL);
+        start_leg(r, leg, to, &pl, from, mode, NULL);
     }
     return ORCA_OK;
 }
@@ -2111,14 +2333,19 @@ static int impl_interaction_escalate(ref_router *r, uint64_t id, const orca_inte
     if (to->id != id || to->bot || (to->customer && to->customer != i->customer) ||
         (to->conversation && to->conversation != i->conversation))
         return ORCA_EINVAL;
-    if (queue_full(r, to, i->customer))
+    ref_place pl;
+    if (place(r, to->queue, &pl)) {
+        rejected_closed(r, to, i->customer);
+        return ORCA_ECLOSED;
+    }
+    if (queue_full(r, to, pl.q, i->customer))
         return ORCA_EFULL;
     emit(r, ORCA_EV_ESCALATED, i, 0, i->queue, 0);
     r->events[r->nevents - 1].duration_ms = r->now - i->arrival;
     r->totals.escalated++;
     ref_inter bot = *i;
     memset(i, 0, sizeof *i);                 /* dropped: no history entry */
-    start_leg(r, free_slot(r), to, NULL, ORCA_TRANSFER_BLIND, &bot);
+    start_leg(r, free_slot(r), to, &pl, NULL, ORCA_TRANSFER_BLIND, &bot);
     return ORCA_OK;
 }
 

@@ -22,10 +22,11 @@
  * and sticky targets) and "Customers, history and transfers": customer
  * contexts with their history, the ENQUEUED bits, totals, dispositions and
  * blind and consult transfers; and, from "Scheduled work, bots, opening
- * hours, resume" (opening hours aside): callback slots (not_before_ms,
- * early_ms) and unreached callbacks; bots (BOT work, contained or
- * escalated); abandon and resume (tickets); virtual hold
- * (orca_interaction_callback).
+ * hours, resume": callback slots (not_before_ms, early_ms) and unreached
+ * callbacks; bots (BOT work, contained or escalated); abandon and resume
+ * (tickets); virtual hold (orca_interaction_callback); and opening hours
+ * (weekly ranges in a UTC offset, exceptions, and new work for a closed
+ * queue rejected, held until the opening or redirected).
  */
 #ifndef ORCA_REF_ROUTER_H
 #define ORCA_REF_ROUTER_H
@@ -145,7 +146,12 @@ int ref_interaction_set_disposition(ref_router *r, uint64_t interaction, uint32_
 int ref_interaction_transfer(ref_router *r, uint64_t from, const orca_interaction_def *to,
                              orca_transfer_mode mode);
 
-/* DESIGN.md "Scheduled work, bots, opening hours, resume" (no hours). */
+/* Opening hours (orca.h): set (copying) or, with hours NULL, clear; and
+ * whether q is open at the reference's clock. */
+int ref_queue_set_hours(ref_router *r, orca_queue_id q, const orca_hours *hours);
+int ref_queue_is_open(const ref_router *r, orca_queue_id q, int *open);
+
+/* DESIGN.md "Scheduled work, bots, opening hours, resume". */
 int ref_interaction_unreached(ref_router *r, uint64_t interaction);
 int ref_interaction_escalate(ref_router *r, uint64_t interaction, const orca_interaction_def *to);
 int ref_interaction_callback(ref_router *r, uint64_t interaction, orca_channel_id channel,

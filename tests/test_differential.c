@@ -14,7 +14,12 @@
  * work that starts with a bot, contained or escalated, abandon and resume
  * tickets, virtual hold onto another channel now or at a time; SCHEDULED
  * and BOT work abandoned, cancelled, held for agents who log out or are
- * removed) are played op by op on the real engine (public API only,
+ * removed; opening hours on some queues, at setup and set or cleared by
+ * ops at random times: short weekly ranges around the scenario's local
+ * time in UTC offsets from -840 to 840 (some crossing local midnight),
+ * holidays and special openings near now (and long ones, past a year),
+ * so enqueues, transfers and escalations meet open and closed queues that
+ * reject, hold until the opening or redirect, in chains and loops) are played op by op on the real engine (public API only,
  * events collected with orca_listener_add) and on tests/ref_router.c, a
  * plain linear-scan implementation of DESIGN.md's "Routing rules". After
  * every op the test asserts:
@@ -124,6 +129,19 @@ typedef struct qstep {
     uint32_t after_ms, action, skill_idx, level;
 } qstep;
 
+/* Opening hours for orca_queue_set_hours (on 0: none / clear). */
+#define MAX_HR 8
+#define MAX_HX 4
+typedef struct hspec {
+    uint32_t on;
+    int32_t off;                /* utc_offset_min */
+    orca_hours_range r[MAX_HR];
+    uint32_t nr;
+    orca_hours_exception x[MAX_HX];
+    uint32_t nx;
+    uint32_t act, redir;        /* when_closed, redirect_to */
+} hspec;
+
 typedef struct qspec {
     orca_strategy strategy;
     uint32_t serve;
@@ -136,6 +154,7 @@ typedef struct qspec {
     uint32_t overflow_after_ms, overflow_to;
     uint32_t sticky_ms, sticky_within_ms;
     uint32_t callback_attempts, callback_retry_ms, resume_ms;
+    hspec hours;                /* set after every queue is added */
 } qspec;
 
 typedef struct setup {
@@ -165,6 +184,7 @@ typedef struct setup {
     uint32_t pct_transfer;      /* weight of transfers */
     uint32_t pct_sched;         /* % of enqueues with a callback slot */
     uint32_t pct_bot;           /* % of enqueues that start with a bot */
+    uint32_t wt_hours;          /* weight of set_hours ops (0: no hours at all) */
 } setup;
 
 typedef enum op_kind {
@@ -175,6 +195,7 @@ typedef enum op_kind {
     OP_TRANSFER, OP_DISPOSITION, OP_FORGET,
     OP_RESTORE, /* the engine through a snapshot (snapshot.c) into a new one */
     OP_UNREACHED, OP_ESCALATE, OP_CALLBACK,
+    OP_HOURS, /* orca_queue_set_hours(queue, hs.on ? &hs : NULL) */
     OP_KINDS
 } op_kind;
 
@@ -202,6 +223,7 @@ typedef struct op {
     uint64_t id2;               /* transfer: the new leg's id */
     uint64_t not_before;        /* callback slot (0: none); callback: time */
     uint32_t early_ms, bot;
+    hspec hs;                   /* set_hours */
 } op;
 
 /* ------------------------------------------------------------------------ */
@@ -292,6 +314,9 @@ typedef struct world {
     int ref_only;               /* generation: apply ops to the reference only */
     uint64_t ab_cust;           /* generation: the latest abandon's customer, */
     uint32_t ab_queue;          /* and queue (so some come back) */
+    uint64_t held_closed[64], held_closed_due[64]; /* stats: SCHEDULED reason CLOSED */
+    uint32_t nheld_closed;
+    hspec hours[MAX_Q + 1];     /* stats: each queue's hours now ([1..nqueues]) */
 } world;
 
 static ref_options g_opt;
@@ -308,6 +333,7 @@ static int g_stats;
 static uint64_t g_ev_count[ORCA_EV_TYPE_COUNT + 1];
 static uint64_t g_special[32];  /* see print_stats */
 static uint64_t g_sched[4];     /* SCHEDULED by reason */
+static uint64_t g_closed[4];    /* REJECTED_CLOSED: REJECT, HOLD never opens, hops, ? */
 static uint64_t g_release[5];   /* TARGET_RELEASED by reason */
 static uint64_t g_rc_count[OP_KINDS][13];
 /* Masks for the known engine disagreements (see set_masks), a bit each;
@@ -394,6 +420,7 @@ static const char *rc_name(int rc)
     case ORCA_ETOOLONG: return "ETOOLONG";
     case ORCA_EBUSY: return "EBUSY";
     case ORCA_ECORRUPT: return "ECORRUPT";
+    case ORCA_ECLOSED: return "ECLOSED";
     default: return "?";
     }
 }
@@ -554,6 +581,37 @@ static void app(char *buf, size_t len, size_t *n, const char *fmt, ...)
         *n = len - 1;
 }
 
+static const char *closed_name(uint32_t a)
+{
+    return a == ORCA_CLOSED_REJECT ? "REJECT" : a == ORCA_CLOSED_HOLD ? "HOLD"
+         : a == ORCA_CLOSED_REDIRECT ? "REDIRECT" : "?";
+}
+
+/* hours as text; times of exceptions also relative to start */
+static void fmt_hours(const setup *s, const hspec *h, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    if (!h->on) {
+        app(buf, len, &n, "NULL");
+        return;
+    }
+    app(buf, len, &n, "{offset=%d ranges={", h->off);
+    for (uint32_t k = 0; k < h->nr; k++)
+        app(buf, len, &n, "%sday%u %u-%u", k ? ", " : "", h->r[k].day, h->r[k].open_min,
+            h->r[k].close_min);
+    app(buf, len, &n, "} exceptions={");
+    for (uint32_t k = 0; k < h->nx; k++)
+        app(buf, len, &n, "%s[%" PRIu64 ",%" PRIu64 ") [start+%" PRId64 ",+%" PRId64 "] %s",
+            k ? ", " : "", h->x[k].from_ms, h->x[k].to_ms,
+            (int64_t)(h->x[k].from_ms - s->cfg.start_ms), (int64_t)(h->x[k].to_ms - s->cfg.start_ms),
+            h->x[k].open == 1 ? "open" : h->x[k].open ? "open=?" : "closed");
+    app(buf, len, &n, "} %s", closed_name(h->act));
+    if (h->redir || h->act == ORCA_CLOSED_REDIRECT)
+        app(buf, len, &n, " redirect_to=%u", h->redir);
+    app(buf, len, &n, "}");
+}
+
 static void fmt_op(const world *w, const op *o, char *buf, size_t len)
 {
     char sb[16];
@@ -629,6 +687,12 @@ static void fmt_op(const world *w, const op *o, char *buf, size_t len)
         P("callback(%" PRIu64 ", %s, not_before=%" PRIu64 ")", o->id, ch_name(o->channel),
           o->not_before);
         break;
+    case OP_HOURS: {
+        char hb[1024];
+        fmt_hours(w->s, &o->hs, hb, sizeof hb);
+        P("queue_set_hours(q=%u, %s)", o->queue, hb);
+        break;
+    }
     case OP_KINDS: break;
     }
 #undef P
@@ -690,6 +754,11 @@ static void print_setup(const world *w, FILE *f)
             fprintf(f, " callback_attempts=%u callback_retry_ms=%u", q->callback_attempts,
                     q->callback_retry_ms);
         if (q->resume_ms) fprintf(f, " resume_ms=%u", q->resume_ms);
+        if (q->hours.on) {
+            char hb[1024];
+            fmt_hours(s, &q->hours, hb, sizeof hb);
+            fprintf(f, " hours=%s", hb);
+        }
         if (q->nsteps) {
             fprintf(f, " steps={");
             for (uint32_t m = 0; m < q->nsteps; m++)
@@ -894,6 +963,25 @@ static const char *event_diff(const orca_event *x, const orca_event *y)
     return NULL;
 }
 
+/* Stats: why new work for queue q was refused as closed (0 a REJECT queue
+ * in the chain, 1 a HOLD queue that does not open within a year, 2 a
+ * redirect loop past 8 hops, 3 not understood), from the hours set. */
+static uint32_t closed_why(const world *w, uint32_t q)
+{
+    for (int hops = 0; hops <= 8; hops++) {
+        int open = 1;
+        if (q < 1 || q > w->s->nqueues || ref_queue_is_open(w->r, q, &open) || open)
+            return 3;
+        const hspec *h = &w->hours[q];
+        if (h->act == ORCA_CLOSED_REJECT)
+            return 0;
+        if (h->act == ORCA_CLOSED_HOLD)
+            return 1;
+        q = h->redir;
+    }
+    return 2;
+}
+
 /* Compare the engine's events of this op with the reference's; clear both. */
 static int compare_events(world *w)
 {
@@ -965,6 +1053,29 @@ static int compare_events(world *w)
                 if (x->type == ORCA_EV_DUE && k + 1 < rn && rv[k + 1].type == ORCA_EV_OFFERED &&
                     rv[k + 1].interaction == x->interaction)
                     g_special[22]++;              /* offered as soon as due */
+                if (x->type == ORCA_EV_REJECTED_CLOSED)
+                    g_closed[closed_why(w, x->queue)]++;
+                if (x->type == ORCA_EV_SCHEDULED && x->value == ORCA_SCHED_CLOSED) {
+                    w->held_closed[w->nheld_closed % 64] = x->interaction;
+                    w->held_closed_due[w->nheld_closed++ % 64] = x->due_ms;
+                }
+                if (x->type == ORCA_EV_DUE)
+                    for (uint32_t m = 0; m < 64 && m < w->nheld_closed; m++)
+                        if (w->held_closed[m] == x->interaction &&
+                            w->held_closed_due[m] == x->time_ms) {
+                            g_special[28]++;      /* due at a closed queue's opening */
+                            w->held_closed[m] = 0;
+                        }
+                if (x->type == ORCA_EV_ENQUEUED && (x->value & ORCA_ENQ_REDIRECTED) &&
+                    (x->value & (ORCA_ENQ_TRANSFER | ORCA_ENQ_ESCALATED)))
+                    g_special[29]++;
+                if (x->type == ORCA_EV_ENQUEUED && (x->value & ORCA_ENQ_REDIRECTED) &&
+                    k + 1 < rn && rv[k + 1].type == ORCA_EV_SCHEDULED &&
+                    rv[k + 1].value == ORCA_SCHED_CLOSED)
+                    g_special[30]++;
+                if (x->type == ORCA_EV_ENQUEUED && (x->value & ORCA_ENQ_BOT) &&
+                    (x->value & ORCA_ENQ_REDIRECTED))
+                    g_special[31]++;
             }
     }
     w->ev.n = 0;
@@ -1367,6 +1478,18 @@ static int world_close(world *w)
     return leak ? -1 : 0;
 }
 
+static void hours_of(const hspec *hs, orca_hours *h)
+{
+    memset(h, 0, sizeof *h);
+    h->utc_offset_min = hs->off;
+    h->ranges = hs->nr ? hs->r : NULL;
+    h->nranges = hs->nr;
+    h->exceptions = hs->nx ? hs->x : NULL;
+    h->nexceptions = hs->nx;
+    h->when_closed = (orca_closed_action)hs->act;
+    h->redirect_to = hs->redir;
+}
+
 static int world_open(world *w, const setup *s, const ref_options *opt)
 {
     memset(w, 0, sizeof *w);
@@ -1438,6 +1561,16 @@ static int world_open(world *w, const setup *s, const ref_options *opt)
             bad = 1;
         }
         if (after_call(w, "queue_add", r1, r2))
+            bad = 1;
+    }
+    for (uint32_t k = 0; k < s->nqueues; k++) {
+        if (!s->q[k].hours.on)
+            continue;
+        orca_hours hd;
+        hours_of(&s->q[k].hours, &hd);
+        int r1 = orca_queue_set_hours(w->e, k + 1, &hd), r2 = ref_queue_set_hours(w->r, k + 1, &hd);
+        w->hours[k + 1] = s->q[k].hours;
+        if (after_call(w, "queue_set_hours", r1, r2))
             bad = 1;
     }
     return bad ? -1 : 0;
@@ -1616,6 +1749,15 @@ static int world_apply(world *w, const op *o, int *rc_out)
         r1 = w->ref_only ? 0 : orca_channel_set_wrapup(w->e, o->channel, o->v);
         r2 = ref_channel_set_wrapup(w->r, o->channel, o->v);
         break;
+    case OP_HOURS: {
+        orca_hours h;
+        hours_of(&o->hs, &h);
+        r1 = w->ref_only ? 0 : orca_queue_set_hours(w->e, o->queue, o->hs.on ? &h : NULL);
+        r2 = ref_queue_set_hours(w->r, o->queue, o->hs.on ? &h : NULL);
+        if (r2 == ORCA_OK)
+            w->hours[o->queue] = o->hs;
+        break;
+    }
     case OP_RESTORE:
         r1 = w->ref_only || !world_restore(w) ? 0 : ORCA_ECORRUPT;
         r2 = 0;
@@ -1666,6 +1808,93 @@ static int world_apply(world *w, const op *o, int *rc_out)
 
 static const uint8_t agent_levels[] = {1, 2, 3, 4, 5, 5, 7, 10};
 static const uint8_t work_levels[] = {1, 2, 3, 3, 5};
+
+/* Opening hours for queue q (1-based) around clock `now`: mostly a few
+ * short ranges (1..3 minutes, with gaps) on the local day around the local
+ * time of now, so a scenario's clock crosses openings and closings;
+ * sometimes a whole day or a 9-17 on some day; sometimes none (closed but
+ * for exceptions). Exceptions (holidays, special openings) near now, a few
+ * seconds to a minute long. Any of the three closed actions. */
+static void gen_hours(const setup *s, uint64_t *g, uint64_t now, uint32_t q, hspec *h)
+{
+    static const int32_t offs[] = {0, 0, 60, -300, 330, 840, -840, 545, -1, 1};
+    memset(h, 0, sizeof *h);
+    h->on = 1;
+    h->off = chance(g, 70) ? offs[rnd(g, 10)] : (int32_t)rnd(g, 1681) - 840;
+    if (chance(g, 15)) {
+        /* an offset that puts local time a few minutes before midnight
+         * (so ranges cross local days, sometimes Saturday into Sunday) */
+        int64_t utc_min = (int64_t)((now / 60000) % 1440);
+        int64_t off = ((1434 + (int64_t)rnd(g, 8) - utc_min) % 1440 + 1440) % 1440;
+        if (off > 840)
+            off -= 1440;
+        h->off = (int32_t)off;
+    }
+    int64_t local = (int64_t)now + (int64_t)h->off * 60000;
+    int64_t day = local >= 0 ? local / 86400000 : -((-local + 86399999) / 86400000);
+    int64_t wday = ((day + 4) % 7 + 7) % 7;
+    int64_t m = (local - day * 86400000) / 60000;     /* local minute of the day */
+    uint32_t mode = rnd(g, 100);
+    if (mode < 75) {
+        uint32_t n = 1 + rnd(g, 5);
+        int64_t b = m - 2 + (int64_t)rnd(g, 6);
+        for (uint32_t k = 0; k < n && h->nr < MAX_HR; k++) {
+            int64_t mm = b, dd = wday;
+            uint32_t len = 1 + rnd(g, 3);
+            if (mm < 0) {
+                mm += 1440;
+                dd = (dd + 6) % 7;
+            } else if (mm >= 1440) {
+                mm -= 1440;
+                dd = (dd + 1) % 7;
+            }
+            orca_hours_range *r = &h->r[h->nr++];
+            r->day = (uint32_t)dd;
+            r->open_min = (uint32_t)mm;
+            r->close_min = (uint32_t)(mm + len > 1440 ? 1440 : mm + len);
+            b += len + rnd(g, 4);
+        }
+    } else if (mode < 90) {
+        orca_hours_range *r = &h->r[h->nr++];
+        r->day = chance(g, 50) ? (uint32_t)wday : rnd(g, 7);
+        r->open_min = chance(g, 50) ? 0 : 540;
+        r->close_min = r->open_min ? 1020 : 1440;
+    }
+    if (h->nr < MAX_HR && chance(g, 30)) {       /* an opening days away */
+        orca_hours_range *r = &h->r[h->nr++];
+        r->day = rnd(g, 7);
+        r->open_min = 60 * rnd(g, 20);
+        r->close_min = r->open_min + 60 * (1 + rnd(g, 4));
+    }
+    uint32_t nx = chance(g, 45) ? 0 : 1 + rnd(g, MAX_HX);
+    uint32_t unit = s->gran < 250 ? 500 : s->gran;
+    for (uint32_t k = 0; k < nx; k++) {
+        orca_hours_exception *x = &h->x[h->nx++];
+        int64_t from = (int64_t)now + ((int64_t)rnd(g, 160) - 20) * unit;
+        if (chance(g, 10))
+            from += (int64_t)rnd(g, 1000);       /* not on the scenario's grid */
+        x->from_ms = from < 0 ? 0 : (uint64_t)from;
+        x->to_ms = x->from_ms + (uint64_t)(1 + rnd(g, 120)) * unit;
+        x->open = chance(g, 50);
+        if (chance(g, 8)) {
+            /* a long one: well within a year, well past a year, or for
+             * ever (to ORCA_TIME_MAX): a HOLD queue it closes opens after
+             * it, or never "within a year" (ORCA_ECLOSED) */
+            uint32_t k2 = rnd(g, 3);
+            x->to_ms = k2 == 0 ? x->from_ms + 300ull * 86400000
+                     : k2 == 1 ? x->from_ms + 400ull * 86400000 : ORCA_TIME_MAX;
+            x->open = chance(g, 20);
+        }
+    }
+    h->act = rnd(g, 3);
+    if (h->act == ORCA_CLOSED_REDIRECT && s->nqueues < 2)
+        h->act = rnd(g, 2);
+    if (h->act == ORCA_CLOSED_REDIRECT) {
+        h->redir = 1 + rnd(g, s->nqueues - 1);
+        if (h->redir >= q)
+            h->redir++;
+    }
+}
 
 static void gen_setup(setup *s, uint64_t *g)
 {
@@ -1773,6 +2002,12 @@ static void gen_setup(setup *s, uint64_t *g)
         q->callback_retry_ms = chance(g, 20) ? 0 : (1 + rnd(g, 20)) * 500;
         q->resume_ms = chance(g, 55) ? 0 : (1 + rnd(g, 30)) * 500;
     }
+    /* opening hours: on some queues from the start, and set_hours ops */
+    s->wt_hours = chance(g, 30) ? 0 : 2 + rnd(g, 5);
+    if (s->wt_hours)
+        for (uint32_t k = 0; k < s->nqueues; k++)
+            if (chance(g, 55))
+                gen_hours(s, g, s->cfg.start_ms, k + 1, &s->q[k].hours);
 }
 
 /* What the generator needs to know of the reference's state. */
@@ -2236,6 +2471,7 @@ static int gen_op(world *w, uint64_t *g, uint32_t index, op *o)
     wt[OP_UNREACHED] = v.nby_state[ORCA_STATE_BUSY] ? 3 : 1;
     wt[OP_ESCALATE] = v.nby_state[ORCA_STATE_BOT] ? 6 : 0;
     wt[OP_CALLBACK] = v.nby_state[ORCA_STATE_WAITING] + v.nby_state[ORCA_STATE_SCHEDULED] ? 3 : 0;
+    wt[OP_HOURS] = s->wt_hours;
     uint32_t total = 0;
     for (int k = 0; k < OP_KINDS; k++)
         total += wt[k];
@@ -2512,6 +2748,43 @@ static int gen_op(world *w, uint64_t *g, uint32_t index, op *o)
     }
     case OP_RESTORE:
         break;
+    case OP_HOURS:
+        o->queue = any_queue;
+        if (chance(g, 15))
+            break;                                          /* clear */
+        gen_hours(s, g, now, o->queue, &o->hs);
+        if (chance(g, 5)) {
+            /* one malformed schedule (ERANGE / EINVAL / ENOENT) */
+            hspec *h = &o->hs;
+            switch (rnd(g, 10)) {
+            case 0: h->off = chance(g, 50) ? 841 : -841; break;
+            case 1:
+                if (!h->nr) h->r[h->nr++] = (orca_hours_range){1, 60, 120};
+                h->r[0].close_min = h->r[0].open_min;
+                break;
+            case 2:
+                if (!h->nr) h->r[h->nr++] = (orca_hours_range){1, 60, 120};
+                if (chance(g, 50)) h->r[0].day = 7; else h->r[0].close_min = 1441;
+                break;
+            case 3:
+                if (!h->nx) h->x[h->nx++] = (orca_hours_exception){now, now + 1000, 1};
+                h->x[h->nx - 1].to_ms = h->x[h->nx - 1].from_ms;
+                break;
+            case 4:
+                if (!h->nx) h->x[h->nx++] = (orca_hours_exception){now, now + 1000, 1};
+                h->x[0].open = 2;
+                break;
+            case 5: h->act = ORCA_CLOSED_REDIRECT; h->redir = o->queue; break;
+            case 6: h->act = ORCA_CLOSED_REDIRECT; h->redir = s->nqueues + 1; break;
+            case 7: h->act = ORCA_CLOSED_HOLD; h->redir = 1; break;
+            case 8: h->act = 3; h->redir = 0; break;
+            default:
+                if (!h->nx) h->x[h->nx++] = (orca_hours_exception){now, now + 1000, 1};
+                h->x[0].to_ms = ORCA_TIME_MAX + 1;
+                break;
+            }
+        }
+        break;
     case OP_CHANNEL_WRAPUP:
         o->channel = rnd(g, ORCA_CHANNEL_BUILTIN_COUNT);
         o->v = chance(g, 60) ? 0 : (1 + rnd(g, 8)) * 500;
@@ -2674,6 +2947,8 @@ static int shrink(setup *s, op *ops, int nops, int want)
             TRY(p->sticky_within_ms = 0);
             TRY(p->callback_attempts = 0; p->callback_retry_ms = 0);
             TRY(p->resume_ms = 0);
+            TRY(p->hours.nx = 0);
+            TRY(p->hours.on = 0);
 #undef TRY
         }
         /* default customer limits */
@@ -2719,7 +2994,8 @@ static int shrink(setup *s, op *ops, int nops, int want)
             t.nqueues--;
             int used = 0;
             for (uint32_t q = 0; q < t.nqueues; q++)
-                if (t.q[q].overflow_to == s->nqueues)
+                if (t.q[q].overflow_to == s->nqueues ||
+                    (t.q[q].hours.on && t.q[q].hours.redir == s->nqueues))
                     used = 1;
             if (!used && same_failure(&t, ops, nops, want)) {
                 *s = t;
@@ -2921,7 +3197,7 @@ static const char *op_names[OP_KINDS] = {
     "member_remove", "set_queue_rank", "enqueue", "accept", "reject", "end",
     "wrapup_done", "abandon", "cancel", "set_priority", "advance", "channel_set_wrapup",
     "transfer", "set_disposition", "customer_forget", "restore", "unreached",
-    "escalate", "callback",
+    "escalate", "callback", "queue_set_hours",
 };
 
 static void print_stats(void)
@@ -2953,6 +3229,13 @@ static void print_stats(void)
             "; virtual hold of SCHEDULED work %" PRIu64 "; unreached with a consult pending %" PRIu64
             "; agents removed with SCHEDULED work held for them %" PRIu64 "\n",
             g_special[23], g_special[24], g_special[25], g_special[26], g_special[27]);
+    fprintf(stderr, "  opening hours: DUE at a closed queue's opening %" PRIu64
+            "; REDIRECTED transfers and escalations %" PRIu64 "; REDIRECTED then held"
+            " (SCHEDULED CLOSED) %" PRIu64 "; bots REDIRECTED %" PRIu64 "\n",
+            g_special[28], g_special[29], g_special[30], g_special[31]);
+    fprintf(stderr, "  REJECTED_CLOSED: by a REJECT queue %" PRIu64 ", a HOLD queue not opening within"
+            " a year %" PRIu64 ", a redirect loop past 8 hops %" PRIu64 ", other %" PRIu64 "\n",
+            g_closed[0], g_closed[1], g_closed[2], g_closed[3]);
     fprintf(stderr, "return codes by op:\n");
     for (int k = 0; k < OP_KINDS; k++) {
         fprintf(stderr, "  %-19s", op_names[k]);
@@ -3834,6 +4117,69 @@ static void test_transfers(void **state)
  *  - abandoned in a queue with resume_ms: back within it, RESUMED with the
  *    old arrival;
  *  - virtual hold: CHANNEL_CHANGED, SCHEDULED SLOT until the time. */
+/* Opening hours, worked by hand (orca.h "Opening hours"). The clock
+ * starts at 1970-01-01 00:16:40 UTC, a Thursday (day 4). Queue 1 opens
+ * 00:17-00:18 on Thursdays and holds new work while closed; queue 2 is
+ * always closed and redirects to queue 3, which is open 00:16-00:17 on
+ * Thursdays but for a holiday [T+10 s, T+15 s), and rejects. */
+static void test_opening_hours(void **state)
+{
+    (void)state;
+    dt *d = calloc(1, sizeof *d);
+    dt_setup(d, 1, 3);
+    uint64_t T = d->s.cfg.start_ms;
+    hspec *h = &d->s.q[0].hours;
+    h->on = 1;
+    h->r[h->nr++] = (orca_hours_range){4, 17, 18};
+    h->act = ORCA_CLOSED_HOLD;
+    h = &d->s.q[1].hours;
+    h->on = 1;
+    h->act = ORCA_CLOSED_REDIRECT;
+    h->redir = 3;
+    h = &d->s.q[2].hours;
+    h->on = 1;
+    h->r[h->nr++] = (orca_hours_range){4, 16, 17};
+    h->x[h->nx++] = (orca_hours_exception){T + 10000, T + 15000, 0};
+    h->act = ORCA_CLOSED_REJECT;
+    dt_open(d);
+    dt_do(d, o_agent(1), ORCA_OK);
+    dt_do(d, o_member(1, 1, 0), ORCA_OK);
+    dt_do(d, o_member(3, 1, 0), ORCA_OK);
+    dt_do(d, o_ready(1), ORCA_OK);
+    dt_do(d, o_work(10, 1, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_expect(d, dt_saw_v(d, ORCA_EV_SCHEDULED, 10, 0, ORCA_SCHED_CLOSED) &&
+              d->w.last_ref.v[1].due_ms == T + 20000 &&
+              dt_info(d, 10).arrival_ms == T + 20000,
+              "closed HOLD queue: SCHEDULED (CLOSED) until 00:17, arriving then");
+    dt_do(d, o_work(11, 2, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_expect(d, dt_saw_v(d, ORCA_EV_ENQUEUED, 11, 0, ORCA_ENQ_REDIRECTED) &&
+              d->w.last_ref.v[0].queue == 3 && d->w.last_ref.v[0].queue_from == 2 &&
+              dt_saw(d, ORCA_EV_OFFERED, 11, 1),
+              "redirected to queue 3 (open): ENQUEUED queue 3, queue_from 2, offered");
+    dt_do(d, o_at(d, 12000), ORCA_OK);
+    dt_do(d, o_work(12, 2, ORCA_CHANNEL_CHAT, 0), ORCA_ECLOSED);
+    dt_expect(d, dt_saw(d, ORCA_EV_REJECTED_CLOSED, 12, 0) && d->w.last_ref.v[0].queue == 2,
+              "queue 3 on holiday: refused, REJECTED_CLOSED names the queue asked for");
+    dt_do(d, o_at(d, 15000), ORCA_OK);
+    dt_do(d, o_work(12, 2, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_do(d, o_at(d, 20000), ORCA_OK);
+    dt_expect(d, dt_saw(d, ORCA_EV_DUE, 10, 0), "due at the opening");
+    dt_do(d, o_work(13, 2, ORCA_CHANNEL_CHAT, 0), ORCA_ECLOSED);
+    dt_do(d, o_at(d, 90000), ORCA_OK);
+    dt_do(d, o_work(14, 1, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_expect(d, dt_saw_v(d, ORCA_EV_SCHEDULED, 14, 0, ORCA_SCHED_CLOSED) &&
+              d->w.last_ref.v[1].due_ms == 7 * 86400000ull + 17 * 60000ull,
+              "closed after 00:18: held until next Thursday 00:17");
+    op o = o_simple(OP_HOURS, 0);
+    o.queue = 1;
+    dt_do(d, o, ORCA_OK);
+    dt_do(d, o_work(15, 1, ORCA_CHANNEL_CHAT, 0), ORCA_OK);
+    dt_expect(d, dt_info(d, 15).state == ORCA_STATE_WAITING ||
+              dt_info(d, 15).state == ORCA_STATE_OFFERED, "hours cleared: always open");
+    dt_close(d);
+    free(d);
+}
+
 static void test_scheduled_bots_resume(void **state)
 {
     (void)state;
@@ -4289,6 +4635,7 @@ int main(void)
         cmocka_unit_test(test_transfers),
         cmocka_unit_test(test_customer_limits),
         cmocka_unit_test(test_scheduled_bots_resume),
+        cmocka_unit_test(test_opening_hours),
         cmocka_unit_test(test_regress_timer_heap_overflow),
         cmocka_unit_test(test_regress_noop_steps_check),
         cmocka_unit_test(test_regress_wrapup_change_check),
