@@ -199,20 +199,6 @@ typedef struct out {
     void *data;
 } out;
 
-static void say(out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-#include <stdarg.h>
-static void say(out *o, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        o->fn(o->data, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
-
 static int cmp_agent_id(const void *x, const void *y)
 {
     uint64_t a = (*(agent *const *)x)->id, b = (*(agent *const *)y)->id;
@@ -236,7 +222,7 @@ static int cmp_cust_id(const void *x, const void *y)
 static void dump_customers(orca_engine *e, out *o)
 {
     orca_customer_totals t = e->ctot;
-    say(o, "customers n=%u lru=%u contacts=%llu recontacts=%llu switches=%llu targeted=%llu "
+    out_printf(o->fn, o->data, "customers n=%u lru=%u contacts=%llu recontacts=%llu switches=%llu targeted=%llu "
            "sticky=%llu target_offers=%llu transfers=%llu forgotten=%llu\n",
         e->ncust, e->nlru, (unsigned long long)t.contacts, (unsigned long long)t.recontacts,
         (unsigned long long)t.channel_switches, (unsigned long long)t.targeted,
@@ -246,7 +232,7 @@ static void dump_customers(orca_engine *e, out *o)
         return;
     cust **cs = mem_alloc(e, e->ncust * sizeof(*cs));
     if (!cs) {
-        say(o, "customers: (no memory to sort)\n");
+        out_printf(o->fn, o->data, "customers: (no memory to sort)\n");
         return;
     }
     uint32_t n = 0;
@@ -255,13 +241,13 @@ static void dump_customers(orca_engine *e, out *o)
     qsort(cs, n, sizeof(*cs), cmp_cust_id);
     for (uint32_t k = 0; k < n; k++) {
         const cust *c = cs[k];
-        say(o, "customer %llu open=%u contacts=%llu last=%llu@%llu active=%llu hist=%u\n",
+        out_printf(o->fn, o->data, "customer %llu open=%u contacts=%llu last=%llu@%llu active=%llu hist=%u\n",
             (unsigned long long)c->id, c->nopen, (unsigned long long)c->contacts,
             (unsigned long long)c->last_agent, (unsigned long long)c->last_answer,
             (unsigned long long)c->last_active, c->n);
         for (uint32_t h = 0; h < c->n; h++) {
             const orca_history_entry *x = &c->v[(c->head + h) % c->cap];
-            say(o, "  %llu conv=%llu q=%u ch=%u agent=%llu %llu/%llu/%llu out=%d disp=%u\n",
+            out_printf(o->fn, o->data, "  %llu conv=%llu q=%u ch=%u agent=%llu %llu/%llu/%llu out=%d disp=%u\n",
                 (unsigned long long)x->interaction, (unsigned long long)x->conversation,
                 x->queue, x->channel, (unsigned long long)x->agent,
                 (unsigned long long)x->arrival_ms, (unsigned long long)x->answer_ms,
@@ -284,19 +270,19 @@ int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data)
         return ORCA_ENOMEM;
     }
     out o = { fn, data };
-    say(&o, "engine now=%llu seq=%llu offers=%llu rng=%llu wr_clock=%llu\n",
+    out_printf(o.fn, o.data, "engine now=%llu seq=%llu offers=%llu rng=%llu wr_clock=%llu\n",
         (unsigned long long)e->now, (unsigned long long)e->seq,
         (unsigned long long)e->offers, (unsigned long long)e->rng,
         (unsigned long long)e->wr_clock);
     for (uint32_t k = 0; k < e->nskills; k++)
-        say(&o, "skill %u %s\n", k, e->skills[k].name);
+        out_printf(o.fn, o.data, "skill %u %s\n", k, e->skills[k].name);
     for (uint32_t k = 0; k < e->nchannels; k++) {
         const channel *c = &e->channels[k];
-        say(&o, "channel %u %s cost=%u wrapup=%u\n", k, c->name, c->cost, c->wrapup_ms);
+        out_printf(o.fn, o.data, "channel %u %s cost=%u wrapup=%u\n", k, c->name, c->cost, c->wrapup_ms);
     }
     for (uint32_t k = 0; k < e->nqueues; k++) {
         const queue *q = e->queues[k];
-        say(&o, "queue %u %s strategy=%d serve=%u tier=%u max_size=%u max_wait=%u "
+        out_printf(o.fn, o.data, "queue %u %s strategy=%d serve=%u tier=%u max_size=%u max_wait=%u "
                 "aging=%u/%u wrapup=%u sla=%u timeout=%u steps=%u overflow=%u->%u "
                 "waiting=%u offered=%u members=%u sticky=%u/%u cb=%u/%u resume=%u hours=%d\n",
             q->id, q->name, q->strategy, q->serve, q->skills_tier, q->max_size,
@@ -311,21 +297,21 @@ int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data)
         qsort(as, e->nagents, sizeof(*as), cmp_agent_id);
     for (uint32_t k = 0; k < e->nagents; k++) {
         const agent *a = as[k];
-        say(&o, "agent %llu presence=%d reason=%u cap=%u used=%u weight=%u idle=%llu "
+        out_printf(o.fn, o.data, "agent %llu presence=%d reason=%u cap=%u used=%u weight=%u idle=%llu "
                 "last_offer=%llu wr=%llu handled=%u missed=%u work=%u/%u/%u links=%u\n",
             (unsigned long long)a->id, a->presence, a->reason, a->capacity, a->used,
             a->weight, (unsigned long long)a->idle_since,
             (unsigned long long)a->last_offer, (unsigned long long)a->wr_key, a->handled,
             a->missed, a->noffered, a->nbusy, a->nwrap, a->nlinks);
         if (a->held.n || a->ntargeted)
-            say(&o, "  held=%u targeted=%u\n", a->held.n, a->ntargeted);
+            out_printf(o.fn, o.data, "  held=%u targeted=%u\n", a->held.n, a->ntargeted);
         for (uint32_t s = 0; s < a->nskills; s++)
-            say(&o, "  skill %u=%u\n", a->skills[s].skill, a->skills[s].level);
+            out_printf(o.fn, o.data, "  skill %u=%u\n", a->skills[s].skill, a->skills[s].level);
         for (uint32_t c = 0; c < ORCA_MAX_CHANNELS; c++)
             if (a->limit[c] || a->count[c])
-                say(&o, "  channel %u limit=%u count=%u\n", c, a->limit[c], a->count[c]);
+                out_printf(o.fn, o.data, "  channel %u limit=%u count=%u\n", c, a->limit[c], a->count[c]);
         for (uint32_t q = 0; q < a->nqueues; q++)
-            say(&o, "  queue %u member=%u tier=%u rank=%u\n", a->queues[q].q,
+            out_printf(o.fn, o.data, "  queue %u member=%u tier=%u rank=%u\n", a->queues[q].q,
                 a->queues[q].member, a->queues[q].tier, a->queues[q].rank);
     }
     uint32_t n = 0;
@@ -335,7 +321,7 @@ int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data)
         qsort(is, n, sizeof(*is), cmp_ix_id);
     for (uint32_t k = 0; k < n; k++) {
         const ix *i = is[k];
-        say(&o, "ix %llu state=%u queue=%u ch=%u cust=%llu prio=%u eff=%u arrival=%llu "
+        out_printf(o.fn, o.data, "ix %llu state=%u queue=%u ch=%u cust=%llu prio=%u eff=%u arrival=%llu "
                 "queued=%llu seq=%llu agent=%llu attempts=%u stage=%u step=%u "
                 "deadline=%llu due=%llu tries=%u req=",
             (unsigned long long)i->id, i->state, i->cls->q->id, i->cls->ch,
@@ -345,22 +331,22 @@ int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data)
             (unsigned long long)(i->agent ? i->agent->id : 0), i->attempts, i->stage,
             i->step, (unsigned long long)i->deadline, (unsigned long long)i->due, i->tries);
         for (uint32_t r = 0; r < i->cls->rs->nreq; r++)
-            say(&o, "%u>=%u,", i->cls->rs->req[r].skill, i->cls->rs->req[r].level);
-        say(&o, " pref=");
+            out_printf(o.fn, o.data, "%u>=%u,", i->cls->rs->req[r].skill, i->cls->rs->req[r].level);
+        out_printf(o.fn, o.data, " pref=");
         for (uint32_t r = 0; r < i->cls->rs->npref; r++)
-            say(&o, "%u>=%u,", i->cls->rs->pref[r].skill, i->cls->rs->pref[r].level);
+            out_printf(o.fn, o.data, "%u>=%u,", i->cls->rs->pref[r].skill, i->cls->rs->pref[r].level);
         if (i->ex)
             for (uint32_t x = 0; x < i->ex->n; x++)
-                say(&o, " excl=%llu@%llu", (unsigned long long)i->ex->v[x].agent,
+                out_printf(o.fn, o.data, " excl=%llu@%llu", (unsigned long long)i->ex->v[x].agent,
                     (unsigned long long)i->ex->v[x].until);
-        say(&o, " conv=%llu answered=%llu by=%llu disp=%u target=%llu@%llu%s xfer=%llu<%llu",
+        out_printf(o.fn, o.data, " conv=%llu answered=%llu by=%llu disp=%u target=%llu@%llu%s xfer=%llu<%llu",
             (unsigned long long)i->conversation, (unsigned long long)i->answered,
             (unsigned long long)i->answered_by, i->disposition,
             (unsigned long long)(i->target ? i->target->id : 0),
             (unsigned long long)i->target_until, i->target_hard ? "!" : "",
             (unsigned long long)(i->xfer_to ? i->xfer_to->id : 0),
             (unsigned long long)(i->xfer_from ? i->xfer_from->id : 0));
-        say(&o, "\n");
+        out_printf(o.fn, o.data, "\n");
     }
     dump_customers(me, &o);
     mem_free(me, as, e->nagents * sizeof(*as));

@@ -8,7 +8,6 @@
 #include "orca_int.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 
 typedef struct jw {
@@ -16,18 +15,6 @@ typedef struct jw {
     void *data;
     bool comma;               /* a value was written at this level */
 } jw;
-
-static void put(jw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(jw *w, const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        w->fn(w->data, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
 
 static void sep(jw *w)
 {
@@ -40,28 +27,28 @@ static void open_(jw *w, const char *key, char bracket)
 {
     sep(w);
     if (key)
-        put(w, "\"%s\":%c", key, bracket);
+        out_printf(w->fn, w->data, "\"%s\":%c", key, bracket);
     else
-        put(w, "%c", bracket);
+        out_printf(w->fn, w->data, "%c", bracket);
     w->comma = false;
 }
 
 static void close_(jw *w, char bracket)
 {
-    put(w, "%c", bracket);
+    out_printf(w->fn, w->data, "%c", bracket);
     w->comma = true;
 }
 
 static void kv_u(jw *w, const char *key, uint64_t v)
 {
     sep(w);
-    put(w, "\"%s\":%llu", key, (unsigned long long)v);
+    out_printf(w->fn, w->data, "\"%s\":%llu", key, (unsigned long long)v);
 }
 
 static void kv_d(jw *w, const char *key, double v)
 {
     sep(w);
-    put(w, "\"%s\":%.17g", key, isfinite(v) ? v : 0.0); /* reads back exactly */
+    out_printf(w->fn, w->data, "\"%s\":%.17g", key, isfinite(v) ? v : 0.0); /* reads back exactly */
 }
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not one. */
@@ -93,18 +80,18 @@ static int utf8_len(const unsigned char *p)
 static void kv_s(jw *w, const char *key, const char *v)
 {
     sep(w);
-    put(w, "\"%s\":\"", key);
+    out_printf(w->fn, w->data, "\"%s\":\"", key);
     const unsigned char *p = (const unsigned char *)(v ? v : "");
     while (*p) {
         int n = utf8_len(p);
         if (*p == '"' || *p == '\\')
-            put(w, "\\%c", *p);
+            out_printf(w->fn, w->data, "\\%c", *p);
         else if (*p < 0x20)
-            put(w, "\\u%04x", *p);
+            out_printf(w->fn, w->data, "\\u%04x", *p);
         else if (n)
             w->fn(w->data, (const char *)p, (size_t)n);
         else
-            put(w, "\\ufffd");
+            out_printf(w->fn, w->data, "\\ufffd");
         p += n ? n : 1;
     }
     w->fn(w->data, "\"", 1);

@@ -33,6 +33,8 @@ void mem_free(orca_engine *e, void *p, size_t n);
 /* Grow *arr (elements of size sz) so it can hold need elements. */
 int mem_reserve(orca_engine *e, void **arr, uint32_t *cap, uint32_t need, size_t sz);
 char *mem_strdup(orca_engine *e, const char *s, size_t *len_out);
+void out_printf(orca_write_fn fn, void *data, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int name_check(const char *name);
 uint64_t rng_next(uint64_t *state);
 uint64_t rng_draw(uint64_t *state, uint32_t weight);

@@ -1,6 +1,9 @@
 /* util.c: memory through the host's allocator hook, names, random numbers. */
 #include "orca_int.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include <math.h>
 
 void *mem_alloc(orca_engine *e, size_t n)
@@ -81,4 +84,17 @@ uint64_t rng_draw(uint64_t *s, uint32_t weight)
     uint64_t x = rng_next(s);
     double u = (double)((x >> 11) + 1) * (1.0 / 9007199254740992.0);
     return (uint64_t)(-log(u) * 1e6 / (double)weight);
+}
+
+/* printf to an orca_write_fn (the dump, the JSON writers): one line or
+ * value at a time, cut at 511 bytes. */
+void out_printf(orca_write_fn fn, void *data, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        fn(data, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
