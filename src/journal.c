@@ -56,15 +56,21 @@ struct journal {
 /* (records are encoded with codec.h into j->w, a fixed buffer sized for
  * the largest record) */
 
+/* Start record seq (op) in w; seal() closes it. */
+static void rec_start(wbuf *w, uint64_t seq, uint8_t op)
+{
+    w->n = 8; /* length and its check, filled in by seal */
+    w_u64(w, seq);
+    w_u8(w, op);
+}
+
 /* Is a record to be written for this call? Starts it if so. */
 static journal *begin(orca_engine *e, uint8_t op)
 {
     journal *j = e->jrn;
     if (!j || j->failed || e->replaying)
         return NULL;
-    j->w.n = 8; /* length and its check, filled in by commit */
-    w_u64(&j->w, j->seq + 1);
-    w_u8(&j->w, op);
+    rec_start(&j->w, j->seq + 1, op);
     return j;
 }
 
@@ -689,9 +695,22 @@ static int scan(const uint8_t *p, size_t n, size_t *good, uint64_t *records, uin
 
 /* ---- snapshots and compaction ---------------------------------------------------- */
 
+/* The record at p + at (checked by scan): its op, its payload and its
+ * payload's length, and where the next one starts. */
 static uint8_t rec_op(const uint8_t *p, size_t at)
 {
     return p[at + 8 + 8];
+}
+
+static const uint8_t *rec_body(const uint8_t *p, size_t at, size_t *n)
+{
+    *n = le32(p + at) - REC_MIN; /* (the length counts seq..checksum) */
+    return p + at + 8 + 9;
+}
+
+static size_t rec_next(const uint8_t *p, size_t at)
+{
+    return at + 8 + (size_t)le32(p + at);
 }
 
 /* If the records at *at begin with a snapshot (J_SNAP chunks, then
@@ -705,16 +724,19 @@ static int restore_snapshot(orca_engine *e, const uint8_t *p, size_t *at, uint64
     /* where the chunks end, and how much they hold */
     size_t pos = *at, total = 0;
     uint64_t r = *k;
+    size_t len;
     for (; r < records && rec_op(p, pos) == J_SNAP; r++) {
-        total += le32(p + pos) - 9 - 8; /* (the length counts seq..checksum) */
-        pos += 8 + (size_t)le32(p + pos);
+        rec_body(p, pos, &len);
+        total += len;
+        pos = rec_next(p, pos);
     }
     int rc = ORCA_ECORRUPT; /* (a snapshot is never empty) */
     if (r < records && total && rec_op(p, pos) == J_SNAP_END) {
-        rbuf end = { .p = p + pos + 8 + 9, .n = le32(p + pos) - 9 - 8 };
+        const uint8_t *body = rec_body(p, pos, &len);
+        rbuf end = { .p = body, .n = len };
         if (r_u64(&end) == total && end.at == end.n && !end.bad)
             rc = ORCA_OK;
-        pos += 8 + (size_t)le32(p + pos);
+        pos = rec_next(p, pos);
         r++;
     }
     /* the chunks, end to end, in one allocation */
@@ -722,12 +744,11 @@ static int restore_snapshot(orca_engine *e, const uint8_t *p, size_t *at, uint64
     if (!rc && !all)
         rc = ORCA_ENOMEM;
     if (!rc) {
-        size_t q = *at, n = 0;
-        while (rec_op(p, q) == J_SNAP) {
-            size_t len = le32(p + q) - 9 - 8;
-            memcpy(all + n, p + q + 8 + 9, len);
+        size_t n = 0;
+        for (size_t q = *at; rec_op(p, q) == J_SNAP; q = rec_next(p, q)) {
+            const uint8_t *body = rec_body(p, q, &len);
+            memcpy(all + n, body, len);
             n += len;
-            q += 8 + (size_t)le32(p + q);
         }
         rbuf in = { .p = all, .n = total, .scratch = scratch, .cap = BUF_CAP };
         rc = snap_load(e, &in);
@@ -745,9 +766,7 @@ static int restore_snapshot(orca_engine *e, const uint8_t *p, size_t *at, uint64
 /* Write a record of op and payload to fd (through j's buffer). */
 static int write_rec(journal *j, int fd, uint64_t seq, uint8_t op, const void *body, size_t n)
 {
-    j->w.n = 8;
-    w_u64(&j->w, seq);
-    w_u8(&j->w, op);
+    rec_start(&j->w, seq, op);
     w_bytes(&j->w, body, n);
     seal(&j->w);
     return write_all(fd, j->w.p, j->w.n);
