@@ -418,6 +418,7 @@ bool agent_fits(const orca_engine *e, const agent *a, orca_channel_id ch);
 #define IXST(s) (1u << (s))  /* a state's bit, for ix_lookup's mask */
 /* The interaction a mutating call names, if in one of `states`. */
 int ix_lookup(orca_engine *e, uint64_t id, unsigned states, ix **out);
+void ix_attach(orca_engine *e, ix *i, agent *a);
 agent *ix_detach(orca_engine *e, ix *i);
 void emit_ix(orca_engine *e, orca_event_type t, const ix *i);
 void ix_hand_over(orca_engine *e, ix *from, uint64_t to, orca_transfer_mode mode);

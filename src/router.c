@@ -220,23 +220,11 @@ static bool ix_ok_for(const orca_engine *e, const heap_ent *ent, const void *ctx
 
 static void offer(orca_engine *e, ix *i, agent *a)
 {
-    queue *q = i->cls->q;
-    orca_channel_id ch = i->cls->ch;
     ix_from_waiting(e, i);
     i->state = ORCA_STATE_OFFERED;
-    i->agent = a;
     i->attempts++;
     i->state_ms = e->now;
-    i->aprev = NULL;
-    i->anext = a->work;
-    if (a->work)
-        a->work->aprev = i;
-    a->work = i;
-    a->used += e->channels[ch].cost;
-    a->count[ch]++;
-    a->noffered++;
-    q->offered++;
-    e->noffered++;
+    ix_attach(e, i, a);
     a->last_offer = ++e->offers;
     e->wr_clock = a->wr_key;
     a->wr_key += rng_draw(&e->rng, a->weight);

@@ -437,20 +437,7 @@ static int place_ix(orca_engine *e, ix *i, agent *a)
     case ORCA_STATE_WRAPUP: {
         orca_channel_id ch = i->cls->ch;
         NEED(a && a->count[ch] < UINT16_MAX && a->used <= UINT32_MAX - e->channels[ch].cost);
-        i->agent = a; /* linked into a->work by load_work_lists */
-        a->used += e->channels[ch].cost;
-        a->count[ch]++;
-        if (i->state == ORCA_STATE_OFFERED) {
-            a->noffered++;
-            i->cls->q->offered++;
-            e->noffered++;
-        } else if (i->state == ORCA_STATE_BUSY) {
-            a->nbusy++;
-            e->nbusy++;
-        } else {
-            a->nwrap++;
-            e->nwrap++;
-        }
+        ix_attach(e, i, a); /* (load_work_lists puts a's list in order) */
         break;
     }
     default:
@@ -550,6 +537,11 @@ static int load_work_lists(orca_engine *e, rbuf *r)
         agent *a = e->agents[k];
         uint32_t n = r_vcount(r, 1);
         NEED(n == a->noffered + a->nbusy + a->nwrap);
+        for (ix *i = a->work, *next; i; i = next) { /* unlink, to relink in order */
+            next = i->anext;
+            i->aprev = i->anext = NULL;
+        }
+        a->work = NULL;
         ix *last = NULL;
         for (uint32_t j = 0; j < n; j++) {
             ix *i = ix_get(e, r_v(r));
