@@ -28,6 +28,18 @@
 extern "C" {
 #endif
 
+/* ORCA_API marks what liborca exports. The library is built with
+ * -fvisibility=hidden, so everything else (the modules' internal
+ * functions) stays inside it; a host that builds orca's sources into its
+ * own program may define ORCA_API itself (empty) before including this. */
+#ifndef ORCA_API
+#if defined(__GNUC__) || defined(__clang__)
+#define ORCA_API __attribute__((visibility("default")))
+#else
+#define ORCA_API
+#endif
+#endif
+
 /* Before 1.0, a minor version may change the ABI (0.2 added fields to
  * orca_config, orca_*_def, orca_offer, orca_event and the info structs;
  * 0.3 to orca_journal_config and orca_journal_info):
@@ -39,7 +51,7 @@ extern "C" {
 #define ORCA_VERSION_STRING "0.3.0"
 
 /* The library's version string, e.g. "0.1.0". */
-const char *orca_version(void);
+ORCA_API const char *orca_version(void);
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                   */
@@ -63,7 +75,7 @@ const char *orca_version(void);
                                orca_journal_info.os_error) */
 
 /* Text for an error code ("invalid argument", ...); never NULL. */
-const char *orca_strerror(int err);
+ORCA_API const char *orca_strerror(int err);
 
 /* ------------------------------------------------------------------------ */
 /* Limits                                                                   */
@@ -127,17 +139,17 @@ typedef struct orca_config {
 } orca_config;
 
 /* Fill cfg with defaults (all zero: every default above). */
-void orca_config_init(orca_config *cfg);
+ORCA_API void orca_config_init(orca_config *cfg);
 
 /* Create an engine. cfg may be NULL for defaults. The built-in channels
  * (ORCA_CHANNEL_VOICE ... ORCA_CHANNEL_CALLBACK) exist from the start. */
-int orca_engine_new(const orca_config *cfg, orca_engine **out);
+ORCA_API int orca_engine_new(const orca_config *cfg, orca_engine **out);
 
 /* Free an engine and everything in it. No callback is called. NULL is ok. */
-void orca_engine_free(orca_engine *e);
+ORCA_API void orca_engine_free(orca_engine *e);
 
 /* The engine's clock (ms). */
-uint64_t orca_engine_now(const orca_engine *e);
+ORCA_API uint64_t orca_engine_now(const orca_engine *e);
 
 /*
  * Move the clock to now_ms and fire everything due up to it, in time order
@@ -150,11 +162,11 @@ uint64_t orca_engine_now(const orca_engine *e);
  * work again for reoffer_delay_ms: if that record cannot be allocated, the
  * delay is skipped for that agent (see DESIGN.md); nothing is lost.
  */
-int orca_engine_advance(orca_engine *e, uint64_t now_ms);
+ORCA_API int orca_engine_advance(orca_engine *e, uint64_t now_ms);
 
 /* Earliest pending deadline; ORCA_ENOENT if nothing is scheduled. A host
  * sleeps until then (the libuv adapter does this for you). */
-int orca_engine_next_deadline(const orca_engine *e, uint64_t *deadline_ms);
+ORCA_API int orca_engine_next_deadline(const orca_engine *e, uint64_t *deadline_ms);
 
 /* How much of everything the engine holds: for dashboards and tests. */
 typedef struct orca_counts {
@@ -170,7 +182,7 @@ typedef struct orca_counts {
     uint64_t events;           /* events emitted since creation */
 } orca_counts;
 
-int orca_engine_counts(const orca_engine *e, orca_counts *out);
+ORCA_API int orca_engine_counts(const orca_engine *e, orca_counts *out);
 
 /*
  * Write a canonical text description of the whole state (every skill,
@@ -179,12 +191,12 @@ int orca_engine_counts(const orca_engine *e, orca_counts *out);
  * compare dumps to prove a failed call changed nothing.
  */
 typedef void (*orca_write_fn)(void *data, const char *text, size_t len);
-int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data);
+ORCA_API int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data);
 
 /* Walk every index and prove it consistent with the objects (capacity never
  * exceeded, each interaction in exactly one place, no waiting interaction
  * left with an eligible ready agent). 0 or ORCA_ECORRUPT. Costs O(state). */
-int orca_engine_check(const orca_engine *e);
+ORCA_API int orca_engine_check(const orca_engine *e);
 
 /* ------------------------------------------------------------------------ */
 /* Skills                                                                   */
@@ -194,13 +206,13 @@ typedef uint32_t orca_skill_id;
 
 /* Intern a skill tag ("billing", "fr", "vip"): returns its dense id, the
  * same id every time for the same name. 1..ORCA_NAME_MAX bytes, no NUL. */
-int orca_skill_intern(orca_engine *e, const char *name, orca_skill_id *out);
+ORCA_API int orca_skill_intern(orca_engine *e, const char *name, orca_skill_id *out);
 
 /* Look a skill up without creating it; ORCA_ENOENT if unknown. */
-int orca_skill_find(const orca_engine *e, const char *name, orca_skill_id *out);
+ORCA_API int orca_skill_find(const orca_engine *e, const char *name, orca_skill_id *out);
 
 /* The name of a skill id, or NULL if unknown. */
-const char *orca_skill_name(const orca_engine *e, orca_skill_id id);
+ORCA_API const char *orca_skill_name(const orca_engine *e, orca_skill_id id);
 
 /* A skill at a level: what an agent holds, or what work requires (the agent
  * must hold the skill at level >= this one). Levels are 1..100. */
@@ -308,14 +320,14 @@ typedef struct orca_channel_def {
 } orca_channel_def;
 
 /* Register a host channel ("whatsapp"); ORCA_ELIMIT past ORCA_MAX_CHANNELS. */
-int orca_channel_add(orca_engine *e, const orca_channel_def *def, orca_channel_id *out);
-int orca_channel_find(const orca_engine *e, const char *name, orca_channel_id *out);
-const char *orca_channel_name(const orca_engine *e, orca_channel_id id);
+ORCA_API int orca_channel_add(orca_engine *e, const orca_channel_def *def, orca_channel_id *out);
+ORCA_API int orca_channel_find(const orca_engine *e, const char *name, orca_channel_id *out);
+ORCA_API const char *orca_channel_name(const orca_engine *e, orca_channel_id id);
 /* Set (or replace) the callbacks of any channel, built-in ones included. */
-int orca_channel_set_callbacks(orca_engine *e, orca_channel_id id,
+ORCA_API int orca_channel_set_callbacks(orca_engine *e, orca_channel_id id,
                                const orca_channel_callbacks *callbacks, void *data);
 /* Change a channel's wrap-up time (cost is fixed once work may use it). */
-int orca_channel_set_wrapup(orca_engine *e, orca_channel_id id, uint32_t wrapup_ms);
+ORCA_API int orca_channel_set_wrapup(orca_engine *e, orca_channel_id id, uint32_t wrapup_ms);
 
 /* ------------------------------------------------------------------------ */
 /* Queues                                                                   */
@@ -401,16 +413,16 @@ typedef struct orca_queue_def {
 
 /* Zero def and set wrapup_ms = ORCA_WRAPUP_CHANNEL, strategy LONGEST_IDLE,
  * serve MEMBERS. */
-void orca_queue_def_init(orca_queue_def *def);
+ORCA_API void orca_queue_def_init(orca_queue_def *def);
 
-int orca_queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out);
-int orca_queue_find(const orca_engine *e, const char *name, orca_queue_id *out);
-const char *orca_queue_name(const orca_engine *e, orca_queue_id id);
+ORCA_API int orca_queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out);
+ORCA_API int orca_queue_find(const orca_engine *e, const char *name, orca_queue_id *out);
+ORCA_API const char *orca_queue_name(const orca_engine *e, orca_queue_id id);
 
 /* Make an agent a member of a queue at a tier (0..ORCA_TIER_MAX; lower tiers
  * are offered first, as mod_callcenter tiers and app_queue penalties). */
-int orca_queue_member_add(orca_engine *e, orca_queue_id q, uint64_t agent, uint32_t tier);
-int orca_queue_member_remove(orca_engine *e, orca_queue_id q, uint64_t agent);
+ORCA_API int orca_queue_member_add(orca_engine *e, orca_queue_id q, uint64_t agent, uint32_t tier);
+ORCA_API int orca_queue_member_remove(orca_engine *e, orca_queue_id q, uint64_t agent);
 
 typedef struct orca_queue_info {
     orca_queue_id id;
@@ -422,7 +434,7 @@ typedef struct orca_queue_info {
     uint64_t oldest_arrival_ms;/* of waiting work; 0 if none */
 } orca_queue_info;
 
-int orca_queue_info_get(const orca_engine *e, orca_queue_id q, orca_queue_info *out);
+ORCA_API int orca_queue_info_get(const orca_engine *e, orca_queue_id q, orca_queue_info *out);
 
 /*
  * Opening hours. The engine's clock is read as Unix time in ms (UTC), as a
@@ -476,10 +488,10 @@ typedef struct orca_hours {
 } orca_hours;
 
 /* Set (copying) or, with hours NULL, clear a queue's opening hours. */
-int orca_queue_set_hours(orca_engine *e, orca_queue_id q, const orca_hours *hours);
+ORCA_API int orca_queue_set_hours(orca_engine *e, orca_queue_id q, const orca_hours *hours);
 /* Is q open at the engine's clock? *next_change_ms: the next instant it
  * opens or closes (UINT64_MAX if never, within a year). */
-int orca_queue_is_open(const orca_engine *e, orca_queue_id q, int *open,
+ORCA_API int orca_queue_is_open(const orca_engine *e, orca_queue_id q, int *open,
                        uint64_t *next_change_ms);
 
 /* ------------------------------------------------------------------------ */
@@ -514,25 +526,25 @@ typedef struct orca_agent_def {
 } orca_agent_def;
 
 /* Zero def and set capacity 100 and weight 1. */
-void orca_agent_def_init(orca_agent_def *def);
+ORCA_API void orca_agent_def_init(orca_agent_def *def);
 
 /* Add an agent; it starts OFFLINE. */
-int orca_agent_add(orca_engine *e, const orca_agent_def *def);
+ORCA_API int orca_agent_add(orca_engine *e, const orca_agent_def *def);
 /* Replace an agent's skills, capacity, limits, weight and data (by def->id).
  * Work in progress is kept even if it now exceeds the capacity; no new work
  * is offered until it fits. */
-int orca_agent_update(orca_engine *e, const orca_agent_def *def);
+ORCA_API int orca_agent_update(orca_engine *e, const orca_agent_def *def);
 /* Remove an agent. Pending offers are withdrawn (the work goes back to its
  * queue, keeping its place). ORCA_ESTATE if it has accepted or wrap-up work. */
-int orca_agent_remove(orca_engine *e, uint64_t id);
+ORCA_API int orca_agent_remove(orca_engine *e, uint64_t id);
 /* Presence: READY makes the agent available at once (it is given the best
  * waiting work it can serve). NOT_READY and OFFLINE stop new offers; pending
  * offers and work in progress are kept. reason is the host's code. */
-int orca_agent_set_presence(orca_engine *e, uint64_t id, orca_presence p, uint32_t reason);
+ORCA_API int orca_agent_set_presence(orca_engine *e, uint64_t id, orca_presence p, uint32_t reason);
 /* Rank a queue for this agent (0..ORCA_RANK_MAX, lower first, default 0):
  * an agent serving several queues gets work by (rank, priority, arrival),
  * so equal ranks mean one global order, as Amazon Connect routing profiles. */
-int orca_agent_set_queue_rank(orca_engine *e, uint64_t agent, orca_queue_id q, uint32_t rank);
+ORCA_API int orca_agent_set_queue_rank(orca_engine *e, uint64_t agent, orca_queue_id q, uint32_t rank);
 
 typedef struct orca_agent_info {
     uint64_t id;
@@ -546,7 +558,7 @@ typedef struct orca_agent_info {
     void *data;
 } orca_agent_info;
 
-int orca_agent_info_get(const orca_engine *e, uint64_t id, orca_agent_info *out);
+ORCA_API int orca_agent_info_get(const orca_engine *e, uint64_t id, orca_agent_info *out);
 
 /* ------------------------------------------------------------------------ */
 /* Interactions                                                             */
@@ -603,36 +615,36 @@ typedef struct orca_interaction_def {
 } orca_interaction_def;
 
 /* Zero def. */
-void orca_interaction_def_init(orca_interaction_def *def);
+ORCA_API void orca_interaction_def_init(orca_interaction_def *def);
 
 /* Queue new work; it is offered at once if an eligible agent is ready.
  * ORCA_EFULL if the queue is at max_size (nothing is kept). */
-int orca_interaction_enqueue(orca_engine *e, const orca_interaction_def *def);
+ORCA_API int orca_interaction_enqueue(orca_engine *e, const orca_interaction_def *def);
 /* The agent takes the offered interaction: OFFERED -> BUSY. */
-int orca_offer_accept(orca_engine *e, uint64_t interaction);
+ORCA_API int orca_offer_accept(orca_engine *e, uint64_t interaction);
 /* The agent declines: the interaction goes back to WAITING with its place
  * and arrival time, and is not offered to the same agent for
  * reoffer_delay_ms. */
-int orca_offer_reject(orca_engine *e, uint64_t interaction);
+ORCA_API int orca_offer_reject(orca_engine *e, uint64_t interaction);
 /* The conversation ended: BUSY -> WRAPUP (for the queue's or channel's
  * wrap-up time) or, with no wrap-up, done and forgotten. */
-int orca_interaction_end(orca_engine *e, uint64_t interaction);
+ORCA_API int orca_interaction_end(orca_engine *e, uint64_t interaction);
 /* The agent finished wrap-up early: WRAPUP -> done and forgotten. */
-int orca_interaction_wrapup_done(orca_engine *e, uint64_t interaction);
+ORCA_API int orca_interaction_wrapup_done(orca_engine *e, uint64_t interaction);
 /* The customer left while WAITING, OFFERED, SCHEDULED or BOT: forgotten. */
-int orca_interaction_abandon(orca_engine *e, uint64_t interaction);
+ORCA_API int orca_interaction_abandon(orca_engine *e, uint64_t interaction);
 /* The host withdraws WAITING, OFFERED, SCHEDULED or BOT work: forgotten. */
-int orca_interaction_cancel(orca_engine *e, uint64_t interaction);
+ORCA_API int orca_interaction_cancel(orca_engine *e, uint64_t interaction);
 /* Change priority of WAITING, OFFERED or SCHEDULED work (a booked callback
  * keeps it for when it is due); arrival time is kept. */
-int orca_interaction_set_priority(orca_engine *e, uint64_t interaction, uint32_t priority);
+ORCA_API int orca_interaction_set_priority(orca_engine *e, uint64_t interaction, uint32_t priority);
 /* The host's disposition code (wrap-up code) for live work, kept in the
  * customer's history when it finishes. */
-int orca_interaction_set_disposition(orca_engine *e, uint64_t interaction, uint32_t code);
+ORCA_API int orca_interaction_set_disposition(orca_engine *e, uint64_t interaction, uint32_t code);
 /* Customer satisfaction (csat 1..5, 0: none) and first-contact resolution
  * (fcr 1 resolved, 0 not, -1 unknown) for live work, reported with its
  * ORCA_EV_COMPLETED event (and so in the figures, orca_stats). */
-int orca_interaction_set_survey(orca_engine *e, uint64_t interaction, uint32_t csat,
+ORCA_API int orca_interaction_set_survey(orca_engine *e, uint64_t interaction, uint32_t csat,
                                 int32_t fcr);
 
 typedef enum orca_transfer_mode {
@@ -660,7 +672,7 @@ typedef enum orca_transfer_mode {
  * ORCA_ESTATE if from is not BUSY or already has a consult transfer
  * pending; ORCA_EFULL if the target queue is full (nothing changes).
  */
-int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interaction_def *to,
+ORCA_API int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interaction_def *to,
                               orca_transfer_mode mode);
 
 /* Self-service: hand BOT work to people. `to` describes the queue,
@@ -669,14 +681,14 @@ int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interact
  * the bot's context travels in to->data. Waiting figures start now; the
  * event ESCALATED says how long the bot had it. ORCA_ESTATE if not BOT.
  * (orca_interaction_end on BOT work records it as contained.) */
-int orca_interaction_escalate(orca_engine *e, uint64_t interaction,
+ORCA_API int orca_interaction_escalate(orca_engine *e, uint64_t interaction,
                               const orca_interaction_def *to);
 
 /* Virtual hold: WAITING (or SCHEDULED) work moves to channel `channel`
  * (e.g. ORCA_CHANNEL_CALLBACK) keeping its place (arrival time and order)
  * and its queue; with not_before_ms > now it is SCHEDULED until then (the
  * customer picked a time). The caller hangs up without abandoning. */
-int orca_interaction_callback(orca_engine *e, uint64_t interaction, orca_channel_id channel,
+ORCA_API int orca_interaction_callback(orca_engine *e, uint64_t interaction, orca_channel_id channel,
                               uint64_t not_before_ms);
 
 /* The agent could not reach the customer (BUSY callback): the agent is
@@ -684,7 +696,7 @@ int orca_interaction_callback(orca_engine *e, uint64_t interaction, orca_channel
  * callback_retry_ms keeping its place, or, after callback_attempts tries,
  * forgotten with outcome ORCA_OUTCOME_UNREACHED (event UNREACHED either
  * way; value = tries so far). */
-int orca_interaction_unreached(orca_engine *e, uint64_t interaction);
+ORCA_API int orca_interaction_unreached(orca_engine *e, uint64_t interaction);
 
 typedef struct orca_interaction_info {
     uint64_t id;
@@ -711,7 +723,7 @@ typedef struct orca_interaction_info {
     uint32_t disposition;
 } orca_interaction_info;
 
-int orca_interaction_info_get(const orca_engine *e, uint64_t interaction,
+ORCA_API int orca_interaction_info_get(const orca_engine *e, uint64_t interaction,
                               orca_interaction_info *out);
 
 /* ------------------------------------------------------------------------ */
@@ -814,11 +826,11 @@ typedef struct orca_event {
  * event. They must not call mutating functions (those return ORCA_EBUSY). */
 typedef void (*orca_listener_fn)(void *data, const orca_event *ev);
 
-int orca_listener_add(orca_engine *e, orca_listener_fn fn, void *data, int *handle);
-int orca_listener_remove(orca_engine *e, int handle);
+ORCA_API int orca_listener_add(orca_engine *e, orca_listener_fn fn, void *data, int *handle);
+ORCA_API int orca_listener_remove(orca_engine *e, int handle);
 
 /* "enqueued", "offered", ...; "unknown" for a bad value. */
-const char *orca_event_name(orca_event_type type);
+ORCA_API const char *orca_event_name(orca_event_type type);
 
 /* ------------------------------------------------------------------------ */
 /* Customers: history and continuity                                        */
@@ -845,16 +857,16 @@ typedef struct orca_customer_info {
 } orca_customer_info;
 
 /* ORCA_ENOENT if the engine keeps nothing about this customer. */
-int orca_customer_info_get(const orca_engine *e, uint64_t customer, orca_customer_info *out);
+ORCA_API int orca_customer_info_get(const orca_engine *e, uint64_t customer, orca_customer_info *out);
 /* Copy up to cap history entries, newest first; *n is how many. */
-int orca_customer_history(const orca_engine *e, uint64_t customer, orca_history_entry *out,
+ORCA_API int orca_customer_history(const orca_engine *e, uint64_t customer, orca_history_entry *out,
                           uint32_t cap, uint32_t *n);
 /* Ids of the customer's live interactions, oldest first (up to cap). */
-int orca_customer_open(const orca_engine *e, uint64_t customer, uint64_t *ids, uint32_t cap,
+ORCA_API int orca_customer_open(const orca_engine *e, uint64_t customer, uint64_t *ids, uint32_t cap,
                        uint32_t *n);
 /* Forget a customer (privacy requests). ORCA_ESTATE while they have live
  * work; ORCA_ENOENT if nothing is kept. */
-int orca_customer_forget(orca_engine *e, uint64_t customer);
+ORCA_API int orca_customer_forget(orca_engine *e, uint64_t customer);
 
 typedef struct orca_customer_totals {
     uint32_t customers;        /* kept now */
@@ -879,7 +891,7 @@ typedef struct orca_customer_totals {
     uint64_t redirected;       /* sent on: queue closed */
 } orca_customer_totals;
 
-int orca_customer_totals_get(const orca_engine *e, orca_customer_totals *out);
+ORCA_API int orca_customer_totals_get(const orca_engine *e, orca_customer_totals *out);
 
 /* ------------------------------------------------------------------------ */
 /* Staffing: Erlang C and Erlang A                                          */
@@ -949,7 +961,7 @@ typedef struct orca_erlang {
  * probability; sl = 1 - C e^(-(n - A) target_s / handle_s);
  * asa_s = C handle_s / (n - A).
  */
-int orca_erlang_c(uint32_t agents, double arrivals_per_s, double handle_s,
+ORCA_API int orca_erlang_c(uint32_t agents, double arrivals_per_s, double handle_s,
                   double target_s, orca_erlang *out);
 
 /*
@@ -968,7 +980,7 @@ int orca_erlang_c(uint32_t agents, double arrivals_per_s, double handle_s,
  * its patience. The integrals are summed as positive series (incomplete
  * gamma functions), with scaling, so no cancellation and no overflow.
  */
-int orca_erlang_a(uint32_t agents, double arrivals_per_s, double handle_s,
+ORCA_API int orca_erlang_a(uint32_t agents, double arrivals_per_s, double handle_s,
                   double patience_s, double target_s, orca_erlang *out);
 
 /*
@@ -983,7 +995,7 @@ int orca_erlang_a(uint32_t agents, double arrivals_per_s, double handle_s,
  * would be needed. On failure *agents and *out are untouched.
  * Cost O(A + the agents added above A).
  */
-int orca_erlang_agents(double arrivals_per_s, double handle_s, double target_s,
+ORCA_API int orca_erlang_agents(double arrivals_per_s, double handle_s, double target_s,
                        double sl_goal, uint32_t *agents, orca_erlang *out);
 
 /* ------------------------------------------------------------------------ */
@@ -1087,48 +1099,48 @@ typedef struct orca_agent_figures {
 } orca_agent_figures;
 
 /* Attach figures to e (a listener; cfg may be NULL). Figures start now. */
-int orca_stats_new(orca_engine *e, const orca_stats_config *cfg, orca_stats **out);
+ORCA_API int orca_stats_new(orca_engine *e, const orca_stats_config *cfg, orca_stats **out);
 /* Detach and free (NULL is ok). Call before orca_engine_free. ORCA_EBUSY
  * (and nothing done) from inside a listener. */
-int orca_stats_free(orca_stats *s);
+ORCA_API int orca_stats_free(orca_stats *s);
 
-int orca_stats_total(const orca_stats *s, orca_span span, orca_figures *out);
-int orca_stats_queue(const orca_stats *s, orca_queue_id q, orca_span span, orca_figures *out);
-int orca_stats_channel(const orca_stats *s, orca_channel_id ch, orca_span span,
+ORCA_API int orca_stats_total(const orca_stats *s, orca_span span, orca_figures *out);
+ORCA_API int orca_stats_queue(const orca_stats *s, orca_queue_id q, orca_span span, orca_figures *out);
+ORCA_API int orca_stats_channel(const orca_stats *s, orca_channel_id ch, orca_span span,
                        orca_figures *out);
 /* ORCA_ENOENT for an agent never seen. */
-int orca_stats_agent(const orca_stats *s, uint64_t agent, orca_span span,
+ORCA_API int orca_stats_agent(const orca_stats *s, uint64_t agent, orca_span span,
                      orca_agent_figures *out);
 /* Events the figures could not follow because memory ran out (figures are
  * then approximate); 0 normally. */
-uint64_t orca_stats_dropped(const orca_stats *s);
+ORCA_API uint64_t orca_stats_dropped(const orca_stats *s);
 
 /* The queue's load over the window, for staffing: arrivals per second
  * (entered / span) and mean handle time in seconds. ORCA_ENOENT while the
  * window has no handled work. */
-int orca_stats_load(const orca_stats *s, orca_queue_id q, double *arrivals_per_s,
+ORCA_API int orca_stats_load(const orca_stats *s, orca_queue_id q, double *arrivals_per_s,
                     double *handle_s);
 /* "How many agents does this queue need right now for sl_goal of its work
  * answered within target_s?": Erlang C at the window's load
  * (orca_erlang_agents). */
-int orca_stats_agents_needed(const orca_stats *s, orca_queue_id q, double target_s,
+ORCA_API int orca_stats_agents_needed(const orca_stats *s, orca_queue_id q, double target_s,
                              double sl_goal, uint32_t *agents, orca_erlang *out);
 /* Estimated wait for new work entering q now: (waiting + 1) / the rate at
  * which the queue answered work over the window. For waiting work: the
  * same with the number waiting ahead of it in its queue (by arrival).
  * ORCA_ENOENT when the window has no answers yet (no estimate). */
-int orca_stats_ewt(const orca_stats *s, orca_queue_id q, uint64_t *ms);
-int orca_stats_ewt_interaction(const orca_stats *s, uint64_t interaction, uint64_t *ms);
+ORCA_API int orca_stats_ewt(const orca_stats *s, orca_queue_id q, uint64_t *ms);
+ORCA_API int orca_stats_ewt_interaction(const orca_stats *s, uint64_t interaction, uint64_t *ms);
 
 /* All figures (both spans) and the state of every queue, channel and agent
  * as one JSON object, written to fn in pieces. Layout in the README. */
-int orca_stats_snapshot_json(const orca_stats *s, orca_write_fn fn, void *data);
+ORCA_API int orca_stats_snapshot_json(const orca_stats *s, orca_write_fn fn, void *data);
 
 /* One event as a JSON object on one line (no newline), for logs and
  * streams: {"seq":..,"time_ms":..,"type":"offered",...}; fields that do
  * not apply are left out. Returns the length it needs; writes at most
  * len - 1 bytes and a NUL (like snprintf). */
-size_t orca_event_json(const orca_event *ev, char *buf, size_t len);
+ORCA_API size_t orca_event_json(const orca_event *ev, char *buf, size_t len);
 
 /* ------------------------------------------------------------------------ */
 /* Journal and recovery                                                     */
@@ -1198,14 +1210,14 @@ typedef struct orca_journal_info {
 
 /* Start journaling a new engine (nothing added yet but its built-in
  * channels) into a new file (ORCA_EEXIST if path exists). */
-int orca_journal_open(orca_engine *e, const char *path, const orca_journal_config *cfg);
+ORCA_API int orca_journal_open(orca_engine *e, const char *path, const orca_journal_config *cfg);
 /* Stop journaling (flushes and closes the file). */
-int orca_journal_close(orca_engine *e);
-int orca_journal_info_get(const orca_engine *e, orca_journal_info *out);
+ORCA_API int orca_journal_close(orca_engine *e);
+ORCA_API int orca_journal_info_get(const orca_engine *e, orca_journal_info *out);
 
 /* The orca_config a journal was written with (alloc is left NULL): create
  * the engine for orca_journal_replay with it (setting your own alloc). */
-int orca_journal_read_config(const char *path, orca_config *out);
+ORCA_API int orca_journal_read_config(const char *path, orca_config *out);
 /*
  * Rebuild e (new, from orca_journal_read_config's config; listeners such as
  * orca_stats may be attached first) from the journal at path, then go on
@@ -1227,7 +1239,7 @@ int orca_journal_read_config(const char *path, orca_config *out);
  * (see orca_engine_advance), its journal stopped there (failed, os_error
  * ENOMEM): what came after cannot be replayed.
  */
-int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_config *cfg,
+ORCA_API int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_config *cfg,
                         orca_journal_info *info);
 
 /*
@@ -1253,7 +1265,7 @@ int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_con
  * makes it automatic (not for a stopped journal: the host decides when the
  * disk has room again).
  */
-int orca_journal_compact(orca_engine *e);
+ORCA_API int orca_journal_compact(orca_engine *e);
 
 #ifdef __cplusplus
 }

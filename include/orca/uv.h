@@ -86,7 +86,7 @@ typedef struct orca_uv orca_uv;
  * create the async handle or the mutex. On failure nothing is left on the
  * loop and *out is set to NULL (when out is not NULL).
  */
-int orca_uv_new(uv_loop_t *loop, orca_engine *e, orca_uv **out);
+ORCA_API int orca_uv_new(uv_loop_t *loop, orca_engine *e, orca_uv **out);
 
 /*
  * Call after making engine calls on the loop thread: advances the engine to
@@ -104,7 +104,7 @@ int orca_uv_new(uv_loop_t *loop, orca_engine *e, orca_uv **out);
  * the mapped time reaches ORCA_TIME_MAX). The timer is still re-armed when
  * the advance fails.
  */
-int orca_uv_kick(orca_uv *u);
+ORCA_API int orca_uv_kick(orca_uv *u);
 
 /*
  * Queue fn(e, arg) to run on the loop thread, where e is the attached
@@ -126,7 +126,7 @@ int orca_uv_kick(orca_uv *u);
  * Other threads must stop calling orca_uv_submit() before close's done
  * callback runs: after it u is freed.
  */
-int orca_uv_submit(orca_uv *u, void (*fn)(orca_engine *e, void *arg), void *arg);
+ORCA_API int orca_uv_submit(orca_uv *u, void (*fn)(orca_engine *e, void *arg), void *arg);
 
 /*
  * Detach and free the adapter. Loop thread only. In order:
@@ -150,13 +150,13 @@ int orca_uv_submit(orca_uv *u, void (*fn)(orca_engine *e, void *arg), void *arg)
  * step 2 run inside that listener, where mutating engine calls return
  * ORCA_EBUSY.
  */
-void orca_uv_close(orca_uv *u, void (*done)(orca_uv *u, void *arg), void *arg);
+ORCA_API void orca_uv_close(orca_uv *u, void (*done)(orca_uv *u, void *arg), void *arg);
 
 /* The engine attached to u; NULL if u is NULL. */
-orca_engine *orca_uv_engine(const orca_uv *u);
+ORCA_API orca_engine *orca_uv_engine(const orca_uv *u);
 
 /* The loop u is attached to; NULL if u is NULL. */
-uv_loop_t *orca_uv_loop(const orca_uv *u);
+ORCA_API uv_loop_t *orca_uv_loop(const orca_uv *u);
 
 /*
  * The loop's current time mapped to engine time (see "Time" above), or the
@@ -164,14 +164,14 @@ uv_loop_t *orca_uv_loop(const orca_uv *u);
  * be advanced to by the next kick; it is not necessarily orca_engine_now()
  * yet. 0 if u is NULL.
  */
-uint64_t orca_uv_now(const orca_uv *u);
+ORCA_API uint64_t orca_uv_now(const orca_uv *u);
 
 /*
  * The error the most recent automatic advance returned: the timer's, or the
  * one before/after a batch of submitted calls (those have no caller to
  * return it to). 0 if it succeeded. ORCA_EINVAL if u is NULL.
  */
-int orca_uv_last_error(const orca_uv *u);
+ORCA_API int orca_uv_last_error(const orca_uv *u);
 
 #ifdef __cplusplus
 }
