@@ -1173,6 +1173,31 @@ typedef enum orca_sync {
                                   engine's clock have passed since the last */
 } orca_sync;
 
+/*
+ * Agents' presence after orca_journal_replay (orca_journal_config's
+ * restore_presence). The journal brings every agent back as it was when
+ * the process stopped, READY ones included; but a host that holds agent
+ * sessions (a softphone registration, a websocket) lost them in the crash,
+ * and work offered to an agent nobody is connected as only waits for the
+ * offer timeout.
+ */
+typedef enum orca_restore_presence {
+    ORCA_RESTORE_KEEP = 0,     /* presence as journaled (what 0.3 did) */
+    ORCA_RESTORE_OFFLINE = 1   /* every agent OFFLINE (reason 0, one
+                                  AGENT_PRESENCE event each) before the
+                                  offers pending at the crash are routed
+                                  again: recovered and waiting work keeps
+                                  its place and waits for agents to log in
+                                  again (orca_agent_set_presence READY).
+                                  Work an agent had accepted stays theirs
+                                  (BUSY, WRAP_UP): the host ends it. Soft
+                                  holds for an agent (agent_wait_ms) end as
+                                  when that agent goes OFFLINE. Journaled,
+                                  so the next replay of the file gives the
+                                  same state. OFFLINE is what a host
+                                  holding agent sessions wants. */
+} orca_restore_presence;
+
 typedef struct orca_journal_config {
     orca_sync sync;
     uint32_t interval_ms;      /* ORCA_SYNC_INTERVAL: 0 means 1000 */
@@ -1185,6 +1210,9 @@ typedef struct orca_journal_config {
                                   most of it the sync): hosts that mind
                                   call orca_journal_compact at a quiet
                                   moment instead */
+    orca_restore_presence restore_presence; /* orca_journal_replay only:
+                                  agents' presence after the restore (see
+                                  orca_restore_presence); 0 keeps it */
 } orca_journal_config;
 
 typedef struct orca_journal_info {
@@ -1227,7 +1255,10 @@ ORCA_API int orca_journal_read_config(const char *path, orca_config *out);
  * info->bad_offset and nothing is changed on disk. Offers pending at the
  * crash are withdrawn (event REJECTED, value ORCA_WITHDRAW_RECOVERED): the
  * work waits again, keeping its place, and is routed again at once (so it
- * may be offered again, to the same agent or another). Offers made while
+ * may be offered again, to the same agent or another); with
+ * cfg->restore_presence ORCA_RESTORE_OFFLINE every agent is set OFFLINE
+ * first, so that work waits for agents to log in again (ORCA_EINVAL if
+ * restore_presence is neither KEEP nor OFFLINE). Offers made while
  * records are played are not announced; those made by this recovery are:
  * set the channels' callbacks before replaying to hear them. Calls that
  * were refused with ORCA_EFULL or ORCA_ECLOSED are journaled too (they left

@@ -338,6 +338,46 @@ int orca_agent_set_presence(orca_engine *e, uint64_t id, orca_presence p, uint32
     return api_leave(e, jrn_id_u32(e, J_PRESENCE, id, (uint32_t)p, reason));
 }
 
+/* After a replay with ORCA_RESTORE_OFFLINE: every agent OFFLINE, as
+ * orca_agent_set_presence would (reason 0). The soft holds each one
+ * releases are routed only once all are OFFLINE, so that none is offered
+ * to an agent who is about to go too (nobody is then READY: they wait). */
+int jrn_offline_all(orca_engine *e)
+{
+    ix *released = NULL, **tail = &released;
+    uint32_t k, n = 0;
+    int rc;
+    for (k = 0; k < e->nagents; k++)
+        n += e->agents[k]->presence != ORCA_PRESENCE_OFFLINE;
+    if (!n)
+        return ORCA_OK; /* a second replay of the same file: nothing to do */
+    if ((rc = api_enter(e)))
+        return rc;
+    for (k = 0; k < e->nagents; k++) {
+        agent *a = e->agents[k];
+        if (a->presence == ORCA_PRESENCE_OFFLINE)
+            continue;
+        if (a->presence == ORCA_PRESENCE_READY)
+            e->agents_ready--;
+        a->presence = ORCA_PRESENCE_OFFLINE;
+        a->reason = 0;
+        agent_refresh(e, a);
+        emit_agent(e, ORCA_EV_AGENT_PRESENCE, a);
+        if (a->held.n) {
+            ix *doomed = NULL; /* only removal dooms hard holds */
+            *tail = target_agent_gone(e, a, false, &doomed);
+            while (*tail)
+                tail = &(*tail)->anext;
+        }
+    }
+    for (ix *i = released, *next; i; i = next) {
+        next = i->anext;
+        i->anext = NULL;
+        route_interaction(e, i);
+    }
+    return api_leave(e, jrn_id(e, J_OFFLINE_ALL, 0));
+}
+
 /* Change a's queue entry for q (membership, tier, rank) and relink. */
 int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
                     uint32_t tier, int rank)

@@ -389,6 +389,8 @@ static int play(orca_engine *e, uint8_t op, rd *r)
     }
     case J_RECOVER:
         return jrn_recover_offers(e, NULL);
+    case J_OFFLINE_ALL:
+        return jrn_offline_all(e);
     default:
         break;
     }
@@ -904,7 +906,8 @@ int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_con
     if (!info)
         info = &tmp;
     memset(info, 0, sizeof(*info));
-    if (!e || !path || (cfg && (unsigned)cfg->sync > ORCA_SYNC_INTERVAL))
+    if (!e || !path || (cfg && (unsigned)cfg->sync > ORCA_SYNC_INTERVAL) ||
+        (cfg && (unsigned)cfg->restore_presence > ORCA_RESTORE_OFFLINE))
         return ORCA_EINVAL;
     if (e->in_callback)
         return ORCA_EBUSY;
@@ -981,5 +984,8 @@ int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_con
         return rc;
     }
     e->jrn->records = 0;
+    /* presence first, so that recovered offers find nobody READY */
+    if (cfg && cfg->restore_presence == ORCA_RESTORE_OFFLINE && (rc = jrn_offline_all(e)))
+        return rc;
     return jrn_recover_offers(e, &info->recovered_offers);
 }

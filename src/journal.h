@@ -17,7 +17,8 @@ enum {
     J_RANK, J_ENQUEUE, J_ACCEPT, J_REJECT, J_END, J_WRAPUP_DONE, J_ABANDON, J_CANCEL,
     J_PRIORITY, J_DISPOSITION, J_SURVEY, J_TRANSFER, J_ESCALATE, J_CALLBACK, J_UNREACHED,
     J_FORGET, J_RECOVER,
-    J_SNAP, J_SNAP_END /* a snapshot: chunks of snap_save's bytes, then their length */
+    J_SNAP, J_SNAP_END, /* a snapshot: chunks of snap_save's bytes, then their length */
+    J_OFFLINE_ALL       /* replay with ORCA_RESTORE_OFFLINE: every agent OFFLINE */
 };
 
 /* op with an id and two numbers (most calls) */
@@ -40,6 +41,9 @@ void jrn_diverged(orca_engine *e);
 /* interactions.c: offers pending when the journal was written come back to
  * WAITING (journaled as J_RECOVER); *n (if given) counts them. */
 int jrn_recover_offers(orca_engine *e, uint64_t *n);
+/* agents.c: every agent OFFLINE at once (replay's ORCA_RESTORE_OFFLINE),
+ * journaled as J_OFFLINE_ALL; nothing (and no record) if all already are. */
+int jrn_offline_all(orca_engine *e);
 /* events.c, when a top-level call ends: compact if the journal has grown
  * by its compact_bytes since the last snapshot. */
 void jrn_auto_compact(orca_engine *e);

@@ -1906,6 +1906,194 @@ static void test_recovered_offer_agent_ready(void **state)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Presence after restore (orca_journal_config.restore_presence)            */
+/* ------------------------------------------------------------------------ */
+
+/* A centre as a crash leaves it, at path: agent 1 BUSY on voice 100 (full),
+ * agent 2 READY with chat 101 offered, 3 NOT_READY, 4 never logged in;
+ * chat 102 held for agent 1 (soft, named), voice 103 waiting (no room). */
+static void restore_centre(const char *path, orca_queue_id *qout)
+{
+    tu_fx fa;
+    orca_engine *A = tu_fx_new(&fa, NULL);
+    TU_OK(orca_journal_open(A, path, &jc_never));
+    orca_queue_id q = tu_queue(A, "support", ORCA_STRATEGY_LONGEST_IDLE);
+    for (uint64_t ag = 1; ag <= 4; ag++) {
+        tu_agent(A, ag, 100, NULL, 0);
+        tu_member(A, q, ag, 0);
+    }
+    tu_ready(A, 1);
+    tu_advance(A, 1000);
+    tu_ready(A, 2);
+    tu_notready(A, 3);
+    tu_advance(A, 2000);
+    tu_enqueue(A, 100, q, ORCA_CHANNEL_VOICE, 0);
+    TU_OFFERED_TO(A, 100, 1);
+    TU_OK(orca_offer_accept(A, 100));
+    tu_enqueue(A, 101, q, ORCA_CHANNEL_CHAT, 0);
+    TU_OFFERED_TO(A, 101, 2);
+    orca_interaction_def d;
+    orca_interaction_def_init(&d);
+    d.id = 102;
+    d.queue = q;
+    d.channel = ORCA_CHANNEL_CHAT;
+    d.agent = 1;
+    d.agent_wait_ms = 600000;
+    TU_OK(orca_interaction_enqueue(A, &d));
+    tu_enqueue(A, 103, q, ORCA_CHANNEL_VOICE, 0);
+    assert_int_equal(tu_state(A, 102), ORCA_STATE_WAITING);
+    assert_int_equal(tu_state(A, 103), ORCA_STATE_WAITING);
+    TU_CHECK(A);
+    tu_fx_free(&fa); /* the process dies: the file stays as it is */
+    *qout = q;
+}
+
+/* OFFLINE: every agent OFFLINE before the recovered offer is routed again;
+ * the work waits in its place, offered to nobody (not even the released
+ * hold for agent 1, which agent 2, still READY in the file, has room for:
+ * routed one agent at a time, it would have gone to 2). Journaled: the
+ * next replay of the file, in either mode, gives the same engine and adds
+ * nothing. */
+static void test_restore_offline(void **state)
+{
+    (void)state;
+    char path[600];
+    tmp_path(path, sizeof(path), "roff");
+    orca_queue_id q;
+    restore_centre(path, &q);
+
+    orca_journal_config jc = jc_never;
+    jc.restore_presence = ORCA_RESTORE_OFFLINE;
+    orca_config c;
+    TU_OK(orca_journal_read_config(path, &c));
+    tu_fx fb;
+    orca_engine *B = tu_fx_new(&fb, &c);
+    static tu_offers o;
+    tu_offers_init(&o, NULL);
+    TU_OK(orca_channel_set_callbacks(B, ORCA_CHANNEL_CHAT, &tu_offer_callbacks, &o));
+    TU_OK(orca_channel_set_callbacks(B, ORCA_CHANNEL_VOICE, &tu_offer_callbacks, &o));
+    orca_journal_info ri;
+    TU_OK(orca_journal_replay(B, path, &jc, &ri));
+    TU_CHECK(B);
+    assert_int_equal(ri.recovered_offers, 1);
+    for (uint64_t ag = 1; ag <= 4; ag++)
+        assert_int_equal(tu_ainfo(B, ag).presence, ORCA_PRESENCE_OFFLINE);
+    orca_counts cb = tu_counts(B);
+    assert_int_equal(cb.offered, 0);
+    assert_int_equal(cb.waiting, 3);
+    assert_int_equal(cb.agents_ready, 0);
+    assert_int_equal(tu_state(B, 100), ORCA_STATE_BUSY); /* accepted: stays */
+    assert_int_equal(tu_agent_of(B, 100), 1);
+    for (uint64_t id = 101; id <= 103; id++)
+        assert_int_equal(tu_state(B, id), ORCA_STATE_WAITING);
+    assert_int_equal(o.noffers, 0); /* nobody was offered anything */
+    /* one presence event each for 1, 2, 3 (4 was OFFLINE), then the
+     * recovered offer's withdrawal, and no offer after it */
+    const orca_event *rj = tu_rec_last(&fb.rec, ORCA_EV_REJECTED);
+    assert_non_null(rj);
+    assert_int_equal(rj->interaction, 101);
+    assert_int_equal(rj->value, ORCA_WITHDRAW_RECOVERED);
+    size_t np = tu_rec_count(&fb.rec, ORCA_EV_AGENT_PRESENCE);
+    assert_true(np >= 3);
+    for (size_t k = np - 3; k < np; k++) {
+        const orca_event *ev = tu_rec_nth(&fb.rec, ORCA_EV_AGENT_PRESENCE, k);
+        assert_int_equal(ev->agent, k - (np - 3) + 1);
+        assert_int_equal(ev->presence, ORCA_PRESENCE_OFFLINE);
+        assert_int_equal(ev->reason, 0);
+        assert_true(ev < rj);
+    }
+    const orca_event *of = tu_rec_last(&fb.rec, ORCA_EV_OFFERED);
+    assert_true(of == NULL || of < rj);
+    orca_journal_info jb = jinfo(B);
+
+    /* replayed again (OFFLINE, then KEEP): the same engine, no new record */
+    TU_OK(orca_journal_close(B));
+    for (int mode = 0; mode < 2; mode++) {
+        orca_journal_config jc2 = jc_never;
+        jc2.restore_presence = mode ? ORCA_RESTORE_KEEP : ORCA_RESTORE_OFFLINE;
+        tu_fx fc;
+        orca_journal_info ci;
+        TU_OK(orca_journal_read_config(path, &c));
+        tu_fx_new(&fc, &c);
+        TU_OK(orca_journal_replay(fc.e, path, &jc2, &ci));
+        assert_int_equal(ci.last_seq, jb.last_seq);
+        assert_int_equal(ci.recovered_offers, 0);
+        same_engine(B, fc.e, "replayed twice");
+        assert_int_equal(jinfo(fc.e).records, 0);
+        if (mode) {
+            /* agents log in again: the work is offered in its old order */
+            tu_ready(fc.e, 2);
+            TU_OFFERED_TO(fc.e, 101, 2);
+            TU_OFFERED_TO(fc.e, 102, 2);
+            TU_OFFERED_TO(fc.e, 103, 0);
+            TU_CHECK(fc.e);
+        }
+        tu_fx_free(&fc);
+    }
+    tu_fx_free(&fb);
+    unlink(path);
+}
+
+/* KEEP (0, and the default with cfg NULL): presence as journaled, the
+ * recovered offer routed again at once to the READY agent, as in 0.3. */
+static void test_restore_keep(void **state)
+{
+    (void)state;
+    char path[600], copy[600];
+    tmp_path(path, sizeof(path), "rkeep");
+    tmp_path(copy, sizeof(copy), "rkeepc");
+    orca_queue_id q;
+    restore_centre(path, &q);
+    copy_file(path, copy);
+    tu_fx fb, fn;
+    orca_journal_info ri, rn;
+    orca_journal_config jc = jc_never;
+    jc.restore_presence = ORCA_RESTORE_KEEP;
+    replay_into(&fb, path, &jc, &ri);
+    replay_into(&fn, copy, NULL, &rn);
+    orca_engine *B = fb.e;
+    TU_CHECK(B);
+    assert_int_equal(ri.recovered_offers, 1);
+    assert_int_equal(tu_ainfo(B, 1).presence, ORCA_PRESENCE_READY);
+    assert_int_equal(tu_ainfo(B, 2).presence, ORCA_PRESENCE_READY);
+    assert_int_equal(tu_ainfo(B, 3).presence, ORCA_PRESENCE_NOT_READY);
+    assert_int_equal(tu_ainfo(B, 4).presence, ORCA_PRESENCE_OFFLINE);
+    TU_OFFERED_TO(B, 101, 2); /* withdrawn and offered again */
+    assert_int_equal(tu_state(B, 102), ORCA_STATE_WAITING); /* still held for 1 */
+    same_engine(B, fn.e, "KEEP and cfg NULL");
+    tu_fx_free(&fb);
+    tu_fx_free(&fn);
+    unlink(path);
+    unlink(copy);
+}
+
+/* A restore_presence that is neither KEEP nor OFFLINE is ORCA_EINVAL and
+ * leaves the engine new: the same engine then replays with a good one. */
+static void test_restore_bad_mode(void **state)
+{
+    (void)state;
+    char path[600];
+    tmp_path(path, sizeof(path), "rbad");
+    orca_queue_id q;
+    restore_centre(path, &q);
+    uint64_t size = file_size(path);
+    orca_config c;
+    TU_OK(orca_journal_read_config(path, &c));
+    tu_fx fb;
+    tu_fx_new(&fb, &c);
+    orca_journal_config jc = jc_never;
+    jc.restore_presence = (orca_restore_presence)2;
+    orca_journal_info ri;
+    TU_FAILS(fb.e, orca_journal_replay(fb.e, path, &jc, &ri), ORCA_EINVAL);
+    assert_int_equal(file_size(path), size);
+    jc.restore_presence = ORCA_RESTORE_OFFLINE;
+    TU_OK(orca_journal_replay(fb.e, path, &jc, &ri));
+    assert_int_equal(tu_ainfo(fb.e, 2).presence, ORCA_PRESENCE_OFFLINE);
+    tu_fx_free(&fb);
+    unlink(path);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Torn tail                                                                */
 /* ------------------------------------------------------------------------ */
 
@@ -3304,6 +3492,9 @@ int main(void)
         cmocka_unit_test(test_compact_crafted),
         cmocka_unit_test(test_recovered_offers),
         cmocka_unit_test(test_recovered_offer_agent_ready),
+        cmocka_unit_test(test_restore_offline),
+        cmocka_unit_test(test_restore_keep),
+        cmocka_unit_test(test_restore_bad_mode),
         cmocka_unit_test(test_torn_tail),
         cmocka_unit_test(test_corrupt_middle),
         cmocka_unit_test(test_corrupt_header),
