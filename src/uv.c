@@ -9,6 +9,7 @@
 #include "orca/uv.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 typedef struct orca_uv_call {
     struct orca_uv_call *next;
@@ -29,6 +30,8 @@ struct orca_uv {
     /* Shared with submitting threads: guarded by lock. */
     uv_mutex_t lock;
     orca_uv_call *head, *tail;
+    size_t npending;       /* calls on the list */
+    size_t max_pending;    /* orca_uv_submit refuses beyond this */
     int closing;
 
     /* Loop thread only. */
@@ -131,6 +134,7 @@ static orca_uv_call *pop_call(orca_uv *u)
         u->head = c->next;
         if (u->head == NULL)
             u->tail = NULL;
+        u->npending--;
     }
     uv_mutex_unlock(&u->lock);
     return c;
@@ -149,7 +153,7 @@ static void on_async(uv_async_t *a)
 {
     orca_uv *u = a->data;
     orca_uv_call *c;
-    size_t n = 0, limit;
+    size_t n, limit;
     int rc;
 
     if (u->closed || !have_calls(u))
@@ -158,8 +162,7 @@ static void on_async(uv_async_t *a)
     /* Run what is queued now, and at most as many again, so that a stream
      * of submissions cannot keep the loop here forever. */
     uv_mutex_lock(&u->lock);
-    for (c = u->head; c != NULL; c = c->next)
-        n++;
+    n = u->npending;
     uv_mutex_unlock(&u->lock);
     for (limit = n; limit > 0 && !u->closed; limit--) {
         c = pop_call(u);
@@ -186,21 +189,41 @@ static void on_async(uv_async_t *a)
     uv_mutex_unlock(&u->lock);
 }
 
+/* Milliseconds since the Unix epoch, from CLOCK_REALTIME (0 if it cannot
+ * be read, which POSIX allows only for a bad clock id). */
+static uint64_t epoch_ms(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || ts.tv_sec < 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 int orca_uv_new(uv_loop_t *loop, orca_engine *e, orca_uv **out)
 {
+    return orca_uv_new_ex(loop, e, NULL, out);
+}
+
+int orca_uv_new_ex(uv_loop_t *loop, orca_engine *e, const orca_uv_config *cfg, orca_uv **out)
+{
     orca_uv *u;
-    int rc;
+    int rc, wall;
 
     if (out == NULL)
         return ORCA_EINVAL;
     *out = NULL;
     if (loop == NULL || e == NULL)
         return ORCA_EINVAL;
+    if (cfg != NULL && (unsigned)cfg->clock > ORCA_UV_CLOCK_WALL)
+        return ORCA_EINVAL;
+    wall = cfg != NULL && cfg->clock == ORCA_UV_CLOCK_WALL;
     u = calloc(1, sizeof *u);
     if (u == NULL)
         return ORCA_ENOMEM;
     u->loop = loop;
     u->e = e;
+    u->max_pending = cfg != NULL && cfg->max_pending != 0 ? cfg->max_pending
+                                                          : ORCA_UV_MAX_PENDING_DEFAULT;
     rc = uv_mutex_init(&u->lock);
     if (rc != 0) {
         free(u);
@@ -219,7 +242,22 @@ int orca_uv_new(uv_loop_t *loop, orca_engine *e, orca_uv **out)
     u->timer.data = u;
     u->open_handles = 2;
     u->base_engine = orca_engine_now(e);
+    if (wall) {
+        /* The loop's cached time may be old (the host replayed a journal
+         * since the last iteration): refresh it, or the first iteration
+         * would add that gap on top of the wall clock. */
+        uint64_t now = epoch_ms();
+        uv_update_time(loop);
+        if (now > u->base_engine)
+            u->base_engine = now; /* else the wall clock is behind: go on
+                                     from the engine's clock, never back */
+    }
     u->base_loop = uv_now(loop);
+    /* Catch up at once (wall clock: to now, firing in order what fell due
+     * while the process was down); the error, if any, is for
+     * orca_uv_last_error, as for the timer's own advances. */
+    if (wall)
+        u->last_error = advance(u);
     arm(u);
     *out = u;
     return ORCA_OK;
@@ -242,6 +280,7 @@ int orca_uv_kick(orca_uv *u)
 int orca_uv_submit(orca_uv *u, void (*fn)(orca_engine *e, void *arg), void *arg)
 {
     orca_uv_call *c;
+    int rc;
     if (u == NULL || fn == NULL)
         return ORCA_EINVAL;
     c = malloc(sizeof *c);
@@ -251,11 +290,17 @@ int orca_uv_submit(orca_uv *u, void (*fn)(orca_engine *e, void *arg), void *arg)
     c->fn = fn;
     c->arg = arg;
     uv_mutex_lock(&u->lock);
-    if (u->closing) {
+    /* The bound keeps producers that outrun the loop from growing the
+     * list without limit: past it the producer hears so and decides (retry
+     * later, or shed the work) instead of the process running out of
+     * memory. */
+    rc = u->closing ? ORCA_ESTATE : u->npending >= u->max_pending ? ORCA_ELIMIT : ORCA_OK;
+    if (rc != ORCA_OK) {
         uv_mutex_unlock(&u->lock);
         free(c);
-        return ORCA_ESTATE;
+        return rc;
     }
+    u->npending++;
     if (u->tail != NULL)
         u->tail->next = c;
     else

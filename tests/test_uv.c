@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <pthread.h>
@@ -84,7 +85,8 @@ static void on_done(orca_uv *u, void *arg)
     f->done_u = u;
 }
 
-static fx *fx_open(const orca_config *cfg)
+/* A loop and an engine with the listener; no adapter yet (fx_attach). */
+static fx *fx_engine(const orca_config *cfg)
 {
     fx *f = calloc(1, sizeof *f);
     int h;
@@ -92,13 +94,28 @@ static fx *fx_open(const orca_config *cfg)
     assert_int_equal(uv_loop_init(&f->loop), 0);
     assert_int_equal(orca_engine_new(cfg, &f->e), ORCA_OK);
     assert_int_equal(orca_listener_add(f->e, listener, f, &h), ORCA_OK);
-    assert_int_equal(orca_uv_new(&f->loop, f->e, &f->u), ORCA_OK);
+    return f;
+}
+
+/* Attach the adapter (ucfg NULL: orca_uv_new) and start the watchdog. */
+static void fx_attach(fx *f, const orca_uv_config *ucfg)
+{
+    if (ucfg != NULL)
+        assert_int_equal(orca_uv_new_ex(&f->loop, f->e, ucfg, &f->u), ORCA_OK);
+    else
+        assert_int_equal(orca_uv_new(&f->loop, f->e, &f->u), ORCA_OK);
     assert_non_null(f->u);
     assert_ptr_equal(orca_uv_engine(f->u), f->e);
     assert_ptr_equal(orca_uv_loop(f->u), &f->loop);
     assert_int_equal(uv_timer_init(&f->loop, &f->watchdog), 0);
     f->watchdog.data = f;
     assert_int_equal(uv_timer_start(&f->watchdog, on_watchdog, WATCHDOG_MS, 0), 0);
+}
+
+static fx *fx_open(const orca_config *cfg)
+{
+    fx *f = fx_engine(cfg);
+    fx_attach(f, NULL);
     return f;
 }
 
@@ -758,6 +775,252 @@ static void test_free_engine_after_close(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Wall-clock mode                                                          */
+/* ------------------------------------------------------------------------ */
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    assert_int_equal(clock_gettime(CLOCK_REALTIME, &ts), 0);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The event about interaction id of type t recorded from index from. */
+static const orca_event *event_for(const fx *f, size_t from, orca_event_type t, uint64_t id)
+{
+    for (size_t i = from; i < f->nevents; i++)
+        if (f->events[i].type == t && f->events[i].interaction == id)
+            return &f->events[i];
+    return NULL;
+}
+
+/* An engine an hour behind the wall clock (as after a replay): attaching
+ * in wall-clock mode catches it up to now at once, firing an offer
+ * timeout, a wrap-up end and a max wait, each at its own time, in order. */
+static void test_wall_clock_catch_up(void **state)
+{
+    orca_config cfg;
+    orca_uv_config uc;
+    fx *f;
+    orca_queue_id q;
+    uint64_t t0, before, after, last;
+    const orca_event *to, *done, *tmo;
+    size_t n0;
+    (void)state;
+
+    orca_config_init(&cfg);
+    t0 = wall_ms() - 3600000;
+    cfg.start_ms = t0;
+    f = fx_engine(&cfg);
+    assert_int_equal(orca_channel_set_wrapup(f->e, ORCA_CHANNEL_CHAT, 30000), ORCA_OK);
+    q = add_queue(f->e, "sales", 20000, 60000);
+    add_agent(f->e, 1, q);
+    /* 1: chat answered and ended at t0: wrap-up until t0 + 30 s */
+    assert_int_equal(enqueue(f->e, 1, q, ORCA_CHANNEL_CHAT), ORCA_OK);
+    assert_int_equal(orca_offer_accept(f->e, 1), ORCA_OK);
+    assert_int_equal(orca_interaction_end(f->e, 1), ORCA_OK);
+    assert_int_equal(orca_engine_advance(f->e, t0 + 1000), ORCA_OK);
+    /* 2: voice, no room beside the chat's wrap-up: times out at t0 + 61 s */
+    assert_int_equal(enqueue(f->e, 2, q, ORCA_CHANNEL_VOICE), ORCA_OK);
+    /* 3: chat offered at t0 + 1 s, never answered: times out at t0 + 21 s */
+    assert_int_equal(enqueue(f->e, 3, q, ORCA_CHANNEL_CHAT), ORCA_OK);
+    assert_non_null(event_for(f, 0, ORCA_EV_OFFERED, 3));
+    n0 = f->nevents;
+
+    memset(&uc, 0, sizeof uc);
+    uc.clock = ORCA_UV_CLOCK_WALL;
+    before = wall_ms();
+    fx_attach(f, &uc);
+    after = wall_ms();
+    /* the engine's clock is the wall clock, already */
+    assert_true(orca_engine_now(f->e) >= before);
+    assert_true(orca_engine_now(f->e) <= after);
+    assert_int_equal(orca_uv_now(f->u), orca_engine_now(f->e));
+    assert_int_equal(orca_uv_last_error(f->u), ORCA_OK);
+
+    to = event_for(f, n0, ORCA_EV_OFFER_TIMEOUT, 3);
+    done = event_for(f, n0, ORCA_EV_COMPLETED, 1);
+    tmo = event_for(f, n0, ORCA_EV_TIMED_OUT, 2);
+    assert_non_null(to);
+    assert_non_null(done);
+    assert_non_null(tmo);
+    assert_int_equal(to->time_ms, t0 + 21000);
+    assert_int_equal(done->time_ms, t0 + 30000);
+    assert_int_equal(tmo->time_ms, t0 + 61000);
+    assert_true(to < done && done < tmo);
+    last = t0;
+    for (size_t i = n0; i < f->nevents; i++) { /* in time order, all of it */
+        assert_true(f->events[i].time_ms >= last);
+        last = f->events[i].time_ms;
+    }
+
+    /* and from there the loop paces it (a turn of the loop: no going back) */
+    uv_run(&f->loop, UV_RUN_NOWAIT);
+    assert_true(orca_uv_now(f->u) >= orca_engine_now(f->e));
+    assert_true(orca_engine_now(f->e) >= before);
+    fx_close(f);
+}
+
+static void stop_loop(uv_timer_t *t)
+{
+    uv_stop(t->loop);
+}
+
+/* Engine time follows the wall clock while the loop runs: after a 30 ms
+ * uv timer it is within a second of CLOCK_REALTIME (the pacing clock is the
+ * monotonic one; the second is for a slewing NTP and a slow machine). */
+static void test_wall_clock_follows(void **state)
+{
+    orca_config cfg;
+    orca_uv_config uc;
+    uv_timer_t t;
+    fx *f;
+    uint64_t start, w, en;
+    (void)state;
+
+    orca_config_init(&cfg);
+    start = wall_ms();
+    cfg.start_ms = start;
+    f = fx_engine(&cfg);
+    memset(&uc, 0, sizeof uc);
+    uc.clock = ORCA_UV_CLOCK_WALL;
+    fx_attach(f, &uc);
+    assert_int_equal(uv_timer_init(&f->loop, &t), 0);
+    assert_int_equal(uv_timer_start(&t, stop_loop, 30, 0), 0);
+    fx_run(f);
+    assert_int_equal(orca_uv_kick(f->u), ORCA_OK);
+    w = wall_ms();
+    en = orca_engine_now(f->e);
+    assert_true(en >= start + 30);
+    assert_true(en + 1000 >= w && en <= w + 1000);
+    uv_close((uv_handle_t *)&t, NULL);
+    fx_close(f);
+}
+
+/* The system clock was stepped back (or the engine was created ahead of
+ * it): engine time never goes back; it goes on from the engine's clock, at
+ * the loop's pace. */
+static void test_wall_clock_stepped_back(void **state)
+{
+    orca_config cfg;
+    orca_uv_config uc;
+    fx *f;
+    orca_queue_id q;
+    uint64_t ahead;
+    const orca_event *enq, *tmo;
+    (void)state;
+
+    orca_config_init(&cfg);
+    ahead = wall_ms() + 3600000;
+    cfg.start_ms = ahead;
+    f = fx_engine(&cfg);
+    q = add_queue(f->e, "nobody", 0, 30);
+    memset(&uc, 0, sizeof uc);
+    uc.clock = ORCA_UV_CLOCK_WALL;
+    fx_attach(f, &uc);
+    assert_int_equal(orca_engine_now(f->e), ahead);
+    assert_int_equal(orca_uv_now(f->u), ahead);
+    assert_int_equal(enqueue(f->e, 9, q, ORCA_CHANNEL_VOICE), ORCA_OK);
+    assert_int_equal(orca_uv_kick(f->u), ORCA_OK);
+    f->stop_on = ORCA_EV_TIMED_OUT;
+    f->stop_count = 1;
+    fx_run(f);
+    enq = find_event(f, ORCA_EV_ENQUEUED, 0);
+    tmo = find_event(f, ORCA_EV_TIMED_OUT, 0);
+    assert_non_null(enq);
+    assert_non_null(tmo);
+    assert_true(enq->time_ms >= ahead);
+    assert_int_equal(tmo->time_ms, enq->time_ms + 30);
+    assert_true(orca_engine_now(f->e) >= ahead + 30);
+    assert_true(orca_engine_now(f->e) < ahead + 60000); /* paced, not jumped */
+    fx_close(f);
+}
+
+/* orca_uv_new_ex: a bad clock is EINVAL and leaves nothing on the loop. */
+static void test_new_ex_bad_args(void **state)
+{
+    uv_loop_t loop;
+    orca_engine *e;
+    orca_uv *u = (orca_uv *)&loop;
+    orca_uv_config uc;
+    (void)state;
+
+    assert_int_equal(uv_loop_init(&loop), 0);
+    assert_int_equal(orca_engine_new(NULL, &e), ORCA_OK);
+    memset(&uc, 0, sizeof uc);
+    uc.clock = (orca_uv_clock)2;
+    assert_int_equal(orca_uv_new_ex(&loop, e, &uc, &u), ORCA_EINVAL);
+    assert_null(u);
+    assert_int_equal(orca_uv_new_ex(NULL, e, NULL, &u), ORCA_EINVAL);
+    assert_int_equal(orca_uv_new_ex(&loop, e, NULL, NULL), ORCA_EINVAL);
+    assert_int_equal(orca_engine_now(e), 0);
+    assert_int_equal(uv_run(&loop, UV_RUN_NOWAIT), 0);
+    /* cfg NULL is orca_uv_new: the engine's clock stays where it is */
+    assert_int_equal(orca_uv_new_ex(&loop, e, NULL, &u), ORCA_OK);
+    assert_int_equal(orca_engine_now(e), 0);
+    orca_uv_close(u, NULL, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    orca_engine_free(e);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Submit backpressure                                                      */
+/* ------------------------------------------------------------------------ */
+
+static void count_call(orca_engine *e, void *arg)
+{
+    (void)e;
+    (*(uint64_t *)arg)++;
+}
+
+/* With the loop not running, submissions beyond max_pending are refused
+ * with ORCA_ELIMIT and not queued; once the loop has run the batch there
+ * is room again. */
+static void test_submit_bound(void **state)
+{
+    orca_uv_config uc;
+    fx *f;
+    uint64_t ran = 0;
+    (void)state;
+
+    f = fx_engine(NULL);
+    memset(&uc, 0, sizeof uc);
+    uc.max_pending = 8;
+    fx_attach(f, &uc);
+    for (int k = 0; k < 8; k++)
+        assert_int_equal(orca_uv_submit(f->u, count_call, &ran), ORCA_OK);
+    assert_int_equal(orca_uv_submit(f->u, count_call, &ran), ORCA_ELIMIT);
+    assert_int_equal(orca_uv_submit(f->u, count_call, &ran), ORCA_ELIMIT);
+    assert_int_equal(ran, 0);
+    while (ran < 8 && !f->watchdog_fired)
+        uv_run(&f->loop, UV_RUN_ONCE);
+    assert_int_equal(ran, 8); /* the refused ones never run */
+    assert_int_equal(orca_uv_submit(f->u, count_call, &ran), ORCA_OK);
+    fx_close(f); /* runs the last one */
+    assert_int_equal(ran, 9);
+}
+
+/* Regression (issue 11: 8 producing threads grew the queue to 9.3 GB):
+ * orca_uv_new's default bound is ORCA_UV_MAX_PENDING_DEFAULT; the next
+ * submission fails with ORCA_ELIMIT, so memory stays bounded. */
+static void test_submit_default_bound(void **state)
+{
+    fx *f;
+    uint64_t ran = 0;
+    (void)state;
+
+    f = fx_open(NULL);
+    for (uint64_t k = 0; k < ORCA_UV_MAX_PENDING_DEFAULT; k++)
+        if (orca_uv_submit(f->u, count_call, &ran) != ORCA_OK)
+            fail_msg("submission %llu refused", (unsigned long long)k);
+    assert_int_equal(orca_uv_submit(f->u, count_call, &ran), ORCA_ELIMIT);
+    assert_int_equal(ran, 0);
+    fx_close(f);
+    assert_int_equal(ran, ORCA_UV_MAX_PENDING_DEFAULT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -771,6 +1034,12 @@ int main(void)
         cmocka_unit_test(test_close_from_call),
         cmocka_unit_test(test_close_from_offer_callback),
         cmocka_unit_test(test_free_engine_after_close),
+        cmocka_unit_test(test_wall_clock_catch_up),
+        cmocka_unit_test(test_wall_clock_follows),
+        cmocka_unit_test(test_wall_clock_stepped_back),
+        cmocka_unit_test(test_new_ex_bad_args),
+        cmocka_unit_test(test_submit_bound),
+        cmocka_unit_test(test_submit_default_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

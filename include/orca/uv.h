@@ -16,6 +16,23 @@
  *     orca_uv_kick(u);               (after engine calls on the loop thread)
  *     uv_run(loop, UV_RUN_DEFAULT);  (until something calls orca_uv_close)
  *
+ * A host that journals and restarts runs the engine on the wall clock:
+ *
+ *     orca_config c;                 first run:
+ *     orca_config_init(&c);
+ *     c.start_ms = (ms since the epoch, now);
+ *     orca_engine_new(&c, &e);  orca_journal_open(e, path, &jc);
+ *                                    later runs:
+ *     orca_journal_read_config(path, &c);  orca_engine_new(&c, &e);
+ *     jc.restore_presence = ORCA_RESTORE_OFFLINE;
+ *     orca_journal_replay(e, path, &jc, &info);
+ *                                    either way:
+ *     orca_uv_config uc = { .clock = ORCA_UV_CLOCK_WALL };
+ *     orca_uv_new_ex(loop, e, &uc, &u);  (catches up to now: max waits,
+ *                                    offer timeouts, wrap-ups that fell due
+ *                                    while it was down fire, in order)
+ * examples/uv_host.c is such a host.
+ *
  * Threads
  *   The engine is single-threaded. Every orca_* engine call, and every
  *   orca_uv_* call below except orca_uv_submit(), must be made on the thread
@@ -27,6 +44,14 @@
  * Time
  *   engine ms = the engine's clock when orca_uv_new() was called
  *               + (uv_now(loop) - uv_now(loop) when orca_uv_new() was called)
+ *   That is the default (ORCA_UV_CLOCK_ENGINE): the engine's clock goes on
+ *   from wherever it is. In wall-clock mode (orca_uv_new_ex with
+ *   ORCA_UV_CLOCK_WALL) engine time is milliseconds since the Unix epoch:
+ *   the attach reads CLOCK_REALTIME once and starts from there (or from the
+ *   engine's clock, if that is ahead: it never goes back), catching up at
+ *   once, then the loop's monotonic uv_now() paces it as above (so a later
+ *   step of the system clock does not jump the engine; over days it may
+ *   drift from the wall clock by what NTP slews).
  *   uv_now() is the loop's cached time (updated once per loop iteration), so
  *   the engine sees the same "now" as every other uv timer. The host need
  *   not call orca_engine_advance() itself while the adapter is attached. If
@@ -63,6 +88,7 @@
 #ifndef ORCA_UV_H
 #define ORCA_UV_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -75,11 +101,31 @@ extern "C" {
 /* An engine attached to a loop. Opaque. */
 typedef struct orca_uv orca_uv;
 
+/* Which clock engine time follows (orca_uv_config.clock). */
+typedef enum orca_uv_clock {
+    ORCA_UV_CLOCK_ENGINE = 0,  /* go on from the engine's clock at the
+                                  loop's pace (orca_uv_new) */
+    ORCA_UV_CLOCK_WALL = 1     /* ms since the Unix epoch (see "Time") */
+} orca_uv_clock;
+
+/* orca_uv_submit()'s bound when orca_uv_config.max_pending is 0. */
+#define ORCA_UV_MAX_PENDING_DEFAULT 65536
+
+/* Options for orca_uv_new_ex(). Zero-initialise it (= { 0 } or memset):
+ * zero is the default for every field, now and in later versions. */
+typedef struct orca_uv_config {
+    orca_uv_clock clock;       /* 0: ORCA_UV_CLOCK_ENGINE */
+    size_t max_pending;        /* submissions queued and not yet run, at
+                                  most; 0: ORCA_UV_MAX_PENDING_DEFAULT. Each
+                                  takes about 32 bytes */
+} orca_uv_config;
+
 /*
  * Attach engine e to loop and store the adapter in *out. Records the mapping
  * between the loop's time and the engine's clock (see "Time" above) and arms
  * the timer for the engine's earliest deadline, if any. The loop need not be
- * running yet. Loop thread only.
+ * running yet. Loop thread only. The same as orca_uv_new_ex() with cfg NULL
+ * (the engine's own clock, the default submit bound).
  *
  * Returns 0; ORCA_EINVAL if an argument is NULL (*out is then left alone);
  * ORCA_ENOMEM if malloc fails; ORCA_ELIMIT or ORCA_ESTATE if libuv cannot
@@ -87,6 +133,28 @@ typedef struct orca_uv orca_uv;
  * loop and *out is set to NULL (when out is not NULL).
  */
 ORCA_API int orca_uv_new(uv_loop_t *loop, orca_engine *e, orca_uv **out);
+
+/*
+ * orca_uv_new() with options (cfg NULL: all defaults). With cfg->clock
+ * ORCA_UV_CLOCK_WALL, engine time becomes ms since the Unix epoch: the
+ * loop's time is refreshed (uv_update_time), CLOCK_REALTIME read once, and
+ * the engine advanced to it before this returns, firing in order whatever
+ * fell due since the engine's clock (after a replay: max waits, offer
+ * timeouts, wrap-up ends, routing steps of the downtime; offer callbacks
+ * run inside this call). If the engine's clock is ahead of the wall clock
+ * (the system clock was stepped back), engine time goes on from the
+ * engine's clock instead: it never goes back. An error of that catch-up
+ * advance does not fail the attach: orca_uv_last_error() reports it (as
+ * for the timer's advances). Create a new engine with orca_config.start_ms
+ * set to now in ms since the epoch; one left at 0 is moved to now at once,
+ * as a clock step would.
+ *
+ * Returns 0; ORCA_EINVAL if loop, e or out is NULL or cfg->clock is not an
+ * orca_uv_clock (*out is then NULL when out is not NULL); otherwise as
+ * orca_uv_new().
+ */
+ORCA_API int orca_uv_new_ex(uv_loop_t *loop, orca_engine *e, const orca_uv_config *cfg,
+                            orca_uv **out);
 
 /*
  * Call after making engine calls on the loop thread: advances the engine to
@@ -121,7 +189,15 @@ ORCA_API int orca_uv_kick(orca_uv *u);
  * (see there). fn may call orca_uv_submit() (the new call runs on a later
  * iteration) and orca_uv_close().
  *
+ * Bounded: at most orca_uv_config.max_pending calls (default
+ * ORCA_UV_MAX_PENDING_DEFAULT, 65,536) wait to run at once. When that many
+ * are waiting, the call is not queued and ORCA_ELIMIT is returned at once
+ * (fn will not run): the loop is behind, and the producer decides whether
+ * to retry later (after the loop has run a batch) or shed the work. So
+ * producers faster than the loop cannot grow memory without limit.
+ *
  * Returns 0; ORCA_EINVAL if u or fn is NULL; ORCA_ENOMEM if malloc fails;
+ * ORCA_ELIMIT if max_pending calls are already waiting (fn will not run);
  * ORCA_ESTATE once orca_uv_close() has been called (fn will not run).
  * Other threads must stop calling orca_uv_submit() before close's done
  * callback runs: after it u is freed.
