@@ -34,6 +34,8 @@
  *         directly.
  * Bit 2 attaches an orca_stats before the replay (a snapshot's figures are
  * then decoded too, and replayed events counted).
+ * Bit 4 replays with restore_presence ORCA_RESTORE_OFFLINE (every agent
+ * OFFLINE before recovered offers are routed, journaled as J_OFFLINE_ALL).
  * The header length is learnt from a journal opened at start-up.
  * FUZZ_JOURNAL_VERBOSE=1 prints what each input's replay did.
  *
@@ -621,6 +623,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if ((mode & 4) && orca_stats_new(e, NULL, &st) != ORCA_OK)
         abort();
     orca_journal_config jc = { .sync = ORCA_SYNC_NEVER };
+    if (mode & 16)
+        jc.restore_presence = ORCA_RESTORE_OFFLINE;
     orca_journal_info ri;
     int rc = orca_journal_replay(e, g_path, &jc, &ri);
     if (g_verbose)
