@@ -21,7 +21,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -251,8 +253,9 @@ int main(int argc, char **argv)
         else
             snprintf(dir, sizeof dir, "%s", argv[k]);
     }
-    if (!dir[0] && !mkdtemp(strcpy(dir, "/tmp/orca-uv-host-XXXXXX"))) {
-        perror("mkdtemp");
+    if (!dir[0] ? !mkdtemp(strcpy(dir, "/tmp/orca-uv-host-XXXXXX"))
+                : mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        perror(dir);
         return 1;
     }
     snprintf(path, sizeof path, "%s/orca.journal", dir);
