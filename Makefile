@@ -5,6 +5,7 @@
 #   make bench      run the bench harness, write bench/results/latest.csv and
 #                   the simulator's fidelity run, bench/results/fidelity.csv
 #   make SAN=1 check   the same tests under AddressSanitizer + UBSan
+#   make docs       the API reference (Doxygen) in build/docs/html/
 #   make install PREFIX=/usr/local DESTDIR=
 CC      ?= gcc
 PREFIX  ?= /usr/local
@@ -67,7 +68,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/obj/%.o)
 
 .SECONDARY:
-.PHONY: all lib examples tests check demo bench install uninstall clean deps crash fuzz
+.PHONY: all lib examples tests check demo bench install uninstall clean deps crash fuzz docs
 all: lib examples
 
 deps:
@@ -179,6 +180,19 @@ bench:
 	@mkdir -p bench/results
 	$(BUILD)/bench/orca-bench $(BENCH_ARGS)
 	$(if $(BENCH_ARGS),,$(BUILD)/examples/simulate --fidelity)
+
+# The API reference, from the public headers' comments (docs/Doxyfile; the
+# comments stay plain C: scripts/doc-filter.sh makes them Doxygen's). First
+# check every public function has a comment of its own; Doxygen's warnings
+# fail the target too.
+docs:
+	@scripts/deps.sh doxygen
+	@scripts/check-doc-comments.sh
+	@rm -rf build/docs && mkdir -p build/docs
+	ORCA_VERSION=$(VERSION) doxygen docs/Doxyfile
+	@if [ -s build/docs/warnings.log ]; then cat build/docs/warnings.log >&2; \
+	    echo "make docs: Doxygen warnings (above)" >&2; exit 1; fi
+	@echo "API reference: build/docs/html/index.html"
 
 # Both libraries: liborca[-uv].so -> .so.$(SOVER) (the soname) -> .so.$(VERSION);
 # the .pc files from pkgconfig/*.pc.in (orca-static.pc and orca-uv-static.pc

@@ -95,6 +95,7 @@ ORCA_API const char *orca_strerror(int err);
 #define ORCA_WEIGHT_MAX 10000     /* weighted-random agent weight */
 #define ORCA_TIME_MAX ((uint64_t)1 << 46) /* clock values must stay below */
 #define ORCA_HISTORY_MAX 64       /* history entries per customer */
+#define ORCA_MAX_AGENT_SKILLS 1024 /* skills one agent holds (ORCA_ERANGE past it) */
 
 /* ------------------------------------------------------------------------ */
 /* Engine                                                                   */
@@ -182,6 +183,7 @@ typedef struct orca_counts {
     uint64_t events;           /* events emitted since creation */
 } orca_counts;
 
+/* Fill *out with the counts above. ORCA_EINVAL if e or out is NULL. O(1). */
 ORCA_API int orca_engine_counts(const orca_engine *e, orca_counts *out);
 
 /*
@@ -191,6 +193,9 @@ ORCA_API int orca_engine_counts(const orca_engine *e, orca_counts *out);
  * compare dumps to prove a failed call changed nothing.
  */
 typedef void (*orca_write_fn)(void *data, const char *text, size_t len);
+/* Write the dump (see orca_write_fn above) to fn. ORCA_EINVAL if e or fn is
+ * NULL, ORCA_ENOMEM if its scratch space cannot be allocated (nothing is
+ * written then). */
 ORCA_API int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data);
 
 /* Walk every index and prove it consistent with the objects (capacity never
@@ -321,7 +326,10 @@ typedef struct orca_channel_def {
 
 /* Register a host channel ("whatsapp"); ORCA_ELIMIT past ORCA_MAX_CHANNELS. */
 ORCA_API int orca_channel_add(orca_engine *e, const orca_channel_def *def, orca_channel_id *out);
+/* The id of the channel called name, in *out. ORCA_EINVAL (NULL or empty
+ * name, NULL out), ORCA_ETOOLONG, ORCA_ENOENT if there is none. */
 ORCA_API int orca_channel_find(const orca_engine *e, const char *name, orca_channel_id *out);
+/* The channel's name, or NULL for an unknown id (or NULL e). */
 ORCA_API const char *orca_channel_name(const orca_engine *e, orca_channel_id id);
 /* Set (or replace) the callbacks of any channel, built-in ones included. */
 ORCA_API int orca_channel_set_callbacks(orca_engine *e, orca_channel_id id,
@@ -415,13 +423,29 @@ typedef struct orca_queue_def {
  * serve MEMBERS. */
 ORCA_API void orca_queue_def_init(orca_queue_def *def);
 
+/* Add a queue described by def; its id (1, 2, ...) in *out (out may be
+ * NULL). ORCA_EINVAL (NULL e or def, empty name, bad strategy, serve,
+ * a skill listed twice, steps out of order or a bad step action,
+ * overflow_to without
+ * overflow_after_ms), ORCA_ETOOLONG (name), ORCA_EEXIST (name taken),
+ * ORCA_ENOENT (unknown skill, or overflow to an unknown queue),
+ * ORCA_ERANGE (a level, too many skills or steps), ORCA_ELIMIT
+ * (max_queues), ORCA_EBUSY (inside a listener), ORCA_ENOMEM, ORCA_EIO
+ * (journal write failed; the queue was added). */
 ORCA_API int orca_queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out);
+/* The id of the queue called name, in *out. ORCA_EINVAL (NULL or empty
+ * name, NULL out), ORCA_ETOOLONG, ORCA_ENOENT if there is none. */
 ORCA_API int orca_queue_find(const orca_engine *e, const char *name, orca_queue_id *out);
+/* The queue's name, or NULL for an unknown id (or NULL e). */
 ORCA_API const char *orca_queue_name(const orca_engine *e, orca_queue_id id);
 
 /* Make an agent a member of a queue at a tier (0..ORCA_TIER_MAX; lower tiers
  * are offered first, as mod_callcenter tiers and app_queue penalties). */
 ORCA_API int orca_queue_member_add(orca_engine *e, orca_queue_id q, uint64_t agent, uint32_t tier);
+/* Stop the agent being a member of the queue (it may still serve it by
+ * skill). Work held for it there is released if it no longer serves it.
+ * ORCA_EINVAL (agent 0), ORCA_ENOENT (unknown queue or agent, or not a
+ * member), ORCA_EBUSY, ORCA_ENOMEM, ORCA_EIO (journal). */
 ORCA_API int orca_queue_member_remove(orca_engine *e, orca_queue_id q, uint64_t agent);
 
 typedef struct orca_queue_info {
@@ -434,6 +458,8 @@ typedef struct orca_queue_info {
     uint64_t oldest_arrival_ms;/* of waiting work; 0 if none */
 } orca_queue_info;
 
+/* Fill *out with the queue's state. ORCA_EINVAL (NULL e or out),
+ * ORCA_ENOENT (unknown queue). */
 ORCA_API int orca_queue_info_get(const orca_engine *e, orca_queue_id q, orca_queue_info *out);
 
 /*
@@ -516,7 +542,7 @@ typedef struct orca_channel_limit {
 typedef struct orca_agent_def {
     uint64_t id;
     const orca_skill_level *skills; /* each skill at most once; level 1..100 */
-    uint32_t nskills;
+    uint32_t nskills;          /* 0..ORCA_MAX_AGENT_SKILLS */
     uint32_t capacity;         /* units, 1..ORCA_CAPACITY_MAX (default 100) */
     const orca_channel_limit *limits; /* channels the agent takes; a channel
                                   not listed is never offered to the agent */
@@ -558,6 +584,8 @@ typedef struct orca_agent_info {
     void *data;
 } orca_agent_info;
 
+/* Fill *out with the agent's state. ORCA_EINVAL (NULL e or out, id 0),
+ * ORCA_ENOENT (unknown agent). */
 ORCA_API int orca_agent_info_get(const orca_engine *e, uint64_t id, orca_agent_info *out);
 
 /* ------------------------------------------------------------------------ */
@@ -723,6 +751,8 @@ typedef struct orca_interaction_info {
     uint32_t disposition;
 } orca_interaction_info;
 
+/* Fill *out with the live interaction's state. ORCA_EINVAL (NULL e or out,
+ * id 0), ORCA_ENOENT (unknown, or already ended). */
 ORCA_API int orca_interaction_info_get(const orca_engine *e, uint64_t interaction,
                               orca_interaction_info *out);
 
@@ -826,7 +856,13 @@ typedef struct orca_event {
  * event. They must not call mutating functions (those return ORCA_EBUSY). */
 typedef void (*orca_listener_fn)(void *data, const orca_event *ev);
 
+/* Call fn(data, ev) for every event from now on; *handle (handle may be
+ * NULL) names it for orca_listener_remove. ORCA_EINVAL (NULL e or fn),
+ * ORCA_EBUSY (inside a listener or callback), ORCA_ENOMEM. */
 ORCA_API int orca_listener_add(orca_engine *e, orca_listener_fn fn, void *data, int *handle);
+/* Stop calling the listener with this handle. ORCA_EINVAL (NULL e),
+ * ORCA_EBUSY (inside a listener or callback), ORCA_ENOENT (no such
+ * handle). */
 ORCA_API int orca_listener_remove(orca_engine *e, int handle);
 
 /* "enqueued", "offered", ...; "unknown" for a bad value. */
@@ -891,6 +927,7 @@ typedef struct orca_customer_totals {
     uint64_t redirected;       /* sent on: queue closed */
 } orca_customer_totals;
 
+/* Fill *out with the totals above. ORCA_EINVAL if e or out is NULL. */
 ORCA_API int orca_customer_totals_get(const orca_engine *e, orca_customer_totals *out);
 
 /* ------------------------------------------------------------------------ */
@@ -1104,8 +1141,14 @@ ORCA_API int orca_stats_new(orca_engine *e, const orca_stats_config *cfg, orca_s
  * (and nothing done) from inside a listener. */
 ORCA_API int orca_stats_free(orca_stats *s);
 
+/* Figures over every queue and channel for the span. ORCA_EINVAL (NULL s
+ * or out, bad span). */
 ORCA_API int orca_stats_total(const orca_stats *s, orca_span span, orca_figures *out);
+/* Figures of one queue for the span. ORCA_EINVAL (NULL s or out, bad
+ * span), ORCA_ENOENT (unknown queue). */
 ORCA_API int orca_stats_queue(const orca_stats *s, orca_queue_id q, orca_span span, orca_figures *out);
+/* Figures of one channel for the span. ORCA_EINVAL (NULL s or out, bad
+ * span), ORCA_ENOENT (unknown channel). */
 ORCA_API int orca_stats_channel(const orca_stats *s, orca_channel_id ch, orca_span span,
                        orca_figures *out);
 /* ORCA_ENOENT for an agent never seen. */
@@ -1130,6 +1173,9 @@ ORCA_API int orca_stats_agents_needed(const orca_stats *s, orca_queue_id q, doub
  * same with the number waiting ahead of it in its queue (by arrival).
  * ORCA_ENOENT when the window has no answers yet (no estimate). */
 ORCA_API int orca_stats_ewt(const orca_stats *s, orca_queue_id q, uint64_t *ms);
+/* Estimated wait of waiting work, from the work ahead of it (see
+ * orca_stats_ewt). ORCA_EINVAL (NULL s or ms, id 0), ORCA_ENOENT (not
+ * waiting, or no answers in the window yet). */
 ORCA_API int orca_stats_ewt_interaction(const orca_stats *s, uint64_t interaction, uint64_t *ms);
 
 /* All figures (both spans) and the state of every queue, channel and agent
@@ -1213,6 +1259,9 @@ typedef struct orca_journal_info {
 ORCA_API int orca_journal_open(orca_engine *e, const char *path, const orca_journal_config *cfg);
 /* Stop journaling (flushes and closes the file). */
 ORCA_API int orca_journal_close(orca_engine *e);
+/* Fill *out with the journal's state (including why it failed, if it
+ * did). ORCA_EINVAL (NULL e or out), ORCA_ENOENT (the engine has no
+ * journal). */
 ORCA_API int orca_journal_info_get(const orca_engine *e, orca_journal_info *out);
 
 /* The orca_config a journal was written with (alloc is left NULL): create
