@@ -1,10 +1,11 @@
 # orca: GNU make build.
-#   make            liborca.a, liborca.so, examples
+#   make            liborca.a/.so, liborca-uv.a/.so (the libuv adapter), examples
 #   make check      build everything and run every test
 #   make demo       run the omnichannel demo (examples/demo.c)
 #   make bench      run the bench harness, write bench/results/latest.csv and
 #                   the simulator's fidelity run, bench/results/fidelity.csv
 #   make SAN=1 check   the same tests under AddressSanitizer + UBSan
+#   make docs       the API reference (Doxygen) in build/docs/html/
 #   make install PREFIX=/usr/local DESTDIR=
 CC      ?= gcc
 PREFIX  ?= /usr/local
@@ -12,8 +13,16 @@ DESTDIR ?=
 LIBDIR  ?= $(PREFIX)/lib
 INCDIR  ?= $(PREFIX)/include
 
-VERSION := 0.3.0
-SOVER   := 0
+# One source of truth for the version: ORCA_VERSION_STRING in orca.h. The
+# soname tracks the ABI: before 1.0 every minor release changes it, so the
+# soname is liborca.so.0.MINOR; from 1.0 on it is liborca.so.MAJOR.
+VERSION := $(shell sed -n 's/^\#define ORCA_VERSION_STRING "\(.*\)"$$/\1/p' include/orca.h)
+ifeq ($(VERSION),)
+$(error no ORCA_VERSION_STRING in include/orca.h)
+endif
+VMAJOR  := $(word 1,$(subst ., ,$(VERSION)))
+VMINOR  := $(word 2,$(subst ., ,$(VERSION)))
+SOVER   := $(if $(filter 0,$(VMAJOR)),0.$(VMINOR),$(VMAJOR))
 
 ifeq ($(SAN),1)
 BUILD   ?= build-san
@@ -33,10 +42,17 @@ UV_LIBS   := $(shell pkg-config --libs libuv 2>/dev/null || echo -luv)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 # Tests only: Jansson, a real JSON parser, reads back what orca writes.
 JSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+# liborca itself needs only these; liborca-uv adds libuv. Programs built in
+# the tree link both archives (the linker pulls only what they use).
+CORE_LIBS := -lxxhash -lm -lpthread
 LIBS    := -lxxhash $(UV_LIBS) -lm -lpthread
+ARCHIVES := $(BUILD)/liborca-uv.a $(BUILD)/liborca.a
 
 SRC     := $(wildcard src/*.c)
-OBJ     := $(SRC:src/%.c=$(BUILD)/obj/%.o)
+# src/uv.c is the libuv adapter: its own library, liborca-uv.
+UV_SRC  := src/uv.c
+OBJ     := $(filter-out $(UV_SRC:src/%.c=$(BUILD)/obj/%.o),$(SRC:src/%.c=$(BUILD)/obj/%.o))
+UV_OBJ  := $(UV_SRC:src/%.c=$(BUILD)/obj/%.o)
 HDR     := include/orca.h $(wildcard include/orca/*.h) $(wildcard src/*.h)
 
 TEST_SRC    := $(wildcard tests/test_*.c)
@@ -52,13 +68,13 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/obj/%.o)
 
 .SECONDARY:
-.PHONY: all lib examples tests check demo bench install uninstall clean deps crash fuzz
+.PHONY: all lib examples tests check demo bench install uninstall clean deps crash fuzz docs
 all: lib examples
 
 deps:
 	@scripts/deps.sh
 
-lib: $(BUILD)/liborca.a $(BUILD)/liborca.so
+lib: $(BUILD)/liborca.a $(BUILD)/liborca.so $(BUILD)/liborca-uv.a $(BUILD)/liborca-uv.so
 
 $(BUILD)/obj/%.o: src/%.c $(HDR) | $(BUILD)/obj
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -c $< -o $@
@@ -67,7 +83,14 @@ $(BUILD)/liborca.a: $(OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/liborca.so: $(OBJ)
-	$(CC) -shared -Wl,-soname,liborca.so.$(SOVER) $(LDSAN) -o $@ $^ $(LIBS)
+	$(CC) -shared -Wl,-soname,liborca.so.$(SOVER) $(LDSAN) -o $@ $^ $(CORE_LIBS)
+
+$(BUILD)/liborca-uv.a: $(UV_OBJ)
+	ar rcs $@ $^
+
+# NEEDED: liborca (by its soname, read from build/liborca.so) and libuv.
+$(BUILD)/liborca-uv.so: $(UV_OBJ) $(BUILD)/liborca.so
+	$(CC) -shared -Wl,-soname,liborca-uv.so.$(SOVER) $(LDSAN) -o $@ $^ $(UV_LIBS)
 
 $(BUILD)/obj $(BUILD)/tests $(BUILD)/tests/obj $(BUILD)/examples $(BUILD)/bench/obj:
 	mkdir -p $@
@@ -76,8 +99,8 @@ $(BUILD)/obj $(BUILD)/tests $(BUILD)/tests/obj $(BUILD)/examples $(BUILD)/bench/
 $(BUILD)/tests/obj/%.o: tests/%.c $(HDR) $(wildcard tests/*.h) | $(BUILD)/tests/obj
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -c $< -o $@
 
-$(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(BUILD)/liborca.a $(wildcard tests/*.h) $(wildcard examples/*.h) | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests $< $(TEST_SUPOBJ) $(BUILD)/liborca.a $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(LIBS) -o $@
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(ARCHIVES) $(wildcard tests/*.h) $(wildcard examples/*.h) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests $< $(TEST_SUPOBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(LIBS) -o $@
 
 # The crash test (tests/crash_journal.c): SIGKILLs a journaling child at
 # random moments and checks every acknowledged enqueue is restored.
@@ -128,8 +151,8 @@ fuzz:
 	if [ $$rc != 0 ]; then echo "make fuzz: a fuzzer found a crash (build/fuzz/crashes/, logs in $(FUZZ_DIR))"; fi; \
 	exit $$rc
 
-$(BUILD)/examples/%: examples/%.c $(BUILD)/liborca.a $(wildcard examples/*.h) | $(BUILD)/examples
-	$(CC) $(CFLAGS) $(UV_CFLAGS) $< $(BUILD)/liborca.a $(LDSAN) $(LIBS) -o $@
+$(BUILD)/examples/%: examples/%.c $(ARCHIVES) $(wildcard examples/*.h) | $(BUILD)/examples
+	$(CC) $(CFLAGS) $(UV_CFLAGS) $< $(ARCHIVES) $(LDSAN) $(LIBS) -o $@
 
 examples: $(EX_BIN)
 tests: $(TEST_BIN)
@@ -158,20 +181,43 @@ bench:
 	$(BUILD)/bench/orca-bench $(BENCH_ARGS)
 	$(if $(BENCH_ARGS),,$(BUILD)/examples/simulate --fidelity)
 
+# The API reference, from the public headers' comments (docs/Doxyfile; the
+# comments stay plain C: scripts/doc-filter.sh makes them Doxygen's). First
+# check every public function has a comment of its own; Doxygen's warnings
+# fail the target too.
+docs:
+	@scripts/deps.sh doxygen
+	@scripts/check-doc-comments.sh
+	@rm -rf build/docs && mkdir -p build/docs
+	ORCA_VERSION=$(VERSION) doxygen docs/Doxyfile
+	@if [ -s build/docs/warnings.log ]; then cat build/docs/warnings.log >&2; \
+	    echo "make docs: Doxygen warnings (above)" >&2; exit 1; fi
+	@echo "API reference: build/docs/html/index.html"
+
+# Both libraries: liborca[-uv].so -> .so.$(SOVER) (the soname) -> .so.$(VERSION);
+# the .pc files from pkgconfig/*.pc.in (orca-static.pc and orca-uv-static.pc
+# name the archives, for static links next to the .so; see the README).
+PC_IN := $(wildcard pkgconfig/*.pc.in)
+
 install: lib
 	install -d $(DESTDIR)$(INCDIR)/orca $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 644 include/orca.h $(DESTDIR)$(INCDIR)/orca.h
 	install -m 644 include/orca/*.h $(DESTDIR)$(INCDIR)/orca/
-	install -m 644 $(BUILD)/liborca.a $(DESTDIR)$(LIBDIR)/liborca.a
-	install -m 755 $(BUILD)/liborca.so $(DESTDIR)$(LIBDIR)/liborca.so.$(VERSION)
-	ln -sf liborca.so.$(VERSION) $(DESTDIR)$(LIBDIR)/liborca.so.$(SOVER)
-	ln -sf liborca.so.$(SOVER) $(DESTDIR)$(LIBDIR)/liborca.so
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	    -e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
-	    pkgconfig/orca.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/orca.pc
+	for l in liborca liborca-uv; do \
+	    install -m 644 $(BUILD)/$$l.a $(DESTDIR)$(LIBDIR)/$$l.a && \
+	    install -m 755 $(BUILD)/$$l.so $(DESTDIR)$(LIBDIR)/$$l.so.$(VERSION) && \
+	    ln -sf $$l.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$$l.so.$(SOVER) && \
+	    ln -sf $$l.so.$(SOVER) $(DESTDIR)$(LIBDIR)/$$l.so || exit 1; \
+	done
+	for f in $(PC_IN); do \
+	    sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	        -e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	        $$f > $(DESTDIR)$(LIBDIR)/pkgconfig/$$(basename $$f .in) || exit 1; \
+	done
 
 uninstall:
-	rm -f $(DESTDIR)$(INCDIR)/orca.h $(DESTDIR)$(LIBDIR)/liborca.* $(DESTDIR)$(LIBDIR)/pkgconfig/orca.pc
+	rm -f $(DESTDIR)$(INCDIR)/orca.h $(DESTDIR)$(LIBDIR)/liborca.* $(DESTDIR)$(LIBDIR)/liborca-uv.*
+	rm -f $(PC_IN:pkgconfig/%.in=$(DESTDIR)$(LIBDIR)/pkgconfig/%)
 	rm -rf $(DESTDIR)$(INCDIR)/orca
 
 clean:

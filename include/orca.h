@@ -95,6 +95,7 @@ ORCA_API const char *orca_strerror(int err);
 #define ORCA_WEIGHT_MAX 10000     /* weighted-random agent weight */
 #define ORCA_TIME_MAX ((uint64_t)1 << 46) /* clock values must stay below */
 #define ORCA_HISTORY_MAX 64       /* history entries per customer */
+#define ORCA_MAX_AGENT_SKILLS 1024 /* skills one agent holds (ORCA_ERANGE past it) */
 
 /* ------------------------------------------------------------------------ */
 /* Engine                                                                   */
@@ -142,7 +143,11 @@ typedef struct orca_config {
 ORCA_API void orca_config_init(orca_config *cfg);
 
 /* Create an engine. cfg may be NULL for defaults. The built-in channels
- * (ORCA_CHANNEL_VOICE ... ORCA_CHANNEL_CALLBACK) exist from the start. */
+ * (ORCA_CHANNEL_VOICE ... ORCA_CHANNEL_CALLBACK) exist from the start.
+ * ORCA_EINVAL (out NULL), ORCA_ERANGE (start_ms or customer_ttl_ms not below
+ * ORCA_TIME_MAX, max_queues over 2^20, max_skills over 2^24,
+ * history_per_customer over ORCA_HISTORY_MAX), ORCA_ENOMEM. *out is NULL
+ * after a failure. */
 ORCA_API int orca_engine_new(const orca_config *cfg, orca_engine **out);
 
 /* Free an engine and everything in it. No callback is called. NULL is ok. */
@@ -182,6 +187,7 @@ typedef struct orca_counts {
     uint64_t events;           /* events emitted since creation */
 } orca_counts;
 
+/* Fill *out with the counts above. ORCA_EINVAL if e or out is NULL. O(1). */
 ORCA_API int orca_engine_counts(const orca_engine *e, orca_counts *out);
 
 /*
@@ -191,6 +197,9 @@ ORCA_API int orca_engine_counts(const orca_engine *e, orca_counts *out);
  * compare dumps to prove a failed call changed nothing.
  */
 typedef void (*orca_write_fn)(void *data, const char *text, size_t len);
+/* Write the dump (see orca_write_fn above) to fn. ORCA_EINVAL if e or fn is
+ * NULL, ORCA_ENOMEM if its scratch space cannot be allocated (nothing is
+ * written then). */
 ORCA_API int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data);
 
 /* Walk every index and prove it consistent with the objects (capacity never
@@ -205,7 +214,10 @@ ORCA_API int orca_engine_check(const orca_engine *e);
 typedef uint32_t orca_skill_id;
 
 /* Intern a skill tag ("billing", "fr", "vip"): returns its dense id, the
- * same id every time for the same name. 1..ORCA_NAME_MAX bytes, no NUL. */
+ * same id every time for the same name. 1..ORCA_NAME_MAX bytes, no NUL.
+ * ORCA_EINVAL (NULL e or out, empty name), ORCA_ETOOLONG, and for a new name
+ * ORCA_ELIMIT (max_skills), ORCA_EBUSY (inside a listener), ORCA_ENOMEM,
+ * ORCA_EIO (the journal failed; the change is made). */
 ORCA_API int orca_skill_intern(orca_engine *e, const char *name, orca_skill_id *out);
 
 /* Look a skill up without creating it; ORCA_ENOENT if unknown. */
@@ -321,12 +333,19 @@ typedef struct orca_channel_def {
 
 /* Register a host channel ("whatsapp"); ORCA_ELIMIT past ORCA_MAX_CHANNELS. */
 ORCA_API int orca_channel_add(orca_engine *e, const orca_channel_def *def, orca_channel_id *out);
+/* The id of the channel called name, in *out. ORCA_EINVAL (NULL or empty
+ * name, NULL out), ORCA_ETOOLONG, ORCA_ENOENT if there is none. */
 ORCA_API int orca_channel_find(const orca_engine *e, const char *name, orca_channel_id *out);
+/* The channel's name, or NULL for an unknown id (or NULL e). */
 ORCA_API const char *orca_channel_name(const orca_engine *e, orca_channel_id id);
-/* Set (or replace) the callbacks of any channel, built-in ones included. */
+/* Set (or replace) the callbacks of any channel, built-in ones included.
+ * ORCA_EINVAL (NULL e), ORCA_EBUSY (inside a listener or callback),
+ * ORCA_ENOENT (unknown channel). */
 ORCA_API int orca_channel_set_callbacks(orca_engine *e, orca_channel_id id,
                                const orca_channel_callbacks *callbacks, void *data);
-/* Change a channel's wrap-up time (cost is fixed once work may use it). */
+/* Change a channel's wrap-up time (cost is fixed once work may use it).
+ * ORCA_EINVAL (NULL e), ORCA_EBUSY, ORCA_ENOENT (unknown channel), ORCA_EIO
+ * (the journal failed; the change is made). */
 ORCA_API int orca_channel_set_wrapup(orca_engine *e, orca_channel_id id, uint32_t wrapup_ms);
 
 /* ------------------------------------------------------------------------ */
@@ -415,13 +434,32 @@ typedef struct orca_queue_def {
  * serve MEMBERS. */
 ORCA_API void orca_queue_def_init(orca_queue_def *def);
 
+/* Add a queue described by def; its id (1, 2, ...) in *out (out may be
+ * NULL). ORCA_EINVAL (NULL e or def, empty name, bad strategy, serve,
+ * a skill listed twice, steps out of order or a bad step action,
+ * overflow_to without
+ * overflow_after_ms), ORCA_ETOOLONG (name), ORCA_EEXIST (name taken),
+ * ORCA_ENOENT (unknown skill, or overflow to an unknown queue),
+ * ORCA_ERANGE (a level, too many skills or steps), ORCA_ELIMIT
+ * (max_queues), ORCA_EBUSY (inside a listener), ORCA_ENOMEM, ORCA_EIO
+ * (journal write failed; the queue was added). */
 ORCA_API int orca_queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out);
+/* The id of the queue called name, in *out. ORCA_EINVAL (NULL or empty
+ * name, NULL out), ORCA_ETOOLONG, ORCA_ENOENT if there is none. */
 ORCA_API int orca_queue_find(const orca_engine *e, const char *name, orca_queue_id *out);
+/* The queue's name, or NULL for an unknown id (or NULL e). */
 ORCA_API const char *orca_queue_name(const orca_engine *e, orca_queue_id id);
 
 /* Make an agent a member of a queue at a tier (0..ORCA_TIER_MAX; lower tiers
- * are offered first, as mod_callcenter tiers and app_queue penalties). */
+ * are offered first, as mod_callcenter tiers and app_queue penalties).
+ * ORCA_EINVAL (agent 0), ORCA_ENOENT (unknown queue or agent), ORCA_ERANGE
+ * (tier), ORCA_EEXIST (already a member), ORCA_EBUSY, ORCA_ENOMEM, ORCA_EIO
+ * (the journal failed; the change is made). */
 ORCA_API int orca_queue_member_add(orca_engine *e, orca_queue_id q, uint64_t agent, uint32_t tier);
+/* Stop the agent being a member of the queue (it may still serve it by
+ * skill). Work held for it there is released if it no longer serves it.
+ * ORCA_EINVAL (agent 0), ORCA_ENOENT (unknown queue or agent, or not a
+ * member), ORCA_EBUSY, ORCA_ENOMEM, ORCA_EIO (journal). */
 ORCA_API int orca_queue_member_remove(orca_engine *e, orca_queue_id q, uint64_t agent);
 
 typedef struct orca_queue_info {
@@ -434,6 +472,8 @@ typedef struct orca_queue_info {
     uint64_t oldest_arrival_ms;/* of waiting work; 0 if none */
 } orca_queue_info;
 
+/* Fill *out with the queue's state. ORCA_EINVAL (NULL e or out),
+ * ORCA_ENOENT (unknown queue). */
 ORCA_API int orca_queue_info_get(const orca_engine *e, orca_queue_id q, orca_queue_info *out);
 
 /*
@@ -487,10 +527,20 @@ typedef struct orca_hours {
     orca_queue_id redirect_to; /* for ORCA_CLOSED_REDIRECT; not the queue */
 } orca_hours;
 
-/* Set (copying) or, with hours NULL, clear a queue's opening hours. */
+/* Set (copying) or, with hours NULL, clear a queue's opening hours.
+ * ORCA_EINVAL (NULL e; ranges or exceptions NULL with a count; an
+ * exception's open not 0 or 1; a bad when_closed; redirect_to set without
+ * ORCA_CLOSED_REDIRECT, or naming q itself), ORCA_ERANGE (more than
+ * ORCA_HOURS_MAX ranges or exceptions, utc_offset_min outside -840..840, a
+ * range's day or minutes out of range or empty, an exception empty or ending
+ * past ORCA_TIME_MAX), ORCA_ENOENT (unknown queue or redirect queue),
+ * ORCA_EBUSY, ORCA_ENOMEM, ORCA_EIO (the journal failed; the change is
+ * made). */
 ORCA_API int orca_queue_set_hours(orca_engine *e, orca_queue_id q, const orca_hours *hours);
 /* Is q open at the engine's clock? *next_change_ms: the next instant it
- * opens or closes (UINT64_MAX if never, within a year). */
+ * opens or closes (UINT64_MAX if never, within a year).
+ * ORCA_EINVAL (NULL e or open; next_change_ms may be NULL), ORCA_ENOENT
+ * (unknown queue). */
 ORCA_API int orca_queue_is_open(const orca_engine *e, orca_queue_id q, int *open,
                        uint64_t *next_change_ms);
 
@@ -516,7 +566,7 @@ typedef struct orca_channel_limit {
 typedef struct orca_agent_def {
     uint64_t id;
     const orca_skill_level *skills; /* each skill at most once; level 1..100 */
-    uint32_t nskills;
+    uint32_t nskills;          /* 0..ORCA_MAX_AGENT_SKILLS */
     uint32_t capacity;         /* units, 1..ORCA_CAPACITY_MAX (default 100) */
     const orca_channel_limit *limits; /* channels the agent takes; a channel
                                   not listed is never offered to the agent */
@@ -528,22 +578,35 @@ typedef struct orca_agent_def {
 /* Zero def and set capacity 100 and weight 1. */
 ORCA_API void orca_agent_def_init(orca_agent_def *def);
 
-/* Add an agent; it starts OFFLINE. */
+/* Add an agent; it starts OFFLINE.
+ * ORCA_EINVAL (NULL e or def, id 0, a skill or channel listed twice, NULL
+ * skills or limits with a count), ORCA_ENOENT (unknown skill or channel),
+ * ORCA_ERANGE (more than ORCA_MAX_AGENT_SKILLS skills or ORCA_MAX_CHANNELS
+ * limits, a level, capacity, weight or limit out of range), ORCA_EEXIST (id
+ * taken), ORCA_ELIMIT (max_agents), ORCA_EBUSY, ORCA_ENOMEM, ORCA_EIO (the
+ * journal failed; the change is made). */
 ORCA_API int orca_agent_add(orca_engine *e, const orca_agent_def *def);
 /* Replace an agent's skills, capacity, limits, weight and data (by def->id).
  * Work in progress is kept even if it now exceeds the capacity; no new work
- * is offered until it fits. */
+ * is offered until it fits.
+ * The errors of orca_agent_add, but ORCA_ENOENT for an unknown id and no
+ * ORCA_EEXIST or ORCA_ELIMIT. */
 ORCA_API int orca_agent_update(orca_engine *e, const orca_agent_def *def);
 /* Remove an agent. Pending offers are withdrawn (the work goes back to its
  * queue, keeping its place). ORCA_ESTATE if it has accepted or wrap-up work. */
 ORCA_API int orca_agent_remove(orca_engine *e, uint64_t id);
 /* Presence: READY makes the agent available at once (it is given the best
  * waiting work it can serve). NOT_READY and OFFLINE stop new offers; pending
- * offers and work in progress are kept. reason is the host's code. */
+ * offers and work in progress are kept. reason is the host's code.
+ * ORCA_EINVAL (NULL e, id 0, bad presence), ORCA_ENOENT (unknown agent),
+ * ORCA_EBUSY, ORCA_EIO (the journal failed; the change is made). */
 ORCA_API int orca_agent_set_presence(orca_engine *e, uint64_t id, orca_presence p, uint32_t reason);
 /* Rank a queue for this agent (0..ORCA_RANK_MAX, lower first, default 0):
  * an agent serving several queues gets work by (rank, priority, arrival),
- * so equal ranks mean one global order, as Amazon Connect routing profiles. */
+ * so equal ranks mean one global order, as Amazon Connect routing profiles.
+ * ORCA_EINVAL (NULL e, id 0), ORCA_ENOENT (unknown agent or queue),
+ * ORCA_ERANGE (rank), ORCA_EBUSY, ORCA_ENOMEM, ORCA_EIO (the journal failed;
+ * the change is made). */
 ORCA_API int orca_agent_set_queue_rank(orca_engine *e, uint64_t agent, orca_queue_id q, uint32_t rank);
 
 typedef struct orca_agent_info {
@@ -558,6 +621,8 @@ typedef struct orca_agent_info {
     void *data;
 } orca_agent_info;
 
+/* Fill *out with the agent's state. ORCA_EINVAL (NULL e or out, id 0),
+ * ORCA_ENOENT (unknown agent). */
 ORCA_API int orca_agent_info_get(const orca_engine *e, uint64_t id, orca_agent_info *out);
 
 /* ------------------------------------------------------------------------ */
@@ -620,26 +685,50 @@ ORCA_API void orca_interaction_def_init(orca_interaction_def *def);
 /* Queue new work; it is offered at once if an eligible agent is ready.
  * ORCA_EFULL if the queue is at max_size (nothing is kept). */
 ORCA_API int orca_interaction_enqueue(orca_engine *e, const orca_interaction_def *def);
-/* The agent takes the offered interaction: OFFERED -> BUSY. */
+/* The agent takes the offered interaction: OFFERED -> BUSY.
+ * ORCA_EINVAL (NULL e, id 0), ORCA_ENOENT (unknown interaction), ORCA_ESTATE
+ * (not OFFERED), ORCA_EBUSY, ORCA_EIO (the journal failed; the change is
+ * made). */
 ORCA_API int orca_offer_accept(orca_engine *e, uint64_t interaction);
 /* The agent declines: the interaction goes back to WAITING with its place
  * and arrival time, and is not offered to the same agent for
- * reoffer_delay_ms. */
+ * reoffer_delay_ms.
+ * ORCA_EINVAL (NULL e, id 0), ORCA_ENOENT (unknown interaction), ORCA_ESTATE
+ * (not OFFERED), ORCA_EBUSY, ORCA_ENOMEM, ORCA_EIO (the journal failed; the
+ * change is made). */
 ORCA_API int orca_offer_reject(orca_engine *e, uint64_t interaction);
 /* The conversation ended: BUSY -> WRAPUP (for the queue's or channel's
- * wrap-up time) or, with no wrap-up, done and forgotten. */
+ * wrap-up time) or, with no wrap-up, done and forgotten.
+ * Ending BOT work counts it as contained (see orca_interaction_def.bot).
+ * ORCA_EINVAL (NULL e, id 0), ORCA_ENOENT (unknown interaction), ORCA_ESTATE
+ * (not BUSY or BOT), ORCA_EBUSY, ORCA_EIO (the journal failed; the change is
+ * made). */
 ORCA_API int orca_interaction_end(orca_engine *e, uint64_t interaction);
-/* The agent finished wrap-up early: WRAPUP -> done and forgotten. */
+/* The agent finished wrap-up early: WRAPUP -> done and forgotten.
+ * ORCA_EINVAL (NULL e, id 0), ORCA_ENOENT (unknown interaction), ORCA_ESTATE
+ * (not WRAPUP), ORCA_EBUSY, ORCA_EIO (the journal failed; the change is
+ * made). */
 ORCA_API int orca_interaction_wrapup_done(orca_engine *e, uint64_t interaction);
-/* The customer left while WAITING, OFFERED, SCHEDULED or BOT: forgotten. */
+/* The customer left while WAITING, OFFERED, SCHEDULED or BOT: forgotten.
+ * ORCA_EINVAL (NULL e, id 0), ORCA_ENOENT (unknown interaction), ORCA_ESTATE
+ * (BUSY or WRAPUP), ORCA_EBUSY, ORCA_EIO (the journal failed; the change is
+ * made). */
 ORCA_API int orca_interaction_abandon(orca_engine *e, uint64_t interaction);
-/* The host withdraws WAITING, OFFERED, SCHEDULED or BOT work: forgotten. */
+/* The host withdraws WAITING, OFFERED, SCHEDULED or BOT work: forgotten.
+ * ORCA_EINVAL (NULL e, id 0), ORCA_ENOENT (unknown interaction), ORCA_ESTATE
+ * (BUSY or WRAPUP), ORCA_EBUSY, ORCA_EIO (the journal failed; the change is
+ * made). */
 ORCA_API int orca_interaction_cancel(orca_engine *e, uint64_t interaction);
 /* Change priority of WAITING, OFFERED or SCHEDULED work (a booked callback
- * keeps it for when it is due); arrival time is kept. */
+ * keeps it for when it is due); arrival time is kept.
+ * ORCA_EINVAL (NULL e, id 0), ORCA_ENOENT (unknown interaction), ORCA_ESTATE
+ * (another state), ORCA_ERANGE (over ORCA_PRIORITY_MAX), ORCA_EBUSY,
+ * ORCA_EIO (the journal failed; the change is made). */
 ORCA_API int orca_interaction_set_priority(orca_engine *e, uint64_t interaction, uint32_t priority);
 /* The host's disposition code (wrap-up code) for live work, kept in the
- * customer's history when it finishes. */
+ * customer's history when it finishes.
+ * ORCA_EINVAL (NULL e, id 0), ORCA_ENOENT (unknown or finished interaction),
+ * ORCA_EBUSY, ORCA_EIO (the journal failed; the change is made). */
 ORCA_API int orca_interaction_set_disposition(orca_engine *e, uint64_t interaction, uint32_t code);
 /* Customer satisfaction (csat 1..5, 0: none) and first-contact resolution
  * (fcr 1 resolved, 0 not, -1 unknown) for live work, reported with its
@@ -687,7 +776,11 @@ ORCA_API int orca_interaction_escalate(orca_engine *e, uint64_t interaction,
 /* Virtual hold: WAITING (or SCHEDULED) work moves to channel `channel`
  * (e.g. ORCA_CHANNEL_CALLBACK) keeping its place (arrival time and order)
  * and its queue; with not_before_ms > now it is SCHEDULED until then (the
- * customer picked a time). The caller hangs up without abandoning. */
+ * customer picked a time). The caller hangs up without abandoning.
+ * ORCA_EINVAL (NULL e, id 0), ORCA_ENOENT (unknown interaction or channel),
+ * ORCA_ESTATE (not WAITING or SCHEDULED), ORCA_ERANGE (not_before_ms in the
+ * past or not below ORCA_TIME_MAX), ORCA_EBUSY, ORCA_ENOMEM, ORCA_EIO (the
+ * journal failed; the change is made). */
 ORCA_API int orca_interaction_callback(orca_engine *e, uint64_t interaction, orca_channel_id channel,
                               uint64_t not_before_ms);
 
@@ -695,7 +788,9 @@ ORCA_API int orca_interaction_callback(orca_engine *e, uint64_t interaction, orc
  * free at once (no wrap-up); the work is SCHEDULED again after the queue's
  * callback_retry_ms keeping its place, or, after callback_attempts tries,
  * forgotten with outcome ORCA_OUTCOME_UNREACHED (event UNREACHED either
- * way; value = tries so far). */
+ * way; value = tries so far).
+ * ORCA_EINVAL (NULL e, id 0), ORCA_ENOENT (unknown interaction), ORCA_ESTATE
+ * (not BUSY), ORCA_EBUSY, ORCA_EIO (the journal failed; the change is made). */
 ORCA_API int orca_interaction_unreached(orca_engine *e, uint64_t interaction);
 
 typedef struct orca_interaction_info {
@@ -723,6 +818,8 @@ typedef struct orca_interaction_info {
     uint32_t disposition;
 } orca_interaction_info;
 
+/* Fill *out with the live interaction's state. ORCA_EINVAL (NULL e or out,
+ * id 0), ORCA_ENOENT (unknown, or already ended). */
 ORCA_API int orca_interaction_info_get(const orca_engine *e, uint64_t interaction,
                               orca_interaction_info *out);
 
@@ -826,7 +923,13 @@ typedef struct orca_event {
  * event. They must not call mutating functions (those return ORCA_EBUSY). */
 typedef void (*orca_listener_fn)(void *data, const orca_event *ev);
 
+/* Call fn(data, ev) for every event from now on; *handle (handle may be
+ * NULL) names it for orca_listener_remove. ORCA_EINVAL (NULL e or fn),
+ * ORCA_EBUSY (inside a listener or callback), ORCA_ENOMEM. */
 ORCA_API int orca_listener_add(orca_engine *e, orca_listener_fn fn, void *data, int *handle);
+/* Stop calling the listener with this handle. ORCA_EINVAL (NULL e),
+ * ORCA_EBUSY (inside a listener or callback), ORCA_ENOENT (no such
+ * handle). */
 ORCA_API int orca_listener_remove(orca_engine *e, int handle);
 
 /* "enqueued", "offered", ...; "unknown" for a bad value. */
@@ -858,10 +961,14 @@ typedef struct orca_customer_info {
 
 /* ORCA_ENOENT if the engine keeps nothing about this customer. */
 ORCA_API int orca_customer_info_get(const orca_engine *e, uint64_t customer, orca_customer_info *out);
-/* Copy up to cap history entries, newest first; *n is how many. */
+/* Copy up to cap history entries, newest first; *n is how many.
+ * ORCA_EINVAL (NULL e or n, customer 0, out NULL with cap > 0), ORCA_ENOENT
+ * (the engine keeps nothing about this customer). */
 ORCA_API int orca_customer_history(const orca_engine *e, uint64_t customer, orca_history_entry *out,
                           uint32_t cap, uint32_t *n);
-/* Ids of the customer's live interactions, oldest first (up to cap). */
+/* Ids of the customer's live interactions, oldest first (up to cap).
+ * *n is how many. ORCA_EINVAL (NULL e or n, customer 0, ids NULL with cap >
+ * 0), ORCA_ENOENT (the engine keeps nothing about this customer). */
 ORCA_API int orca_customer_open(const orca_engine *e, uint64_t customer, uint64_t *ids, uint32_t cap,
                        uint32_t *n);
 /* Forget a customer (privacy requests). ORCA_ESTATE while they have live
@@ -891,6 +998,7 @@ typedef struct orca_customer_totals {
     uint64_t redirected;       /* sent on: queue closed */
 } orca_customer_totals;
 
+/* Fill *out with the totals above. ORCA_EINVAL if e or out is NULL. */
 ORCA_API int orca_customer_totals_get(const orca_engine *e, orca_customer_totals *out);
 
 /* ------------------------------------------------------------------------ */
@@ -1098,14 +1206,23 @@ typedef struct orca_agent_figures {
     uint64_t span_ms;
 } orca_agent_figures;
 
-/* Attach figures to e (a listener; cfg may be NULL). Figures start now. */
+/* Attach figures to e (a listener; cfg may be NULL). Figures start now.
+ * ORCA_EINVAL (NULL e or out), ORCA_EBUSY (inside a listener), ORCA_ERANGE
+ * (window_slots over the maximum, or window_ms below window_slots),
+ * ORCA_ENOMEM. *out is NULL after a failure. */
 ORCA_API int orca_stats_new(orca_engine *e, const orca_stats_config *cfg, orca_stats **out);
 /* Detach and free (NULL is ok). Call before orca_engine_free. ORCA_EBUSY
  * (and nothing done) from inside a listener. */
 ORCA_API int orca_stats_free(orca_stats *s);
 
+/* Figures over every queue and channel for the span. ORCA_EINVAL (NULL s
+ * or out, bad span). */
 ORCA_API int orca_stats_total(const orca_stats *s, orca_span span, orca_figures *out);
+/* Figures of one queue for the span. ORCA_EINVAL (NULL s or out, bad
+ * span), ORCA_ENOENT (unknown queue). */
 ORCA_API int orca_stats_queue(const orca_stats *s, orca_queue_id q, orca_span span, orca_figures *out);
+/* Figures of one channel for the span. ORCA_EINVAL (NULL s or out, bad
+ * span), ORCA_ENOENT (unknown channel). */
 ORCA_API int orca_stats_channel(const orca_stats *s, orca_channel_id ch, orca_span span,
                        orca_figures *out);
 /* ORCA_ENOENT for an agent never seen. */
@@ -1122,7 +1239,10 @@ ORCA_API int orca_stats_load(const orca_stats *s, orca_queue_id q, double *arriv
                     double *handle_s);
 /* "How many agents does this queue need right now for sl_goal of its work
  * answered within target_s?": Erlang C at the window's load
- * (orca_erlang_agents). */
+ * (orca_erlang_agents).
+ * The errors of orca_stats_load (ORCA_EINVAL, ORCA_ENOENT for an unknown
+ * queue or a window with no handled work) and of orca_erlang_agents
+ * (ORCA_EINVAL, ORCA_ERANGE). */
 ORCA_API int orca_stats_agents_needed(const orca_stats *s, orca_queue_id q, double target_s,
                              double sl_goal, uint32_t *agents, orca_erlang *out);
 /* Estimated wait for new work entering q now: (waiting + 1) / the rate at
@@ -1130,10 +1250,14 @@ ORCA_API int orca_stats_agents_needed(const orca_stats *s, orca_queue_id q, doub
  * same with the number waiting ahead of it in its queue (by arrival).
  * ORCA_ENOENT when the window has no answers yet (no estimate). */
 ORCA_API int orca_stats_ewt(const orca_stats *s, orca_queue_id q, uint64_t *ms);
+/* Estimated wait of waiting work, from the work ahead of it (see
+ * orca_stats_ewt). ORCA_EINVAL (NULL s or ms, id 0), ORCA_ENOENT (not
+ * waiting, or no answers in the window yet). */
 ORCA_API int orca_stats_ewt_interaction(const orca_stats *s, uint64_t interaction, uint64_t *ms);
 
 /* All figures (both spans) and the state of every queue, channel and agent
- * as one JSON object, written to fn in pieces. Layout in the README. */
+ * as one JSON object, written to fn in pieces. Layout in the README.
+ * ORCA_EINVAL (NULL s or fn). */
 ORCA_API int orca_stats_snapshot_json(const orca_stats *s, orca_write_fn fn, void *data);
 
 /* One event as a JSON object on one line (no newline), for logs and
@@ -1239,12 +1363,20 @@ typedef struct orca_journal_info {
 /* Start journaling a new engine (nothing added yet but its built-in
  * channels) into a new file (ORCA_EEXIST if path exists). */
 ORCA_API int orca_journal_open(orca_engine *e, const char *path, const orca_journal_config *cfg);
-/* Stop journaling (flushes and closes the file). */
+/* Stop journaling (flushes and closes the file).
+ * ORCA_EINVAL (NULL e), ORCA_EBUSY (inside a listener or callback),
+ * ORCA_ESTATE (no journal). */
 ORCA_API int orca_journal_close(orca_engine *e);
+/* Fill *out with the journal's state (including why it failed, if it
+ * did). ORCA_EINVAL (NULL e or out), ORCA_ENOENT (the engine has no
+ * journal). */
 ORCA_API int orca_journal_info_get(const orca_engine *e, orca_journal_info *out);
 
 /* The orca_config a journal was written with (alloc is left NULL): create
- * the engine for orca_journal_replay with it (setting your own alloc). */
+ * the engine for orca_journal_replay with it (setting your own alloc).
+ * ORCA_EINVAL (NULL path or out), ORCA_ENOENT (no such file), ORCA_EIO
+ * (cannot open or read it), ORCA_ECORRUPT (not an orca journal, or a damaged
+ * header). */
 ORCA_API int orca_journal_read_config(const char *path, orca_config *out);
 /*
  * Rebuild e (new, from orca_journal_read_config's config; listeners such as

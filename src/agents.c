@@ -23,7 +23,6 @@ static int cmp_skill(const void *a, const void *b)
     return x->skill < y->skill ? -1 : x->skill > y->skill;
 }
 
-#define AGENT_SKILLS_MAX 1024
 #define CHANNEL_LIMIT_MAX 1000
 
 static int def_check(const orca_engine *e, const orca_agent_def *d, uint16_t *limits)
@@ -31,7 +30,7 @@ static int def_check(const orca_engine *e, const orca_agent_def *d, uint16_t *li
     int rc;
     if (!d || !d->id)
         return ORCA_EINVAL;
-    if ((rc = skills_check(e, d->skills, d->nskills, AGENT_SKILLS_MAX)))
+    if ((rc = skills_check(e, d->skills, d->nskills, ORCA_MAX_AGENT_SKILLS)))
         return rc;
     if (d->capacity < 1 || d->capacity > ORCA_CAPACITY_MAX)
         return ORCA_ERANGE;

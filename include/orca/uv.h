@@ -76,8 +76,9 @@
  * Compiling
  *   This header includes <uv.h>, which needs POSIX declarations: with a
  *   strict -std=c11 (rather than the default gnu dialect) define
- *   _POSIX_C_SOURCE=200809L, as orca's own build does. Link with
- *   $(pkg-config --libs orca libuv).
+ *   _POSIX_C_SOURCE=200809L, as orca's own build does. The adapter is its
+ *   own library, liborca-uv (liborca itself never needs libuv): link with
+ *   $(pkg-config --libs orca-uv), or orca-uv-static for the archives.
  *
  * Handles
  *   The adapter owns one uv_async_t and one uv_timer_t on the loop (the
