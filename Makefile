@@ -80,13 +80,13 @@ $(BUILD)/obj/%.o: src/%.c $(HDR) | $(BUILD)/obj
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -c $< -o $@
 
 $(BUILD)/liborca.a: $(OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/liborca.so: $(OBJ)
 	$(CC) -shared -Wl,-soname,liborca.so.$(SOVER) $(LDSAN) -o $@ $^ $(CORE_LIBS)
 
 $(BUILD)/liborca-uv.a: $(UV_OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 
 # NEEDED: liborca (by its soname, read from build/liborca.so) and libuv.
 $(BUILD)/liborca-uv.so: $(UV_OBJ) $(BUILD)/liborca.so
