@@ -42,13 +42,15 @@ extern "C" {
 
 /* Before 1.0, a minor version may change the ABI (0.2 added fields to
  * orca_config, orca_*_def, orca_offer, orca_event and the info structs;
- * 0.3 to orca_journal_config and orca_journal_info):
- * rebuild against the header you link with. Zero-initialise defs with the
+ * 0.3 to orca_journal_config and orca_journal_info; 0.4 to
+ * orca_journal_config again and hid every internal symbol), so the soname
+ * names the minor version (liborca.so.0.4): rebuild against the header you
+ * link with. Zero-initialise defs with the
  * *_init functions so new fields take their defaults. */
 #define ORCA_VERSION_MAJOR 0
-#define ORCA_VERSION_MINOR 3
+#define ORCA_VERSION_MINOR 4
 #define ORCA_VERSION_PATCH 0
-#define ORCA_VERSION_STRING "0.3.0"
+#define ORCA_VERSION_STRING "0.4.0"
 
 /* The library's version string, e.g. "0.1.0". */
 ORCA_API const char *orca_version(void);
