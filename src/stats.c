@@ -15,11 +15,10 @@
  * head and a position is a short walk.
  */
 #include "orca_int.h"
+#include "hist.h"
 
 #include <math.h>
 
-#define HB 96                 /* wait histogram buckets */
-#define H_FIRST_MS 250.0      /* bucket 0: waits up to 250 ms */
 #define MAX_SLOTS 240
 
 /* Counters of one entity over one span. */
@@ -31,11 +30,6 @@ typedef struct sfig {
     uint64_t csat_n, csat_sum, fcr_n, fcr_yes, recontacts;
     uint64_t t_off, t_nr, t_idle, t_work; /* agent state time, ms */
 } sfig;
-
-/* Answered waits, for percentiles (queues, channels, total only). */
-typedef struct shist {
-    uint32_t b[HB];
-} shist;
 
 typedef struct wnode wnode;
 typedef struct wlist {
@@ -58,9 +52,9 @@ struct wnode {
 /* A queue, a channel or the total. */
 typedef struct sent {
     sfig tot;
-    shist htot;
+    hist htot;                /* answered waits, for percentiles */
     sfig *slot;               /* nslots */
-    shist *hslot;             /* nslots */
+    hist *hslot;              /* nslots */
     uint64_t *epoch;          /* nslots: which slot-time each slot holds */
     wlist waiting;
 } sent;
@@ -93,7 +87,7 @@ struct orca_stats {
 
 /* The slot for time t, cleared first if it still holds an older turn of
  * the ring (hslot may be NULL: agents keep no histogram). */
-static uint32_t slot_k(const orca_stats *s, sfig *slots, shist *hslot, uint64_t *epochs,
+static uint32_t slot_k(const orca_stats *s, sfig *slots, hist *hslot, uint64_t *epochs,
                        uint64_t t)
 {
     uint64_t ep = t / s->slot_ms;
@@ -101,7 +95,7 @@ static uint32_t slot_k(const orca_stats *s, sfig *slots, shist *hslot, uint64_t 
     if (epochs[k] != ep) {
         memset(&slots[k], 0, sizeof(sfig));
         if (hslot)
-            memset(&hslot[k], 0, sizeof(shist));
+            hist_clear(&hslot[k]);
         epochs[k] = ep;
     }
     return k;
@@ -122,28 +116,34 @@ static void fig_add(sfig *a, const sfig *b)
         dst[k] += src[k];
 }
 
-/* The counters (and, when asked, the histogram) of one entity over a
- * span, into *out and *hout. */
+/* The counters of one entity over a span, into *out. */
 static void span_sum(const orca_stats *s, const sfig *tot, const sfig *slots,
-                     const shist *htot, const shist *hslots, const uint64_t *epochs,
-                     orca_span span, sfig *out, shist *hout)
+                     const uint64_t *epochs, orca_span span, sfig *out)
 {
     if (span == ORCA_SPAN_TOTAL) {
         *out = *tot;
-        if (hout)
-            *hout = *htot;
         return;
     }
     memset(out, 0, sizeof(*out));
-    if (hout)
-        memset(hout, 0, sizeof(*hout));
-    for (uint32_t k = 0; k < s->nslots; k++) {
-        if (!slot_live(s, epochs[k]))
-            continue;
-        fig_add(out, &slots[k]);
-        for (int b = 0; hout && b < HB; b++)
-            hout->b[b] += hslots[k].b[b];
+    for (uint32_t k = 0; k < s->nslots; k++)
+        if (slot_live(s, epochs[k]))
+            fig_add(out, &slots[k]);
+}
+
+/* The histograms of an entity over a span, into hs (MAX_SLOTS room);
+ * returns how many. */
+static uint32_t span_hists(const orca_stats *s, const sent *x, orca_span span,
+                           const hist **hs)
+{
+    uint32_t n = 0;
+    if (span == ORCA_SPAN_TOTAL) {
+        hs[n++] = &x->htot;
+        return n;
     }
+    for (uint32_t k = 0; k < s->nslots; k++)
+        if (slot_live(s, x->epoch[k]))
+            hs[n++] = &x->hslot[k];
+    return n;
 }
 
 static uint64_t span_ms(const orca_stats *s, orca_span span)
@@ -164,7 +164,7 @@ static int sent_init(orca_stats *s, sent *x)
 {
     memset(x, 0, sizeof(*x));
     x->slot = mem_calloc(s->e, s->nslots * sizeof(sfig));
-    x->hslot = mem_calloc(s->e, s->nslots * sizeof(shist));
+    x->hslot = mem_calloc(s->e, s->nslots * sizeof(hist));
     x->epoch = mem_alloc(s->e, s->nslots * sizeof(uint64_t));
     if (!x->slot || !x->hslot || !x->epoch)
         return ORCA_ENOMEM;
@@ -177,8 +177,12 @@ static void sent_free(orca_stats *s, sent *x)
 {
     if (x->slot)
         mem_free(s->e, x->slot, s->nslots * sizeof(sfig));
-    if (x->hslot)
-        mem_free(s->e, x->hslot, s->nslots * sizeof(shist));
+    hist_free(s->e, &x->htot);
+    if (x->hslot) {
+        for (uint32_t k = 0; k < s->nslots; k++)
+            hist_free(s->e, &x->hslot[k]);
+        mem_free(s->e, x->hslot, s->nslots * sizeof(hist));
+    }
     if (x->epoch)
         mem_free(s->e, x->epoch, s->nslots * sizeof(uint64_t));
     x->slot = NULL;
@@ -252,7 +256,7 @@ static sagent *agent_ent(orca_stats *s, uint64_t id)
  * entity (unknown, or out of memory) is skipped. h: their histograms. */
 typedef struct targets {
     sfig *f[8];
-    shist *h[8];
+    hist *h[8];
     int n, nh;
 } targets;
 
@@ -280,19 +284,6 @@ static void tg_agent(orca_stats *s, targets *t, sagent *a)
         for (int k_ = 0; k_ < (t)->n; k_++)                                  \
             (t)->f[k_]->field += (v);                                        \
     } while (0)
-
-static uint32_t hist_bucket(uint64_t ms)
-{
-    if (ms <= H_FIRST_MS)
-        return 0;
-    double b = ceil(4.0 * log2((double)ms / H_FIRST_MS));
-    return b >= HB - 1 ? HB - 1 : (uint32_t)b;
-}
-
-static uint64_t hist_edge(uint32_t b)
-{
-    return (uint64_t)llround(H_FIRST_MS * exp2(b / 4.0));
-}
 
 /* Targets queue q, channel ch, total (and agent when given). */
 static void tg_work(orca_stats *s, targets *t, orca_queue_id q, orca_channel_id ch, uint64_t who)
@@ -548,8 +539,11 @@ static void on_event(void *data, const orca_event *ev)
         ADD(&t, answered_sl, ev->sla_met ? 1 : 0);
         ADD(&t, wait_answered, ev->wait_ms);
         uint32_t b = hist_bucket(ev->wait_ms);
+        bool lost = false;
         for (int k = 0; k < t.nh; k++)
-            t.h[k]->b[b]++;
+            lost |= hist_add(s->e, t.h[k], b, 1) != ORCA_OK;
+        if (lost)
+            s->dropped++;
         t.n = 0;
         tg_agent(s, &t, agent_ent(s, ev->agent));
         ADD(&t, accepted, 1);
@@ -748,28 +742,23 @@ static double ratio(uint64_t a, uint64_t b)
     return b ? (double)a / (double)b : 0.0;
 }
 
-static uint64_t percentile(const shist *h, double p)
+/* Nearest rank: the value of rank ceil(p n) among the n answered waits
+ * (within 1/128 of it, hist.h); 0 when there are none. */
+static uint64_t percentile(const hist *const *hs, uint32_t nh, double p)
 {
-    uint64_t n = 0, seen = 0;
-    for (int b = 0; b < HB; b++)
-        n += h->b[b];
-    if (!n)
-        return 0;
-    uint64_t want = (uint64_t)ceil(p * (double)n);
-    for (uint32_t b = 0; b < HB; b++) {
-        seen += h->b[b];
-        if (seen >= want)
-            return hist_edge(b);
-    }
-    return hist_edge(HB - 1);
+    uint64_t n = 0;
+    for (uint32_t k = 0; k < nh; k++)
+        n += hist_total(hs[k]);
+    return hist_rank(hs, nh, (uint64_t)ceil(p * (double)n));
 }
 
 static void figures_of(const orca_stats *s, const sent *x, orca_span span, bool occ,
                        orca_figures *out)
 {
     sfig f;
-    shist h;
-    span_sum(s, &x->tot, x->slot, &x->htot, x->hslot, x->epoch, span, &f, &h);
+    const hist *hs[MAX_SLOTS];
+    uint32_t nh = span_hists(s, x, span, hs);
+    span_sum(s, &x->tot, x->slot, x->epoch, span, &f);
     memset(out, 0, sizeof(*out));
     out->waiting = x->waiting.n;
     out->longest_wait_ms =
@@ -784,9 +773,9 @@ static void figures_of(const orca_stats *s, const sent *x, orca_span span, bool 
     out->sl_of_answered = ratio(f.answered_sl, f.answered);
     out->asa_ms = ratio(f.wait_answered, f.answered);
     out->avg_wait_ms = ratio(f.wait_answered + f.wait_abandoned, f.answered + f.abandoned);
-    out->wait_p50_ms = percentile(&h, 0.50);
-    out->wait_p90_ms = percentile(&h, 0.90);
-    out->wait_p99_ms = percentile(&h, 0.99);
+    out->wait_p50_ms = percentile(hs, nh, 0.50);
+    out->wait_p90_ms = percentile(hs, nh, 0.90);
+    out->wait_p99_ms = percentile(hs, nh, 0.99);
     out->handled = f.handled;
     out->aht_ms = ratio(f.handle_sum, f.handled);
     out->avg_wrapup_ms = ratio(f.wrap_sum, f.handled);
@@ -833,7 +822,7 @@ int orca_stats_total(const orca_stats *s, orca_span span, orca_figures *out)
     figures_of(s, &s->total, span, true, out);
     /* open stretches of every agent's current state */
     sfig f;
-    span_sum(s, &s->total.tot, s->total.slot, NULL, NULL, s->total.epoch, span, &f, NULL);
+    span_sum(s, &s->total.tot, s->total.slot, s->total.epoch, span, &f);
     U64MAP_FOREACH(&s->agents, slot)
         agent_open_stretch(s, slot->val, span, &f);
     out->occupancy = ratio(f.t_work, f.t_work + f.t_idle);
@@ -879,7 +868,7 @@ int orca_stats_agent(const orca_stats *s, uint64_t id, orca_span span,
         return ORCA_ENOENT;
     s = at_now(s);
     sfig f;
-    span_sum(s, &a->tot, a->slot, NULL, NULL, a->epoch, span, &f, NULL);
+    span_sum(s, &a->tot, a->slot, a->epoch, span, &f);
     agent_open_stretch(s, a, span, &f);
     memset(out, 0, sizeof(*out));
     out->agent = a->id;
@@ -989,7 +978,8 @@ const orca_engine *stats_engine(const orca_stats *s)
  * where
  *   ent   = fig tot; hist htot; slots (each with its hist)
  *   fig   = u32 mask of the nonzero counters, then those (sfig order)
- *   hist  = u32 n, { u8 bucket; u32 count } x n, ascending, nonzero
+ *   hist  = v n, { v bucket; v count } x n, ascending, nonzero (v: LEB128;
+ *           buckets of hist.h)
  *   slots = u32 n, { u64 epoch; fig [; hist] } x n, the ring's used slots
  *
  * Every list of waiting work is sorted by (arrival, when it was last
@@ -997,7 +987,8 @@ const orca_engine *stats_engine(const orca_stats *s)
  * equal arrival. So the total list's order, restricted to any other list,
  * is that list's order, and appending the nodes in it rebuilds all three.
  */
-#define STATS_TAG 0x31415453u /* "STA1" */
+#define STATS_TAG 0x32415453u /* "STA2" */
+#define STATS_TAG_V1 0x31415453u /* "STA1": 0.3's, read too (see load_hist) */
 #define NFIG (sizeof(sfig) / sizeof(uint64_t))
 
 _Static_assert(sizeof(sfig) / sizeof(uint64_t) <= 32, "a fig's mask is a u32");
@@ -1023,21 +1014,17 @@ static void save_fig(wbuf *w, const sfig *f)
             w_u64(w, v[k]);
 }
 
-static void save_hist(wbuf *w, const shist *h)
+static void save_hist(wbuf *w, const hist *h)
 {
-    uint32_t n = 0;
-    for (uint32_t b = 0; b < HB; b++)
-        n += h->b[b] != 0;
-    w_u32(w, n);
-    for (uint32_t b = 0; b < HB; b++)
-        if (h->b[b]) {
-            w_u8(w, (uint8_t)b);
-            w_u32(w, h->b[b]);
-        }
+    w_v(w, h->n);
+    for (uint32_t k = 0; k < h->n; k++) {
+        w_v(w, h->v[k].b);
+        w_v(w, h->v[k].c);
+    }
 }
 
 /* The used slots of a ring (hslot NULL: an agent's, no histograms). */
-static void save_slots(wbuf *w, const orca_stats *s, const sfig *slot, const shist *hslot,
+static void save_slots(wbuf *w, const orca_stats *s, const sfig *slot, const hist *hslot,
                        const uint64_t *epoch)
 {
     uint32_t n = 0;
@@ -1136,6 +1123,7 @@ typedef struct sload {
     orca_stats *t;
     rbuf *r;
     uint32_t nslots;   /* the saved ring's length */
+    bool v1;           /* an STA1 record: 96 coarse buckets */
     bool keep;         /* saved window config == t's: keep the slots */
 } sload;
 
@@ -1149,59 +1137,91 @@ static void load_fig(rbuf *r, sfig *f)
         v[k] = mask >> k & 1 ? r_u64(r) : 0;
 }
 
-static void load_hist(rbuf *r, shist *h)
+/* An STA1 bucket (of 96, bucket b read as 250 * 2^(b/4) ms) as the
+ * bucket of hist.h holding that value: distinct buckets stay distinct and
+ * in order (they are 19% apart, the new ones at most 1.6% wide). */
+static uint32_t v1_bucket(uint32_t b)
 {
-    uint32_t n = r_count(r, 5);
-    int prev = -1;
-    memset(h, 0, sizeof(*h));
-    if (n > HB)
+    return hist_bucket((uint64_t)llround(250.0 * exp2(b / 4.0)));
+}
+
+/* Into h (empty, h may keep memory); ORCA_ENOMEM, or r->bad when it does
+ * not decode. */
+static int load_hist(sload *L, hist *h)
+{
+    rbuf *r = L->r;
+    uint32_t n = L->v1 ? r_count(r, 5) : r_vcount(r, 2);
+    int64_t prev = -1;
+    hist_clear(h);
+    if (n > HIST_NB)
         r->bad = true;
     for (uint32_t k = 0; k < n && !r->bad; k++) {
-        uint8_t b = r_u8(r);
-        uint32_t c = r_u32(r);
-        if (b >= HB || (int)b <= prev || !c) {
-            r->bad = true;
-            return;
+        uint32_t b, c;
+        if (L->v1) {
+            b = r_u8(r);
+            c = r_u32(r);
+            if (b >= 96) {
+                r->bad = true;
+                break;
+            }
+            b = v1_bucket(b);
+        } else {
+            b = r_v32(r);
+            c = r_v32(r);
         }
-        h->b[b] = c;
+        if (r->bad || b >= HIST_NB || (int64_t)b <= prev || !c) {
+            r->bad = true;
+            break;
+        }
+        if (hist_add(L->t->e, h, b, c))
+            return ORCA_ENOMEM;
         prev = b;
     }
+    return ORCA_OK;
 }
 
 /* A ring's used slots, each put back where its epoch says; read and
  * dropped when the window config changed. */
-static void load_slots(sload *L, sfig *slot, shist *hslot, uint64_t *epoch)
+static int load_slots(sload *L, sfig *slot, hist *hslot, uint64_t *epoch)
 {
     rbuf *r = L->r;
     uint32_t n = r_count(r, 12);
+    int rc = ORCA_OK;
+    hist h = { 0 };  /* read here, then kept in its slot or dropped */
     if (n > L->nslots)
         r->bad = true;
-    for (uint32_t j = 0; j < n && !r->bad; j++) {
+    for (uint32_t j = 0; j < n && !r->bad && !rc; j++) {
         sfig f;
-        shist h;
         uint64_t ep = r_u64(r);
         load_fig(r, &f);
-        if (hslot)
-            load_hist(r, &h);
+        if (hslot && (rc = load_hist(L, &h)))
+            break;
         if (r->bad || !L->keep)
             continue;
         uint32_t k = (uint32_t)(ep % L->t->nslots);
         if (ep == UINT64_MAX || epoch[k] != UINT64_MAX) { /* a slot twice */
             r->bad = true;
-            return;
+            break;
         }
         epoch[k] = ep;
         slot[k] = f;
-        if (hslot)
+        if (hslot) { /* swap: the slot's empty array is reused next */
+            hist tmp = hslot[k];
             hslot[k] = h;
+            h = tmp;
+        }
     }
+    hist_free(L->t->e, &h);
+    return rc;
 }
 
-static void load_ent(sload *L, sent *x)
+static int load_ent(sload *L, sent *x)
 {
+    int rc;
     load_fig(L->r, &x->tot);
-    load_hist(L->r, &x->htot);
-    load_slots(L, x->slot, x->hslot, x->epoch);
+    if ((rc = load_hist(L, &x->htot)))
+        return rc;
+    return load_slots(L, x->slot, x->hslot, x->epoch);
 }
 
 static int load_channels(sload *L)
@@ -1212,20 +1232,21 @@ static int load_channels(sload *L)
         rc = sent_init(t, &t->channels[k]);
     if (rc)
         return rc;
-    load_ent(L, &t->total);
-    uint32_t n = r_count(L->r, 12);
+    if ((rc = load_ent(L, &t->total)))
+        return rc;
+    uint32_t n = r_count(L->r, 9); /* an ent is at least 4 + 1 + 4 bytes */
     if (n > ORCA_MAX_CHANNELS)
         L->r->bad = true;
-    for (uint32_t k = 0; k < n && !L->r->bad; k++)
-        load_ent(L, &t->channels[k]);
-    return ORCA_OK;
+    for (uint32_t k = 0; k < n && !L->r->bad && !rc; k++)
+        rc = load_ent(L, &t->channels[k]);
+    return rc;
 }
 
 /* Queues are never removed, so every queue seen is one of the engine's. */
 static int load_queues(sload *L)
 {
     rbuf *r = L->r;
-    uint32_t n = r_count(r, 16), prev = 0;
+    uint32_t n = r_count(r, 13), prev = 0;
     for (uint32_t k = 0; k < n && !r->bad; k++) {
         uint32_t id = r_u32(r);
         if (r->bad || id <= prev || id > L->t->e->nqueues) {
@@ -1236,7 +1257,9 @@ static int load_queues(sload *L)
         sent *x = queue_ent(L->t, id);
         if (!x)
             return ORCA_ENOMEM;
-        load_ent(L, x);
+        int rc = load_ent(L, x);
+        if (rc)
+            return rc;
     }
     return ORCA_OK;
 }
@@ -1262,7 +1285,7 @@ static int load_agents(sload *L)
         a->work = work;
         a->since = since;
         load_fig(r, &a->tot);
-        load_slots(L, a->slot, NULL, a->epoch);
+        load_slots(L, a->slot, NULL, a->epoch); /* no histogram: no memory */
     }
     return ORCA_OK;
 }
@@ -1337,7 +1360,8 @@ static int load_into(sload *L)
     t->start = r_u64(r);
     t->now = r_u64(r);
     t->dropped = r_u64(r);
-    if (r->bad || tag != STATS_TAG || !nslots || nslots > MAX_SLOTS || window_ms < nslots ||
+    L->v1 = tag == STATS_TAG_V1;
+    if (r->bad || (tag != STATS_TAG && !L->v1) || !nslots || nslots > MAX_SLOTS || window_ms < nslots ||
         slot_ms != window_ms / nslots)
         return ORCA_ECORRUPT;
     L->nslots = nslots;

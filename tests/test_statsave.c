@@ -887,7 +887,7 @@ static void test_bad_fields(void **state)
         size_t at;
         uint32_t v;
     } cases[] = {
-        { 0, 0x32415453u },   /* another tag (version) */
+        { 0, 0x33415453u },   /* another tag (version) */
         { 8, 0 },             /* no slots */
         { 8, 241 },           /* more slots than stats can have */
         { 12, 1 },            /* slot_ms != window_ms / nslots */
@@ -905,7 +905,7 @@ static void test_bad_fields(void **state)
     }
     /* a huge count right after the header: refused without allocating it */
     wbuf w = { .e = b->e };
-    w_u32(&w, 0x31415453u);
+    w_u32(&w, 0x31415453u); /* STA1 (0.3's), still read */
     w_u32(&w, 60000);
     w_u32(&w, 4);
     w_u32(&w, 15000);
