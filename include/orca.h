@@ -1024,9 +1024,10 @@ ORCA_API int orca_erlang_agents(double arrivals_per_s, double handle_s, double t
  *    most common definition (Genesys-, Avaya-style "SL with abandons");
  *    some vendors divide by answered only: sl_of_answered is that one.
  *  - asa_ms: mean wait of answered work. avg_wait_ms: mean wait of answered
- *    and abandoned work. wait_p50/p90/p99_ms: percentiles of the answered
- *    waits, from a log histogram (buckets 19% wide: the value is the
- *    bucket's upper edge).
+ *    and abandoned work. wait_p50/p90/p99_ms: nearest-rank percentiles of
+ *    the answered waits (the wait of rank ceil(p * answered)), read from a
+ *    log-linear histogram: within 1/128 (0.79%) of the true value, exact
+ *    below 128 ms, over any wait a uint64_t holds (nothing is capped).
  *  - handled: answered work that completed. aht_ms: mean talk plus wrap-up
  *    of handled work (avg_talk_ms + avg_wrapup_ms).
  *  - occupancy: time agents spent with work (offered, busy or wrap-up) /
