@@ -24,8 +24,11 @@
  *     with not_before_ms > now) and comes back when due has entered the
  *     queue once, at enqueue: it never left it unanswered. A retry of an
  *     unreached callback (it had been answered) enters again when due.
- *  R3 (settled by orca.h) Queues and channels report occupancy 0: an
- *     agent's idle time belongs to no one queue or channel.
+ *  R3 (settled by orca.h) Occupancy of a queue or channel: time agents
+ *     held its work / that + idle time of agents who could take it (a
+ *     channel: a limit on it; a queue: they serve it). A blended agent
+ *     counts once per channel and queue of the work held; idle time counts
+ *     for every channel and queue the agent could take.
  *  R4 (settled by orca.h) Histogram buckets: waits below 128 ms are
  *     exact; a wait w with 2^e <= w < 2^(e+1), e >= 7, is in a bucket of
  *     width 2^(e-6) starting at a multiple of it, reported as the
@@ -432,7 +435,7 @@ static void test_counts_service_level_waits(void **state)
     EQ_D(qt.aht_ms, 0.0);
     EQ_D(qt.avg_talk_ms, 0.0);
     EQ_D(qt.avg_wrapup_ms, 0.0);
-    EQ_D(qt.occupancy, 0.0); /* queues report 0 */
+    EQ_D(qt.occupancy, 1.0); /* working 15-25 s, never idle while ready */
     EQ_U(qt.offers, 4);
     EQ_U(qt.accepted, 4);
     EQ_U(qt.rejected, 0);
@@ -446,10 +449,8 @@ static void test_counts_service_level_waits(void **state)
     EQ_U(qt.span_ms, 86000);
 
     /* One queue, one channel: the voice channel and the total say the
-     * same (but for occupancy, checked elsewhere); the window (15 min)
-     * holds everything. */
+     * same; the window (15 min) holds everything. */
     orca_figures ct = FC(f->s, ORCA_CHANNEL_VOICE, TOT), tt = FT(f->s, TOT);
-    ct.occupancy = tt.occupancy = 0;
     FIG_SAME(&ct, &qt, "voice channel vs queue");
     FIG_SAME(&tt, &qt, "total vs queue");
     orca_figures qw = FQ(f->s, q, WIN);
@@ -1083,7 +1084,10 @@ static void test_waiting_and_longest(void **state)
  *          working 15-30 = 15 s: occupancy 15/35.
  * agent 2: working 0-20 s (NOT_READY from 10 s, but with work), not ready
  *          20-60 = 40 s: occupancy 1.
- * total occupancy (15 + 20) / (35 + 20). */
+ * total occupancy (15 + 20) / (35 + 20); the queue's too (both agents
+ * are its members). Voice: agent 2's call 0-20 s, agent 1 idle 20 s: 20/40.
+ * Chat: agent 1's chats 15-30 s (two at once count once), idle 20 s:
+ * 15/35 (agent 2 is never idle). */
 static void test_agent_state_times(void **state)
 {
     (void)state;
@@ -1151,7 +1155,9 @@ static void test_agent_state_times(void **state)
         EQ_U(b.handled, 1);
         EQ_D(b.aht_ms, 20000.0);
         EQ_D(FT(f->s, (orca_span)sp).occupancy, 35000.0 / 55000.0);
-        EQ_D(FQ(f->s, q, (orca_span)sp).occupancy, 0.0);
+        EQ_D(FQ(f->s, q, (orca_span)sp).occupancy, 35000.0 / 55000.0);
+        EQ_D(FC(f->s, ORCA_CHANNEL_VOICE, (orca_span)sp).occupancy, 20000.0 / 40000.0);
+        EQ_D(FC(f->s, ORCA_CHANNEL_CHAT, (orca_span)sp).occupancy, 15000.0 / 35000.0);
     }
     TU_RC(orca_stats_agent(f->s, 3, TOT, &a), ORCA_ENOENT);
     sfx_free(f);
@@ -1159,9 +1165,8 @@ static void test_agent_state_times(void **state)
 
 /* One agent who only ever takes chats. Its timeline is agent 1's above
  * (offline 0-10, idle 10-15, two chats 15-30, idle 30-40, not ready 40-50,
- * idle 50-55, offline 55-60): its occupancy and the total's are 15/35; a
- * channel reports 0 ("an agent's idle time belongs to no one queue or
- * channel"), even when only one channel is in use. */
+ * idle 50-55, offline 55-60): its occupancy, the total's and the chat
+ * channel's are 15/35; voice, never used, 0/20. */
 static void test_channel_occupancy(void **state)
 {
     (void)state;
@@ -1189,8 +1194,114 @@ static void test_channel_occupancy(void **state)
     AT(e, 60000);
     EQ_D(FA(f->s, 1, TOT).occupancy, 15000.0 / 35000.0);
     EQ_D(FT(f->s, TOT).occupancy, 15000.0 / 35000.0);
-    EQ_D(FC(f->s, ORCA_CHANNEL_CHAT, TOT).occupancy, 0.0);
-    EQ_D(FC(f->s, ORCA_CHANNEL_CHAT, WIN).occupancy, 0.0);
+    EQ_D(FC(f->s, ORCA_CHANNEL_CHAT, TOT).occupancy, 15000.0 / 35000.0);
+    EQ_D(FC(f->s, ORCA_CHANNEL_CHAT, WIN).occupancy, 15000.0 / 35000.0);
+    EQ_D(FC(f->s, ORCA_CHANNEL_VOICE, TOT).occupancy, 0.0);
+    sfx_free(f);
+}
+
+/* Occupancy per channel and per queue, hand-computed. Window 60 s in 6
+ * slots: read at 70 s it covers [20, 70) s. Queues: q (members A, B),
+ * fr (served by skill fr: only B holds it), r (member C). Limits: A and C
+ * every built-in channel, B chat only. No wrap-up.
+ *   0  A and C ready         10 chat c1 (q) to A      20 email m1 (q) to A
+ *   30 B ready               40 A NOT_READY (still holds c1, m1)
+ *   45 chat c2 (fr) to B     50 c1 ends   55 c2 ends   60 m1 ends
+ * A: idle 0-10, working 10-60 (chat 10-50 and email 20-60: blended, so
+ *    it works for both channels 20-50), not ready 60-70.
+ * B: idle 30-45 and 55-70 (30 s), chat 45-55. C: idle 0-70, never works.
+ * since start (work / work + idle, s):
+ *   chat  (A 40 + B 10) / (50 + A 10 + B 30 + C 70) = 50/160
+ *   email A 40 / (40 + A 10 + C 70) = 40/120 (B has no email limit)
+ *   voice 0 / (A 10 + C 70) = 0
+ *   q     A 50 / (50 + A 10 + B 30) = 50/90 (B's chat was fr's work; C
+ *         is not a member)
+ *   fr    B 10 / (10 + B 30) = 10/40 (A, idle 10 s, does not serve it)
+ *   r     0 / C 70 = 0
+ *   total 60 / (60 + 10 + 30 + 70) = 60/170; per-channel work (90 s) is
+ *         more than the total's (60 s): the blended agent counts twice.
+ * window [20, 70): chat (A 30 + B 10) / (40 + B 30 + C 50) = 40/120;
+ *   email 40 / (40 + C 50); q 40 / (40 + B 30); fr 10/40; total
+ *   50 / (50 + 30 + 50). A second stats attached at 20 s (A holding c1
+ *   and m1 then) reads the same since its start. */
+static void test_occupancy_channels_queues(void **state)
+{
+    (void)state;
+    orca_stats_config c = scfg(60000, 6, 0);
+    sfx *f = sfx_new(&c);
+    orca_engine *e = f->e;
+    orca_skill_id fr;
+    TU_OK(orca_skill_intern(e, "fr", &fr));
+    orca_queue_id q = QUEUE(e, "q", 0, 0, 0), r = QUEUE(e, "r", 0, 0, 0), qfr;
+    orca_skill_level lv = { fr, 1 };
+    orca_queue_def d;
+    orca_queue_def_init(&d);
+    d.name = "fr";
+    d.serve = ORCA_SERVE_SKILLS;
+    d.skills = &lv;
+    d.nskills = 1;
+    d.wrapup_ms = 0;
+    TU_OK(orca_queue_add(e, &d, &qfr));
+    AGENT_IN(e, 1, q);
+    orca_agent_def ad;
+    tu_agent_def(&ad, 2, 100, &lv, 1);
+    orca_channel_limit chat_only = { ORCA_CHANNEL_CHAT, 4 };
+    ad.limits = &chat_only;
+    ad.nlimits = 1;
+    TU_OK(orca_agent_add(e, &ad));
+    TU_OK(orca_queue_member_add(e, q, 2, 0));
+    AGENT_IN(e, 3, r);
+    tu_ready(e, 1);
+    tu_ready(e, 3);
+    AT(e, 10000);
+    ENQ(e, 11, q, ORCA_CHANNEL_CHAT);
+    TU_OFFERED_TO(e, 11, 1);
+    ACCEPT(e, 11);
+    AT(e, 20000);
+    ENQ(e, 12, q, ORCA_CHANNEL_EMAIL);
+    TU_OFFERED_TO(e, 12, 1);
+    ACCEPT(e, 12);
+    orca_stats *s2;
+    STATS_NEW(e, NULL, &s2);
+    AT(e, 30000);
+    tu_ready(e, 2);
+    AT(e, 40000);
+    tu_notready(e, 1);
+    AT(e, 45000);
+    ENQ(e, 13, qfr, ORCA_CHANNEL_CHAT);
+    TU_OFFERED_TO(e, 13, 2);
+    ACCEPT(e, 13);
+    AT(e, 50000);
+    END(e, 11);
+    AT(e, 55000);
+    END(e, 13);
+    AT(e, 60000);
+    END(e, 12);
+    AT(e, 70000);
+    TU_CHECK(e);
+
+    EQ_D(FC(f->s, ORCA_CHANNEL_CHAT, TOT).occupancy, 50.0 / 160.0);
+    EQ_D(FC(f->s, ORCA_CHANNEL_EMAIL, TOT).occupancy, 40.0 / 120.0);
+    EQ_D(FC(f->s, ORCA_CHANNEL_VOICE, TOT).occupancy, 0.0);
+    EQ_D(FQ(f->s, q, TOT).occupancy, 50.0 / 90.0);
+    EQ_D(FQ(f->s, qfr, TOT).occupancy, 10.0 / 40.0);
+    EQ_D(FQ(f->s, r, TOT).occupancy, 0.0);
+    EQ_D(FT(f->s, TOT).occupancy, 60.0 / 170.0);
+    EQ_D(FA(f->s, 1, TOT).occupancy, 50.0 / 60.0);
+    EQ_D(FA(f->s, 2, TOT).occupancy, 10.0 / 40.0);
+
+    for (int k = 0; k < 2; k++) { /* the window, and s2 since 20 s */
+        const orca_stats *s = k ? s2 : f->s;
+        orca_span sp = k ? TOT : WIN;
+        EQ_D(FC(s, ORCA_CHANNEL_CHAT, sp).occupancy, 40.0 / 120.0);
+        EQ_D(FC(s, ORCA_CHANNEL_EMAIL, sp).occupancy, 40.0 / 90.0);
+        EQ_D(FC(s, ORCA_CHANNEL_VOICE, sp).occupancy, 0.0);
+        EQ_D(FQ(s, q, sp).occupancy, 40.0 / 70.0);
+        EQ_D(FQ(s, qfr, sp).occupancy, 10.0 / 40.0);
+        EQ_D(FQ(s, r, sp).occupancy, 0.0);
+        EQ_D(FT(s, sp).occupancy, 50.0 / 130.0);
+    }
+    STATS_FREE(s2);
     sfx_free(f);
 }
 
@@ -3514,6 +3625,7 @@ int main(void)
         cmocka_unit_test_teardown(test_waiting_and_longest, teardown),
         cmocka_unit_test_teardown(test_agent_state_times, teardown),
         cmocka_unit_test_teardown(test_channel_occupancy, teardown),
+        cmocka_unit_test_teardown(test_occupancy_channels_queues, teardown),
         cmocka_unit_test_teardown(test_histogram_bound, teardown),
         cmocka_unit_test_teardown(test_long_wait_percentiles, teardown),
         cmocka_unit_test_teardown(test_percentiles_within_bound, teardown),
