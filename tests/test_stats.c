@@ -1305,6 +1305,69 @@ static void test_occupancy_channels_queues(void **state)
     sfx_free(f);
 }
 
+/* Who could take a queue's or channel's work changes with membership,
+ * the agent's limits and new queues. One agent A (skill x), ready from 0:
+ *   10 member of q    20 chat c1 (q) offered, accepted   30 c1 ends
+ *   35 A updated: voice only    40 no longer a member of q
+ *   45 queue sx added (served by skill x); voice v1 (sx) accepted
+ *   47 v1 ends; read at 50
+ * q:     c1 10 / (10 + idle 10-20, 30-40) = 10/30
+ * chat:  c1 10 / (10 + idle 0-20, 30-35) = 10/35
+ * voice: v1 2 / (2 + idle 0-20, 30-45, 47-50) = 2/40
+ * sx:    v1 2 / (2 + idle 47-50) = 2/5 */
+static void test_occupancy_follows_eligibility(void **state)
+{
+    (void)state;
+    sfx *f = sfx_new(NULL);
+    orca_engine *e = f->e;
+    orca_skill_id x;
+    TU_OK(orca_skill_intern(e, "x", &x));
+    orca_skill_level lv = { x, 1 };
+    orca_queue_id q = QUEUE(e, "q", 0, 0, 0), sx;
+    orca_agent_def ad;
+    tu_agent_def(&ad, 1, 100, &lv, 1);
+    TU_OK(orca_agent_add(e, &ad));
+    tu_ready(e, 1);
+    AT(e, 10000);
+    TU_OK(orca_queue_member_add(e, q, 1, 0));
+    AT(e, 20000);
+    ENQ(e, 11, q, ORCA_CHANNEL_CHAT);
+    TU_OFFERED_TO(e, 11, 1);
+    ACCEPT(e, 11);
+    AT(e, 30000);
+    END(e, 11);
+    AT(e, 35000);
+    orca_channel_limit voice = { ORCA_CHANNEL_VOICE, 1 };
+    ad.limits = &voice;
+    ad.nlimits = 1;
+    TU_OK(orca_agent_update(e, &ad));
+    AT(e, 40000);
+    TU_OK(orca_queue_member_remove(e, q, 1));
+    AT(e, 45000);
+    orca_queue_def d;
+    orca_queue_def_init(&d);
+    d.name = "sx";
+    d.serve = ORCA_SERVE_SKILLS;
+    d.skills = &lv;
+    d.nskills = 1;
+    d.wrapup_ms = 0;
+    TU_OK(orca_queue_add(e, &d, &sx));
+    ENQ(e, 12, sx, ORCA_CHANNEL_VOICE);
+    TU_OFFERED_TO(e, 12, 1);
+    ACCEPT(e, 12);
+    AT(e, 47000);
+    END(e, 12);
+    AT(e, 50000);
+    TU_CHECK(e);
+    for (int sp = TOT; sp <= WIN; sp++) {
+        EQ_D(FQ(f->s, q, (orca_span)sp).occupancy, 10.0 / 30.0);
+        EQ_D(FC(f->s, ORCA_CHANNEL_CHAT, (orca_span)sp).occupancy, 10.0 / 35.0);
+        EQ_D(FC(f->s, ORCA_CHANNEL_VOICE, (orca_span)sp).occupancy, 2.0 / 40.0);
+        EQ_D(FQ(f->s, sx, (orca_span)sp).occupancy, 2.0 / 5.0);
+    }
+    sfx_free(f);
+}
+
 /* The sliding window: 60 s in 6 slots of 10 s. Slot k holds events of
  * [10k, 10k + 10) s; the window is the slots within 5 of the current one,
  * so it spans from the start of slot cur - 5 to now.
@@ -3626,6 +3689,7 @@ int main(void)
         cmocka_unit_test_teardown(test_agent_state_times, teardown),
         cmocka_unit_test_teardown(test_channel_occupancy, teardown),
         cmocka_unit_test_teardown(test_occupancy_channels_queues, teardown),
+        cmocka_unit_test_teardown(test_occupancy_follows_eligibility, teardown),
         cmocka_unit_test_teardown(test_histogram_bound, teardown),
         cmocka_unit_test_teardown(test_long_wait_percentiles, teardown),
         cmocka_unit_test_teardown(test_percentiles_within_bound, teardown),
