@@ -1134,16 +1134,22 @@ ORCA_API int orca_erlang_agents(double arrivals_per_s, double handle_s, double t
  *    most common definition (Genesys-, Avaya-style "SL with abandons");
  *    some vendors divide by answered only: sl_of_answered is that one.
  *  - asa_ms: mean wait of answered work. avg_wait_ms: mean wait of answered
- *    and abandoned work. wait_p50/p90/p99_ms: percentiles of the answered
- *    waits, from a log histogram (buckets 19% wide: the value is the
- *    bucket's upper edge).
+ *    and abandoned work. wait_p50/p90/p99_ms: nearest-rank percentiles of
+ *    the answered waits (the wait of rank ceil(p * answered)), read from a
+ *    log-linear histogram: within 1/128 (0.79%) of the true value, exact
+ *    below 128 ms, over any wait a uint64_t holds (nothing is capped).
  *  - handled: answered work that completed. aht_ms: mean talk plus wrap-up
  *    of handled work (avg_talk_ms + avg_wrapup_ms).
  *  - occupancy: time agents spent with work (offered, busy or wrap-up) /
- *    time they were ready or with work (NOT_READY and OFFLINE time left
- *    out). Per agent, and over all agents for the total; an agent's idle
- *    time belongs to no one queue or channel, so queues and channels
- *    report 0.
+ *    that + their idle time (READY with no work; NOT_READY and OFFLINE
+ *    time left out), as Avaya CMS counts it per skill. Per agent, and over
+ *    all agents for the total. For a channel or a queue: time agents held
+ *    work of it / that + idle time of the agents who could take it (for a
+ *    channel, a limit on it; for a queue, serving it: a member, or holding
+ *    its skills, as its serve flags say). Idle time counts for every
+ *    channel and queue the agent could take; an agent with work of several
+ *    channels or queues (a chat and an email) works for each of them at
+ *    once, so per-channel occupancies need not add up to the total.
  *  - abandoned_short: abandoned after waiting at most short_abandon_ms.
  *  - offers, accepted, rejected, offer_timeouts: offers made and how they
  *    ended. transfers: work handed over (blind, or consult once answered).

@@ -10,16 +10,22 @@
  * window. Agent state time (idle, working...) is added when the state
  * changes, split over the slots it spans.
  *
+ * Occupancy per queue and channel: each queue and channel counts the
+ * agents working on its work now (n_work) and the agents idle now who
+ * could take it (n_idle); when a count changes, the time since the last
+ * change times each count is added first. An agent's share of those counts
+ * is taken off before each change to the agent and put back after, so a
+ * change costs O(channels and queues the agent serves or works for).
+ *
  * Work waiting now is kept in small records on three lists ordered by
  * arrival (its queue's, its channel's, all), so the longest wait is a list
  * head and a position is a short walk.
  */
 #include "orca_int.h"
+#include "hist.h"
 
 #include <math.h>
 
-#define HB 96                 /* wait histogram buckets */
-#define H_FIRST_MS 250.0      /* bucket 0: waits up to 250 ms */
 #define MAX_SLOTS 240
 
 /* Counters of one entity over one span. */
@@ -31,11 +37,6 @@ typedef struct sfig {
     uint64_t csat_n, csat_sum, fcr_n, fcr_yes, recontacts;
     uint64_t t_off, t_nr, t_idle, t_work; /* agent state time, ms */
 } sfig;
-
-/* Answered waits, for percentiles (queues, channels, total only). */
-typedef struct shist {
-    uint32_t b[HB];
-} shist;
 
 typedef struct wnode wnode;
 typedef struct wlist {
@@ -58,12 +59,23 @@ struct wnode {
 /* A queue, a channel or the total. */
 typedef struct sent {
     sfig tot;
-    shist htot;
+    hist htot;                /* answered waits, for percentiles */
     sfig *slot;               /* nslots */
-    shist *hslot;             /* nslots */
+    hist *hslot;              /* nslots */
     uint64_t *epoch;          /* nslots: which slot-time each slot holds */
     wlist waiting;
+    uint32_t n_work, n_idle;  /* occupancy: agents working on / idle for
+                                 this queue or channel now (not the total) */
+    uint64_t occ_since;       /* their time is counted up to here */
 } sent;
+
+/* Work an agent holds (offered, busy or wrap-up), with the queue and
+ * channel it was offered from. */
+typedef struct sheld {
+    uint64_t id;
+    orca_queue_id q;
+    orca_channel_id ch;
+} sheld;
 
 typedef struct sagent {
     uint64_t id;
@@ -73,6 +85,12 @@ typedef struct sagent {
     orca_presence presence;
     uint32_t work;
     uint64_t since;           /* state time counted up to here */
+    sheld *held;              /* the work counted in `work` (fewer if memory
+                                 ran out) */
+    uint32_t nheld, capheld;
+    uint32_t chmask;          /* channels whose limit is > 0 (engine's) */
+    orca_queue_id *serves;    /* queues it serves (engine's rule) */
+    uint32_t nserves, capserves;
 } sagent;
 
 struct orca_stats {
@@ -93,7 +111,7 @@ struct orca_stats {
 
 /* The slot for time t, cleared first if it still holds an older turn of
  * the ring (hslot may be NULL: agents keep no histogram). */
-static uint32_t slot_k(const orca_stats *s, sfig *slots, shist *hslot, uint64_t *epochs,
+static uint32_t slot_k(const orca_stats *s, sfig *slots, hist *hslot, uint64_t *epochs,
                        uint64_t t)
 {
     uint64_t ep = t / s->slot_ms;
@@ -101,7 +119,7 @@ static uint32_t slot_k(const orca_stats *s, sfig *slots, shist *hslot, uint64_t 
     if (epochs[k] != ep) {
         memset(&slots[k], 0, sizeof(sfig));
         if (hslot)
-            memset(&hslot[k], 0, sizeof(shist));
+            hist_clear(&hslot[k]);
         epochs[k] = ep;
     }
     return k;
@@ -122,28 +140,34 @@ static void fig_add(sfig *a, const sfig *b)
         dst[k] += src[k];
 }
 
-/* The counters (and, when asked, the histogram) of one entity over a
- * span, into *out and *hout. */
+/* The counters of one entity over a span, into *out. */
 static void span_sum(const orca_stats *s, const sfig *tot, const sfig *slots,
-                     const shist *htot, const shist *hslots, const uint64_t *epochs,
-                     orca_span span, sfig *out, shist *hout)
+                     const uint64_t *epochs, orca_span span, sfig *out)
 {
     if (span == ORCA_SPAN_TOTAL) {
         *out = *tot;
-        if (hout)
-            *hout = *htot;
         return;
     }
     memset(out, 0, sizeof(*out));
-    if (hout)
-        memset(hout, 0, sizeof(*hout));
-    for (uint32_t k = 0; k < s->nslots; k++) {
-        if (!slot_live(s, epochs[k]))
-            continue;
-        fig_add(out, &slots[k]);
-        for (int b = 0; hout && b < HB; b++)
-            hout->b[b] += hslots[k].b[b];
+    for (uint32_t k = 0; k < s->nslots; k++)
+        if (slot_live(s, epochs[k]))
+            fig_add(out, &slots[k]);
+}
+
+/* The histograms of an entity over a span, into hs (MAX_SLOTS room);
+ * returns how many. */
+static uint32_t span_hists(const orca_stats *s, const sent *x, orca_span span,
+                           const hist **hs)
+{
+    uint32_t n = 0;
+    if (span == ORCA_SPAN_TOTAL) {
+        hs[n++] = &x->htot;
+        return n;
     }
+    for (uint32_t k = 0; k < s->nslots; k++)
+        if (slot_live(s, x->epoch[k]))
+            hs[n++] = &x->hslot[k];
+    return n;
 }
 
 static uint64_t span_ms(const orca_stats *s, orca_span span)
@@ -164,12 +188,13 @@ static int sent_init(orca_stats *s, sent *x)
 {
     memset(x, 0, sizeof(*x));
     x->slot = mem_calloc(s->e, s->nslots * sizeof(sfig));
-    x->hslot = mem_calloc(s->e, s->nslots * sizeof(shist));
+    x->hslot = mem_calloc(s->e, s->nslots * sizeof(hist));
     x->epoch = mem_alloc(s->e, s->nslots * sizeof(uint64_t));
     if (!x->slot || !x->hslot || !x->epoch)
         return ORCA_ENOMEM;
     for (uint32_t k = 0; k < s->nslots; k++)
         x->epoch[k] = UINT64_MAX;
+    x->occ_since = s->now;
     return ORCA_OK;
 }
 
@@ -177,8 +202,12 @@ static void sent_free(orca_stats *s, sent *x)
 {
     if (x->slot)
         mem_free(s->e, x->slot, s->nslots * sizeof(sfig));
-    if (x->hslot)
-        mem_free(s->e, x->hslot, s->nslots * sizeof(shist));
+    hist_free(s->e, &x->htot);
+    if (x->hslot) {
+        for (uint32_t k = 0; k < s->nslots; k++)
+            hist_free(s->e, &x->hslot[k]);
+        mem_free(s->e, x->hslot, s->nslots * sizeof(hist));
+    }
     if (x->epoch)
         mem_free(s->e, x->epoch, s->nslots * sizeof(uint64_t));
     x->slot = NULL;
@@ -216,6 +245,22 @@ static sent *channel_ent(orca_stats *s, orca_channel_id ch)
     return ch < ORCA_MAX_CHANNELS ? &s->channels[ch] : NULL;
 }
 
+/* A queue's record without making one (NULL if none). */
+static sent *queue_peek(const orca_stats *s, orca_queue_id q)
+{
+    return q && q <= s->nqueues ? s->queues[q - 1] : NULL;
+}
+
+static void agent_free_parts(orca_stats *s, sagent *a)
+{
+    if (a->slot)
+        mem_free(s->e, a->slot, s->nslots * sizeof(sfig));
+    if (a->epoch)
+        mem_free(s->e, a->epoch, s->nslots * sizeof(uint64_t));
+    mem_free(s->e, a->held, a->capheld * sizeof(sheld));
+    mem_free(s->e, a->serves, a->capserves * sizeof(orca_queue_id));
+}
+
 static sagent *agent_ent(orca_stats *s, uint64_t id)
 {
     if (!id)
@@ -229,10 +274,7 @@ static sagent *agent_ent(orca_stats *s, uint64_t id)
     a->slot = mem_calloc(s->e, s->nslots * sizeof(sfig));
     a->epoch = mem_alloc(s->e, s->nslots * sizeof(uint64_t));
     if (!a->slot || !a->epoch) {
-        if (a->slot)
-            mem_free(s->e, a->slot, s->nslots * sizeof(sfig));
-        if (a->epoch)
-            mem_free(s->e, a->epoch, s->nslots * sizeof(uint64_t));
+        agent_free_parts(s, a);
         mem_free(s->e, a, sizeof(*a));
         return NULL;
     }
@@ -252,7 +294,7 @@ static sagent *agent_ent(orca_stats *s, uint64_t id)
  * entity (unknown, or out of memory) is skipped. h: their histograms. */
 typedef struct targets {
     sfig *f[8];
-    shist *h[8];
+    hist *h[8];
     int n, nh;
 } targets;
 
@@ -280,19 +322,6 @@ static void tg_agent(orca_stats *s, targets *t, sagent *a)
         for (int k_ = 0; k_ < (t)->n; k_++)                                  \
             (t)->f[k_]->field += (v);                                        \
     } while (0)
-
-static uint32_t hist_bucket(uint64_t ms)
-{
-    if (ms <= H_FIRST_MS)
-        return 0;
-    double b = ceil(4.0 * log2((double)ms / H_FIRST_MS));
-    return b >= HB - 1 ? HB - 1 : (uint32_t)b;
-}
-
-static uint64_t hist_edge(uint32_t b)
-{
-    return (uint64_t)llround(H_FIRST_MS * exp2(b / 4.0));
-}
 
 /* Targets queue q, channel ch, total (and agent when given). */
 static void tg_work(orca_stats *s, targets *t, orca_queue_id q, orca_channel_id ch, uint64_t who)
@@ -353,7 +382,140 @@ static void accrue(orca_stats *s, sagent *a)
     a->since = now;
 }
 
-static void agent_work(orca_stats *s, uint64_t id, int delta)
+/* ---- occupancy per queue and channel ----------------------------------------- */
+
+/* Add x's agent time since occ_since (n_work agents working on its work,
+ * n_idle idle agents who could take it) to its figures, split over the
+ * slots it spans, as accrue does for one agent. */
+static void ent_accrue(orca_stats *s, sent *x)
+{
+    uint64_t t = x->occ_since, now = s->now;
+    if (now <= t)
+        return;
+    x->occ_since = now;
+    uint64_t nw = x->n_work, ni = x->n_idle;
+    if (!nw && !ni)
+        return;
+    x->tot.t_work += nw * (now - t);
+    x->tot.t_idle += ni * (now - t);
+    uint64_t e0 = t / s->slot_ms, e1 = now / s->slot_ms;
+    if (e1 - e0 >= s->nslots) {
+        e0 = e1 - s->nslots + 1;
+        t = e0 * s->slot_ms;
+    }
+    for (uint64_t ep = e0; ep <= e1; ep++) {
+        uint64_t lo = ep * s->slot_ms > t ? ep * s->slot_ms : t;
+        uint64_t hi = (ep + 1) * s->slot_ms < now ? (ep + 1) * s->slot_ms : now;
+        if (hi <= lo)
+            continue;
+        sfig *f = &x->slot[slot_k(s, x->slot, x->hslot, x->epoch, lo)];
+        f->t_work += nw * (hi - lo);
+        f->t_idle += ni * (hi - lo);
+    }
+}
+
+/* Move one of x's counts by d (+1 or -1), its time counted first when
+ * `now` says so (not while a snapshot is read back: the counts are being
+ * rebuilt, and the time up to occ_since is already in the figures). */
+static void ent_count(orca_stats *s, sent *x, bool work, int d, bool now)
+{
+    if (!x)
+        return;
+    if (now)
+        ent_accrue(s, x);
+    uint32_t *n = work ? &x->n_work : &x->n_idle;
+    if (d > 0)
+        (*n)++;
+    else if (*n) /* (a queue record made after the agent's share was put) */
+        (*n)--;
+}
+
+/* Put (d = +1) or take off (d = -1) a's share of the counts: working, it
+ * counts once for each channel and each queue of the work it holds (an
+ * agent with a chat and an email works for both channels); idle (READY
+ * with no work), for each channel it has a limit on and each queue it
+ * serves; otherwise (NOT_READY, OFFLINE) for none. */
+static void occ_share(orca_stats *s, sagent *a, int d, bool now)
+{
+    int cat = agent_cat(a);
+    if (cat == 3) {
+        uint32_t chs = 0;
+        for (uint32_t k = 0; k < a->nheld; k++) {
+            const sheld *h = &a->held[k];
+            if (h->ch < 32 && !(chs >> h->ch & 1)) {
+                chs |= 1u << h->ch;
+                ent_count(s, channel_ent(s, h->ch), true, d, now);
+            }
+            uint32_t j = 0;
+            while (j < k && a->held[j].q != h->q)
+                j++;
+            if (j == k) /* the first of its queue */
+                ent_count(s, queue_peek(s, h->q), true, d, now);
+        }
+    } else if (cat == 2) {
+        for (uint32_t m = a->chmask; m; m &= m - 1)
+            ent_count(s, channel_ent(s, (orca_channel_id)__builtin_ctz(m)), false, d, now);
+        for (uint32_t k = 0; k < a->nserves; k++)
+            ent_count(s, queue_peek(s, a->serves[k]), false, d, now);
+    }
+}
+
+static void occ_leave(orca_stats *s, sagent *a)
+{
+    occ_share(s, a, -1, true);
+}
+
+static void occ_join(orca_stats *s, sagent *a)
+{
+    occ_share(s, a, +1, true);
+}
+
+/* Whether agent a serves queue q, by the engine's rule (classes.c
+ * agent_eligible): a member of a MEMBERS queue, or holding every skill of
+ * a SKILLS queue at its level. */
+static bool serves_queue(const agent *a, const queue *q)
+{
+    if (q->serve & ORCA_SERVE_MEMBERS)
+        for (uint32_t k = 0; k < a->nqueues; k++)
+            if (a->queues[k].q == q->id && a->queues[k].member)
+                return true;
+    if (!(q->serve & ORCA_SERVE_SKILLS))
+        return false;
+    for (uint32_t k = 0; k < q->nskills; k++) {
+        const orca_skill_level *l = skill_of(a->skills, a->nskills, q->skills[k].skill);
+        if (!l || l->level < q->skills[k].level)
+            return false;
+    }
+    return true;
+}
+
+/* Read again from the engine which channels and queues a could take work
+ * of (an agent the engine no longer has: none). Called when they may have
+ * changed (agent added or updated, membership); O(queues). On ENOMEM a
+ * keeps what it had. Its share must be off the counts meanwhile. */
+static int elig_read(orca_stats *s, sagent *a)
+{
+    const agent *ea = agent_get(s->e, a->id);
+    uint32_t mask = 0, n = 0;
+    if (ea) {
+        for (uint32_t ch = 0; ch < ORCA_MAX_CHANNELS; ch++)
+            if (ea->limit[ch])
+                mask |= 1u << ch;
+        for (uint32_t q = 0; q < s->e->nqueues; q++)
+            n += serves_queue(ea, s->e->queues[q]);
+    }
+    if (mem_reserve(s->e, (void **)&a->serves, &a->capserves, n, sizeof(orca_queue_id)))
+        return ORCA_ENOMEM;
+    a->chmask = mask;
+    a->nserves = 0;
+    for (uint32_t q = 0; ea && q < s->e->nqueues; q++)
+        if (serves_queue(ea, s->e->queues[q]))
+            a->serves[a->nserves++] = s->e->queues[q]->id;
+    return ORCA_OK;
+}
+
+/* Agent id's channels or queues may have changed. */
+static void agent_elig(orca_stats *s, uint64_t id)
 {
     sagent *a = agent_ent(s, id);
     if (!a) {
@@ -361,10 +523,83 @@ static void agent_work(orca_stats *s, uint64_t id, int delta)
         return;
     }
     accrue(s, a);
-    if (delta < 0 && a->work)
+    occ_leave(s, a);
+    if (elig_read(s, a))
+        s->dropped++;
+    occ_join(s, a);
+}
+
+/* A new queue: the agents who serve it count for it from now. */
+static void queue_elig(orca_stats *s, orca_queue_id qid)
+{
+    const queue *q = queue_get(s->e, qid);
+    if (!q || !queue_peek(s, qid))
+        return;
+    U64MAP_FOREACH(&s->agents, slot) {
+        sagent *a = slot->val;
+        const agent *ea = agent_get(s->e, a->id);
+        if (!ea || !serves_queue(ea, q))
+            continue;
+        uint32_t cap = a->capserves;
+        if (mem_reserve(s->e, (void **)&a->serves, &cap, a->nserves + 1, sizeof(orca_queue_id))) {
+            s->dropped++;
+            continue;
+        }
+        a->capserves = cap;
+        occ_leave(s, a);
+        a->serves[a->nserves++] = qid;
+        occ_join(s, a);
+    }
+}
+
+static int held_add(orca_stats *s, sagent *a, uint64_t id, orca_queue_id q, orca_channel_id ch)
+{
+    if (mem_reserve(s->e, (void **)&a->held, &a->capheld, a->nheld + 1, sizeof(sheld)))
+        return ORCA_ENOMEM;
+    a->held[a->nheld++] = (sheld){ id, q, ch };
+    return ORCA_OK;
+}
+
+static void held_del(sagent *a, uint64_t id)
+{
+    for (uint32_t k = 0; k < a->nheld; k++)
+        if (a->held[k].id == id) {
+            a->held[k] = a->held[--a->nheld];
+            return;
+        }
+}
+
+/* The work of an engine agent, as held (at attach, or from an STA1
+ * snapshot record, which did not keep it). */
+static int held_from_engine(orca_stats *s, sagent *a)
+{
+    const agent *ea = agent_get(s->e, a->id);
+    a->nheld = 0;
+    for (const ix *i = ea ? ea->work : NULL; i; i = i->anext)
+        if (held_add(s, a, i->id, i->cls->q->id, i->cls->ch))
+            return ORCA_ENOMEM;
+    return ORCA_OK;
+}
+
+/* The agent of ev takes (delta +1) or lets go of (-1) ev's interaction. */
+static void agent_work(orca_stats *s, const orca_event *ev, int delta)
+{
+    sagent *a = agent_ent(s, ev->agent);
+    if (!a) {
+        s->dropped++;
+        return;
+    }
+    accrue(s, a);
+    occ_leave(s, a);
+    if (delta < 0 && a->work) {
         a->work--;
-    else if (delta > 0)
+        held_del(a, ev->interaction);
+    } else if (delta > 0) {
         a->work++;
+        if (held_add(s, a, ev->interaction, ev->queue, ev->channel))
+            s->dropped++;
+    }
+    occ_join(s, a);
 }
 
 /* ---- waiting work ------------------------------------------------------------ */
@@ -537,7 +772,7 @@ static void on_event(void *data, const orca_event *ev)
         break;
     }
     case ORCA_EV_OFFERED:
-        agent_work(s, ev->agent, +1);
+        agent_work(s, ev, +1);
         tg_work(s, &t, ev->queue, ev->channel, ev->agent);
         ADD(&t, offers, 1);
         break;
@@ -548,8 +783,11 @@ static void on_event(void *data, const orca_event *ev)
         ADD(&t, answered_sl, ev->sla_met ? 1 : 0);
         ADD(&t, wait_answered, ev->wait_ms);
         uint32_t b = hist_bucket(ev->wait_ms);
+        bool lost = false;
         for (int k = 0; k < t.nh; k++)
-            t.h[k]->b[b]++;
+            lost |= hist_add(s->e, t.h[k], b, 1) != ORCA_OK;
+        if (lost)
+            s->dropped++;
         t.n = 0;
         tg_agent(s, &t, agent_ent(s, ev->agent));
         ADD(&t, accepted, 1);
@@ -557,19 +795,19 @@ static void on_event(void *data, const orca_event *ev)
         break;
     }
     case ORCA_EV_REJECTED:
-        agent_work(s, ev->agent, -1);
+        agent_work(s, ev, -1);
         if (ev->value == ORCA_WITHDRAW_AGENT_REMOVED)
             break; /* not the agent's choice */
         tg_work(s, &t, ev->queue, ev->channel, ev->agent);
         ADD(&t, rejected, 1);
         break;
     case ORCA_EV_OFFER_TIMEOUT:
-        agent_work(s, ev->agent, -1);
+        agent_work(s, ev, -1);
         tg_work(s, &t, ev->queue, ev->channel, ev->agent);
         ADD(&t, timeouts, 1);
         break;
     case ORCA_EV_COMPLETED:
-        agent_work(s, ev->agent, -1);
+        agent_work(s, ev, -1);
         tg_work(s, &t, ev->queue, ev->channel, ev->agent);
         ADD(&t, handled, 1);
         ADD(&t, handle_sum, ev->handle_ms);
@@ -584,7 +822,7 @@ static void on_event(void *data, const orca_event *ev)
         }
         break;
     case ORCA_EV_UNREACHED:
-        agent_work(s, ev->agent, -1);
+        agent_work(s, ev, -1);
         break;
     case ORCA_EV_TRANSFERRED:
         tg_work(s, &t, ev->queue, ev->channel, ev->agent);
@@ -594,7 +832,7 @@ static void on_event(void *data, const orca_event *ev)
     case ORCA_EV_CANCELLED:
     case ORCA_EV_TIMED_OUT: {
         if (ev->agent)
-            agent_work(s, ev->agent, -1); /* an offer was pending */
+            agent_work(s, ev, -1); /* an offer was pending */
         if (!w_del(s, ev->interaction))
             break; /* scheduled or with a bot: it was not waiting */
         tg_work(s, &t, ev->queue, ev->channel, 0);
@@ -617,14 +855,25 @@ static void on_event(void *data, const orca_event *ev)
             break;
         }
         accrue(s, a);
+        occ_leave(s, a);
         a->presence = ev->type == ORCA_EV_AGENT_REMOVED ? ORCA_PRESENCE_OFFLINE : ev->presence;
         if (ev->type == ORCA_EV_AGENT_REMOVED)
-            a->work = 0;
+            a->work = a->nheld = 0;
+        if (ev->type == ORCA_EV_AGENT_ADDED && elig_read(s, a))
+            s->dropped++;
+        occ_join(s, a);
         break;
     }
+    case ORCA_EV_AGENT_UPDATED:
+    case ORCA_EV_MEMBER_ADDED:
+    case ORCA_EV_MEMBER_REMOVED:
+        agent_elig(s, ev->agent);
+        break;
     case ORCA_EV_QUEUE_ADDED:
         if (!queue_ent(s, ev->queue))
             s->dropped++;
+        else
+            queue_elig(s, ev->queue);
         break;
     default:
         break;
@@ -679,6 +928,8 @@ int orca_stats_new(orca_engine *e, const orca_stats_config *cfg, orca_stats **ou
         else {
             a->presence = e->agents[k]->presence;
             a->work = e->agents[k]->noffered + e->agents[k]->nbusy + e->agents[k]->nwrap;
+            if (!(rc = held_from_engine(s, a)) && !(rc = elig_read(s, a)))
+                occ_join(s, a);
         }
     }
     if (!rc)
@@ -707,8 +958,7 @@ static void stats_clear(orca_stats *s)
     mem_free(e, s->queues, s->nqueues * sizeof(sent *));
     U64MAP_FOREACH(&s->agents, slot) {
         sagent *a = slot->val;
-        mem_free(e, a->slot, s->nslots * sizeof(sfig));
-        mem_free(e, a->epoch, s->nslots * sizeof(uint64_t));
+        agent_free_parts(s, a);
         mem_free(e, a, sizeof(*a));
     }
     u64map_free(e, &s->agents);
@@ -748,28 +998,40 @@ static double ratio(uint64_t a, uint64_t b)
     return b ? (double)a / (double)b : 0.0;
 }
 
-static uint64_t percentile(const shist *h, double p)
+/* Nearest rank: the value of rank ceil(p n) among the n answered waits
+ * (within 1/128 of it, hist.h); 0 when there are none. */
+static uint64_t percentile(const hist *const *hs, uint32_t nh, double p)
 {
-    uint64_t n = 0, seen = 0;
-    for (int b = 0; b < HB; b++)
-        n += h->b[b];
-    if (!n)
-        return 0;
-    uint64_t want = (uint64_t)ceil(p * (double)n);
-    for (uint32_t b = 0; b < HB; b++) {
-        seen += h->b[b];
-        if (seen >= want)
-            return hist_edge(b);
-    }
-    return hist_edge(HB - 1);
+    uint64_t n = 0;
+    for (uint32_t k = 0; k < nh; k++)
+        n += hist_total(hs[k]);
+    return hist_rank(hs, nh, (uint64_t)ceil(p * (double)n));
 }
 
-static void figures_of(const orca_stats *s, const sent *x, orca_span span, bool occ,
-                       orca_figures *out)
+/* The open stretch of a queue's or channel's occupancy counts, from
+ * occ_since (or the window's start) to now. */
+static void ent_open_stretch(const orca_stats *s, const sent *x, orca_span span, sfig *f)
+{
+    uint64_t from = x->occ_since;
+    if (span == ORCA_SPAN_WINDOW) {
+        uint64_t w = s->now - span_ms(s, ORCA_SPAN_WINDOW);
+        if (w > from)
+            from = w;
+    }
+    if (s->now > from) {
+        f->t_work += x->n_work * (s->now - from);
+        f->t_idle += x->n_idle * (s->now - from);
+    }
+}
+
+/* (For the total, the caller sets occupancy: its counts are the agents'.) */
+static void figures_of(const orca_stats *s, const sent *x, orca_span span, orca_figures *out)
 {
     sfig f;
-    shist h;
-    span_sum(s, &x->tot, x->slot, &x->htot, x->hslot, x->epoch, span, &f, &h);
+    const hist *hs[MAX_SLOTS];
+    uint32_t nh = span_hists(s, x, span, hs);
+    span_sum(s, &x->tot, x->slot, x->epoch, span, &f);
+    ent_open_stretch(s, x, span, &f);
     memset(out, 0, sizeof(*out));
     out->waiting = x->waiting.n;
     out->longest_wait_ms =
@@ -784,14 +1046,14 @@ static void figures_of(const orca_stats *s, const sent *x, orca_span span, bool 
     out->sl_of_answered = ratio(f.answered_sl, f.answered);
     out->asa_ms = ratio(f.wait_answered, f.answered);
     out->avg_wait_ms = ratio(f.wait_answered + f.wait_abandoned, f.answered + f.abandoned);
-    out->wait_p50_ms = percentile(&h, 0.50);
-    out->wait_p90_ms = percentile(&h, 0.90);
-    out->wait_p99_ms = percentile(&h, 0.99);
+    out->wait_p50_ms = percentile(hs, nh, 0.50);
+    out->wait_p90_ms = percentile(hs, nh, 0.90);
+    out->wait_p99_ms = percentile(hs, nh, 0.99);
     out->handled = f.handled;
     out->aht_ms = ratio(f.handle_sum, f.handled);
     out->avg_wrapup_ms = ratio(f.wrap_sum, f.handled);
     out->avg_talk_ms = out->aht_ms - out->avg_wrapup_ms;
-    out->occupancy = occ ? ratio(f.t_work, f.t_work + f.t_idle) : 0.0;
+    out->occupancy = ratio(f.t_work, f.t_work + f.t_idle);
     out->offers = f.offers;
     out->accepted = f.accepted;
     out->rejected = f.rejected;
@@ -830,10 +1092,10 @@ int orca_stats_total(const orca_stats *s, orca_span span, orca_figures *out)
     if (!s || !out || !span_ok(span))
         return ORCA_EINVAL;
     s = at_now(s);
-    figures_of(s, &s->total, span, true, out);
+    figures_of(s, &s->total, span, out);
     /* open stretches of every agent's current state */
     sfig f;
-    span_sum(s, &s->total.tot, s->total.slot, NULL, NULL, s->total.epoch, span, &f, NULL);
+    span_sum(s, &s->total.tot, s->total.slot, s->total.epoch, span, &f);
     U64MAP_FOREACH(&s->agents, slot)
         agent_open_stretch(s, slot->val, span, &f);
     out->occupancy = ratio(f.t_work, f.t_work + f.t_idle);
@@ -853,7 +1115,7 @@ int orca_stats_queue(const orca_stats *s, orca_queue_id q, orca_span span, orca_
         out->span_ms = span_ms(s, span);
         return ORCA_OK;
     }
-    figures_of(s, x, span, false, out);
+    figures_of(s, x, span, out);
     return ORCA_OK;
 }
 
@@ -865,7 +1127,7 @@ int orca_stats_channel(const orca_stats *s, orca_channel_id ch, orca_span span,
     if (ch >= s->e->nchannels)
         return ORCA_ENOENT;
     s = at_now(s);
-    figures_of(s, &s->channels[ch], span, false, out);
+    figures_of(s, &s->channels[ch], span, out);
     return ORCA_OK;
 }
 
@@ -879,7 +1141,7 @@ int orca_stats_agent(const orca_stats *s, uint64_t id, orca_span span,
         return ORCA_ENOENT;
     s = at_now(s);
     sfig f;
-    span_sum(s, &a->tot, a->slot, NULL, NULL, a->epoch, span, &f, NULL);
+    span_sum(s, &a->tot, a->slot, a->epoch, span, &f);
     agent_open_stretch(s, a, span, &f);
     memset(out, 0, sizeof(*out));
     out->agent = a->id;
@@ -981,23 +1243,31 @@ const orca_engine *stats_engine(const orca_stats *s)
  *   u64 start, now, dropped;
  *   ent total;  u32 n, ent x n           channels 0..n-1
  *   u32 n, { u32 id; ent } x n           queues seen, ascending id
- *   u32 n, { u64 id; u8 presence; u32 work; u64 since; fig tot; slots } x n
- *                                        agents
+ *   u32 n, { u64 id; u8 presence; u32 work; u64 since; fig tot; slots;
+ *            u32 m, { u64 id; u32 q, ch } x m } x n
+ *                                        agents, with the work they hold
  *   u32 n, { u64 id, arrival; u32 q, ch; u8 on, parked } x n
  *                                        waiting work: the total list in
  *                                        order, then the parked
  * where
- *   ent   = fig tot; hist htot; slots (each with its hist)
+ *   ent   = fig tot; hist htot; slots (each with its hist); u64 occ_since
  *   fig   = u32 mask of the nonzero counters, then those (sfig order)
- *   hist  = u32 n, { u8 bucket; u32 count } x n, ascending, nonzero
+ *   hist  = v n, { v bucket; v count } x n, ascending, nonzero (v: LEB128;
+ *           buckets of hist.h)
  *   slots = u32 n, { u64 epoch; fig [; hist] } x n, the ring's used slots
  *
  * Every list of waiting work is sorted by (arrival, when it was last
  * linked): a node is linked on all its lists at once, after the nodes of
  * equal arrival. So the total list's order, restricted to any other list,
  * is that list's order, and appending the nodes in it rebuilds all three.
+ *
+ * The occupancy counts (n_work, n_idle) are not written: they are the sum
+ * of the agents' shares, rebuilt from the agents' work and from what the
+ * engine (restored before the stats) says each agent can take. STA1 (0.3)
+ * has no occ_since (read as `now`) nor held work (read from the engine).
  */
-#define STATS_TAG 0x31415453u /* "STA1" */
+#define STATS_TAG 0x32415453u /* "STA2" */
+#define STATS_TAG_V1 0x31415453u /* "STA1": 0.3's, read too (see load_hist) */
 #define NFIG (sizeof(sfig) / sizeof(uint64_t))
 
 _Static_assert(sizeof(sfig) / sizeof(uint64_t) <= 32, "a fig's mask is a u32");
@@ -1023,21 +1293,17 @@ static void save_fig(wbuf *w, const sfig *f)
             w_u64(w, v[k]);
 }
 
-static void save_hist(wbuf *w, const shist *h)
+static void save_hist(wbuf *w, const hist *h)
 {
-    uint32_t n = 0;
-    for (uint32_t b = 0; b < HB; b++)
-        n += h->b[b] != 0;
-    w_u32(w, n);
-    for (uint32_t b = 0; b < HB; b++)
-        if (h->b[b]) {
-            w_u8(w, (uint8_t)b);
-            w_u32(w, h->b[b]);
-        }
+    w_v(w, h->n);
+    for (uint32_t k = 0; k < h->n; k++) {
+        w_v(w, h->v[k].b);
+        w_v(w, h->v[k].c);
+    }
 }
 
 /* The used slots of a ring (hslot NULL: an agent's, no histograms). */
-static void save_slots(wbuf *w, const orca_stats *s, const sfig *slot, const shist *hslot,
+static void save_slots(wbuf *w, const orca_stats *s, const sfig *slot, const hist *hslot,
                        const uint64_t *epoch)
 {
     uint32_t n = 0;
@@ -1059,6 +1325,7 @@ static void save_ent(wbuf *w, const orca_stats *s, const sent *x)
     save_fig(w, &x->tot);
     save_hist(w, &x->htot);
     save_slots(w, s, x->slot, x->hslot, x->epoch);
+    w_u64(w, x->occ_since);
 }
 
 static void save_queues(wbuf *w, const orca_stats *s)
@@ -1085,6 +1352,12 @@ static void save_agents(wbuf *w, const orca_stats *s)
         w_u64(w, a->since);
         save_fig(w, &a->tot);
         save_slots(w, s, a->slot, NULL, a->epoch);
+        w_u32(w, a->nheld);
+        for (uint32_t k = 0; k < a->nheld; k++) {
+            w_u64(w, a->held[k].id);
+            w_u32(w, a->held[k].q);
+            w_u32(w, a->held[k].ch);
+        }
     }
 }
 
@@ -1136,6 +1409,7 @@ typedef struct sload {
     orca_stats *t;
     rbuf *r;
     uint32_t nslots;   /* the saved ring's length */
+    bool v1;           /* an STA1 record: 96 coarse buckets */
     bool keep;         /* saved window config == t's: keep the slots */
 } sload;
 
@@ -1149,59 +1423,96 @@ static void load_fig(rbuf *r, sfig *f)
         v[k] = mask >> k & 1 ? r_u64(r) : 0;
 }
 
-static void load_hist(rbuf *r, shist *h)
+/* An STA1 bucket (of 96, bucket b read as 250 * 2^(b/4) ms) as the
+ * bucket of hist.h holding that value: distinct buckets stay distinct and
+ * in order (they are 19% apart, the new ones at most 1.6% wide). */
+static uint32_t v1_bucket(uint32_t b)
 {
-    uint32_t n = r_count(r, 5);
-    int prev = -1;
-    memset(h, 0, sizeof(*h));
-    if (n > HB)
+    return hist_bucket((uint64_t)llround(250.0 * exp2(b / 4.0)));
+}
+
+/* Into h (empty, h may keep memory); ORCA_ENOMEM, or r->bad when it does
+ * not decode. */
+static int load_hist(sload *L, hist *h)
+{
+    rbuf *r = L->r;
+    uint32_t n = L->v1 ? r_count(r, 5) : r_vcount(r, 2);
+    int64_t prev = -1;
+    hist_clear(h);
+    if (n > HIST_NB)
         r->bad = true;
     for (uint32_t k = 0; k < n && !r->bad; k++) {
-        uint8_t b = r_u8(r);
-        uint32_t c = r_u32(r);
-        if (b >= HB || (int)b <= prev || !c) {
-            r->bad = true;
-            return;
+        uint32_t b, c;
+        if (L->v1) {
+            b = r_u8(r);
+            c = r_u32(r);
+            if (b >= 96) {
+                r->bad = true;
+                break;
+            }
+            b = v1_bucket(b);
+        } else {
+            b = r_v32(r);
+            c = r_v32(r);
         }
-        h->b[b] = c;
+        if (r->bad || b >= HIST_NB || (int64_t)b <= prev || !c) {
+            r->bad = true;
+            break;
+        }
+        if (hist_add(L->t->e, h, b, c))
+            return ORCA_ENOMEM;
         prev = b;
     }
+    return ORCA_OK;
 }
 
 /* A ring's used slots, each put back where its epoch says; read and
  * dropped when the window config changed. */
-static void load_slots(sload *L, sfig *slot, shist *hslot, uint64_t *epoch)
+static int load_slots(sload *L, sfig *slot, hist *hslot, uint64_t *epoch)
 {
     rbuf *r = L->r;
     uint32_t n = r_count(r, 12);
+    int rc = ORCA_OK;
+    hist h = { 0 };  /* read here, then kept in its slot or dropped */
     if (n > L->nslots)
         r->bad = true;
-    for (uint32_t j = 0; j < n && !r->bad; j++) {
+    for (uint32_t j = 0; j < n && !r->bad && !rc; j++) {
         sfig f;
-        shist h;
         uint64_t ep = r_u64(r);
         load_fig(r, &f);
-        if (hslot)
-            load_hist(r, &h);
+        if (hslot && (rc = load_hist(L, &h)))
+            break;
         if (r->bad || !L->keep)
             continue;
         uint32_t k = (uint32_t)(ep % L->t->nslots);
         if (ep == UINT64_MAX || epoch[k] != UINT64_MAX) { /* a slot twice */
             r->bad = true;
-            return;
+            break;
         }
         epoch[k] = ep;
         slot[k] = f;
-        if (hslot)
+        if (hslot) { /* swap: the slot's empty array is reused next */
+            hist tmp = hslot[k];
             hslot[k] = h;
+            h = tmp;
+        }
     }
+    hist_free(L->t->e, &h);
+    return rc;
 }
 
-static void load_ent(sload *L, sent *x)
+static int load_ent(sload *L, sent *x)
 {
+    int rc;
     load_fig(L->r, &x->tot);
-    load_hist(L->r, &x->htot);
-    load_slots(L, x->slot, x->hslot, x->epoch);
+    if ((rc = load_hist(L, &x->htot)))
+        return rc;
+    if ((rc = load_slots(L, x->slot, x->hslot, x->epoch)))
+        return rc;
+    x->occ_since = L->v1 ? L->t->now : r_u64(L->r);
+    if (x->occ_since > L->t->now)
+        L->r->bad = true;
+    return ORCA_OK;
 }
 
 static int load_channels(sload *L)
@@ -1212,20 +1523,21 @@ static int load_channels(sload *L)
         rc = sent_init(t, &t->channels[k]);
     if (rc)
         return rc;
-    load_ent(L, &t->total);
-    uint32_t n = r_count(L->r, 12);
+    if ((rc = load_ent(L, &t->total)))
+        return rc;
+    uint32_t n = r_count(L->r, 9); /* an ent is at least 4 + 1 + 4 bytes */
     if (n > ORCA_MAX_CHANNELS)
         L->r->bad = true;
-    for (uint32_t k = 0; k < n && !L->r->bad; k++)
-        load_ent(L, &t->channels[k]);
-    return ORCA_OK;
+    for (uint32_t k = 0; k < n && !L->r->bad && !rc; k++)
+        rc = load_ent(L, &t->channels[k]);
+    return rc;
 }
 
 /* Queues are never removed, so every queue seen is one of the engine's. */
 static int load_queues(sload *L)
 {
     rbuf *r = L->r;
-    uint32_t n = r_count(r, 16), prev = 0;
+    uint32_t n = r_count(r, 13), prev = 0;
     for (uint32_t k = 0; k < n && !r->bad; k++) {
         uint32_t id = r_u32(r);
         if (r->bad || id <= prev || id > L->t->e->nqueues) {
@@ -1236,7 +1548,30 @@ static int load_queues(sload *L)
         sent *x = queue_ent(L->t, id);
         if (!x)
             return ORCA_ENOMEM;
-        load_ent(L, x);
+        int rc = load_ent(L, x);
+        if (rc)
+            return rc;
+    }
+    return ORCA_OK;
+}
+
+/* An agent's held work: at most its work count, each of a queue the
+ * engine has (work is offered from a queue) on a channel that can be. */
+static int load_held(sload *L, sagent *a)
+{
+    rbuf *r = L->r;
+    uint32_t n = r_count(r, 16);
+    if (n > a->work)
+        r->bad = true;
+    for (uint32_t k = 0; k < n && !r->bad; k++) {
+        uint64_t id = r_u64(r);
+        uint32_t q = r_u32(r), ch = r_u32(r);
+        if (r->bad || !id || !q || q > L->t->e->nqueues || ch >= ORCA_MAX_CHANNELS) {
+            r->bad = true;
+            break;
+        }
+        if (held_add(L->t, a, id, q, ch))
+            return ORCA_ENOMEM;
     }
     return ORCA_OK;
 }
@@ -1262,7 +1597,13 @@ static int load_agents(sload *L)
         a->work = work;
         a->since = since;
         load_fig(r, &a->tot);
-        load_slots(L, a->slot, NULL, a->epoch);
+        load_slots(L, a->slot, NULL, a->epoch); /* no histogram: no memory */
+        int rc = L->v1 ? held_from_engine(t, a) : load_held(L, a);
+        if (!rc)
+            rc = elig_read(t, a);
+        if (rc)
+            return rc;
+        occ_share(t, a, +1, false); /* rebuild the counts, time kept */
     }
     return ORCA_OK;
 }
@@ -1337,7 +1678,8 @@ static int load_into(sload *L)
     t->start = r_u64(r);
     t->now = r_u64(r);
     t->dropped = r_u64(r);
-    if (r->bad || tag != STATS_TAG || !nslots || nslots > MAX_SLOTS || window_ms < nslots ||
+    L->v1 = tag == STATS_TAG_V1;
+    if (r->bad || (tag != STATS_TAG && !L->v1) || !nslots || nslots > MAX_SLOTS || window_ms < nslots ||
         slot_ms != window_ms / nslots)
         return ORCA_ECORRUPT;
     L->nslots = nslots;

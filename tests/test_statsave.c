@@ -887,7 +887,7 @@ static void test_bad_fields(void **state)
         size_t at;
         uint32_t v;
     } cases[] = {
-        { 0, 0x32415453u },   /* another tag (version) */
+        { 0, 0x33415453u },   /* another tag (version) */
         { 8, 0 },             /* no slots */
         { 8, 241 },           /* more slots than stats can have */
         { 12, 1 },            /* slot_ms != window_ms / nslots */
@@ -905,7 +905,7 @@ static void test_bad_fields(void **state)
     }
     /* a huge count right after the header: refused without allocating it */
     wbuf w = { .e = b->e };
-    w_u32(&w, 0x31415453u);
+    w_u32(&w, 0x31415453u); /* STA1 (0.3's), still read */
     w_u32(&w, 60000);
     w_u32(&w, 4);
     w_u32(&w, 15000);
@@ -933,6 +933,55 @@ static void test_bad_fields(void **state)
     AGREE(b, s1, s2);
     free(bl.p);
     free(ref_json);
+    bed_free(b);
+}
+
+/* A record of 0.3 (tag STA1: 96 dense buckets, bucket b reading 250 *
+ * 2^(b/4) ms) still loads: its waits count in the new buckets holding the
+ * old edges. Three waits in old bucket 4 (500 ms) and one in bucket 20
+ * (8000 ms): p50 reads 502 ([500, 504)), p99 8032 ([8000, 8064)). A
+ * bucket out of order is ORCA_ECORRUPT. */
+static void test_v1_record(void **state)
+{
+    (void)state;
+    bed *b = bed_new(7);
+    orca_stats_config c = scfg(60000, 4, 0);
+    orca_stats *s2 = bed_stats(b, &c);
+    for (int bad = 0; bad < 2; bad++) {
+        wbuf w = { .e = b->e };
+        w_u32(&w, 0x31415453u);
+        w_u32(&w, 60000);
+        w_u32(&w, 4);
+        w_u32(&w, 15000);
+        w_u32(&w, 5000);
+        w_u64(&w, 0);                       /* start */
+        w_u64(&w, orca_engine_now(b->e));   /* now */
+        w_u64(&w, 0);                       /* dropped */
+        w_u32(&w, 1u << 1);                 /* total: fig, answered only */
+        w_u64(&w, 4);
+        w_u32(&w, 2);                       /* hist: 2 buckets */
+        w_u8(&w, bad ? 20 : 4);
+        w_u32(&w, 3);
+        w_u8(&w, bad ? 4 : 20);
+        w_u32(&w, 1);
+        w_u32(&w, 0);                       /* slots */
+        w_u32(&w, 0);                       /* channels */
+        w_u32(&w, 0);                       /* queues */
+        w_u32(&w, 0);                       /* agents */
+        w_u32(&w, 0);                       /* waiting */
+        assert_false(w.bad);
+        if (bad) {
+            TU_RC(load(s2, w.p, w.n), ORCA_ECORRUPT);
+        } else {
+            TU_OK(load(s2, w.p, w.n));
+            orca_figures f;
+            TU_OK(orca_stats_total(s2, ORCA_SPAN_TOTAL, &f));
+            assert_int_equal(f.answered, 4);
+            assert_int_equal(f.wait_p50_ms, 502);
+            assert_int_equal(f.wait_p99_ms, 8032);
+        }
+        w_free(&w);
+    }
     bed_free(b);
 }
 
@@ -1123,6 +1172,7 @@ int main(void)
         cmocka_unit_test_teardown(test_truncated, teardown),
         cmocka_unit_test_teardown(test_byte_flips, teardown),
         cmocka_unit_test_teardown(test_bad_fields, teardown),
+        cmocka_unit_test_teardown(test_v1_record, teardown),
         cmocka_unit_test_teardown(test_alloc_failures, teardown),
         cmocka_unit_test_teardown(test_config_mismatch, teardown),
         cmocka_unit_test_teardown(test_dropped, teardown),
