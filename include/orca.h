@@ -61,7 +61,7 @@ ORCA_API const char *orca_version(void);
 #define ORCA_EINVAL (-1)   /* invalid argument: NULL, bad enum, empty string */
 #define ORCA_ENOMEM (-2)   /* the allocator returned NULL */
 #define ORCA_ENOENT (-3)   /* unknown id or name */
-#define ORCA_EEXIST (-4)   /* duplicate id or name */
+#define ORCA_EEXIST (-4)   /* duplicate id or name (or the journal file exists) */
 #define ORCA_ESTATE (-5)   /* not allowed in the object's current state */
 #define ORCA_ERANGE (-6)   /* value out of range (level, capacity, time...) */
 #define ORCA_ELIMIT (-7)   /* a limit from orca_config would be exceeded */
@@ -73,6 +73,8 @@ ORCA_API const char *orca_version(void);
 #define ORCA_ECLOSED (-12)  /* the queue is closed (opening hours) and rejects work */
 #define ORCA_EIO (-13)      /* the journal could not be written or read (errno in
                                orca_journal_info.os_error) */
+#define ORCA_ELOCKED (-14)  /* the journal is in use by another engine (this
+                               process or another holds its lock) */
 
 /* Text for an error code ("invalid argument", ...); never NULL. */
 ORCA_API const char *orca_strerror(int err);

@@ -41,7 +41,8 @@ void jrn_diverged(orca_engine *e);
  * WAITING (journaled as J_RECOVER); *n (if given) counts them. */
 int jrn_recover_offers(orca_engine *e, uint64_t *n);
 /* events.c, when a top-level call ends: compact if the journal has grown
- * by its compact_bytes since the last snapshot. */
-void jrn_auto_compact(orca_engine *e);
+ * by its compact_bytes since the last snapshot. ORCA_EIO if the journal
+ * stopped (its path no longer names it), else ORCA_OK. */
+int jrn_auto_compact(orca_engine *e);
 
 #endif
