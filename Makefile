@@ -125,6 +125,10 @@ FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointe
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc
 FUZZ_LIBSRC  := $(filter-out src/uv.c,$(SRC))
 FUZZ_BIN     := $(FUZZ_DIR)/fuzz_api $(FUZZ_DIR)/fuzz_journal
+# Where the harnesses write their journal per input: tmpfs if there is one
+# (orca_journal_open and compaction sync to disk: on a disk that was most of
+# fuzz_api's time)
+FUZZ_TMPDIR  ?= $(shell test -w /dev/shm && echo /dev/shm || echo $(FUZZ_DIR)/tmp)
 
 $(FUZZ_DIR):
 	mkdir -p $@
@@ -136,7 +140,7 @@ fuzz:
 	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs $(FUZZ_CC) and libclang-rt-14-dev" >&2; exit 1; }
 	@$(MAKE) --no-print-directory $(FUZZ_BIN)
 	@mkdir -p $(FUZZ_DIR)/corpus/api $(FUZZ_DIR)/corpus/journal $(FUZZ_DIR)/seeds $(FUZZ_DIR)/crashes $(FUZZ_DIR)/tmp
-	@rc=0; export UBSAN_OPTIONS=print_stacktrace=1:$${UBSAN_OPTIONS:-} FUZZ_TMPDIR=$(FUZZ_DIR)/tmp; \
+	@rc=0; export UBSAN_OPTIONS=print_stacktrace=1:$${UBSAN_OPTIONS:-} FUZZ_TMPDIR=$(FUZZ_TMPDIR); \
 	echo "== fuzz_api ($(FUZZ_SECONDS) s)"; \
 	FUZZ_API_KEEP_JOURNALS=$(FUZZ_DIR)/seeds $(FUZZ_DIR)/fuzz_api -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=1500 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/crashes/api- $(FUZZ_ARGS) \

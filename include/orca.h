@@ -63,7 +63,7 @@ ORCA_API const char *orca_version(void);
 #define ORCA_EINVAL (-1)   /* invalid argument: NULL, bad enum, empty string */
 #define ORCA_ENOMEM (-2)   /* the allocator returned NULL */
 #define ORCA_ENOENT (-3)   /* unknown id or name */
-#define ORCA_EEXIST (-4)   /* duplicate id or name */
+#define ORCA_EEXIST (-4)   /* duplicate id or name (or the journal file exists) */
 #define ORCA_ESTATE (-5)   /* not allowed in the object's current state */
 #define ORCA_ERANGE (-6)   /* value out of range (level, capacity, time...) */
 #define ORCA_ELIMIT (-7)   /* a limit from orca_config would be exceeded */
@@ -75,6 +75,8 @@ ORCA_API const char *orca_version(void);
 #define ORCA_ECLOSED (-12)  /* the queue is closed (opening hours) and rejects work */
 #define ORCA_EIO (-13)      /* the journal could not be written or read (errno in
                                orca_journal_info.os_error) */
+#define ORCA_ELOCKED (-14)  /* the journal is in use by another engine (this
+                               process or another holds its lock) */
 
 /* Text for an error code ("invalid argument", ...); never NULL. */
 ORCA_API const char *orca_strerror(int err);
@@ -1296,6 +1298,28 @@ ORCA_API size_t orca_event_json(const orca_event *ev, char *buf, size_t len);
  * returns ORCA_EIO: the engine has the change and stays consistent, but the
  * journal is closed at its last good record, and every later call says
  * nothing more about it (orca_journal_info reports the failure).
+ *
+ * One engine per journal: the file is locked while an engine has it open
+ * (an open-file-description lock on Linux, flock elsewhere: it keeps out a
+ * second engine of the same process as well as other processes), also
+ * across compactions and after a failure, until orca_journal_close or
+ * orca_engine_free. orca_journal_open and orca_journal_replay of a locked
+ * journal answer ORCA_ELOCKED and change nothing. A process that forks
+ * shares the lock with its child (the descriptor is closed on exec).
+ *
+ * The engine checks that the path still names the file it has open (its
+ * device and inode) at every sync (ORCA_SYNC_EVERY: each call;
+ * ORCA_SYNC_INTERVAL: each interval), every 1,024 records with
+ * ORCA_SYNC_NEVER, and before and just before a compaction's rename. A
+ * journal renamed, deleted or replaced stops there: the call returns
+ * ORCA_EIO, os_error is ENOENT (gone) or ESTALE (another file is there),
+ * and no compaction renames over the file now at the path.
+ *
+ * Errors: a path that is not a regular file (a FIFO, device, directory)
+ * is ORCA_EIO with os_error EINVAL, at once (never waits in open(2)). When
+ * orca_journal_open, orca_journal_replay or orca_journal_read_config
+ * fails, errno holds the system's reason (0 or unrelated for ORCA_EINVAL,
+ * ORCA_ESTATE, ORCA_ECORRUPT).
  */
 typedef enum orca_sync {
     ORCA_SYNC_NEVER = 0,       /* write(2) only: the OS flushes (survives a
@@ -1358,7 +1382,10 @@ typedef struct orca_journal_info {
     uint64_t recovered_offers; /* replay: offers pending at the crash, now
                                   waiting again */
     int failed;                /* the journal stopped after an I/O error */
-    int os_error;              /* errno of the last I/O error */
+    int os_error;              /* errno of the last I/O error (ENOENT or
+                                  ESTALE: the path no longer names the
+                                  journal; EINVAL: not a regular file;
+                                  EAGAIN: locked by another engine) */
     uint64_t snapshot_bytes;   /* where the snapshot the journal starts
                                   with ends (the header's length if none) */
     uint64_t compactions;      /* done since it was opened or replayed */
@@ -1369,22 +1396,27 @@ typedef struct orca_journal_info {
 } orca_journal_info;
 
 /* Start journaling a new engine (nothing added yet but its built-in
- * channels) into a new file (ORCA_EEXIST if path exists). */
+ * channels) into a new file, created and locked. ORCA_EINVAL (NULL or
+ * empty path, bad sync), ORCA_EBUSY (from a callback), ORCA_ESTATE (not a
+ * new engine, or journaling already), ORCA_EEXIST (path exists: a file, a
+ * FIFO...), ORCA_ELOCKED (another engine took the new file first),
+ * ORCA_ENOMEM, ORCA_EIO (e.g. a missing folder: os_error ENOENT). On
+ * failure errno, and orca_journal_info_get's os_error, say why. */
 ORCA_API int orca_journal_open(orca_engine *e, const char *path, const orca_journal_config *cfg);
-/* Stop journaling (flushes and closes the file).
- * ORCA_EINVAL (NULL e), ORCA_EBUSY (inside a listener or callback),
- * ORCA_ESTATE (no journal). */
+/* Stop journaling (flushes and closes the file, which unlocks it).
+ * ORCA_EINVAL, ORCA_EBUSY, ORCA_ESTATE (no journal). */
 ORCA_API int orca_journal_close(orca_engine *e);
-/* Fill *out with the journal's state (including why it failed, if it
- * did). ORCA_EINVAL (NULL e or out), ORCA_ENOENT (the engine has no
- * journal). */
+/* The journal's figures and state. ORCA_EINVAL; ORCA_ENOENT with no
+ * journal open, out zeroed except os_error: why the last
+ * orca_journal_open or orca_journal_replay on e failed, or why the last
+ * journal closed had stopped (0 if neither). */
 ORCA_API int orca_journal_info_get(const orca_engine *e, orca_journal_info *out);
 
 /* The orca_config a journal was written with (alloc is left NULL): create
  * the engine for orca_journal_replay with it (setting your own alloc).
- * ORCA_EINVAL (NULL path or out), ORCA_ENOENT (no such file), ORCA_EIO
- * (cannot open or read it), ORCA_ECORRUPT (not an orca journal, or a damaged
- * header). */
+ * Reads only the header and takes no lock (a journal in use may be read).
+ * ORCA_EINVAL, ORCA_ENOENT (no such file), ORCA_EIO (errno says why;
+ * EINVAL: not a regular file), ORCA_ECORRUPT (not a journal's header). */
 ORCA_API int orca_journal_read_config(const char *path, orca_config *out);
 /*
  * Rebuild e (new, from orca_journal_read_config's config; listeners such as
@@ -1409,6 +1441,12 @@ ORCA_API int orca_journal_read_config(const char *path, orca_config *out);
  * engine that wrote the journal absorbed an allocation failure in a timer
  * (see orca_engine_advance), its journal stopped there (failed, os_error
  * ENOMEM): what came after cannot be replayed.
+ * Before anything is read, the file is opened and locked: ORCA_ENOENT (no
+ * such file), ORCA_ELOCKED (another engine has it open: e and the file are
+ * unchanged), ORCA_EIO (info->os_error, errno and orca_journal_info_get
+ * say why: EACCES, EINVAL for what is not a regular file...). Also
+ * ORCA_EINVAL (bad argument, or a config other than the journal's),
+ * ORCA_EBUSY, ORCA_ESTATE (e not new, or journaling).
  */
 ORCA_API int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_config *cfg,
                         orca_journal_info *info);
@@ -1432,7 +1470,11 @@ ORCA_API int orca_journal_replay(orca_engine *e, const char *path, const orca_jo
  * ORCA_EBUSY inside a listener or callback, ORCA_ESTATE with no journal,
  * ORCA_ENOMEM, ORCA_EIO if the snapshot could not be written (the old
  * journal is kept as it was, and journaling goes on into it unless it had
- * stopped; orca_journal_info says why). orca_journal_config.compact_bytes
+ * stopped; orca_journal_info says why), or if the path no longer names
+ * the journal (renamed, deleted or replaced: nothing is renamed over it,
+ * and the journal stops, compact_error and os_error ENOENT or ESTALE).
+ * Every failure, automatic ones included, counts in compact_failures
+ * with its errno in compact_error (ENOMEM for memory). orca_journal_config.compact_bytes
  * makes it automatic (not for a stopped journal: the host decides when the
  * disk has room again).
  */

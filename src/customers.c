@@ -339,6 +339,18 @@ int cust_check(const orca_engine *e)
         }
         if (open != c->nopen || c->n > c->cap || c->cap > e->cfg.history_per_customer)
             return ORCA_ECORRUPT;
+        /* nothing happened after the clock (a restore must not bring in a
+         * customer from the future: the LRU, kept in last-activity order,
+         * would break at the next contact). (resume_arrival may be later:
+         * a callback's slot.) */
+        if (c->last_active > e->now || c->last_answer > e->now ||
+            c->resume_until > e->now + UINT32_MAX)
+            return ORCA_ECORRUPT;
+        for (uint32_t k = 0; k < c->n; k++) {
+            const orca_history_entry *h = ring_at(c, k);
+            if (h->end_ms > e->now || h->answer_ms > h->end_ms)
+                return ORCA_ECORRUPT;
+        }
         if (!c->nopen)
             idle++;
         /* every live interaction can be recorded without allocating */

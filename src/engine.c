@@ -367,6 +367,7 @@ static int check_agent(const orca_engine *e, const agent *a, bool deep)
     uint32_t used = 0, cnt[ORCA_MAX_CHANNELS] = { 0 }, no = 0, nb = 0, nw = 0;
     CHECK(agent_get(e, a->id) == a);
     CHECK(e->agents[a->slot] == a);
+    CHECK(a->idle_since <= e->now && a->last_offer <= e->offers); /* not after the clock */
     for (const ix *i = a->work; i; i = i->anext) {
         CHECK(i->agent == a);
         CHECK(ix_get(e, i->id) == i);
@@ -452,6 +453,9 @@ int engine_check(const orca_engine *e, bool deep)
         CHECK(!i->xfer_to || (i->xfer_to->xfer_from == i && i->state == ORCA_STATE_BUSY));
         CHECK(!i->xfer_from || i->xfer_from->xfer_to == i);
         CHECK(!i->customer == !i->cust && (!i->cust || i->cust->id == i->customer));
+        /* nothing it did is after the clock (its arrival may be: a
+         * callback's slot, routed early) */
+        CHECK(i->state_ms <= e->now && i->answered <= e->now);
         CHECK(i->deadline == ix_compute_deadline(e, i));
         CHECK((i->deadline == UINT64_MAX) == (i->tpos == NOPOS));
         if (i->tpos != NOPOS)

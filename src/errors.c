@@ -13,7 +13,7 @@ const char *orca_strerror(int err)
     case ORCA_EINVAL: return "invalid argument";
     case ORCA_ENOMEM: return "out of memory";
     case ORCA_ENOENT: return "no such id or name";
-    case ORCA_EEXIST: return "id or name already exists";
+    case ORCA_EEXIST: return "id, name or journal file already exists";
     case ORCA_ESTATE: return "not allowed in the current state";
     case ORCA_ERANGE: return "value out of range";
     case ORCA_ELIMIT: return "configured limit reached";
@@ -22,7 +22,8 @@ const char *orca_strerror(int err)
     case ORCA_EBUSY: return "engine busy: called from a listener or withdraw callback";
     case ORCA_ECORRUPT: return "inconsistent: engine state, or a damaged journal";
     case ORCA_ECLOSED: return "queue is closed";
-    case ORCA_EIO: return "journal I/O failed (orca_journal_info_get says why)";
+    case ORCA_EIO: return "journal I/O failed (the cause, an errno, is in orca_journal_info.os_error)";
+    case ORCA_ELOCKED: return "the journal is in use by another engine";
     default: return "unknown error";
     }
 }

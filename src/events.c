@@ -87,7 +87,7 @@ int api_leave(orca_engine *e, int rc)
             cust_expire(e);
         flush(e);
         if (e->jrn && rc == ORCA_OK)
-            jrn_auto_compact(e);
+            rc = jrn_auto_compact(e);
     }
     return rc;
 }

@@ -30,15 +30,23 @@
 #undef link
 #include <xxhash.h>
 
+#include "jfile.h"
 #include "orca_int.h"
 
 #define MAGIC "ORCAJRNL"
 #define FORMAT 1
 #define BUF_CAP (256 * 1024)  /* the largest record: an agent with 1,024 skills */
 #define REC_MIN (8 + 1 + 8)   /* seq, op, checksum */
+/* With SYNC_NEVER, the path is checked to still name the journal every
+ * this many records (a stat(2), so about a nanosecond a record) */
+#define CHECK_EVERY 1024
 
 struct journal {
-    int fd;
+    int fd;                   /* locked (jfile.c) while open, also after
+                                 a failure, until closed or compacted */
+    jfile_id id;              /* the file it has open, to compare with
+                                 what the path names (jfile_check) */
+    uint32_t unchecked;       /* records since the path was last checked */
     int eio_pending;          /* stopped inside a call: that call says EIO */
     orca_journal_config cfg;
     wbuf w;                   /* the record being written */
@@ -74,13 +82,22 @@ static journal *begin(orca_engine *e, uint8_t op)
     return j;
 }
 
+/* The journal stops. Its file stays open, and so locked: no other engine
+ * takes it while this one may still compact it (which starts it again). */
 static int io_fail(journal *j, int err)
 {
     j->failed = 1;
     j->os_error = err;
-    close(j->fd);
-    j->fd = -1;
     return ORCA_EIO;
+}
+
+/* Does the path still name the file being written? If not (renamed,
+ * unlinked, replaced), the journal stops: ENOENT or ESTALE. */
+static int check_path(journal *j)
+{
+    j->unchecked = 0;
+    int err = jfile_check(j->path, &j->id);
+    return err ? io_fail(j, err) : ORCA_OK;
 }
 
 static int write_all(int fd, const uint8_t *p, size_t n)
@@ -133,7 +150,10 @@ static int commit(orca_engine *e, journal *j)
         if (fdatasync(j->fd) != 0)
             return io_fail(j, errno);
         j->last_sync = e->now;
+        return check_path(j);
     }
+    if (++j->unchecked >= CHECK_EVERY)
+        return check_path(j);
     return ORCA_OK;
 }
 
@@ -441,8 +461,9 @@ static bool engine_is_new(const orca_engine *e)
            !e->nagents && !e->nix && !e->ncust && e->ev_seq == 0 && e->now == e->cfg.start_ms;
 }
 
-static int jrn_attach(orca_engine *e, const char *path, int fd, const orca_journal_config *cfg,
-                      uint64_t seq, uint64_t bytes, uint64_t snap_bytes)
+static int jrn_attach(orca_engine *e, const char *path, int fd, const jfile_id *id,
+                      const orca_journal_config *cfg, uint64_t seq, uint64_t bytes,
+                      uint64_t snap_bytes)
 {
     journal *j = mem_calloc(e, sizeof(*j));
     uint8_t *buf = mem_alloc(e, BUF_CAP + 64);
@@ -456,6 +477,7 @@ static int jrn_attach(orca_engine *e, const char *path, int fd, const orca_journ
     j->path = name;
     j->snap_bytes = snap_bytes;
     j->fd = fd;
+    j->id = *id;
     cfg_default(&j->cfg, cfg);
     j->w = (wbuf){ .p = buf, .cap = BUF_CAP + 64 };
     j->seq = seq;
@@ -473,25 +495,28 @@ int orca_journal_open(orca_engine *e, const char *path, const orca_journal_confi
         return ORCA_EBUSY;
     if (e->jrn || !engine_is_new(e))
         return ORCA_ESTATE;
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return errno == EEXIST ? ORCA_EEXIST : ORCA_EIO;
+    int fd, err;
+    jfile_id id;
+    int rc = jfile_open(path, O_WRONLY | O_CREAT | O_EXCL, 1, &fd, &id, &err);
+    if (rc) {
+        e->jrn_os_error = err;
+        return rc;
+    }
     uint8_t h[HDR_LEN];
     header(h, &e->cfg);
-    int err = write_all(fd, h, sizeof(h));
+    err = write_all(fd, h, sizeof(h));
     if (!err && fdatasync(fd) != 0)
         err = errno;
-    if (err) {
-        close(fd);
-        unlink(path);
-        return ORCA_EIO;
-    }
-    int rc = jrn_attach(e, path, fd, cfg, 0, sizeof(h), sizeof(h));
+    rc = err ? ORCA_EIO : jrn_attach(e, path, fd, &id, cfg, 0, sizeof(h), sizeof(h));
     if (rc) {
+        unlink(path); /* (before the close: while still locked) */
         close(fd);
-        unlink(path);
+        e->jrn_os_error = err ? err : ENOMEM;
+        errno = e->jrn_os_error;
+        return rc;
     }
-    return rc;
+    e->jrn_os_error = 0;
+    return ORCA_OK;
 }
 
 void jrn_free(orca_engine *e)
@@ -500,10 +525,12 @@ void jrn_free(orca_engine *e)
     if (!j)
         return;
     if (j->fd >= 0) {
-        if (j->cfg.sync != ORCA_SYNC_NEVER)
+        if (j->cfg.sync != ORCA_SYNC_NEVER && !j->failed)
             fdatasync(j->fd);
         close(j->fd);
     }
+    /* a journal that failed leaves its reason for orca_journal_info_get */
+    e->jrn_os_error = j->failed ? j->os_error : 0;
     mem_free(e, j->w.p, BUF_CAP + 64);
     mem_free(e, j->path, j->pathlen + 1);
     mem_free(e, j, sizeof(*j));
@@ -528,8 +555,10 @@ int orca_journal_info_get(const orca_engine *e, orca_journal_info *out)
         return ORCA_EINVAL;
     memset(out, 0, sizeof(*out));
     const journal *j = e->jrn;
-    if (!j)
+    if (!j) {
+        out->os_error = e->jrn_os_error; /* why the last one failed, if it did */
         return ORCA_ENOENT;
+    }
     out->records = j->records;
     out->bytes = j->bytes;
     out->last_seq = j->seq;
@@ -542,40 +571,32 @@ int orca_journal_info_get(const orca_engine *e, orca_journal_info *out)
     return ORCA_OK;
 }
 
-/* Read a whole file with the engine's allocator. */
-static int slurp(orca_engine *e, const char *path, uint8_t **out, size_t *n, int *err)
+/* Read the whole (locked) file fd with the engine's allocator. */
+static int slurp(orca_engine *e, int fd, uint8_t **out, size_t *n, int *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        *err = errno;
-        return errno == ENOENT ? ORCA_ENOENT : ORCA_EIO;
-    }
     struct stat st;
     if (fstat(fd, &st) != 0) {
         *err = errno;
-        close(fd);
         return ORCA_EIO;
     }
     size_t size = (size_t)st.st_size;
     uint8_t *p = mem_alloc(e, size + 1);
     if (!p) {
-        close(fd);
+        *err = ENOMEM;
         return ORCA_ENOMEM;
     }
     size_t got = 0;
     while (got < size) {
-        ssize_t r = read(fd, p + got, size - got);
+        ssize_t r = pread(fd, p + got, size - got, (off_t)got);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
             *err = r < 0 ? errno : EIO;
-            close(fd);
             mem_free(e, p, size + 1);
             return ORCA_EIO;
         }
         got += (size_t)r;
     }
-    close(fd);
     *out = p;
     *n = size;
     return ORCA_OK;
@@ -609,10 +630,13 @@ int orca_journal_read_config(const char *path, orca_config *out)
 {
     if (!path || !out)
         return ORCA_EINVAL;
-    /* only the header: a journal may be large */
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? ORCA_ENOENT : ORCA_EIO;
+    /* only the header: a journal may be large (and no lock: reading
+     * the config of a journal in use is harmless) */
+    int fd, err;
+    jfile_id id;
+    int rc = jfile_open(path, O_RDONLY, 0, &fd, &id, &err);
+    if (rc)
+        return rc; /* (errno says why) */
     uint8_t h[HDR_LEN];
     size_t got = 0;
     while (got < sizeof(h)) {
@@ -620,7 +644,9 @@ int orca_journal_read_config(const char *path, orca_config *out)
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
+            err = errno;
             close(fd);
+            errno = err;
             return ORCA_EIO;
         }
         if (r == 0)
@@ -794,14 +820,20 @@ static int sync_dir(const char *path)
 
 /* Write the snapshot s as a new journal at tmp; the records written. */
 static int write_snapshot(orca_engine *e, journal *j, const char *tmp, const wbuf *s,
-                          uint64_t *records, uint64_t *bytes, int *fd_out)
+                          uint64_t *records, uint64_t *bytes, int *fd_out, jfile_id *id)
 {
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return errno;
+    /* locked before it becomes the journal (jfile.c) */
+    struct stat st;
+    int err = fstat(fd, &st) != 0 ? errno : jfile_lock(fd);
+    id->dev = (uint64_t)st.st_dev;
+    id->ino = (uint64_t)st.st_ino;
     uint8_t h[HDR_LEN];
     header(h, &e->cfg);
-    int err = write_all(fd, h, sizeof(h));
+    if (!err)
+        err = write_all(fd, h, sizeof(h));
     uint64_t seq = 0;
     const size_t chunk = BUF_CAP - 64;
     for (size_t at = 0; !err && at < s->n; at += chunk)
@@ -826,36 +858,58 @@ static int write_snapshot(orca_engine *e, journal *j, const char *tmp, const wbu
     return 0;
 }
 
+/* A compaction failed (err, an errno): counted; the journal goes on as
+ * it was. */
+static int compact_failed(journal *j, int err, int rc)
+{
+    j->compact_failures++;
+    j->compact_error = err;
+    return rc;
+}
+
 /* Replace the journal with a snapshot of e: written beside it, synced,
  * then renamed over it, so a crash leaves one whole journal or the other.
- * On failure the old journal carries on untouched. */
+ * On failure the old journal carries on untouched. The path must still
+ * name the file this engine has open, before and just before the rename
+ * (else the journal stops: ENOENT or ESTALE); nothing is renamed over a
+ * file that is not it. (Between that last check and the rename, another
+ * program could still replace the file: a window of one system call;
+ * another orca engine cannot, it is kept out by the lock.) */
 static int compact(orca_engine *e)
 {
     journal *j = e->jrn;
+    int err = jfile_check(j->path, &j->id);
+    if (err) {
+        if (!j->failed)
+            io_fail(j, err);
+        return compact_failed(j, err, ORCA_EIO);
+    }
     wbuf s = { .e = e };
     snap_save(e, &s);
     size_t tlen = j->pathlen + sizeof(".compact");
     char *tmp = s.bad ? NULL : mem_alloc(e, tlen);
     if (!tmp) {
         w_free(&s);
-        return ORCA_ENOMEM;
+        return compact_failed(j, ENOMEM, ORCA_ENOMEM);
     }
     memcpy(tmp, j->path, j->pathlen);
     memcpy(tmp + j->pathlen, ".compact", sizeof(".compact"));
     uint64_t records = 0, bytes = 0;
     int fd = -1;
-    int err = write_snapshot(e, j, tmp, &s, &records, &bytes, &fd);
+    jfile_id id;
+    err = write_snapshot(e, j, tmp, &s, &records, &bytes, &fd, &id);
     w_free(&s);
-    if (!err && rename(tmp, j->path) != 0)
+    int moved = err ? 0 : jfile_check(j->path, &j->id);
+    if (moved && !j->failed)
+        io_fail(j, moved);
+    if (!err && !moved && rename(tmp, j->path) != 0)
         err = errno;
-    if (err) {
+    if (err || moved) {
         if (fd >= 0)
             close(fd);
         unlink(tmp);
         mem_free(e, tmp, tlen);
-        j->compact_failures++;
-        j->compact_error = err;
-        return ORCA_EIO;
+        return compact_failed(j, err ? err : moved, ORCA_EIO);
     }
     /* The new journal is in place, so from here on it is the one written
      * to. If its directory cannot be synced, the rename might not survive
@@ -868,6 +922,8 @@ static int compact(orca_engine *e)
     if (j->fd >= 0)
         close(j->fd);
     j->fd = fd;
+    j->id = id;
+    j->unchecked = 0;
     j->failed = 0; /* a stopped journal starts again from the snapshot */
     j->eio_pending = 0;
     j->seq = records;
@@ -888,15 +944,17 @@ int orca_journal_compact(orca_engine *e)
     return compact(e);
 }
 
-void jrn_auto_compact(orca_engine *e)
+int jrn_auto_compact(orca_engine *e)
 {
     journal *j = e->jrn;
     if (!j->cfg.compact_bytes || j->failed || e->replaying || e->in_callback ||
         j->bytes < j->snap_bytes + j->cfg.compact_bytes)
-        return;
-    /* (a failure is counted in orca_journal_info; the journal goes on) */
+        return ORCA_OK;
+    /* (a failure is counted in orca_journal_info; the journal goes on,
+     * unless its path no longer names it: then the call says ORCA_EIO) */
     if (compact(e) != ORCA_OK)
         j->snap_bytes = j->bytes; /* try again after as much again */
+    return j->failed ? ORCA_EIO : ORCA_OK;
 }
 
 int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_config *cfg,
@@ -914,12 +972,16 @@ int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_con
     if (e->jrn || !engine_is_new(e))
         return ORCA_ESTATE;
     uint8_t *p;
-    size_t n, good;
-    int err = 0;
-    int rc = slurp(e, path, &p, &n, &err);
-    info->os_error = err;
-    if (rc)
+    size_t n, good = 0;
+    int fd = -1, err = 0;
+    jfile_id id;
+    int rc = jfile_open(path, O_RDWR, 1, &fd, &id, &err);
+    if (!rc && (rc = slurp(e, fd, &p, &n, &err)))
+        close(fd);
+    if (rc) {
+        info->os_error = e->jrn_os_error = errno = err;
         return rc;
+    }
     orca_config c;
     uint64_t records = 0;
     if ((rc = parse_header(p, n, &c))) {
@@ -932,14 +994,10 @@ int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_con
     uint8_t *scratch = rc ? NULL : mem_alloc(e, BUF_CAP);
     if (!rc && !scratch)
         rc = ORCA_ENOMEM;
-    int fd = -1;
-    if (!rc) {
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || (good < n && ftruncate(fd, (off_t)good) != 0) ||
-            lseek(fd, (off_t)good, SEEK_SET) < 0) {
-            info->os_error = errno;
-            rc = ORCA_EIO;
-        }
+    if (!rc && ((good < n && ftruncate(fd, (off_t)good) != 0) ||
+                lseek(fd, (off_t)good, SEEK_SET) < 0)) {
+        info->os_error = errno;
+        rc = ORCA_EIO;
     }
     /* play every record with journaling off, after the snapshot if the
      * journal starts with one */
@@ -971,18 +1029,20 @@ int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_con
     mem_free(e, p, n + 1);
     info->records = records;
     if (rc) {
-        if (fd >= 0)
-            close(fd);
+        close(fd);
+        e->jrn_os_error = errno = info->os_error;
         return rc;
     }
     info->torn_bytes = n - good;
     info->snapshot_bytes = snap_end;
     info->bytes = good;
     info->last_seq = records;
-    if ((rc = jrn_attach(e, path, fd, cfg, records, good, snap_end))) {
+    if ((rc = jrn_attach(e, path, fd, &id, cfg, records, good, snap_end))) {
         close(fd);
+        e->jrn_os_error = errno = ENOMEM;
         return rc;
     }
+    e->jrn_os_error = 0;
     e->jrn->records = 0;
     /* presence first, so that recovered offers find nobody READY */
     if (cfg && cfg->restore_presence == ORCA_RESTORE_OFFLINE && (rc = jrn_offline_all(e)))

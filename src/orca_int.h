@@ -339,6 +339,9 @@ struct orca_engine {
     orca_history_entry *hist_buf; /* an offer's copy of the history */
 
     journal *jrn;         /* journal.c; NULL when not journaling */
+    int jrn_os_error;     /* errno of the last failed orca_journal_open or
+                             replay, or of the last journal closed after it
+                             failed: orca_journal_info_get with none open */
     bool replaying;       /* orca_journal_replay is playing records */
     bool restoring;       /* ... and restoring a snapshot: no events */
     bool replay_diverged; /* ... and memory ran out where it is absorbed */

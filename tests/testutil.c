@@ -98,6 +98,9 @@ const char *tu_rc_name(int rc)
     case ORCA_ETOOLONG: return "ORCA_ETOOLONG";
     case ORCA_EBUSY: return "ORCA_EBUSY";
     case ORCA_ECORRUPT: return "ORCA_ECORRUPT";
+    case ORCA_ECLOSED: return "ORCA_ECLOSED";
+    case ORCA_EIO: return "ORCA_EIO";
+    case ORCA_ELOCKED: return "ORCA_ELOCKED";
     default: return "(not an orca code)";
     }
 }
