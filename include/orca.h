@@ -390,7 +390,9 @@ typedef struct orca_queue_def {
     const orca_step *steps;    /* sorted by after_ms */
     uint32_t nsteps;
     uint32_t overflow_after_ms;/* 0: no overflow */
-    orca_queue_id overflow_to; /* queue to move to (keeping arrival time) */
+    orca_queue_id overflow_to; /* queue to move to (keeping arrival time);
+                                  needed with overflow_after_ms: ORCA_EINVAL
+                                  if none, ORCA_ENOENT if unknown */
     /* Last-agent (sticky) routing: new work of a known customer is held for
      * the agent who last answered that customer (in the same conversation
      * when the work names one and it has an answered interaction, else any

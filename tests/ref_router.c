@@ -1322,6 +1322,8 @@ int ref_queue_add(ref_router *r, const orca_queue_def *def, orca_queue_id *out)
             (st->level < ORCA_LEVEL_MIN || st->level > ORCA_LEVEL_MAX))
             return ORCA_ERANGE;
     }
+    if (def->overflow_after_ms && def->overflow_to == ORCA_QUEUE_NONE)
+        return ORCA_EINVAL;
     if (def->overflow_after_ms && !queue_exists(r, def->overflow_to))
         return ORCA_ENOENT;
     for (uint32_t k = 1; k <= r->nqueues; k++)
