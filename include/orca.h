@@ -521,20 +521,34 @@ typedef struct orca_agent_def {
     uint32_t nskills;
     uint32_t capacity;         /* units, 1..ORCA_CAPACITY_MAX (default 100) */
     const orca_channel_limit *limits; /* channels the agent takes; a channel
-                                  not listed is never offered to the agent */
+                                  not listed is never offered to the agent.
+                                  orca_agent_def_init points this at the
+                                  built-in blend (see there) */
     uint32_t nlimits;
     uint32_t weight;           /* weighted random, 1..ORCA_WEIGHT_MAX (default 1) */
     void *data;                /* handed back in offers */
 } orca_agent_def;
 
-/* Zero def and set capacity 100 and weight 1. */
+/* Zero def and set capacity 100, weight 1 and the usual blend of the
+ * built-in channels as limits: voice 1, chat 3, email 5, and 1 each of sms,
+ * social, video and callback (a read-only table inside the library; point
+ * limits at your own array to change it, and to add host channels). With
+ * the built-in costs and capacity 100, that is one call, or up to 3 chats
+ * and emails as the capacity allows. */
 ORCA_API void orca_agent_def_init(orca_agent_def *def);
 
-/* Add an agent; it starts OFFLINE. */
+/* Add an agent; it starts OFFLINE. ORCA_EINVAL for a NULL def, id 0, limits
+ * NULL with nlimits > 0, a channel listed twice, or an agent that could
+ * never be offered anything: no limits at all, or only channels that cost
+ * more than its capacity (park an agent with its presence instead).
+ * ORCA_ENOENT for an unknown skill or channel, ORCA_ERANGE for a level,
+ * capacity, weight or limit out of range, ORCA_EEXIST for a known id,
+ * ORCA_ELIMIT past max_agents, ORCA_ENOMEM, ORCA_EBUSY in a callback. */
 ORCA_API int orca_agent_add(orca_engine *e, const orca_agent_def *def);
 /* Replace an agent's skills, capacity, limits, weight and data (by def->id).
  * Work in progress is kept even if it now exceeds the capacity; no new work
- * is offered until it fits. */
+ * is offered until it fits. The def is checked as by orca_agent_add
+ * (ORCA_ENOENT for an unknown agent). */
 ORCA_API int orca_agent_update(orca_engine *e, const orca_agent_def *def);
 /* Remove an agent. Pending offers are withdrawn (the work goes back to its
  * queue, keeping its place). ORCA_ESTATE if it has accepted or wrap-up work. */

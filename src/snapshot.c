@@ -346,6 +346,7 @@ static int load_agent(orca_engine *e, rbuf *r, orca_presence *presence)
     d.capacity = r_v32(r);
     d.weight = r_v32(r);
     d.limits = lim;
+    d.nlimits = 0; /* the saved limits replace def_init's defaults */
     for (uint32_t ch = 0; ch < e->nchannels; ch++) {
         uint32_t max = r_v32(r);
         if (max)

@@ -1437,7 +1437,11 @@ static int check_agent_def(const ref_router *r, const orca_agent_def *def)
             if (def->limits[m].channel == def->limits[k].channel)
                 return ORCA_EINVAL;
     }
-    return ORCA_OK;
+    /* an agent that could never take anything is refused */
+    for (uint32_t k = 0; k < def->nlimits; k++)
+        if (cost(r, def->limits[k].channel) <= def->capacity)
+            return ORCA_OK;
+    return ORCA_EINVAL;
 }
 
 static void set_agent_def(ref_agent *a, const orca_agent_def *def)
