@@ -111,6 +111,13 @@ typedef struct orca_engine orca_engine;
  */
 typedef void *(*orca_alloc_fn)(void *ud, void *ptr, size_t osize, size_t nsize);
 
+/* For an offer timeout (orca_config, orca_queue_def): offers never time
+ * out, they wait for the agent's accept or reject. */
+#define ORCA_TIMEOUT_NEVER UINT32_MAX
+/* For orca_config.no_answer_limit: never set an agent NOT_READY for
+ * offers that time out. */
+#define ORCA_NO_ANSWER_NEVER UINT32_MAX
+
 typedef struct orca_config {
     orca_alloc_fn alloc;   /* NULL: malloc/realloc/free */
     void *alloc_ud;
@@ -120,13 +127,20 @@ typedef struct orca_config {
     uint32_t max_interactions; /* live interactions (any state); 0: 16,000,000 */
     uint32_t max_queues;       /* 0: 65,536 */
     uint32_t max_skills;       /* 0: 65,536 */
-    uint32_t offer_timeout_ms; /* default offer timeout; 0: 20,000 */
+    uint32_t offer_timeout_ms; /* default offer timeout; 0: 20,000;
+                                  ORCA_TIMEOUT_NEVER: offers wait for an
+                                  answer for ever */
     uint32_t reoffer_delay_ms; /* an agent who rejected or let an offer time
                                   out is not offered the same interaction
                                   again for this long; 0: 30,000 */
     uint32_t no_answer_limit;  /* after this many consecutive offer timeouts
                                   an agent is set NOT_READY with reason
-                                  ORCA_REASON_NO_ANSWER; 0: never */
+                                  ORCA_REASON_NO_ANSWER; 0: 3;
+                                  ORCA_NO_ANSWER_NEVER: never (an agent who
+                                  never answers is offered the work again
+                                  after each reoffer_delay_ms, every offer
+                                  and timeout an event: a clock step costs
+                                  one per offer period it spans) */
     /* Customer context (see "Customers"): */
     uint32_t history_per_customer; /* finished interactions kept per
                                   customer, newest first; 0: 8; at most
@@ -164,8 +178,12 @@ ORCA_API uint64_t orca_engine_now(const orca_engine *e);
  */
 ORCA_API int orca_engine_advance(orca_engine *e, uint64_t now_ms);
 
-/* Earliest pending deadline; ORCA_ENOENT if nothing is scheduled. A host
- * sleeps until then (the libuv adapter does this for you). */
+/* Earliest pending deadline; ORCA_ENOENT if nothing is scheduled, or
+ * ORCA_EINVAL for a NULL argument. A host sleeps until then (the libuv
+ * adapter does this for you). Always below ORCA_TIME_MAX: an offer or a
+ * wrap-up that would end past the clock's range ends at ORCA_TIME_MAX - 1,
+ * and a wait limit, routing step, overflow or retry that falls past it is
+ * never due. */
 ORCA_API int orca_engine_next_deadline(const orca_engine *e, uint64_t *deadline_ms);
 
 /* How much of everything the engine holds: for dashboards and tests. */
@@ -275,7 +293,9 @@ typedef struct orca_offer {
     uint64_t customer;
     uint64_t arrival_ms;        /* original arrival (kept across requeues) */
     uint64_t offered_ms;
-    uint64_t expires_ms;        /* offered_ms + the queue's offer timeout */
+    uint64_t expires_ms;        /* offered_ms + the queue's offer timeout,
+                                   at most ORCA_TIME_MAX - 1; UINT64_MAX
+                                   with ORCA_TIMEOUT_NEVER */
     uint32_t attempt;           /* 1 for the first offer, 2 after one reject... */
     void *interaction_data;     /* orca_interaction_def.data */
     void *agent_data;           /* orca_agent_def.data */
@@ -386,7 +406,7 @@ typedef struct orca_queue_def {
     uint32_t wrapup_ms;        /* ORCA_WRAPUP_CHANNEL (the default from
                                   orca_queue_def_init) or a time */
     uint32_t sla_ms;           /* service-level target: answered within it */
-    uint32_t offer_timeout_ms; /* 0: the engine's */
+    uint32_t offer_timeout_ms; /* 0: the engine's; ORCA_TIMEOUT_NEVER: none */
     const orca_step *steps;    /* sorted by after_ms */
     uint32_t nsteps;
     uint32_t overflow_after_ms;/* 0: no overflow */

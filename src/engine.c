@@ -53,6 +53,7 @@ int orca_engine_new(const orca_config *cfg, orca_engine **out)
     if (!c.max_skills) c.max_skills = 65536;
     if (!c.offer_timeout_ms) c.offer_timeout_ms = 20000;
     if (!c.reoffer_delay_ms) c.reoffer_delay_ms = 30000;
+    if (!c.no_answer_limit) c.no_answer_limit = 3;
     if (!c.history_per_customer) c.history_per_customer = 8;
     if (!c.max_customers) c.max_customers = 100000;
     if (!c.customer_ttl_ms) c.customer_ttl_ms = 7ull * 24 * 3600 * 1000;

@@ -842,6 +842,13 @@ static uint32_t offer_timeout(const ref_router *r, const ref_inter *i)
     return q->offer_timeout_ms ? q->offer_timeout_ms : r->offer_timeout_ms;
 }
 
+/* the clock stays below ORCA_TIME_MAX: what would end past it ends at its
+ * last instant */
+static uint64_t end_by(uint64_t t)
+{
+    return t < ORCA_TIME_MAX ? t : ORCA_TIME_MAX - 1;
+}
+
 static void offer(ref_router *r, ref_inter *i, ref_agent *a)
 {
     i->state = ORCA_STATE_OFFERED;
@@ -852,7 +859,8 @@ static void offer(ref_router *r, ref_inter *i, ref_agent *a)
     r->wr_clock = a->wr_key;
     a->wr_key += draw(r, a->weight);
     i->offered_ms = r->now;
-    i->expires_ms = r->now + offer_timeout(r, i);
+    i->expires_ms = offer_timeout(r, i) == ORCA_TIMEOUT_NEVER
+                        ? UINT64_MAX : end_by(r->now + offer_timeout(r, i));
     if (i->target == a->id)
         r->totals.target_offers++;           /* held work offered to its agent */
     emit(r, ORCA_EV_OFFERED, i, a->id, i->queue, i->attempts);
@@ -1089,7 +1097,7 @@ static void offer_timed_out(ref_router *r, ref_inter *i)
     a->missed++;
     emit(r, ORCA_EV_OFFER_TIMEOUT, i, a->id, i->queue, 0);
     withdraw(r, i, ORCA_WITHDRAW_TIMEOUT);
-    if (r->no_answer_limit && a->missed >= r->no_answer_limit &&
+    if (r->no_answer_limit != ORCA_NO_ANSWER_NEVER && a->missed >= r->no_answer_limit &&
         a->presence == ORCA_PRESENCE_READY) {
         a->presence = ORCA_PRESENCE_NOT_READY;
         a->reason = ORCA_REASON_NO_ANSWER;
@@ -1149,7 +1157,9 @@ static int deadline_of(const ref_router *r, const ref_inter *i, uint64_t *out)
         break;
     }
     }
-    if (best == UINT64_MAX)
+    /* a deadline past the clock's end never comes (offers and wrap-ups
+     * were brought inside it above) */
+    if (best >= ORCA_TIME_MAX)
         return 0;
     *out = best;
     return 1;
@@ -1182,7 +1192,7 @@ ref_router *ref_new(const orca_config *cfg, const ref_options *opt)
     r->rng = c.seed;
     r->offer_timeout_ms = c.offer_timeout_ms ? c.offer_timeout_ms : 20000;
     r->reoffer_delay_ms = c.reoffer_delay_ms ? c.reoffer_delay_ms : 30000;
-    r->no_answer_limit = c.no_answer_limit;
+    r->no_answer_limit = c.no_answer_limit ? c.no_answer_limit : 3;
     r->history_per_customer = c.history_per_customer ? c.history_per_customer : 8;
     r->max_customers = c.max_customers ? c.max_customers : 100000;
     r->customer_ttl_ms = c.customer_ttl_ms ? c.customer_ttl_ms : 7ull * 24 * 3600 * 1000;
@@ -2174,7 +2184,7 @@ static int impl_interaction_end(ref_router *r, uint64_t id)
     if (w > 0) {
         i->state = ORCA_STATE_WRAPUP;
         i->wrapup_ms = r->now;
-        i->wrapup_until = r->now + w;
+        i->wrapup_until = end_by(r->now + w);
     } else {
         complete(r, i);
     }

@@ -338,7 +338,10 @@ static void test_closed_reject(void **state)
     d.not_before_ms = MON + DAY_MS + 10 * HOUR_MS;
     JX_REFUSED(e, orca_interaction_enqueue(e, &d), ORCA_ECLOSED);
     assert_int_equal(totals(e).closed_rejected, 4);
-    COUNTS_ARE(e, 0, 1, 1, 0, 0, 0);
+    /* agent 1 let 2's offer time out three times by 18:00: NOT_READY (the
+     * default no_answer_limit), 2 waits */
+    assert_int_equal(tu_ainfo(e, 1).presence, ORCA_PRESENCE_NOT_READY);
+    COUNTS_ARE(e, 1, 0, 1, 0, 0, 0);
     TU_CHECK(e);
     jfx_free(f);
 }

@@ -2680,7 +2680,7 @@ static void test_bad_replay(void **state)
         case 1: m.start_ms += 1; break;
         case 2: m.offer_timeout_ms += 1; break;
         case 3: m.reoffer_delay_ms = 12345; break;
-        case 4: m.no_answer_limit = 3; break;
+        case 4: m.no_answer_limit = 5; break;
         case 5: m.history_per_customer = 2; break;
         case 6: m.max_customers = 17; break;
         case 7: m.customer_ttl_ms = 99999; break;
