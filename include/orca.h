@@ -14,6 +14,12 @@
  *  - A call that fails leaves the engine exactly as it was.
  *  - Agents and interactions are named by host-chosen nonzero 64-bit ids; skills,
  *    channels and queues get small dense ids from the engine.
+ *  - Ids rule: every id the engine hands out counts 1, 2, ... in the order
+ *    of creation, and 0 means "none" (skills, queues). Channels are the one
+ *    exception: they are array indexes and bits of 32-bit masks inside the
+ *    engine, and the built-in ones are constants 0..6 that hosts compile
+ *    in, so they count from 0 (ORCA_CHANNEL_VOICE is 0) and a channel id
+ *    is never optional in the API.
  *  - Strings passed in are copied; strings returned stay valid for the life
  *    of the engine.
  *  - Callbacks get the void *data the host registered with them.
@@ -222,14 +228,17 @@ ORCA_API int orca_engine_check(const orca_engine *e);
 
 typedef uint32_t orca_skill_id;
 
-/* Intern a skill tag ("billing", "fr", "vip"): returns its dense id, the
- * same id every time for the same name. 1..ORCA_NAME_MAX bytes, no NUL. */
+/* Intern a skill tag ("billing", "fr", "vip"): returns its dense id (1, 2,
+ * ... in order of creation; 0 is never a skill), the same id every time for
+ * the same name. 1..ORCA_NAME_MAX bytes, no NUL. ORCA_EINVAL for NULL
+ * arguments or an empty name, ORCA_ETOOLONG, ORCA_ELIMIT past max_skills,
+ * ORCA_ENOMEM, ORCA_EBUSY in a callback. */
 ORCA_API int orca_skill_intern(orca_engine *e, const char *name, orca_skill_id *out);
 
 /* Look a skill up without creating it; ORCA_ENOENT if unknown. */
 ORCA_API int orca_skill_find(const orca_engine *e, const char *name, orca_skill_id *out);
 
-/* The name of a skill id, or NULL if unknown. */
+/* The name of a skill id, or NULL if unknown (0 included). */
 ORCA_API const char *orca_skill_name(const orca_engine *e, orca_skill_id id);
 
 /* A skill at a level: what an agent holds, or what work requires (the agent

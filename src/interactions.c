@@ -34,7 +34,7 @@ int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, ui
     if (n && !v)
         return ORCA_EINVAL;
     for (uint32_t k = 0; k < n; k++) {
-        if (v[k].skill >= e->nskills)
+        if (v[k].skill < SKILL_FIRST || v[k].skill >= e->nskills)
             return ORCA_ENOENT;
         if (v[k].level < ORCA_LEVEL_MIN || v[k].level > ORCA_LEVEL_MAX)
             return ORCA_ERANGE;

@@ -16,6 +16,10 @@
 #include <string.h>
 
 #define NOPOS UINT32_MAX
+/* Every dense id the engine hands out starts at 1 and 0 means none: skill
+ * slot 0 is reserved (queues count from 1 the same way). Channels are the
+ * named exception, see orca.h. */
+#define SKILL_FIRST 1u
 
 typedef struct agent agent;
 typedef struct ix ix;
@@ -283,8 +287,8 @@ struct orca_engine {
     uint64_t rng;
     uint64_t wr_clock;
 
-    skill *skills;
-    uint32_t nskills, capskills;
+    skill *skills;        /* by id; slot 0 unused: skill ids start at 1 */
+    uint32_t nskills, capskills; /* nskills: one past the last id */
     strtab skill_names;
 
     channel channels[ORCA_MAX_CHANNELS];

@@ -65,7 +65,7 @@ static int def_check(const orca_engine *e, const orca_queue_def *d)
         if (s->action != ORCA_STEP_SET_LEVEL && s->action != ORCA_STEP_DROP_REQUIRED &&
             s->action != ORCA_STEP_DROP_PREFERRED)
             return ORCA_EINVAL;
-        if (s->skill >= e->nskills)
+        if (s->skill < SKILL_FIRST || s->skill >= e->nskills)
             return ORCA_ENOENT;
         if (s->action == ORCA_STEP_SET_LEVEL &&
             (s->level < ORCA_LEVEL_MIN || s->level > ORCA_LEVEL_MAX))

@@ -1232,6 +1232,8 @@ void ref_events_clear(ref_router *r)
 
 int ref_skill_define(ref_router *r, orca_skill_id id)
 {
+    if (id == 0) /* the engine's skill ids start at 1: 0 means none */
+        return ORCA_EINVAL;
     if (id >= REF_MAX_SKILLS)
         return ORCA_ELIMIT;
     if (r->skill_live[id])
