@@ -477,7 +477,14 @@ ORCA_API int orca_queue_info_get(const orca_engine *e, orca_queue_id q, orca_que
  *
  * New work (enqueue, transfer, escalation) for a closed queue gets its
  * when_closed action; work already waiting is routed as usual (agents
- * finish the queue):
+ * finish the queue). "Closed" is read at the time the work would become
+ * routable: now, or for a callback slot its not_before_ms less early_ms.
+ * So a callback booked while the queue is closed for a slot when it will
+ * be open is taken, and one booked for a slot when it will be closed gets
+ * the action now (REJECT: refused at the call, while the host can offer
+ * the customer another slot; HOLD: held until the opening after the slot).
+ * Hours changed after the booking do not revisit scheduled work. The
+ * actions:
  *  - ORCA_CLOSED_REJECT: ORCA_ECLOSED, event REJECTED_CLOSED, nothing kept;
  *  - ORCA_CLOSED_HOLD: SCHEDULED until the queue next opens (event
  *    SCHEDULED, reason ORCA_SCHED_CLOSED); ORCA_ECLOSED if it never opens

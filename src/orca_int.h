@@ -478,10 +478,11 @@ bool hours_open(const qhours *h, uint64_t t);
 uint64_t hours_next_change(const qhours *h, uint64_t t);
 void hours_free(orca_engine *e, qhours *h);
 void hours_def(const qhours *h, orca_hours *out);
-/* The queue new work for q really goes to at now (redirects followed) and
- * when it may be routed (now, or the opening time when held): ORCA_OK,
- * or ORCA_ECLOSED (rejected). */
-int hours_route(orca_engine *e, queue *q, queue **to, uint64_t *due, bool *redirected);
+/* The queue new work for q really goes to if it becomes routable at `at`
+ * (now, or a later callback slot; redirects followed, each queue's hours
+ * read at `at`) and when it may be routed (at, or the opening after it:
+ * *held): ORCA_OK, or ORCA_ECLOSED (rejected). */
+int hours_route(orca_engine *e, queue *q, uint64_t at, queue **to, uint64_t *due, bool *held);
 
 /* ---- stats.c, json.c -------------------------------------------------- */
 const orca_engine *stats_engine(const orca_stats *s);

@@ -1745,22 +1745,37 @@ static uint64_t next_opening(const ref_queue *q, uint64_t now)
  * ORCA_ECLOSED. */
 typedef struct ref_place {
     orca_queue_id asked, q;
-    uint64_t due;                            /* now, or the opening (HOLD) */
+    uint64_t due;                            /* at, or the opening (HOLD) */
+    int held;                                /* closed at `at`: HOLD */
 } ref_place;
 
-static int place(const ref_router *r, orca_queue_id asked, ref_place *p)
+/* "The hours are read at the time the work would become routable": now,
+ * or a callback's slot max(now, not_before_ms - early_ms); bot work has
+ * none. */
+static uint64_t routable_at(const ref_router *r, const orca_interaction_def *def)
 {
-    p->asked = p->q = asked;
-    p->due = r->now;
+    if (def->bot || !def->not_before_ms)
+        return r->now;
+    uint64_t slot = def->not_before_ms > def->early_ms ? def->not_before_ms - def->early_ms : 0;
+    return slot > r->now ? slot : r->now;
+}
+
+static int place(const ref_router *r, const orca_interaction_def *def, ref_place *p)
+{
+    uint64_t at = routable_at(r, def);
+    p->asked = p->q = def->queue;
+    p->due = at;
+    p->held = 0;
     for (int hops = 0;; hops++) {
         const ref_queue *q = &r->queues[p->q];
-        if (open_at(q, r->now))
+        if (open_at(q, at))
             return ORCA_OK;
         if (q->when_closed == ORCA_CLOSED_HOLD) {
-            uint64_t t = next_opening(q, r->now);
+            uint64_t t = next_opening(q, at);
             if (!t)
                 return ORCA_ECLOSED;
             p->due = t;
+            p->held = 1;
             return ORCA_OK;
         }
         if (q->when_closed != ORCA_CLOSED_REDIRECT || hops == 8)
@@ -1961,15 +1976,10 @@ static void start_leg(ref_router *r, ref_inter *i, const orca_interaction_def *d
     /* due: now, or a HOLD queue's next opening (reason CLOSED); work that
      * starts with a bot is with the bot at once, open or not (a bot cannot
      * be SCHEDULED: bot with not_before_ms is ORCA_EINVAL) */
+    /* (place() read the hours at the slot, so pl->due is the slot, or the
+     * opening after it when the queue holds work while closed) */
     uint64_t due = def->bot ? r->now : pl->due;
-    uint32_t reason = due > r->now ? ORCA_SCHED_CLOSED : 0;
-    if (def->not_before_ms) {
-        uint64_t slot = def->not_before_ms > def->early_ms ? def->not_before_ms - def->early_ms : 0;
-        if (slot > due) {
-            due = slot;
-            reason = ORCA_SCHED_SLOT;
-        }
-    }
+    uint32_t reason = due <= r->now ? 0 : pl->held ? ORCA_SCHED_CLOSED : ORCA_SCHED_SLOT;
     i->arrival = from ? from->arrival : due;
     i->queued = due;
     i->state = ORCA_STATE_WAITING;
@@ -2086,7 +2096,7 @@ static int impl_interaction_enqueue(ref_router *r, const orca_interaction_def *d
     if (!i)
         return ORCA_ELIMIT;
     ref_place pl;
-    if (place(r, def->queue, &pl)) {
+    if (place(r, def, &pl)) {
         rejected_closed(r, def, def->customer);
         return ORCA_ECLOSED;
     }
@@ -2311,7 +2321,7 @@ static int impl_interaction_transfer(ref_router *r, uint64_t from_id,
     if (!leg)
         return ORCA_ELIMIT;
     ref_place pl;
-    if (place(r, to->queue, &pl)) {
+    if (place(r, to, &pl)) {
         rejected_closed(r, to, from->customer);
         return ORCA_ECLOSED;
     }
@@ -2352,7 +2362,7 @@ static int impl_interaction_escalate(ref_router *r, uint64_t id, const orca_inte
         (to->conversation && to->conversation != i->conversation))
         return ORCA_EINVAL;
     ref_place pl;
-    if (place(r, to->queue, &pl)) {
+    if (place(r, to, &pl)) {
         rejected_closed(r, to, i->customer);
         return ORCA_ECLOSED;
     }
