@@ -1901,7 +1901,11 @@ static void gen_setup(setup *s, uint64_t *g)
     memset(s, 0, sizeof *s);
     orca_config_init(&s->cfg);
     s->cfg.seed = sm64(g);
-    s->cfg.start_ms = chance(g, 20) ? 0 : (uint64_t)rnd(g, 1000000) * 1000;
+    /* a few start within 10 minutes of the clock's end: offers and
+     * wrap-ups end at ORCA_TIME_MAX - 1, later deadlines never come */
+    s->cfg.start_ms = chance(g, 20)  ? 0
+                      : chance(g, 3) ? ORCA_TIME_MAX - (uint64_t)(1 + rnd(g, 600)) * 1000
+                                     : (uint64_t)rnd(g, 1000000) * 1000;
     s->cfg.offer_timeout_ms = chance(g, 15) ? 0 : chance(g, 8) ? ORCA_TIMEOUT_NEVER
                                                                : (1 + rnd(g, 16)) * 500;
     s->cfg.reoffer_delay_ms = chance(g, 15) ? 0 : (1 + rnd(g, 24)) * 250;

@@ -154,6 +154,33 @@ static void test_waiting_deadline_past_end(void **state)
     tu_fx_free(&fx);
 }
 
+/* A callback retry that would fall past the end of the range stays
+ * SCHEDULED with no deadline, and the engine stays consistent (the
+ * differential found orca_engine_check refusing it when the deadline
+ * rule changed). */
+static void test_retry_past_end(void **state)
+{
+    (void)state;
+    orca_config cfg;
+    orca_config_init(&cfg);
+    cfg.start_ms = ORCA_TIME_MAX - 60000; /* the retry is 300 s later */
+    tu_fx fx;
+    tu_offers o;
+    orca_queue_id q;
+    orca_engine *e = one_agent(&fx, &cfg, 0, &q, &o);
+    tu_enqueue(e, 10, q, ORCA_CHANNEL_VOICE, 0);
+    TU_OK(orca_offer_accept(e, 10));
+    TU_OK(orca_interaction_unreached(e, 10));
+    assert_int_equal(tu_state(e, 10), ORCA_STATE_SCHEDULED);
+    uint64_t d = 0;
+    assert_int_equal(orca_engine_next_deadline(e, &d), ORCA_ENOENT);
+    TU_OK(orca_engine_check(e));
+    tu_advance(e, ORCA_TIME_MAX - 1);
+    assert_int_equal(tu_state(e, 10), ORCA_STATE_SCHEDULED);
+    TU_OK(orca_engine_check(e));
+    tu_fx_free(&fx);
+}
+
 /* Regression (issue 11): one clock step of 2^46 ms with an agent who never
  * answers re-offered the work after every timeout and re-offer delay, about
  * 1.4 billion times (25 minutes). With the default no-answer limit (3) the
@@ -186,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_timeout_never_queue),
         cmocka_unit_test(test_deadline_clamped),
         cmocka_unit_test(test_waiting_deadline_past_end),
+        cmocka_unit_test(test_retry_past_end),
         cmocka_unit_test(test_long_step_no_answer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
