@@ -95,6 +95,7 @@
 
 #include "common.h"
 #include "journal_bench.h"
+#include "timers_bench.h"
 #include "orca.h"
 #include "peer_app_queue.h"
 #include "peer_mod_callcenter.h"
@@ -2523,6 +2524,8 @@ static void usage(void)
            "  --no-journal       skip the journal measurement (records/s per sync policy,\n"
            "                     recovery time of 100k waiting; files in $TMPDIR)\n"
            "  --journal-only     only that measurement\n"
+           "  --timers-only      only the cost of one long clock step with an agent who\n"
+           "                     never answers (bench/timers.c), then exit\n"
            "  --out FILE         CSV path (default bench/results/latest.csv)\n"
            "Exit status 3 if orca and a peer that follows its rules (app_queue_style,\n"
            "mod_callcenter_style) made different offers or orca_engine_check() failed\n"
@@ -2620,6 +2623,8 @@ int main(int argc, char **argv)
             op.journal = 0;
         } else if (strcmp(a, "--journal-only") == 0) {
             op.journal = 2;
+        } else if (strcmp(a, "--timers-only") == 0) {
+            return bench_timers() ? 1 : 0;
         } else if (strcmp(a, "--seed") == 0) {
             NEED_VALUE();
             op.seed = parse_num(v, a);

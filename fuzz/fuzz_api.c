@@ -174,7 +174,7 @@ static void levels(rd *r, orca_skill_level *v, uint32_t *n, uint32_t max)
 {
     *n = u8(r) % (max + 1);
     for (uint32_t k = 0; k < *n; k++) {
-        v[k].skill = u8(r) % 6;
+        v[k].skill = u8(r) % 7; /* ids 1..6 and the invalid 0 */
         v[k].level = u8(r) % 12;  /* 0 and > 10 are invalid... or not */
         if (v[k].level == 11)
             v[k].level = 100;
@@ -285,7 +285,7 @@ static int call(rd *r, uint8_t op)
         for (uint32_t k = 0; k < qd.nsteps; k++) {
             st[k].after_ms = (k + 1) * 1000 * (1 + u8(r) % 30);
             st[k].action = (orca_step_action)(u8(r) % 4);
-            st[k].skill = u8(r) % 6;
+            st[k].skill = u8(r) % 7;
             st[k].level = u8(r) % 11;
         }
         qd.steps = st;

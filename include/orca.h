@@ -14,6 +14,12 @@
  *  - A call that fails leaves the engine exactly as it was.
  *  - Agents and interactions are named by host-chosen nonzero 64-bit ids; skills,
  *    channels and queues get small dense ids from the engine.
+ *  - Ids rule: every id the engine hands out counts 1, 2, ... in the order
+ *    of creation, and 0 means "none" (skills, queues). Channels are the one
+ *    exception: they are array indexes and bits of 32-bit masks inside the
+ *    engine, and the built-in ones are constants 0..6 that hosts compile
+ *    in, so they count from 0 (ORCA_CHANNEL_VOICE is 0) and a channel id
+ *    is never optional in the API.
  *  - Strings passed in are copied; strings returned stay valid for the life
  *    of the engine.
  *  - Callbacks get the void *data the host registered with them.
@@ -116,6 +122,13 @@ typedef struct orca_engine orca_engine;
  */
 typedef void *(*orca_alloc_fn)(void *ud, void *ptr, size_t osize, size_t nsize);
 
+/* For an offer timeout (orca_config, orca_queue_def): offers never time
+ * out, they wait for the agent's accept or reject. */
+#define ORCA_TIMEOUT_NEVER UINT32_MAX
+/* For orca_config.no_answer_limit: never set an agent NOT_READY for
+ * offers that time out. */
+#define ORCA_NO_ANSWER_NEVER UINT32_MAX
+
 typedef struct orca_config {
     orca_alloc_fn alloc;   /* NULL: malloc/realloc/free */
     void *alloc_ud;
@@ -125,13 +138,20 @@ typedef struct orca_config {
     uint32_t max_interactions; /* live interactions (any state); 0: 16,000,000 */
     uint32_t max_queues;       /* 0: 65,536 */
     uint32_t max_skills;       /* 0: 65,536 */
-    uint32_t offer_timeout_ms; /* default offer timeout; 0: 20,000 */
+    uint32_t offer_timeout_ms; /* default offer timeout; 0: 20,000;
+                                  ORCA_TIMEOUT_NEVER: offers wait for an
+                                  answer for ever */
     uint32_t reoffer_delay_ms; /* an agent who rejected or let an offer time
                                   out is not offered the same interaction
                                   again for this long; 0: 30,000 */
     uint32_t no_answer_limit;  /* after this many consecutive offer timeouts
                                   an agent is set NOT_READY with reason
-                                  ORCA_REASON_NO_ANSWER; 0: never */
+                                  ORCA_REASON_NO_ANSWER; 0: 3;
+                                  ORCA_NO_ANSWER_NEVER: never (an agent who
+                                  never answers is offered the work again
+                                  after each reoffer_delay_ms, every offer
+                                  and timeout an event: a clock step costs
+                                  one per offer period it spans) */
     /* Customer context (see "Customers"): */
     uint32_t history_per_customer; /* finished interactions kept per
                                   customer, newest first; 0: 8; at most
@@ -173,8 +193,12 @@ ORCA_API uint64_t orca_engine_now(const orca_engine *e);
  */
 ORCA_API int orca_engine_advance(orca_engine *e, uint64_t now_ms);
 
-/* Earliest pending deadline; ORCA_ENOENT if nothing is scheduled. A host
- * sleeps until then (the libuv adapter does this for you). */
+/* Earliest pending deadline; ORCA_ENOENT if nothing is scheduled, or
+ * ORCA_EINVAL for a NULL argument. A host sleeps until then (the libuv
+ * adapter does this for you). Always below ORCA_TIME_MAX: an offer or a
+ * wrap-up that would end past the clock's range ends at ORCA_TIME_MAX - 1,
+ * and a wait limit, routing step, overflow or retry that falls past it is
+ * never due. */
 ORCA_API int orca_engine_next_deadline(const orca_engine *e, uint64_t *deadline_ms);
 
 /* How much of everything the engine holds: for dashboards and tests. */
@@ -217,8 +241,9 @@ ORCA_API int orca_engine_check(const orca_engine *e);
 
 typedef uint32_t orca_skill_id;
 
-/* Intern a skill tag ("billing", "fr", "vip"): returns its dense id, the
- * same id every time for the same name. 1..ORCA_NAME_MAX bytes, no NUL.
+/* Intern a skill tag ("billing", "fr", "vip"): returns its dense id (1, 2,
+ * ... in order of creation; 0 is never a skill), the same id every time for
+ * the same name. 1..ORCA_NAME_MAX bytes, no NUL.
  * ORCA_EINVAL (NULL e or out, empty name), ORCA_ETOOLONG, and for a new name
  * ORCA_ELIMIT (max_skills), ORCA_EBUSY (inside a listener), ORCA_ENOMEM,
  * ORCA_EIO (the journal failed; the change is made). */
@@ -227,7 +252,7 @@ ORCA_API int orca_skill_intern(orca_engine *e, const char *name, orca_skill_id *
 /* Look a skill up without creating it; ORCA_ENOENT if unknown. */
 ORCA_API int orca_skill_find(const orca_engine *e, const char *name, orca_skill_id *out);
 
-/* The name of a skill id, or NULL if unknown. */
+/* The name of a skill id, or NULL if unknown (0 included). */
 ORCA_API const char *orca_skill_name(const orca_engine *e, orca_skill_id id);
 
 /* A skill at a level: what an agent holds, or what work requires (the agent
@@ -291,7 +316,9 @@ typedef struct orca_offer {
     uint64_t customer;
     uint64_t arrival_ms;        /* original arrival (kept across requeues) */
     uint64_t offered_ms;
-    uint64_t expires_ms;        /* offered_ms + the queue's offer timeout */
+    uint64_t expires_ms;        /* offered_ms + the queue's offer timeout,
+                                   at most ORCA_TIME_MAX - 1; UINT64_MAX
+                                   with ORCA_TIMEOUT_NEVER */
     uint32_t attempt;           /* 1 for the first offer, 2 after one reject... */
     void *interaction_data;     /* orca_interaction_def.data */
     void *agent_data;           /* orca_agent_def.data */
@@ -409,11 +436,13 @@ typedef struct orca_queue_def {
     uint32_t wrapup_ms;        /* ORCA_WRAPUP_CHANNEL (the default from
                                   orca_queue_def_init) or a time */
     uint32_t sla_ms;           /* service-level target: answered within it */
-    uint32_t offer_timeout_ms; /* 0: the engine's */
+    uint32_t offer_timeout_ms; /* 0: the engine's; ORCA_TIMEOUT_NEVER: none */
     const orca_step *steps;    /* sorted by after_ms */
     uint32_t nsteps;
     uint32_t overflow_after_ms;/* 0: no overflow */
-    orca_queue_id overflow_to; /* queue to move to (keeping arrival time) */
+    orca_queue_id overflow_to; /* queue to move to (keeping arrival time);
+                                  needed with overflow_after_ms: ORCA_EINVAL
+                                  if none, ORCA_ENOENT if unknown */
     /* Last-agent (sticky) routing: new work of a known customer is held for
      * the agent who last answered that customer (in the same conversation
      * when the work names one and it has an answered interaction, else any
@@ -490,7 +519,14 @@ ORCA_API int orca_queue_info_get(const orca_engine *e, orca_queue_id q, orca_que
  *
  * New work (enqueue, transfer, escalation) for a closed queue gets its
  * when_closed action; work already waiting is routed as usual (agents
- * finish the queue):
+ * finish the queue). "Closed" is read at the time the work would become
+ * routable: now, or for a callback slot its not_before_ms less early_ms.
+ * So a callback booked while the queue is closed for a slot when it will
+ * be open is taken, and one booked for a slot when it will be closed gets
+ * the action now (REJECT: refused at the call, while the host can offer
+ * the customer another slot; HOLD: held until the opening after the slot).
+ * Hours changed after the booking do not revisit scheduled work. The
+ * actions:
  *  - ORCA_CLOSED_REJECT: ORCA_ECLOSED, event REJECTED_CLOSED, nothing kept;
  *  - ORCA_CLOSED_HOLD: SCHEDULED until the queue next opens (event
  *    SCHEDULED, reason ORCA_SCHED_CLOSED); ORCA_ECLOSED if it never opens
@@ -573,22 +609,31 @@ typedef struct orca_agent_def {
     uint32_t nskills;          /* 0..ORCA_MAX_AGENT_SKILLS */
     uint32_t capacity;         /* units, 1..ORCA_CAPACITY_MAX (default 100) */
     const orca_channel_limit *limits; /* channels the agent takes; a channel
-                                  not listed is never offered to the agent */
+                                  not listed is never offered to the agent.
+                                  orca_agent_def_init points this at the
+                                  built-in blend (see there) */
     uint32_t nlimits;
     uint32_t weight;           /* weighted random, 1..ORCA_WEIGHT_MAX (default 1) */
     void *data;                /* handed back in offers */
 } orca_agent_def;
 
-/* Zero def and set capacity 100 and weight 1. */
+/* Zero def and set capacity 100, weight 1 and the usual blend of the
+ * built-in channels as limits: voice 1, chat 3, email 5, and 1 each of sms,
+ * social, video and callback (a read-only table inside the library; point
+ * limits at your own array to change it, and to add host channels). With
+ * the built-in costs and capacity 100, that is one call, or up to 3 chats
+ * and emails as the capacity allows. */
 ORCA_API void orca_agent_def_init(orca_agent_def *def);
 
 /* Add an agent; it starts OFFLINE.
  * ORCA_EINVAL (NULL e or def, id 0, a skill or channel listed twice, NULL
- * skills or limits with a count), ORCA_ENOENT (unknown skill or channel),
- * ORCA_ERANGE (more than ORCA_MAX_AGENT_SKILLS skills or ORCA_MAX_CHANNELS
- * limits, a level, capacity, weight or limit out of range), ORCA_EEXIST (id
- * taken), ORCA_ELIMIT (max_agents), ORCA_EBUSY, ORCA_ENOMEM, ORCA_EIO (the
- * journal failed; the change is made). */
+ * skills or limits with a count, or an agent that could never be offered
+ * anything: no limits at all, or only channels that cost more than its
+ * capacity; park an agent with its presence instead), ORCA_ENOENT (unknown
+ * skill or channel), ORCA_ERANGE (more than ORCA_MAX_AGENT_SKILLS skills or
+ * ORCA_MAX_CHANNELS limits, a level, capacity, weight or limit out of
+ * range), ORCA_EEXIST (id taken), ORCA_ELIMIT (max_agents), ORCA_EBUSY,
+ * ORCA_ENOMEM, ORCA_EIO (the journal failed; the change is made). */
 ORCA_API int orca_agent_add(orca_engine *e, const orca_agent_def *def);
 /* Replace an agent's skills, capacity, limits, weight and data (by def->id).
  * Work in progress is kept even if it now exceeds the capacity; no new work

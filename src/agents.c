@@ -8,6 +8,16 @@
 #include <stdlib.h>
 
 
+/* What an agent takes unless the host says otherwise: the usual blend of
+ * the built-in channels (one call, or up to 3 chats and 5 emails, as the
+ * capacity allows) and one at a time of the others. Read-only and shared
+ * by every def that orca_agent_def_init fills. */
+static const orca_channel_limit default_limits[ORCA_CHANNEL_BUILTIN_COUNT] = {
+    { ORCA_CHANNEL_VOICE, 1 }, { ORCA_CHANNEL_CHAT, 3 },   { ORCA_CHANNEL_EMAIL, 5 },
+    { ORCA_CHANNEL_SMS, 1 },   { ORCA_CHANNEL_SOCIAL, 1 }, { ORCA_CHANNEL_VIDEO, 1 },
+    { ORCA_CHANNEL_CALLBACK, 1 },
+};
+
 void orca_agent_def_init(orca_agent_def *def)
 {
     if (!def)
@@ -15,6 +25,8 @@ void orca_agent_def_init(orca_agent_def *def)
     memset(def, 0, sizeof(*def));
     def->capacity = 100;
     def->weight = 1;
+    def->limits = default_limits;
+    def->nlimits = ORCA_CHANNEL_BUILTIN_COUNT;
 }
 
 static int cmp_skill(const void *a, const void *b)
@@ -51,7 +63,13 @@ static int def_check(const orca_engine *e, const orca_agent_def *d, uint16_t *li
             return ORCA_EINVAL;
         limits[l->channel] = (uint16_t)l->max;
     }
-    return ORCA_OK;
+    /* No silent dead agent: one that could never be offered anything (no
+     * channel, or only channels costing more than its capacity) is a
+     * mistake; a host parks agents with presence instead. */
+    for (uint32_t ch = 0; ch < e->nchannels; ch++)
+        if (limits[ch] && e->channels[ch].cost <= d->capacity)
+            return ORCA_OK;
+    return ORCA_EINVAL;
 }
 
 static orca_skill_level *skills_copy(orca_engine *e, const orca_agent_def *d)

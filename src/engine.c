@@ -53,6 +53,7 @@ int orca_engine_new(const orca_config *cfg, orca_engine **out)
     if (!c.max_skills) c.max_skills = 65536;
     if (!c.offer_timeout_ms) c.offer_timeout_ms = 20000;
     if (!c.reoffer_delay_ms) c.reoffer_delay_ms = 30000;
+    if (!c.no_answer_limit) c.no_answer_limit = 3;
     if (!c.history_per_customer) c.history_per_customer = 8;
     if (!c.max_customers) c.max_customers = 100000;
     if (!c.customer_ttl_ms) c.customer_ttl_ms = 7ull * 24 * 3600 * 1000;
@@ -68,6 +69,7 @@ int orca_engine_new(const orca_config *cfg, orca_engine **out)
     e->alloc_ud = c.alloc_ud;
     e->cfg = c;
     e->now = c.start_ms;
+    e->nskills = SKILL_FIRST;
     e->rng = c.seed;
     strtab_init(&e->skill_names);
     strtab_init(&e->channel_names);
@@ -136,7 +138,7 @@ void orca_engine_free(orca_engine *e)
         mem_free(e, e->queues[k], sizeof(queue));
     }
     mem_free(e, e->queues, e->capqueues * sizeof(queue *));
-    for (uint32_t k = 0; k < e->nskills; k++) {
+    for (uint32_t k = SKILL_FIRST; k < e->nskills; k++) {
         mem_free(e, e->skills[k].name, e->skills[k].len + 1);
         mem_free(e, e->skills[k].holders, e->skills[k].capholders * sizeof(agent *));
     }
@@ -174,7 +176,7 @@ int orca_engine_counts(const orca_engine *e, orca_counts *out)
     if (!e || !out)
         return ORCA_EINVAL;
     memset(out, 0, sizeof(*out));
-    out->skills = e->nskills;
+    out->skills = e->nskills - SKILL_FIRST;
     out->channels = e->nchannels;
     out->queues = e->nqueues;
     out->agents = e->nagents;
@@ -274,7 +276,7 @@ int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data)
         (unsigned long long)e->now, (unsigned long long)e->seq,
         (unsigned long long)e->offers, (unsigned long long)e->rng,
         (unsigned long long)e->wr_clock);
-    for (uint32_t k = 0; k < e->nskills; k++)
+    for (uint32_t k = SKILL_FIRST; k < e->nskills; k++)
         out_printf(o.fn, o.data, "skill %u %s\n", k, e->skills[k].name);
     for (uint32_t k = 0; k < e->nchannels; k++) {
         const channel *c = &e->channels[k];
@@ -484,7 +486,9 @@ int engine_check(const orca_engine *e, bool deep)
             break;
         case ORCA_STATE_SCHEDULED:
             nsch++;
-            CHECK(!i->agent && i->hpos == NOPOS && i->deadline == i->due);
+            /* (a due past the clock's range never comes: no deadline) */
+            CHECK(!i->agent && i->hpos == NOPOS &&
+                  i->deadline == (i->due < ORCA_TIME_MAX ? i->due : UINT64_MAX));
             if (i->target)
                 sched_t++;
             break;

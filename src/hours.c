@@ -117,28 +117,28 @@ void hours_free(orca_engine *e, qhours *h)
     mem_free(e, h, sizeof(*h));
 }
 
-int hours_route(orca_engine *e, queue *q, queue **to, uint64_t *due, bool *redirected)
+int hours_route(orca_engine *e, queue *q, uint64_t at, queue **to, uint64_t *due, bool *held)
 {
-    *redirected = false;
-    *due = e->now;
+    *held = false;
+    *due = at;
     for (uint32_t hop = 0; hop <= MAX_HOPS; hop++) {
         const qhours *h = q->hours;
-        if (!h || hours_open(h, e->now)) {
+        if (!h || hours_open(h, at)) {
             *to = q;
             return ORCA_OK;
         }
         switch (h->when_closed) {
         case ORCA_CLOSED_HOLD: {
-            uint64_t open = hours_next_change(h, e->now);
+            uint64_t open = hours_next_change(h, at);
             if (open == UINT64_MAX || open >= ORCA_TIME_MAX)
                 return ORCA_ECLOSED;
             *to = q;
             *due = open;
+            *held = true;
             return ORCA_OK;
         }
         case ORCA_CLOSED_REDIRECT:
             q = queue_get(e, h->redirect_to);
-            *redirected = true;
             break;
         default:
             *to = q;

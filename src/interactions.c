@@ -34,7 +34,7 @@ int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, ui
     if (n && !v)
         return ORCA_EINVAL;
     for (uint32_t k = 0; k < n; k++) {
-        if (v[k].skill >= e->nskills)
+        if (v[k].skill < SKILL_FIRST || v[k].skill >= e->nskills)
             return ORCA_ENOENT;
         if (v[k].level < ORCA_LEVEL_MIN || v[k].level > ORCA_LEVEL_MAX)
             return ORCA_ERANGE;
@@ -333,7 +333,7 @@ void ix_offer_timeout(orca_engine *e, ix *i)
     a->missed++;
     emit_ix(e, ORCA_EV_OFFER_TIMEOUT, i);
     withdraw_offer(e, i, ORCA_WITHDRAW_TIMEOUT);
-    if (e->cfg.no_answer_limit && a->missed >= e->cfg.no_answer_limit &&
+    if (e->cfg.no_answer_limit != ORCA_NO_ANSWER_NEVER && a->missed >= e->cfg.no_answer_limit &&
         a->presence == ORCA_PRESENCE_READY) {
         a->presence = ORCA_PRESENCE_NOT_READY;
         a->reason = ORCA_REASON_NO_ANSWER;

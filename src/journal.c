@@ -34,7 +34,9 @@
 #include "orca_int.h"
 
 #define MAGIC "ORCAJRNL"
-#define FORMAT 1
+/* 2 (0.4): skill ids start at 1 and no_answer_limit 0 means 3, so a 0.3
+ * journal (format 1) would not replay the same: it is refused. */
+#define FORMAT 2
 #define BUF_CAP (256 * 1024)  /* the largest record: an agent with 1,024 skills */
 #define REC_MIN (8 + 1 + 8)   /* seq, op, checksum */
 /* With SYNC_NEVER, the path is checked to still name the journal every
@@ -457,7 +459,7 @@ static void cfg_default(orca_journal_config *c, const orca_journal_config *in)
 
 static bool engine_is_new(const orca_engine *e)
 {
-    return !e->nskills && e->nchannels == ORCA_CHANNEL_BUILTIN_COUNT && !e->nqueues &&
+    return e->nskills == SKILL_FIRST && e->nchannels == ORCA_CHANNEL_BUILTIN_COUNT && !e->nqueues &&
            !e->nagents && !e->nix && !e->ncust && e->ev_seq == 0 && e->now == e->cfg.start_ms;
 }
 

@@ -92,29 +92,37 @@ static void emit_closed(orca_engine *e, const orca_interaction_def *def, uint64_
     e->ctot.closed_rejected++;
 }
 
+/* When new work would become routable: now, or a later callback slot
+ * (not_before_ms less early_ms). Bot work has no slot. */
+static uint64_t leg_slot(const orca_engine *e, const orca_interaction_def *def)
+{
+    if (def->bot || !def->not_before_ms)
+        return e->now;
+    uint64_t slot = def->not_before_ms > def->early_ms ? def->not_before_ms - def->early_ms : 0;
+    return slot > e->now ? slot : e->now;
+}
+
 /* Where new work for def->queue goes and from when (opening hours and a
- * callback slot); ORCA_ECLOSED (with its event) if the queue refuses it. */
+ * callback slot); ORCA_ECLOSED (with its event) if the queue refuses it.
+ * The hours are read at the time the work would become routable: a
+ * callback booked into a REJECT queue for a slot when it will be open is
+ * taken, and one booked for a closed slot is refused now, when the host can
+ * still offer the customer another. */
 static int leg_where(orca_engine *e, const orca_interaction_def *def, uint64_t customer, leg *L)
 {
-    bool redirected;
+    bool held;
     memset(L, 0, sizeof(*L));
     L->def = def;
     L->asked = queue_get(e, def->queue);
-    if (hours_route(e, L->asked, &L->q, &L->due, &redirected) != ORCA_OK) {
+    uint64_t at = leg_slot(e, def);
+    if (hours_route(e, L->asked, at, &L->q, &L->due, &held) != ORCA_OK) {
         emit_closed(e, def, customer);
         return ORCA_ECLOSED;
     }
     if (def->bot)
         L->due = e->now; /* a bot answers at once, open or not */
     if (L->due > e->now)
-        L->sched = ORCA_SCHED_CLOSED;
-    if (def->not_before_ms) {
-        uint64_t slot = def->not_before_ms > def->early_ms ? def->not_before_ms - def->early_ms : 0;
-        if (slot > L->due) {
-            L->due = slot;
-            L->sched = ORCA_SCHED_SLOT;
-        }
-    }
+        L->sched = held ? ORCA_SCHED_CLOSED : ORCA_SCHED_SLOT;
     return ORCA_OK;
 }
 

@@ -16,6 +16,10 @@
 #include <string.h>
 
 #define NOPOS UINT32_MAX
+/* Every dense id the engine hands out starts at 1 and 0 means none: skill
+ * slot 0 is reserved (queues count from 1 the same way). Channels are the
+ * named exception, see orca.h. */
+#define SKILL_FIRST 1u
 
 typedef struct agent agent;
 typedef struct ix ix;
@@ -283,8 +287,8 @@ struct orca_engine {
     uint64_t rng;
     uint64_t wr_clock;
 
-    skill *skills;
-    uint32_t nskills, capskills;
+    skill *skills;        /* by id; slot 0 unused: skill ids start at 1 */
+    uint32_t nskills, capskills; /* nskills: one past the last id */
     strtab skill_names;
 
     channel channels[ORCA_MAX_CHANNELS];
@@ -477,10 +481,11 @@ bool hours_open(const qhours *h, uint64_t t);
 uint64_t hours_next_change(const qhours *h, uint64_t t);
 void hours_free(orca_engine *e, qhours *h);
 void hours_def(const qhours *h, orca_hours *out);
-/* The queue new work for q really goes to at now (redirects followed) and
- * when it may be routed (now, or the opening time when held): ORCA_OK,
- * or ORCA_ECLOSED (rejected). */
-int hours_route(orca_engine *e, queue *q, queue **to, uint64_t *due, bool *redirected);
+/* The queue new work for q really goes to if it becomes routable at `at`
+ * (now, or a later callback slot; redirects followed, each queue's hours
+ * read at `at`) and when it may be routed (at, or the opening after it:
+ * *held): ORCA_OK, or ORCA_ECLOSED (rejected). */
+int hours_route(orca_engine *e, queue *q, uint64_t at, queue **to, uint64_t *due, bool *held);
 
 /* ---- stats.c, json.c -------------------------------------------------- */
 const orca_engine *stats_engine(const orca_stats *s);

@@ -65,12 +65,16 @@ static int def_check(const orca_engine *e, const orca_queue_def *d)
         if (s->action != ORCA_STEP_SET_LEVEL && s->action != ORCA_STEP_DROP_REQUIRED &&
             s->action != ORCA_STEP_DROP_PREFERRED)
             return ORCA_EINVAL;
-        if (s->skill >= e->nskills)
+        if (s->skill < SKILL_FIRST || s->skill >= e->nskills)
             return ORCA_ENOENT;
         if (s->action == ORCA_STEP_SET_LEVEL &&
             (s->level < ORCA_LEVEL_MIN || s->level > ORCA_LEVEL_MAX))
             return ORCA_ERANGE;
     }
+    /* overflow time with no target is a missing argument; a target that
+     * names no queue is an unknown id */
+    if (d->overflow_after_ms && d->overflow_to == ORCA_QUEUE_NONE)
+        return ORCA_EINVAL;
     if (d->overflow_after_ms && !queue_get(e, d->overflow_to))
         return ORCA_ENOENT;
     if (!d->overflow_after_ms && d->overflow_to)

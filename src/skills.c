@@ -35,12 +35,14 @@ int orca_skill_intern(orca_engine *e, const char *name, orca_skill_id *out)
         return ORCA_OK;
     if ((rc = api_enter(e)))
         return rc;
-    if (e->nskills >= e->cfg.max_skills)
+    if (e->nskills - SKILL_FIRST >= e->cfg.max_skills)
         return api_leave(e, ORCA_ELIMIT);
     if ((rc = mem_reserve(e, (void **)&e->skills, &e->capskills, e->nskills + 1,
                           sizeof(skill))) ||
         (rc = strtab_reserve(e, &e->skill_names, e->nskills + 1)))
         return api_leave(e, rc);
+    if (e->nskills == SKILL_FIRST) /* the first: clear the reserved slot */
+        memset(e->skills, 0, SKILL_FIRST * sizeof(skill));
     skill *s = &e->skills[e->nskills];
     memset(s, 0, sizeof(*s));
     if (!(s->name = mem_strdup(e, name, &s->len)))
@@ -56,7 +58,7 @@ int orca_skill_intern(orca_engine *e, const char *name, orca_skill_id *out)
 
 const char *orca_skill_name(const orca_engine *e, orca_skill_id id)
 {
-    if (!e || id >= e->nskills)
+    if (!e || id < SKILL_FIRST || id >= e->nskills)
         return NULL;
     return e->skills[id].name;
 }

@@ -27,7 +27,7 @@
 #include "orca_int.h"
 #include "snapshot.h"
 
-#define SNAP_VERSION 1
+#define SNAP_VERSION 2 /* 2 (0.4): skill ids start at 1 */
 #define NEVER UINT64_MAX
 
 /* customer totals: every field after `customers` (derived) is a u64 */
@@ -83,8 +83,8 @@ static void queue_def_of(const queue *q, orca_queue_def *d)
 
 static void save_defs(const orca_engine *e, wbuf *w)
 {
-    w_v(w, e->nskills);
-    for (uint32_t k = 0; k < e->nskills; k++)
+    w_v(w, e->nskills - SKILL_FIRST);
+    for (uint32_t k = SKILL_FIRST; k < e->nskills; k++)
         w_str(w, e->skills[k].name);
     w_v(w, e->nchannels);
     for (uint32_t k = 0; k < e->nchannels; k++) {
@@ -291,7 +291,7 @@ static int load_defs(orca_engine *e, rbuf *r)
         NEED(!r->bad);
         if ((rc = rebuilt(orca_skill_intern(e, name, &id))))
             return rc;
-        NEED(id == k);
+        NEED(id == SKILL_FIRST + k);
     }
     n = r_vcount(r, 6);
     NEED(n >= e->nchannels && n <= ORCA_MAX_CHANNELS);
@@ -346,6 +346,7 @@ static int load_agent(orca_engine *e, rbuf *r, orca_presence *presence)
     d.capacity = r_v32(r);
     d.weight = r_v32(r);
     d.limits = lim;
+    d.nlimits = 0; /* the saved limits replace def_init's defaults */
     for (uint32_t ch = 0; ch < e->nchannels; ch++) {
         uint32_t max = r_v32(r);
         if (max)

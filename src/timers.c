@@ -8,6 +8,7 @@
 
 #define NEVER UINT64_MAX
 
+/* ORCA_TIMEOUT_NEVER (from the queue or the engine) means no timer. */
 uint32_t queue_offer_timeout(const orca_engine *e, const queue *q)
 {
     return q->offer_timeout_ms ? q->offer_timeout_ms : e->cfg.offer_timeout_ms;
@@ -35,23 +36,28 @@ static uint64_t min64(uint64_t a, uint64_t b)
     return a < b ? a : b;
 }
 
-uint64_t ix_compute_deadline(const orca_engine *e, const ix *i)
+/* The clock never reaches ORCA_TIME_MAX. An offer or a wrap-up that would
+ * end past it ends at the last instant instead (else the offer would never
+ * expire and the agent would be held for good); their handlers end them
+ * unconditionally, so firing early cannot loop. */
+static uint64_t clamp_end(uint64_t d)
+{
+    return d < ORCA_TIME_MAX ? d : ORCA_TIME_MAX - 1;
+}
+
+/* A waiting or scheduled deadline past the clock's end can never come:
+ * none at all (its handler would re-check the time and find nothing due,
+ * so firing it early would come round again forever). */
+static uint64_t reachable(uint64_t d)
+{
+    return d < ORCA_TIME_MAX ? d : NEVER;
+}
+
+/* The first of a waiting interaction's deadlines (may lie past the end). */
+static uint64_t waiting_deadline(const ix *i)
 {
     const queue *q = i->cls->q;
     uint64_t d = NEVER;
-    switch (i->state) {
-    case ORCA_STATE_OFFERED:
-        return i->state_ms + queue_offer_timeout(e, q);
-    case ORCA_STATE_WRAPUP:
-        return i->state_ms + i->wrap_len;
-    case ORCA_STATE_BUSY:
-    case ORCA_STATE_BOT:
-        return NEVER;
-    case ORCA_STATE_SCHEDULED:
-        return i->due;
-    default:
-        break;
-    }
     if (q->max_wait_ms)
         d = min64(d, i->queued + q->max_wait_ms);
     if (q->overflow_after_ms && i->plan->stages[i->stage].next_stage != NOPOS)
@@ -66,6 +72,26 @@ uint64_t ix_compute_deadline(const orca_engine *e, const ix *i)
     if (i->target)
         d = min64(d, i->target_until);
     return d;
+}
+
+uint64_t ix_compute_deadline(const orca_engine *e, const ix *i)
+{
+    const queue *q = i->cls->q;
+    switch (i->state) {
+    case ORCA_STATE_OFFERED: {
+        uint32_t t = queue_offer_timeout(e, q);
+        return t == ORCA_TIMEOUT_NEVER ? NEVER : clamp_end(i->state_ms + t);
+    }
+    case ORCA_STATE_WRAPUP:
+        return clamp_end(i->state_ms + i->wrap_len);
+    case ORCA_STATE_BUSY:
+    case ORCA_STATE_BOT:
+        return NEVER;
+    case ORCA_STATE_SCHEDULED:
+        return reachable(i->due);
+    default:
+        return reachable(waiting_deadline(i));
+    }
 }
 
 void timer_update(orca_engine *e, ix *i)

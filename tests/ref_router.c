@@ -842,6 +842,13 @@ static uint32_t offer_timeout(const ref_router *r, const ref_inter *i)
     return q->offer_timeout_ms ? q->offer_timeout_ms : r->offer_timeout_ms;
 }
 
+/* the clock stays below ORCA_TIME_MAX: what would end past it ends at its
+ * last instant */
+static uint64_t end_by(uint64_t t)
+{
+    return t < ORCA_TIME_MAX ? t : ORCA_TIME_MAX - 1;
+}
+
 static void offer(ref_router *r, ref_inter *i, ref_agent *a)
 {
     i->state = ORCA_STATE_OFFERED;
@@ -852,7 +859,8 @@ static void offer(ref_router *r, ref_inter *i, ref_agent *a)
     r->wr_clock = a->wr_key;
     a->wr_key += draw(r, a->weight);
     i->offered_ms = r->now;
-    i->expires_ms = r->now + offer_timeout(r, i);
+    i->expires_ms = offer_timeout(r, i) == ORCA_TIMEOUT_NEVER
+                        ? UINT64_MAX : end_by(r->now + offer_timeout(r, i));
     if (i->target == a->id)
         r->totals.target_offers++;           /* held work offered to its agent */
     emit(r, ORCA_EV_OFFERED, i, a->id, i->queue, i->attempts);
@@ -1089,7 +1097,7 @@ static void offer_timed_out(ref_router *r, ref_inter *i)
     a->missed++;
     emit(r, ORCA_EV_OFFER_TIMEOUT, i, a->id, i->queue, 0);
     withdraw(r, i, ORCA_WITHDRAW_TIMEOUT);
-    if (r->no_answer_limit && a->missed >= r->no_answer_limit &&
+    if (r->no_answer_limit != ORCA_NO_ANSWER_NEVER && a->missed >= r->no_answer_limit &&
         a->presence == ORCA_PRESENCE_READY) {
         a->presence = ORCA_PRESENCE_NOT_READY;
         a->reason = ORCA_REASON_NO_ANSWER;
@@ -1149,7 +1157,9 @@ static int deadline_of(const ref_router *r, const ref_inter *i, uint64_t *out)
         break;
     }
     }
-    if (best == UINT64_MAX)
+    /* a deadline past the clock's end never comes (offers and wrap-ups
+     * were brought inside it above) */
+    if (best >= ORCA_TIME_MAX)
         return 0;
     *out = best;
     return 1;
@@ -1182,7 +1192,7 @@ ref_router *ref_new(const orca_config *cfg, const ref_options *opt)
     r->rng = c.seed;
     r->offer_timeout_ms = c.offer_timeout_ms ? c.offer_timeout_ms : 20000;
     r->reoffer_delay_ms = c.reoffer_delay_ms ? c.reoffer_delay_ms : 30000;
-    r->no_answer_limit = c.no_answer_limit;
+    r->no_answer_limit = c.no_answer_limit ? c.no_answer_limit : 3;
     r->history_per_customer = c.history_per_customer ? c.history_per_customer : 8;
     r->max_customers = c.max_customers ? c.max_customers : 100000;
     r->customer_ttl_ms = c.customer_ttl_ms ? c.customer_ttl_ms : 7ull * 24 * 3600 * 1000;
@@ -1222,6 +1232,8 @@ void ref_events_clear(ref_router *r)
 
 int ref_skill_define(ref_router *r, orca_skill_id id)
 {
+    if (id == 0) /* the engine's skill ids start at 1: 0 means none */
+        return ORCA_EINVAL;
     if (id >= REF_MAX_SKILLS)
         return ORCA_ELIMIT;
     if (r->skill_live[id])
@@ -1322,6 +1334,8 @@ int ref_queue_add(ref_router *r, const orca_queue_def *def, orca_queue_id *out)
             (st->level < ORCA_LEVEL_MIN || st->level > ORCA_LEVEL_MAX))
             return ORCA_ERANGE;
     }
+    if (def->overflow_after_ms && def->overflow_to == ORCA_QUEUE_NONE)
+        return ORCA_EINVAL;
     if (def->overflow_after_ms && !queue_exists(r, def->overflow_to))
         return ORCA_ENOENT;
     for (uint32_t k = 1; k <= r->nqueues; k++)
@@ -1435,7 +1449,11 @@ static int check_agent_def(const ref_router *r, const orca_agent_def *def)
             if (def->limits[m].channel == def->limits[k].channel)
                 return ORCA_EINVAL;
     }
-    return ORCA_OK;
+    /* an agent that could never take anything is refused */
+    for (uint32_t k = 0; k < def->nlimits; k++)
+        if (cost(r, def->limits[k].channel) <= def->capacity)
+            return ORCA_OK;
+    return ORCA_EINVAL;
 }
 
 static void set_agent_def(ref_agent *a, const orca_agent_def *def)
@@ -1727,22 +1745,37 @@ static uint64_t next_opening(const ref_queue *q, uint64_t now)
  * ORCA_ECLOSED. */
 typedef struct ref_place {
     orca_queue_id asked, q;
-    uint64_t due;                            /* now, or the opening (HOLD) */
+    uint64_t due;                            /* at, or the opening (HOLD) */
+    int held;                                /* closed at `at`: HOLD */
 } ref_place;
 
-static int place(const ref_router *r, orca_queue_id asked, ref_place *p)
+/* "The hours are read at the time the work would become routable": now,
+ * or a callback's slot max(now, not_before_ms - early_ms); bot work has
+ * none. */
+static uint64_t routable_at(const ref_router *r, const orca_interaction_def *def)
 {
-    p->asked = p->q = asked;
-    p->due = r->now;
+    if (def->bot || !def->not_before_ms)
+        return r->now;
+    uint64_t slot = def->not_before_ms > def->early_ms ? def->not_before_ms - def->early_ms : 0;
+    return slot > r->now ? slot : r->now;
+}
+
+static int place(const ref_router *r, const orca_interaction_def *def, ref_place *p)
+{
+    uint64_t at = routable_at(r, def);
+    p->asked = p->q = def->queue;
+    p->due = at;
+    p->held = 0;
     for (int hops = 0;; hops++) {
         const ref_queue *q = &r->queues[p->q];
-        if (open_at(q, r->now))
+        if (open_at(q, at))
             return ORCA_OK;
         if (q->when_closed == ORCA_CLOSED_HOLD) {
-            uint64_t t = next_opening(q, r->now);
+            uint64_t t = next_opening(q, at);
             if (!t)
                 return ORCA_ECLOSED;
             p->due = t;
+            p->held = 1;
             return ORCA_OK;
         }
         if (q->when_closed != ORCA_CLOSED_REDIRECT || hops == 8)
@@ -1943,15 +1976,10 @@ static void start_leg(ref_router *r, ref_inter *i, const orca_interaction_def *d
     /* due: now, or a HOLD queue's next opening (reason CLOSED); work that
      * starts with a bot is with the bot at once, open or not (a bot cannot
      * be SCHEDULED: bot with not_before_ms is ORCA_EINVAL) */
+    /* (place() read the hours at the slot, so pl->due is the slot, or the
+     * opening after it when the queue holds work while closed) */
     uint64_t due = def->bot ? r->now : pl->due;
-    uint32_t reason = due > r->now ? ORCA_SCHED_CLOSED : 0;
-    if (def->not_before_ms) {
-        uint64_t slot = def->not_before_ms > def->early_ms ? def->not_before_ms - def->early_ms : 0;
-        if (slot > due) {
-            due = slot;
-            reason = ORCA_SCHED_SLOT;
-        }
-    }
+    uint32_t reason = due <= r->now ? 0 : pl->held ? ORCA_SCHED_CLOSED : ORCA_SCHED_SLOT;
     i->arrival = from ? from->arrival : due;
     i->queued = due;
     i->state = ORCA_STATE_WAITING;
@@ -2068,7 +2096,7 @@ static int impl_interaction_enqueue(ref_router *r, const orca_interaction_def *d
     if (!i)
         return ORCA_ELIMIT;
     ref_place pl;
-    if (place(r, def->queue, &pl)) {
+    if (place(r, def, &pl)) {
         rejected_closed(r, def, def->customer);
         return ORCA_ECLOSED;
     }
@@ -2168,7 +2196,7 @@ static int impl_interaction_end(ref_router *r, uint64_t id)
     if (w > 0) {
         i->state = ORCA_STATE_WRAPUP;
         i->wrapup_ms = r->now;
-        i->wrapup_until = r->now + w;
+        i->wrapup_until = end_by(r->now + w);
     } else {
         complete(r, i);
     }
@@ -2293,7 +2321,7 @@ static int impl_interaction_transfer(ref_router *r, uint64_t from_id,
     if (!leg)
         return ORCA_ELIMIT;
     ref_place pl;
-    if (place(r, to->queue, &pl)) {
+    if (place(r, to, &pl)) {
         rejected_closed(r, to, from->customer);
         return ORCA_ECLOSED;
     }
@@ -2334,7 +2362,7 @@ static int impl_interaction_escalate(ref_router *r, uint64_t id, const orca_inte
         (to->conversation && to->conversation != i->conversation))
         return ORCA_EINVAL;
     ref_place pl;
-    if (place(r, to->queue, &pl)) {
+    if (place(r, to, &pl)) {
         rejected_closed(r, to, i->customer);
         return ORCA_ECLOSED;
     }

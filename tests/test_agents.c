@@ -16,8 +16,17 @@ static void test_agent_def_init(void **state)
     assert_null(d.skills);
     assert_int_equal(d.nskills, 0);
     assert_int_equal(d.capacity, 100);
-    assert_null(d.limits);
-    assert_int_equal(d.nlimits, 0);
+    /* the usual blend of the built-in channels (issue 11: no limits at all
+     * made an agent that was never offered anything) */
+    assert_non_null(d.limits);
+    assert_int_equal(d.nlimits, ORCA_CHANNEL_BUILTIN_COUNT);
+    uint32_t want[ORCA_CHANNEL_BUILTIN_COUNT] = {1, 3, 5, 1, 1, 1, 1}, seen = 0;
+    for (uint32_t k = 0; k < d.nlimits; k++) {
+        assert_true(d.limits[k].channel < ORCA_CHANNEL_BUILTIN_COUNT);
+        assert_int_equal(d.limits[k].max, want[d.limits[k].channel]);
+        seen |= 1u << d.limits[k].channel;
+    }
+    assert_int_equal(seen, (1u << ORCA_CHANNEL_BUILTIN_COUNT) - 1);
     assert_int_equal(d.weight, 1);
     assert_null(d.data);
 }
@@ -164,6 +173,15 @@ static void bad_defs(orca_engine *e, agent_call call, uint64_t id, orca_skill_id
     TU_FAILS(e, call(e, &d), ORCA_ERANGE);
     RESET(); d.nlimits = 3; /* chat twice */
     TU_FAILS2(e, call(e, &d), ORCA_EINVAL, ORCA_EEXIST);
+    /* no silent dead agent (issue 11): no channel at all, or only channels
+     * costing more than the capacity, could never be offered anything */
+    RESET(); d.limits = NULL; d.nlimits = 0;
+    TU_FAILS(e, call(e, &d), ORCA_EINVAL);
+    RESET(); lim[0].channel = ORCA_CHANNEL_VOICE; lim[0].max = 1; d.nlimits = 1;
+    d.capacity = 99; /* voice costs 100 */
+    TU_FAILS(e, call(e, &d), ORCA_EINVAL);
+    RESET(); d.capacity = 9; /* chat 25, email 10 */
+    TU_FAILS(e, call(e, &d), ORCA_EINVAL);
     /* a good def after all that still works (nothing was half-applied) */
     RESET();
     d.capacity = ORCA_CAPACITY_MAX;
@@ -193,6 +211,38 @@ static void test_agent_add_bad(void **state)
     TU_FAILS(e, orca_agent_add(e, &d), ORCA_EEXIST);
     assert_int_equal(tu_ainfo(e, 1).capacity, 100);
     assert_int_equal(tu_counts(e).agents, 2);
+    tu_fx_free(&fx);
+}
+
+/* An agent made from orca_agent_def_init's defaults alone takes work on
+ * the built-in channels, blended as the defaults say (issue 11: it had no
+ * channel limits, so nothing was ever offered and nothing said why). */
+static void test_agent_defaults_take_work(void **state)
+{
+    (void)state;
+    tu_fx fx;
+    orca_engine *e = tu_fx_new(&fx, NULL);
+    orca_queue_id q = tu_queue(e, "q", ORCA_STRATEGY_LONGEST_IDLE);
+    orca_agent_def d;
+    orca_agent_def_init(&d);
+    d.id = 7;
+    TU_OK(orca_agent_add(e, &d));
+    tu_member(e, q, 7, 0);
+    tu_ready(e, 7);
+    for (uint64_t k = 1; k <= 4; k++)
+        tu_enqueue(e, k, q, ORCA_CHANNEL_CHAT, 0);
+    orca_agent_info ai = tu_ainfo(e, 7);
+    assert_int_equal(ai.offered, 3); /* chat 3 */
+    for (uint64_t k = 1; k <= 3; k++)
+        TU_OK(orca_offer_accept(e, k));
+    tu_enqueue(e, 10, q, ORCA_CHANNEL_EMAIL, 0);
+    tu_enqueue(e, 11, q, ORCA_CHANNEL_SMS, 0);
+    tu_enqueue(e, 12, q, ORCA_CHANNEL_SMS, 0);
+    ai = tu_ainfo(e, 7);
+    assert_int_equal(ai.busy, 3);
+    assert_int_equal(ai.offered, 2); /* one email and one sms fit in 25 */
+    assert_int_equal(ai.used, 3 * 25 + 10 + 10);
+    TU_OK(orca_engine_check(e));
     tu_fx_free(&fx);
 }
 
@@ -748,6 +798,7 @@ int main(void)
         cmocka_unit_test(test_agent_add_info),
         cmocka_unit_test(test_agent_skills_copied),
         cmocka_unit_test(test_agent_add_bad),
+        cmocka_unit_test(test_agent_defaults_take_work),
         cmocka_unit_test(test_agent_update_bad),
         cmocka_unit_test(test_agent_id_zero),
         cmocka_unit_test(test_agent_update),

@@ -1901,10 +1901,16 @@ static void gen_setup(setup *s, uint64_t *g)
     memset(s, 0, sizeof *s);
     orca_config_init(&s->cfg);
     s->cfg.seed = sm64(g);
-    s->cfg.start_ms = chance(g, 20) ? 0 : (uint64_t)rnd(g, 1000000) * 1000;
-    s->cfg.offer_timeout_ms = chance(g, 15) ? 0 : (1 + rnd(g, 16)) * 500;
+    /* a few start within 10 minutes of the clock's end: offers and
+     * wrap-ups end at ORCA_TIME_MAX - 1, later deadlines never come */
+    s->cfg.start_ms = chance(g, 20)  ? 0
+                      : chance(g, 3) ? ORCA_TIME_MAX - (uint64_t)(1 + rnd(g, 600)) * 1000
+                                     : (uint64_t)rnd(g, 1000000) * 1000;
+    s->cfg.offer_timeout_ms = chance(g, 15) ? 0 : chance(g, 8) ? ORCA_TIMEOUT_NEVER
+                                                               : (1 + rnd(g, 16)) * 500;
     s->cfg.reoffer_delay_ms = chance(g, 15) ? 0 : (1 + rnd(g, 24)) * 250;
-    s->cfg.no_answer_limit = chance(g, 50) ? 0 : 1 + rnd(g, 3);
+    s->cfg.no_answer_limit = chance(g, 50) ? 0 : chance(g, 20) ? ORCA_NO_ANSWER_NEVER
+                                                                : 1 + rnd(g, 3);
     s->nskills = 3 + rnd(g, MAX_S - 2);
     static const uint32_t grans[] = {1, 250, 500, 1000};
     s->gran = grans[rnd(g, 4)];
@@ -1962,7 +1968,8 @@ static void gen_setup(setup *s, uint64_t *g)
         uint32_t wu = rnd(g, 4);
         q->wrapup_ms = wu < 2 ? ORCA_WRAPUP_CHANNEL : wu == 2 ? 0 : (1 + rnd(g, 8)) * 500;
         q->sla_ms = (1 + rnd(g, 20)) * 1000;
-        q->offer_timeout_ms = chance(g, 50) ? 0 : (2 + rnd(g, 12)) * 500;
+        q->offer_timeout_ms = chance(g, 50) ? 0 : chance(g, 10) ? ORCA_TIMEOUT_NEVER
+                                                                : (2 + rnd(g, 12)) * 500;
         q->nsteps = chance(g, 50) ? 0 : 1 + rnd(g, MAX_QSTEPS);
         uint32_t after = chance(g, 40) ? 0 : rnd(g, 8) * 500;
         for (uint32_t m = 0; m < q->nsteps; m++) {

@@ -323,12 +323,16 @@ static void test_config_limits(void **state)
 }
 
 /* The defaults of orca_config: offer timeout 20 s, re-offer delay 30 s,
- * no-answer limit never. */
+ * no-answer limit 3 (below); with ORCA_NO_ANSWER_NEVER the agent stays
+ * READY however many offers time out. */
 static void test_config_default_timeouts(void **state)
 {
     (void)state;
     tu_fx fx;
-    orca_engine *e = tu_fx_new(&fx, NULL);
+    orca_config cfg;
+    orca_config_init(&cfg);
+    cfg.no_answer_limit = ORCA_NO_ANSWER_NEVER;
+    orca_engine *e = tu_fx_new(&fx, &cfg);
     orca_queue_id q = tu_queue(e, "q", ORCA_STRATEGY_LONGEST_IDLE);
     tu_agent(e, 1, 100, NULL, 0);
     tu_member(e, q, 1, 0);
@@ -340,7 +344,7 @@ static void test_config_default_timeouts(void **state)
     assert_int_equal(d, 20000); /* offer expiry */
 
     /* Five timeouts in a row, each followed by the 30 s re-offer delay:
-     * the agent stays READY (no_answer_limit 0: never). */
+     * the agent stays READY (ORCA_NO_ANSWER_NEVER). */
     uint64_t t = 0;
     for (int k = 1; k <= 5; k++) {
         tu_advance(e, t + 19999);

@@ -332,13 +332,28 @@ static void test_closed_reject(void **state)
     TU_OFFERED_TO(e, 2, 1);
     jdef(&d, 3, q, ORCA_CHANNEL_CHAT, 0);
     JX_REFUSED(e, orca_interaction_enqueue(e, &d), ORCA_ECLOSED);
-    /* Reading: the hours are those at the call, even for a callback booked
-     * for tomorrow 10:00, when the queue will be open. */
+    /* The hours are read at the slot (issue 11: they were read at the call,
+     * so this was refused): a callback booked at 18:00 for tomorrow 10:00,
+     * when the queue will be open, is taken... */
     tu_advance(e, MON + 18 * HOUR_MS);
     d.not_before_ms = MON + DAY_MS + 10 * HOUR_MS;
+    size_t mark2 = r->n;
+    TU_OK(orca_interaction_enqueue(e, &d));
+    const orca_event *sev = EV(r, mark2, ORCA_EV_SCHEDULED, 3);
+    assert_int_equal(sev->value, ORCA_SCHED_SLOT);
+    assert_int_equal(sev->due_ms, MON + DAY_MS + 10 * HOUR_MS);
+    assert_int_equal(totals(e).closed_rejected, 3);
+    /* ...and one booked while open for a slot when it will be closed is
+     * refused at once, when the host can still offer another slot */
+    tu_advance(e, MON + DAY_MS + 9 * HOUR_MS);
+    jdef(&d, 4, q, ORCA_CHANNEL_CHAT, 0);
+    d.not_before_ms = MON + DAY_MS + 20 * HOUR_MS;
     JX_REFUSED(e, orca_interaction_enqueue(e, &d), ORCA_ECLOSED);
     assert_int_equal(totals(e).closed_rejected, 4);
-    COUNTS_ARE(e, 0, 1, 1, 0, 0, 0);
+    /* agent 1 let 2's offer time out three times by 18:00: NOT_READY (the
+     * default no_answer_limit), 2 waits; 3 is scheduled */
+    assert_int_equal(tu_ainfo(e, 1).presence, ORCA_PRESENCE_NOT_READY);
+    COUNTS_ARE(e, 1, 0, 1, 0, 1, 0);
     TU_CHECK(e);
     jfx_free(f);
 }
@@ -430,7 +445,7 @@ static void test_closed_hold(void **state)
     jfx_free(f);
 }
 
-/* Reading: hours are checked when work arrives, not at its slot. */
+/* Hours are read at the slot, not at the call (issue 11). */
 static void test_hold_slot_readings(void **state)
 {
     (void)state;
@@ -444,18 +459,31 @@ static void test_hold_slot_readings(void **state)
     tu_ready(e, 1);
     tu_advance(e, MON + 10 * HOUR_MS);
     size_t mark = r->n;
+    /* booked while open for 20:00, when the queue is closed: held until the
+     * opening after the slot (it was routed at 20:00, closed or not) */
     TU_OK(jslot(e, 20, q, ORCA_CHANNEL_VOICE, 0, MON + 20 * HOUR_MS, 0));
-    assert_int_equal(EV(r, mark, ORCA_EV_SCHEDULED, 20)->value, ORCA_SCHED_SLOT);
+    const orca_event *ev = EV(r, mark, ORCA_EV_SCHEDULED, 20);
+    assert_int_equal(ev->value, ORCA_SCHED_CLOSED);
+    assert_int_equal(ev->due_ms, MON + DAY_MS + 9 * HOUR_MS);
     mark = r->n;
     tu_advance(e, MON + 20 * HOUR_MS);
-    SEQ(r, mark, 0, "DUE OFFERED"); /* the queue is closed by then: routed anyway */
-    TU_OFFERED_TO(e, 20, 1);
+    SEQ(r, mark, 0, "");
+    assert_int_equal(tu_state(e, 20), ORCA_STATE_SCHEDULED);
     /* booked while closed, for a slot after the next opening: the slot */
     mark = r->n;
     TU_OK(jslot(e, 21, q, ORCA_CHANNEL_VOICE, 0, MON + DAY_MS + 10 * HOUR_MS, 0));
-    const orca_event *ev = EV(r, mark, ORCA_EV_SCHEDULED, 21);
+    ev = EV(r, mark, ORCA_EV_SCHEDULED, 21);
     assert_int_equal(ev->value, ORCA_SCHED_SLOT);
     assert_int_equal(ev->due_ms, MON + DAY_MS + 10 * HOUR_MS);
+    /* early_ms moves the slot, and the reading with it: routable from
+     * 08:30, before the 09:00 opening, so held for the opening */
+    mark = r->n;
+    TU_OK(jslot(e, 22, q, ORCA_CHANNEL_VOICE, 0, MON + DAY_MS + 9 * HOUR_MS, 30 * 60000));
+    ev = EV(r, mark, ORCA_EV_SCHEDULED, 22);
+    assert_int_equal(ev->value, ORCA_SCHED_CLOSED);
+    assert_int_equal(ev->due_ms, MON + DAY_MS + 9 * HOUR_MS);
+    tu_advance(e, MON + DAY_MS + 9 * HOUR_MS);
+    TU_OFFERED_TO(e, 20, 1);
     TU_CHECK(e);
     jfx_free(f);
 }

@@ -2376,6 +2376,46 @@ static void test_corrupt_middle(void **state)
     traced_free(&r);
 }
 
+/* Journal format 2 (0.4): skill ids start at 1 and no_answer_limit 0 means
+ * 3, so a journal written by 0.3 (format 1) would replay to another
+ * engine. It is refused as ORCA_ECORRUPT, the file untouched, even with a
+ * valid header checksum. */
+static void test_old_format_refused(void **state)
+{
+    (void)state;
+    char path[600];
+    tmp_path(path, sizeof(path), "fmt1");
+    unlink(path);
+    tu_fx fa;
+    orca_engine *A = tu_fx_new(&fa, NULL);
+    TU_OK(orca_journal_open(A, path, &jc_never));
+    tu_skill(A, "billing");
+    TU_OK(orca_journal_close(A));
+    tu_fx_free(&fa);
+    size_t n;
+    uint8_t *p = slurp(path, &n);
+    assert_true(n > HDR_BYTES);
+    assert_int_equal(p[8], 2); /* after the 8-byte magic, little-endian */
+    orca_config c;
+    TU_OK(orca_journal_read_config(path, &c));
+    p[8] = 1;
+    uint64_t sum = XXH64(p, HDR_BYTES - 8, 0);
+    for (int k = 0; k < 8; k++)
+        p[HDR_BYTES - 8 + k] = (uint8_t)(sum >> (8 * k));
+    spit(path, p, n);
+    assert_int_equal(orca_journal_read_config(path, &c), ORCA_ECORRUPT);
+    tu_fx fb;
+    orca_engine *B = tu_fx_new(&fb, NULL);
+    orca_journal_info ri;
+    memset(&ri, 0, sizeof(ri));
+    assert_int_equal(orca_journal_replay(B, path, &jc_never, &ri), ORCA_ECORRUPT);
+    same_file(path, p, n, "replay of a format 1 journal");
+    assert_int_equal(tu_counts(B).skills, 0);
+    tu_fx_free(&fb);
+    free(p);
+    unlink(path);
+}
+
 /* A flipped byte in the header: ORCA_ECORRUPT from read_config, or from the
  * replay into an engine made with whatever config read_config returned;
  * never accepted. */
@@ -2882,7 +2922,7 @@ static void test_bad_replay(void **state)
         case 1: m.start_ms += 1; break;
         case 2: m.offer_timeout_ms += 1; break;
         case 3: m.reoffer_delay_ms = 12345; break;
-        case 4: m.no_answer_limit = 3; break;
+        case 4: m.no_answer_limit = 5; break;
         case 5: m.history_per_customer = 2; break;
         case 6: m.max_customers = 17; break;
         case 7: m.customer_ttl_ms = 99999; break;
@@ -3535,6 +3575,7 @@ int main(void)
         cmocka_unit_test(test_torn_tail),
         cmocka_unit_test(test_corrupt_middle),
         cmocka_unit_test(test_corrupt_header),
+        cmocka_unit_test(test_old_format_refused),
         cmocka_unit_test(test_corrupt_semantic),
         cmocka_unit_test(test_crafted_record),
         cmocka_unit_test(test_short_files),

@@ -215,6 +215,10 @@ static void test_queue_add_bad(void **state)
     /* overflow */
     RESET(); d.overflow_after_ms = 1000; d.overflow_to = 99;
     TU_FAILS(e, orca_queue_add(e, &d, &out), ORCA_ENOENT);
+    /* overflow time with no target is a missing argument, not an unknown id
+     * (issue 11: this answered ORCA_ENOENT) */
+    RESET(); d.overflow_after_ms = 1000; d.overflow_to = ORCA_QUEUE_NONE;
+    TU_FAILS(e, orca_queue_add(e, &d, &out), ORCA_EINVAL);
     RESET(); d.overflow_after_ms = 1000; d.overflow_to = q1 + 1; /* itself, to be */
     TU_FAILS2(e, orca_queue_add(e, &d, &out), ORCA_ENOENT, ORCA_EINVAL);
     assert_int_equal(out, 4242);

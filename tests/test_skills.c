@@ -169,6 +169,54 @@ static void test_unknown_ids(void **state)
     tu_fx_free(&fx);
 }
 
+/* The id rule (issue 11): every id the engine hands out starts at 1 and 0
+ * means none, skills as queues. Skill 0 is no skill: refused wherever a
+ * skill is named, even once skills exist. */
+static void test_ids_start_at_one(void **state)
+{
+    (void)state;
+    tu_fx fx;
+    orca_engine *e = tu_fx_new(&fx, NULL);
+    orca_skill_id a = tu_skill(e, "first"), b = tu_skill(e, "second");
+    assert_int_equal(a, 1);
+    assert_int_equal(b, 2);
+    const orca_event *ev = tu_rec_nth(&fx.rec, ORCA_EV_SKILL_ADDED, 0);
+    assert_int_equal(ev->value, 1);
+    assert_null(orca_skill_name(e, 0));
+    assert_int_equal(tu_counts(e).skills, 2);
+    orca_queue_id q = tu_queue(e, "q", ORCA_STRATEGY_LONGEST_IDLE);
+    assert_int_equal(q, 1);
+
+    orca_skill_level zero = {0, 5};
+    orca_agent_def ad;
+    tu_agent_def(&ad, 1, 100, &zero, 1);
+    TU_FAILS(e, orca_agent_add(e, &ad), ORCA_ENOENT);
+    orca_interaction_def id;
+    orca_interaction_def_init(&id);
+    id.id = 1;
+    id.queue = q;
+    id.channel = ORCA_CHANNEL_CHAT;
+    id.required = &zero;
+    id.nrequired = 1;
+    TU_FAILS(e, orca_interaction_enqueue(e, &id), ORCA_ENOENT);
+    orca_queue_def qd;
+    orca_queue_def_init(&qd);
+    qd.name = "skills";
+    qd.serve = ORCA_SERVE_SKILLS;
+    qd.skills = &zero;
+    qd.nskills = 1;
+    orca_queue_id q2;
+    TU_FAILS(e, orca_queue_add(e, &qd, &q2), ORCA_ENOENT);
+    orca_step st = {1000, ORCA_STEP_DROP_REQUIRED, 0, 0};
+    qd.serve = ORCA_SERVE_MEMBERS;
+    qd.skills = NULL;
+    qd.nskills = 0;
+    qd.steps = &st;
+    qd.nsteps = 1;
+    TU_FAILS(e, orca_queue_add(e, &qd, &q2), ORCA_ENOENT);
+    tu_fx_free(&fx);
+}
+
 static void test_max_skills(void **state)
 {
     (void)state;
@@ -227,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_names_are_copied_and_exact),
         cmocka_unit_test(test_bad_names),
         cmocka_unit_test(test_unknown_ids),
+        cmocka_unit_test(test_ids_start_at_one),
         cmocka_unit_test(test_max_skills),
         cmocka_unit_test(test_many_skills),
     };
