@@ -436,6 +436,13 @@ int engine_check(const orca_engine *e, bool deep)
         ready += e->agents[k]->presence == ORCA_PRESENCE_READY;
     }
     CHECK(ready == e->agents_ready && e->agent_map.n == e->nagents);
+    uint32_t tn;
+    CHECK(otree_check(e->agent_root, &tn) == 0 && tn == e->nagents);
+    for (uint32_t k = 0; k < e->nagents; k++) {
+        const agent *a = e->agents[k];
+        CHECK(a->idn.k1 == a->id && otree_contains(e->agent_root, &a->idn));
+    }
+    CHECK(otree_check(e->ix_root, &tn) == 0 && tn == e->nix);
     uint32_t nw = 0, no = 0, nb = 0, nwr = 0, n = 0, held = 0;
     uint32_t targeted = 0, heldn = 0, nsch = 0, nbot = 0, sched_t = 0;
     U64MAP_FOREACH(&e->ix_map, slot) {
@@ -449,6 +456,7 @@ int engine_check(const orca_engine *e, bool deep)
             CHECK(i->state != ORCA_STATE_OFFERED || i->agent == i->target);
             CHECK(agent_get(e, i->target->id) == i->target);
         }
+        CHECK(i->idn.k1 == i->id && otree_contains(e->ix_root, &i->idn));
         CHECK(!i->xfer_to || (i->xfer_to->xfer_from == i && i->state == ORCA_STATE_BUSY));
         CHECK(!i->xfer_from || i->xfer_from->xfer_to == i);
         CHECK(!i->customer == !i->cust && (!i->cust || i->cust->id == i->customer));
@@ -461,6 +469,9 @@ int engine_check(const orca_engine *e, bool deep)
             nw++;
             CHECK(!i->agent && i->hpos != NOPOS);
             CHECK(i->eff == ix_effprio(i, e->now) || i->deadline <= e->now);
+            /* in its queue's routing order, under its current key */
+            CHECK(i->qn.k1 == ix_wkey(i) && i->qn.k2 == i->seq && i->qn.v == i->arrival);
+            CHECK(otree_contains(i->cls->q->wroot, &i->qn));
             if (i->target) { /* held: in its agent's heap, and that agent busy */
                 const heap *h = &i->target->held;
                 CHECK(i->hpos < h->n && h->v[i->hpos].item == i);
@@ -536,8 +547,12 @@ int engine_check(const orca_engine *e, bool deep)
     CHECK(heap_valid(&e->timers));
     uint32_t qw = 0, qo = 0;
     for (uint32_t k = 0; k < e->nqueues; k++) {
-        qw += e->queues[k]->waiting;
-        qo += e->queues[k]->offered;
+        const queue *q = e->queues[k];
+        qw += q->waiting;
+        qo += q->offered;
+        /* the routing-order tree holds exactly the queue's waiting work
+         * (each WAITING interaction was found in its queue's tree above) */
+        CHECK(otree_check(q->wroot, &tn) == 0 && tn == q->waiting);
     }
     CHECK(qw == nw && qo == no);
     return ORCA_OK;

@@ -11,6 +11,7 @@
 #include "strtab.h"
 #include "journal.h"
 #include "codec.h"
+#include "otree.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -88,6 +89,10 @@ struct queue {
     struct qhours *hours;     /* opening hours (hours.c); NULL: always open */
     uint32_t waiting, offered, members;
     uint64_t next_member_gen;
+    /* every WAITING interaction of the queue, held ones too, in routing
+     * order (ix.qn: key (ix_wkey, seq), value arrival): positions, the
+     * routing-order listing and the oldest arrival, in O(log n) */
+    onode *wroot;
 };
 
 /* ---- requirement sets, classes, plans (classes.c) ----------------------- */
@@ -200,6 +205,7 @@ struct agent {
     uint32_t nsched;      /* SCHEDULED work targeted at us (not in held) */
     uint32_t ntargeted;   /* live work targeted at us (held or offered):
                              held.cap stays >= this, so no push allocates */
+    onode idn;            /* in e->agent_root, key (id, 0): id-order listing */
 };
 
 /* ---- interactions ----------------------------------------------------- */
@@ -247,6 +253,8 @@ struct ix {
     uint8_t csat;             /* orca_interaction_set_survey: 0 none, 1..5 */
     int8_t fcr;               /* -1 unknown, 0 no, 1 yes */
     bool xfer_done;           /* ends as ORCA_OUTCOME_TRANSFERRED */
+    onode qn;                 /* WAITING: in cls->q->wroot (routing order) */
+    onode idn;                /* in e->ix_root, key (id, 0): id-order listing */
 };
 
 /* ---- customers (customers.c) ------------------------------------------ */
@@ -298,9 +306,11 @@ struct orca_engine {
     agent **agents;       /* dense, agent->slot */
     uint32_t nagents, capagents;
     u64map agent_map;
+    onode *agent_root;    /* every agent by id (listings) */
     uint32_t agents_ready;
 
     u64map ix_map;
+    onode *ix_root;       /* every live interaction by id (listings) */
     uint32_t nix, nwaiting, noffered, nbusy, nwrap, nsched, nbot;
 
     heap timers;          /* ix by (deadline, seq) */

@@ -218,28 +218,7 @@ int orca_queue_info_get(const orca_engine *e, orca_queue_id qid, orca_queue_info
     out->waiting = q->waiting;
     out->offered = q->offered;
     out->members = q->members;
-    uint64_t oldest = 0;
-    bool any = false;
-    for (uint32_t k = 0; k < e->nslots; k++) {
-        const rclass *c = e->classes[k];
-        if (!c || c->q != q || !c->waiting.n)
-            continue;
-        for (uint32_t j = 0; j < c->waiting.n; j++) {
-            const ix *i = c->waiting.v[j].item;
-            if (!any || i->arrival < oldest)
-                oldest = i->arrival;
-            any = true;
-        }
-    }
-    for (uint32_t k = 0; k < e->nagents; k++) { /* work held for an agent */
-        const heap *h = &e->agents[k]->held;
-        for (uint32_t j = 0; j < h->n; j++) {
-            const ix *i = h->v[j].item;
-            if (i->cls->q == q && (!any || i->arrival < oldest))
-                oldest = i->arrival;
-            any = any || i->cls->q == q;
-        }
-    }
-    out->oldest_arrival_ms = oldest;
+    /* the routing-order tree keeps the minimum arrival of every subtree */
+    out->oldest_arrival_ms = q->wroot ? otree_vmin(q->wroot) : 0;
     return ORCA_OK;
 }
