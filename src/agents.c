@@ -406,6 +406,12 @@ int orca_agent_info_get(const orca_engine *e, uint64_t id, orca_agent_info *out)
     const agent *a = agent_get(e, id);
     if (!a)
         return ORCA_ENOENT;
+    agent_info_fill(a, out);
+    return ORCA_OK;
+}
+
+void agent_info_fill(const agent *a, orca_agent_info *out)
+{
     memset(out, 0, sizeof(*out));
     out->id = a->id;
     out->presence = a->presence;
@@ -419,5 +425,4 @@ int orca_agent_info_get(const orca_engine *e, uint64_t id, orca_agent_info *out)
     out->missed = a->missed;
     out->idle_since_ms = a->idle_since;
     out->data = a->data;
-    return ORCA_OK;
 }

@@ -440,10 +440,12 @@ void ix_forget(orca_engine *e, ix *i, orca_outcome outcome);
 void agent_work_remove(agent *a, ix *i);
 void ix_offer_timeout(orca_engine *e, ix *i);
 int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max);
+void ix_info_fill(const ix *i, orca_interaction_info *out);
 
 /* ---- channels.c, agents.c --------------------------------------------- */
 int channel_add_raw(orca_engine *e, const orca_channel_def *def, orca_channel_id *out);
 void agent_free_all(orca_engine *e);
+void agent_info_fill(const agent *a, orca_agent_info *out);
 int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
                     uint32_t tier, int rank);
 queue *queue_get(const orca_engine *e, orca_queue_id id);
