@@ -124,8 +124,8 @@ int orca_agent_add(orca_engine *e, const orca_agent_def *def)
     a->slot = e->nagents;
     e->agents[e->nagents++] = a;
     u64map_put(&e->agent_map, a->id, a);
-    a->idn.k1 = a->id;
-    otree_insert(&e->agent_root, &a->idn);
+    a->idn.k = a->id;
+    itree_insert(&e->agent_root, &a->idn);
     holders_add(e, a);
     agent_relink(e, a, NULL, 0, NULL, NULL, 0, true);
     emit_agent(e, ORCA_EV_AGENT_ADDED, a);
@@ -274,7 +274,7 @@ int orca_agent_remove(orca_engine *e, uint64_t id)
     if (a->presence == ORCA_PRESENCE_READY)
         e->agents_ready--;
     u64map_del(&e->agent_map, a->id);
-    otree_remove(&e->agent_root, &a->idn);
+    itree_remove(&e->agent_root, &a->idn);
     uint32_t last = --e->nagents;
     if (a->slot != last) {
         e->agents[a->slot] = e->agents[last];

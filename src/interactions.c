@@ -207,7 +207,7 @@ void ix_forget(orca_engine *e, ix *i, orca_outcome outcome)
     if (i->tpos != NOPOS)
         heap_remove(&e->timers, i->tpos);
     u64map_del(&e->ix_map, i->id);
-    otree_remove(&e->ix_root, &i->idn);
+    itree_remove(&e->ix_root, &i->idn);
     e->nix--;
     plan *p = i->plan;
     i->state = 0;

@@ -36,20 +36,42 @@ static uint32_t page(const onode *root, orca_cursor *cur, void *out, size_t sz, 
     return n;
 }
 
+/* The same over an id index; the cursor's k1 is the last id. */
+static uint32_t id_page(const inode *root, orca_cursor *cur, void *out, size_t sz,
+                        uint32_t cap, void (*fill)(const inode *, void *))
+{
+    const inode *buf[CHUNK];
+    uint32_t n = 0;
+    while (n < cap) {
+        uint32_t want = cap - n < CHUNK ? cap - n : CHUNK;
+        uint32_t got = itree_after(root, cur->k1, buf, want);
+        for (uint32_t k = 0; k < got; k++)
+            fill(buf[k], (char *)out + (size_t)(n + k) * sz);
+        n += got;
+        if (got) {
+            cur->k1 = buf[got - 1]->k;
+            cur->k2 = 0;
+        }
+        if (got < want)
+            break;
+    }
+    return n;
+}
+
 static int page_args(const orca_engine *e, const orca_cursor *cur, const void *out,
                      uint32_t cap, const uint32_t *n)
 {
     return !e || !cur || !n || (cap && !out) ? ORCA_EINVAL : ORCA_OK;
 }
 
-static void fill_agent(const onode *nd, void *out)
+static void fill_agent(const inode *nd, void *out)
 {
-    agent_info_fill(ONODE_ITEM(nd, agent, idn), out);
+    agent_info_fill(INODE_ITEM(nd, agent, idn), out);
 }
 
-static void fill_ix(const onode *nd, void *out)
+static void fill_ix(const inode *nd, void *out)
 {
-    ix_info_fill(ONODE_ITEM(nd, ix, idn), out);
+    ix_info_fill(INODE_ITEM(nd, ix, idn), out);
 }
 
 static void fill_waiting(const onode *nd, void *out)
@@ -63,7 +85,7 @@ int orca_agent_list(const orca_engine *e, orca_cursor *cursor, orca_agent_info *
     int rc = page_args(e, cursor, out, cap, n);
     if (rc)
         return rc;
-    *n = page(e->agent_root, cursor, out, sizeof(*out), cap, fill_agent);
+    *n = id_page(e->agent_root, cursor, out, sizeof(*out), cap, fill_agent);
     return ORCA_OK;
 }
 
@@ -73,7 +95,7 @@ int orca_interaction_list(const orca_engine *e, orca_cursor *cursor,
     int rc = page_args(e, cursor, out, cap, n);
     if (rc)
         return rc;
-    *n = page(e->ix_root, cursor, out, sizeof(*out), cap, fill_ix);
+    *n = id_page(e->ix_root, cursor, out, sizeof(*out), cap, fill_ix);
     return ORCA_OK;
 }
 

@@ -205,7 +205,7 @@ struct agent {
     uint32_t nsched;      /* SCHEDULED work targeted at us (not in held) */
     uint32_t ntargeted;   /* live work targeted at us (held or offered):
                              held.cap stays >= this, so no push allocates */
-    onode idn;            /* in e->agent_root, key (id, 0): id-order listing */
+    inode idn;            /* in e->agent_root, key id: id-order listing */
 };
 
 /* ---- interactions ----------------------------------------------------- */
@@ -254,7 +254,7 @@ struct ix {
     int8_t fcr;               /* -1 unknown, 0 no, 1 yes */
     bool xfer_done;           /* ends as ORCA_OUTCOME_TRANSFERRED */
     onode qn;                 /* WAITING: in cls->q->wroot (routing order) */
-    onode idn;                /* in e->ix_root, key (id, 0): id-order listing */
+    inode idn;                /* in e->ix_root, key id: id-order listing */
 };
 
 /* ---- customers (customers.c) ------------------------------------------ */
@@ -306,11 +306,11 @@ struct orca_engine {
     agent **agents;       /* dense, agent->slot */
     uint32_t nagents, capagents;
     u64map agent_map;
-    onode *agent_root;    /* every agent by id (listings) */
+    inode *agent_root;    /* every agent by id (listings) */
     uint32_t agents_ready;
 
     u64map ix_map;
-    onode *ix_root;       /* every live interaction by id (listings) */
+    inode *ix_root;       /* every live interaction by id (listings) */
     uint32_t nix, nwaiting, noffered, nbusy, nwrap, nsched, nbot;
 
     heap timers;          /* ix by (deadline, seq) */
