@@ -2684,6 +2684,86 @@ int ref_queue_info_get(const ref_router *r, orca_queue_id q, orca_queue_info *ou
     return ORCA_OK;
 }
 
+/* Routing order within one queue (DESIGN.md): (-effprio, arrival, seq),
+ * with effprio the value last computed, as in the release key. */
+static int routing_before(const ref_inter *x, const ref_inter *y)
+{
+    if (x->effprio != y->effprio)
+        return x->effprio > y->effprio;
+    if (x->arrival != y->arrival)
+        return x->arrival < y->arrival;
+    return x->seq < y->seq;
+}
+
+int ref_interaction_position(const ref_router *r, uint64_t id, uint32_t *ahead,
+                             uint32_t *waiting)
+{
+    const ref_inter *i = NULL;
+    for (int k = 0; k < r->ninters; k++)
+        if (r->inters[k].live && r->inters[k].id == id)
+            i = &r->inters[k];
+    if (!i)
+        return ORCA_ENOENT;
+    if (i->state != ORCA_STATE_WAITING)
+        return ORCA_ESTATE;
+    uint32_t before = 0, all = 0;
+    for (int k = 0; k < r->ninters; k++) {
+        const ref_inter *j = &r->inters[k];
+        if (!j->live || j->state != ORCA_STATE_WAITING || j->queue != i->queue)
+            continue;
+        all++;
+        before += routing_before(j, i);
+    }
+    *ahead = before;
+    *waiting = all;
+    return ORCA_OK;
+}
+
+int ref_queue_waiting(const ref_router *r, orca_queue_id q, uint64_t *ids, uint32_t cap,
+                      uint32_t *n)
+{
+    if (!queue_exists(r, q))
+        return ORCA_ENOENT;
+    /* selection: the next in routing order after the last one taken */
+    const ref_inter *last = NULL;
+    uint32_t got = 0;
+    while (got < cap) {
+        const ref_inter *best = NULL;
+        for (int k = 0; k < r->ninters; k++) {
+            const ref_inter *j = &r->inters[k];
+            if (!j->live || j->state != ORCA_STATE_WAITING || j->queue != q)
+                continue;
+            if (last && !routing_before(last, j))
+                continue;
+            if (!best || routing_before(j, best))
+                best = j;
+        }
+        if (!best)
+            break;
+        ids[got++] = best->id;
+        last = best;
+    }
+    *n = got;
+    return ORCA_OK;
+}
+
+int ref_live_ids(const ref_router *r, int interactions, uint64_t *ids, uint32_t cap,
+                 uint32_t *n)
+{
+    uint32_t got = 0;
+    if (interactions) {
+        for (int k = 0; k < r->ninters && got < cap; k++)
+            if (r->inters[k].live)
+                ids[got++] = r->inters[k].id;
+    } else {
+        for (int k = 0; k < r->nagents && got < cap; k++)
+            if (r->agents[k].live)
+                ids[got++] = r->agents[k].id;
+    }
+    *n = got;
+    return ORCA_OK;
+}
+
 int ref_check(const ref_router *r, char *buf, size_t len)
 {
     for (int k = 0; k < r->ninters; k++) {

@@ -33,6 +33,10 @@
  *     every agent, interaction and queue; every customer of the pool and
  *     the latest others: info, history, live interactions; the customer
  *     totals; and the getters' bad inputs);
+ *   - listings and positions: the queue positions (orca_interaction_position,
+ *     ahead and waiting) of four interactions, each in turn; and every 8th
+ *     op each queue's whole waiting list in routing order, the agents and
+ *     the live interactions in id order, read through 5-entry pages;
  * and, when the engine is freed, that it leaked nothing (the engine runs on
  * a guard allocator that also catches writes past a block and wrong osize).
  * Some ops are invalid on purpose (unknown ids, wrong states, out of range):
@@ -317,6 +321,7 @@ typedef struct world {
     uint64_t held_closed[64], held_closed_due[64]; /* stats: SCHEDULED reason CLOSED */
     uint32_t nheld_closed;
     hspec hours[MAX_Q + 1];     /* stats: each queue's hours now ([1..nqueues]) */
+    uint32_t ncompared;         /* compare_listings calls (what it samples) */
 } world;
 
 static ref_options g_opt;
@@ -1318,6 +1323,93 @@ static int compare_state(world *w)
     return bad ? -1 : 0;
 }
 
+static int cmp_u64_asc(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int same_ids(world *w, const char *what, const uint64_t *x, uint32_t nx,
+                    const uint64_t *y, uint32_t ny)
+{
+    for (uint32_t k = 0; k < nx || k < ny; k++)
+        if (k >= nx || k >= ny || x[k] != y[k]) {
+            msgf(w, "  %s: entry %u expected %" PRIu64 ", engine %" PRIu64 " (%u vs %u entries)\n",
+                 what, k, k < nx ? x[k] : 0, k < ny ? y[k] : 0, nx, ny);
+            return -1;
+        }
+    return 0;
+}
+
+/* Listings and positions against the reference: a few positions after
+ * every op (each interaction in turn), and every 8th op the whole
+ * routing-order listing of each queue, the agents and the live
+ * interactions, paged by small pages so cursors are exercised. */
+static int compare_listings(world *w)
+{
+    static uint64_t rid[REF_MAX_INTERACTIONS + REF_MAX_AGENTS], eid[REF_MAX_INTERACTIONS + REF_MAX_AGENTS];
+    orca_interaction_info page[5];
+    orca_agent_info apage[5];
+    char label[64];
+    int bad = 0;
+    uint32_t rn, en, n;
+    w->ncompared++;
+    for (uint32_t k = 0; k < 4 && w->niids; k++) {
+        uint64_t id = w->iids[(w->ncompared * 4u + k) % w->niids];
+        uint32_t ra = 0, rw = 0, ea = 0, ew = 0;
+        int r1 = ref_interaction_position(w->r, id, &ra, &rw);
+        int r2 = orca_interaction_position(w->e, id, &ea, &ew);
+        if (r1 != r2 || (r1 == 0 && (ra != ea || rw != ew))) {
+            msgf(w, "  interaction %" PRIu64 " position: expected %s %u of %u, engine %s %u of %u\n",
+                 id, rc_name(r1), ra, rw, rc_name(r2), ea, ew);
+            bad = 1;
+        }
+    }
+    if (w->ncompared % 8)
+        return bad ? -1 : 0;
+    for (uint32_t q = 1; q <= w->s->nqueues + 1; q++) {
+        int r1 = ref_queue_waiting(w->r, q, rid, REF_MAX_INTERACTIONS, &rn);
+        orca_cursor c = {0};
+        int r2;
+        en = 0;
+        while ((r2 = orca_queue_waiting_list(w->e, q, &c, page, 5, &n)) == 0) {
+            for (uint32_t k = 0; k < n && en < REF_MAX_INTERACTIONS; k++)
+                eid[en++] = page[k].id;
+            if (n < 5)
+                break;
+        }
+        if (r1 != r2) {
+            msgf(w, "  queue %u waiting list: expected %s, engine %s\n", q, rc_name(r1), rc_name(r2));
+            bad = 1;
+            continue;
+        }
+        snprintf(label, sizeof label, "queue %u routing order", q);
+        if (r1 == 0 && same_ids(w, label, rid, rn, eid, en))
+            bad = 1;
+    }
+    ref_live_ids(w->r, 0, rid, REF_MAX_AGENTS, &rn);
+    qsort(rid, rn, sizeof rid[0], cmp_u64_asc);
+    orca_cursor c = {0};
+    en = 0;
+    while (orca_agent_list(w->e, &c, apage, 5, &n) == 0 && n) {
+        for (uint32_t k = 0; k < n && en < REF_MAX_AGENTS; k++)
+            eid[en++] = apage[k].id;
+    }
+    if (same_ids(w, "agent list", rid, rn, eid, en))
+        bad = 1;
+    ref_live_ids(w->r, 1, rid, REF_MAX_INTERACTIONS, &rn);
+    qsort(rid, rn, sizeof rid[0], cmp_u64_asc);
+    c = (orca_cursor){0, 0};
+    en = 0;
+    while (orca_interaction_list(w->e, &c, page, 5, &n) == 0 && n) {
+        for (uint32_t k = 0; k < n && en < REF_MAX_INTERACTIONS; k++)
+            eid[en++] = page[k].id;
+    }
+    if (same_ids(w, "interaction list", rid, rn, eid, en))
+        bad = 1;
+    return bad ? -1 : 0;
+}
+
 /* After a call: events, the engine's own check, the reference's, state. */
 static int after_call_op(world *w, const char *what, const op *o, int rc_e, int rc_r);
 
@@ -1357,6 +1449,8 @@ static int after_call_op(world *w, const char *what, const op *o, int rc_e, int 
         bad = 1;
     }
     if (compare_state(w))
+        bad = 1;
+    if (compare_listings(w))
         bad = 1;
     return bad ? -1 : 0;
 }
