@@ -423,6 +423,18 @@ ORCA_API const char *orca_queue_name(const orca_engine *e, orca_queue_id id);
  * are offered first, as mod_callcenter tiers and app_queue penalties). */
 ORCA_API int orca_queue_member_add(orca_engine *e, orca_queue_id q, uint64_t agent, uint32_t tier);
 ORCA_API int orca_queue_member_remove(orca_engine *e, orca_queue_id q, uint64_t agent);
+/* Remove queue q. Refused with ORCA_ESTATE while any live interaction is in
+ * it (waiting, offered, busy, wrap-up, scheduled or with a bot: end, cancel
+ * or transfer them first) or while another queue overflows to it or
+ * redirects to it when closed; nothing changes then. Otherwise its members'
+ * memberships and ranks go, with every cached index that names it, event
+ * ORCA_EV_QUEUE_REMOVED. Its id is never given again (every call naming it
+ * then answers ORCA_ENOENT, as for an id never used); its name is free
+ * for a new queue; figures already in an orca_stats stay readable.
+ * ORCA_EINVAL: e NULL; ORCA_ENOENT: no queue q; ORCA_EBUSY: called from
+ * a listener or withdraw callback. Costs O(live interactions + agents +
+ * queues + cached plans): an administrative call. */
+ORCA_API int orca_queue_remove(orca_engine *e, orca_queue_id q);
 
 typedef struct orca_queue_info {
     orca_queue_id id;
@@ -826,6 +838,7 @@ typedef enum orca_event_type {
     ORCA_EV_CHANNEL_CHANGED,   /* virtual hold; value = the old channel */
     ORCA_EV_UNREACHED,         /* callback failed; value = tries so far */
     ORCA_EV_REJECTED_CLOSED,   /* enqueue refused: queue closed (nothing kept) */
+    ORCA_EV_QUEUE_REMOVED,     /* orca_queue_remove; queue = its id */
     ORCA_EV_TYPE_COUNT
 } orca_event_type;
 

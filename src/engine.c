@@ -131,6 +131,8 @@ void orca_engine_free(orca_engine *e)
     class_free_all(e);
     agent_free_all(e);
     for (uint32_t k = 0; k < e->nqueues; k++) {
+        if (!e->queues[k])
+            continue;
         hours_free(e, e->queues[k]->hours);
         mem_free(e, e->queues[k]->name, e->queues[k]->len + 1);
         mem_free(e, e->queues[k], sizeof(queue));
@@ -176,7 +178,7 @@ int orca_engine_counts(const orca_engine *e, orca_counts *out)
     memset(out, 0, sizeof(*out));
     out->skills = e->nskills;
     out->channels = e->nchannels;
-    out->queues = e->nqueues;
+    out->queues = e->nqueues - e->nqueues_removed;
     out->agents = e->nagents;
     out->agents_ready = e->agents_ready;
     out->interactions = e->nix;
@@ -282,6 +284,10 @@ int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data)
     }
     for (uint32_t k = 0; k < e->nqueues; k++) {
         const queue *q = e->queues[k];
+        if (!q) {
+            out_printf(o.fn, o.data, "queue %u removed\n", k + 1);
+            continue;
+        }
         out_printf(o.fn, o.data, "queue %u %s strategy=%d serve=%u tier=%u max_size=%u max_wait=%u "
                 "aging=%u/%u wrapup=%u sla=%u timeout=%u steps=%u overflow=%u->%u "
                 "waiting=%u offered=%u members=%u sticky=%u/%u cb=%u/%u resume=%u hours=%d\n",
@@ -384,6 +390,8 @@ static int check_agent(const orca_engine *e, const agent *a, bool deep)
     }
     for (uint32_t c = 0; c < ORCA_MAX_CHANNELS; c++)
         CHECK(cnt[c] == a->count[c]);
+    for (uint32_t k = 0; k < a->nqueues; k++) /* no removed queue named */
+        CHECK(queue_get(e, a->queues[k].q) != NULL);
     /* links must be exactly the classes a is eligible for (every class
      * looked at: the one O(agents x classes) part, so `deep` only) */
     uint32_t eligible = 0;
@@ -515,6 +523,10 @@ int engine_check(const orca_engine *e, bool deep)
             continue;
         live++;
         CHECK(c->idx == k && heap_valid(&c->waiting) && heap_valid(&c->agents));
+        bool qlive = false; /* no class outlives its queue */
+        for (uint32_t j = 0; j < e->nqueues && !qlive; j++)
+            qlive = e->queues[j] == c->q;
+        CHECK(qlive);
         if (c->waiting.n)
             CHECK(e->ctop[k].k1 == c->waiting.v[0].k1 && e->ctop[k].k2 == c->waiting.v[0].k2);
         else
@@ -546,14 +558,21 @@ int engine_check(const orca_engine *e, bool deep)
     CHECK(cust_check(e) == ORCA_OK);
     CHECK(heap_valid(&e->timers));
     uint32_t qw = 0, qo = 0;
+    uint32_t removed = 0;
     for (uint32_t k = 0; k < e->nqueues; k++) {
         const queue *q = e->queues[k];
+        if (!q) {
+            removed++;
+            continue;
+        }
+        CHECK(q->id == k + 1);
         qw += q->waiting;
         qo += q->offered;
         /* the routing-order tree holds exactly the queue's waiting work
          * (each WAITING interaction was found in its queue's tree above) */
         CHECK(otree_check(q->wroot, &tn) == 0 && tn == q->waiting);
     }
+    CHECK(removed == e->nqueues_removed);
     CHECK(qw == nw && qo == no);
     return ORCA_OK;
 }

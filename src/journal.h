@@ -17,7 +17,8 @@ enum {
     J_RANK, J_ENQUEUE, J_ACCEPT, J_REJECT, J_END, J_WRAPUP_DONE, J_ABANDON, J_CANCEL,
     J_PRIORITY, J_DISPOSITION, J_SURVEY, J_TRANSFER, J_ESCALATE, J_CALLBACK, J_UNREACHED,
     J_FORGET, J_RECOVER,
-    J_SNAP, J_SNAP_END /* a snapshot: chunks of snap_save's bytes, then their length */
+    J_SNAP, J_SNAP_END, /* a snapshot: chunks of snap_save's bytes, then their length */
+    J_QUEUE_REMOVE      /* (new ops go last: the numbers are on disk) */
 };
 
 /* op with an id and two numbers (most calls) */

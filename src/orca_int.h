@@ -299,8 +299,9 @@ struct orca_engine {
     uint32_t nchannels;
     strtab channel_names;
 
-    queue **queues;       /* index = id - 1 */
+    queue **queues;       /* index = id - 1; NULL: removed (ids are not reused) */
     uint32_t nqueues, capqueues;
+    uint32_t nqueues_removed;
     strtab queue_names;
 
     agent **agents;       /* dense, agent->slot */
@@ -385,6 +386,9 @@ void plan_use(orca_engine *e, plan *p);
 void plan_unuse(orca_engine *e, plan *p);
 int plan_reserve_user(orca_engine *e, plan *p);
 void plan_release_idle(orca_engine *e);
+/* Free every cached (unused) plan passing through queue q, and so every
+ * class of q (queue removal: no live plan passes through it). */
+void plan_drop_queue(orca_engine *e, const queue *q);
 void plan_free_all(orca_engine *e);
 void class_free_all(orca_engine *e);
 bool agent_eligible(const orca_engine *e, const agent *a, const rclass *c,
@@ -483,6 +487,8 @@ int snap_load(orca_engine *e, rbuf *r);
 /* ---- hours.c ---------------------------------------------------------- */
 typedef struct qhours qhours;
 bool hours_open(const qhours *h, uint64_t t);
+/* The queue h redirects to when closed (0: none). */
+orca_queue_id hours_redirect(const qhours *h);
 uint64_t hours_next_change(const qhours *h, uint64_t t);
 void hours_free(orca_engine *e, qhours *h);
 void hours_def(const qhours *h, orca_hours *out);

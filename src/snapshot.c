@@ -17,7 +17,8 @@
  *
  * Layout, in this order (codec.h's little-endian encoding):
  *   version, clock and counters, customer totals
- *   skills, channels, queues, each queue's hours
+ *   skills, channels, queues (version 2: each slot a flag, 0 for a
+ *   removed queue's hole, 1 then the definition), each live queue's hours
  *   agents (slot order), plans (idle ones in LRU order first)
  *   interactions, agents' work lists, consult-transfer pairs
  *   customers (customers.c), figures (stats.c, length-prefixed)
@@ -27,7 +28,7 @@
 #include "orca_int.h"
 #include "snapshot.h"
 
-#define SNAP_VERSION 1
+#define SNAP_VERSION 2 /* 2: removed queues (holes); 1 is still read */
 #define NEVER UINT64_MAX
 
 /* customer totals: every field after `customers` (derived) is a u64 */
@@ -95,12 +96,17 @@ static void save_defs(const orca_engine *e, wbuf *w)
     w_v(w, e->nqueues);
     for (uint32_t k = 0; k < e->nqueues; k++) {
         orca_queue_def d;
+        w_v(w, e->queues[k] != NULL);
+        if (!e->queues[k])
+            continue;
         queue_def_of(e->queues[k], &d);
         w_queue_def(w, &d);
     }
     /* hours after every queue: they may redirect to a later one */
     for (uint32_t k = 0; k < e->nqueues; k++) {
         orca_hours h;
+        if (!e->queues[k])
+            continue;
         if (e->queues[k]->hours)
             hours_def(e->queues[k]->hours, &h);
         w_hours(w, e->queues[k]->hours ? &h : NULL);
@@ -280,7 +286,19 @@ static int rebuilt(int rc)
     return rc == ORCA_OK || rc == ORCA_ENOMEM ? rc : ORCA_ECORRUPT;
 }
 
-static int load_defs(orca_engine *e, rbuf *r)
+/* A removed queue's hole at the next id. */
+static int load_hole(orca_engine *e)
+{
+    int rc = mem_reserve(e, (void **)&e->queues, &e->capqueues, e->nqueues + 1,
+                         sizeof(queue *));
+    if (rc)
+        return rc;
+    e->queues[e->nqueues++] = NULL;
+    e->nqueues_removed++;
+    return ORCA_OK;
+}
+
+static int load_defs(orca_engine *e, rbuf *r, uint32_t version)
 {
     int rc;
     uint32_t n = r_vcount(r, 4);
@@ -316,6 +334,13 @@ static int load_defs(orca_engine *e, rbuf *r)
         r->used = 0;
         orca_queue_def d;
         orca_queue_id id;
+        uint32_t live = version >= 2 ? r_v32(r) : 1;
+        NEED(!r->bad && live <= 1);
+        if (!live) {
+            if ((rc = load_hole(e)))
+                return rc;
+            continue;
+        }
         r_queue_def(r, &d);
         NEED(!r->bad);
         if ((rc = rebuilt(orca_queue_add(e, &d, &id))))
@@ -324,6 +349,8 @@ static int load_defs(orca_engine *e, rbuf *r)
     for (uint32_t k = 0; k < n; k++) {
         r->used = 0;
         orca_hours h;
+        if (!e->queues[k])
+            continue;
         const orca_hours *hp = r_hours(r, &h);
         NEED(!r->bad);
         if (hp && (rc = rebuilt(orca_queue_set_hours(e, k + 1, hp))))
@@ -601,7 +628,8 @@ typedef struct restore {
 static int load_all(orca_engine *e, rbuf *r, restore *x)
 {
     int rc;
-    NEED(r_v32(r) == SNAP_VERSION);
+    uint32_t version = r_v32(r);
+    NEED(version == 1 || version == SNAP_VERSION);
     uint64_t now = r_v(r), seq = r_v(r), offers = r_v(r), ev_seq = r_v(r);
     uint64_t rng = r_v(r), wr_clock = r_v(r);
     orca_customer_totals t = { 0 };
@@ -612,7 +640,7 @@ static int load_all(orca_engine *e, rbuf *r, restore *x)
     }
     e->now = now;
     e->offers = offers; /* (agents' turns are checked against it) */
-    if ((rc = load_defs(e, r)))
+    if ((rc = load_defs(e, r, version)))
         return rc;
     uint32_t n = r_vcount(r, 15);
     NEED(n <= e->cfg.max_agents);

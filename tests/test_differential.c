@@ -439,7 +439,7 @@ static const char *ev_name(orca_event_type t)
         "AGENT_UPDATED", "AGENT_REMOVED", "AGENT_PRESENCE", "MEMBER_ADDED",
         "MEMBER_REMOVED", "QUEUE_ADDED", "CHANNEL_ADDED", "SKILL_ADDED",
         "TARGET_RELEASED", "TRANSFERRED", "SCHEDULED", "DUE", "ESCALATED",
-        "CONTAINED", "CHANNEL_CHANGED", "UNREACHED", "REJECTED_CLOSED",
+        "CONTAINED", "CHANNEL_CHANGED", "UNREACHED", "REJECTED_CLOSED", "QUEUE_REMOVED",
     };
     if ((int)t == EVX_OFFER) return "offer() cb";
     if ((int)t == EVX_WITHDRAW) return "withdraw() cb";

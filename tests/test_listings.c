@@ -7,6 +7,9 @@
  */
 #include "testutil.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #define V ORCA_CHANNEL_VOICE
 
 /* Every id of one listing call's page, into ids; returns the count. */
@@ -437,6 +440,170 @@ static void test_bad_input_changes_nothing(void **state)
     tu_fx_free(&fx);
 }
 
+
+/* ---- queue removal -------------------------------------------------- */
+
+/* Every rule that keeps a queue: each refusal changes nothing. */
+static void test_queue_remove_refused(void **state)
+{
+    (void)state;
+    tu_fx fx;
+    orca_engine *e = tu_fx_new(&fx, NULL);
+    orca_queue_id q = tu_queue(e, "q", ORCA_STRATEGY_LONGEST_IDLE);
+    orca_queue_id spare = tu_queue(e, "spare", ORCA_STRATEGY_LONGEST_IDLE);
+    TU_FAILS(e, orca_queue_remove(NULL, q), ORCA_EINVAL);
+    TU_FAILS(e, orca_queue_remove(e, 0), ORCA_ENOENT);
+    TU_FAILS(e, orca_queue_remove(e, spare + 1), ORCA_ENOENT);
+    tu_agent(e, 1, 100, NULL, 0);
+    tu_member(e, q, 1, 0);
+    tu_ready(e, 1);
+    /* waiting work */
+    tu_enqueue(e, 10, q, V, 0); /* offered to 1 */
+    TU_FAILS(e, orca_queue_remove(e, q), ORCA_ESTATE);
+    tu_enqueue(e, 11, q, V, 0); /* waiting */
+    TU_FAILS(e, orca_queue_remove(e, q), ORCA_ESTATE);
+    TU_OK(orca_interaction_cancel(e, 11));
+    TU_OK(orca_offer_accept(e, 10)); /* busy */
+    TU_FAILS(e, orca_queue_remove(e, q), ORCA_ESTATE);
+    TU_OK(orca_interaction_end(e, 10));
+    /* scheduled and bot work */
+    orca_interaction_def d;
+    orca_interaction_def_init(&d);
+    d.id = 12;
+    d.queue = q;
+    d.channel = V;
+    d.not_before_ms = 100000;
+    TU_OK(orca_interaction_enqueue(e, &d));
+    TU_FAILS(e, orca_queue_remove(e, q), ORCA_ESTATE);
+    TU_OK(orca_interaction_cancel(e, 12));
+    d.id = 13;
+    d.not_before_ms = 0;
+    d.bot = 1;
+    TU_OK(orca_interaction_enqueue(e, &d));
+    TU_FAILS(e, orca_queue_remove(e, q), ORCA_ESTATE);
+    TU_OK(orca_interaction_cancel(e, 13));
+    /* another queue overflows to it, or redirects to it when closed */
+    orca_queue_def qd;
+    orca_queue_def_init(&qd);
+    qd.name = "over";
+    qd.overflow_after_ms = 1000;
+    qd.overflow_to = q;
+    orca_queue_id over = tu_queue_def(e, &qd);
+    TU_FAILS(e, orca_queue_remove(e, q), ORCA_ESTATE);
+    TU_OK(orca_queue_remove(e, over));
+    orca_hours h;
+    memset(&h, 0, sizeof h);
+    h.when_closed = ORCA_CLOSED_REDIRECT;
+    h.redirect_to = q;
+    TU_OK(orca_queue_set_hours(e, spare, &h));
+    TU_FAILS(e, orca_queue_remove(e, q), ORCA_ESTATE);
+    TU_OK(orca_queue_set_hours(e, spare, NULL));
+    /* nothing left: removed */
+    TU_OK(orca_queue_remove(e, q));
+    TU_FAILS(e, orca_queue_remove(e, q), ORCA_ENOENT);
+    tu_fx_free(&fx);
+}
+
+static void test_queue_remove_effects(void **state)
+{
+    (void)state;
+    tu_fx fx;
+    orca_engine *e = tu_fx_new(&fx, NULL);
+    orca_queue_id q1 = tu_queue(e, "one", ORCA_STRATEGY_LONGEST_IDLE);
+    orca_queue_id q2 = tu_queue(e, "two", ORCA_STRATEGY_LONGEST_IDLE);
+    tu_agent(e, 1, 100, NULL, 0);
+    tu_member(e, q1, 1, 0);
+    tu_member(e, q2, 1, 0);
+    TU_OK(orca_agent_set_queue_rank(e, 1, q1, 3));
+    tu_ready(e, 1);
+    tu_enqueue(e, 10, q1, V, 0); /* builds q1's classes */
+    TU_OK(orca_offer_accept(e, 10));
+    TU_OK(orca_interaction_end(e, 10));
+    orca_counts before = tu_counts(e);
+    assert_true(before.classes >= 1);
+    size_t from = fx.rec.n;
+    TU_OK(orca_queue_remove(e, q1));
+    TU_SEQ(&fx.rec, from, 0, "QUEUE_REMOVED");
+    assert_int_equal(tu_rec_last(&fx.rec, ORCA_EV_QUEUE_REMOVED)->queue, q1);
+    orca_counts after = tu_counts(e);
+    assert_int_equal(after.queues, before.queues - 1);
+    assert_true(after.classes < before.classes); /* its classes went */
+    TU_CHECK(e);
+    /* the hole answers ENOENT everywhere */
+    orca_queue_info qi;
+    orca_queue_id f;
+    orca_cursor c = {0};
+    orca_interaction_info ii;
+    uint32_t n;
+    TU_RC(orca_queue_info_get(e, q1, &qi), ORCA_ENOENT);
+    assert_null(orca_queue_name(e, q1));
+    TU_RC(orca_queue_find(e, "one", &f), ORCA_ENOENT);
+    TU_RC(orca_queue_member_add(e, q1, 1, 0), ORCA_ENOENT);
+    TU_RC(orca_queue_member_remove(e, q1, 1), ORCA_ENOENT);
+    TU_RC(orca_agent_set_queue_rank(e, 1, q1, 1), ORCA_ENOENT);
+    TU_RC(orca_queue_waiting_list(e, q1, &c, &ii, 1, &n), ORCA_ENOENT);
+    TU_RC(orca_queue_set_hours(e, q1, NULL), ORCA_ENOENT);
+    orca_interaction_def d;
+    orca_interaction_def_init(&d);
+    d.id = 11;
+    d.queue = q1;
+    d.channel = V;
+    TU_RC(orca_interaction_enqueue(e, &d), ORCA_ENOENT);
+    /* the id is not given again; the name is free */
+    orca_queue_id q3 = tu_queue(e, "one", ORCA_STRATEGY_LONGEST_IDLE);
+    assert_int_equal(q3, q2 + 1);
+    TU_OK(orca_queue_find(e, "one", &f));
+    assert_int_equal(f, q3);
+    /* agent 1 still serves q2, and is no member of the new "one" */
+    tu_enqueue(e, 12, q3, V, 0);
+    TU_OFFERED_TO(e, 12, 0);
+    tu_enqueue(e, 13, q2, V, 0);
+    TU_OFFERED_TO(e, 13, 1);
+    TU_CHECK(e);
+    tu_fx_free(&fx);
+}
+
+/* Journaled and snapshotted: a replay rebuilds the holes exactly. */
+static void test_queue_remove_journal(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/orca-listings-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/j.jrnl", dir);
+    orca_journal_config jc = { ORCA_SYNC_NEVER, 0, 0 };
+    tu_fx fa, fb;
+    orca_engine *a = tu_fx_new(&fa, NULL);
+    TU_OK(orca_journal_open(a, path, &jc));
+    orca_queue_id q1 = tu_queue(a, "one", ORCA_STRATEGY_LONGEST_IDLE);
+    orca_queue_id q2 = tu_queue(a, "two", ORCA_STRATEGY_LONGEST_IDLE);
+    orca_queue_id q3 = tu_queue(a, "three", ORCA_STRATEGY_LONGEST_IDLE);
+    tu_agent(a, 1, 100, NULL, 0);
+    tu_member(a, q2, 1, 0);
+    tu_member(a, q3, 1, 0);
+    TU_OK(orca_queue_remove(a, q2));
+    TU_OK(orca_journal_compact(a)); /* a snapshot with a hole */
+    tu_queue(a, "four", ORCA_STRATEGY_LONGEST_IDLE);
+    TU_OK(orca_queue_remove(a, q1));   /* a record after it */
+    tu_enqueue(a, 5, q3, V, 0);
+    TU_OK(orca_journal_close(a));
+    orca_engine *b = tu_fx_new(&fb, NULL);
+    TU_OK(orca_journal_replay(b, path, &jc, NULL));
+    char *da = tu_dump(a), *db = tu_dump(b);
+    tu_same_text_(da, db, "replayed engine", __FILE__, __LINE__);
+    assert_non_null(strstr(db, "queue 1 removed"));
+    assert_non_null(strstr(db, "queue 2 removed"));
+    free(da);
+    free(db);
+    assert_int_equal(tu_counts(b).queues, 2);
+    TU_CHECK(b);
+    TU_OK(orca_journal_close(b));
+    tu_fx_free(&fb);
+    tu_fx_free(&fa);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     tu_filter_from_env();
@@ -450,6 +617,9 @@ int main(void)
         cmocka_unit_test(test_positions_held_release_and_agent_removal),
         cmocka_unit_test(test_waiting_cursor_across_changes),
         cmocka_unit_test(test_bad_input_changes_nothing),
+        cmocka_unit_test(test_queue_remove_refused),
+        cmocka_unit_test(test_queue_remove_effects),
+        cmocka_unit_test(test_queue_remove_journal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
