@@ -425,8 +425,8 @@ ORCA_API int orca_queue_member_add(orca_engine *e, orca_queue_id q, uint64_t age
 ORCA_API int orca_queue_member_remove(orca_engine *e, orca_queue_id q, uint64_t agent);
 /* Remove queue q. Refused with ORCA_ESTATE while any live interaction is in
  * it (waiting, offered, busy, wrap-up, scheduled or with a bot: end, cancel
- * or transfer them first) or while another queue overflows to it or
- * redirects to it when closed; nothing changes then. Otherwise its members'
+ * or transfer them first) or overflowed out of it, or while another queue
+ * overflows to it or redirects to it when closed; nothing changes then. Otherwise its members'
  * memberships and ranks go, with every cached index that names it, event
  * ORCA_EV_QUEUE_REMOVED. Its id is never given again (every call naming it
  * then answers ORCA_ENOENT, as for an id never used); its name is free

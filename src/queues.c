@@ -224,8 +224,10 @@ int orca_queue_info_get(const orca_engine *e, orca_queue_id qid, orca_queue_info
     return ORCA_OK;
 }
 
-/* Does anything still need queue q: live work in it (any state), or
- * another queue sending work to it (overflow, or redirect when closed)? */
+/* Does anything still need queue q: live work in it (any state) or that
+ * overflowed out of it (its plan, and so q's classes, still pass through
+ * q), or another queue sending work to it (overflow, or redirect when
+ * closed)? */
 static bool queue_in_use(const orca_engine *e, const queue *q)
 {
     if (q->waiting || q->offered)
@@ -238,8 +240,9 @@ static bool queue_in_use(const orca_engine *e, const queue *q)
     }
     U64MAP_FOREACH(&e->ix_map, slot) {
         const ix *i = slot->val;
-        if (i->cls->q == q)
-            return true;
+        for (uint32_t s = 0; s < i->plan->nstages; s++)
+            if (i->plan->stages[s].q == q)
+                return true;
     }
     return false;
 }

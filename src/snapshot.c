@@ -329,7 +329,7 @@ static int load_defs(orca_engine *e, rbuf *r, uint32_t version)
         if ((rc = rebuilt(orca_channel_add(e, &d, &id))))
             return rc;
     }
-    n = r_vcount(r, 16);
+    n = r_vcount(r, version >= 2 ? 1 : 16); /* (a hole is one byte) */
     for (uint32_t k = 0; k < n; k++) {
         r->used = 0;
         orca_queue_def d;

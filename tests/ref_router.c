@@ -53,6 +53,7 @@ typedef struct ref_queue {
     uint32_t nexceptions;
     orca_closed_action when_closed;
     orca_queue_id redirect_to;
+    int removed;                             /* orca_queue_remove: a hole */
 } ref_queue;
 
 typedef struct ref_agent {
@@ -116,6 +117,8 @@ typedef struct ref_inter {
     uint32_t disposition;
     uint64_t xfer_to, xfer_from;             /* consult pair (ids), 0: none */
     int transferred;                         /* ends with outcome TRANSFERRED */
+    uint64_t visited;                        /* bit q: was in queue q by overflow
+                                                (queue removal refuses those) */
     /* DESIGN.md "Scheduled work, bots, opening hours, resume" */
     uint64_t due;                            /* SCHEDULED: routable from */
     /* the order legs were enqueued ("the later enqueued", "oldest
@@ -227,7 +230,7 @@ static const ref_queue *queue_of(const ref_router *r, const ref_inter *i)
 
 static int queue_exists(const ref_router *r, orca_queue_id q)
 {
-    return q >= 1 && q <= r->nqueues;
+    return q >= 1 && q <= r->nqueues && !r->queues[q].removed;
 }
 
 static int channel_exists(const ref_router *r, orca_channel_id ch)
@@ -979,6 +982,7 @@ static void process_waiting(ref_router *r, ref_inter *i)
     if (q->overflow_after_ms && waited >= q->overflow_after_ms) {
         orca_queue_id from = i->queue;
         i->queue = q->overflow_to;
+        i->visited |= 1ull << i->queue;
         i->queued = r->now;
         i->step = 0;
         memcpy(i->req, i->req0, sizeof i->req);
@@ -1325,7 +1329,7 @@ int ref_queue_add(ref_router *r, const orca_queue_def *def, orca_queue_id *out)
     if (def->overflow_after_ms && !queue_exists(r, def->overflow_to))
         return ORCA_ENOENT;
     for (uint32_t k = 1; k <= r->nqueues; k++)
-        if (!strcmp(r->queues[k].name, def->name))
+        if (!r->queues[k].removed && !strcmp(r->queues[k].name, def->name))
             return ORCA_EEXIST;
     if (r->nqueues >= REF_MAX_QUEUES)
         return ORCA_ELIMIT;
@@ -1404,6 +1408,34 @@ static int impl_queue_member_remove(ref_router *r, orca_queue_id q, uint64_t age
     a->tier[q] = 0;
     emit(r, ORCA_EV_MEMBER_REMOVED, NULL, a->id, q, 0);
     recheck_holds(r, a);
+    return ORCA_OK;
+}
+
+/* DESIGN.md "Queue removed": refused while live work is in q or another
+ * queue overflows or redirects to it; else memberships and ranks go. */
+static int impl_queue_remove(ref_router *r, orca_queue_id q)
+{
+    if (!queue_exists(r, q))
+        return ORCA_ENOENT;
+    for (int k = 0; k < r->ninters; k++)
+        if (r->inters[k].live && (r->inters[k].queue == q || r->inters[k].visited >> q & 1))
+            return ORCA_ESTATE;
+    for (uint32_t k = 1; k <= r->nqueues; k++) {
+        const ref_queue *o = &r->queues[k];
+        if (k == q || o->removed)
+            continue;
+        if ((o->overflow_after_ms && o->overflow_to == q) ||
+            (o->has_hours && o->when_closed == ORCA_CLOSED_REDIRECT && o->redirect_to == q))
+            return ORCA_ESTATE;
+    }
+    for (int k = 0; k < r->nagents; k++) {
+        ref_agent *a = &r->agents[k];
+        a->member[q] = 0;
+        a->tier[q] = 0;
+        a->rank[q] = 0;
+    }
+    r->queues[q].removed = 1;
+    emit(r, ORCA_EV_QUEUE_REMOVED, NULL, 0, q, 0);
     return ORCA_OK;
 }
 
@@ -1919,6 +1951,7 @@ static void start_leg(ref_router *r, ref_inter *i, const orca_interaction_def *d
     memset(i, 0, sizeof *i);                 /* not live yet: the scans below skip it */
     i->id = def->id;
     i->queue = pl->q;                        /* the queue reached (opening hours) */
+    i->visited = 1ull << i->queue;
     i->channel = def->channel;
     /* a transferred leg keeps from's customer, conversation and arrival; an
      * escalated one the bot's customer and conversation ("keeps
@@ -2495,6 +2528,8 @@ int ref_counts(const ref_router *r, orca_counts *out)
         out->skills += r->skill_live[k] ? 1u : 0u;
     out->channels = r->nchannels;
     out->queues = r->nqueues;
+    for (uint32_t k = 1; k <= r->nqueues; k++)
+        out->queues -= r->queues[k].removed != 0;
     for (int k = 0; k < r->nagents; k++) {
         if (!r->agents[k].live)
             continue;
@@ -2813,6 +2848,12 @@ int ref_queue_member_remove(ref_router *r, orca_queue_id q, uint64_t agent)
 {
     r->depth++;
     return leave(r, impl_queue_member_remove(r, q, agent));
+}
+
+int ref_queue_remove(ref_router *r, orca_queue_id q)
+{
+    r->depth++;
+    return leave(r, impl_queue_remove(r, q));
 }
 
 int ref_agent_add(ref_router *r, const orca_agent_def *def)

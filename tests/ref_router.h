@@ -127,6 +127,7 @@ void ref_record(ref_router *r, const orca_event *ev);
 int ref_queue_add(ref_router *r, const orca_queue_def *def, orca_queue_id *out);
 int ref_queue_member_add(ref_router *r, orca_queue_id q, uint64_t agent, uint32_t tier);
 int ref_queue_member_remove(ref_router *r, orca_queue_id q, uint64_t agent);
+int ref_queue_remove(ref_router *r, orca_queue_id q);
 
 int ref_agent_add(ref_router *r, const orca_agent_def *def);
 int ref_agent_update(ref_router *r, const orca_agent_def *def);

@@ -19,7 +19,9 @@
  * time in UTC offsets from -840 to 840 (some crossing local midnight),
  * holidays and special openings near now (and long ones, past a year),
  * so enqueues, transfers and escalations meet open and closed queues that
- * reject, hold until the opening or redirect, in chains and loops) are played op by op on the real engine (public API only,
+ * reject, hold until the opening or redirect, in chains and loops; queues
+ * removed, or refused while work is in them, overflowed out of them, or
+ * another queue overflows or redirects to them) are played op by op on the real engine (public API only,
  * events collected with orca_listener_add) and on tests/ref_router.c, a
  * plain linear-scan implementation of DESIGN.md's "Routing rules". After
  * every op the test asserts:
@@ -200,6 +202,7 @@ typedef enum op_kind {
     OP_RESTORE, /* the engine through a snapshot (snapshot.c) into a new one */
     OP_UNREACHED, OP_ESCALATE, OP_CALLBACK,
     OP_HOURS, /* orca_queue_set_hours(queue, hs.on ? &hs : NULL) */
+    OP_QUEUE_REMOVE,
     OP_KINDS
 } op_kind;
 
@@ -692,6 +695,7 @@ static void fmt_op(const world *w, const op *o, char *buf, size_t len)
         P("callback(%" PRIu64 ", %s, not_before=%" PRIu64 ")", o->id, ch_name(o->channel),
           o->not_before);
         break;
+    case OP_QUEUE_REMOVE: P("queue_remove(%u)", o->queue); break;
     case OP_HOURS: {
         char hb[1024];
         fmt_hours(w->s, &o->hs, hb, sizeof hb);
@@ -1807,6 +1811,10 @@ static int world_apply(world *w, const op *o, int *rc_out)
         r1 = w->ref_only ? 0 : orca_customer_forget(w->e, o->id);
         r2 = ref_customer_forget(w->r, o->id);
         break;
+    case OP_QUEUE_REMOVE:
+        r1 = w->ref_only ? 0 : orca_queue_remove(w->e, o->queue);
+        r2 = ref_queue_remove(w->r, o->queue);
+        break;
     case OP_ACCEPT:
         r1 = w->ref_only ? 0 : orca_offer_accept(w->e, o->id);
         r2 = ref_offer_accept(w->r, o->id);
@@ -2566,6 +2574,7 @@ static int gen_op(world *w, uint64_t *g, uint32_t index, op *o)
     wt[OP_ESCALATE] = v.nby_state[ORCA_STATE_BOT] ? 6 : 0;
     wt[OP_CALLBACK] = v.nby_state[ORCA_STATE_WAITING] + v.nby_state[ORCA_STATE_SCHEDULED] ? 3 : 0;
     wt[OP_HOURS] = s->wt_hours;
+    wt[OP_QUEUE_REMOVE] = 1;
     uint32_t total = 0;
     for (int k = 0; k < OP_KINDS; k++)
         total += wt[k];
@@ -2795,6 +2804,9 @@ static int gen_op(world *w, uint64_t *g, uint32_t index, op *o)
             o->bot = 1;                                      /* EINVAL */
         break;
     }
+    case OP_QUEUE_REMOVE:
+        o->queue = any_queue;
+        break;
     case OP_CALLBACK: {
         o->id = v.nby_state[ORCA_STATE_SCHEDULED] && chance(g, 35)
               ? pick(g, v.by_state[ORCA_STATE_SCHEDULED], v.nby_state[ORCA_STATE_SCHEDULED], 0)
@@ -3291,7 +3303,7 @@ static const char *op_names[OP_KINDS] = {
     "member_remove", "set_queue_rank", "enqueue", "accept", "reject", "end",
     "wrapup_done", "abandon", "cancel", "set_priority", "advance", "channel_set_wrapup",
     "transfer", "set_disposition", "customer_forget", "restore", "unreached",
-    "escalate", "callback", "queue_set_hours",
+    "escalate", "callback", "queue_set_hours", "queue_remove",
 };
 
 static void print_stats(void)

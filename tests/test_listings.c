@@ -498,6 +498,24 @@ static void test_queue_remove_refused(void **state)
     TU_OK(orca_queue_set_hours(e, spare, &h));
     TU_FAILS(e, orca_queue_remove(e, q), ORCA_ESTATE);
     TU_OK(orca_queue_set_hours(e, spare, NULL));
+    /* work that overflowed out of it (its plan still passes through it:
+     * the differential found removal allowed here, and the engine then
+     * holding classes of a freed queue) */
+    qd.name = "from";
+    qd.overflow_after_ms = 0;
+    qd.overflow_to = 0;
+    orca_queue_id to = tu_queue_def(e, &qd);
+    qd.name = "src";
+    qd.overflow_after_ms = 1000;
+    qd.overflow_to = to;
+    orca_queue_id src = tu_queue_def(e, &qd);
+    tu_enqueue(e, 14, src, ORCA_CHANNEL_EMAIL, 0);
+    tu_advance(e, orca_engine_now(e) + 2000);
+    assert_int_equal(tu_info(e, 14).queue, to);
+    TU_FAILS(e, orca_queue_remove(e, src), ORCA_ESTATE);
+    TU_OK(orca_interaction_cancel(e, 14));
+    TU_OK(orca_queue_remove(e, src));
+    TU_CHECK(e);
     /* nothing left: removed */
     TU_OK(orca_queue_remove(e, q));
     TU_FAILS(e, orca_queue_remove(e, q), ORCA_ENOENT);
@@ -586,6 +604,17 @@ static void test_queue_remove_journal(void **state)
     tu_queue(a, "four", ORCA_STRATEGY_LONGEST_IDLE);
     TU_OK(orca_queue_remove(a, q1));   /* a record after it */
     tu_enqueue(a, 5, q3, V, 0);
+    TU_OK(orca_journal_compact(a)); /* and a snapshot with two holes */
+    orca_queue_id q5 = tu_queue(a, "five", ORCA_STRATEGY_LONGEST_IDLE);
+    TU_OK(orca_queue_remove(a, q5));
+    /* many holes: a snapshot whose queue list is mostly one-byte holes (a
+     * length check that wanted 16 bytes a queue refused it) */
+    for (int k = 0; k < 40; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "tmp%d", k);
+        TU_OK(orca_queue_remove(a, tu_queue(a, name, ORCA_STRATEGY_LONGEST_IDLE)));
+    }
+    TU_OK(orca_journal_compact(a));
     TU_OK(orca_journal_close(a));
     orca_engine *b = tu_fx_new(&fb, NULL);
     TU_OK(orca_journal_replay(b, path, &jc, NULL));
@@ -596,6 +625,7 @@ static void test_queue_remove_journal(void **state)
     free(da);
     free(db);
     assert_int_equal(tu_counts(b).queues, 2);
+    assert_int_equal(tu_counts(b).queues, tu_counts(a).queues);
     TU_CHECK(b);
     TU_OK(orca_journal_close(b));
     tu_fx_free(&fb);
