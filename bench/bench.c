@@ -1802,6 +1802,79 @@ static double occupancy(const host *h, uint32_t agents)
     return 100.0 * (double)h->units / ((double)agents * WL_AGENT_CAPACITY);
 }
 
+/* Listings and positions (orca only): on the built centre, the cost of one
+ * orca_interaction_position of a random waiting interaction, and of one
+ * page of the first 100 waiting of the biggest queue in routing order,
+ * from the start (list100) and from the middle of that queue
+ * (list100_mid). Untimed set-up collects the waiting ids through the
+ * listing itself. Rows use the arrival/release columns' conventions. */
+static void measure_listings(orca_engine *e, const spec *sp, uint32_t classes,
+                             const char *sname, uint64_t *arr, uint64_t calls)
+{
+    orca_counts c;
+    if (orca_engine_counts(e, &c) != 0 || c.waiting == 0)
+        return;
+    uint64_t *ids = malloc(sizeof(uint64_t) * c.waiting);
+    orca_interaction_info *page = malloc(sizeof(*page) * 100);
+    if (!ids || !page)
+        die("out of memory%s", "", 0);
+    size_t nids = 0;
+    orca_queue_id bigq = 0;
+    uint32_t bigw = 0;
+    orca_queue_info qi;
+    for (orca_queue_id q = 1; orca_queue_info_get(e, q, &qi) != ORCA_ENOENT; q++) {
+        if (qi.waiting > bigw)
+            bigw = qi.waiting, bigq = q;
+        orca_cursor cur = {0};
+        uint32_t n;
+        do {
+            if (orca_queue_waiting_list(e, q, &cur, page, 100, &n) != 0)
+                die("orca_queue_waiting_list failed%s", "", 0);
+            for (uint32_t k = 0; k < n && nids < c.waiting; k++)
+                ids[nids++] = page[k].id;
+        } while (n == 100);
+    }
+    uint64_t x = 0x9e3779b97f4a7c15ull, t0;
+    uint32_t ahead, waiting, n;
+    for (uint64_t k = 0; k < calls; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint64_t id = ids[x % nids];
+        t0 = bench_now_ns();
+        int rc = orca_interaction_position(e, id, &ahead, &waiting);
+        arr[k] = bench_now_ns() - t0;
+        if (rc != 0)
+            die("orca_interaction_position failed%s", "", rc);
+    }
+    figs f = stat_of(arr, calls), fl[2];
+    add_row("orca", sp, classes, sname, "position", f, calls, -1, -1);
+    uint64_t pages = calls / 10 ? calls / 10 : 1;
+    orca_cursor mid = {0};
+    for (uint32_t left = bigw / 2; left > 0;) { /* untimed: a cursor mid-queue */
+        uint32_t want = left < 100 ? left : 100;
+        orca_queue_waiting_list(e, bigq, &mid, page, want, &n);
+        left -= want;
+    }
+    for (int from_mid = 0; from_mid < 2; from_mid++) {
+        for (uint64_t k = 0; k < pages; k++) {
+            orca_cursor cur = from_mid ? mid : (orca_cursor){0, 0};
+            t0 = bench_now_ns();
+            int rc = orca_queue_waiting_list(e, bigq, &cur, page, 100, &n);
+            arr[k] = bench_now_ns() - t0;
+            if (rc != 0 || n == 0)
+                die("orca_queue_waiting_list failed%s", "", rc);
+        }
+        fl[from_mid] = stat_of(arr, pages);
+        add_row("orca", sp, classes, sname, from_mid ? "list100_mid" : "list100",
+                fl[from_mid], pages, -1, -1);
+    }
+    fprintf(stderr, "  listings: position median %llu ns (p99 %llu); a page of 100 of "
+                    "queue %u (%u waiting) from the start %llu ns, from the middle %llu ns\n",
+            (unsigned long long)f.median, (unsigned long long)f.p99, bigq, bigw,
+            (unsigned long long)fl[0].median, (unsigned long long)fl[1].median);
+    free(ids);
+    free(page);
+}
+
 static void run_one(const opts *op, const spec *sp, const workload *w, orca_strategy strat,
                     uint64_t *arr, uint64_t *rel)
 {
@@ -1948,6 +2021,8 @@ static void run_one(const opts *op, const spec *sp, const workload *w, orca_stra
     s = stat_over_runs(orl, op->runs);
     add_row("orca", sp, bi.classes, sname, "release", s, op->calls, o.bytes_per_agent,
             o.bytes_per_interaction);
+    if (strat == ORCA_STRATEGY_LONGEST_IDLE)
+        measure_listings(o.e, sp, bi.classes, sname, arr, op->calls);
     for (size_t j = 0; j < nps; j++) {
         if (ps[j].kind->compared)
             check_agreement(sp, sname, &o.r.h, &ps[j].r.h, ps[j].kind->name);

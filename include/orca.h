@@ -494,6 +494,18 @@ ORCA_API int orca_queue_member_add(orca_engine *e, orca_queue_id q, uint64_t age
  * ORCA_EINVAL (agent 0), ORCA_ENOENT (unknown queue or agent, or not a
  * member), ORCA_EBUSY, ORCA_ENOMEM, ORCA_EIO (journal). */
 ORCA_API int orca_queue_member_remove(orca_engine *e, orca_queue_id q, uint64_t agent);
+/* Remove queue q. Refused with ORCA_ESTATE while any live interaction is in
+ * it (waiting, offered, busy, wrap-up, scheduled or with a bot: end, cancel
+ * or transfer them first) or overflowed out of it, or while another queue
+ * overflows to it or redirects to it when closed; nothing changes then. Otherwise its members'
+ * memberships and ranks go, with every cached index that names it, event
+ * ORCA_EV_QUEUE_REMOVED. Its id is never given again (every call naming it
+ * then answers ORCA_ENOENT, as for an id never used); its name is free
+ * for a new queue; figures already in an orca_stats stay readable.
+ * ORCA_EINVAL: e NULL; ORCA_ENOENT: no queue q; ORCA_EBUSY: called from
+ * a listener or withdraw callback. Costs O(live interactions + agents +
+ * queues + cached plans): an administrative call. */
+ORCA_API int orca_queue_remove(orca_engine *e, orca_queue_id q);
 
 typedef struct orca_queue_info {
     orca_queue_id id;
@@ -873,6 +885,64 @@ ORCA_API int orca_interaction_info_get(const orca_engine *e, uint64_t interactio
                               orca_interaction_info *out);
 
 /* ------------------------------------------------------------------------ */
+/* Listings and positions                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * What a supervisor screen or an IVR reads. Agents and live interactions
+ * are listed in id order, an agent's work in interaction id order, and a
+ * queue's waiting work in ROUTING ORDER: (effective priority, highest
+ * first; then arrival; then enqueue order), the order the queue hands its
+ * work out. Waiting work held for one agent (a named or sticky target)
+ * counts in its queue's order and positions: that caller is waiting in that
+ * queue too. Agent queue ranks are per agent and do not change a queue's
+ * order.
+ *
+ * Listings are paged by a cursor: zero it (orca_cursor c = {0}) to start;
+ * each call returns up to cap entries strictly after the cursor's key and
+ * moves the cursor to the last entry returned. Fewer than cap entries
+ * means the end. Between pages the engine may change: entries added or
+ * removed after the cursor appear or not as they are then; an entry whose
+ * key changed (its priority aged, say) may be listed again or skipped, as
+ * it moved across the cursor. A page of k entries costs O(k + log n), a
+ * position O(log n): announcing positions to every waiting caller never
+ * scans the queue. The `data` pointers listed are the host's own.
+ */
+typedef struct orca_cursor {
+    uint64_t k1, k2;   /* opaque: the key of the last entry returned */
+} orca_cursor;
+
+/* Up to cap agents (with presence and work counts) after *cursor, in id
+ * order, into out; their number in *n. ORCA_EINVAL: e, cursor or n NULL,
+ * or out NULL with cap > 0. */
+ORCA_API int orca_agent_list(const orca_engine *e, orca_cursor *cursor, orca_agent_info *out,
+                             uint32_t cap, uint32_t *n);
+/* Up to cap live interactions (every state: waiting, offered, busy,
+ * wrap-up, scheduled, bot) after *cursor, in id order. ORCA_EINVAL as
+ * orca_agent_list. */
+ORCA_API int orca_interaction_list(const orca_engine *e, orca_cursor *cursor,
+                                   orca_interaction_info *out, uint32_t cap, uint32_t *n);
+/* Up to cap of queue q's WAITING interactions after *cursor, in routing
+ * order (held work included). ORCA_EINVAL as orca_agent_list;
+ * ORCA_ENOENT: no queue q. */
+ORCA_API int orca_queue_waiting_list(const orca_engine *e, orca_queue_id q, orca_cursor *cursor,
+                                     orca_interaction_info *out, uint32_t cap, uint32_t *n);
+/* Up to cap of an agent's current work (offered, busy, wrap-up) after
+ * *cursor, in interaction id order; costs O(its work) per entry, which its
+ * capacity bounds. ORCA_EINVAL as orca_agent_list, or agent 0;
+ * ORCA_ENOENT: no such agent. */
+ORCA_API int orca_agent_work_list(const orca_engine *e, uint64_t agent, orca_cursor *cursor,
+                                  orca_interaction_info *out, uint32_t cap, uint32_t *n);
+/* A WAITING interaction's place in its queue's routing order: *ahead
+ * interactions of that queue will be handed out before it (its position,
+ * as app_queue announces it, is *ahead + 1), and *waiting (if not NULL)
+ * is the queue's waiting count. O(log n). ORCA_EINVAL: e or ahead NULL,
+ * or interaction 0; ORCA_ENOENT: no such interaction; ORCA_ESTATE: it is
+ * not WAITING (offered, busy, scheduled, with a bot...). */
+ORCA_API int orca_interaction_position(const orca_engine *e, uint64_t interaction,
+                                       uint32_t *ahead, uint32_t *waiting);
+
+/* ------------------------------------------------------------------------ */
 /* Events                                                                   */
 /* ------------------------------------------------------------------------ */
 
@@ -914,6 +984,7 @@ typedef enum orca_event_type {
     ORCA_EV_CHANNEL_CHANGED,   /* virtual hold; value = the old channel */
     ORCA_EV_UNREACHED,         /* callback failed; value = tries so far */
     ORCA_EV_REJECTED_CLOSED,   /* enqueue refused: queue closed (nothing kept) */
+    ORCA_EV_QUEUE_REMOVED,     /* orca_queue_remove; queue = its id */
     ORCA_EV_TYPE_COUNT
 } orca_event_type;
 

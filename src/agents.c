@@ -141,6 +141,8 @@ int orca_agent_add(orca_engine *e, const orca_agent_def *def)
     a->slot = e->nagents;
     e->agents[e->nagents++] = a;
     u64map_put(&e->agent_map, a->id, a);
+    a->idn.k = a->id;
+    itree_insert(&e->agent_root, &a->idn);
     holders_add(e, a);
     agent_relink(e, a, NULL, 0, NULL, NULL, 0, true);
     emit_agent(e, ORCA_EV_AGENT_ADDED, a);
@@ -289,6 +291,7 @@ int orca_agent_remove(orca_engine *e, uint64_t id)
     if (a->presence == ORCA_PRESENCE_READY)
         e->agents_ready--;
     u64map_del(&e->agent_map, a->id);
+    itree_remove(&e->agent_root, &a->idn);
     uint32_t last = --e->nagents;
     if (a->slot != last) {
         e->agents[a->slot] = e->agents[last];
@@ -460,6 +463,12 @@ int orca_agent_info_get(const orca_engine *e, uint64_t id, orca_agent_info *out)
     const agent *a = agent_get(e, id);
     if (!a)
         return ORCA_ENOENT;
+    agent_info_fill(a, out);
+    return ORCA_OK;
+}
+
+void agent_info_fill(const agent *a, orca_agent_info *out)
+{
     memset(out, 0, sizeof(*out));
     out->id = a->id;
     out->presence = a->presence;
@@ -473,5 +482,4 @@ int orca_agent_info_get(const orca_engine *e, uint64_t id, orca_agent_info *out)
     out->missed = a->missed;
     out->idle_since_ms = a->idle_since;
     out->data = a->data;
-    return ORCA_OK;
 }

@@ -644,6 +644,18 @@ void plan_release_idle(orca_engine *e)
     }
 }
 
+void plan_drop_queue(orca_engine *e, const queue *q)
+{
+    for (plan *p = e->idle_head, *next; p; p = next) {
+        next = p->idle_next;
+        for (uint32_t s = 0; s < p->nstages; s++)
+            if (p->stages[s].q == q) {
+                plan_discard(e, p);
+                break;
+            }
+    }
+}
+
 /* Reserve room in every class of the plan for one more interaction. */
 int plan_reserve_user(orca_engine *e, plan *p)
 {

@@ -133,6 +133,8 @@ void orca_engine_free(orca_engine *e)
     class_free_all(e);
     agent_free_all(e);
     for (uint32_t k = 0; k < e->nqueues; k++) {
+        if (!e->queues[k])
+            continue;
         hours_free(e, e->queues[k]->hours);
         mem_free(e, e->queues[k]->name, e->queues[k]->len + 1);
         mem_free(e, e->queues[k], sizeof(queue));
@@ -178,7 +180,7 @@ int orca_engine_counts(const orca_engine *e, orca_counts *out)
     memset(out, 0, sizeof(*out));
     out->skills = e->nskills - SKILL_FIRST;
     out->channels = e->nchannels;
-    out->queues = e->nqueues;
+    out->queues = e->nqueues - e->nqueues_removed;
     out->agents = e->nagents;
     out->agents_ready = e->agents_ready;
     out->interactions = e->nix;
@@ -284,6 +286,10 @@ int orca_engine_dump(const orca_engine *e, orca_write_fn fn, void *data)
     }
     for (uint32_t k = 0; k < e->nqueues; k++) {
         const queue *q = e->queues[k];
+        if (!q) {
+            out_printf(o.fn, o.data, "queue %u removed\n", k + 1);
+            continue;
+        }
         out_printf(o.fn, o.data, "queue %u %s strategy=%d serve=%u tier=%u max_size=%u max_wait=%u "
                 "aging=%u/%u wrapup=%u sla=%u timeout=%u steps=%u overflow=%u->%u "
                 "waiting=%u offered=%u members=%u sticky=%u/%u cb=%u/%u resume=%u hours=%d\n",
@@ -387,6 +393,8 @@ static int check_agent(const orca_engine *e, const agent *a, bool deep)
     }
     for (uint32_t c = 0; c < ORCA_MAX_CHANNELS; c++)
         CHECK(cnt[c] == a->count[c]);
+    for (uint32_t k = 0; k < a->nqueues; k++) /* no removed queue named */
+        CHECK(queue_get(e, a->queues[k].q) != NULL);
     /* links must be exactly the classes a is eligible for (every class
      * looked at: the one O(agents x classes) part, so `deep` only) */
     uint32_t eligible = 0;
@@ -439,6 +447,13 @@ int engine_check(const orca_engine *e, bool deep)
         ready += e->agents[k]->presence == ORCA_PRESENCE_READY;
     }
     CHECK(ready == e->agents_ready && e->agent_map.n == e->nagents);
+    uint32_t tn;
+    CHECK(itree_check(e->agent_root, &tn) == 0 && tn == e->nagents);
+    for (uint32_t k = 0; k < e->nagents; k++) {
+        const agent *a = e->agents[k];
+        CHECK(a->idn.k == a->id && itree_contains(e->agent_root, &a->idn));
+    }
+    CHECK(itree_check(e->ix_root, &tn) == 0 && tn == e->nix);
     uint32_t nw = 0, no = 0, nb = 0, nwr = 0, n = 0, held = 0;
     uint32_t targeted = 0, heldn = 0, nsch = 0, nbot = 0, sched_t = 0;
     U64MAP_FOREACH(&e->ix_map, slot) {
@@ -452,6 +467,7 @@ int engine_check(const orca_engine *e, bool deep)
             CHECK(i->state != ORCA_STATE_OFFERED || i->agent == i->target);
             CHECK(agent_get(e, i->target->id) == i->target);
         }
+        CHECK(i->idn.k == i->id && itree_contains(e->ix_root, &i->idn));
         CHECK(!i->xfer_to || (i->xfer_to->xfer_from == i && i->state == ORCA_STATE_BUSY));
         CHECK(!i->xfer_from || i->xfer_from->xfer_to == i);
         CHECK(!i->customer == !i->cust && (!i->cust || i->cust->id == i->customer));
@@ -467,6 +483,9 @@ int engine_check(const orca_engine *e, bool deep)
             nw++;
             CHECK(!i->agent && i->hpos != NOPOS);
             CHECK(i->eff == ix_effprio(i, e->now) || i->deadline <= e->now);
+            /* in its queue's routing order, under its current key */
+            CHECK(i->qn.k1 == ix_wkey(i) && i->qn.k2 == i->seq && i->qn.v == i->arrival);
+            CHECK(otree_contains(i->cls->q->wroot, &i->qn));
             if (i->target) { /* held: in its agent's heap, and that agent busy */
                 const heap *h = &i->target->held;
                 CHECK(i->hpos < h->n && h->v[i->hpos].item == i);
@@ -512,6 +531,10 @@ int engine_check(const orca_engine *e, bool deep)
             continue;
         live++;
         CHECK(c->idx == k && heap_valid(&c->waiting) && heap_valid(&c->agents));
+        bool qlive = false; /* no class outlives its queue */
+        for (uint32_t j = 0; j < e->nqueues && !qlive; j++)
+            qlive = e->queues[j] == c->q;
+        CHECK(qlive);
         if (c->waiting.n)
             CHECK(e->ctop[k].k1 == c->waiting.v[0].k1 && e->ctop[k].k2 == c->waiting.v[0].k2);
         else
@@ -543,10 +566,21 @@ int engine_check(const orca_engine *e, bool deep)
     CHECK(cust_check(e) == ORCA_OK);
     CHECK(heap_valid(&e->timers));
     uint32_t qw = 0, qo = 0;
+    uint32_t removed = 0;
     for (uint32_t k = 0; k < e->nqueues; k++) {
-        qw += e->queues[k]->waiting;
-        qo += e->queues[k]->offered;
+        const queue *q = e->queues[k];
+        if (!q) {
+            removed++;
+            continue;
+        }
+        CHECK(q->id == k + 1);
+        qw += q->waiting;
+        qo += q->offered;
+        /* the routing-order tree holds exactly the queue's waiting work
+         * (each WAITING interaction was found in its queue's tree above) */
+        CHECK(otree_check(q->wroot, &tn) == 0 && tn == q->waiting);
     }
+    CHECK(removed == e->nqueues_removed);
     CHECK(qw == nw && qo == no);
     return ORCA_OK;
 }

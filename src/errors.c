@@ -61,6 +61,7 @@ static const char *const event_names[ORCA_EV_TYPE_COUNT] = {
     [ORCA_EV_CHANNEL_CHANGED] = "channel_changed",
     [ORCA_EV_UNREACHED] = "unreached",
     [ORCA_EV_REJECTED_CLOSED] = "rejected_closed",
+    [ORCA_EV_QUEUE_REMOVED] = "queue_removed",
 };
 
 const char *orca_event_name(orca_event_type type)

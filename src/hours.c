@@ -251,3 +251,8 @@ void hours_def(const qhours *h, orca_hours *out)
     out->when_closed = h->when_closed;
     out->redirect_to = h->redirect_to;
 }
+
+orca_queue_id hours_redirect(const qhours *h)
+{
+    return h && h->when_closed == ORCA_CLOSED_REDIRECT ? h->redirect_to : 0;
+}

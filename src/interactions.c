@@ -207,6 +207,7 @@ void ix_forget(orca_engine *e, ix *i, orca_outcome outcome)
     if (i->tpos != NOPOS)
         heap_remove(&e->timers, i->tpos);
     u64map_del(&e->ix_map, i->id);
+    itree_remove(&e->ix_root, &i->idn);
     e->nix--;
     plan *p = i->plan;
     i->state = 0;
@@ -556,6 +557,12 @@ int orca_interaction_info_get(const orca_engine *e, uint64_t id, orca_interactio
     const ix *i = ix_get(e, id);
     if (!i)
         return ORCA_ENOENT;
+    ix_info_fill(i, out);
+    return ORCA_OK;
+}
+
+void ix_info_fill(const ix *i, orca_interaction_info *out)
+{
     memset(out, 0, sizeof(*out));
     out->id = i->id;
     out->state = (orca_interaction_state)i->state;
@@ -581,7 +588,6 @@ int orca_interaction_info_get(const orca_engine *e, uint64_t id, orca_interactio
     out->transfer_to = i->xfer_to ? i->xfer_to->id : 0;
     out->transfer_from = i->xfer_from ? i->xfer_from->id : 0;
     out->disposition = i->disposition;
-    return ORCA_OK;
 }
 
 int orca_interaction_set_survey(orca_engine *e, uint64_t id, uint32_t csat, int32_t fcr)

@@ -441,6 +441,7 @@ static int play(orca_engine *e, uint8_t op, rd *r)
     case J_SURVEY: return orca_interaction_set_survey(e, id, a, (int32_t)b);
     case J_UNREACHED: return orca_interaction_unreached(e, id);
     case J_FORGET: return orca_customer_forget(e, id);
+    case J_QUEUE_REMOVE: return orca_queue_remove(e, a);
     default: return ORCA_ECORRUPT;
     }
 }

@@ -18,7 +18,8 @@ enum {
     J_PRIORITY, J_DISPOSITION, J_SURVEY, J_TRANSFER, J_ESCALATE, J_CALLBACK, J_UNREACHED,
     J_FORGET, J_RECOVER,
     J_SNAP, J_SNAP_END, /* a snapshot: chunks of snap_save's bytes, then their length */
-    J_OFFLINE_ALL       /* replay with ORCA_RESTORE_OFFLINE: every agent OFFLINE */
+    J_OFFLINE_ALL,      /* replay with ORCA_RESTORE_OFFLINE: every agent OFFLINE */
+    J_QUEUE_REMOVE      /* (new ops go last: the numbers are on disk) */
 };
 
 /* op with an id and two numbers (most calls) */

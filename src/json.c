@@ -222,6 +222,8 @@ int orca_stats_snapshot_json(const orca_stats *s, orca_write_fn fn, void *data)
 
     open_(&w, "queues", '[');
     for (uint32_t q = 1; q <= e->nqueues; q++) {
+        if (!orca_queue_name(e, q)) /* removed */
+            continue;
         entity(&w, queue_get_, s, q, orca_queue_name(e, q));
         double lambda, h;
         if (orca_stats_load(s, q, &lambda, &h) == ORCA_OK) {

@@ -11,6 +11,7 @@
 #include "strtab.h"
 #include "journal.h"
 #include "codec.h"
+#include "otree.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -92,6 +93,10 @@ struct queue {
     struct qhours *hours;     /* opening hours (hours.c); NULL: always open */
     uint32_t waiting, offered, members;
     uint64_t next_member_gen;
+    /* every WAITING interaction of the queue, held ones too, in routing
+     * order (ix.qn: key (ix_wkey, seq), value arrival): positions, the
+     * routing-order listing and the oldest arrival, in O(log n) */
+    onode *wroot;
 };
 
 /* ---- requirement sets, classes, plans (classes.c) ----------------------- */
@@ -204,6 +209,7 @@ struct agent {
     uint32_t nsched;      /* SCHEDULED work targeted at us (not in held) */
     uint32_t ntargeted;   /* live work targeted at us (held or offered):
                              held.cap stays >= this, so no push allocates */
+    inode idn;            /* in e->agent_root, key id: id-order listing */
 };
 
 /* ---- interactions ----------------------------------------------------- */
@@ -251,6 +257,8 @@ struct ix {
     uint8_t csat;             /* orca_interaction_set_survey: 0 none, 1..5 */
     int8_t fcr;               /* -1 unknown, 0 no, 1 yes */
     bool xfer_done;           /* ends as ORCA_OUTCOME_TRANSFERRED */
+    onode qn;                 /* WAITING: in cls->q->wroot (routing order) */
+    inode idn;                /* in e->ix_root, key id: id-order listing */
 };
 
 /* ---- customers (customers.c) ------------------------------------------ */
@@ -295,16 +303,19 @@ struct orca_engine {
     uint32_t nchannels;
     strtab channel_names;
 
-    queue **queues;       /* index = id - 1 */
+    queue **queues;       /* index = id - 1; NULL: removed (ids are not reused) */
     uint32_t nqueues, capqueues;
+    uint32_t nqueues_removed;
     strtab queue_names;
 
     agent **agents;       /* dense, agent->slot */
     uint32_t nagents, capagents;
     u64map agent_map;
+    inode *agent_root;    /* every agent by id (listings) */
     uint32_t agents_ready;
 
     u64map ix_map;
+    inode *ix_root;       /* every live interaction by id (listings) */
     uint32_t nix, nwaiting, noffered, nbusy, nwrap, nsched, nbot;
 
     heap timers;          /* ix by (deadline, seq) */
@@ -382,6 +393,9 @@ void plan_use(orca_engine *e, plan *p);
 void plan_unuse(orca_engine *e, plan *p);
 int plan_reserve_user(orca_engine *e, plan *p);
 void plan_release_idle(orca_engine *e);
+/* Free every cached (unused) plan passing through queue q, and so every
+ * class of q (queue removal: no live plan passes through it). */
+void plan_drop_queue(orca_engine *e, const queue *q);
 void plan_free_all(orca_engine *e);
 void class_free_all(orca_engine *e);
 bool agent_eligible(const orca_engine *e, const agent *a, const rclass *c,
@@ -437,10 +451,12 @@ void ix_forget(orca_engine *e, ix *i, orca_outcome outcome);
 void agent_work_remove(agent *a, ix *i);
 void ix_offer_timeout(orca_engine *e, ix *i);
 int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max);
+void ix_info_fill(const ix *i, orca_interaction_info *out);
 
 /* ---- channels.c, agents.c --------------------------------------------- */
 int channel_add_raw(orca_engine *e, const orca_channel_def *def, orca_channel_id *out);
 void agent_free_all(orca_engine *e);
+void agent_info_fill(const agent *a, orca_agent_info *out);
 int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
                     uint32_t tier, int rank);
 queue *queue_get(const orca_engine *e, orca_queue_id id);
@@ -478,6 +494,8 @@ int snap_load(orca_engine *e, rbuf *r);
 /* ---- hours.c ---------------------------------------------------------- */
 typedef struct qhours qhours;
 bool hours_open(const qhours *h, uint64_t t);
+/* The queue h redirects to when closed (0: none). */
+orca_queue_id hours_redirect(const qhours *h);
 uint64_t hours_next_change(const qhours *h, uint64_t t);
 void hours_free(orca_engine *e, qhours *h);
 void hours_def(const qhours *h, orca_hours *out);

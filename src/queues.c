@@ -20,8 +20,9 @@ void orca_queue_def_init(orca_queue_def *def)
 static const char *queue_name_cb(const void *ctx, uint32_t id, size_t *len)
 {
     const orca_engine *e = ctx;
-    *len = e->queues[id - 1]->len;
-    return e->queues[id - 1]->name;
+    const queue *q = e->queues[id - 1];
+    *len = q ? q->len : 0; /* a removed queue's name matches nothing */
+    return q ? q->name : "";
 }
 
 int orca_queue_find(const orca_engine *e, const char *name, orca_queue_id *out)
@@ -81,7 +82,7 @@ static int def_check(const orca_engine *e, const orca_queue_def *d)
         return ORCA_EINVAL;
     if (orca_queue_find(e, d->name, &dummy) == ORCA_OK)
         return ORCA_EEXIST;
-    if (e->nqueues >= e->cfg.max_queues)
+    if (e->nqueues - e->nqueues_removed >= e->cfg.max_queues || e->nqueues == UINT32_MAX - 1)
         return ORCA_ELIMIT;
     return ORCA_OK;
 }
@@ -222,28 +223,66 @@ int orca_queue_info_get(const orca_engine *e, orca_queue_id qid, orca_queue_info
     out->waiting = q->waiting;
     out->offered = q->offered;
     out->members = q->members;
-    uint64_t oldest = 0;
-    bool any = false;
-    for (uint32_t k = 0; k < e->nslots; k++) {
-        const rclass *c = e->classes[k];
-        if (!c || c->q != q || !c->waiting.n)
-            continue;
-        for (uint32_t j = 0; j < c->waiting.n; j++) {
-            const ix *i = c->waiting.v[j].item;
-            if (!any || i->arrival < oldest)
-                oldest = i->arrival;
-            any = true;
-        }
-    }
-    for (uint32_t k = 0; k < e->nagents; k++) { /* work held for an agent */
-        const heap *h = &e->agents[k]->held;
-        for (uint32_t j = 0; j < h->n; j++) {
-            const ix *i = h->v[j].item;
-            if (i->cls->q == q && (!any || i->arrival < oldest))
-                oldest = i->arrival;
-            any = any || i->cls->q == q;
-        }
-    }
-    out->oldest_arrival_ms = oldest;
+    /* the routing-order tree keeps the minimum arrival of every subtree */
+    out->oldest_arrival_ms = q->wroot ? otree_vmin(q->wroot) : 0;
     return ORCA_OK;
+}
+
+/* Does anything still need queue q: live work in it (any state) or that
+ * overflowed out of it (its plan, and so q's classes, still pass through
+ * q), or another queue sending work to it (overflow, or redirect when
+ * closed)? */
+static bool queue_in_use(const orca_engine *e, const queue *q)
+{
+    if (q->waiting || q->offered)
+        return true;
+    for (uint32_t k = 0; k < e->nqueues; k++) {
+        const queue *o = e->queues[k];
+        if (o && o != q &&
+            ((o->overflow_after_ms && o->overflow_to == q->id) || hours_redirect(o->hours) == q->id))
+            return true;
+    }
+    U64MAP_FOREACH(&e->ix_map, slot) {
+        const ix *i = slot->val;
+        for (uint32_t s = 0; s < i->plan->nstages; s++)
+            if (i->plan->stages[s].q == q)
+                return true;
+    }
+    return false;
+}
+
+int orca_queue_remove(orca_engine *e, orca_queue_id qid)
+{
+    int rc;
+    if (!e)
+        return ORCA_EINVAL;
+    queue *q = queue_get(e, qid);
+    if (!q)
+        return ORCA_ENOENT;
+    if (queue_in_use(e, q))
+        return ORCA_ESTATE;
+    if ((rc = api_enter(e)))
+        return rc;
+    /* cached plans through q go, and with them q's classes and every
+     * agent's link to them: no live plan passes through q (its work would
+     * be in q, or come from a queue overflowing to it) */
+    plan_drop_queue(e, q);
+    for (uint32_t k = 0; k < e->nagents; k++) { /* memberships and ranks */
+        agent *a = e->agents[k];
+        for (uint32_t j = 0; j < a->nqueues;)
+            if (a->queues[j].q == qid)
+                a->queues[j] = a->queues[--a->nqueues];
+            else
+                j++;
+    }
+    e->queues[qid - 1] = NULL;
+    e->nqueues_removed++;
+    hours_free(e, q->hours);
+    mem_free(e, q->name, q->len + 1);
+    mem_free(e, q, sizeof(*q));
+    orca_event ev;
+    ev_init(e, &ev, ORCA_EV_QUEUE_REMOVED);
+    ev.queue = qid;
+    emit(e, &ev);
+    return api_leave(e, jrn_id_u32(e, J_QUEUE_REMOVE, 0, qid, 0));
 }

@@ -152,6 +152,10 @@ void ix_to_waiting(orca_engine *e, ix *i)
         if (i->hpos == 0)
             class_top_update(e, i->cls);
     }
+    i->qn.k1 = ix_wkey(i);
+    i->qn.k2 = i->seq;
+    i->qn.v = i->arrival;
+    otree_insert(&i->cls->q->wroot, &i->qn);
     i->cls->q->waiting++;
     e->nwaiting++;
 }
@@ -166,13 +170,20 @@ void ix_from_waiting(orca_engine *e, ix *i)
         if (top)
             class_top_update(e, i->cls);
     }
+    otree_remove(&i->cls->q->wroot, &i->qn);
     i->cls->q->waiting--;
     e->nwaiting--;
 }
 
-/* i's waiting key changed (priority, aging). */
+/* i's waiting key changed (priority, aging): its heap and its place in
+ * the queue's routing order follow. */
 void ix_rekey(orca_engine *e, ix *i)
 {
+    if (i->qn.k1 != ix_wkey(i)) {
+        otree_remove(&i->cls->q->wroot, &i->qn);
+        i->qn.k1 = ix_wkey(i);
+        otree_insert(&i->cls->q->wroot, &i->qn);
+    }
     if (i->target) {
         heap_rekey(&i->target->held, i->hpos, ix_wkey(i), i->seq);
     } else {

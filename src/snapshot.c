@@ -17,7 +17,8 @@
  *
  * Layout, in this order (codec.h's little-endian encoding):
  *   version, clock and counters, customer totals
- *   skills, channels, queues, each queue's hours
+ *   skills, channels, queues (version 2: each slot a flag, 0 for a
+ *   removed queue's hole, 1 then the definition), each live queue's hours
  *   agents (slot order), plans (idle ones in LRU order first)
  *   interactions, agents' work lists, consult-transfer pairs
  *   customers (customers.c), figures (stats.c, length-prefixed)
@@ -27,7 +28,7 @@
 #include "orca_int.h"
 #include "snapshot.h"
 
-#define SNAP_VERSION 2 /* 2 (0.4): skill ids start at 1 */
+#define SNAP_VERSION 2 /* 2 (0.4): skill ids start at 1; removed queues (holes) */
 #define NEVER UINT64_MAX
 
 /* customer totals: every field after `customers` (derived) is a u64 */
@@ -95,12 +96,17 @@ static void save_defs(const orca_engine *e, wbuf *w)
     w_v(w, e->nqueues);
     for (uint32_t k = 0; k < e->nqueues; k++) {
         orca_queue_def d;
+        w_v(w, e->queues[k] != NULL);
+        if (!e->queues[k])
+            continue;
         queue_def_of(e->queues[k], &d);
         w_queue_def(w, &d);
     }
     /* hours after every queue: they may redirect to a later one */
     for (uint32_t k = 0; k < e->nqueues; k++) {
         orca_hours h;
+        if (!e->queues[k])
+            continue;
         if (e->queues[k]->hours)
             hours_def(e->queues[k]->hours, &h);
         w_hours(w, e->queues[k]->hours ? &h : NULL);
@@ -280,6 +286,18 @@ static int rebuilt(int rc)
     return rc == ORCA_OK || rc == ORCA_ENOMEM ? rc : ORCA_ECORRUPT;
 }
 
+/* A removed queue's hole at the next id. */
+static int load_hole(orca_engine *e)
+{
+    int rc = mem_reserve(e, (void **)&e->queues, &e->capqueues, e->nqueues + 1,
+                         sizeof(queue *));
+    if (rc)
+        return rc;
+    e->queues[e->nqueues++] = NULL;
+    e->nqueues_removed++;
+    return ORCA_OK;
+}
+
 static int load_defs(orca_engine *e, rbuf *r)
 {
     int rc;
@@ -311,11 +329,18 @@ static int load_defs(orca_engine *e, rbuf *r)
         if ((rc = rebuilt(orca_channel_add(e, &d, &id))))
             return rc;
     }
-    n = r_vcount(r, 16);
+    n = r_vcount(r, 1); /* (a hole is one byte) */
     for (uint32_t k = 0; k < n; k++) {
         r->used = 0;
         orca_queue_def d;
         orca_queue_id id;
+        uint32_t live = r_v32(r);
+        NEED(!r->bad && live <= 1);
+        if (!live) {
+            if ((rc = load_hole(e)))
+                return rc;
+            continue;
+        }
         r_queue_def(r, &d);
         NEED(!r->bad);
         if ((rc = rebuilt(orca_queue_add(e, &d, &id))))
@@ -324,6 +349,8 @@ static int load_defs(orca_engine *e, rbuf *r)
     for (uint32_t k = 0; k < n; k++) {
         r->used = 0;
         orca_hours h;
+        if (!e->queues[k])
+            continue;
         const orca_hours *hp = r_hours(r, &h);
         NEED(!r->bad);
         if (hp && (rc = rebuilt(orca_queue_set_hours(e, k + 1, hp))))
@@ -481,6 +508,8 @@ static int load_ix(orca_engine *e, rbuf *r, plan **plans, uint32_t nplans)
     i->id = id;
     i->hpos = i->tpos = NOPOS;
     u64map_put(&e->ix_map, id, i); /* from here engine_free frees it */
+    i->idn.k = id;
+    itree_insert(&e->ix_root, &i->idn);
     e->nix++;
     i->seq = r_v(r);
     i->customer = r_v(r);
@@ -600,7 +629,8 @@ typedef struct restore {
 static int load_all(orca_engine *e, rbuf *r, restore *x)
 {
     int rc;
-    NEED(r_v32(r) == SNAP_VERSION);
+    uint32_t version = r_v32(r);
+    NEED(version == SNAP_VERSION); /* 0.3 journals are refused at their header */
     uint64_t now = r_v(r), seq = r_v(r), offers = r_v(r), ev_seq = r_v(r);
     uint64_t rng = r_v(r), wr_clock = r_v(r);
     orca_customer_totals t = { 0 };

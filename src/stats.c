@@ -915,7 +915,7 @@ int orca_stats_new(orca_engine *e, const orca_stats_config *cfg, orca_stats **ou
     for (uint32_t k = 0; !rc && k < ORCA_MAX_CHANNELS; k++)
         rc = sent_init(s, &s->channels[k]);
     for (uint32_t q = 1; !rc && q <= e->nqueues; q++)
-        rc = queue_ent(s, q) ? ORCA_OK : ORCA_ENOMEM;
+        rc = !orca_queue_name(e, q) || queue_ent(s, q) ? ORCA_OK : ORCA_ENOMEM; /* (removed) */
     U64MAP_FOREACH(&e->ix_map, slot) { /* work waiting when attached */
         const ix *i = slot->val;
         if (!rc && (i->state == ORCA_STATE_WAITING || i->state == ORCA_STATE_OFFERED))

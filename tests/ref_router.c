@@ -53,6 +53,7 @@ typedef struct ref_queue {
     uint32_t nexceptions;
     orca_closed_action when_closed;
     orca_queue_id redirect_to;
+    int removed;                             /* orca_queue_remove: a hole */
 } ref_queue;
 
 typedef struct ref_agent {
@@ -116,6 +117,8 @@ typedef struct ref_inter {
     uint32_t disposition;
     uint64_t xfer_to, xfer_from;             /* consult pair (ids), 0: none */
     int transferred;                         /* ends with outcome TRANSFERRED */
+    uint64_t visited;                        /* bit q: was in queue q by overflow
+                                                (queue removal refuses those) */
     /* DESIGN.md "Scheduled work, bots, opening hours, resume" */
     uint64_t due;                            /* SCHEDULED: routable from */
     /* the order legs were enqueued ("the later enqueued", "oldest
@@ -227,7 +230,7 @@ static const ref_queue *queue_of(const ref_router *r, const ref_inter *i)
 
 static int queue_exists(const ref_router *r, orca_queue_id q)
 {
-    return q >= 1 && q <= r->nqueues;
+    return q >= 1 && q <= r->nqueues && !r->queues[q].removed;
 }
 
 static int channel_exists(const ref_router *r, orca_channel_id ch)
@@ -987,6 +990,7 @@ static void process_waiting(ref_router *r, ref_inter *i)
     if (q->overflow_after_ms && waited >= q->overflow_after_ms) {
         orca_queue_id from = i->queue;
         i->queue = q->overflow_to;
+        i->visited |= 1ull << i->queue;
         i->queued = r->now;
         i->step = 0;
         memcpy(i->req, i->req0, sizeof i->req);
@@ -1339,7 +1343,7 @@ int ref_queue_add(ref_router *r, const orca_queue_def *def, orca_queue_id *out)
     if (def->overflow_after_ms && !queue_exists(r, def->overflow_to))
         return ORCA_ENOENT;
     for (uint32_t k = 1; k <= r->nqueues; k++)
-        if (!strcmp(r->queues[k].name, def->name))
+        if (!r->queues[k].removed && !strcmp(r->queues[k].name, def->name))
             return ORCA_EEXIST;
     if (r->nqueues >= REF_MAX_QUEUES)
         return ORCA_ELIMIT;
@@ -1418,6 +1422,34 @@ static int impl_queue_member_remove(ref_router *r, orca_queue_id q, uint64_t age
     a->tier[q] = 0;
     emit(r, ORCA_EV_MEMBER_REMOVED, NULL, a->id, q, 0);
     recheck_holds(r, a);
+    return ORCA_OK;
+}
+
+/* DESIGN.md "Queue removed": refused while live work is in q or another
+ * queue overflows or redirects to it; else memberships and ranks go. */
+static int impl_queue_remove(ref_router *r, orca_queue_id q)
+{
+    if (!queue_exists(r, q))
+        return ORCA_ENOENT;
+    for (int k = 0; k < r->ninters; k++)
+        if (r->inters[k].live && (r->inters[k].queue == q || r->inters[k].visited >> q & 1))
+            return ORCA_ESTATE;
+    for (uint32_t k = 1; k <= r->nqueues; k++) {
+        const ref_queue *o = &r->queues[k];
+        if (k == q || o->removed)
+            continue;
+        if ((o->overflow_after_ms && o->overflow_to == q) ||
+            (o->has_hours && o->when_closed == ORCA_CLOSED_REDIRECT && o->redirect_to == q))
+            return ORCA_ESTATE;
+    }
+    for (int k = 0; k < r->nagents; k++) {
+        ref_agent *a = &r->agents[k];
+        a->member[q] = 0;
+        a->tier[q] = 0;
+        a->rank[q] = 0;
+    }
+    r->queues[q].removed = 1;
+    emit(r, ORCA_EV_QUEUE_REMOVED, NULL, 0, q, 0);
     return ORCA_OK;
 }
 
@@ -1952,6 +1984,7 @@ static void start_leg(ref_router *r, ref_inter *i, const orca_interaction_def *d
     memset(i, 0, sizeof *i);                 /* not live yet: the scans below skip it */
     i->id = def->id;
     i->queue = pl->q;                        /* the queue reached (opening hours) */
+    i->visited = 1ull << i->queue;
     i->channel = def->channel;
     /* a transferred leg keeps from's customer, conversation and arrival; an
      * escalated one the bot's customer and conversation ("keeps
@@ -2523,6 +2556,8 @@ int ref_counts(const ref_router *r, orca_counts *out)
         out->skills += r->skill_live[k] ? 1u : 0u;
     out->channels = r->nchannels;
     out->queues = r->nqueues;
+    for (uint32_t k = 1; k <= r->nqueues; k++)
+        out->queues -= r->queues[k].removed != 0;
     for (int k = 0; k < r->nagents; k++) {
         if (!r->agents[k].live)
             continue;
@@ -2712,6 +2747,86 @@ int ref_queue_info_get(const ref_router *r, orca_queue_id q, orca_queue_info *ou
     return ORCA_OK;
 }
 
+/* Routing order within one queue (DESIGN.md): (-effprio, arrival, seq),
+ * with effprio the value last computed, as in the release key. */
+static int routing_before(const ref_inter *x, const ref_inter *y)
+{
+    if (x->effprio != y->effprio)
+        return x->effprio > y->effprio;
+    if (x->arrival != y->arrival)
+        return x->arrival < y->arrival;
+    return x->seq < y->seq;
+}
+
+int ref_interaction_position(const ref_router *r, uint64_t id, uint32_t *ahead,
+                             uint32_t *waiting)
+{
+    const ref_inter *i = NULL;
+    for (int k = 0; k < r->ninters; k++)
+        if (r->inters[k].live && r->inters[k].id == id)
+            i = &r->inters[k];
+    if (!i)
+        return ORCA_ENOENT;
+    if (i->state != ORCA_STATE_WAITING)
+        return ORCA_ESTATE;
+    uint32_t before = 0, all = 0;
+    for (int k = 0; k < r->ninters; k++) {
+        const ref_inter *j = &r->inters[k];
+        if (!j->live || j->state != ORCA_STATE_WAITING || j->queue != i->queue)
+            continue;
+        all++;
+        before += routing_before(j, i);
+    }
+    *ahead = before;
+    *waiting = all;
+    return ORCA_OK;
+}
+
+int ref_queue_waiting(const ref_router *r, orca_queue_id q, uint64_t *ids, uint32_t cap,
+                      uint32_t *n)
+{
+    if (!queue_exists(r, q))
+        return ORCA_ENOENT;
+    /* selection: the next in routing order after the last one taken */
+    const ref_inter *last = NULL;
+    uint32_t got = 0;
+    while (got < cap) {
+        const ref_inter *best = NULL;
+        for (int k = 0; k < r->ninters; k++) {
+            const ref_inter *j = &r->inters[k];
+            if (!j->live || j->state != ORCA_STATE_WAITING || j->queue != q)
+                continue;
+            if (last && !routing_before(last, j))
+                continue;
+            if (!best || routing_before(j, best))
+                best = j;
+        }
+        if (!best)
+            break;
+        ids[got++] = best->id;
+        last = best;
+    }
+    *n = got;
+    return ORCA_OK;
+}
+
+int ref_live_ids(const ref_router *r, int interactions, uint64_t *ids, uint32_t cap,
+                 uint32_t *n)
+{
+    uint32_t got = 0;
+    if (interactions) {
+        for (int k = 0; k < r->ninters && got < cap; k++)
+            if (r->inters[k].live)
+                ids[got++] = r->inters[k].id;
+    } else {
+        for (int k = 0; k < r->nagents && got < cap; k++)
+            if (r->agents[k].live)
+                ids[got++] = r->agents[k].id;
+    }
+    *n = got;
+    return ORCA_OK;
+}
+
 int ref_check(const ref_router *r, char *buf, size_t len)
 {
     for (int k = 0; k < r->ninters; k++) {
@@ -2761,6 +2876,12 @@ int ref_queue_member_remove(ref_router *r, orca_queue_id q, uint64_t agent)
 {
     r->depth++;
     return leave(r, impl_queue_member_remove(r, q, agent));
+}
+
+int ref_queue_remove(ref_router *r, orca_queue_id q)
+{
+    r->depth++;
+    return leave(r, impl_queue_remove(r, q));
 }
 
 int ref_agent_add(ref_router *r, const orca_agent_def *def)

@@ -127,6 +127,7 @@ void ref_record(ref_router *r, const orca_event *ev);
 int ref_queue_add(ref_router *r, const orca_queue_def *def, orca_queue_id *out);
 int ref_queue_member_add(ref_router *r, orca_queue_id q, uint64_t agent, uint32_t tier);
 int ref_queue_member_remove(ref_router *r, orca_queue_id q, uint64_t agent);
+int ref_queue_remove(ref_router *r, orca_queue_id q);
 
 int ref_agent_add(ref_router *r, const orca_agent_def *def);
 int ref_agent_update(ref_router *r, const orca_agent_def *def);
@@ -175,6 +176,20 @@ int ref_customer_forget(ref_router *r, uint64_t customer);
 int ref_customer_totals_get(const ref_router *r, orca_customer_totals *out);
 /* 1 if the agent is a member of q (its tier in *tier), else 0. */
 int ref_queue_is_member(const ref_router *r, orca_queue_id q, uint64_t agent, uint32_t *tier);
+
+/* Listings and positions: a queue's WAITING work in routing order
+ * (-effprio, arrival, seq), held work included, by selection (a scan per
+ * entry); an interaction's place in it by counting (ORCA_ENOENT,
+ * ORCA_ESTATE as the engine). */
+int ref_queue_waiting(const ref_router *r, orca_queue_id q, uint64_t *ids, uint32_t cap,
+                      uint32_t *n);
+int ref_interaction_position(const ref_router *r, uint64_t id, uint32_t *ahead,
+                             uint32_t *waiting);
+
+/* The ids of every live agent (interactions 0) or live interaction
+ * (interactions 1), in no particular order. */
+int ref_live_ids(const ref_router *r, int interactions, uint64_t *ids, uint32_t cap,
+                 uint32_t *n);
 
 /* The reference's own invariant (no WAITING interaction has an available
  * agent). 0, or -1 with a description in buf. */

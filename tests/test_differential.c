@@ -19,7 +19,9 @@
  * time in UTC offsets from -840 to 840 (some crossing local midnight),
  * holidays and special openings near now (and long ones, past a year),
  * so enqueues, transfers and escalations meet open and closed queues that
- * reject, hold until the opening or redirect, in chains and loops) are played op by op on the real engine (public API only,
+ * reject, hold until the opening or redirect, in chains and loops; queues
+ * removed, or refused while work is in them, overflowed out of them, or
+ * another queue overflows or redirects to them) are played op by op on the real engine (public API only,
  * events collected with orca_listener_add) and on tests/ref_router.c, a
  * plain linear-scan implementation of DESIGN.md's "Routing rules". After
  * every op the test asserts:
@@ -33,6 +35,10 @@
  *     every agent, interaction and queue; every customer of the pool and
  *     the latest others: info, history, live interactions; the customer
  *     totals; and the getters' bad inputs);
+ *   - listings and positions: the queue positions (orca_interaction_position,
+ *     ahead and waiting) of four interactions, each in turn; and every 8th
+ *     op each queue's whole waiting list in routing order, the agents and
+ *     the live interactions in id order, read through 5-entry pages;
  * and, when the engine is freed, that it leaked nothing (the engine runs on
  * a guard allocator that also catches writes past a block and wrong osize).
  * Some ops are invalid on purpose (unknown ids, wrong states, out of range):
@@ -196,6 +202,7 @@ typedef enum op_kind {
     OP_RESTORE, /* the engine through a snapshot (snapshot.c) into a new one */
     OP_UNREACHED, OP_ESCALATE, OP_CALLBACK,
     OP_HOURS, /* orca_queue_set_hours(queue, hs.on ? &hs : NULL) */
+    OP_QUEUE_REMOVE,
     OP_KINDS
 } op_kind;
 
@@ -317,6 +324,7 @@ typedef struct world {
     uint64_t held_closed[64], held_closed_due[64]; /* stats: SCHEDULED reason CLOSED */
     uint32_t nheld_closed;
     hspec hours[MAX_Q + 1];     /* stats: each queue's hours now ([1..nqueues]) */
+    uint32_t ncompared;         /* compare_listings calls (what it samples) */
 } world;
 
 static ref_options g_opt;
@@ -434,7 +442,7 @@ static const char *ev_name(orca_event_type t)
         "AGENT_UPDATED", "AGENT_REMOVED", "AGENT_PRESENCE", "MEMBER_ADDED",
         "MEMBER_REMOVED", "QUEUE_ADDED", "CHANNEL_ADDED", "SKILL_ADDED",
         "TARGET_RELEASED", "TRANSFERRED", "SCHEDULED", "DUE", "ESCALATED",
-        "CONTAINED", "CHANNEL_CHANGED", "UNREACHED", "REJECTED_CLOSED",
+        "CONTAINED", "CHANNEL_CHANGED", "UNREACHED", "REJECTED_CLOSED", "QUEUE_REMOVED",
     };
     if ((int)t == EVX_OFFER) return "offer() cb";
     if ((int)t == EVX_WITHDRAW) return "withdraw() cb";
@@ -687,6 +695,7 @@ static void fmt_op(const world *w, const op *o, char *buf, size_t len)
         P("callback(%" PRIu64 ", %s, not_before=%" PRIu64 ")", o->id, ch_name(o->channel),
           o->not_before);
         break;
+    case OP_QUEUE_REMOVE: P("queue_remove(%u)", o->queue); break;
     case OP_HOURS: {
         char hb[1024];
         fmt_hours(w->s, &o->hs, hb, sizeof hb);
@@ -1318,6 +1327,93 @@ static int compare_state(world *w)
     return bad ? -1 : 0;
 }
 
+static int cmp_u64_asc(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int same_ids(world *w, const char *what, const uint64_t *x, uint32_t nx,
+                    const uint64_t *y, uint32_t ny)
+{
+    for (uint32_t k = 0; k < nx || k < ny; k++)
+        if (k >= nx || k >= ny || x[k] != y[k]) {
+            msgf(w, "  %s: entry %u expected %" PRIu64 ", engine %" PRIu64 " (%u vs %u entries)\n",
+                 what, k, k < nx ? x[k] : 0, k < ny ? y[k] : 0, nx, ny);
+            return -1;
+        }
+    return 0;
+}
+
+/* Listings and positions against the reference: a few positions after
+ * every op (each interaction in turn), and every 8th op the whole
+ * routing-order listing of each queue, the agents and the live
+ * interactions, paged by small pages so cursors are exercised. */
+static int compare_listings(world *w)
+{
+    static uint64_t rid[REF_MAX_INTERACTIONS + REF_MAX_AGENTS], eid[REF_MAX_INTERACTIONS + REF_MAX_AGENTS];
+    orca_interaction_info page[5];
+    orca_agent_info apage[5];
+    char label[64];
+    int bad = 0;
+    uint32_t rn, en, n;
+    w->ncompared++;
+    for (uint32_t k = 0; k < 4 && w->niids; k++) {
+        uint64_t id = w->iids[(w->ncompared * 4u + k) % w->niids];
+        uint32_t ra = 0, rw = 0, ea = 0, ew = 0;
+        int r1 = ref_interaction_position(w->r, id, &ra, &rw);
+        int r2 = orca_interaction_position(w->e, id, &ea, &ew);
+        if (r1 != r2 || (r1 == 0 && (ra != ea || rw != ew))) {
+            msgf(w, "  interaction %" PRIu64 " position: expected %s %u of %u, engine %s %u of %u\n",
+                 id, rc_name(r1), ra, rw, rc_name(r2), ea, ew);
+            bad = 1;
+        }
+    }
+    if (w->ncompared % 8)
+        return bad ? -1 : 0;
+    for (uint32_t q = 1; q <= w->s->nqueues + 1; q++) {
+        int r1 = ref_queue_waiting(w->r, q, rid, REF_MAX_INTERACTIONS, &rn);
+        orca_cursor c = {0};
+        int r2;
+        en = 0;
+        while ((r2 = orca_queue_waiting_list(w->e, q, &c, page, 5, &n)) == 0) {
+            for (uint32_t k = 0; k < n && en < REF_MAX_INTERACTIONS; k++)
+                eid[en++] = page[k].id;
+            if (n < 5)
+                break;
+        }
+        if (r1 != r2) {
+            msgf(w, "  queue %u waiting list: expected %s, engine %s\n", q, rc_name(r1), rc_name(r2));
+            bad = 1;
+            continue;
+        }
+        snprintf(label, sizeof label, "queue %u routing order", q);
+        if (r1 == 0 && same_ids(w, label, rid, rn, eid, en))
+            bad = 1;
+    }
+    ref_live_ids(w->r, 0, rid, REF_MAX_AGENTS, &rn);
+    qsort(rid, rn, sizeof rid[0], cmp_u64_asc);
+    orca_cursor c = {0};
+    en = 0;
+    while (orca_agent_list(w->e, &c, apage, 5, &n) == 0 && n) {
+        for (uint32_t k = 0; k < n && en < REF_MAX_AGENTS; k++)
+            eid[en++] = apage[k].id;
+    }
+    if (same_ids(w, "agent list", rid, rn, eid, en))
+        bad = 1;
+    ref_live_ids(w->r, 1, rid, REF_MAX_INTERACTIONS, &rn);
+    qsort(rid, rn, sizeof rid[0], cmp_u64_asc);
+    c = (orca_cursor){0, 0};
+    en = 0;
+    while (orca_interaction_list(w->e, &c, page, 5, &n) == 0 && n) {
+        for (uint32_t k = 0; k < n && en < REF_MAX_INTERACTIONS; k++)
+            eid[en++] = page[k].id;
+    }
+    if (same_ids(w, "interaction list", rid, rn, eid, en))
+        bad = 1;
+    return bad ? -1 : 0;
+}
+
 /* After a call: events, the engine's own check, the reference's, state. */
 static int after_call_op(world *w, const char *what, const op *o, int rc_e, int rc_r);
 
@@ -1357,6 +1453,8 @@ static int after_call_op(world *w, const char *what, const op *o, int rc_e, int 
         bad = 1;
     }
     if (compare_state(w))
+        bad = 1;
+    if (compare_listings(w))
         bad = 1;
     return bad ? -1 : 0;
 }
@@ -1712,6 +1810,10 @@ static int world_apply(world *w, const op *o, int *rc_out)
         note_cust(w, o->id);
         r1 = w->ref_only ? 0 : orca_customer_forget(w->e, o->id);
         r2 = ref_customer_forget(w->r, o->id);
+        break;
+    case OP_QUEUE_REMOVE:
+        r1 = w->ref_only ? 0 : orca_queue_remove(w->e, o->queue);
+        r2 = ref_queue_remove(w->r, o->queue);
         break;
     case OP_ACCEPT:
         r1 = w->ref_only ? 0 : orca_offer_accept(w->e, o->id);
@@ -2479,6 +2581,7 @@ static int gen_op(world *w, uint64_t *g, uint32_t index, op *o)
     wt[OP_ESCALATE] = v.nby_state[ORCA_STATE_BOT] ? 6 : 0;
     wt[OP_CALLBACK] = v.nby_state[ORCA_STATE_WAITING] + v.nby_state[ORCA_STATE_SCHEDULED] ? 3 : 0;
     wt[OP_HOURS] = s->wt_hours;
+    wt[OP_QUEUE_REMOVE] = 1;
     uint32_t total = 0;
     for (int k = 0; k < OP_KINDS; k++)
         total += wt[k];
@@ -2708,6 +2811,9 @@ static int gen_op(world *w, uint64_t *g, uint32_t index, op *o)
             o->bot = 1;                                      /* EINVAL */
         break;
     }
+    case OP_QUEUE_REMOVE:
+        o->queue = any_queue;
+        break;
     case OP_CALLBACK: {
         o->id = v.nby_state[ORCA_STATE_SCHEDULED] && chance(g, 35)
               ? pick(g, v.by_state[ORCA_STATE_SCHEDULED], v.nby_state[ORCA_STATE_SCHEDULED], 0)
@@ -3204,7 +3310,7 @@ static const char *op_names[OP_KINDS] = {
     "member_remove", "set_queue_rank", "enqueue", "accept", "reject", "end",
     "wrapup_done", "abandon", "cancel", "set_priority", "advance", "channel_set_wrapup",
     "transfer", "set_disposition", "customer_forget", "restore", "unreached",
-    "escalate", "callback", "queue_set_hours",
+    "escalate", "callback", "queue_set_hours", "queue_remove",
 };
 
 static void print_stats(void)

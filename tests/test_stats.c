@@ -2546,6 +2546,9 @@ static void busy_centre(orca_engine *e, busy_ids *b)
     TU_OK(orca_interaction_set_survey(e, 61, 5, 0));
     ENQ(e, 72, b->qweird, ORCA_CHANNEL_CHAT);
     AT(e, 90000);
+    /* a queue added and removed (QUEUE_REMOVED; the snapshot skips it) */
+    orca_queue_id gone = tu_queue(e, "gone", ORCA_STRATEGY_LONGEST_IDLE);
+    TU_OK(orca_queue_remove(e, gone));
 }
 
 /* An engine with no queues and no agents: zeros, the built-in channels. */

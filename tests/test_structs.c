@@ -1,7 +1,9 @@
 /*
  * test_structs.c: the engine's internal data structures against plain
  * references, on many random operations: the indexed 4-ary heap (and its
- * in-order walk) against a sorted scan, the u64 hash map against an array.
+ * in-order walk) against a sorted scan, the u64 hash map against an array,
+ * the order-statistic treap (ranks, pages after a key, minimum value) and
+ * the id treap against plain scans.
  * These are the pieces every routing decision stands on.
  */
 #include <setjmp.h>
@@ -158,11 +160,107 @@ static void test_map_random(void **state)
     orca_engine_free(e);
 }
 
+
+typedef struct titem {
+    onode n;
+    inode idn;
+    int in;
+} titem;
+
+#define TN 4000
+
+/* The rank of it among the live items, and its naive successors. */
+static uint32_t naive_rank(const titem *v, const titem *it)
+{
+    uint32_t r = 0;
+    for (uint32_t k = 0; k < TN; k++)
+        if (v[k].in && (v[k].n.k1 < it->n.k1 || (v[k].n.k1 == it->n.k1 && v[k].n.k2 < it->n.k2)))
+            r++;
+    return r;
+}
+
+static void test_otree_random(void **state)
+{
+    (void)state;
+    titem *v = calloc(TN, sizeof(*v));
+    assert_non_null(v);
+    onode *root = NULL;
+    inode *iroot = NULL;
+    uint64_t g = 12345;
+    uint32_t live = 0;
+    for (uint32_t step = 0; step < 60000; step++) {
+        titem *it = &v[rnd(&g) % TN];
+        uint32_t op = (uint32_t)(rnd(&g) % 10);
+        if (!it->in) { /* insert: small k1 range so ties on k1 are common */
+            it->n.k1 = rnd(&g) % 50;
+            it->n.k2 = (uint64_t)(it - v);
+            it->n.v = rnd(&g) % 1000000;
+            otree_insert(&root, &it->n);
+            it->idn.k = (uint64_t)(it - v) * 7919 + 1;
+            itree_insert(&iroot, &it->idn);
+            it->in = 1;
+            live++;
+        } else if (op < 4) { /* remove */
+            otree_remove(&root, &it->n);
+            itree_remove(&iroot, &it->idn);
+            it->in = 0;
+            live--;
+        } else if (op < 6) { /* re-key, as aging does */
+            otree_remove(&root, &it->n);
+            it->n.k1 = rnd(&g) % 50;
+            otree_insert(&root, &it->n);
+        } else { /* rank */
+            assert_int_equal(otree_rank(root, &it->n), naive_rank(v, it));
+            assert_true(otree_contains(root, &it->n));
+            assert_true(itree_contains(iroot, &it->idn));
+        }
+        if (step % 997 == 0) {
+            uint32_t n;
+            assert_int_equal(otree_check(root, &n), 0);
+            assert_int_equal(n, live);
+            assert_int_equal(itree_check(iroot, &n), 0);
+            assert_int_equal(n, live);
+            uint64_t m = UINT64_MAX;
+            for (uint32_t k = 0; k < TN; k++)
+                if (v[k].in && v[k].n.v < m)
+                    m = v[k].n.v;
+            assert_true(otree_vmin(root) == m);
+            /* pages after a random key are the naive successors in order */
+            uint64_t k1 = rnd(&g) % 50, k2 = rnd(&g) % TN;
+            const onode *page[17];
+            uint32_t got = otree_after(root, k1, k2, page, 17);
+            uint32_t want = 0;
+            for (uint32_t k = 0; k < TN; k++)
+                if (v[k].in && (v[k].n.k1 > k1 || (v[k].n.k1 == k1 && v[k].n.k2 > k2)))
+                    want++;
+            assert_int_equal(got, want < 17 ? want : 17);
+            for (uint32_t k = 0; k < got; k++) {
+                const onode *x = page[k];
+                assert_true(x->k1 > k1 || (x->k1 == k1 && x->k2 > k2));
+                /* exactly the (k)th after the key: its rank counts the rest */
+                uint32_t below = 0;
+                for (uint32_t j = 0; j < TN; j++)
+                    if (v[j].in && (v[j].n.k1 < x->k1 || (v[j].n.k1 == x->k1 && v[j].n.k2 < x->k2)) &&
+                        (v[j].n.k1 > k1 || (v[j].n.k1 == k1 && v[j].n.k2 > k2)))
+                        below++;
+                assert_int_equal(below, k);
+            }
+            const inode *ipage[9];
+            uint64_t ik = rnd(&g) % (TN * 7919ull);
+            got = itree_after(iroot, ik, ipage, 9);
+            for (uint32_t k = 0; k < got; k++)
+                assert_true(ipage[k]->k > ik && (k == 0 || ipage[k]->k > ipage[k - 1]->k));
+        }
+    }
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heap_random),
         cmocka_unit_test(test_map_random),
+        cmocka_unit_test(test_otree_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

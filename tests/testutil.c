@@ -333,7 +333,7 @@ const char *tu_ev_name(orca_event_type t)
         "AGENT_UPDATED", "AGENT_REMOVED", "AGENT_PRESENCE", "MEMBER_ADDED",
         "MEMBER_REMOVED", "QUEUE_ADDED", "CHANNEL_ADDED", "SKILL_ADDED",
         "TARGET_RELEASED", "TRANSFERRED", "SCHEDULED", "DUE", "ESCALATED", "CONTAINED",
-        "CHANNEL_CHANGED", "UNREACHED", "REJECTED_CLOSED"
+        "CHANNEL_CHANGED", "UNREACHED", "REJECTED_CLOSED", "QUEUE_REMOVED"
     };
     if ((int)t <= 0 || (size_t)t >= sizeof(names) / sizeof(names[0]))
         return "?";
