@@ -353,11 +353,44 @@ static int agent_cat(const sagent *a)
     return a->presence == ORCA_PRESENCE_READY ? 2 : a->presence == ORCA_PRESENCE_NOT_READY ? 1 : 0;
 }
 
+/* A stretch of time [t, now) cut at the window's slot boundaries: only the
+ * last nslots slots matter, so a longer stretch starts at the oldest of
+ * them. for (stretch_start(&sp, s, t, now); stretch_next(&sp, &lo, &len);)
+ * visits each piece: its start (which names the slot) and its length. */
+typedef struct stretch {
+    uint64_t ep, e1, t, now, slot_ms;
+} stretch;
+
+static void stretch_start(stretch *sp, const orca_stats *s, uint64_t t, uint64_t now)
+{
+    uint64_t e0 = t / s->slot_ms, e1 = now / s->slot_ms;
+    if (e1 - e0 >= s->nslots) {
+        e0 = e1 - s->nslots + 1;
+        t = e0 * s->slot_ms;
+    }
+    *sp = (stretch){ e0, e1, t, now, s->slot_ms };
+}
+
+static bool stretch_next(stretch *sp, uint64_t *lo, uint64_t *len)
+{
+    for (; sp->ep <= sp->e1; sp->ep++) {
+        uint64_t a = sp->ep * sp->slot_ms > sp->t ? sp->ep * sp->slot_ms : sp->t;
+        uint64_t b = (sp->ep + 1) * sp->slot_ms < sp->now ? (sp->ep + 1) * sp->slot_ms : sp->now;
+        if (b > a) {
+            sp->ep++;
+            *lo = a;
+            *len = b - a;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Add a's time in its current state up to now, split over the slots it
- * spans (only the last nslots matter for the window), to a and the total. */
+ * spans, to a and the total. */
 static void accrue(orca_stats *s, sagent *a)
 {
-    uint64_t t = a->since, now = s->now;
+    uint64_t t = a->since, now = s->now, lo, len;
     if (now <= t) {
         a->since = now;
         return;
@@ -365,19 +398,11 @@ static void accrue(orca_stats *s, sagent *a)
     int cat = agent_cat(a);
     accrue_into(&a->tot, cat, now - t);
     accrue_into(&s->total.tot, cat, now - t);
-    uint64_t e0 = t / s->slot_ms, e1 = now / s->slot_ms;
-    if (e1 - e0 >= s->nslots) {
-        e0 = e1 - s->nslots + 1;
-        t = e0 * s->slot_ms;
-    }
-    for (uint64_t ep = e0; ep <= e1; ep++) {
-        uint64_t lo = ep * s->slot_ms > t ? ep * s->slot_ms : t;
-        uint64_t hi = (ep + 1) * s->slot_ms < now ? (ep + 1) * s->slot_ms : now;
-        if (hi <= lo)
-            continue;
-        sent *tot = &s->total;
-        accrue_into(&a->slot[slot_k(s, a->slot, NULL, a->epoch, lo)], cat, hi - lo);
-        accrue_into(&tot->slot[slot_k(s, tot->slot, tot->hslot, tot->epoch, lo)], cat, hi - lo);
+    sent *tot = &s->total;
+    stretch sp;
+    for (stretch_start(&sp, s, t, now); stretch_next(&sp, &lo, &len);) {
+        accrue_into(&a->slot[slot_k(s, a->slot, NULL, a->epoch, lo)], cat, len);
+        accrue_into(&tot->slot[slot_k(s, tot->slot, tot->hslot, tot->epoch, lo)], cat, len);
     }
     a->since = now;
 }
@@ -398,19 +423,12 @@ static void ent_accrue(orca_stats *s, sent *x)
         return;
     x->tot.t_work += nw * (now - t);
     x->tot.t_idle += ni * (now - t);
-    uint64_t e0 = t / s->slot_ms, e1 = now / s->slot_ms;
-    if (e1 - e0 >= s->nslots) {
-        e0 = e1 - s->nslots + 1;
-        t = e0 * s->slot_ms;
-    }
-    for (uint64_t ep = e0; ep <= e1; ep++) {
-        uint64_t lo = ep * s->slot_ms > t ? ep * s->slot_ms : t;
-        uint64_t hi = (ep + 1) * s->slot_ms < now ? (ep + 1) * s->slot_ms : now;
-        if (hi <= lo)
-            continue;
+    uint64_t lo, len;
+    stretch sp;
+    for (stretch_start(&sp, s, t, now); stretch_next(&sp, &lo, &len);) {
         sfig *f = &x->slot[slot_k(s, x->slot, x->hslot, x->epoch, lo)];
-        f->t_work += nw * (hi - lo);
-        f->t_idle += ni * (hi - lo);
+        f->t_work += nw * len;
+        f->t_idle += ni * len;
     }
 }
 
