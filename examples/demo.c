@@ -9,6 +9,9 @@
  * engine's next deadline. The figures come from orca_stats, a listener of
  * the engine's events: the table at the end, the last 15 minutes, how many
  * agents each voice queue needs now, and a JSON snapshot for a dashboard.
+ * At 09:44 the host reads the engine as an IVR (each waiting customer's
+ * place in line and estimated wait) and a supervisor's screen (agents
+ * paged by a cursor, a blended agent's work, the queues) would.
  *
  *   demo [--seed N] [--check] [--snapshot FILE]
  *     --check: orca_engine_check() at every step
@@ -27,6 +30,7 @@
 #define MIN (60 * SEC)
 #define T0 (9 * 60 * MIN)          /* the clock starts at 09:00 */
 #define T1 (T0 + 60 * MIN)         /* arrivals stop at 10:00 */
+#define TM (T0 + 44 * MIN)         /* the IVR's and supervisor's moment */
 #define NAGENTS 50
 #define NQUEUES 5
 #define NCH 3                      /* voice, chat, email: built-in ids 0..2 */
@@ -456,13 +460,94 @@ static void report_live(sim *s, const char *snapshot)
     }
 }
 
+/* ---- a moment in the day: the IVR and the supervisor's screen ------------- */
+
+/* What the IVR tells each caller waiting on the voice lines, in the order
+ * the queue will hand them out: their place (orca_interaction_position,
+ * O(log n): no scan, even with 100,000 callers) and an estimated wait from
+ * the answer rate of the last 15 minutes. A real IVR repeats this every
+ * 30 s or so; the demo prints it once. */
+static void ivr_announce(sim *s)
+{
+    char b1[24];
+    printf("\n09:44, the IVR: what callers and chatters waiting hear\n");
+    for (int k = 0; k < NQUEUES; k++) {
+        if (queues[k].ch == ORCA_CHANNEL_EMAIL) continue;     /* no one to tell */
+        orca_cursor c = {0};
+        orca_interaction_info page[8];
+        uint32_t n;
+        /* the whole queue, a page at a time, in routing order */
+        do {
+            CHECK(orca_queue_waiting_list(s->e, queues[k].id, &c, page, 8, &n));
+            for (uint32_t i = 0; i < n; i++) {
+                uint32_t ahead, waiting;
+                uint64_t ewt;
+                CHECK(orca_interaction_position(s->e, page[i].id, &ahead, &waiting));
+                printf("  %-14s %s %-4llu you are number %u of %u in line", queues[k].name,
+                       orca_channel_name(s->e, page[i].channel), (ull)page[i].id, ahead + 1,
+                       waiting);
+                if (orca_stats_ewt_interaction(s->stats, page[i].id, &ewt) == ORCA_OK)
+                    printf(", about %s", dur(b1, ewt));
+                printf("\n");
+            }
+        } while (n == 8);
+        uint64_t ewt;      /* what the next one to arrive hears */
+        if (orca_stats_ewt(s->stats, queues[k].id, &ewt) == ORCA_OK)
+            printf("  %-14s %s: about %s\n", queues[k].name,
+                   queues[k].ch == ORCA_CHANNEL_VOICE ? "the next caller" : "the next chat",
+                   dur(b1, ewt));
+    }
+}
+
+/* What a supervisor's screen shows: every agent (listed a page at a time,
+ * in id order) summed by state, the first page in detail, one blended
+ * agent's work, and each queue's waiting count and oldest wait. */
+static void supervisor_screen(sim *s, uint64_t now)
+{
+    static const char *const presence[] = { "offline", "ready", "not ready" };
+    char b1[24];
+    orca_cursor c = {0};
+    orca_agent_info page[5], first[5];
+    uint32_t n, nfirst = 0, with_work = 0, idle = 0, away = 0;
+    do {
+        CHECK(orca_agent_list(s->e, &c, page, 5, &n));
+        if (!nfirst) memcpy(first, page, (nfirst = n) * sizeof *page);
+        for (uint32_t i = 0; i < n; i++) {
+            if (page[i].offered + page[i].busy + page[i].wrapup) with_work++;
+            else if (page[i].presence == ORCA_PRESENCE_READY) idle++;
+            else away++;
+        }
+    } while (n == 5);
+    printf("\n09:44, the supervisor: %u agents with work, %u ready and idle, %u away;"
+           " the first page:\n", with_work, idle, away);
+    for (uint32_t i = 0; i < nfirst; i++)
+        printf("  agent %llu: %-9s %u offered, %u busy, %u in wrap-up, %2u handled\n",
+               (ull)first[i].id, presence[first[i].presence], first[i].offered,
+               first[i].busy, first[i].wrapup, first[i].handled);
+    orca_cursor w = {0};
+    orca_interaction_info work[8];
+    CHECK(orca_agent_work_list(s->e, groups[NGROUPS - 1].first, &w, work, 8, &n));
+    printf("  blended agent %llu holds:", (ull)groups[NGROUPS - 1].first);
+    for (uint32_t i = 0; i < n; i++)
+        printf(" %s %llu%s", orca_channel_name(s->e, work[i].channel), (ull)work[i].id,
+               work[i].state == ORCA_STATE_WRAPUP ? " (wrap-up)" : "");
+    printf("%s\n", n ? "" : " nothing");
+    for (int k = 0; k < NQUEUES; k++) {
+        orca_queue_info qi;
+        CHECK(orca_queue_info_get(s->e, queues[k].id, &qi));
+        printf("  %-14s %u waiting", orca_queue_name(s->e, qi.id), qi.waiting);
+        if (qi.waiting) printf(", the oldest for %s", dur(b1, now - qi.oldest_arrival_ms));
+        printf("\n");
+    }
+}
+
 /* ---- main: set up, run the event loop, report ---------------------------- */
 
 int main(int argc, char **argv)
 {
     static sim s;
     uint64_t seed = 42;
-    int check = 0, live_done = 0;
+    int check = 0, live_done = 0, moment_done = 0;
     const char *snapshot = "demo-snapshot.json";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
@@ -512,6 +597,12 @@ int main(int argc, char **argv)
         uint64_t t = s.n ? s.heap[0].t : UINT64_MAX, dl;
         if (orca_engine_next_deadline(s.e, &dl) == ORCA_OK && dl < t) t = dl;
         if (t == UINT64_MAX) break;
+        if (!moment_done && t >= TM) { /* 09:44: the IVR's and supervisor's */
+            CHECK(orca_engine_advance(s.e, TM));
+            ivr_announce(&s);
+            supervisor_screen(&s, TM);
+            moment_done = 1;
+        }
         if (!live_done && t >= T1) {   /* 10:00: the wallboard's moment */
             CHECK(orca_engine_advance(s.e, T1));
             report_live(&s, snapshot);
