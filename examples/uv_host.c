@@ -10,15 +10,22 @@
  * a timer brings in calls and chats, simulated agents answer most offers
  * and hang up a little later. Stop it with Ctrl-C, SIGTERM or kill -9.
  *
+ * A second thread plays a chat gateway: it hands chats to the engine with
+ * orca_uv_submit, the one call other threads may make. A clean stop
+ * compacts the journal (one snapshot), so the next start reads the state,
+ * not the whole history.
+ *
  * Run it again with the same DIR: it replays the journal with every agent
  * OFFLINE (their sessions died with the process), attaches to the loop in
  * wall-clock mode (which fires at once what fell due while it was down:
  * max waits, offer timeouts, wrap-ups), ends the calls that were in progress
- * (the host lost them), logs the agents back in and carries on.
+ * (the host lost them: it finds them with orca_interaction_list), logs the
+ * agents back in and carries on.
  */
 #include <orca.h>
 #include <orca/uv.h>
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -41,9 +48,11 @@ typedef struct host {
     orca_uv *u;
     uv_timer_t tick, stop;
     uv_signal_t sigint, sigterm;
+    uv_thread_t gateway;        /* the chat gateway thread */
+    atomic_int gateway_stop;
     int stopping;
     orca_queue_id support, sales;
-    uint64_t next_id;           /* our interaction ids: 1, 2, 3 ... */
+    uint64_t next_id;           /* our interaction ids (see main) */
     call calls[MAX_CALLS];
     uint32_t ncalls;
     uint64_t answered, ignored, hung_up;
@@ -64,15 +73,12 @@ static uint64_t epoch_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Every event, including those played again by a replay: remember the
- * highest interaction id (new work continues after it) and print a few
- * live ones as JSON, the way a host would feed a log or a dashboard. */
+/* Every event: print a few live ones as JSON, the way a host would feed a
+ * log or a dashboard. */
 static void on_event(void *data, const orca_event *ev)
 {
     host *h = data;
     char line[512];
-    if (ev->interaction >= h->next_id)
-        h->next_id = ev->interaction + 1;
     if (h->u == NULL || h->json_lines >= JSON_LINES)
         return; /* still replaying or catching up, or printed enough */
     orca_event_json(ev, line, sizeof line);
@@ -101,6 +107,7 @@ static void on_offer(void *data, const orca_offer *o)
 static void on_tick(uv_timer_t *t)
 {
     host *h = t->data;
+    orca_engine *e = orca_uv_engine(h->u); /* the same as h->e */
     uint64_t now = orca_uv_now(h->u);
     if (rnd(h, 2) == 0) { /* about 5 arrivals a second */
         orca_interaction_def d;
@@ -108,7 +115,7 @@ static void on_tick(uv_timer_t *t)
         d.id = h->next_id++;
         d.queue = rnd(h, 4) == 0 ? h->sales : h->support;
         d.channel = rnd(h, 2) ? ORCA_CHANNEL_VOICE : ORCA_CHANNEL_CHAT;
-        int rc = orca_interaction_enqueue(h->e, &d); /* sales may be closed */
+        int rc = orca_interaction_enqueue(e, &d); /* sales may be closed */
         if (rc != ORCA_OK && rc != ORCA_ECLOSED)
             CHECK(rc);
     }
@@ -117,20 +124,51 @@ static void on_tick(uv_timer_t *t)
             k++;
             continue;
         }
-        CHECK(orca_interaction_end(h->e, h->calls[k].id)); /* chat: wrap-up */
+        CHECK(orca_interaction_end(e, h->calls[k].id)); /* chat: wrap-up */
         h->calls[k] = h->calls[--h->ncalls];
         h->hung_up++;
     }
     CHECK(orca_uv_kick(h->u));
 }
 
-/* Stop: at the end of --seconds, or on SIGINT/SIGTERM. Closing every
- * handle lets uv_run return; the journal is already on disk. */
+/* Runs on the loop thread, submitted by the gateway thread: one chat. */
+static void gateway_chat(orca_engine *e, void *arg)
+{
+    host *h = arg;
+    orca_interaction_def d;
+    orca_interaction_def_init(&d);
+    d.id = h->next_id++;
+    d.queue = h->support;
+    d.channel = ORCA_CHANNEL_CHAT;
+    CHECK(orca_interaction_enqueue(e, &d));
+}
+
+/* The chat gateway's own thread: a chat about every 400 ms. It never calls
+ * the engine itself, only orca_uv_submit; ORCA_ELIMIT (the loop is behind
+ * by 65,536 calls) would mean "shed or retry later". */
+static void gateway_main(void *arg)
+{
+    host *h = arg;
+    while (!atomic_load(&h->gateway_stop)) {
+        int rc = orca_uv_submit(h->u, gateway_chat, h);
+        if (rc != ORCA_OK && rc != ORCA_ELIMIT)
+            CHECK(rc);
+        uv_sleep(400);
+    }
+}
+
+/* Stop: at the end of --seconds, or on SIGINT/SIGTERM. The gateway thread
+ * must stop submitting before the adapter goes; closing every handle lets
+ * uv_run return. The journal is on disk already: compacting it now only
+ * makes the next start quicker (it reads one snapshot, not the history). */
 static void shut_down(host *h)
 {
     if (h->stopping)
         return;
     h->stopping = 1;
+    atomic_store(&h->gateway_stop, 1);
+    uv_thread_join(&h->gateway);
+    CHECK(orca_journal_compact(h->e));
     uv_close((uv_handle_t *)&h->tick, NULL);
     uv_close((uv_handle_t *)&h->stop, NULL);
     uv_close((uv_handle_t *)&h->sigint, NULL);
@@ -219,7 +257,9 @@ static void restore_centre(host *h, const char *path, const orca_channel_callbac
 }
 
 /* After the catch-up: calls that were in progress when the process died
- * are gone with it; end them (chats then wrap up), and log agents in. */
+ * are gone with it; end them (chats then wrap up), and log agents in. The
+ * live work is read a page at a time; ending a call changes only that
+ * entry, so the cursor stays good. */
 static void resume(host *h, uint64_t events_before)
 {
     orca_counts n;
@@ -227,14 +267,17 @@ static void resume(host *h, uint64_t events_before)
     CHECK(orca_engine_counts(h->e, &n));
     printf("caught up to the wall clock: %llu events fell due while down\n",
            (unsigned long long)(n.events - events_before));
-    for (uint64_t id = 1; id < h->next_id; id++) {
-        orca_interaction_info ii;
-        if (orca_interaction_info_get(h->e, id, &ii) == ORCA_OK &&
-            ii.state == ORCA_STATE_BUSY) {
-            CHECK(orca_interaction_end(h->e, id));
-            ended++;
-        }
-    }
+    orca_cursor cur = { 0 };
+    orca_interaction_info page[16];
+    uint32_t got;
+    do {
+        CHECK(orca_interaction_list(h->e, &cur, page, 16, &got));
+        for (uint32_t k = 0; k < got; k++)
+            if (page[k].state == ORCA_STATE_BUSY) {
+                CHECK(orca_interaction_end(h->e, page[k].id));
+                ended++;
+            }
+    } while (got == 16);
     for (uint64_t id = 1; id <= NAGENTS; id++)
         CHECK(orca_agent_set_presence(h->e, id, ORCA_PRESENCE_READY, 0));
     CHECK(orca_engine_counts(h->e, &n));
@@ -261,7 +304,10 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/orca.journal", dir);
     h.loop = uv_default_loop();
     h.rng = (uint32_t)epoch_ms();
-    h.next_id = 1;
+    /* Ids must not clash with work restored from an earlier run: a real
+     * host takes them from its own database; here the start time in ms,
+     * times 1000, leaves room for 1000 arrivals per ms of running. */
+    h.next_id = epoch_ms() * 1000;
 
     const orca_channel_callbacks cb = { .offer = on_offer };
     int restored = access(path, F_OK) == 0;
@@ -307,12 +353,21 @@ int main(int argc, char **argv)
     uv_timer_start(&h.stop, on_stop, (uint64_t)seconds * 1000, 0);
     uv_signal_start(&h.sigint, on_signal, SIGINT);
     uv_signal_start(&h.sigterm, on_signal, SIGTERM);
+    if (uv_thread_create(&h.gateway, gateway_main, &h) != 0) {
+        fprintf(stderr, "cannot start the gateway thread\n");
+        return 1;
+    }
     printf("running for %u s (dir %s)\n", seconds, dir);
     fflush(stdout);
-    uv_run(h.loop, UV_RUN_DEFAULT);
+    uv_run(orca_uv_loop(u), UV_RUN_DEFAULT); /* the loop the engine runs on */
 
     orca_counts n;
+    orca_journal_info ji;
     CHECK(orca_engine_counts(h.e, &n));
+    CHECK(orca_journal_info_get(h.e, &ji));
+    printf("journal: %llu records written, %llu bytes after %llu compaction(s)\n",
+           (unsigned long long)ji.records, (unsigned long long)ji.bytes,
+           (unsigned long long)ji.compactions);
     printf("stopped: %llu answered, %llu let ring, %llu hung up; %u waiting, %u in progress; "
            "state %s\n", (unsigned long long)h.answered, (unsigned long long)h.ignored,
            (unsigned long long)h.hung_up, n.waiting, n.busy + n.wrapup,
