@@ -132,6 +132,7 @@ void orca_engine_free(orca_engine *e)
     plan_free_all(e);
     class_free_all(e);
     agent_free_all(e);
+    wait_free(e);
     for (uint32_t k = 0; k < e->nqueues; k++) {
         if (!e->queues[k])
             continue;
@@ -484,8 +485,8 @@ int engine_check(const orca_engine *e, bool deep)
             CHECK(!i->agent && i->hpos != NOPOS);
             CHECK(i->eff == ix_effprio(i, e->now) || i->deadline <= e->now);
             /* in its queue's routing order, under its current key */
-            CHECK(i->qn.k1 == ix_wkey(i) && i->qn.k2 == i->seq && i->qn.v == i->arrival);
-            CHECK(otree_contains(i->cls->q->wroot, &i->qn));
+            CHECK(i->wkey == ix_wkey(i));
+            CHECK(bt_contains(&i->cls->q->wtree, i->wkey, i->seq, i->arrival, i));
             if (i->target) { /* held: in its agent's heap, and that agent busy */
                 const heap *h = &i->target->held;
                 CHECK(i->hpos < h->n && h->v[i->hpos].item == i);
@@ -566,7 +567,7 @@ int engine_check(const orca_engine *e, bool deep)
     CHECK(cust_check(e) == ORCA_OK);
     CHECK(heap_valid(&e->timers));
     uint32_t qw = 0, qo = 0;
-    uint32_t removed = 0;
+    uint32_t removed = 0, wnodes = 0;
     for (uint32_t k = 0; k < e->nqueues; k++) {
         const queue *q = e->queues[k];
         if (!q) {
@@ -578,9 +579,14 @@ int engine_check(const orca_engine *e, bool deep)
         qo += q->offered;
         /* the routing-order tree holds exactly the queue's waiting work
          * (each WAITING interaction was found in its queue's tree above) */
-        CHECK(otree_check(q->wroot, &tn) == 0 && tn == q->waiting);
+        CHECK(bt_check(&q->wtree, &tn) == 0 && q->wtree.n == q->waiting);
+        wnodes += tn;
     }
     CHECK(removed == e->nqueues_removed);
+    /* every tree node is in a tree or spare, and the spares cover every
+     * live interaction waiting at once: routing never allocates */
+    CHECK(wnodes + e->wpool.nfree == e->wpool.nodes);
+    CHECK(e->wpool.nodes >= bt_need(e->nix, e->nqueues - e->nqueues_removed));
     CHECK(qw == nw && qo == no);
     return ORCA_OK;
 }

@@ -154,6 +154,7 @@ static int leg_reserve(orca_engine *e, uint64_t customer, bool sticky, bool resu
     if ((rc = u64map_reserve(e, &e->ix_map, e->ix_map.n + 1)) ||
         (rc = mem_reserve(e, (void **)&e->timers.v, &e->timers.cap, e->nix + 1,
                           sizeof(heap_ent))) ||
+        (rc = wait_reserve(e, e->nix + 1, e->nqueues - e->nqueues_removed)) ||
         (rc = reqset_get(e, def->required, def->nrequired, def->preferred, def->npreferred,
                          &rs)))
         return rc;
