@@ -454,7 +454,9 @@ int engine_check(const orca_engine *e, bool deep)
         const agent *a = e->agents[k];
         CHECK(a->idn.k == a->id && itree_contains(e->agent_root, &a->idn));
     }
-    CHECK(itree_check(e->ix_root, &tn) == 0 && tn == e->nix);
+    /* the id index: empty until the first interaction listing, then every
+     * live interaction */
+    CHECK(itree_check(e->ix_root, &tn) == 0 && tn == (e->ix_indexed ? e->nix : 0));
     uint32_t nw = 0, no = 0, nb = 0, nwr = 0, n = 0, held = 0;
     uint32_t targeted = 0, heldn = 0, nsch = 0, nbot = 0, sched_t = 0;
     U64MAP_FOREACH(&e->ix_map, slot) {
@@ -468,7 +470,7 @@ int engine_check(const orca_engine *e, bool deep)
             CHECK(i->state != ORCA_STATE_OFFERED || i->agent == i->target);
             CHECK(agent_get(e, i->target->id) == i->target);
         }
-        CHECK(i->idn.k == i->id && itree_contains(e->ix_root, &i->idn));
+        CHECK(i->idn.k == i->id && (!e->ix_indexed || itree_contains(e->ix_root, &i->idn)));
         CHECK(!i->xfer_to || (i->xfer_to->xfer_from == i && i->state == ORCA_STATE_BUSY));
         CHECK(!i->xfer_from || i->xfer_from->xfer_to == i);
         CHECK(!i->customer == !i->cust && (!i->cust || i->cust->id == i->customer));

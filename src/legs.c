@@ -273,7 +273,8 @@ static ix *leg_start(orca_engine *e, leg *L, uint64_t customer, uint64_t convers
     }
     u64map_put(&e->ix_map, i->id, i);
     i->idn.k = i->id;
-    itree_insert(&e->ix_root, &i->idn);
+    if (e->ix_indexed)
+        itree_insert(&e->ix_root, &i->idn);
     e->nix++;
     if (L->c)
         bits |= cust_attach(e, L->c, i, !(bits & (ORCA_ENQ_TRANSFER | ORCA_ENQ_ESCALATED)));

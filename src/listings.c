@@ -90,12 +90,30 @@ int orca_agent_list(const orca_engine *e, orca_cursor *cursor, orca_agent_info *
     return ORCA_OK;
 }
 
+/* The id index of live interactions costs every enqueue and every end a
+ * treap update, which hosts that never list them should not pay: it is
+ * built here on the first call (O(n log n), no allocation: the nodes are
+ * in the interactions) and kept up to date from then on. The engine is
+ * the caller's, not a const object: only the index, which no other call
+ * reads, changes. */
+static void ix_index_build(const orca_engine *ce)
+{
+    orca_engine *e = (orca_engine *)(uintptr_t)ce;
+    U64MAP_FOREACH(&e->ix_map, slot) {
+        ix *i = slot->val;
+        itree_insert(&e->ix_root, &i->idn);
+    }
+    e->ix_indexed = true;
+}
+
 int orca_interaction_list(const orca_engine *e, orca_cursor *cursor,
                           orca_interaction_info *out, uint32_t cap, uint32_t *n)
 {
     int rc = page_args(e, cursor, out, cap, n);
     if (rc)
         return rc;
+    if (!e->ix_indexed)
+        ix_index_build(e);
     *n = id_page(e->ix_root, cursor, out, sizeof(*out), cap, fill_ix);
     return ORCA_OK;
 }

@@ -317,7 +317,10 @@ struct orca_engine {
     uint32_t agents_ready;
 
     u64map ix_map;
-    inode *ix_root;       /* every live interaction by id (listings) */
+    inode *ix_root;       /* every live interaction by id (listings), once
+                             ix_indexed: built by the first
+                             orca_interaction_list, kept up to date after */
+    bool ix_indexed;
     bt_pool wpool;        /* spare nodes for the queues' wtree: enough for
                              every live interaction to wait (wait_reserve) */
     uint32_t nix, nwaiting, noffered, nbusy, nwrap, nsched, nbot;

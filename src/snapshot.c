@@ -509,7 +509,8 @@ static int load_ix(orca_engine *e, rbuf *r, plan **plans, uint32_t nplans)
     i->hpos = i->tpos = NOPOS;
     u64map_put(&e->ix_map, id, i); /* from here engine_free frees it */
     i->idn.k = id;
-    itree_insert(&e->ix_root, &i->idn);
+    if (e->ix_indexed)
+        itree_insert(&e->ix_root, &i->idn);
     e->nix++;
     i->seq = r_v(r);
     i->customer = r_v(r);
