@@ -919,7 +919,9 @@ ORCA_API int orca_agent_list(const orca_engine *e, orca_cursor *cursor, orca_age
                              uint32_t cap, uint32_t *n);
 /* Up to cap live interactions (every state: waiting, offered, busy,
  * wrap-up, scheduled, bot) after *cursor, in id order. ORCA_EINVAL as
- * orca_agent_list. */
+ * orca_agent_list. The id index behind it is built by the first call,
+ * O(n log n) over the live interactions and without allocating, and kept
+ * from then on (an engine never listed does not pay for it per enqueue). */
 ORCA_API int orca_interaction_list(const orca_engine *e, orca_cursor *cursor,
                                    orca_interaction_info *out, uint32_t cap, uint32_t *n);
 /* Up to cap of queue q's WAITING interactions after *cursor, in routing

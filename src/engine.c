@@ -132,6 +132,7 @@ void orca_engine_free(orca_engine *e)
     plan_free_all(e);
     class_free_all(e);
     agent_free_all(e);
+    wait_free(e);
     for (uint32_t k = 0; k < e->nqueues; k++) {
         if (!e->queues[k])
             continue;
@@ -453,7 +454,9 @@ int engine_check(const orca_engine *e, bool deep)
         const agent *a = e->agents[k];
         CHECK(a->idn.k == a->id && itree_contains(e->agent_root, &a->idn));
     }
-    CHECK(itree_check(e->ix_root, &tn) == 0 && tn == e->nix);
+    /* the id index: empty until the first interaction listing, then every
+     * live interaction */
+    CHECK(itree_check(e->ix_root, &tn) == 0 && tn == (e->ix_indexed ? e->nix : 0));
     uint32_t nw = 0, no = 0, nb = 0, nwr = 0, n = 0, held = 0;
     uint32_t targeted = 0, heldn = 0, nsch = 0, nbot = 0, sched_t = 0;
     U64MAP_FOREACH(&e->ix_map, slot) {
@@ -467,7 +470,7 @@ int engine_check(const orca_engine *e, bool deep)
             CHECK(i->state != ORCA_STATE_OFFERED || i->agent == i->target);
             CHECK(agent_get(e, i->target->id) == i->target);
         }
-        CHECK(i->idn.k == i->id && itree_contains(e->ix_root, &i->idn));
+        CHECK(i->idn.k == i->id && (!e->ix_indexed || itree_contains(e->ix_root, &i->idn)));
         CHECK(!i->xfer_to || (i->xfer_to->xfer_from == i && i->state == ORCA_STATE_BUSY));
         CHECK(!i->xfer_from || i->xfer_from->xfer_to == i);
         CHECK(!i->customer == !i->cust && (!i->cust || i->cust->id == i->customer));
@@ -484,8 +487,8 @@ int engine_check(const orca_engine *e, bool deep)
             CHECK(!i->agent && i->hpos != NOPOS);
             CHECK(i->eff == ix_effprio(i, e->now) || i->deadline <= e->now);
             /* in its queue's routing order, under its current key */
-            CHECK(i->qn.k1 == ix_wkey(i) && i->qn.k2 == i->seq && i->qn.v == i->arrival);
-            CHECK(otree_contains(i->cls->q->wroot, &i->qn));
+            CHECK(i->wkey == ix_wkey(i));
+            CHECK(bt_contains(&i->cls->q->wtree, i->wkey, i->seq, i->arrival, i));
             if (i->target) { /* held: in its agent's heap, and that agent busy */
                 const heap *h = &i->target->held;
                 CHECK(i->hpos < h->n && h->v[i->hpos].item == i);
@@ -566,7 +569,7 @@ int engine_check(const orca_engine *e, bool deep)
     CHECK(cust_check(e) == ORCA_OK);
     CHECK(heap_valid(&e->timers));
     uint32_t qw = 0, qo = 0;
-    uint32_t removed = 0;
+    uint32_t removed = 0, wnodes = 0;
     for (uint32_t k = 0; k < e->nqueues; k++) {
         const queue *q = e->queues[k];
         if (!q) {
@@ -578,9 +581,14 @@ int engine_check(const orca_engine *e, bool deep)
         qo += q->offered;
         /* the routing-order tree holds exactly the queue's waiting work
          * (each WAITING interaction was found in its queue's tree above) */
-        CHECK(otree_check(q->wroot, &tn) == 0 && tn == q->waiting);
+        CHECK(bt_check(&q->wtree, &tn) == 0 && q->wtree.n == q->waiting);
+        wnodes += tn;
     }
     CHECK(removed == e->nqueues_removed);
+    /* every tree node is in a tree or spare, and the spares cover every
+     * live interaction waiting at once: routing never allocates */
+    CHECK(wnodes + e->wpool.nfree == e->wpool.nodes);
+    CHECK(e->wpool.nodes >= bt_need(e->nix, e->nqueues - e->nqueues_removed));
     CHECK(qw == nw && qo == no);
     return ORCA_OK;
 }

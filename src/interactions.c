@@ -207,8 +207,10 @@ void ix_forget(orca_engine *e, ix *i, orca_outcome outcome)
     if (i->tpos != NOPOS)
         heap_remove(&e->timers, i->tpos);
     u64map_del(&e->ix_map, i->id);
-    itree_remove(&e->ix_root, &i->idn);
+    if (e->ix_indexed)
+        itree_remove(&e->ix_root, &i->idn);
     e->nix--;
+    wait_trim(e);
     plan *p = i->plan;
     i->state = 0;
     ix_release_mem(e, i);

@@ -154,6 +154,7 @@ static int leg_reserve(orca_engine *e, uint64_t customer, bool sticky, bool resu
     if ((rc = u64map_reserve(e, &e->ix_map, e->ix_map.n + 1)) ||
         (rc = mem_reserve(e, (void **)&e->timers.v, &e->timers.cap, e->nix + 1,
                           sizeof(heap_ent))) ||
+        (rc = wait_reserve(e, e->nix + 1, e->nqueues - e->nqueues_removed)) ||
         (rc = reqset_get(e, def->required, def->nrequired, def->preferred, def->npreferred,
                          &rs)))
         return rc;
@@ -272,7 +273,8 @@ static ix *leg_start(orca_engine *e, leg *L, uint64_t customer, uint64_t convers
     }
     u64map_put(&e->ix_map, i->id, i);
     i->idn.k = i->id;
-    itree_insert(&e->ix_root, &i->idn);
+    if (e->ix_indexed)
+        itree_insert(&e->ix_root, &i->idn);
     e->nix++;
     if (L->c)
         bits |= cust_attach(e, L->c, i, !(bits & (ORCA_ENQ_TRANSFER | ORCA_ENQ_ESCALATED)));

@@ -3,7 +3,7 @@
  * interactions in id order, an agent's work, a queue's waiting work in
  * routing order, and one interaction's place in its queue.
  *
- * Everything is read from the order-statistic trees (otree.h) the engine
+ * Everything is read from the order-statistic trees (btree.h, otree.h) the engine
  * keeps up to date as it runs, so a page of k entries costs O(k + log n)
  * and a position O(log n), whatever the size. A cursor is the key of the
  * last entry returned: the next page starts strictly after it, so pages
@@ -13,22 +13,23 @@
 
 #define CHUNK 64 /* nodes fetched from a tree per descent */
 
-/* Page through the tree at root after *cur, calling fill for each node
- * (into out[n], elements of size sz); *cur ends at the last key given. */
-static uint32_t page(const onode *root, orca_cursor *cur, void *out, size_t sz, uint32_t cap,
-                     void (*fill)(const onode *, void *))
+/* Page through a queue's routing-order tree after *cur, calling fill for
+ * each item (into out[n], elements of size sz); *cur ends at the last key
+ * given. */
+static uint32_t page(const btree *t, orca_cursor *cur, void *out, size_t sz, uint32_t cap,
+                     void (*fill)(const void *, void *))
 {
-    const onode *buf[CHUNK];
+    bt_ent buf[CHUNK];
     uint32_t n = 0;
     while (n < cap) {
         uint32_t want = cap - n < CHUNK ? cap - n : CHUNK;
-        uint32_t got = otree_after(root, cur->k1, cur->k2, buf, want);
+        uint32_t got = bt_after(t, cur->k1, cur->k2, buf, want);
         for (uint32_t k = 0; k < got; k++)
-            fill(buf[k], (char *)out + (size_t)(n + k) * sz);
+            fill(buf[k].item, (char *)out + (size_t)(n + k) * sz);
         n += got;
         if (got) {
-            cur->k1 = buf[got - 1]->k1;
-            cur->k2 = buf[got - 1]->k2;
+            cur->k1 = buf[got - 1].k1;
+            cur->k2 = buf[got - 1].k2;
         }
         if (got < want)
             break;
@@ -74,9 +75,9 @@ static void fill_ix(const inode *nd, void *out)
     ix_info_fill(INODE_ITEM(nd, ix, idn), out);
 }
 
-static void fill_waiting(const onode *nd, void *out)
+static void fill_waiting(const void *item, void *out)
 {
-    ix_info_fill(ONODE_ITEM(nd, ix, qn), out);
+    ix_info_fill(item, out);
 }
 
 int orca_agent_list(const orca_engine *e, orca_cursor *cursor, orca_agent_info *out,
@@ -89,12 +90,30 @@ int orca_agent_list(const orca_engine *e, orca_cursor *cursor, orca_agent_info *
     return ORCA_OK;
 }
 
+/* The id index of live interactions costs every enqueue and every end a
+ * treap update, which hosts that never list them should not pay: it is
+ * built here on the first call (O(n log n), no allocation: the nodes are
+ * in the interactions) and kept up to date from then on. The engine is
+ * the caller's, not a const object: only the index, which no other call
+ * reads, changes. */
+static void ix_index_build(const orca_engine *ce)
+{
+    orca_engine *e = (orca_engine *)(uintptr_t)ce;
+    U64MAP_FOREACH(&e->ix_map, slot) {
+        ix *i = slot->val;
+        itree_insert(&e->ix_root, &i->idn);
+    }
+    e->ix_indexed = true;
+}
+
 int orca_interaction_list(const orca_engine *e, orca_cursor *cursor,
                           orca_interaction_info *out, uint32_t cap, uint32_t *n)
 {
     int rc = page_args(e, cursor, out, cap, n);
     if (rc)
         return rc;
+    if (!e->ix_indexed)
+        ix_index_build(e);
     *n = id_page(e->ix_root, cursor, out, sizeof(*out), cap, fill_ix);
     return ORCA_OK;
 }
@@ -108,7 +127,7 @@ int orca_queue_waiting_list(const orca_engine *e, orca_queue_id qid, orca_cursor
     const queue *q = queue_get(e, qid);
     if (!q)
         return ORCA_ENOENT;
-    *n = page(q->wroot, cursor, out, sizeof(*out), cap, fill_waiting);
+    *n = page(&q->wtree, cursor, out, sizeof(*out), cap, fill_waiting);
     return ORCA_OK;
 }
 
@@ -154,7 +173,7 @@ int orca_interaction_position(const orca_engine *e, uint64_t id, uint32_t *ahead
     if (i->state != ORCA_STATE_WAITING)
         return ORCA_ESTATE;
     const queue *q = i->cls->q;
-    *ahead = otree_rank(q->wroot, &i->qn);
+    *ahead = bt_rank(&q->wtree, i->wkey, i->seq);
     if (waiting)
         *waiting = q->waiting;
     return ORCA_OK;

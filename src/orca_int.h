@@ -12,6 +12,7 @@
 #include "journal.h"
 #include "codec.h"
 #include "otree.h"
+#include "btree.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -94,9 +95,9 @@ struct queue {
     uint32_t waiting, offered, members;
     uint64_t next_member_gen;
     /* every WAITING interaction of the queue, held ones too, in routing
-     * order (ix.qn: key (ix_wkey, seq), value arrival): positions, the
-     * routing-order listing and the oldest arrival, in O(log n) */
-    onode *wroot;
+     * order (key (ix.wkey, seq), value arrival, item the ix): positions,
+     * the routing-order listing and the oldest arrival, in O(log n) */
+    btree wtree;
 };
 
 /* ---- requirement sets, classes, plans (classes.c) ----------------------- */
@@ -257,7 +258,8 @@ struct ix {
     uint8_t csat;             /* orca_interaction_set_survey: 0 none, 1..5 */
     int8_t fcr;               /* -1 unknown, 0 no, 1 yes */
     bool xfer_done;           /* ends as ORCA_OUTCOME_TRANSFERRED */
-    onode qn;                 /* WAITING: in cls->q->wroot (routing order) */
+    uint64_t wkey;            /* WAITING: its key in cls->q->wtree (routing
+                                 order), with seq: ix_wkey when it entered */
     inode idn;                /* in e->ix_root, key id: id-order listing */
 };
 
@@ -315,7 +317,12 @@ struct orca_engine {
     uint32_t agents_ready;
 
     u64map ix_map;
-    inode *ix_root;       /* every live interaction by id (listings) */
+    inode *ix_root;       /* every live interaction by id (listings), once
+                             ix_indexed: built by the first
+                             orca_interaction_list, kept up to date after */
+    bool ix_indexed;
+    bt_pool wpool;        /* spare nodes for the queues' wtree: enough for
+                             every live interaction to wait (wait_reserve) */
     uint32_t nix, nwaiting, noffered, nbusy, nwrap, nsched, nbot;
 
     heap timers;          /* ix by (deadline, seq) */
@@ -433,6 +440,12 @@ uint64_t ix_wkey(const ix *i);
 void ix_to_waiting(orca_engine *e, ix *i);
 void ix_from_waiting(orca_engine *e, ix *i);
 void ix_rekey(orca_engine *e, ix *i);
+/* Spare routing-order tree nodes for nix live interactions over nqueues
+ * queues: ORCA_ENOMEM if the allocator refuses. wait_trim gives back what
+ * is far beyond the need. */
+int wait_reserve(orca_engine *e, uint32_t nix, uint32_t nqueues);
+void wait_trim(orca_engine *e);
+void wait_free(orca_engine *e);
 bool agent_fits(const orca_engine *e, const agent *a, orca_channel_id ch);
 
 /* ---- interactions.c --------------------------------------------------- */

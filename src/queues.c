@@ -98,7 +98,8 @@ int orca_queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out
         return rc;
     if ((rc = mem_reserve(e, (void **)&e->queues, &e->capqueues, e->nqueues + 1,
                           sizeof(queue *))) ||
-        (rc = strtab_reserve(e, &e->queue_names, e->nqueues + 1)))
+        (rc = strtab_reserve(e, &e->queue_names, e->nqueues + 1)) ||
+        (rc = wait_reserve(e, e->nix, e->nqueues - e->nqueues_removed + 1)))
         return api_leave(e, rc);
     queue *q = mem_calloc(e, sizeof(*q));
     if (!q || !(q->name = mem_strdup(e, def->name, &q->len))) {
@@ -223,8 +224,8 @@ int orca_queue_info_get(const orca_engine *e, orca_queue_id qid, orca_queue_info
     out->waiting = q->waiting;
     out->offered = q->offered;
     out->members = q->members;
-    /* the routing-order tree keeps the minimum arrival of every subtree */
-    out->oldest_arrival_ms = q->wroot ? otree_vmin(q->wroot) : 0;
+    /* the routing-order tree keeps the minimum arrival under every child */
+    out->oldest_arrival_ms = q->wtree.n ? bt_vmin(&q->wtree) : 0;
     return ORCA_OK;
 }
 

@@ -152,10 +152,8 @@ void ix_to_waiting(orca_engine *e, ix *i)
         if (i->hpos == 0)
             class_top_update(e, i->cls);
     }
-    i->qn.k1 = ix_wkey(i);
-    i->qn.k2 = i->seq;
-    i->qn.v = i->arrival;
-    otree_insert(&i->cls->q->wroot, &i->qn);
+    i->wkey = ix_wkey(i);
+    bt_insert(&i->cls->q->wtree, &e->wpool, i->wkey, i->seq, i->arrival, i);
     i->cls->q->waiting++;
     e->nwaiting++;
 }
@@ -170,7 +168,7 @@ void ix_from_waiting(orca_engine *e, ix *i)
         if (top)
             class_top_update(e, i->cls);
     }
-    otree_remove(&i->cls->q->wroot, &i->qn);
+    bt_remove(&i->cls->q->wtree, &e->wpool, i->wkey, i->seq);
     i->cls->q->waiting--;
     e->nwaiting--;
 }
@@ -179,10 +177,11 @@ void ix_from_waiting(orca_engine *e, ix *i)
  * the queue's routing order follow. */
 void ix_rekey(orca_engine *e, ix *i)
 {
-    if (i->qn.k1 != ix_wkey(i)) {
-        otree_remove(&i->cls->q->wroot, &i->qn);
-        i->qn.k1 = ix_wkey(i);
-        otree_insert(&i->cls->q->wroot, &i->qn);
+    if (i->wkey != ix_wkey(i)) {
+        btree *t = &i->cls->q->wtree;
+        bt_remove(t, &e->wpool, i->wkey, i->seq);
+        i->wkey = ix_wkey(i);
+        bt_insert(t, &e->wpool, i->wkey, i->seq, i->arrival, i);
     }
     if (i->target) {
         heap_rekey(&i->target->held, i->hpos, ix_wkey(i), i->seq);
@@ -190,6 +189,45 @@ void ix_rekey(orca_engine *e, ix *i)
         heap_rekey(&i->cls->waiting, i->hpos, ix_wkey(i), i->seq);
         class_top_update(e, i->cls);
     }
+}
+
+/* The routing-order trees take their nodes from e->wpool, topped up here
+ * where a failure can still be reported (enqueue, queue add, restore):
+ * bt_need bounds what the trees can use with every live interaction
+ * waiting, so ix_to_waiting never allocates. */
+int wait_reserve(orca_engine *e, uint32_t nix, uint32_t nqueues)
+{
+    uint32_t need = bt_need(nix, nqueues);
+    while (e->wpool.nodes < need) {
+        bt_node *x = mem_alloc(e, sizeof(*x));
+        if (!x)
+            return ORCA_ENOMEM;
+        bt_pool_put(&e->wpool, x);
+        e->wpool.nodes++;
+    }
+    return ORCA_OK;
+}
+
+/* Spares far beyond the need go back (an eighth of slack, so work coming
+ * and going does not allocate and free each time). */
+void wait_trim(orca_engine *e)
+{
+    uint32_t need = bt_need(e->nix, e->nqueues - e->nqueues_removed);
+    uint32_t keep = need + need / 8 + 8;
+    while (e->wpool.nodes > keep && e->wpool.nfree) {
+        mem_free(e, bt_pool_take(&e->wpool), sizeof(bt_node));
+        e->wpool.nodes--;
+    }
+}
+
+void wait_free(orca_engine *e)
+{
+    for (uint32_t k = 0; k < e->nqueues; k++)
+        if (e->queues[k])
+            bt_clear(&e->queues[k]->wtree, &e->wpool);
+    while (e->wpool.nfree)
+        mem_free(e, bt_pool_take(&e->wpool), sizeof(bt_node));
+    e->wpool.nodes = 0;
 }
 
 /* Could agent a take work of channel ch right now? */

@@ -509,7 +509,8 @@ static int load_ix(orca_engine *e, rbuf *r, plan **plans, uint32_t nplans)
     i->hpos = i->tpos = NOPOS;
     u64map_put(&e->ix_map, id, i); /* from here engine_free frees it */
     i->idn.k = id;
-    itree_insert(&e->ix_root, &i->idn);
+    if (e->ix_indexed)
+        itree_insert(&e->ix_root, &i->idn);
     e->nix++;
     i->seq = r_v(r);
     i->customer = r_v(r);
@@ -657,7 +658,8 @@ static int load_all(orca_engine *e, rbuf *r, restore *x)
     NEED(nix <= e->cfg.max_interactions);
     /* the maps and the timer heap at their final size at once */
     if ((rc = u64map_reserve(e, &e->ix_map, nix)) ||
-        (rc = mem_reserve(e, (void **)&e->timers.v, &e->timers.cap, nix, sizeof(heap_ent))))
+        (rc = mem_reserve(e, (void **)&e->timers.v, &e->timers.cap, nix, sizeof(heap_ent))) ||
+        (rc = wait_reserve(e, nix, e->nqueues - e->nqueues_removed)))
         return rc;
     for (uint32_t k = 0; k < nix; k++)
         if ((rc = load_ix(e, r, x->plans, x->nplans)))

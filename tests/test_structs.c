@@ -2,8 +2,8 @@
  * test_structs.c: the engine's internal data structures against plain
  * references, on many random operations: the indexed 4-ary heap (and its
  * in-order walk) against a sorted scan, the u64 hash map against an array,
- * the order-statistic treap (ranks, pages after a key, minimum value) and
- * the id treap against plain scans.
+ * the counted B-tree (ranks, pages after a key, minimum value, its node
+ * pool) and the id treap against plain scans.
  * These are the pieces every routing decision stands on.
  */
 #include <setjmp.h>
@@ -16,6 +16,9 @@
 #include <cmocka.h>
 
 #include "orca_int.h"
+#include "testutil.h"
+
+#define V ORCA_CHANNEL_VOICE
 
 typedef struct item {
     uint64_t k1, k2, id;
@@ -162,88 +165,109 @@ static void test_map_random(void **state)
 
 
 typedef struct titem {
-    onode n;
+    uint64_t k1, k2, v; /* its entry in the B-tree while in */
     inode idn;
     int in;
 } titem;
 
 #define TN 4000
 
-/* The rank of it among the live items, and its naive successors. */
-static uint32_t naive_rank(const titem *v, const titem *it)
+static int tkey_less(uint64_t a1, uint64_t a2, uint64_t b1, uint64_t b2)
+{
+    return a1 < b1 || (a1 == b1 && a2 < b2);
+}
+
+/* The number of live items with a key below (k1, k2). */
+static uint32_t naive_rank(const titem *v, uint64_t k1, uint64_t k2)
 {
     uint32_t r = 0;
     for (uint32_t k = 0; k < TN; k++)
-        if (v[k].in && (v[k].n.k1 < it->n.k1 || (v[k].n.k1 == it->n.k1 && v[k].n.k2 < it->n.k2)))
+        if (v[k].in && tkey_less(v[k].k1, v[k].k2, k1, k2))
             r++;
     return r;
 }
 
-static void test_otree_random(void **state)
+/* The routing-order B-tree against plain scans: inserts, removals and
+ * re-keys at random (k1 in a small range, so ties on k1 are common), with
+ * ranks, minimums and pages checked, and the node pool never past
+ * bt_need. The pool holds exactly bt_need nodes: one more taken would
+ * crash the test. */
+static void test_btree_random(void **state)
 {
     (void)state;
     titem *v = calloc(TN, sizeof(*v));
     assert_non_null(v);
-    onode *root = NULL;
+    bt_pool pool = { NULL, 0, 0 };
+    uint32_t need = bt_need(TN, 1);
+    for (uint32_t k = 0; k < need; k++) {
+        bt_node *x = malloc(sizeof(*x));
+        assert_non_null(x);
+        bt_pool_put(&pool, x);
+        pool.nodes++;
+    }
+    btree t = { NULL, 0, 0 };
     inode *iroot = NULL;
     uint64_t g = 12345;
     uint32_t live = 0;
-    for (uint32_t step = 0; step < 60000; step++) {
+    for (uint32_t step = 0; step < 200000; step++) {
         titem *it = &v[rnd(&g) % TN];
         uint32_t op = (uint32_t)(rnd(&g) % 10);
-        if (!it->in) { /* insert: small k1 range so ties on k1 are common */
-            it->n.k1 = rnd(&g) % 50;
-            it->n.k2 = (uint64_t)(it - v);
-            it->n.v = rnd(&g) % 1000000;
-            otree_insert(&root, &it->n);
+        /* phases: mostly filling, then mostly draining, so nodes split,
+         * borrow, merge and the tree grows and shrinks by levels */
+        int drain = (step / 20000) % 2;
+        if (!it->in && (!drain || op < 2)) {
+            it->k1 = rnd(&g) % 50;
+            it->k2 = (uint64_t)(it - v);
+            it->v = rnd(&g) % 1000000;
+            bt_insert(&t, &pool, it->k1, it->k2, it->v, it);
             it->idn.k = (uint64_t)(it - v) * 7919 + 1;
             itree_insert(&iroot, &it->idn);
             it->in = 1;
             live++;
-        } else if (op < 4) { /* remove */
-            otree_remove(&root, &it->n);
+        } else if (!it->in) {
+            continue;
+        } else if (op < 4 || drain) { /* remove */
+            bt_remove(&t, &pool, it->k1, it->k2);
             itree_remove(&iroot, &it->idn);
             it->in = 0;
             live--;
         } else if (op < 6) { /* re-key, as aging does */
-            otree_remove(&root, &it->n);
-            it->n.k1 = rnd(&g) % 50;
-            otree_insert(&root, &it->n);
+            bt_remove(&t, &pool, it->k1, it->k2);
+            it->k1 = rnd(&g) % 50;
+            bt_insert(&t, &pool, it->k1, it->k2, it->v, it);
         } else { /* rank */
-            assert_int_equal(otree_rank(root, &it->n), naive_rank(v, it));
-            assert_true(otree_contains(root, &it->n));
+            assert_int_equal(bt_rank(&t, it->k1, it->k2), naive_rank(v, it->k1, it->k2));
+            assert_true(bt_contains(&t, it->k1, it->k2, it->v, it));
+            assert_false(bt_contains(&t, it->k1, it->k2, it->v + 1, it));
             assert_true(itree_contains(iroot, &it->idn));
         }
         if (step % 997 == 0) {
             uint32_t n;
-            assert_int_equal(otree_check(root, &n), 0);
-            assert_int_equal(n, live);
+            assert_int_equal(bt_check(&t, &n), 0);
+            assert_int_equal(t.n, live);
+            assert_int_equal(n + pool.nfree, pool.nodes);
+            assert_true(n <= bt_need(live, 1));
             assert_int_equal(itree_check(iroot, &n), 0);
             assert_int_equal(n, live);
             uint64_t m = UINT64_MAX;
             for (uint32_t k = 0; k < TN; k++)
-                if (v[k].in && v[k].n.v < m)
-                    m = v[k].n.v;
-            assert_true(otree_vmin(root) == m);
+                if (v[k].in && v[k].v < m)
+                    m = v[k].v;
+            assert_true(bt_vmin(&t) == m);
+            /* the rank of any key, in the tree or not */
+            uint64_t k1 = rnd(&g) % 52, k2 = rnd(&g) % (TN + 2);
+            assert_int_equal(bt_rank(&t, k1, k2), naive_rank(v, k1, k2));
             /* pages after a random key are the naive successors in order */
-            uint64_t k1 = rnd(&g) % 50, k2 = rnd(&g) % TN;
-            const onode *page[17];
-            uint32_t got = otree_after(root, k1, k2, page, 17);
-            uint32_t want = 0;
-            for (uint32_t k = 0; k < TN; k++)
-                if (v[k].in && (v[k].n.k1 > k1 || (v[k].n.k1 == k1 && v[k].n.k2 > k2)))
-                    want++;
-            assert_int_equal(got, want < 17 ? want : 17);
+            bt_ent page[37];
+            uint32_t got = bt_after(&t, k1, k2, page, 37);
+            uint32_t above = live - naive_rank(v, k1, k2 + 1);
+            assert_int_equal(got, above < 37 ? above : 37);
             for (uint32_t k = 0; k < got; k++) {
-                const onode *x = page[k];
-                assert_true(x->k1 > k1 || (x->k1 == k1 && x->k2 > k2));
-                /* exactly the (k)th after the key: its rank counts the rest */
-                uint32_t below = 0;
-                for (uint32_t j = 0; j < TN; j++)
-                    if (v[j].in && (v[j].n.k1 < x->k1 || (v[j].n.k1 == x->k1 && v[j].n.k2 < x->k2)) &&
-                        (v[j].n.k1 > k1 || (v[j].n.k1 == k1 && v[j].n.k2 > k2)))
-                        below++;
-                assert_int_equal(below, k);
+                const titem *x = page[k].item;
+                assert_true(x->in && x->k1 == page[k].k1 && x->k2 == page[k].k2);
+                assert_true(tkey_less(k1, k2, x->k1, x->k2));
+                /* exactly the (k)th after the key */
+                assert_int_equal(naive_rank(v, x->k1, x->k2) - naive_rank(v, k1, k2 + 1), k);
             }
             const inode *ipage[9];
             uint64_t ik = rnd(&g) % (TN * 7919ull);
@@ -252,7 +276,62 @@ static void test_otree_random(void **state)
                 assert_true(ipage[k]->k > ik && (k == 0 || ipage[k]->k > ipage[k - 1]->k));
         }
     }
+    bt_clear(&t, &pool);
+    assert_int_equal(pool.nfree, pool.nodes);
+    while (pool.nfree)
+        free(bt_pool_take(&pool));
     free(v);
+}
+
+/* The routing-order B-trees take nodes only from the spares
+ * reserved at enqueue: with 120 offered interactions timing out at once
+ * (a timer, where the trees may not allocate) and the allocator refusing
+ * everything, all of them go back to waiting and the queue's tree grows to
+ * several levels on spare nodes alone. */
+static void test_trees_never_allocate_after_enqueue(void **state)
+{
+    (void)state;
+    tu_fx fx;
+    orca_engine *e = tu_fx_new(&fx, NULL);
+    orca_queue_id q = tu_queue(e, "q", ORCA_STRATEGY_LONGEST_IDLE);
+    enum { N = 120 };
+    for (uint64_t a = 1; a <= N; a++) {
+        tu_agent(e, a, 100, NULL, 0);
+        tu_member(e, q, a, 0);
+        tu_ready(e, a);
+    }
+    for (uint64_t id = 1; id <= N; id++)
+        tu_enqueue(e, 1000 + id, q, V, 0);
+    assert_int_equal(tu_counts(e).offered, N);
+    assert_int_equal(tu_counts(e).waiting, 0);
+    uint32_t nodes = e->wpool.nodes, spare = e->wpool.nfree;
+    fx.alloc.fail_at = fx.alloc.attempts + 1;
+    fx.alloc.fail_after = 1;
+    tu_advance(e, 60000); /* every offer times out */
+    /* the queue's tree took its nodes from the spares: none allocated */
+    assert_int_equal(e->wpool.nodes, nodes);
+    assert_true(e->wpool.nfree + 4 < spare);
+    orca_counts c = tu_counts(e);
+    assert_true(c.waiting > 2 * BT_B); /* more than a leaf: inner nodes too */
+    assert_int_equal(c.waiting + c.offered, N);
+    /* positions are 0..waiting-1 over the waiting ones, each once */
+    uint32_t seen = 0, sum = 0;
+    for (uint64_t id = 1; id <= N; id++) {
+        uint32_t ahead, waiting;
+        int rc = orca_interaction_position(e, 1000 + id, &ahead, &waiting);
+        if (rc == ORCA_ESTATE)
+            continue;
+        TU_OK(rc);
+        assert_int_equal(waiting, c.waiting);
+        seen++;
+        sum += ahead;
+    }
+    assert_int_equal(seen, c.waiting);
+    assert_int_equal(sum, c.waiting * (c.waiting - 1) / 2);
+    TU_OK(orca_engine_check(e));
+    fx.alloc.fail_at = 0;
+    fx.alloc.fail_after = 0;
+    tu_fx_free(&fx);
 }
 
 int main(void)
@@ -260,7 +339,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_heap_random),
         cmocka_unit_test(test_map_random),
-        cmocka_unit_test(test_otree_random),
+        cmocka_unit_test(test_btree_random),
+        cmocka_unit_test(test_trees_never_allocate_after_enqueue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
