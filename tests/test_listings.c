@@ -77,7 +77,7 @@ static void test_agent_list_paging_and_cursor(void **state)
     orca_engine *e = tu_fx_new(&fx, NULL);
     const uint64_t ids[] = { 50, 10, 90, 30, 70 };
     for (int k = 0; k < 5; k++)
-        tu_agent(e, ids[k], 1, NULL, 0);
+        tu_agent(e, ids[k], 100, NULL, 0);
     tu_ready(e, 30);
     orca_cursor c = {0};
     uint64_t got[16];
@@ -97,8 +97,8 @@ static void test_agent_list_paging_and_cursor(void **state)
      * change nothing, new ones after it appear, ones before it do not */
     TU_OK(orca_agent_remove(e, 30));
     TU_OK(orca_agent_remove(e, 50));
-    tu_agent(e, 20, 1, NULL, 0);
-    tu_agent(e, 40, 1, NULL, 0);
+    tu_agent(e, 20, 100, NULL, 0);
+    tu_agent(e, 40, 100, NULL, 0);
     n = agent_page(e, &c, 2, got);
     ASSERT_IDS(got, n, 40, 70);
     n = agent_page(e, &c, 2, got);
@@ -192,7 +192,7 @@ static void test_agent_work_list(void **state)
     assert_int_equal(buf[0].id, 30);
     TU_OK(orca_agent_work_list(e, 1, &c, buf, 2, &n));
     assert_int_equal(n, 0);
-    tu_agent(e, 2, 1, NULL, 0);
+    tu_agent(e, 2, 100, NULL, 0);
     orca_cursor c2 = {0};
     TU_OK(orca_agent_work_list(e, 2, &c2, buf, 4, &n));
     assert_int_equal(n, 0);
@@ -589,7 +589,7 @@ static void test_queue_remove_journal(void **state)
     assert_non_null(mkdtemp(dir));
     char path[128];
     snprintf(path, sizeof path, "%s/j.jrnl", dir);
-    orca_journal_config jc = { ORCA_SYNC_NEVER, 0, 0 };
+    orca_journal_config jc = { .sync = ORCA_SYNC_NEVER };
     tu_fx fa, fb;
     orca_engine *a = tu_fx_new(&fa, NULL);
     TU_OK(orca_journal_open(a, path, &jc));
