@@ -37,7 +37,13 @@
  * Bit 4 replays with restore_presence ORCA_RESTORE_OFFLINE (every agent
  * OFFLINE before recovered offers are routed, journaled as J_OFFLINE_ALL).
  * The header length is learnt from a journal opened at start-up.
- * FUZZ_JOURNAL_VERBOSE=1 prints what each input's replay did.
+ * FUZZ_JOURNAL_VERBOSE=1 prints what each input's replay did: how far
+ * each corpus entry gets is
+ *   FUZZ_JOURNAL_VERBOSE=1 build/fuzz/fuzz_journal -runs=0 fuzz/corpus/journal
+ * (a line per input: replay result, records, bad offset; 116, the end of
+ * the header, with snapshot 0 means the snapshot was refused; no line
+ * means read_config refused the header). Building with -DSNAP_DEBUG also
+ * prints the snapshot.c line that refused a snapshot.
  *
  * Seeds: fuzz/corpus/journal/snap-* are compacted journals (a snapshot of
  * a small centre with work in every state, customers, figures, then more
