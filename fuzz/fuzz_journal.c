@@ -44,6 +44,8 @@
  * the header, with snapshot 0 means the snapshot was refused; no line
  * means read_config refused the header). Building with -DSNAP_DEBUG also
  * prints the snapshot.c line that refused a snapshot.
+ * FUZZ_JOURNAL_KEEP_BAD=path (on FUZZ_TMPDIR's file system): a compacted
+ * journal that does not replay is moved there, to look at.
  *
  * Seeds: fuzz/corpus/journal/snap-* are compacted journals (a snapshot of
  * a small centre with work in every state, customers, figures, then more
@@ -686,8 +688,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             rc = orca_journal_replay(e2, g_path, &jc, &ri);
             if (rc != ORCA_OK || orca_engine_check(e2) != ORCA_OK) {
-                fprintf(stderr, "the compacted journal does not replay: %s\n",
-                        orca_strerror(rc));
+                fprintf(stderr, "the compacted journal does not replay: %s (%llu records, "
+                        "snapshot to %llu, bad offset %llu)\n", orca_strerror(rc),
+                        (unsigned long long)ri.records, (unsigned long long)ri.snapshot_bytes,
+                        (unsigned long long)ri.bad_offset);
+                if (getenv("FUZZ_JOURNAL_KEEP_BAD")) /* the journal, to look at */
+                    rename(g_path, getenv("FUZZ_JOURNAL_KEEP_BAD"));
                 abort();
             }
             if (before) { /* no offer pending: nothing recovered */

@@ -1682,6 +1682,10 @@ static int load_into(sload *L)
     if (r->bad || (tag != STATS_TAG && !L->v1) || !nslots || nslots > MAX_SLOTS || window_ms < nslots ||
         slot_ms != window_ms / nslots)
         return ORCA_ECORRUPT;
+    /* nothing after the clock of the engine restored with them: the next
+     * event would set the figures' clock back, below the times read */
+    if (t->start > t->now || t->now > t->e->now)
+        return ORCA_ECORRUPT;
     L->nslots = nslots;
     L->keep = window_ms == t->window_ms && nslots == t->nslots && slot_ms == t->slot_ms &&
               short_ms == t->short_ms;
