@@ -560,6 +560,14 @@ static int held_add(orca_stats *s, sagent *a, uint64_t id, orca_queue_id q, orca
     return ORCA_OK;
 }
 
+static bool held_has(const sagent *a, uint64_t id)
+{
+    for (uint32_t k = 0; k < a->nheld; k++)
+        if (a->held[k].id == id)
+            return true;
+    return false;
+}
+
 static void held_del(sagent *a, uint64_t id)
 {
     for (uint32_t k = 0; k < a->nheld; k++)
@@ -1556,7 +1564,9 @@ static int load_queues(sload *L)
 }
 
 /* An agent's held work: at most its work count, each of a queue the
- * engine has (work is offered from a queue) on a channel that can be. */
+ * engine has (work is offered from a queue) on a channel that can be, and
+ * work the restored engine has that agent hold (else its end would not
+ * find it, and the held list would outgrow the work count). */
 static int load_held(sload *L, sagent *a)
 {
     rbuf *r = L->r;
@@ -1566,7 +1576,9 @@ static int load_held(sload *L, sagent *a)
     for (uint32_t k = 0; k < n && !r->bad; k++) {
         uint64_t id = r_u64(r);
         uint32_t q = r_u32(r), ch = r_u32(r);
-        if (r->bad || !id || !q || q > L->t->e->nqueues || ch >= ORCA_MAX_CHANNELS) {
+        const ix *i = ix_get(L->t->e, id);
+        if (r->bad || !id || !q || q > L->t->e->nqueues || ch >= ORCA_MAX_CHANNELS || !i ||
+            !i->agent || i->agent->id != a->id || held_has(a, id)) {
             r->bad = true;
             break;
         }
@@ -1586,7 +1598,11 @@ static int load_agents(sload *L)
         uint8_t presence = r_u8(r);
         uint32_t work = r_u32(r);
         uint64_t since = r_u64(r);
-        if (r->bad || !id || presence > ORCA_PRESENCE_NOT_READY || u64map_get(&t->agents, id)) {
+        /* the work count follows the engine's (events move both) */
+        const agent *ea = agent_get(t->e, id);
+        uint32_t holds = ea ? ea->noffered + ea->nbusy + ea->nwrap : 0;
+        if (r->bad || !id || presence > ORCA_PRESENCE_NOT_READY || u64map_get(&t->agents, id) ||
+            (!L->v1 && work != holds)) {
             r->bad = true;
             break;
         }
