@@ -1588,6 +1588,20 @@ static int load_held(sload *L, sagent *a)
     return ORCA_OK;
 }
 
+/* The work an agent holds in the engine (0 for an agent not there). */
+static uint32_t agent_holds(const orca_engine *e, uint64_t id)
+{
+    const agent *ea = agent_get(e, id);
+    return ea ? ea->noffered + ea->nbusy + ea->nwrap : 0;
+}
+
+/* Whether the saved work counts must be the engine's: events move both,
+ * unless some were dropped (out of memory); STA1's are rebuilt. */
+static bool exact_work(const sload *L)
+{
+    return !L->v1 && !L->t->dropped;
+}
+
 static int load_agents(sload *L)
 {
     rbuf *r = L->r;
@@ -1598,11 +1612,8 @@ static int load_agents(sload *L)
         uint8_t presence = r_u8(r);
         uint32_t work = r_u32(r);
         uint64_t since = r_u64(r);
-        /* the work count follows the engine's (events move both) */
-        const agent *ea = agent_get(t->e, id);
-        uint32_t holds = ea ? ea->noffered + ea->nbusy + ea->nwrap : 0;
         if (r->bad || !id || presence > ORCA_PRESENCE_NOT_READY || u64map_get(&t->agents, id) ||
-            (!L->v1 && work != holds)) {
+            (exact_work(L) && work != agent_holds(t->e, id))) {
             r->bad = true;
             break;
         }
@@ -1620,6 +1631,12 @@ static int load_agents(sload *L)
         if (rc)
             return rc;
         occ_share(t, a, +1, false); /* rebuild the counts, time kept */
+    }
+    /* and every agent holding work is there */
+    for (uint32_t k = 0; exact_work(L) && !r->bad && k < t->e->nagents; k++) {
+        uint64_t id = t->e->agents[k]->id;
+        if (agent_holds(t->e, id) && !u64map_get(&t->agents, id))
+            r->bad = true;
     }
     return ORCA_OK;
 }
