@@ -11,6 +11,19 @@
  *  - a call that failed must have left the engine as it was (same dump,
  *    same counts): orca.h's convention. (Refused enqueues, ORCA_EFULL and
  *    ORCA_ECLOSED, emit an event and so count; their dump is compared.)
+ * Listings and positions (orca_agent_list, orca_interaction_list,
+ * orca_queue_waiting_list, orca_agent_work_list, in pages of 1 to 4 from a
+ * zeroed cursor to the end; orca_interaction_position) are read-only: their
+ * dump is compared whatever they answer, and they are checked against each
+ * other: id order (routing order for a queue's waiting work: effective
+ * priority highest first, then arrival), every entry as info_get says, as
+ * many entries as the counts, queue info or agent info say, each waiting
+ * entry's position its index in the listing, a position only for WAITING
+ * work and within its queue's waiting count. orca_queue_remove is a call
+ * like the others (journaled, so the final replay covers it). Agents
+ * without channel bits keep orca_agent_def_init's default limits; config
+ * and queue offer timeouts reach ORCA_TIMEOUT_NEVER, the no-answer limit
+ * ORCA_NO_ANSWER_NEVER.
  * The offer callback takes a byte too: accept, reject or nothing, from
  * inside the callback.
  * If the first byte says so, the engine journals (ORCA_SYNC_NEVER), compacts
@@ -144,6 +157,7 @@ static void die(const char *what, const char *a, const char *b)
 #define NAGENTS 8
 #define NIX 32
 #define NCUST 6
+#define NOPS 38 /* calls 0..37: op % NOPS */
 
 static rd *g_in;
 static orca_engine *g_e;
@@ -190,14 +204,16 @@ static void agent_def(rd *r, orca_agent_def *d, orca_skill_level *sk, orca_chann
     uint8_t c = u8(r);
     d->capacity = c < 200 ? 100 : c < 250 ? (uint32_t)(c - 190) * 10 : 0;
     uint8_t m = u8(r);
-    d->nlimits = 0;
-    for (uint32_t ch = 0; ch < 8; ch++)
-        if (m & (1u << ch)) {
-            lim[d->nlimits].channel = ch;
-            lim[d->nlimits].max = 1 + u8(r) % 4;
-            d->nlimits++;
-        }
-    d->limits = lim;
+    if (m) { /* (none: orca_agent_def_init's default limits) */
+        d->nlimits = 0;
+        for (uint32_t ch = 0; ch < 8; ch++)
+            if (m & (1u << ch)) {
+                lim[d->nlimits].channel = ch;
+                lim[d->nlimits].max = 1 + u8(r) % 4;
+                d->nlimits++;
+            }
+        d->limits = lim;
+    }
     d->weight = 1 + u8(r) % 5;
 }
 
@@ -232,6 +248,196 @@ static void work_def(rd *r, orca_interaction_def *d, orca_skill_level *req,
         d->bot = u8(r) % 3;
 }
 
+
+/* ---- listings and positions: read-only, checked against each other ---- */
+
+static int g_readonly; /* the call made reads only: its dump is compared */
+
+#define LIST_MAX 64 /* more entries than the id spaces hold */
+
+static void same_ix(const orca_engine *e, const orca_interaction_info *l, const char *what)
+{
+    orca_interaction_info g;
+    if (orca_interaction_info_get(e, l->id, &g) != ORCA_OK || g.state != l->state ||
+        g.queue != l->queue || g.agent != l->agent || g.priority != l->priority ||
+        g.effective_priority != l->effective_priority || g.arrival_ms != l->arrival_ms ||
+        g.channel != l->channel || g.customer != l->customer)
+        die(what, NULL, NULL);
+}
+
+/* Every agent, pages of `page`: id order, each as orca_agent_info_get
+ * says, as many as the counts say. */
+static int list_agents(const orca_engine *e, uint32_t page)
+{
+    orca_cursor c = { 0 };
+    orca_agent_info buf[4];
+    uint64_t last = 0;
+    uint32_t total = 0, n = 0;
+    do {
+        int rc = orca_agent_list(e, &c, buf, page, &n);
+        if (rc != ORCA_OK)
+            return rc;
+        if (n > page)
+            die("orca_agent_list: more than cap", NULL, NULL);
+        for (uint32_t k = 0; k < n; k++) {
+            orca_agent_info g;
+            if (buf[k].id <= last || orca_agent_info_get(e, buf[k].id, &g) != ORCA_OK ||
+                g.presence != buf[k].presence || g.used != buf[k].used ||
+                g.offered != buf[k].offered || g.busy != buf[k].busy ||
+                g.wrapup != buf[k].wrapup || g.idle_since_ms != buf[k].idle_since_ms)
+                die("orca_agent_list: an entry out of order or not as info_get says", NULL,
+                    NULL);
+            last = buf[k].id;
+        }
+        total += n;
+    } while (n == page && total < LIST_MAX);
+    orca_counts cn;
+    orca_engine_counts(e, &cn);
+    if (total != cn.agents)
+        die("orca_agent_list: not every agent", NULL, NULL);
+    return ORCA_OK;
+}
+
+/* Every live interaction: id order, as info_get says, counts.interactions
+ * of them. */
+static int list_interactions(const orca_engine *e, uint32_t page)
+{
+    orca_cursor c = { 0 };
+    orca_interaction_info buf[4];
+    uint64_t last = 0;
+    uint32_t total = 0, n = 0;
+    do {
+        int rc = orca_interaction_list(e, &c, buf, page, &n);
+        if (rc != ORCA_OK)
+            return rc;
+        if (n > page)
+            die("orca_interaction_list: more than cap", NULL, NULL);
+        for (uint32_t k = 0; k < n; k++) {
+            if (buf[k].id <= last)
+                die("orca_interaction_list: not in id order", NULL, NULL);
+            same_ix(e, &buf[k], "orca_interaction_list: an entry not as info_get says");
+            last = buf[k].id;
+        }
+        total += n;
+    } while (n == page && total < LIST_MAX);
+    orca_counts cn;
+    orca_engine_counts(e, &cn);
+    if (total != cn.interactions)
+        die("orca_interaction_list: not every live interaction", NULL, NULL);
+    return ORCA_OK;
+}
+
+/* Queue q's waiting work: routing order (effective priority highest
+ * first, then arrival), the queue's waiting count of it, each one's
+ * position its index in the listing. */
+static int list_waiting(const orca_engine *e, orca_queue_id q, uint32_t page)
+{
+    orca_queue_info qi;
+    int qrc = orca_queue_info_get(e, q, &qi);
+    orca_cursor c = { 0 };
+    orca_interaction_info buf[4], prev;
+    uint32_t total = 0, n = 0;
+    do {
+        int rc = orca_queue_waiting_list(e, q, &c, buf, page, &n);
+        if (rc != ORCA_OK) {
+            if (rc != qrc)
+                die("orca_queue_waiting_list and orca_queue_info_get disagree", NULL, NULL);
+            return rc;
+        }
+        if (qrc != ORCA_OK)
+            die("orca_queue_waiting_list of a queue info_get does not know", NULL, NULL);
+        if (n > page)
+            die("orca_queue_waiting_list: more than cap", NULL, NULL);
+        for (uint32_t k = 0; k < n; k++) {
+            const orca_interaction_info *l = &buf[k];
+            if (l->state != ORCA_STATE_WAITING || l->queue != q)
+                die("orca_queue_waiting_list: an entry not waiting in that queue", NULL, NULL);
+            same_ix(e, l, "orca_queue_waiting_list: an entry not as info_get says");
+            if (total + k > 0 &&
+                (l->effective_priority > prev.effective_priority ||
+                 (l->effective_priority == prev.effective_priority &&
+                  l->arrival_ms < prev.arrival_ms)))
+                die("orca_queue_waiting_list: not in routing order", NULL, NULL);
+            uint32_t ahead = UINT32_MAX, waiting = UINT32_MAX;
+            if (orca_interaction_position(e, l->id, &ahead, &waiting) != ORCA_OK ||
+                ahead != total + k || waiting != qi.waiting) {
+                fprintf(stderr, "interaction %llu: listed %u-th of %u, position ahead %u of %u\n",
+                        (unsigned long long)l->id, total + k, qi.waiting, ahead, waiting);
+                die("orca_interaction_position disagrees with the routing-order listing", NULL,
+                    NULL);
+            }
+            prev = *l;
+        }
+        total += n;
+    } while (n == page && total < LIST_MAX);
+    if (total != qi.waiting) {
+        fprintf(stderr, "queue %u: %u listed, queue info says %u waiting\n", q, total,
+                qi.waiting);
+        die("orca_queue_waiting_list: not the queue's waiting count", NULL, NULL);
+    }
+    return ORCA_OK;
+}
+
+/* An agent's work: id order, held by it, as many as its info says. */
+static int list_work(const orca_engine *e, uint64_t agent, uint32_t page)
+{
+    orca_agent_info ai;
+    int arc = orca_agent_info_get(e, agent, &ai);
+    orca_cursor c = { 0 };
+    orca_interaction_info buf[4];
+    uint64_t last = 0;
+    uint32_t total = 0, n = 0;
+    do {
+        int rc = orca_agent_work_list(e, agent, &c, buf, page, &n);
+        if (rc != ORCA_OK) {
+            if (rc != arc)
+                die("orca_agent_work_list and orca_agent_info_get disagree", NULL, NULL);
+            return rc;
+        }
+        if (arc != ORCA_OK)
+            die("orca_agent_work_list of an agent info_get does not know", NULL, NULL);
+        if (n > page)
+            die("orca_agent_work_list: more than cap", NULL, NULL);
+        for (uint32_t k = 0; k < n; k++) {
+            const orca_interaction_info *l = &buf[k];
+            if (l->id <= last || l->agent != agent ||
+                (l->state != ORCA_STATE_OFFERED && l->state != ORCA_STATE_BUSY &&
+                 l->state != ORCA_STATE_WRAPUP))
+                die("orca_agent_work_list: an entry out of order or not the agent's work", NULL,
+                    NULL);
+            same_ix(e, l, "orca_agent_work_list: an entry not as info_get says");
+            last = l->id;
+        }
+        total += n;
+    } while (n == page && total < LIST_MAX);
+    if (total != ai.offered + ai.busy + ai.wrapup)
+        die("orca_agent_work_list: not the agent's work count", NULL, NULL);
+    return ORCA_OK;
+}
+
+/* One interaction's position: only for WAITING work, within its queue's
+ * waiting count. */
+static int position(const orca_engine *e, uint64_t id)
+{
+    uint32_t ahead = UINT32_MAX, waiting = UINT32_MAX;
+    int rc = orca_interaction_position(e, id, &ahead, &waiting);
+    orca_interaction_info ii;
+    int irc = orca_interaction_info_get(e, id, &ii);
+    if (rc == ORCA_OK) {
+        orca_queue_info qi;
+        if (irc != ORCA_OK || ii.state != ORCA_STATE_WAITING ||
+            orca_queue_info_get(e, ii.queue, &qi) != ORCA_OK || waiting != qi.waiting ||
+            ahead >= waiting)
+            die("orca_interaction_position: not within the queue's waiting count", NULL, NULL);
+    } else if (rc == ORCA_ESTATE) {
+        if (irc != ORCA_OK || ii.state == ORCA_STATE_WAITING)
+            die("orca_interaction_position: ORCA_ESTATE for waiting work", NULL, NULL);
+    } else if (rc != (id ? irc : ORCA_EINVAL)) {
+        die("orca_interaction_position and orca_interaction_info_get disagree", NULL, NULL);
+    }
+    return rc;
+}
+
 static int call(rd *r, uint8_t op)
 {
     orca_engine *e = g_e;
@@ -241,7 +447,7 @@ static int call(rd *r, uint8_t op)
     orca_interaction_def d;
     char name[16];
     uint64_t now = orca_engine_now(e);
-    switch (op % 30) {
+    switch (op % NOPS) {
     case 0: {
         orca_skill_id s;
         snprintf(name, sizeof(name), "s%u", u8(r) % 7);
@@ -280,6 +486,8 @@ static int call(rd *r, uint8_t op)
         qd.wrapup_ms = f & 8 ? u16(r) : ORCA_WRAPUP_CHANNEL;
         qd.sla_ms = u16(r);
         qd.offer_timeout_ms = f & 16 ? u16(r) : 0;
+        if (qd.offer_timeout_ms == 0xffff)
+            qd.offer_timeout_ms = ORCA_TIMEOUT_NEVER;
         orca_step st[4];
         qd.nsteps = u8(r) % 5;
         for (uint32_t k = 0; k < qd.nsteps; k++) {
@@ -398,11 +606,34 @@ static int call(rd *r, uint8_t op)
     case 28:
     case 29: {
         uint8_t k = u8(r);
-        if (op % 30 == 29 && k >= 200) /* (ORCA_ESTATE when not journaling) */
+        if (op % NOPS == 29 && k >= 200) /* (ORCA_ESTATE when not journaling) */
             return orca_journal_compact(e);
         uint64_t dt = k < 128 ? k * 100u : k < 240 ? (k - 127u) * 5000u : (k - 239u) * 3600000u;
         return orca_engine_advance(e, now + dt);
     }
+    case 30:
+        return orca_queue_remove(e, u8(r) % 5);
+    case 31:
+        g_readonly = 1;
+        return list_agents(e, 1 + u8(r) % 4);
+    case 32:
+        g_readonly = 1;
+        return list_interactions(e, 1 + u8(r) % 4);
+    case 33:
+    case 34: {
+        g_readonly = 1;
+        orca_queue_id q = u8(r) % 5;
+        return list_waiting(e, q, 1 + u8(r) % 4);
+    }
+    case 35: {
+        g_readonly = 1;
+        uint64_t a = u8(r) % (NAGENTS + 1);
+        return list_work(e, a, 1 + u8(r) % 4);
+    }
+    case 36:
+    case 37:
+        g_readonly = 1;
+        return position(e, u8(r) % (NIX + 1));
     }
     return ORCA_EINVAL;
 }
@@ -481,8 +712,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.start_ms = 1700000000000ull + u32(&in) % 604800000u;
     cfg.seed = u8(&in);
     cfg.offer_timeout_ms = u16(&in);
+    if (cfg.offer_timeout_ms >= 0xfff0)
+        cfg.offer_timeout_ms = ORCA_TIMEOUT_NEVER;
     cfg.reoffer_delay_ms = u16(&in);
-    cfg.no_answer_limit = u8(&in) % 4;
+    uint8_t na = u8(&in);
+    cfg.no_answer_limit = na >= 0xf8 ? ORCA_NO_ANSWER_NEVER : na % 4;
     cfg.history_per_customer = u8(&in) % 10;
     cfg.max_customers = u8(&in) % 8;
     cfg.customer_ttl_ms = u16(&in) * 1000ull;
@@ -526,25 +760,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             before = dump(e);
         orca_counts cb;
         orca_engine_counts(e, &cb);
+        g_readonly = 0;
         int rc = call(&in, op);
         ncalls++;
         if (check(e) != ORCA_OK) {
-            fprintf(stderr, "call %d (op %u) returned %s\n", ncalls, op % 30, orca_strerror(rc));
+            fprintf(stderr, "call %d (op %u) returned %s\n", ncalls, op % NOPS, orca_strerror(rc));
             die("orca_engine_check failed", NULL, NULL);
         }
         /* ORCA_EIO: the call made its change and the journal stopped (or a
-         * compaction could not be written): not a failed call */
-        if (rc != ORCA_OK && rc != ORCA_EIO) {
+         * compaction could not be written): not a failed call. Listings
+         * and positions change nothing, whatever they answer. */
+        if (g_readonly || (rc != ORCA_OK && rc != ORCA_EIO)) {
             char *after = dump(e);
             if (strcmp(before, after) != 0) {
-                fprintf(stderr, "call %d (op %u) returned %s\n", ncalls, op % 30,
+                fprintf(stderr, "call %d (op %u) returned %s\n", ncalls, op % NOPS,
                         orca_strerror(rc));
-                die("a failed call changed the engine", before, after);
+                die(g_readonly ? "a listing or position changed the engine"
+                               : "a failed call changed the engine", before, after);
             }
             orca_counts ca;
             orca_engine_counts(e, &ca);
-            if (rc != ORCA_EFULL && rc != ORCA_ECLOSED && ca.events != cb.events) {
-                fprintf(stderr, "call %d (op %u) returned %s\n", ncalls, op % 30,
+            if ((g_readonly || (rc != ORCA_EFULL && rc != ORCA_ECLOSED)) &&
+                ca.events != cb.events) {
+                fprintf(stderr, "call %d (op %u) returned %s\n", ncalls, op % NOPS,
                         orca_strerror(rc));
                 die("a failed call emitted events", NULL, NULL);
             }

@@ -37,7 +37,15 @@
  * Bit 4 replays with restore_presence ORCA_RESTORE_OFFLINE (every agent
  * OFFLINE before recovered offers are routed, journaled as J_OFFLINE_ALL).
  * The header length is learnt from a journal opened at start-up.
- * FUZZ_JOURNAL_VERBOSE=1 prints what each input's replay did.
+ * FUZZ_JOURNAL_VERBOSE=1 prints what each input's replay did: how far
+ * each corpus entry gets is
+ *   FUZZ_JOURNAL_VERBOSE=1 build/fuzz/fuzz_journal -runs=0 fuzz/corpus/journal
+ * (a line per input: replay result, records, bad offset; 116, the end of
+ * the header, with snapshot 0 means the snapshot was refused; no line
+ * means read_config refused the header). Building with -DSNAP_DEBUG also
+ * prints the snapshot.c line that refused a snapshot.
+ * FUZZ_JOURNAL_KEEP_BAD=path (on FUZZ_TMPDIR's file system): a compacted
+ * journal that does not replay is moved there, to look at.
  *
  * Seeds: fuzz/corpus/journal/snap-* are compacted journals (a snapshot of
  * a small centre with work in every state, customers, figures, then more
@@ -680,8 +688,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             rc = orca_journal_replay(e2, g_path, &jc, &ri);
             if (rc != ORCA_OK || orca_engine_check(e2) != ORCA_OK) {
-                fprintf(stderr, "the compacted journal does not replay: %s\n",
-                        orca_strerror(rc));
+                fprintf(stderr, "the compacted journal does not replay: %s (%llu records, "
+                        "snapshot to %llu, bad offset %llu)\n", orca_strerror(rc),
+                        (unsigned long long)ri.records, (unsigned long long)ri.snapshot_bytes,
+                        (unsigned long long)ri.bad_offset);
+                if (getenv("FUZZ_JOURNAL_KEEP_BAD")) /* the journal, to look at */
+                    rename(g_path, getenv("FUZZ_JOURNAL_KEEP_BAD"));
                 abort();
             }
             if (before) { /* no offer pending: nothing recovered */

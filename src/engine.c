@@ -478,6 +478,9 @@ int engine_check(const orca_engine *e, bool deep)
          * callback's slot, routed early) */
         CHECK(i->state_ms <= e->now && i->answered <= e->now);
         CHECK(i->deadline == ix_compute_deadline(e, i));
+        /* nor due before it: the next advance would set the clock back to
+         * it (a restored SCHEDULED due, an offer that should have expired) */
+        CHECK(i->deadline == UINT64_MAX || i->deadline >= e->now);
         CHECK((i->deadline == UINT64_MAX) == (i->tpos == NOPOS));
         if (i->tpos != NOPOS)
             CHECK(e->timers.v[i->tpos].item == i && e->timers.v[i->tpos].k1 == i->deadline);

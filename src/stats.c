@@ -578,6 +578,14 @@ static int held_add(orca_stats *s, sagent *a, uint64_t id, orca_queue_id q, orca
     return ORCA_OK;
 }
 
+static bool held_has(const sagent *a, uint64_t id)
+{
+    for (uint32_t k = 0; k < a->nheld; k++)
+        if (a->held[k].id == id)
+            return true;
+    return false;
+}
+
 static void held_del(sagent *a, uint64_t id)
 {
     for (uint32_t k = 0; k < a->nheld; k++)
@@ -1574,7 +1582,9 @@ static int load_queues(sload *L)
 }
 
 /* An agent's held work: at most its work count, each of a queue the
- * engine has (work is offered from a queue) on a channel that can be. */
+ * engine has (work is offered from a queue) on a channel that can be, and
+ * work the restored engine has that agent hold (else its end would not
+ * find it, and the held list would outgrow the work count). */
 static int load_held(sload *L, sagent *a)
 {
     rbuf *r = L->r;
@@ -1584,7 +1594,9 @@ static int load_held(sload *L, sagent *a)
     for (uint32_t k = 0; k < n && !r->bad; k++) {
         uint64_t id = r_u64(r);
         uint32_t q = r_u32(r), ch = r_u32(r);
-        if (r->bad || !id || !q || q > L->t->e->nqueues || ch >= ORCA_MAX_CHANNELS) {
+        const ix *i = ix_get(L->t->e, id);
+        if (r->bad || !id || !q || q > L->t->e->nqueues || ch >= ORCA_MAX_CHANNELS || !i ||
+            !i->agent || i->agent->id != a->id || held_has(a, id)) {
             r->bad = true;
             break;
         }
@@ -1592,6 +1604,20 @@ static int load_held(sload *L, sagent *a)
             return ORCA_ENOMEM;
     }
     return ORCA_OK;
+}
+
+/* The work an agent holds in the engine (0 for an agent not there). */
+static uint32_t agent_holds(const orca_engine *e, uint64_t id)
+{
+    const agent *ea = agent_get(e, id);
+    return ea ? ea->noffered + ea->nbusy + ea->nwrap : 0;
+}
+
+/* Whether the saved work counts must be the engine's: events move both,
+ * unless some were dropped (out of memory); STA1's are rebuilt. */
+static bool exact_work(const sload *L)
+{
+    return !L->v1 && !L->t->dropped;
 }
 
 static int load_agents(sload *L)
@@ -1604,7 +1630,8 @@ static int load_agents(sload *L)
         uint8_t presence = r_u8(r);
         uint32_t work = r_u32(r);
         uint64_t since = r_u64(r);
-        if (r->bad || !id || presence > ORCA_PRESENCE_NOT_READY || u64map_get(&t->agents, id)) {
+        if (r->bad || !id || presence > ORCA_PRESENCE_NOT_READY || u64map_get(&t->agents, id) ||
+            (exact_work(L) && work != agent_holds(t->e, id))) {
             r->bad = true;
             break;
         }
@@ -1622,6 +1649,12 @@ static int load_agents(sload *L)
         if (rc)
             return rc;
         occ_share(t, a, +1, false); /* rebuild the counts, time kept */
+    }
+    /* and every agent holding work is there */
+    for (uint32_t k = 0; exact_work(L) && !r->bad && k < t->e->nagents; k++) {
+        uint64_t id = t->e->agents[k]->id;
+        if (agent_holds(t->e, id) && !u64map_get(&t->agents, id))
+            r->bad = true;
     }
     return ORCA_OK;
 }
@@ -1699,6 +1732,10 @@ static int load_into(sload *L)
     L->v1 = tag == STATS_TAG_V1;
     if (r->bad || (tag != STATS_TAG && !L->v1) || !nslots || nslots > MAX_SLOTS || window_ms < nslots ||
         slot_ms != window_ms / nslots)
+        return ORCA_ECORRUPT;
+    /* nothing after the clock of the engine restored with them: the next
+     * event would set the figures' clock back, below the times read */
+    if (t->start > t->now || t->now > t->e->now)
         return ORCA_ECORRUPT;
     L->nslots = nslots;
     L->keep = window_ms == t->window_ms && nslots == t->nslots && slot_ms == t->slot_ms &&
