@@ -162,6 +162,10 @@ struct ref_router {
     uint32_t nqueues;
     ref_agent agents[REF_MAX_AGENTS];
     int nagents;                             /* slots [0, nagents) may be live */
+    /* the engine's agent order (its agent array): an add goes last, a
+     * removal moves the last one into the hole (ref_offline_all) */
+    uint64_t order[REF_MAX_AGENTS];
+    int norder;
     ref_inter inters[REF_MAX_INTERACTIONS];
     int ninters;                             /* slots [0, ninters) may be live */
     ref_customer customers[REF_MAX_CUSTOMERS];
@@ -1524,6 +1528,7 @@ static int impl_agent_add(ref_router *r, const orca_agent_def *def)
     a->presence = ORCA_PRESENCE_OFFLINE;
     a->idle_since = r->now;
     a->wr_key = r->wr_clock + draw(r, a->weight);
+    r->order[r->norder++] = a->id;
     emit(r, ORCA_EV_AGENT_ADDED, NULL, a->id, 0, 0);
     return ORCA_OK;
 }
@@ -1620,6 +1625,9 @@ static int impl_agent_remove(ref_router *r, uint64_t id)
         }
     }
     memset(a, 0, sizeof *a);
+    for (int k = 0; k < r->norder; k++)
+        if (r->order[k] == id)
+            r->order[k] = r->order[--r->norder];
     emit(r, ORCA_EV_AGENT_REMOVED, NULL, id, 0, 0);
     if (r->opt.held_doomed_first) {
         int noffered = ndoomed - nheld_doomed;
@@ -1671,6 +1679,69 @@ static int impl_agent_set_presence(ref_router *r, uint64_t id, orca_presence p, 
     }
     if (to_ready)
         route_agent(r, a);
+    return ORCA_OK;
+}
+
+/* After a restore with ORCA_RESTORE_OFFLINE (DESIGN.md "Journal"): every
+ * agent not OFFLINE becomes OFFLINE (reason 0), one by one in the engine's
+ * order, releasing its soft holds as impl_agent_set_presence does but
+ * without routing them; only once all are OFFLINE is the released work
+ * routed, in the order it was released from (so nobody is offered work by
+ * an agent about to go). */
+static int impl_offline_all(ref_router *r)
+{
+    ref_inter *released[REF_MAX_INTERACTIONS];
+    int nreleased = 0;
+    for (int k = 0; k < r->norder; k++) {
+        ref_agent *a = find_agent(r, r->order[k]);
+        if (a->presence == ORCA_PRESENCE_OFFLINE)
+            continue;
+        a->presence = ORCA_PRESENCE_OFFLINE;
+        a->reason = 0;
+        emit(r, ORCA_EV_AGENT_PRESENCE, NULL, a->id, 0, 0);
+        r->events[r->nevents - 1].presence = ORCA_PRESENCE_OFFLINE;
+        ref_inter *held[REF_MAX_INTERACTIONS], *rel[REF_MAX_INTERACTIONS];
+        int n = held_for(r, a->id, held);
+        held_for_release(r, a->id, rel);
+        for (int m = 0; m < n; m++)
+            if (!rel[m]->target_hard)
+                release_hold(r, rel[m], ORCA_RELEASE_OFFLINE);
+        for (int m = 0; m < n; m++)
+            if (!held[m]->target)            /* released just now */
+                released[nreleased++] = held[m];
+    }
+    for (int k = 0; k < nreleased; k++)
+        route_interaction(r, released[k]);
+    return ORCA_OK;
+}
+
+/* After a restore (DESIGN.md "Journal"): every OFFERED interaction, in
+ * seq order, goes back to WAITING: event REJECTED (value
+ * ORCA_WITHDRAW_RECOVERED), no exclusion (nobody declined), no withdraw
+ * callback (the offer was made before the restart), then process_waiting
+ * and route_agent for the agent it was offered to. */
+static int impl_recover_offers(ref_router *r)
+{
+    ref_inter *chain[REF_MAX_INTERACTIONS];
+    int n = 0;
+    for (int k = 0; k < r->ninters; k++)
+        if (r->inters[k].live && r->inters[k].state == ORCA_STATE_OFFERED)
+            chain[n++] = &r->inters[k];
+    for (int a = 1; a < n; a++)                 /* insertion sort by seq */
+        for (int b = a; b > 0 && chain[b]->seq < chain[b - 1]->seq; b--) {
+            ref_inter *t = chain[b];
+            chain[b] = chain[b - 1];
+            chain[b - 1] = t;
+        }
+    for (int k = 0; k < n; k++) {
+        ref_inter *i = chain[k];
+        ref_agent *a = find_agent(r, i->agent);
+        emit(r, ORCA_EV_REJECTED, i, a->id, i->queue, ORCA_WITHDRAW_RECOVERED);
+        i->notified = 0;
+        back_to_waiting(r, i, 0);
+        process_waiting(r, i);
+        route_agent(r, a);
+    }
     return ORCA_OK;
 }
 
@@ -2906,6 +2977,30 @@ int ref_agent_set_presence(ref_router *r, uint64_t id, orca_presence p, uint32_t
 {
     r->depth++;
     return leave(r, impl_agent_set_presence(r, id, p, reason));
+}
+
+/* One public call each, but only when there is something to do (the
+ * engine's step is no call at all otherwise: no customer expiry). */
+int ref_offline_all(ref_router *r)
+{
+    int n = 0;
+    for (int k = 0; k < r->norder; k++)
+        n += find_agent(r, r->order[k])->presence != ORCA_PRESENCE_OFFLINE;
+    if (!n)
+        return ORCA_OK;
+    r->depth++;
+    return leave(r, impl_offline_all(r));
+}
+
+int ref_recover_offers(ref_router *r)
+{
+    int n = 0;
+    for (int k = 0; k < r->ninters; k++)
+        n += r->inters[k].live && r->inters[k].state == ORCA_STATE_OFFERED;
+    if (!n)
+        return ORCA_OK;
+    r->depth++;
+    return leave(r, impl_recover_offers(r));
 }
 
 int ref_agent_set_queue_rank(ref_router *r, uint64_t agent, orca_queue_id q, uint32_t rank)

@@ -134,6 +134,11 @@ int ref_agent_update(ref_router *r, const orca_agent_def *def);
 int ref_agent_remove(ref_router *r, uint64_t id);
 int ref_agent_set_presence(ref_router *r, uint64_t id, orca_presence p, uint32_t reason);
 int ref_agent_set_queue_rank(ref_router *r, uint64_t agent, orca_queue_id q, uint32_t rank);
+/* What orca_journal_replay does at the end (DESIGN.md "Journal"): with
+ * ORCA_RESTORE_OFFLINE every agent OFFLINE (jrn_offline_all), then the
+ * offers pending go back to waiting (jrn_recover_offers). */
+int ref_offline_all(ref_router *r);
+int ref_recover_offers(ref_router *r);
 
 int ref_interaction_enqueue(ref_router *r, const orca_interaction_def *def);
 int ref_offer_accept(ref_router *r, uint64_t interaction);

@@ -21,8 +21,11 @@
  * so enqueues, transfers and escalations meet open and closed queues that
  * reject, hold until the opening or redirect, in chains and loops; queues
  * removed, or refused while work is in them, overflowed out of them, or
- * another queue overflows or redirects to them) are played op by op on the real engine (public API only,
- * events collected with orca_listener_add) and on tests/ref_router.c, a
+ * another queue overflows or redirects to them; the engine snapshotted and
+ * restored, sometimes then ending as orca_journal_replay does: every agent
+ * OFFLINE (ORCA_RESTORE_OFFLINE) and/or the pending offers back to waiting)
+ * are played op by op on the real engine (public API only but for the
+ * restore's internal calls, events collected with orca_listener_add) and on tests/ref_router.c, a
  * plain linear-scan implementation of DESIGN.md's "Routing rules". After
  * every op the test asserts:
  *   - the same return code;
@@ -97,6 +100,7 @@
 
 #include "orca.h"
 #include "snapshot.h" /* snap_copy: OP_RESTORE */
+#include "journal.h"  /* jrn_offline_all, jrn_recover_offers: OP_RESTORE_OFFLINE */
 #include "ref_router.h"
 #include "testutil.h"
 
@@ -203,6 +207,11 @@ typedef enum op_kind {
     OP_UNREACHED, OP_ESCALATE, OP_CALLBACK,
     OP_HOURS, /* orca_queue_set_hours(queue, hs.on ? &hs : NULL) */
     OP_QUEUE_REMOVE,
+    /* OP_RESTORE, then what orca_journal_replay does at the end: v 0 every
+     * agent OFFLINE (jrn_offline_all), 1 that and then the pending offers
+     * back to waiting (jrn_recover_offers: a replay with
+     * ORCA_RESTORE_OFFLINE), 2 the offers only (ORCA_RESTORE_KEEP) */
+    OP_RESTORE_OFFLINE,
     OP_KINDS
 } op_kind;
 
@@ -340,6 +349,9 @@ static int g_skip_oldest, g_skip_check, g_skip_deadline;
 static int g_stats;
 static uint64_t g_ev_count[ORCA_EV_TYPE_COUNT + 1];
 static uint64_t g_special[32];  /* see print_stats */
+/* OP_RESTORE_OFFLINE: agents set OFFLINE, holds released, offers
+ * recovered, offers made (see print_stats) */
+static uint64_t g_offline[4];
 static uint64_t g_sched[4];     /* SCHEDULED by reason */
 static uint64_t g_closed[4];    /* REJECTED_CLOSED: REJECT, HOLD never opens, hops, ? */
 static uint64_t g_release[5];   /* TARGET_RELEASED by reason */
@@ -690,6 +702,11 @@ static void fmt_op(const world *w, const op *o, char *buf, size_t len)
         break;
     case OP_CHANNEL_WRAPUP: P("channel_set_wrapup(%s, %u)", ch_name(o->channel), o->v); break;
     case OP_RESTORE: P("(snapshot and restore the engine)"); break;
+    case OP_RESTORE_OFFLINE:
+        P("(snapshot and restore the engine, then %s)",
+          o->v == 0 ? "every agent OFFLINE" : o->v == 1 ? "every agent OFFLINE, offers recovered"
+                                                        : "offers recovered");
+        break;
     case OP_UNREACHED: P("unreached(%" PRIu64 ")", o->id); break;
     case OP_CALLBACK:
         P("callback(%" PRIu64 ", %s, not_before=%" PRIu64 ")", o->id, ch_name(o->channel),
@@ -1556,6 +1573,18 @@ static int world_restore(world *w)
     return same ? 0 : -1;
 }
 
+/* OP_RESTORE_OFFLINE: OP_RESTORE, then the steps orca_journal_replay ends
+ * with (mode: see OP_RESTORE_OFFLINE), called directly. */
+static int world_restore_offline(world *w, uint32_t mode)
+{
+    int rc;
+    if (world_restore(w))
+        return ORCA_ECORRUPT;
+    if (mode != 2 && (rc = jrn_offline_all(w->e)))
+        return rc;
+    return mode != 0 ? jrn_recover_offers(w->e, NULL) : ORCA_OK;
+}
+
 static int world_close(world *w)
 {
     orca_engine_free(w->e);
@@ -1748,6 +1777,19 @@ static void note_iid(world *w, uint64_t id)
 /* Apply o to the engine and the reference, compare. 0 or -1 (see w->msg). */
 static uint32_t held_count_in(const world *w, uint64_t agent, orca_interaction_state st);
 
+/* ORCA_DIFF_STATS: what an OP_RESTORE_OFFLINE did (the reference's view). */
+static void count_offline(const world *w)
+{
+    const orca_event *v;
+    size_t n = ref_events(w->r, &v);
+    for (size_t k = 0; k < n; k++) {
+        g_offline[0] += v[k].type == ORCA_EV_AGENT_PRESENCE;
+        g_offline[1] += v[k].type == ORCA_EV_TARGET_RELEASED;
+        g_offline[2] += v[k].type == ORCA_EV_REJECTED && v[k].value == ORCA_WITHDRAW_RECOVERED;
+        g_offline[3] += v[k].type == ORCA_EV_OFFERED;
+    }
+}
+
 static int world_apply(world *w, const op *o, int *rc_out)
 {
     int r1 = 0, r2 = 0;
@@ -1863,6 +1905,14 @@ static int world_apply(world *w, const op *o, int *rc_out)
     case OP_RESTORE:
         r1 = w->ref_only || !world_restore(w) ? 0 : ORCA_ECORRUPT;
         r2 = 0;
+        break;
+    case OP_RESTORE_OFFLINE:
+        r1 = w->ref_only ? 0 : world_restore_offline(w, o->v);
+        r2 = o->v != 2 ? ref_offline_all(w->r) : 0;
+        if (!r2 && o->v != 0)
+            r2 = ref_recover_offers(w->r);
+        if (g_stats)
+            count_offline(w);
         break;
     case OP_UNREACHED:
         r1 = w->ref_only ? 0 : orca_interaction_unreached(w->e, o->id);
@@ -2129,6 +2179,7 @@ typedef struct view {
     uint32_t nby_state[7];
     uint64_t dead[64];                           /* used ids not live */
     uint32_t ndead;
+    uint32_t nheld;                              /* WAITING work held for an agent */
 } view;
 
 static void make_view(const world *w, view *v)
@@ -2149,6 +2200,7 @@ static void make_view(const world *w, view *v)
         if (ref_interaction_info_get(w->r, id, &ii) == 0) {
             if (v->nby_state[ii.state] < REF_MAX_INTERACTIONS)
                 v->by_state[ii.state][v->nby_state[ii.state]++] = id;
+            v->nheld += ii.state == ORCA_STATE_WAITING && ii.target_agent;
         } else if (v->ndead < 64) {
             v->dead[v->ndead++] = id;
         }
@@ -2577,6 +2629,9 @@ static int gen_op(world *w, uint64_t *g, uint32_t index, op *o)
     wt[OP_DISPOSITION] = 2;
     wt[OP_FORGET] = 1;
     wt[OP_RESTORE] = 1;
+    /* more often when holds would be released with agents still READY to
+     * be offered them (what the OFFLINE step must not do) */
+    wt[OP_RESTORE_OFFLINE] = v.nheld && v.nready > 1 ? 8 : 1;
     wt[OP_UNREACHED] = v.nby_state[ORCA_STATE_BUSY] ? 3 : 1;
     wt[OP_ESCALATE] = v.nby_state[ORCA_STATE_BOT] ? 6 : 0;
     wt[OP_CALLBACK] = v.nby_state[ORCA_STATE_WAITING] + v.nby_state[ORCA_STATE_SCHEDULED] ? 3 : 0;
@@ -2861,6 +2916,11 @@ static int gen_op(world *w, uint64_t *g, uint32_t index, op *o)
     }
     case OP_RESTORE:
         break;
+    case OP_RESTORE_OFFLINE: {
+        uint32_t k = rnd(g, 100);
+        o->v = k < 25 ? 0 : k < 75 ? 1 : 2;
+        break;
+    }
     case OP_HOURS:
         o->queue = any_queue;
         if (chance(g, 15))
@@ -3310,7 +3370,7 @@ static const char *op_names[OP_KINDS] = {
     "member_remove", "set_queue_rank", "enqueue", "accept", "reject", "end",
     "wrapup_done", "abandon", "cancel", "set_priority", "advance", "channel_set_wrapup",
     "transfer", "set_disposition", "customer_forget", "restore", "unreached",
-    "escalate", "callback", "queue_set_hours", "queue_remove",
+    "escalate", "callback", "queue_set_hours", "queue_remove", "restore_offline",
 };
 
 static void print_stats(void)
@@ -3346,6 +3406,9 @@ static void print_stats(void)
             "; REDIRECTED transfers and escalations %" PRIu64 "; REDIRECTED then held"
             " (SCHEDULED CLOSED) %" PRIu64 "; bots REDIRECTED %" PRIu64 "\n",
             g_special[28], g_special[29], g_special[30], g_special[31]);
+    fprintf(stderr, "  restore_offline: agents set OFFLINE %" PRIu64 ", holds released %" PRIu64
+            ", offers recovered %" PRIu64 ", offers made %" PRIu64 "\n",
+            g_offline[0], g_offline[1], g_offline[2], g_offline[3]);
     fprintf(stderr, "  REJECTED_CLOSED: by a REJECT queue %" PRIu64 ", a HOLD queue not opening within"
             " a year %" PRIu64 ", a redirect loop past 8 hops %" PRIu64 ", other %" PRIu64 "\n",
             g_closed[0], g_closed[1], g_closed[2], g_closed[3]);
