@@ -266,14 +266,20 @@ static void rebalance(bt_node *x, uint32_t i, bt_pool *pool)
 {
     uint32_t a = i + 1 < x->n ? i : i - 1; /* the pair is slots a, a + 1 */
     bt_node *l = x->p[a], *r = x->p[a + 1];
-    if (l->n > BT_MIN) { /* l's last goes to r's front */
-        put(r, 0, l->k1[l->n - 1], l->k2[l->n - 1], l->v[l->n - 1], l->cnt[l->n - 1],
-            l->p[l->n - 1]);
-        l->n--;
-    } else if (r->n > BT_MIN) { /* r's first goes to l's end */
-        copy(l, l->n, r, 0, 1);
-        l->n++;
-        cut(r, 0);
+    /* a borrow evens the pair out rather than moving one entry, so the
+     * next removal there need not borrow again */
+    if (l->n > BT_MIN) { /* l's last go to r's front */
+        uint32_t m = (l->n - r->n) / 2;
+        copy(r, m, r, 0, r->n);
+        copy(r, 0, l, l->n - m, m);
+        r->n += m;
+        l->n -= m;
+    } else if (r->n > BT_MIN) { /* r's first go to l's end */
+        uint32_t m = (r->n - l->n) / 2;
+        copy(l, l->n, r, 0, m);
+        l->n += m;
+        copy(r, 0, r, m, r->n - m);
+        r->n -= m;
     } else {
         copy(l, l->n, r, 0, r->n);
         l->n += r->n;
