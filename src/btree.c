@@ -67,6 +67,19 @@ static void cut(bt_node *x, uint32_t i)
     x->n--;
 }
 
+/* put and cut for a leaf on the fast paths below: a leaf has no counts
+ * to move, and an entry at the end (new work arriving last in its
+ * priority) moves nothing. */
+static void leaf_move(bt_node *x, uint32_t di, uint32_t si, uint32_t m)
+{
+    if (!m)
+        return;
+    memmove(&x->k1[di], &x->k1[si], m * sizeof(uint64_t));
+    memmove(&x->k2[di], &x->k2[si], m * sizeof(uint64_t));
+    memmove(&x->v[di], &x->v[si], m * sizeof(uint64_t));
+    memmove(&x->p[di], &x->p[si], m * sizeof(void *));
+}
+
 static uint64_t node_vmin(const bt_node *x)
 {
     uint64_t m = UINT64_MAX;
@@ -179,8 +192,52 @@ static bt_node *ins(bt_node *x, uint32_t h, bt_pool *pool, uint64_t k1, uint64_t
     return rr;
 }
 
+/* The common insert, without recursion: the leaf the key goes to has
+ * room, so no node changes shape and each inner node on the path only
+ * updates its summary of the child (what ins does when r is NULL).
+ * 0, with nothing changed, if the leaf is full. */
+static int ins_fast(btree *t, uint64_t k1, uint64_t k2, uint64_t v, void *item)
+{
+    bt_node *path[BT_MAXH];
+    uint32_t slot[BT_MAXH], d = 0;
+    bt_node *x = t->root;
+    while (!x->leaf) {
+        uint32_t i = lower(x, k1, k2);
+        if (i == x->n) /* above every key: the last child takes it */
+            i--;
+        path[d] = x;
+        slot[d++] = i;
+        x = x->p[i];
+    }
+    if (x->n == BT_B)
+        return 0;
+    uint32_t i = lower(x, k1, k2);
+    leaf_move(x, i + 1, i, x->n - i);
+    x->k1[i] = k1;
+    x->k2[i] = k2;
+    x->v[i] = v;
+    x->p[i] = item;
+    x->n++;
+    while (d--) {
+        bt_node *y = path[d];
+        uint32_t s = slot[d];
+        y->cnt[s]++;
+        if (v < y->v[s])
+            y->v[s] = v;
+        if (key_less(y->k1[s], y->k2[s], k1, k2)) {
+            y->k1[s] = k1;
+            y->k2[s] = k2;
+        }
+    }
+    return 1;
+}
+
 void bt_insert(btree *t, bt_pool *pool, uint64_t k1, uint64_t k2, uint64_t v, void *item)
 {
+    if (t->root && t->height <= BT_MAXH && ins_fast(t, k1, k2, v, item)) {
+        t->n++;
+        return;
+    }
     if (!t->root) {
         t->root = bt_pool_take(pool);
         t->root->leaf = 1;
@@ -209,14 +266,20 @@ static void rebalance(bt_node *x, uint32_t i, bt_pool *pool)
 {
     uint32_t a = i + 1 < x->n ? i : i - 1; /* the pair is slots a, a + 1 */
     bt_node *l = x->p[a], *r = x->p[a + 1];
-    if (l->n > BT_MIN) { /* l's last goes to r's front */
-        put(r, 0, l->k1[l->n - 1], l->k2[l->n - 1], l->v[l->n - 1], l->cnt[l->n - 1],
-            l->p[l->n - 1]);
-        l->n--;
-    } else if (r->n > BT_MIN) { /* r's first goes to l's end */
-        copy(l, l->n, r, 0, 1);
-        l->n++;
-        cut(r, 0);
+    /* a borrow evens the pair out rather than moving one entry, so the
+     * next removal there need not borrow again */
+    if (l->n > BT_MIN) { /* l's last go to r's front */
+        uint32_t m = (l->n - r->n) / 2;
+        copy(r, m, r, 0, r->n);
+        copy(r, 0, l, l->n - m, m);
+        r->n += m;
+        l->n -= m;
+    } else if (r->n > BT_MIN) { /* r's first go to l's end */
+        uint32_t m = (r->n - l->n) / 2;
+        copy(l, l->n, r, 0, m);
+        l->n += m;
+        copy(r, 0, r, m, r->n - m);
+        r->n -= m;
     } else {
         copy(l, l->n, r, 0, r->n);
         l->n += r->n;
@@ -255,8 +318,49 @@ static void del(bt_node *x, uint32_t h, bt_pool *pool, uint64_t k1, uint64_t k2,
     }
 }
 
+/* The common removal, without recursion: the leaf keeps at least BT_MIN
+ * entries (or, the root, one), so no node changes shape and each inner
+ * node on the path only updates its summary of the child, as del does
+ * without a rebalance. 0, with nothing changed, otherwise. */
+static int del_fast(btree *t, uint64_t k1, uint64_t k2)
+{
+    bt_node *path[BT_MAXH];
+    uint32_t slot[BT_MAXH], d = 0;
+    bt_node *x = t->root;
+    while (!x->leaf) {
+        uint32_t i = lower(x, k1, k2);
+        path[d] = x;
+        slot[d++] = i;
+        x = x->p[i];
+    }
+    if (x->n <= (d ? BT_MIN : 1))
+        return 0;
+    uint32_t i = lower(x, k1, k2);
+    uint64_t v = x->v[i];
+    leaf_move(x, i, i + 1, x->n - i - 1);
+    x->n--;
+    const bt_node *c = x;
+    while (d--) {
+        bt_node *y = path[d];
+        uint32_t s = slot[d];
+        y->cnt[s]--;
+        if (v == y->v[s])
+            y->v[s] = node_vmin(c);
+        if (y->k1[s] == k1 && y->k2[s] == k2) { /* it was the child's largest */
+            y->k1[s] = c->k1[c->n - 1];
+            y->k2[s] = c->k2[c->n - 1];
+        }
+        c = y;
+    }
+    return 1;
+}
+
 void bt_remove(btree *t, bt_pool *pool, uint64_t k1, uint64_t k2)
 {
+    if (t->height <= BT_MAXH && del_fast(t, k1, k2)) {
+        t->n--;
+        return;
+    }
     uint64_t v;
     del(t->root, t->height, pool, k1, k2, &v);
     t->n--;

@@ -26,6 +26,10 @@
 
 #define BT_B 32          /* entries a node holds */
 #define BT_MIN (BT_B / 2) /* entries every node but the root keeps */
+/* The height the insert and removal fast paths keep a path for: every
+ * node but the root is at least half full, so 2^32 entries are at most
+ * 8 levels deep (taller trees, which cannot occur, take the slow path). */
+#define BT_MAXH 16
 
 typedef struct bt_node bt_node;
 struct bt_node {
