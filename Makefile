@@ -1,5 +1,6 @@
 # orca: GNU make build.
-#   make            liborca.a/.so, liborca-uv.a/.so (the libuv adapter), examples
+#   make            liborca.a/.so, liborca-uv.a/.so (the libuv adapter), examples,
+#                   build/server/orcad (the service; needs libconfig)
 #   make check      build everything and run every test
 #   make demo       run the omnichannel demo (examples/demo.c)
 #   make bench      run the bench harness, write bench/results/latest.csv and
@@ -64,12 +65,19 @@ TEST_SUPOBJ := $(TEST_SUPSRC:tests/%.c=$(BUILD)/tests/obj/%.o)
 EX_SRC  := $(wildcard examples/*.c)
 EX_BIN  := $(EX_SRC:examples/%.c=$(BUILD)/examples/%)
 
+# orcad (server/): the service. libconfig reads its configuration file;
+# server/*.c but orcad.c is linked into orcad and into tests/test_config.
+CONFIG_LIBS := $(shell pkg-config --libs libconfig 2>/dev/null || echo -lconfig)
+SERVER_SRC  := $(filter-out server/orcad.c,$(wildcard server/*.c))
+SERVER_OBJ  := $(SERVER_SRC:server/%.c=$(BUILD)/server/obj/%.o)
+SERVER_HDR  := $(wildcard server/*.h)
+
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/obj/%.o)
 
 .SECONDARY:
-.PHONY: all lib examples tests check demo bench install uninstall clean deps crash fuzz docs
-all: lib examples
+.PHONY: all lib examples server tests check demo bench install uninstall clean deps crash fuzz docs
+all: lib examples server
 
 deps:
 	@scripts/deps.sh
@@ -161,10 +169,32 @@ $(BUILD)/examples/%: examples/%.c $(ARCHIVES) $(wildcard examples/*.h) | $(BUILD
 examples: $(EX_BIN)
 tests: $(TEST_BIN)
 
+# The server's objects wait (order-only) for libconfig-dev to be there.
+server: $(BUILD)/server/orcad
+
+$(BUILD)/server/obj:
+	mkdir -p $@
+
+$(BUILD)/server/.deps: | $(BUILD)/server/obj
+	@scripts/deps.sh libconfig-dev
+	@touch $@
+
+$(BUILD)/server/obj/%.o: server/%.c $(HDR) $(SERVER_HDR) | $(BUILD)/server/.deps
+	$(CC) $(CFLAGS) $(UV_CFLAGS) -Iserver -c $< -o $@
+
+$(BUILD)/server/orcad: server/orcad.c $(SERVER_OBJ) $(ARCHIVES) $(HDR) $(SERVER_HDR) | $(BUILD)/server/.deps
+	$(CC) $(CFLAGS) $(UV_CFLAGS) -Iserver $< $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CONFIG_LIBS) $(LIBS) -o $@
+
+$(BUILD)/tests/test_config: tests/test_config.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(CONFIG_LIBS) $(LIBS) -o $@
+
+# make check also runs orcad itself (tests/orcad_check.sh: --help,
+# --version, the example config, a broken one, a start and a restart).
 check:
-	@scripts/deps.sh libjansson-dev
+	@scripts/deps.sh libjansson-dev libconfig-dev
 	@$(MAKE) --no-print-directory all tests
 	@scripts/run-tests.sh $(BUILD)/tests
+	@tests/orcad_check.sh $(BUILD)/server/orcad
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/examples/demo
@@ -203,8 +233,9 @@ docs:
 # name the archives, for static links next to the .so; see the README).
 PC_IN := $(wildcard pkgconfig/*.pc.in)
 
-install: lib
-	install -d $(DESTDIR)$(INCDIR)/orca $(DESTDIR)$(LIBDIR)/pkgconfig
+install: lib server
+	install -d $(DESTDIR)$(INCDIR)/orca $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/server/orcad $(DESTDIR)$(PREFIX)/bin/orcad
 	install -m 644 include/orca.h $(DESTDIR)$(INCDIR)/orca.h
 	install -m 644 include/orca/*.h $(DESTDIR)$(INCDIR)/orca/
 	for l in liborca liborca-uv; do \
@@ -223,6 +254,7 @@ uninstall:
 	rm -f $(DESTDIR)$(INCDIR)/orca.h $(DESTDIR)$(LIBDIR)/liborca.* $(DESTDIR)$(LIBDIR)/liborca-uv.*
 	rm -f $(PC_IN:pkgconfig/%.in=$(DESTDIR)$(LIBDIR)/pkgconfig/%)
 	rm -rf $(DESTDIR)$(INCDIR)/orca
+	rm -f $(DESTDIR)$(PREFIX)/bin/orcad
 
 clean:
 	rm -rf build build-san

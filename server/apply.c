@@ -1,0 +1,241 @@
+/*
+ * server/apply.c: build an engine from a checked orcad_config, through the
+ * public API only. The file was validated already; what is left is what
+ * only the engine can say (a step on a skill the queue does not require,
+ * an agent that could never be offered anything...), reported with the
+ * line of the setting it refused.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+typedef struct apply {
+    const orcad_config *c;
+    orca_engine *e;
+    orcad_errors *err;
+} apply;
+
+static int refused(apply *a, int line, int rc, const char *what, const char *name)
+{
+    orcad_errors_add(a->err, a->c->file, line, "%s '%s' refused by the engine: %s", what, name,
+                     orca_strerror(rc));
+    return rc;
+}
+
+static int channels(apply *a)
+{
+    for (size_t k = 0; k < a->c->nchannels; k++) {
+        const orcad_channel *ch = &a->c->channels[k];
+        orca_channel_id id;
+        int rc;
+        if (ch->builtin) {
+            rc = orca_channel_find(a->e, ch->name, &id);
+        } else {
+            orca_channel_def d = { .name = ch->name, .cost = ch->cost, .wrapup_ms = ch->wrapup_ms };
+            rc = orca_channel_add(a->e, &d, &id);
+        }
+        if (rc == ORCA_OK && ch->builtin && ch->has_wrapup)
+            rc = orca_channel_set_wrapup(a->e, id, ch->wrapup_ms);
+        if (rc != ORCA_OK)
+            return refused(a, ch->line, rc, "channel", ch->name);
+    }
+    return ORCA_OK;
+}
+
+static int skills(apply *a)
+{
+    for (size_t k = 0; k < a->c->nskills; k++) {
+        orca_skill_id id;
+        int rc = orca_skill_intern(a->e, a->c->skills[k], &id);
+        if (rc != ORCA_OK)
+            return refused(a, 0, rc, "skill", a->c->skills[k]);
+    }
+    return ORCA_OK;
+}
+
+/* name = level pairs to the engine's form (skill names were checked). */
+static int levels(apply *a, const orcad_level *l, size_t n, orca_skill_level *out)
+{
+    for (size_t k = 0; k < n; k++) {
+        int rc = orca_skill_find(a->e, l[k].name, &out[k].skill);
+        if (rc != ORCA_OK)
+            return refused(a, l[k].line, rc, "skill", l[k].name);
+        out[k].level = (uint8_t)l[k].level;
+    }
+    return ORCA_OK;
+}
+
+static int queue_find(apply *a, const char *name, int line, orca_queue_id *id)
+{
+    int rc = orca_queue_find(a->e, name, id);
+    return rc == ORCA_OK ? rc : refused(a, line, rc, "queue", name);
+}
+
+/* Queues that overflow go in a second pass: the target may come later. */
+static int add_queue(apply *a, const orcad_queue *q, int with_overflow)
+{
+    orca_skill_level sk[ORCA_MAX_REQUIRED];
+    orca_step st[ORCA_MAX_STEPS];
+    orca_queue_def d;
+    int rc;
+    if (q->nskills > ORCA_MAX_REQUIRED)
+        return refused(a, q->line, ORCA_ERANGE, "queue", q->name);
+    if ((rc = levels(a, q->skills, q->nskills, sk)) != ORCA_OK)
+        return rc;
+    for (size_t k = 0; k < q->nsteps; k++) {
+        st[k] = (orca_step){ .after_ms = q->steps[k].after_ms, .action = q->steps[k].action,
+                             .level = (uint8_t)q->steps[k].level };
+        if ((rc = orca_skill_find(a->e, q->steps[k].skill, &st[k].skill)) != ORCA_OK)
+            return refused(a, q->steps[k].line, rc, "skill", q->steps[k].skill);
+    }
+    orca_queue_def_init(&d);
+    d.name = q->name;
+    d.strategy = q->strategy;
+    d.serve = q->serve;
+    d.skills = sk;
+    d.nskills = (uint32_t)q->nskills;
+    d.max_size = q->max_size;
+    d.max_wait_ms = q->max_wait_ms;
+    d.wrapup_ms = q->wrapup_ms;
+    d.sla_ms = q->sla_ms;
+    d.offer_timeout_ms = q->offer_timeout_ms;
+    d.steps = st;
+    d.nsteps = (uint32_t)q->nsteps;
+    d.sticky_ms = q->sticky_ms;
+    if (with_overflow && q->overflow_to) {
+        d.overflow_after_ms = q->overflow_after_ms;
+        if ((rc = queue_find(a, q->overflow_to, q->line, &d.overflow_to)) != ORCA_OK)
+            return rc;
+    }
+    if ((rc = orca_queue_add(a->e, &d, NULL)) != ORCA_OK)
+        return refused(a, q->line, rc, "queue", q->name);
+    return ORCA_OK;
+}
+
+/* Queues without overflow first, then those with it, as long as each pass
+ * adds something (a chain a -> b -> c is added c, b, a). */
+static int queues(apply *a)
+{
+    size_t left = a->c->nqueues, pass_added;
+    char *done = calloc(left ? left : 1, 1);
+    int rc = ORCA_OK;
+    if (!done)
+        return refused(a, 0, ORCA_ENOMEM, "queues", "all");
+    do {
+        pass_added = 0;
+        for (size_t k = 0; k < a->c->nqueues && rc == ORCA_OK; k++) {
+            const orcad_queue *q = &a->c->queues[k];
+            orca_queue_id target;
+            if (done[k] || (q->overflow_to && orca_queue_find(a->e, q->overflow_to, &target) != ORCA_OK))
+                continue;
+            if ((rc = add_queue(a, q, 1)) == ORCA_OK)
+                done[k] = 1, left--, pass_added++;
+        }
+    } while (rc == ORCA_OK && left && pass_added);
+    for (size_t k = 0; k < a->c->nqueues && rc == ORCA_OK; k++)
+        if (!done[k]) /* an overflow loop: the engine cannot take it */
+            rc = refused(a, a->c->queues[k].line, ORCA_ENOENT, "overflow of queue",
+                         a->c->queues[k].name);
+    free(done);
+    return rc;
+}
+
+static int hours(apply *a)
+{
+    for (size_t k = 0; k < a->c->nqueues; k++) {
+        const orcad_queue *q = &a->c->queues[k];
+        orca_hours_range r[ORCA_HOURS_MAX];
+        orca_hours h = { .utc_offset_min = q->utc_offset_min, .ranges = r,
+                         .nranges = (uint32_t)q->nranges, .when_closed = q->when_closed };
+        orca_queue_id id;
+        int rc;
+        if (!q->has_hours)
+            continue;
+        for (size_t j = 0; j < q->nranges; j++)
+            r[j] = (orca_hours_range){ q->ranges[j].day, q->ranges[j].open_min,
+                                       q->ranges[j].close_min };
+        if ((rc = queue_find(a, q->name, q->hours_line, &id)) != ORCA_OK ||
+            (q->redirect_to &&
+             (rc = queue_find(a, q->redirect_to, q->hours_line, &h.redirect_to)) != ORCA_OK))
+            return rc;
+        if ((rc = orca_queue_set_hours(a->e, id, &h)) != ORCA_OK)
+            return refused(a, q->hours_line, rc, "hours of queue", q->name);
+    }
+    return ORCA_OK;
+}
+
+static int add_agent(apply *a, const orcad_agent *ag)
+{
+    orca_skill_level *sk = calloc(ag->nskills ? ag->nskills : 1, sizeof *sk);
+    orca_channel_limit lim[ORCA_MAX_CHANNELS];
+    orca_agent_def d;
+    char idname[24];
+    int rc = sk ? ORCA_OK : ORCA_ENOMEM;
+    snprintf(idname, sizeof idname, "%llu", (unsigned long long)ag->id);
+    orca_agent_def_init(&d);
+    if (rc == ORCA_OK && ag->nlimits > ORCA_MAX_CHANNELS)
+        rc = ORCA_ERANGE;
+    if (rc != ORCA_OK) {
+        free(sk);
+        return refused(a, ag->line, rc, "agent", idname);
+    }
+    rc = levels(a, ag->skills, ag->nskills, sk);
+    for (size_t k = 0; k < ag->nlimits && rc == ORCA_OK; k++) {
+        lim[k].max = ag->limits[k].level;
+        if ((rc = orca_channel_find(a->e, ag->limits[k].name, &lim[k].channel)) != ORCA_OK)
+            refused(a, ag->limits[k].line, rc, "channel", ag->limits[k].name);
+    }
+    d.id = ag->id;
+    d.skills = sk;
+    d.nskills = (uint32_t)ag->nskills;
+    d.capacity = ag->capacity;
+    d.weight = ag->weight;
+    if (ag->nlimits) {
+        d.limits = lim;
+        d.nlimits = (uint32_t)ag->nlimits;
+    }
+    if (rc == ORCA_OK && (rc = orca_agent_add(a->e, &d)) != ORCA_OK)
+        refused(a, ag->line, rc, "agent", idname);
+    free(sk);
+    return rc;
+}
+
+static int memberships(apply *a, const orcad_agent *ag)
+{
+    char idname[24];
+    snprintf(idname, sizeof idname, "%llu", (unsigned long long)ag->id);
+    for (size_t k = 0; k < ag->nqueues + ag->nranks; k++) {
+        int rank = k >= ag->nqueues;
+        const orcad_member *m = rank ? &ag->ranks[k - ag->nqueues] : &ag->queues[k];
+        orca_queue_id q;
+        int rc = queue_find(a, m->queue, m->line, &q);
+        if (rc == ORCA_OK)
+            rc = rank ? orca_agent_set_queue_rank(a->e, ag->id, q, m->tier)
+                      : orca_queue_member_add(a->e, q, ag->id, m->tier);
+        if (rc != ORCA_OK)
+            return refused(a, m->line, rc, rank ? "rank of agent" : "membership of agent", idname);
+    }
+    return ORCA_OK;
+}
+
+void orcad_config_engine(const orcad_config *c, uint64_t start_ms, orca_config *out)
+{
+    *out = c->engine;
+    out->alloc = NULL;
+    out->alloc_ud = NULL;
+    out->start_ms = start_ms;
+}
+
+int orcad_config_apply(const orcad_config *c, orca_engine *e, orcad_errors *err)
+{
+    apply a = { c, e, err };
+    int rc;
+    if ((rc = channels(&a)) || (rc = skills(&a)) || (rc = queues(&a)) || (rc = hours(&a)))
+        return rc;
+    for (size_t k = 0; k < c->nagents; k++)
+        if ((rc = add_agent(&a, &c->agents[k])) || (rc = memberships(&a, &c->agents[k])))
+            return rc;
+    return ORCA_OK;
+}

@@ -1,0 +1,301 @@
+/*
+ * server/orcad.c: orcad, orca as a service. This first slice reads the
+ * configuration file, builds the engine from it (or restores it from the
+ * journal in the data dir), runs it on a libuv loop in wall-clock mode and
+ * stops cleanly on SIGINT/SIGTERM. There is no network protocol yet: the
+ * protocol (WebSocket and HTTP) comes next.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <orca.h>
+#include <orca/uv.h>
+
+#include "config.h"
+
+#define ORCAD_VERSION "0.1.0"
+
+typedef struct orcad {
+    uv_loop_t *loop;
+    orca_engine *e;
+    orca_uv *u;
+    uv_signal_t sigint, sigterm;
+    uv_timer_t stop;
+    int stopping, run_for;
+} orcad;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: orcad --config FILE [--data-dir DIR] [--run-for SECONDS]\n"
+            "       orcad --check-config FILE\n"
+            "       orcad --help | --version\n"
+            "\n"
+            "orcad runs one orca routing engine as a service: it builds the engine\n"
+            "from the configuration file (or restores it from DIR/orca.journal, with\n"
+            "every agent OFFLINE until they log in again), journals into\n"
+            "DIR/orca.journal and runs it on the wall clock until SIGINT or SIGTERM,\n"
+            "when it compacts the journal and stops.\n"
+            "\n"
+            "  --config FILE        the configuration (see server/orcad.conf.example)\n"
+            "  --check-config FILE  check FILE: parse, validate and build a scratch\n"
+            "                       engine from it; print every error with its line;\n"
+            "                       exit 0 and print \"ok\" if it is good\n"
+            "  --data-dir DIR       where the journal lives (overrides server.data_dir)\n"
+            "  --run-for SECONDS    stop after this long (for tests)\n"
+            "  --version            orcad's and liborca's versions\n"
+            "\n"
+            "This is the first slice: there is no network protocol yet (the\n"
+            "WebSocket/HTTP protocol comes next); listen addresses are read and\n"
+            "checked but nothing listens.\n");
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("orcad: ", stdout);
+    vprintf(fmt, ap);
+    fputc('\n', stdout);
+    fflush(stdout);
+    va_end(ap);
+}
+
+static uint64_t epoch_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void print_errors(orcad_errors *err)
+{
+    for (size_t k = 0; k < err->n; k++)
+        fprintf(stderr, "%s\n", err->msg[k]);
+    if (err->oom)
+        fprintf(stderr, "orcad: out of memory (more errors may have been lost)\n");
+}
+
+/* Parse, validate and build a scratch engine: the file's every problem,
+ * the engine's refusal included, before anything real is touched. */
+static int check(const char *path, orcad_config *c)
+{
+    orcad_errors err = { 0 };
+    orca_engine *scratch = NULL;
+    orca_config ec;
+    int rc = -1;
+    if (orcad_config_load(path, c, &err) == 0) {
+        orcad_config_engine(c, epoch_ms(), &ec);
+        int erc = orca_engine_new(&ec, &scratch);
+        if (erc != ORCA_OK)
+            orcad_errors_add(&err, path, 0, "limits refused by the engine: %s", orca_strerror(erc));
+        else if (orcad_config_apply(c, scratch, &err) == ORCA_OK)
+            rc = 0;
+        orca_engine_free(scratch);
+        if (rc != 0)
+            orcad_config_free(c);
+    }
+    print_errors(&err);
+    orcad_errors_free(&err);
+    return rc;
+}
+
+static void shut_down(orcad *d)
+{
+    if (d->stopping)
+        return;
+    d->stopping = 1;
+    int rc = orca_journal_compact(d->e);
+    say("stopping: journal compacted (%s)", rc == ORCA_OK ? "ok" : orca_strerror(rc));
+    uv_close((uv_handle_t *)&d->sigint, NULL);
+    uv_close((uv_handle_t *)&d->sigterm, NULL);
+    uv_close((uv_handle_t *)&d->stop, NULL);
+    orca_uv_close(d->u, NULL, NULL);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    say("signal %d", signum);
+    shut_down(s->data);
+}
+
+static void on_stop(uv_timer_t *t)
+{
+    say("ran for %d s", ((orcad *)t->data)->run_for);
+    shut_down(t->data);
+}
+
+static int fail(const char *what, int rc)
+{
+    fprintf(stderr, "orcad: %s: %s%s%s\n", what, orca_strerror(rc), errno ? ": " : "",
+            errno ? strerror(errno) : "");
+    return 1;
+}
+
+/* A new centre: the engine from the file, journaled from its first call. */
+static int build(orcad *d, const orcad_config *c, const char *journal, const orca_journal_config *jc)
+{
+    orca_config ec;
+    orcad_errors err = { 0 };
+    int rc;
+    orcad_config_engine(c, epoch_ms(), &ec);
+    if ((rc = orca_engine_new(&ec, &d->e)) != ORCA_OK)
+        return fail("engine", rc);
+    errno = 0;
+    if ((rc = orca_journal_open(d->e, journal, jc)) != ORCA_OK)
+        return fail(journal, rc);
+    if ((rc = orcad_config_apply(c, d->e, &err)) != ORCA_OK) {
+        print_errors(&err);
+        orcad_errors_free(&err);
+        return 1;
+    }
+    say("new centre from %s, journal %s", c->file, journal);
+    return 0;
+}
+
+/* A restart: the engine from its journal; agents OFFLINE until they log
+ * in again (nobody is connected as them yet). The file's definitions are
+ * not re-applied: the journal is the state (reload comes later). */
+static int restore(orcad *d, const char *journal, orca_journal_config *jc)
+{
+    orca_config ec;
+    orca_journal_info ji;
+    orca_counts n;
+    int rc;
+    errno = 0;
+    if ((rc = orca_journal_read_config(journal, &ec)) != ORCA_OK)
+        return fail(journal, rc);
+    if ((rc = orca_engine_new(&ec, &d->e)) != ORCA_OK)
+        return fail("engine", rc);
+    jc->restore_presence = ORCA_RESTORE_OFFLINE;
+    if ((rc = orca_journal_replay(d->e, journal, jc, &ji)) != ORCA_OK)
+        return fail(journal, rc);
+    orca_engine_counts(d->e, &n);
+    say("restored from %s: %llu records, %llu torn bytes dropped, %llu recovered offers",
+        journal, (unsigned long long)ji.records, (unsigned long long)ji.torn_bytes,
+        (unsigned long long)ji.recovered_offers);
+    return 0;
+}
+
+static int run(const char *conf, const char *dir_arg, int run_for)
+{
+    static orcad d; /* zeroed; static so that handles outlive main's frame */
+    orcad_config c;
+    orca_journal_config jc = { 0 };
+    char journal[4096];
+    orca_counts n;
+    int rc;
+    if (check(conf, &c) != 0)
+        return 2;
+    const char *dir = dir_arg ? dir_arg : c.data_dir;
+    if (!dir) {
+        fprintf(stderr, "orcad: no data dir: give --data-dir DIR or server.data_dir\n");
+        orcad_config_free(&c);
+        return 2;
+    }
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "orcad: %s: %s\n", dir, strerror(errno));
+        orcad_config_free(&c);
+        return 1;
+    }
+    snprintf(journal, sizeof journal, "%s/orca.journal", dir);
+    say("orcad %s, liborca %s", ORCAD_VERSION, orca_version());
+    say("config %s: %zu channels, %zu skills, %zu queues, %zu agents, %zu tokens", conf,
+        c.nchannels, c.nskills, c.nqueues, c.nagents, c.ntokens);
+    jc.sync = c.sync;
+    jc.interval_ms = c.sync_interval_ms;
+    say("data dir %s, journal sync %s", dir,
+        c.sync == ORCA_SYNC_EVERY ? "every call" : c.sync == ORCA_SYNC_NEVER ? "never" : "interval");
+    for (size_t k = 0; k < c.nlisten; k++)
+        say("listen %s: not yet (the protocol comes next)", c.listen[k]);
+    rc = access(journal, F_OK) == 0 ? restore(&d, journal, &jc) : build(&d, &c, journal, &jc);
+    orcad_config_free(&c);
+    if (rc != 0) {
+        orca_engine_free(d.e);
+        return 1;
+    }
+    d.loop = uv_default_loop();
+    orca_uv_config uc = { .clock = ORCA_UV_CLOCK_WALL };
+    if ((rc = orca_uv_new_ex(d.loop, d.e, &uc, &d.u)) != ORCA_OK) {
+        orca_engine_free(d.e);
+        return fail("libuv adapter", rc);
+    }
+    orca_engine_counts(d.e, &n);
+    say("engine on the wall clock: %u queues, %u agents (%u ready), %u waiting", n.queues,
+        n.agents, n.agents_ready, n.waiting);
+    d.run_for = run_for;
+    uv_signal_init(d.loop, &d.sigint);
+    uv_signal_init(d.loop, &d.sigterm);
+    uv_timer_init(d.loop, &d.stop);
+    d.sigint.data = d.sigterm.data = d.stop.data = &d;
+    uv_signal_start(&d.sigint, on_signal, SIGINT);
+    uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+    if (run_for > 0)
+        uv_timer_start(&d.stop, on_stop, (uint64_t)run_for * 1000, 0);
+    say("running (SIGINT or SIGTERM stops)");
+    uv_run(d.loop, UV_RUN_DEFAULT);
+    rc = orca_engine_check(d.e);
+    orca_journal_close(d.e);
+    orca_engine_free(d.e);
+    say("stopped, state %s", rc == ORCA_OK ? "consistent" : "INCONSISTENT");
+    return uv_loop_close(d.loop) == 0 && rc == ORCA_OK ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *conf = NULL, *check_path = NULL, *dir = NULL;
+    int run_for = 0;
+    for (int k = 1; k < argc; k++) {
+        const char *a = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("orcad %s (liborca %s)\n", ORCAD_VERSION, orca_version());
+            return 0;
+        } else if (v && strcmp(a, "--config") == 0) {
+            conf = v, k++;
+        } else if (v && strcmp(a, "--check-config") == 0) {
+            check_path = v, k++;
+        } else if (v && strcmp(a, "--data-dir") == 0) {
+            dir = v, k++;
+        } else if (v && strcmp(a, "--run-for") == 0) {
+            char *end;
+            long s = strtol(v, &end, 10);
+            if (*end || s <= 0 || s > 86400 * 365) {
+                fprintf(stderr, "orcad: --run-for wants seconds, 1..31536000\n");
+                return 2;
+            }
+            run_for = (int)s, k++;
+        } else {
+            fprintf(stderr, "orcad: unknown or incomplete option '%s'\n\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (check_path) {
+        orcad_config c;
+        if (check(check_path, &c) != 0) {
+            fprintf(stderr, "orcad: %s: not valid\n", check_path);
+            return 1;
+        }
+        printf("ok: %s: %zu channels, %zu skills, %zu queues, %zu agents, %zu tokens, "
+               "%zu listen addresses\n", check_path, c.nchannels, c.nskills, c.nqueues,
+               c.nagents, c.ntokens, c.nlisten);
+        orcad_config_free(&c);
+        return 0;
+    }
+    if (!conf) {
+        usage(stderr);
+        return 2;
+    }
+    return run(conf, dir, run_for);
+}
