@@ -10,7 +10,7 @@
 # nothing deleted afterwards: liborca.a and liborca.so sit side by side).
 #
 # Checks:
-#   - the installed files, the soname chain lib.so -> .so.SOVER -> .so.VERSION
+#   - the installed files (orcad in bin/ too), the soname chain lib.so -> .so.SOVER -> .so.VERSION
 #     for liborca and liborca-uv, and the four .pc files;
 #   - the ABI: every dynamic symbol liborca.so defines starts with orca_, and
 #     every one liborca-uv.so defines with orca_uv_; liborca.so does not need
@@ -149,6 +149,8 @@ lib=$prefix/lib
 for f in include/orca.h include/orca/uv.h; do
     [ -f "$prefix/$f" ] || fail "not installed: $f"
 done
+[ -x "$prefix/bin/orcad" ] || fail "not installed: bin/orcad"
+"$prefix/bin/orcad" --version | grep -q "liborca $version" || fail "installed orcad --version"
 for l in liborca liborca-uv; do
     [ -f "$lib/$l.a" ] || fail "not installed: lib/$l.a"
     [ -f "$lib/$l.so.$version" ] && [ ! -L "$lib/$l.so.$version" ] ||
