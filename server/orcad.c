@@ -216,10 +216,16 @@ static int run(const char *conf, const char *dir_arg, int run_for)
         c.sync == ORCA_SYNC_EVERY ? "every call" : c.sync == ORCA_SYNC_NEVER ? "never" : "interval");
     for (size_t k = 0; k < c.nlisten; k++)
         say("listen %s: not yet (the protocol comes next)", c.listen[k]);
-    rc = access(journal, F_OK) == 0 ? restore(&d, journal, &jc) : build(&d, &c, journal, &jc);
+    int restoring = access(journal, F_OK) == 0;
+    rc = restoring ? restore(&d, journal, &jc) : build(&d, &c, journal, &jc);
     orcad_config_free(&c);
     if (rc != 0) {
+        /* A half-built new centre must not be restored next time: its
+         * journal goes (after the engine, which holds its lock). */
+        int created = !restoring && d.e && orca_journal_info_get(d.e, &(orca_journal_info){ 0 }) == ORCA_OK;
         orca_engine_free(d.e);
+        if (created)
+            unlink(journal);
         return 1;
     }
     d.loop = uv_default_loop();

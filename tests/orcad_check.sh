@@ -3,7 +3,8 @@
 #   --help and --version; --check-config on server/orcad.conf.example (ok)
 #   and on a broken file (exit 1, every error with its line); a start with a
 #   new data dir and --run-for 1 (a new centre, journal written), then a
-#   second start (restored from the journal). Each run is bounded by
+#   second start (restored from the journal), a third stopped by SIGTERM
+#   (journal compacted, state consistent). Each run is bounded by
 #   timeout(1).
 # Usage: tests/orcad_check.sh [path/to/orcad]   (default build/server/orcad)
 set -eu
@@ -50,4 +51,17 @@ has "state consistent" "the first start"
 t --config server/orcad.conf.example --data-dir "$tmp/data" --run-for 1 || fail "second start"
 has "restored from $tmp/data/orca.journal" "the second start"
 has "3 queues, 3 agents (0 ready)" "the second start"
-echo "orcad_check: OK (help, version, example config ok, broken config: every error with its line, start, restart from the journal)"
+# SIGTERM stops it cleanly (journal compacted), well before any --run-for.
+timeout 20 "$orcad" --config server/orcad.conf.example --data-dir "$tmp/data" --run-for 60 \
+    >"$tmp/out" 2>&1 &
+pid=$!
+i=0
+until grep -q "running" "$tmp/out" 2>/dev/null; do
+    i=$((i + 1)); [ $i -lt 100 ] || { kill $pid; fail "orcad did not start"; }; sleep 0.1
+done
+kill -TERM $pid
+wait $pid || fail "orcad exited non-zero after SIGTERM"
+has "signal 15" "SIGTERM"
+has "journal compacted (ok)" "SIGTERM"
+has "state consistent" "SIGTERM"
+echo "orcad_check: OK (help, version, example config ok, broken config: every error with its line, start, restart from the journal, SIGTERM)"
