@@ -68,6 +68,10 @@ EX_BIN  := $(EX_SRC:examples/%.c=$(BUILD)/examples/%)
 # orcad (server/): the service. libconfig reads its configuration file;
 # server/*.c but orcad.c is linked into orcad and into tests/test_config.
 CONFIG_LIBS := $(shell pkg-config --libs libconfig 2>/dev/null || echo -lconfig)
+# libwebsockets serves HTTP (and later WebSocket) on orcad's libuv loop; its
+# libuv event library is a plugin in Debian (libwebsockets-evlib-uv).
+LWS_LIBS    := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
+SERVER_LIBS := $(CONFIG_LIBS) $(LWS_LIBS)
 SERVER_SRC  := $(filter-out server/orcad.c,$(wildcard server/*.c))
 SERVER_OBJ  := $(SERVER_SRC:server/%.c=$(BUILD)/server/obj/%.o)
 SERVER_HDR  := $(wildcard server/*.h)
@@ -176,25 +180,28 @@ $(BUILD)/server/obj:
 	mkdir -p $@
 
 $(BUILD)/server/.deps: | $(BUILD)/server/obj
-	@scripts/deps.sh libconfig-dev
+	@scripts/deps.sh libconfig-dev libwebsockets-dev libwebsockets-evlib-uv
 	@touch $@
 
 $(BUILD)/server/obj/%.o: server/%.c $(HDR) $(SERVER_HDR) | $(BUILD)/server/.deps
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Iserver -c $< -o $@
 
 $(BUILD)/server/orcad: server/orcad.c $(SERVER_OBJ) $(ARCHIVES) $(HDR) $(SERVER_HDR) | $(BUILD)/server/.deps
-	$(CC) $(CFLAGS) $(UV_CFLAGS) -Iserver $< $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CONFIG_LIBS) $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(UV_CFLAGS) -Iserver $< $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(SERVER_LIBS) $(LIBS) -o $@
 
-$(BUILD)/tests/test_config: tests/test_config.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(CONFIG_LIBS) $(LIBS) -o $@
+# Tests of server code (its configuration, its metrics text) link its objects.
+$(BUILD)/tests/test_config $(BUILD)/tests/test_metrics: $(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(SERVER_LIBS) $(LIBS) -o $@
 
 # make check also runs orcad itself (tests/orcad_check.sh: --help,
-# --version, the example config, a broken one, a start and a restart).
+# --version, the example config, a broken one, a start and a restart) and
+# tests/orcad_http_check.sh (its HTTP endpoints on a free loopback port).
 check:
-	@scripts/deps.sh libjansson-dev libconfig-dev
+	@scripts/deps.sh libjansson-dev libconfig-dev libwebsockets-dev libwebsockets-evlib-uv
 	@$(MAKE) --no-print-directory all tests
 	@scripts/run-tests.sh $(BUILD)/tests
 	@tests/orcad_check.sh $(BUILD)/server/orcad
+	@tests/orcad_http_check.sh $(BUILD)/server/orcad
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/examples/demo

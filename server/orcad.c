@@ -2,8 +2,9 @@
  * server/orcad.c: orcad, orca as a service. This first slice reads the
  * configuration file, builds the engine from it (or restores it from the
  * journal in the data dir), runs it on a libuv loop in wall-clock mode and
- * stops cleanly on SIGINT/SIGTERM. There is no network protocol yet: the
- * protocol (WebSocket and HTTP) comes next.
+ * stops cleanly on SIGINT/SIGTERM. It serves plain HTTP (server/http.c:
+ * /healthz, /metrics, /snapshot) on the same loop; the WebSocket protocol
+ * comes next.
  */
 #include <errno.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include <orca/uv.h>
 
 #include "config.h"
+#include "http.h"
 
 #define ORCAD_VERSION "0.1.0"
 
@@ -26,6 +28,8 @@ typedef struct orcad {
     uv_loop_t *loop;
     orca_engine *e;
     orca_uv *u;
+    orca_stats *stats;
+    orcad_http *http;
     uv_signal_t sigint, sigterm;
     uv_timer_t stop;
     int stopping, run_for;
@@ -34,7 +38,7 @@ typedef struct orcad {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: orcad --config FILE [--data-dir DIR] [--run-for SECONDS]\n"
+            "usage: orcad --config FILE [--data-dir DIR] [--listen HOST:PORT]... [--run-for SECONDS]\n"
             "       orcad --check-config FILE\n"
             "       orcad --help | --version\n"
             "\n"
@@ -49,12 +53,12 @@ static void usage(FILE *f)
             "                       engine from it; print every error with its line;\n"
             "                       exit 0 and print \"ok\" if it is good\n"
             "  --data-dir DIR       where the journal lives (overrides server.data_dir)\n"
+            "  --listen HOST:PORT   listen there instead of server.listen (repeatable)\n"
             "  --run-for SECONDS    stop after this long (for tests)\n"
             "  --version            orcad's and liborca's versions\n"
             "\n"
-            "This is the first slice: there is no network protocol yet (the\n"
-            "WebSocket/HTTP protocol comes next); listen addresses are read and\n"
-            "checked but nothing listens.\n");
+            "HTTP on each listen address: GET /healthz, /metrics (Prometheus text)\n"
+            "and /snapshot (JSON figures). The WebSocket protocol comes next.\n");
 }
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -113,6 +117,8 @@ static void shut_down(orcad *d)
     if (d->stopping)
         return;
     d->stopping = 1;
+    orcad_http_stop(d->http); /* lws closes its handles on the loop */
+    d->http = NULL;
     int rc = orca_journal_compact(d->e);
     say("stopping: journal compacted (%s)", rc == ORCA_OK ? "ok" : orca_strerror(rc));
     uv_close((uv_handle_t *)&d->sigint, NULL);
@@ -149,6 +155,8 @@ static int build(orcad *d, const orcad_config *c, const char *journal, const orc
     orcad_config_engine(c, epoch_ms(), &ec);
     if ((rc = orca_engine_new(&ec, &d->e)) != ORCA_OK)
         return fail("engine", rc);
+    if ((rc = orca_stats_new(d->e, NULL, &d->stats)) != ORCA_OK)
+        return fail("figures", rc);
     errno = 0;
     if ((rc = orca_journal_open(d->e, journal, jc)) != ORCA_OK)
         return fail(journal, rc);
@@ -175,6 +183,9 @@ static int restore(orcad *d, const char *journal, orca_journal_config *jc)
         return fail(journal, rc);
     if ((rc = orca_engine_new(&ec, &d->e)) != ORCA_OK)
         return fail("engine", rc);
+    /* Attached before the replay so that the figures come back too. */
+    if ((rc = orca_stats_new(d->e, NULL, &d->stats)) != ORCA_OK)
+        return fail("figures", rc);
     jc->restore_presence = ORCA_RESTORE_OFFLINE;
     if ((rc = orca_journal_replay(d->e, journal, jc, &ji)) != ORCA_OK)
         return fail(journal, rc);
@@ -185,7 +196,8 @@ static int restore(orcad *d, const char *journal, orca_journal_config *jc)
     return 0;
 }
 
-static int run(const char *conf, const char *dir_arg, int run_for)
+static int run(const char *conf, const char *dir_arg, char *const *listen, size_t nlisten,
+               int run_for)
 {
     static orcad d; /* zeroed; static so that handles outlive main's frame */
     orcad_config c;
@@ -214,8 +226,18 @@ static int run(const char *conf, const char *dir_arg, int run_for)
     jc.interval_ms = c.sync_interval_ms;
     say("data dir %s, journal sync %s", dir,
         c.sync == ORCA_SYNC_EVERY ? "every call" : c.sync == ORCA_SYNC_NEVER ? "never" : "interval");
-    for (size_t k = 0; k < c.nlisten; k++)
-        say("listen %s: not yet (the protocol comes next)", c.listen[k]);
+    /* The addresses are copied: the config is freed before the loop runs. */
+    char *addrs[ORCAD_MAX_LISTEN];
+    static char addr_buf[ORCAD_MAX_LISTEN][256];
+    if (nlisten == 0) {
+        for (size_t k = 0; k < c.nlisten && k < ORCAD_MAX_LISTEN; k++, nlisten++)
+            snprintf(addr_buf[k], sizeof addr_buf[k], "%s", c.listen[k]);
+    } else {
+        for (size_t k = 0; k < nlisten; k++)
+            snprintf(addr_buf[k], sizeof addr_buf[k], "%s", listen[k]);
+    }
+    for (size_t k = 0; k < nlisten; k++)
+        addrs[k] = addr_buf[k];
     int restoring = access(journal, F_OK) == 0;
     rc = restoring ? restore(&d, journal, &jc) : build(&d, &c, journal, &jc);
     orcad_config_free(&c);
@@ -223,6 +245,7 @@ static int run(const char *conf, const char *dir_arg, int run_for)
         /* A half-built new centre must not be restored next time: its
          * journal goes (after the engine, which holds its lock). */
         int created = !restoring && d.e && orca_journal_info_get(d.e, &(orca_journal_info){ 0 }) == ORCA_OK;
+        orca_stats_free(d.stats);
         orca_engine_free(d.e);
         if (created)
             unlink(journal);
@@ -231,9 +254,21 @@ static int run(const char *conf, const char *dir_arg, int run_for)
     d.loop = uv_default_loop();
     orca_uv_config uc = { .clock = ORCA_UV_CLOCK_WALL };
     if ((rc = orca_uv_new_ex(d.loop, d.e, &uc, &d.u)) != ORCA_OK) {
+        orca_stats_free(d.stats);
         orca_engine_free(d.e);
         return fail("libuv adapter", rc);
     }
+    if (orcad_http_start(d.loop, d.e, d.stats, ORCAD_VERSION, addrs, nlisten, &d.http) != 0) {
+        /* Nothing listens; the adapter's handles close on the loop. */
+        orca_uv_close(d.u, NULL, NULL);
+        uv_run(d.loop, UV_RUN_DEFAULT);
+        orca_journal_close(d.e);
+        orca_stats_free(d.stats);
+        orca_engine_free(d.e);
+        return 1;
+    }
+    for (size_t k = 0; k < nlisten; k++)
+        say("listening on http://%s", addrs[k]);
     orca_engine_counts(d.e, &n);
     say("engine on the wall clock: %u queues, %u agents (%u ready), %u waiting", n.queues,
         n.agents, n.agents_ready, n.waiting);
@@ -250,6 +285,7 @@ static int run(const char *conf, const char *dir_arg, int run_for)
     uv_run(d.loop, UV_RUN_DEFAULT);
     rc = orca_engine_check(d.e);
     orca_journal_close(d.e);
+    orca_stats_free(d.stats);
     orca_engine_free(d.e);
     say("stopped, state %s", rc == ORCA_OK ? "consistent" : "INCONSISTENT");
     return uv_loop_close(d.loop) == 0 && rc == ORCA_OK ? 0 : 1;
@@ -259,6 +295,8 @@ int main(int argc, char **argv)
 {
     const char *conf = NULL, *check_path = NULL, *dir = NULL;
     int run_for = 0;
+    char *listen[ORCAD_MAX_LISTEN];
+    size_t nlisten = 0;
     for (int k = 1; k < argc; k++) {
         const char *a = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -271,6 +309,13 @@ int main(int argc, char **argv)
             conf = v, k++;
         } else if (v && strcmp(a, "--check-config") == 0) {
             check_path = v, k++;
+        } else if (v && strcmp(a, "--listen") == 0) {
+            if (nlisten == ORCAD_MAX_LISTEN || strlen(v) >= 256 || !strchr(v, ':')) {
+                fprintf(stderr, "orcad: --listen wants HOST:PORT, at most %d of them\n",
+                        ORCAD_MAX_LISTEN);
+                return 2;
+            }
+            listen[nlisten++] = (char *)v, k++;
         } else if (v && strcmp(a, "--data-dir") == 0) {
             dir = v, k++;
         } else if (v && strcmp(a, "--run-for") == 0) {
@@ -303,5 +348,5 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    return run(conf, dir, run_for);
+    return run(conf, dir, listen, nlisten, run_for);
 }

@@ -1,0 +1,243 @@
+/*
+ * server/http.c: the HTTP endpoints on libwebsockets. lws runs on orcad's
+ * own libuv loop (LWS_SERVER_OPTION_LIBUV with foreign_loops), so the
+ * engine, its timers and the sockets share one thread and one loop: a
+ * request reads the engine between two engine calls, never during one.
+ *
+ * A response is built whole into one buffer (LWS_PRE bytes of headroom in
+ * front, as lws_write wants), the headers go out at once and the body in
+ * pieces as the socket becomes writable, so a large snapshot never blocks
+ * the loop.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+
+#include "http.h"
+#include "metrics.h"
+
+#define MAX_VHOSTS 8
+#define CHUNK 16384
+
+struct orcad_http {
+    struct lws_context *ctx;
+    const orca_engine *e;
+    const orca_stats *s;
+    const char *version;
+};
+
+/* A growing body; a failed allocation marks it and the reply becomes 500. */
+typedef struct body {
+    unsigned char *buf; /* LWS_PRE headroom, then the body */
+    size_t len, cap, sent;
+    int oom;
+} body;
+
+/* Per connection (lws zeroes it): the reply being sent. */
+typedef struct session {
+    body b;
+} session;
+
+static void body_add(void *data, const char *text, size_t len)
+{
+    body *b = data;
+    if (b->oom)
+        return;
+    if (LWS_PRE + b->len + len > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (LWS_PRE + b->len + len > cap)
+            cap *= 2;
+        unsigned char *p = realloc(b->buf, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->buf = p, b->cap = cap;
+    }
+    memcpy(b->buf + LWS_PRE + b->len, text, len);
+    b->len += len;
+}
+
+static void body_free(body *b)
+{
+    free(b->buf);
+    memset(b, 0, sizeof *b);
+}
+
+static void healthz(const orcad_http *h, body *b)
+{
+    char text[256];
+    orca_counts n;
+    orca_engine_counts(h->e, &n);
+    int len = snprintf(text, sizeof text,
+                       "{\"status\":\"ok\",\"version\":\"%s\",\"liborca\":\"%s\","
+                       "\"queues\":%u,\"agents\":%u,\"waiting\":%u}\n",
+                       h->version, orca_version(), n.queues, n.agents, n.waiting);
+    body_add(b, text, (size_t)len);
+}
+
+/* Which endpoint, its status and content type; the body into b. */
+static unsigned route(const orcad_http *h, struct lws *wsi, const char *uri, body *b,
+                      const char **type)
+{
+    (void)wsi;
+    *type = "text/plain; charset=utf-8";
+    if (strcmp(uri, "/healthz") == 0) {
+        *type = "application/json";
+        healthz(h, b);
+    } else if (strcmp(uri, "/metrics") == 0) {
+        *type = "text/plain; version=0.0.4; charset=utf-8";
+        if (orcad_metrics_write(h->e, h->s, body_add, b) != ORCA_OK)
+            b->oom = 1;
+    } else if (strcmp(uri, "/snapshot") == 0) {
+        *type = "application/json";
+        orca_stats_snapshot_json(h->s, body_add, b);
+    } else {
+        body_add(b, "not found\n", 10);
+        return HTTP_STATUS_NOT_FOUND;
+    }
+    return HTTP_STATUS_OK;
+}
+
+static int on_request(struct lws *wsi, session *ss, const char *uri)
+{
+    const orcad_http *h = lws_context_user(lws_get_context(wsi));
+    unsigned char head[LWS_PRE + 512], *p = head + LWS_PRE, *end = head + sizeof head - 1;
+    const char *type;
+    /* Anything but GET: 405 at once and the connection closes (a body it
+     * may carry is not read). */
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
+        lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, "only GET");
+        return -1;
+    }
+    unsigned status = route(h, wsi, uri, &ss->b, &type);
+    if (ss->b.oom) {
+        body_free(&ss->b);
+        return lws_return_http_status(wsi, HTTP_STATUS_INTERNAL_SERVER_ERROR, NULL) ? -1 : 0;
+    }
+    if (lws_add_http_common_headers(wsi, status, type, ss->b.len, &p, end) ||
+        lws_finalize_write_http_header(wsi, head + LWS_PRE, &p, end))
+        return -1;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+/* The body, a chunk per writable callback; then the transaction ends
+ * (keep-alive connections wait for their next request). */
+static int on_writable(struct lws *wsi, session *ss)
+{
+    body *b = &ss->b;
+    size_t n = b->len - b->sent < CHUNK ? b->len - b->sent : CHUNK;
+    int last = b->sent + n == b->len;
+    if (n && lws_write(wsi, b->buf + LWS_PRE + b->sent, n,
+                       last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
+        return -1;
+    b->sent += n;
+    if (!last) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    body_free(b);
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    session *ss = user;
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+        body_free(&ss->b);
+        return on_request(wsi, ss, in);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return ss && ss->b.buf ? on_writable(wsi, ss) : 0;
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (ss)
+            body_free(&ss->b);
+        break;
+    default:
+        break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols protocols[] = {
+    { "http", callback, sizeof(session), 0, 0, NULL, 0 },
+    { NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+/* "host:port" (the config checked the shape) into a vhost. */
+static int listen_on(struct lws_context *ctx, const char *addr)
+{
+    char host[256];
+    const char *colon = strrchr(addr, ':');
+    size_t hl = colon ? (size_t)(colon - addr) : 0;
+    char *end;
+    long port = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || hl == 0 || hl >= sizeof host || *end || port < 1 || port > 65535) {
+        fprintf(stderr, "orcad: listen address '%s' is not host:port\n", addr);
+        return -1;
+    }
+    memcpy(host, addr, hl);
+    host[hl] = '\0';
+    struct lws_context_creation_info vi;
+    memset(&vi, 0, sizeof vi);
+    vi.port = (int)port;
+    vi.iface = host;
+    vi.protocols = protocols;
+    vi.vhost_name = addr;
+    vi.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+    if (!lws_create_vhost(ctx, &vi)) {
+        fprintf(stderr, "orcad: cannot listen on %s\n", addr);
+        return -1;
+    }
+    return 0;
+}
+
+int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
+                     const char *version, char *const *listen, size_t n, orcad_http **out)
+{
+    *out = NULL;
+    if (n > MAX_VHOSTS) {
+        fprintf(stderr, "orcad: at most %d listen addresses\n", MAX_VHOSTS);
+        return -1;
+    }
+    orcad_http *h = calloc(1, sizeof *h);
+    if (!h) {
+        fprintf(stderr, "orcad: out of memory\n");
+        return -1;
+    }
+    h->e = e, h->s = s, h->version = version;
+    void *loops[1] = { loop };
+    struct lws_context_creation_info ci;
+    memset(&ci, 0, sizeof ci);
+    ci.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
+                 LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN;
+    ci.foreign_loops = loops;
+    ci.user = h;
+    ci.port = CONTEXT_PORT_NO_LISTEN;
+    lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
+    if (!(h->ctx = lws_create_context(&ci))) {
+        fprintf(stderr, "orcad: libwebsockets: no context (is libwebsockets-evlib-uv installed?)\n");
+        free(h);
+        return -1;
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (listen_on(h->ctx, listen[k]) != 0) {
+            orcad_http_stop(h);
+            return -1;
+        }
+    }
+    *out = h;
+    return 0;
+}
+
+void orcad_http_stop(orcad_http *h)
+{
+    if (!h)
+        return;
+    lws_context_destroy(h->ctx);
+    free(h);
+}

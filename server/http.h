@@ -1,0 +1,27 @@
+/*
+ * server/http.h: orcad's plain HTTP endpoints (GET /healthz, /metrics,
+ * /snapshot) on libwebsockets, sharing orcad's libuv loop (lws's libuv
+ * event library with a foreign loop): one port, later the WebSocket
+ * protocol's too.
+ */
+#ifndef ORCAD_HTTP_H
+#define ORCAD_HTTP_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include <orca.h>
+
+typedef struct orcad_http orcad_http;
+
+/* Listen on each "host:port" of listen[0..n) and serve e's figures from s.
+ * version goes into /healthz. Returns 0, or -1 with a message on stderr
+ * (nothing left listening). */
+int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
+                     const char *version, char *const *listen, size_t n, orcad_http **out);
+
+/* Stop listening and close every connection; lws closes its handles on
+ * the loop, which must run on for them to close. NULL is ok. */
+void orcad_http_stop(orcad_http *h);
+
+#endif

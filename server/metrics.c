@@ -1,0 +1,173 @@
+/*
+ * server/metrics.c: orca_stats figures as Prometheus text. Each family is
+ * written whole (HELP, TYPE, then its samples) because the format wants a
+ * family's samples together. Queues (from 1) and channels (from 0) are found by id, up
+ * until the engine's count of them is met: ids are never reused, so a
+ * removed one is skipped and the walk stays bounded.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "metrics.h"
+
+#define LINE_MAX_LEN 512
+#define MAX_ID (1u << 24)
+
+typedef struct out {
+    orca_write_fn fn;
+    void *data;
+    int rc;
+} out;
+
+static void put(out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(out *o, const char *fmt, ...)
+{
+    char line[LINE_MAX_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof line) {
+        o->rc = ORCA_ENOMEM;
+        return;
+    }
+    o->fn(o->data, line, (size_t)n);
+}
+
+/* A label value: backslash, double quote and newline escaped, as the
+ * format says. Names are identifiers today, but the format must hold. */
+static void label(char *dst, size_t cap, const char *src)
+{
+    size_t k = 0;
+    for (; src && *src && k + 3 < cap; src++) {
+        char c = *src;
+        if (c == '\\' || c == '"' || c == '\n') {
+            dst[k++] = '\\';
+            c = c == '\n' ? 'n' : c;
+        }
+        dst[k++] = c;
+    }
+    dst[k] = '\0';
+}
+
+/* Which figure a family shows, and from which span. */
+typedef enum what {
+    W_WAITING, W_LONGEST, W_SL, W_ASA, W_EWT, W_ENTERED, W_ANSWERED, W_ABANDONED, W_OFFERS
+} what;
+
+typedef struct family {
+    const char *name, *type, *help;
+    what w;
+    orca_span span;
+} family;
+
+static const family families[] = {
+    { "orca_waiting", "gauge", "Interactions waiting now (not yet answered).", W_WAITING, ORCA_SPAN_TOTAL },
+    { "orca_longest_wait_seconds", "gauge", "Longest wait of the interactions waiting now.", W_LONGEST, ORCA_SPAN_TOTAL },
+    { "orca_service_level", "gauge", "Answered within the queue's SLA / (answered + abandoned - short abandons), 0..1, over the sliding window.", W_SL, ORCA_SPAN_WINDOW },
+    { "orca_asa_seconds", "gauge", "Average speed of answer over the sliding window.", W_ASA, ORCA_SPAN_WINDOW },
+    { "orca_ewt_seconds", "gauge", "Estimated wait for work entering the queue now (absent until the window has answers).", W_EWT, ORCA_SPAN_WINDOW },
+    { "orca_entered_total", "counter", "Interactions that started waiting.", W_ENTERED, ORCA_SPAN_TOTAL },
+    { "orca_answered_total", "counter", "Interactions answered by an agent.", W_ANSWERED, ORCA_SPAN_TOTAL },
+    { "orca_abandoned_total", "counter", "Interactions abandoned before an answer.", W_ABANDONED, ORCA_SPAN_TOTAL },
+    { "orca_offers_total", "counter", "Offers made to agents.", W_OFFERS, ORCA_SPAN_TOTAL },
+};
+
+static void sample(out *o, const family *f, const char *key, const char *name, const orca_figures *x)
+{
+    char v[LINE_MAX_LEN / 2];
+    label(v, sizeof v, name);
+    switch (f->w) {
+    case W_WAITING: put(o, "%s{%s=\"%s\"} %u\n", f->name, key, v, x->waiting); break;
+    case W_LONGEST: put(o, "%s{%s=\"%s\"} %.3f\n", f->name, key, v, (double)x->longest_wait_ms / 1000.0); break;
+    case W_SL: put(o, "%s{%s=\"%s\"} %.6f\n", f->name, key, v, x->service_level); break;
+    case W_ASA: put(o, "%s{%s=\"%s\"} %.3f\n", f->name, key, v, x->asa_ms / 1000.0); break;
+    case W_ENTERED: put(o, "%s{%s=\"%s\"} %llu\n", f->name, key, v, (unsigned long long)x->entered); break;
+    case W_ANSWERED: put(o, "%s{%s=\"%s\"} %llu\n", f->name, key, v, (unsigned long long)x->answered); break;
+    case W_ABANDONED: put(o, "%s{%s=\"%s\"} %llu\n", f->name, key, v, (unsigned long long)x->abandoned); break;
+    case W_OFFERS: put(o, "%s{%s=\"%s\"} %llu\n", f->name, key, v, (unsigned long long)x->offers); break;
+    case W_EWT: break;
+    }
+}
+
+static void queues(out *o, const orca_engine *e, const orca_stats *s, const family *f, uint32_t n)
+{
+    orca_figures x;
+    uint64_t ms;
+    for (orca_queue_id q = 1, seen = 0; seen < n && q < MAX_ID; q++) {
+        const char *name = orca_queue_name(e, q);
+        if (!name)
+            continue;
+        seen++;
+        if (f->w == W_EWT) {
+            char v[LINE_MAX_LEN / 2];
+            label(v, sizeof v, name);
+            if (orca_stats_ewt(s, q, &ms) == ORCA_OK)
+                put(o, "%s{queue=\"%s\"} %.3f\n", f->name, v, (double)ms / 1000.0);
+        } else if (orca_stats_queue(s, q, f->span, &x) == ORCA_OK) {
+            sample(o, f, "queue", name, &x);
+        }
+    }
+}
+
+static void channels(out *o, const orca_engine *e, const orca_stats *s, const family *f, uint32_t n)
+{
+    orca_figures x;
+    if (f->w == W_EWT)
+        return; /* an estimate is per queue */
+    for (orca_channel_id ch = 0, seen = 0; seen < n && ch < MAX_ID; ch++) {
+        const char *name = orca_channel_name(e, ch);
+        if (!name)
+            continue;
+        seen++;
+        if (orca_stats_channel(s, ch, f->span, &x) == ORCA_OK)
+            sample(o, f, "channel", name, &x);
+    }
+}
+
+/* Agents by state: offline, not_ready, and of the READY ones, idle (no
+ * work) or working (offered, busy or wrap-up). */
+static void agents(out *o, const orca_engine *e)
+{
+    enum { OFFLINE, NOT_READY, IDLE, WORKING, NSTATES };
+    static const char *const names[NSTATES] = { "offline", "not_ready", "idle", "working" };
+    uint64_t count[NSTATES] = { 0 };
+    orca_agent_info page[64];
+    orca_cursor c = { 0 };
+    uint32_t n;
+    do {
+        if (orca_agent_list(e, &c, page, 64, &n) != ORCA_OK)
+            break;
+        for (uint32_t k = 0; k < n; k++) {
+            const orca_agent_info *a = &page[k];
+            int st = a->presence == ORCA_PRESENCE_OFFLINE     ? OFFLINE
+                     : a->presence == ORCA_PRESENCE_NOT_READY ? NOT_READY
+                     : a->offered + a->busy + a->wrapup > 0   ? WORKING
+                                                              : IDLE;
+            count[st]++;
+        }
+    } while (n == 64);
+    put(o, "# HELP orca_agents Agents by state now (idle and working are READY).\n");
+    put(o, "# TYPE orca_agents gauge\n");
+    for (int k = 0; k < NSTATES; k++)
+        put(o, "orca_agents{state=\"%s\"} %llu\n", names[k], (unsigned long long)count[k]);
+}
+
+int orcad_metrics_write(const orca_engine *e, const orca_stats *s, orca_write_fn fn, void *data)
+{
+    if (!e || !s || !fn)
+        return ORCA_EINVAL;
+    out o = { fn, data, ORCA_OK };
+    orca_counts n;
+    orca_engine_counts(e, &n);
+    for (size_t k = 0; k < sizeof families / sizeof families[0]; k++) {
+        const family *f = &families[k];
+        put(&o, "# HELP %s %s\n", f->name, f->help);
+        put(&o, "# TYPE %s %s\n", f->name, f->type);
+        queues(&o, e, s, f, n.queues);
+        channels(&o, e, s, f, n.channels);
+    }
+    agents(&o, e);
+    return o.rc;
+}
