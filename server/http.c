@@ -26,6 +26,7 @@ struct orcad_http {
     const orca_engine *e;
     const orca_stats *s;
     const char *version;
+    int stopped;
 };
 
 /* A growing body; a failed allocation marks it and the reply becomes 500. */
@@ -227,6 +228,12 @@ int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
     for (size_t k = 0; k < n; k++) {
         if (listen_on(h->ctx, listen[k]) != 0) {
             orcad_http_stop(h);
+            /* lws's handles close on the loop: run it until they have
+             * (nothing else may be on it yet, see http.h), or their close
+             * callbacks would run after the second destroy unloaded
+             * lws's libuv plugin. */
+            uv_run(loop, UV_RUN_DEFAULT);
+            orcad_http_free(h);
             return -1;
         }
     }
@@ -236,8 +243,20 @@ int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
 
 void orcad_http_stop(orcad_http *h)
 {
+    if (h && !h->stopped) {
+        h->stopped = 1;
+        lws_context_destroy(h->ctx);
+    }
+}
+
+/* On a foreign loop lws_context_destroy only starts: it closes lws's
+ * handles on the loop, and a second call once they are closed frees the
+ * rest of the context. */
+void orcad_http_free(orcad_http *h)
+{
     if (!h)
         return;
+    orcad_http_stop(h);
     lws_context_destroy(h->ctx);
     free(h);
 }

@@ -16,12 +16,17 @@ typedef struct orcad_http orcad_http;
 
 /* Listen on each "host:port" of listen[0..n) and serve e's figures from s.
  * version goes into /healthz. Returns 0, or -1 with a message on stderr
- * (nothing left listening). */
+ * (nothing left listening). Call it before anything else is on the loop:
+ * after a failure it runs the loop until lws's own handles are closed. */
 int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
                      const char *version, char *const *listen, size_t n, orcad_http **out);
 
 /* Stop listening and close every connection; lws closes its handles on
- * the loop, which must run on for them to close. NULL is ok. */
+ * the loop, which must run on for them to close. NULL is ok; twice too. */
 void orcad_http_stop(orcad_http *h);
+
+/* Free what is left, once the loop has run the handles closed (after
+ * uv_run returns). Stops first if orcad_http_stop was not called. NULL is ok. */
+void orcad_http_free(orcad_http *h);
 
 #endif

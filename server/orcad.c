@@ -118,7 +118,6 @@ static void shut_down(orcad *d)
         return;
     d->stopping = 1;
     orcad_http_stop(d->http); /* lws closes its handles on the loop */
-    d->http = NULL;
     int rc = orca_journal_compact(d->e);
     say("stopping: journal compacted (%s)", rc == ORCA_OK ? "ok" : orca_strerror(rc));
     uv_close((uv_handle_t *)&d->sigint, NULL);
@@ -253,19 +252,21 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     }
     d.loop = uv_default_loop();
     orca_uv_config uc = { .clock = ORCA_UV_CLOCK_WALL };
-    if ((rc = orca_uv_new_ex(d.loop, d.e, &uc, &d.u)) != ORCA_OK) {
-        orca_stats_free(d.stats);
-        orca_engine_free(d.e);
-        return fail("libuv adapter", rc);
-    }
+    /* HTTP first: if it cannot listen, nothing else is on the loop yet. */
     if (orcad_http_start(d.loop, d.e, d.stats, ORCAD_VERSION, addrs, nlisten, &d.http) != 0) {
-        /* Nothing listens; the adapter's handles close on the loop. */
-        orca_uv_close(d.u, NULL, NULL);
-        uv_run(d.loop, UV_RUN_DEFAULT);
         orca_journal_close(d.e);
         orca_stats_free(d.stats);
         orca_engine_free(d.e);
+        uv_loop_close(d.loop);
         return 1;
+    }
+    if ((rc = orca_uv_new_ex(d.loop, d.e, &uc, &d.u)) != ORCA_OK) {
+        orcad_http_stop(d.http);
+        uv_run(d.loop, UV_RUN_DEFAULT);
+        orcad_http_free(d.http);
+        orca_stats_free(d.stats);
+        orca_engine_free(d.e);
+        return fail("libuv adapter", rc);
     }
     for (size_t k = 0; k < nlisten; k++)
         say("listening on http://%s", addrs[k]);
@@ -283,6 +284,7 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
         uv_timer_start(&d.stop, on_stop, (uint64_t)run_for * 1000, 0);
     say("running (SIGINT or SIGTERM stops)");
     uv_run(d.loop, UV_RUN_DEFAULT);
+    orcad_http_free(d.http);
     rc = orca_engine_check(d.e);
     orca_journal_close(d.e);
     orca_stats_free(d.stats);

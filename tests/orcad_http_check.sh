@@ -4,7 +4,8 @@
 # data dir, then with python3's urllib (on every Debian): GET /healthz
 # (JSON, status ok), /metrics (Prometheus text: a few families with
 # queue labels), /snapshot (valid JSON), a 404, a 405 for POST; then
-# SIGTERM: a clean stop (journal compacted, state consistent). Bounded by
+# SIGTERM: a clean stop (journal compacted, state consistent); and a port
+# already taken: exit 1 with the reason, no crash. Bounded by
 # timeout(1) and urllib timeouts.
 # Usage: tests/orcad_http_check.sh [path/to/orcad]   (default build/server/orcad)
 set -eu
@@ -66,4 +67,16 @@ wait $pid || { pid=; fail "orcad exited non-zero after SIGTERM"; }
 pid=
 grep -q "journal compacted (ok)" "$tmp/out" || fail "no compaction on SIGTERM"
 grep -q "state consistent" "$tmp/out" || fail "not consistent on SIGTERM"
-echo "orcad_http_check: OK (port $port: /healthz, /metrics, /snapshot, 404, 405, SIGTERM)"
+# A port already taken: orcad says so and exits 1 (no crash, no hang).
+python3 - "$orcad" "$tmp" >"$tmp/out" 2>&1 <<'PY' || fail "a taken port"
+import socket, subprocess, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+r = subprocess.run(["timeout", "20", sys.argv[1], "--config", "server/orcad.conf.example",
+                    "--data-dir", sys.argv[2] + "/data",
+                    "--listen", "127.0.0.1:%d" % s.getsockname()[1]],
+                   capture_output=True, text=True)
+print(r.stdout, r.stderr)
+assert r.returncode == 1, r.returncode
+assert "cannot listen on 127.0.0.1:" in r.stderr
+PY
+echo "orcad_http_check: OK (port $port: /healthz, /metrics, /snapshot, 404, 405, SIGTERM; a taken port)"
