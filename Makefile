@@ -69,6 +69,11 @@ EX_BIN  := $(EX_SRC:examples/%.c=$(BUILD)/examples/%)
 # server/*.c but orcad.c is linked into orcad and into tests/test_config.
 CONFIG_LIBS := $(shell pkg-config --libs libconfig 2>/dev/null || echo -lconfig)
 SERVER_SRC  := $(filter-out server/orcad.c,$(wildcard server/*.c))
+# server/proto.c (the JSON message layer) needs jansson; orcad does not
+# use it yet (the WebSocket slice will), so only test_proto links it.
+PROTO_SRC   := server/proto.c
+SERVER_SRC  := $(filter-out $(PROTO_SRC),$(SERVER_SRC))
+PROTO_OBJ   := $(PROTO_SRC:server/%.c=$(BUILD)/server/obj/%.o)
 SERVER_OBJ  := $(SERVER_SRC:server/%.c=$(BUILD)/server/obj/%.o)
 SERVER_HDR  := $(wildcard server/*.h)
 
@@ -187,6 +192,9 @@ $(BUILD)/server/orcad: server/orcad.c $(SERVER_OBJ) $(ARCHIVES) $(HDR) $(SERVER_
 
 $(BUILD)/tests/test_config: tests/test_config.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(CONFIG_LIBS) $(LIBS) -o $@
+
+$(BUILD)/tests/test_proto: tests/test_proto.c $(TEST_SUPOBJ) $(PROTO_OBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(PROTO_OBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(CONFIG_LIBS) $(LIBS) -o $@
 
 # make check also runs orcad itself (tests/orcad_check.sh: --help,
 # --version, the example config, a broken one, a start and a restart).
