@@ -545,3 +545,49 @@ int proto_handle(proto_session *s, orca_engine *e, const char *msg, size_t len, 
     json_decref(r.root);
     return rc;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Server-to-client messages                                                */
+/* ------------------------------------------------------------------------ */
+
+static const char *outcome_name(orca_outcome o)
+{
+    static const char *const names[] = { "completed", "abandoned", "cancelled", "timed_out",
+                                         "transferred", "contained", "unreached" };
+    return o >= 1 && o <= 7 ? names[o - 1] : "unknown";
+}
+
+static const char *or_unknown(const char *s)
+{
+    return s ? s : "";
+}
+
+char *proto_offer_json(const orca_engine *e, const orca_offer *o)
+{
+    json_t *h = json_array(), *m;
+    for (uint32_t k = 0; h && k < o->nhistory; k++) {
+        const orca_history_entry *x = &o->history[k];
+        json_t *j = json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:s,s:i}", "interaction", (json_int_t)x->interaction,
+                              "queue", or_unknown(orca_queue_name(e, x->queue)), "channel",
+                              or_unknown(orca_channel_name(e, x->channel)), "agent", (json_int_t)x->agent,
+                              "arrival_ms", (json_int_t)x->arrival_ms, "end_ms", (json_int_t)x->end_ms,
+                              "outcome", outcome_name(x->outcome), "disposition", (int)x->disposition);
+        if (!j || json_array_append_new(h, j) < 0) {
+            json_decref(h);
+            return NULL;
+        }
+    }
+    if (!h)
+        return NULL;
+    /* expires_ms is UINT64_MAX with no timeout: sent as null */
+    m = json_pack("{s:i,s:s,s:I,s:I,s:s,s:s,s:I,s:I,s:I,s:o,s:i,s:i,s:o}", "v", PROTO_VERSION, "type", "offer",
+                  "interaction", (json_int_t)o->interaction, "agent", (json_int_t)o->agent, "queue",
+                  or_unknown(orca_queue_name(e, o->queue)), "channel", or_unknown(orca_channel_name(e, o->channel)),
+                  "customer", (json_int_t)o->customer, "arrival_ms", (json_int_t)o->arrival_ms, "offered_ms",
+                  (json_int_t)o->offered_ms, "expires_ms",
+                  o->expires_ms == UINT64_MAX ? json_null() : json_integer((json_int_t)o->expires_ms), "attempt",
+                  (int)o->attempt, "open", (int)o->open, "history", h);
+    char *text = m ? json_dumps(m, JSON_COMPACT) : NULL;
+    json_decref(m);
+    return text;
+}

@@ -319,6 +319,31 @@ static void test_codes(void **state)
         assert_string_not_equal(proto_code_name(c), "EUNKNOWN");
 }
 
+/* The offer message an agent's desktop gets, with the customer's history. */
+static void test_offer_json(void **state)
+{
+    fx *f = *state;
+    orca_history_entry h = { .interaction = 50, .queue = 1, .channel = ORCA_CHANNEL_CHAT, .agent = 2,
+                             .arrival_ms = 10, .end_ms = 20, .outcome = ORCA_OUTCOME_ABANDONED };
+    orca_offer o = { .interaction = 100, .agent = 1, .queue = 1, .channel = ORCA_CHANNEL_VOICE,
+                     .customer = 7, .offered_ms = 30, .expires_ms = UINT64_MAX, .attempt = 1,
+                     .history = &h, .nhistory = 1 };
+    char *t = proto_offer_json(f->e, &o);
+    assert_non_null(t);
+    json_t *m = json_loads(t, 0, NULL);
+    assert_non_null(m);
+    assert_string_equal(json_string_value(json_object_get(m, "type")), "offer");
+    assert_string_equal(json_string_value(json_object_get(m, "queue")), "sales");
+    assert_string_equal(json_string_value(json_object_get(m, "channel")), "voice");
+    assert_true(json_is_null(json_object_get(m, "expires_ms")));
+    json_t *x = json_array_get(json_object_get(m, "history"), 0);
+    assert_string_equal(json_string_value(json_object_get(x, "outcome")), "abandoned");
+    assert_string_equal(json_string_value(json_object_get(x, "channel")), "chat");
+    assert_int_equal(json_integer_value(json_object_get(x, "agent")), 2);
+    json_decref(m);
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -329,6 +354,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_offer_json, setup, teardown),
         cmocka_unit_test(test_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
