@@ -504,7 +504,9 @@ int proto_handle(proto_session *s, orca_engine *e, const char *msg, size_t len, 
     char *idtext = NULL, *text = NULL;
     json_t *reply = json_object();
     int rc;
-    if (len > PROTO_MAX_MESSAGE)
+    if (!reply)
+        rc = PROTO_ENOMEM;
+    else if (len > PROTO_MAX_MESSAGE)
         rc = fail(&r, PROTO_ETOOBIG, "message too long");
     else if (!(r.root = json_loadb(msg, len, JSON_REJECT_DUPLICATES, NULL)))
         rc = fail(&r, PROTO_EPROTO, "malformed JSON");
@@ -525,7 +527,7 @@ int proto_handle(proto_session *s, orca_engine *e, const char *msg, size_t len, 
             return 0;
         }
     }
-    if (rc == 0 && reply)
+    if (rc == 0)
         rc = t->fn(s, e, &r, reply);
     if (reply) {
         if (rc < 0)            /* nothing but the error */
