@@ -73,6 +73,11 @@ CONFIG_LIBS := $(shell pkg-config --libs libconfig 2>/dev/null || echo -lconfig)
 LWS_LIBS    := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
 SERVER_LIBS := $(CONFIG_LIBS) $(LWS_LIBS)
 SERVER_SRC  := $(filter-out server/orcad.c,$(wildcard server/*.c))
+# server/proto.c (the JSON message layer) needs jansson; orcad does not
+# use it yet (the WebSocket slice will), so only test_proto links it.
+PROTO_SRC   := server/proto.c
+SERVER_SRC  := $(filter-out $(PROTO_SRC),$(SERVER_SRC))
+PROTO_OBJ   := $(PROTO_SRC:server/%.c=$(BUILD)/server/obj/%.o)
 SERVER_OBJ  := $(SERVER_SRC:server/%.c=$(BUILD)/server/obj/%.o)
 SERVER_HDR  := $(wildcard server/*.h)
 
@@ -136,7 +141,7 @@ FUZZ_DIR     := build/fuzz
 FUZZ_CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc
 FUZZ_LIBSRC  := $(filter-out src/uv.c,$(SRC))
-FUZZ_BIN     := $(FUZZ_DIR)/fuzz_api $(FUZZ_DIR)/fuzz_journal
+FUZZ_BIN     := $(FUZZ_DIR)/fuzz_api $(FUZZ_DIR)/fuzz_journal $(FUZZ_DIR)/fuzz_proto
 # Where the harnesses write their journal per input: tmpfs if there is one
 # (orca_journal_open and compaction sync to disk: on a disk that was most of
 # fuzz_api's time)
@@ -148,10 +153,16 @@ $(FUZZ_DIR):
 $(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIBSRC) $(HDR) | $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_LIBSRC) -lxxhash -lm -o $@
 
+# fuzz_proto: orcad's message layer, with the config code (named, so
+# server code needing other libraries stays out) and jansson.
+FUZZ_PROTO_SRC := $(PROTO_SRC) server/config.c server/apply.c server/errors.c
+$(FUZZ_DIR)/fuzz_proto: fuzz/fuzz_proto.c $(FUZZ_PROTO_SRC) $(FUZZ_LIBSRC) $(HDR) $(SERVER_HDR) | $(FUZZ_DIR)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iserver $< $(FUZZ_PROTO_SRC) $(FUZZ_LIBSRC) $(JSON_LIBS) $(CONFIG_LIBS) -lxxhash -lm -o $@
+
 fuzz:
 	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs $(FUZZ_CC) and libclang-rt-14-dev" >&2; exit 1; }
 	@$(MAKE) --no-print-directory $(FUZZ_BIN)
-	@mkdir -p $(FUZZ_DIR)/corpus/api $(FUZZ_DIR)/corpus/journal $(FUZZ_DIR)/seeds $(FUZZ_DIR)/crashes $(FUZZ_DIR)/tmp
+	@mkdir -p $(FUZZ_DIR)/corpus/api $(FUZZ_DIR)/corpus/journal $(FUZZ_DIR)/corpus/proto $(FUZZ_DIR)/seeds $(FUZZ_DIR)/crashes $(FUZZ_DIR)/tmp
 	@rc=0; export UBSAN_OPTIONS=print_stacktrace=1:$${UBSAN_OPTIONS:-} FUZZ_TMPDIR=$(FUZZ_TMPDIR); \
 	echo "== fuzz_api ($(FUZZ_SECONDS) s)"; \
 	FUZZ_API_KEEP_JOURNALS=$(FUZZ_DIR)/seeds $(FUZZ_DIR)/fuzz_api -max_total_time=$(FUZZ_SECONDS) \
@@ -164,6 +175,11 @@ fuzz:
 	    $(FUZZ_DIR)/corpus/journal $(FUZZ_DIR)/seeds fuzz/corpus/journal \
 	    >$(FUZZ_DIR)/fuzz_journal.log 2>&1 || rc=1; \
 	grep -v -e '^#' -e NEW_FUNC -e 'Uses:' -e 'dictionary' $(FUZZ_DIR)/fuzz_journal.log | tail -n 25; \
+	echo "== fuzz_proto ($(FUZZ_SECONDS) s)"; \
+	$(FUZZ_DIR)/fuzz_proto -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/crashes/proto- $(FUZZ_ARGS) \
+	    $(FUZZ_DIR)/corpus/proto fuzz/corpus/proto >$(FUZZ_DIR)/fuzz_proto.log 2>&1 || rc=1; \
+	grep -v -e '^#' -e NEW_FUNC -e 'Uses:' -e 'dictionary' $(FUZZ_DIR)/fuzz_proto.log | tail -n 25; \
 	if [ $$rc != 0 ]; then echo "make fuzz: a fuzzer found a crash (build/fuzz/crashes/, logs in $(FUZZ_DIR))"; fi; \
 	exit $$rc
 
@@ -192,6 +208,9 @@ $(BUILD)/server/orcad: server/orcad.c $(SERVER_OBJ) $(ARCHIVES) $(HDR) $(SERVER_
 # Tests of server code (its configuration, its metrics text) link its objects.
 $(BUILD)/tests/test_config $(BUILD)/tests/test_metrics: $(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(SERVER_LIBS) $(LIBS) -o $@
+
+$(BUILD)/tests/test_proto: tests/test_proto.c $(TEST_SUPOBJ) $(PROTO_OBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(PROTO_OBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(CONFIG_LIBS) $(LIBS) -o $@
 
 # make check also runs orcad itself (tests/orcad_check.sh: --help,
 # --version, the example config, a broken one, a start and a restart) and

@@ -1,0 +1,595 @@
+/*
+ * server/proto.c: orcad's JSON messages (docs/PROTOCOL.md) -> orca.h calls.
+ *
+ * Each message is checked as a whole before anything is done: the
+ * envelope (v, id, type), then the type's own fields against a table
+ * (no unknown field, every required field there, each of its JSON type
+ * and size). Only then is the role checked and the engine called, so bad
+ * input never changes the engine. The engine's own refusals are mapped
+ * to their protocol codes (EINVAL, ENOENT...).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "proto.h"
+
+/* ------------------------------------------------------------------------ */
+/* Error codes                                                              */
+/* ------------------------------------------------------------------------ */
+
+const char *proto_code_name(int code)
+{
+    static const char *const orca[] = { "EINVAL", "ENOMEM", "ENOENT", "EEXIST", "ESTATE",
+                                        "ERANGE", "ELIMIT", "EFULL", "ETOOLONG", "EBUSY",
+                                        "ECORRUPT", "ECLOSED", "EIO", "ELOCKED" };
+    static const char *const proto[] = { "EPROTO", "EAUTH", "EPERM", "ETOOBIG", "ENOMEM" };
+    if (code <= -1 && code >= -(int)(sizeof orca / sizeof *orca))
+        return orca[-code - 1];
+    if (code <= -101 && code >= -100 - (int)(sizeof proto / sizeof *proto))
+        return proto[-code - 101];
+    return "EUNKNOWN";
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sessions                                                                 */
+/* ------------------------------------------------------------------------ */
+
+void proto_session_init(proto_session *s, const orcad_config *cfg)
+{
+    memset(s, 0, sizeof *s);
+    s->cfg = cfg;
+}
+
+void proto_session_free(proto_session *s)
+{
+    for (size_t k = 0; k < PROTO_DEDUP; k++) {
+        free(s->dedup[k].id);
+        free(s->dedup[k].reply);
+    }
+    memset(s->dedup, 0, sizeof s->dedup);
+}
+
+static const proto_dedup *dedup_find(const proto_session *s, const char *id)
+{
+    for (size_t k = 0; k < PROTO_DEDUP; k++)
+        if (s->dedup[k].id && strcmp(s->dedup[k].id, id) == 0)
+            return &s->dedup[k];
+    return NULL;
+}
+
+/* Remember a reply; out of memory only means a resend is not recognised. */
+static void dedup_add(proto_session *s, const char *id, const char *reply)
+{
+    proto_dedup *d = &s->dedup[s->dedup_next];
+    char *i = strdup(id), *r = strdup(reply);
+    if (!i || !r) {
+        free(i);
+        free(r);
+        return;
+    }
+    free(d->id);
+    free(d->reply);
+    d->id = i;
+    d->reply = r;
+    s->dedup_next = (s->dedup_next + 1) % PROTO_DEDUP;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Message table and strict field checks                                    */
+/* ------------------------------------------------------------------------ */
+
+enum { F_STR = 1, F_INT, F_OBJ };
+
+typedef struct field {
+    const char *name;
+    int kind;
+    int required;
+} field;
+
+typedef struct req {
+    json_t *root;
+    json_t *id;                /* borrowed */
+    const char *msg;           /* what an error reply says */
+} req;
+
+typedef int (*handler_fn)(proto_session *s, orca_engine *e, req *r, json_t *reply);
+
+typedef struct msg_type {
+    const char *type;
+    unsigned roles;            /* bit (1 << orcad_role) */
+    int mutating;              /* remembered for resends */
+    const field *fields;
+    handler_fn fn;
+} msg_type;
+
+#define R(x) (1u << ORCAD_ROLE_##x)
+
+static int fail(req *r, int code, const char *msg)
+{
+    r->msg = msg;
+    return code;
+}
+
+/* Every key of the object is known and of its kind; every required one is
+ * there. Strings are at most ORCA_NAME_MAX bytes (no name is longer). */
+static int check_fields(req *r, const field *f)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(r->root, key, v) {
+        if (!strcmp(key, "v") || !strcmp(key, "id") || !strcmp(key, "type"))
+            continue;
+        const field *k = f;
+        while (k && k->name && strcmp(k->name, key))
+            k++;
+        if (!k || !k->name)
+            return fail(r, PROTO_EPROTO, "unknown field");
+        if ((k->kind == F_STR && !json_is_string(v)) || (k->kind == F_INT && !json_is_integer(v)) ||
+            (k->kind == F_OBJ && !json_is_object(v)))
+            return fail(r, PROTO_EPROTO, "a field has the wrong type");
+        if (k->kind == F_STR && json_string_length(v) > ORCA_NAME_MAX)
+            return fail(r, PROTO_ETOOBIG, "a string field is too long");
+        if (k->kind == F_INT && json_integer_value(v) < 0)
+            return fail(r, PROTO_EPROTO, "a number field is negative");
+    }
+    for (; f && f->name; f++)
+        if (f->required && !json_object_get(r->root, f->name))
+            return fail(r, PROTO_EPROTO, "a required field is missing");
+    return 0;
+}
+
+static uint64_t get_u64(req *r, const char *name)
+{
+    json_t *v = json_object_get(r->root, name);
+    return v ? (uint64_t)json_integer_value(v) : 0;
+}
+
+/* A uint32 field; ERANGE past UINT32_MAX (the engine checks its own range). */
+static int get_u32(req *r, const char *name, uint32_t *out)
+{
+    uint64_t v = get_u64(r, name);
+    if (v > UINT32_MAX)
+        return fail(r, ORCA_ERANGE, "a number field is out of range");
+    *out = (uint32_t)v;
+    return 0;
+}
+
+/* The engine's answer: its text for an error. */
+static int engine_rc(req *r, int rc)
+{
+    if (rc < 0)
+        r->msg = orca_strerror(rc);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Handlers                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static int on_hello(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)e;
+    const char *tok = json_string_value(json_object_get(r->root, "token"));
+    const orcad_config *c = s->cfg;
+    for (size_t k = 0; c && k < c->ntokens; k++)
+        if (strcmp(c->tokens[k].token, tok) == 0) {
+            s->role = c->tokens[k].role;
+            s->agent = 0;
+            json_object_set_new(reply, "role", json_string(orcad_role_name(s->role)));
+            json_object_set_new(reply, "protocol", json_integer(PROTO_VERSION));
+            return 0;
+        }
+    return fail(r, PROTO_EAUTH, "unknown token");
+}
+
+/* skills: { "name": level, ... } -> required skills, names looked up (not
+ * created: a skill no agent holds could never be served). */
+static int get_skills(orca_engine *e, req *r, orca_skill_level *out, uint32_t *n)
+{
+    json_t *o = json_object_get(r->root, "skills"), *v;
+    const char *name;
+    *n = 0;
+    if (!o)
+        return 0;
+    if (json_object_size(o) > ORCA_MAX_REQUIRED)
+        return fail(r, ORCA_ERANGE, "too many skills");
+    json_object_foreach(o, name, v) {
+        orca_skill_id id;
+        if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 100)
+            return fail(r, ORCA_ERANGE, "a skill level must be a number 1..100");
+        if (strlen(name) > ORCA_NAME_MAX)
+            return fail(r, PROTO_ETOOBIG, "a skill name is too long");
+        int rc = orca_skill_find(e, name, &id);
+        if (rc < 0)
+            return fail(r, rc, "unknown skill");
+        out[*n].skill = id;
+        out[(*n)++].level = (uint8_t)json_integer_value(v);
+    }
+    return 0;
+}
+
+static int on_enqueue(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)s;
+    orca_interaction_def d;
+    orca_skill_level sk[ORCA_MAX_REQUIRED];
+    int rc;
+    orca_interaction_def_init(&d);
+    d.id = get_u64(r, "interaction");
+    d.customer = get_u64(r, "customer");
+    d.conversation = get_u64(r, "conversation");
+    if ((rc = get_u32(r, "priority", &d.priority)) < 0)
+        return rc;
+    if ((rc = orca_queue_find(e, json_string_value(json_object_get(r->root, "queue")), &d.queue)) < 0)
+        return fail(r, rc, "unknown queue");
+    if ((rc = orca_channel_find(e, json_string_value(json_object_get(r->root, "channel")), &d.channel)) < 0)
+        return fail(r, rc, "unknown channel");
+    if ((rc = get_skills(e, r, sk, &d.nrequired)) < 0)
+        return rc;
+    d.required = sk;
+    if ((rc = engine_rc(r, orca_interaction_enqueue(e, &d))) < 0)
+        return rc;
+    json_object_set_new(reply, "interaction", json_integer((json_int_t)d.id));
+    return 0;
+}
+
+static int on_interaction(orca_engine *e, req *r, int (*fn)(orca_engine *, uint64_t))
+{
+    return engine_rc(r, fn(e, get_u64(r, "interaction")));
+}
+
+static int on_abandon(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)s, (void)reply;
+    return on_interaction(e, r, orca_interaction_abandon);
+}
+
+static int on_cancel(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)s, (void)reply;
+    return on_interaction(e, r, orca_interaction_cancel);
+}
+
+static int on_set_priority(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)s, (void)reply;
+    uint32_t p;
+    int rc = get_u32(r, "priority", &p);
+    return rc < 0 ? rc : engine_rc(r, orca_interaction_set_priority(e, get_u64(r, "interaction"), p));
+}
+
+static int on_login(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)reply;
+    orca_agent_info ai;
+    uint64_t id = get_u64(r, "agent");
+    int rc = engine_rc(r, orca_agent_info_get(e, id, &ai));
+    if (rc < 0)
+        return rc;
+    s->agent = id;
+    return 0;
+}
+
+static int parse_presence(const char *p, orca_presence *out)
+{
+    if (!strcmp(p, "ready"))
+        *out = ORCA_PRESENCE_READY;
+    else if (!strcmp(p, "not_ready"))
+        *out = ORCA_PRESENCE_NOT_READY;
+    else if (!strcmp(p, "offline"))
+        *out = ORCA_PRESENCE_OFFLINE;
+    else
+        return ORCA_EINVAL;
+    return 0;
+}
+
+/* presence for the bound agent (agent role) or any agent (supervisor:
+ * set_presence with "agent"). */
+static int set_presence(orca_engine *e, req *r, uint64_t agent)
+{
+    orca_presence p;
+    uint32_t reason;
+    int rc = get_u32(r, "reason", &reason);
+    if (rc < 0)
+        return rc;
+    if (parse_presence(json_string_value(json_object_get(r->root, "presence")), &p) < 0)
+        return fail(r, ORCA_EINVAL, "presence is ready, not_ready or offline");
+    return engine_rc(r, orca_agent_set_presence(e, agent, p, reason));
+}
+
+static int need_login(proto_session *s, req *r)
+{
+    return s->agent ? 0 : fail(r, PROTO_EPERM, "log in as an agent first");
+}
+
+static int on_presence(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)reply;
+    int rc = need_login(s, r);
+    return rc < 0 ? rc : set_presence(e, r, s->agent);
+}
+
+static int on_set_presence(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)s, (void)reply;
+    return set_presence(e, r, get_u64(r, "agent"));
+}
+
+/* An agent acts only on work offered to or held by itself. Unknown work
+ * is ENOENT as the engine would say (it reveals nothing). */
+static int own_work(proto_session *s, orca_engine *e, req *r, int (*fn)(orca_engine *, uint64_t))
+{
+    orca_interaction_info ii;
+    uint64_t id = get_u64(r, "interaction");
+    int rc = need_login(s, r);
+    if (rc < 0)
+        return rc;
+    if ((rc = engine_rc(r, orca_interaction_info_get(e, id, &ii))) < 0)
+        return rc;
+    if (ii.agent != s->agent)
+        return fail(r, PROTO_EPERM, "this work is not yours");
+    return engine_rc(r, fn(e, id));
+}
+
+static int on_accept(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)reply;
+    return own_work(s, e, r, orca_offer_accept);
+}
+
+static int on_reject(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)reply;
+    return own_work(s, e, r, orca_offer_reject);
+}
+
+static int on_end(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)reply;
+    return own_work(s, e, r, orca_interaction_end);
+}
+
+static int on_wrapup_done(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)reply;
+    return own_work(s, e, r, orca_interaction_wrapup_done);
+}
+
+static int on_queues(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)r;
+    json_t *a = json_array();
+    if (!a)
+        return PROTO_ENOMEM;
+    json_object_set_new(reply, "queues", a);
+    for (size_t k = 0; s->cfg && k < s->cfg->nqueues; k++) {
+        orca_queue_id q;
+        orca_queue_info qi;
+        if (orca_queue_find(e, s->cfg->queues[k].name, &q) < 0 || orca_queue_info_get(e, q, &qi) < 0)
+            continue;
+        json_t *o = json_pack("{s:s,s:i,s:i,s:i,s:I}", "name", qi.name, "waiting", (int)qi.waiting,
+                              "offered", (int)qi.offered, "members", (int)qi.members, "oldest_arrival_ms",
+                              (json_int_t)qi.oldest_arrival_ms);
+        if (!o || json_array_append_new(a, o) < 0)
+            return PROTO_ENOMEM;
+    }
+    return 0;
+}
+
+static const char *presence_name(orca_presence p)
+{
+    return p == ORCA_PRESENCE_READY ? "ready" : p == ORCA_PRESENCE_NOT_READY ? "not_ready" : "offline";
+}
+
+static int on_agents(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)s, (void)r;
+    orca_cursor c = { 0 };
+    orca_agent_info ai[64];
+    uint32_t n;
+    json_t *a = json_array();
+    if (!a)
+        return PROTO_ENOMEM;
+    json_object_set_new(reply, "agents", a);
+    do {
+        if (orca_agent_list(e, &c, ai, 64, &n) < 0)
+            return PROTO_ENOMEM;
+        for (uint32_t k = 0; k < n; k++) {
+            json_t *o = json_pack("{s:I,s:s,s:i,s:i,s:i,s:i,s:i}", "agent", (json_int_t)ai[k].id,
+                                  "presence", presence_name(ai[k].presence), "reason", (int)ai[k].reason,
+                                  "used", (int)ai[k].used, "offered", (int)ai[k].offered, "busy",
+                                  (int)ai[k].busy, "wrapup", (int)ai[k].wrapup);
+            if (!o || json_array_append_new(a, o) < 0)
+                return PROTO_ENOMEM;
+        }
+    } while (n == 64);
+    return 0;
+}
+
+static int on_position(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)s;
+    uint32_t ahead, waiting;
+    int rc = engine_rc(r, orca_interaction_position(e, get_u64(r, "interaction"), &ahead, &waiting));
+    if (rc < 0)
+        return rc;
+    json_object_set_new(reply, "position", json_integer((json_int_t)ahead + 1));
+    json_object_set_new(reply, "waiting", json_integer(waiting));
+    return 0;
+}
+
+static const field f_hello[] = { { "token", F_STR, 1 }, { NULL, 0, 0 } };
+static const field f_enqueue[] = { { "interaction", F_INT, 1 }, { "queue", F_STR, 1 },
+                                   { "channel", F_STR, 1 },     { "customer", F_INT, 0 },
+                                   { "priority", F_INT, 0 },    { "conversation", F_INT, 0 },
+                                   { "skills", F_OBJ, 0 },      { NULL, 0, 0 } };
+static const field f_work[] = { { "interaction", F_INT, 1 }, { NULL, 0, 0 } };
+static const field f_prio[] = { { "interaction", F_INT, 1 }, { "priority", F_INT, 1 }, { NULL, 0, 0 } };
+static const field f_login[] = { { "agent", F_INT, 1 }, { NULL, 0, 0 } };
+static const field f_presence[] = { { "presence", F_STR, 1 }, { "reason", F_INT, 0 }, { NULL, 0, 0 } };
+static const field f_setpres[] = { { "agent", F_INT, 1 }, { "presence", F_STR, 1 },
+                                   { "reason", F_INT, 0 }, { NULL, 0, 0 } };
+static const field f_none[] = { { NULL, 0, 0 } };
+
+static const msg_type types[] = {
+    { "hello", R(GATEWAY) | R(AGENT) | R(SUPERVISOR) | R(ADMIN), 0, f_hello, on_hello },
+    { "enqueue", R(GATEWAY), 1, f_enqueue, on_enqueue },
+    { "abandon", R(GATEWAY), 1, f_work, on_abandon },
+    { "cancel", R(GATEWAY), 1, f_work, on_cancel },
+    { "set_priority", R(GATEWAY) | R(SUPERVISOR), 1, f_prio, on_set_priority },
+    { "login", R(AGENT), 0, f_login, on_login },
+    { "presence", R(AGENT), 1, f_presence, on_presence },
+    { "accept", R(AGENT), 1, f_work, on_accept },
+    { "reject", R(AGENT), 1, f_work, on_reject },
+    { "end", R(AGENT), 1, f_work, on_end },
+    { "wrapup_done", R(AGENT), 1, f_work, on_wrapup_done },
+    { "queues", R(SUPERVISOR) | R(ADMIN), 0, f_none, on_queues },
+    { "agents", R(SUPERVISOR) | R(ADMIN), 0, f_none, on_agents },
+    { "position", R(GATEWAY) | R(SUPERVISOR) | R(ADMIN), 0, f_work, on_position },
+    { "set_presence", R(SUPERVISOR) | R(ADMIN), 1, f_setpres, on_set_presence },
+};
+
+/* ------------------------------------------------------------------------ */
+/* Dispatch                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* The envelope: an object with "v": 1, "id" a string (1..PROTO_MAX_ID
+ * bytes) or a non-negative integer, and a known "type". */
+static int check_envelope(req *r, const msg_type **t)
+{
+    json_t *v = json_object_get(r->root, "v"), *type = json_object_get(r->root, "type");
+    if (!json_is_object(r->root))
+        return fail(r, PROTO_EPROTO, "a message is a JSON object");
+    json_t *id = json_object_get(r->root, "id");
+    if (id && ((json_is_string(id) && json_string_length(id) > PROTO_MAX_ID)))
+        return fail(r, PROTO_ETOOBIG, "the request id is too long");
+    if (id && (json_is_string(id) ? json_string_length(id) == 0 : !json_is_integer(id)))
+        return fail(r, PROTO_EPROTO, "id is a non-empty string or a number");
+    r->id = id;
+    if (!id)
+        return fail(r, PROTO_EPROTO, "id is missing");
+    if (!json_is_integer(v) || json_integer_value(v) != PROTO_VERSION)
+        return fail(r, PROTO_EPROTO, "unsupported protocol version (v must be 1)");
+    if (!json_is_string(type))
+        return fail(r, PROTO_EPROTO, "type is missing or not a string");
+    for (size_t k = 0; k < sizeof types / sizeof *types; k++)
+        if (!strcmp(types[k].type, json_string_value(type))) {
+            *t = &types[k];
+            return check_fields(r, types[k].fields);
+        }
+    return fail(r, PROTO_EPROTO, "unknown message type");
+}
+
+static int send_reply(json_t *reply, proto_out_fn out, void *data, char **text)
+{
+    *text = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
+    if (!*text) {
+        static const char oom[] =
+            "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"ENOMEM\",\"message\":\"out of memory\"}}";
+        out(data, oom, sizeof oom - 1);
+        return PROTO_ENOMEM;
+    }
+    out(data, *text, strlen(*text));
+    return 0;
+}
+
+int proto_handle(proto_session *s, orca_engine *e, const char *msg, size_t len, proto_out_fn out,
+                 void *data)
+{
+    req r = { NULL, NULL, NULL };
+    const msg_type *t = NULL;
+    char *idtext = NULL, *text = NULL;
+    json_t *reply = json_object();
+    int rc;
+    if (!reply)
+        rc = PROTO_ENOMEM;
+    else if (len > PROTO_MAX_MESSAGE)
+        rc = fail(&r, PROTO_ETOOBIG, "message too long");
+    else if (!(r.root = json_loadb(msg, len, JSON_REJECT_DUPLICATES, NULL)))
+        rc = fail(&r, PROTO_EPROTO, "malformed JSON");
+    else
+        rc = check_envelope(&r, &t);
+    if (rc == 0 && !(s->role ? (t->roles >> s->role) & 1u : t->fn == on_hello))
+        rc = s->role ? fail(&r, PROTO_EPERM, "this role may not send this message")
+                     : fail(&r, PROTO_EAUTH, "say hello with a token first");
+    if (rc == 0 && t->mutating && !(idtext = json_dumps(r.id, JSON_ENCODE_ANY | JSON_COMPACT)))
+        rc = PROTO_ENOMEM;
+    if (rc == 0 && idtext) {
+        const proto_dedup *d = dedup_find(s, idtext);
+        if (d) {               /* a resend: the first answer, nothing done */
+            out(data, d->reply, strlen(d->reply));
+            free(idtext);
+            json_decref(reply);
+            json_decref(r.root);
+            return 0;
+        }
+    }
+    if (rc == 0)
+        rc = t->fn(s, e, &r, reply);
+    if (reply) {
+        if (rc < 0)            /* nothing but the error */
+            json_object_clear(reply);
+        json_object_set(reply, "id", r.id ? r.id : json_null());
+        json_object_set_new(reply, "ok", json_boolean(rc == 0));
+        if (rc < 0)
+            json_object_set_new(reply, "error", json_pack("{s:s,s:s}", "code", proto_code_name(rc),
+                                                          "message", r.msg ? r.msg : orca_strerror(rc)));
+    }
+    int src = send_reply(reply, out, data, &text);
+    if (src == 0 && idtext && rc == 0)
+        dedup_add(s, idtext, text);
+    free(text);
+    free(idtext);
+    json_decref(reply);
+    json_decref(r.root);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Server-to-client messages                                                */
+/* ------------------------------------------------------------------------ */
+
+static const char *outcome_name(orca_outcome o)
+{
+    static const char *const names[] = { "completed", "abandoned", "cancelled", "timed_out",
+                                         "transferred", "contained", "unreached" };
+    return o >= 1 && o <= 7 ? names[o - 1] : "unknown";
+}
+
+static const char *or_unknown(const char *s)
+{
+    return s ? s : "";
+}
+
+char *proto_offer_json(const orca_engine *e, const orca_offer *o)
+{
+    json_t *h = json_array(), *m;
+    for (uint32_t k = 0; h && k < o->nhistory; k++) {
+        const orca_history_entry *x = &o->history[k];
+        json_t *j = json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:s,s:i}", "interaction", (json_int_t)x->interaction,
+                              "queue", or_unknown(orca_queue_name(e, x->queue)), "channel",
+                              or_unknown(orca_channel_name(e, x->channel)), "agent", (json_int_t)x->agent,
+                              "arrival_ms", (json_int_t)x->arrival_ms, "end_ms", (json_int_t)x->end_ms,
+                              "outcome", outcome_name(x->outcome), "disposition", (int)x->disposition);
+        if (!j || json_array_append_new(h, j) < 0) {
+            json_decref(h);
+            return NULL;
+        }
+    }
+    if (!h)
+        return NULL;
+    /* expires_ms is UINT64_MAX with no timeout: sent as null */
+    m = json_pack("{s:i,s:s,s:I,s:I,s:s,s:s,s:I,s:I,s:I,s:o,s:i,s:i,s:o}", "v", PROTO_VERSION, "type", "offer",
+                  "interaction", (json_int_t)o->interaction, "agent", (json_int_t)o->agent, "queue",
+                  or_unknown(orca_queue_name(e, o->queue)), "channel", or_unknown(orca_channel_name(e, o->channel)),
+                  "customer", (json_int_t)o->customer, "arrival_ms", (json_int_t)o->arrival_ms, "offered_ms",
+                  (json_int_t)o->offered_ms, "expires_ms",
+                  o->expires_ms == UINT64_MAX ? json_null() : json_integer((json_int_t)o->expires_ms), "attempt",
+                  (int)o->attempt, "open", (int)o->open, "history", h);
+    char *text = m ? json_dumps(m, JSON_COMPACT) : NULL;
+    json_decref(m);
+    return text;
+}

@@ -1,0 +1,75 @@
+/*
+ * server/proto.h: orcad's JSON message layer (docs/PROTOCOL.md, version 1).
+ *
+ * Transport-independent: a connection hands each text message it receives
+ * to proto_handle(), which parses it strictly (jansson), checks what the
+ * session's role may do, calls the engine through orca.h, and hands the
+ * reply (one JSON text) to the caller's out function. Nothing here reads
+ * a socket or a clock; the WebSocket layer (next slice) owns both.
+ *
+ * Bad input of any kind (malformed JSON, unknown type or field, wrong
+ * type, missing field, oversize, bad version, a role not allowed) gets an
+ * error reply and changes nothing in the engine.
+ */
+#ifndef ORCAD_PROTO_H
+#define ORCAD_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <orca.h>
+
+#include "config.h"
+
+#define PROTO_VERSION 1
+#define PROTO_MAX_MESSAGE 65536   /* bytes in one message (ETOOBIG past it) */
+#define PROTO_MAX_ID 64           /* bytes in a string request id */
+#define PROTO_DEDUP 64            /* mutating requests remembered per session */
+
+/* What one connection is: its role once authenticated (0 before hello),
+ * the agent it is bound to (agent role, after login; 0 before), and the
+ * replies of its last PROTO_DEDUP mutating requests by request id, so a
+ * resent request gets the first reply and is not applied twice. */
+typedef struct proto_dedup {
+    char *id;                  /* the request id as canonical JSON text */
+    char *reply;
+} proto_dedup;
+
+typedef struct proto_session {
+    const orcad_config *cfg;   /* tokens; queue names for listings */
+    orcad_role role;           /* 0: not authenticated */
+    uint64_t agent;            /* agent role: the bound agent id, or 0 */
+    proto_dedup dedup[PROTO_DEDUP];
+    size_t dedup_next;
+} proto_session;
+
+/* Where replies go: one complete JSON text, not NUL-terminated. */
+typedef void (*proto_out_fn)(void *data, const char *msg, size_t len);
+
+/* A new, unauthenticated session using cfg's tokens (cfg must outlive it). */
+void proto_session_init(proto_session *s, const orcad_config *cfg);
+/* Free what the session remembers (the dedup replies). */
+void proto_session_free(proto_session *s);
+
+/* Handle one message: exactly one reply goes to out. Returns 0 if the
+ * request was carried out, or the negative ORCA_E* code (or -100 - k for
+ * the protocol errors, see proto_code_name) the reply carries. */
+int proto_handle(proto_session *s, orca_engine *e, const char *msg, size_t len,
+                 proto_out_fn out, void *data);
+
+/* Protocol-level errors, after the ORCA_E* codes. */
+#define PROTO_EPROTO (-101)  /* malformed JSON, unknown type or field, wrong type */
+#define PROTO_EAUTH (-102)   /* unknown token, or a request before hello */
+#define PROTO_EPERM (-103)   /* the role may not send this, or not on this work */
+#define PROTO_ETOOBIG (-104) /* message or string too long */
+#define PROTO_ENOMEM (-105)  /* the reply could not be built */
+
+/* "EINVAL", "ENOENT"... for an ORCA_E* or PROTO_E* code; "EUNKNOWN" else. */
+const char *proto_code_name(int code);
+
+/* Render an offer as the server-to-client "offer" message (with the
+ * customer's history) into a malloc'd NUL-terminated string, or NULL if out
+ * of memory. Queue and channel are given by name. */
+char *proto_offer_json(const orca_engine *e, const orca_offer *o);
+
+#endif
