@@ -210,7 +210,7 @@ $(BUILD)/tests/test_config $(BUILD)/tests/test_metrics: $(BUILD)/tests/%: tests/
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(SERVER_LIBS) $(LIBS) -o $@
 
 $(BUILD)/tests/test_proto: tests/test_proto.c $(TEST_SUPOBJ) $(PROTO_OBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(PROTO_OBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(CONFIG_LIBS) $(LIBS) -o $@
+	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(PROTO_OBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(SERVER_LIBS) $(LIBS) -o $@
 
 # make check also runs orcad itself (tests/orcad_check.sh: --help,
 # --version, the example config, a broken one, a start and a restart) and
