@@ -68,16 +68,13 @@ EX_BIN  := $(EX_SRC:examples/%.c=$(BUILD)/examples/%)
 # orcad (server/): the service. libconfig reads its configuration file;
 # server/*.c but orcad.c is linked into orcad and into tests/test_config.
 CONFIG_LIBS := $(shell pkg-config --libs libconfig 2>/dev/null || echo -lconfig)
-# libwebsockets serves HTTP (and later WebSocket) on orcad's libuv loop; its
+# libwebsockets serves HTTP and WebSocket on orcad's libuv loop; its
 # libuv event library is a plugin in Debian (libwebsockets-evlib-uv).
 LWS_LIBS    := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
-SERVER_LIBS := $(CONFIG_LIBS) $(LWS_LIBS)
+# server/proto.c (the JSON message layer) needs jansson.
+SERVER_LIBS := $(CONFIG_LIBS) $(LWS_LIBS) $(JSON_LIBS)
 SERVER_SRC  := $(filter-out server/orcad.c,$(wildcard server/*.c))
-# server/proto.c (the JSON message layer) needs jansson; orcad does not
-# use it yet (the WebSocket slice will), so only test_proto links it.
 PROTO_SRC   := server/proto.c
-SERVER_SRC  := $(filter-out $(PROTO_SRC),$(SERVER_SRC))
-PROTO_OBJ   := $(PROTO_SRC:server/%.c=$(BUILD)/server/obj/%.o)
 SERVER_OBJ  := $(SERVER_SRC:server/%.c=$(BUILD)/server/obj/%.o)
 SERVER_HDR  := $(wildcard server/*.h)
 
@@ -209,18 +206,20 @@ $(BUILD)/server/orcad: server/orcad.c $(SERVER_OBJ) $(ARCHIVES) $(HDR) $(SERVER_
 $(BUILD)/tests/test_config $(BUILD)/tests/test_metrics: $(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(SERVER_LIBS) $(LIBS) -o $@
 
-$(BUILD)/tests/test_proto: tests/test_proto.c $(TEST_SUPOBJ) $(PROTO_OBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(PROTO_OBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(SERVER_LIBS) $(LIBS) -o $@
+$(BUILD)/tests/test_proto: tests/test_proto.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(SERVER_LIBS) $(LIBS) -o $@
 
 # make check also runs orcad itself (tests/orcad_check.sh: --help,
 # --version, the example config, a broken one, a start and a restart) and
-# tests/orcad_http_check.sh (its HTTP endpoints on a free loopback port).
+# tests/orcad_http_check.sh (its HTTP endpoints on a free loopback port)
+# and tests/orcad_ws_check.sh (the WebSocket protocol, python3-websockets).
 check:
-	@scripts/deps.sh libjansson-dev libconfig-dev libwebsockets-dev libwebsockets-evlib-uv
+	@scripts/deps.sh libjansson-dev libconfig-dev libwebsockets-dev libwebsockets-evlib-uv python3-websockets
 	@$(MAKE) --no-print-directory all tests
 	@scripts/run-tests.sh $(BUILD)/tests
 	@tests/orcad_check.sh $(BUILD)/server/orcad
 	@tests/orcad_http_check.sh $(BUILD)/server/orcad
+	@tests/orcad_ws_check.sh $(BUILD)/server/orcad
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/examples/demo

@@ -17,6 +17,7 @@
 
 #include "http.h"
 #include "metrics.h"
+#include "ws.h"
 
 #define MAX_VHOSTS 8
 #define CHUNK 16384
@@ -26,6 +27,8 @@ struct orcad_http {
     const orca_engine *e;
     const orca_stats *s;
     const char *version;
+    orcad_ws *ws;
+    struct lws_protocols protocols[3];
     int stopped;
 };
 
@@ -164,13 +167,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
-static const struct lws_protocols protocols[] = {
-    { "http", callback, sizeof(session), 0, 0, NULL, 0 },
-    { NULL, NULL, 0, 0, 0, NULL, 0 }
+/* HTTP, then the WebSocket protocol (server/ws.c) on the same vhosts:
+ * lws hands a connection that asks for "orca.v1" to the latter. Kept in
+ * orcad_http because lws wants the list to outlive the vhosts. */
+static const struct lws_protocols http_protocol = {
+    "http", callback, sizeof(session), 0, 0, NULL, 0
 };
 
 /* "host:port" (the config checked the shape) into a vhost. */
-static int listen_on(struct lws_context *ctx, const char *addr)
+static int listen_on(struct lws_context *ctx, const struct lws_protocols *protocols,
+                     const char *addr)
 {
     char host[256];
     const char *colon = strrchr(addr, ':');
@@ -198,7 +204,8 @@ static int listen_on(struct lws_context *ctx, const char *addr)
 }
 
 int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
-                     const char *version, char *const *listen, size_t n, orcad_http **out)
+                     const char *version, orcad_ws *ws, char *const *listen, size_t n,
+                     orcad_http **out)
 {
     *out = NULL;
     if (n > MAX_VHOSTS) {
@@ -210,7 +217,10 @@ int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
         fprintf(stderr, "orcad: out of memory\n");
         return -1;
     }
-    h->e = e, h->s = s, h->version = version;
+    h->e = e, h->s = s, h->version = version, h->ws = ws;
+    h->protocols[0] = http_protocol;
+    if (ws)
+        h->protocols[1] = orcad_ws_protocol; /* [2] (or [1]) stays zero: the end */
     void *loops[1] = { loop };
     struct lws_context_creation_info ci;
     memset(&ci, 0, sizeof ci);
@@ -226,7 +236,7 @@ int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
         return -1;
     }
     for (size_t k = 0; k < n; k++) {
-        if (listen_on(h->ctx, listen[k]) != 0) {
+        if (listen_on(h->ctx, h->protocols, listen[k]) != 0) {
             orcad_http_stop(h);
             /* lws's handles close on the loop: run it until they have
              * (nothing else may be on it yet, see http.h), or their close
@@ -239,6 +249,11 @@ int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
     }
     *out = h;
     return 0;
+}
+
+orcad_ws *orcad_http_ws(const orcad_http *h)
+{
+    return h ? h->ws : NULL;
 }
 
 void orcad_http_stop(orcad_http *h)

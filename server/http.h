@@ -13,13 +13,19 @@
 #include <orca.h>
 
 typedef struct orcad_http orcad_http;
+struct orcad_ws;
 
 /* Listen on each "host:port" of listen[0..n) and serve e's figures from s.
- * version goes into /healthz. Returns 0, or -1 with a message on stderr
+ * version goes into /healthz. ws (NULL: HTTP only) is the WebSocket
+ * transport served on the same ports (server/ws.h). Returns 0, or -1 with a message on stderr
  * (nothing left listening). Call it before anything else is on the loop:
  * after a failure it runs the loop until lws's own handles are closed. */
 int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
-                     const char *version, char *const *listen, size_t n, orcad_http **out);
+                     const char *version, struct orcad_ws *ws, char *const *listen, size_t n,
+                     orcad_http **out);
+
+/* The WebSocket transport given to orcad_http_start (NULL for NULL h). */
+struct orcad_ws *orcad_http_ws(const orcad_http *h);
 
 /* Stop listening and close every connection; lws closes its handles on
  * the loop, which must run on for them to close. NULL is ok; twice too. */

@@ -3,8 +3,8 @@
  * configuration file, builds the engine from it (or restores it from the
  * journal in the data dir), runs it on a libuv loop in wall-clock mode and
  * stops cleanly on SIGINT/SIGTERM. It serves plain HTTP (server/http.c:
- * /healthz, /metrics, /snapshot) on the same loop; the WebSocket protocol
- * comes next.
+ * /healthz, /metrics, /snapshot) and the WebSocket protocol (server/ws.c,
+ * docs/PROTOCOL.md) on the same port and loop.
  */
 #include <errno.h>
 #include <signal.h>
@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "http.h"
+#include "ws.h"
 
 #define ORCAD_VERSION "0.1.0"
 
@@ -30,6 +31,7 @@ typedef struct orcad {
     orca_uv *u;
     orca_stats *stats;
     orcad_http *http;
+    orcad_ws *ws;
     uv_signal_t sigint, sigterm;
     uv_timer_t stop;
     int stopping, run_for;
@@ -58,7 +60,8 @@ static void usage(FILE *f)
             "  --version            orcad's and liborca's versions\n"
             "\n"
             "HTTP on each listen address: GET /healthz, /metrics (Prometheus text)\n"
-            "and /snapshot (JSON figures). The WebSocket protocol comes next.\n");
+            "and /snapshot (JSON figures); WebSocket clients ask for the \"orca.v1\"\n"
+            "subprotocol on the same port (docs/PROTOCOL.md).\n");
 }
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -239,8 +242,11 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
         addrs[k] = addr_buf[k];
     int restoring = access(journal, F_OK) == 0;
     rc = restoring ? restore(&d, journal, &jc) : build(&d, &c, journal, &jc);
-    orcad_config_free(&c);
+    /* The config stays: the WebSocket sessions read its tokens. */
+    if (rc == 0 && orcad_ws_new(d.e, &c, &d.ws) != 0)
+        rc = 1;
     if (rc != 0) {
+        orcad_config_free(&c);
         /* A half-built new centre must not be restored next time: its
          * journal goes (after the engine, which holds its lock). */
         int created = !restoring && d.e && orca_journal_info_get(d.e, &(orca_journal_info){ 0 }) == ORCA_OK;
@@ -253,10 +259,12 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     d.loop = uv_default_loop();
     orca_uv_config uc = { .clock = ORCA_UV_CLOCK_WALL };
     /* HTTP first: if it cannot listen, nothing else is on the loop yet. */
-    if (orcad_http_start(d.loop, d.e, d.stats, ORCAD_VERSION, addrs, nlisten, &d.http) != 0) {
+    if (orcad_http_start(d.loop, d.e, d.stats, ORCAD_VERSION, d.ws, addrs, nlisten, &d.http) != 0) {
         orca_journal_close(d.e);
         orca_stats_free(d.stats);
         orca_engine_free(d.e);
+        orcad_ws_free(d.ws);
+        orcad_config_free(&c);
         uv_loop_close(d.loop);
         return 1;
     }
@@ -266,10 +274,13 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
         orcad_http_free(d.http);
         orca_stats_free(d.stats);
         orca_engine_free(d.e);
+        orcad_ws_free(d.ws);
+        orcad_config_free(&c);
         return fail("libuv adapter", rc);
     }
+    orcad_ws_set_uv(d.ws, d.u);
     for (size_t k = 0; k < nlisten; k++)
-        say("listening on http://%s", addrs[k]);
+        say("listening on http://%s and ws://%s (orca.v1)", addrs[k], addrs[k]);
     orca_engine_counts(d.e, &n);
     say("engine on the wall clock: %u queues, %u agents (%u ready), %u waiting", n.queues,
         n.agents, n.agents_ready, n.waiting);
@@ -289,6 +300,8 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     orca_journal_close(d.e);
     orca_stats_free(d.stats);
     orca_engine_free(d.e);
+    orcad_ws_free(d.ws);
+    orcad_config_free(&c);
     say("stopped, state %s", rc == ORCA_OK ? "consistent" : "INCONSISTENT");
     return uv_loop_close(d.loop) == 0 && rc == ORCA_OK ? 0 : 1;
 }

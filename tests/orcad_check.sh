@@ -18,7 +18,7 @@ has() { grep -Fq -- "$1" "$tmp/out" || fail "no '$1' in the output of: $2"; }
 
 t --help || fail "--help"
 has "--check-config FILE" --help
-has "protocol comes next" --help
+has "subprotocol on the same port" --help
 t --version || fail "--version"
 version=$(sed -n 's/^#define ORCA_VERSION_STRING "\(.*\)"$/\1/p' include/orca.h)
 has "liborca $version" --version

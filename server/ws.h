@@ -1,0 +1,45 @@
+/*
+ * server/ws.h: orcad's WebSocket transport. The "orca.v1" lws protocol on
+ * the same vhosts (and port) as the HTTP endpoints: one proto_session per
+ * connection, each text message handed to proto_handle, its reply queued
+ * on that connection; offers pushed to the connection logged in as the
+ * agent offered the work. Everything runs on orcad's libuv loop thread.
+ */
+#ifndef ORCAD_WS_H
+#define ORCAD_WS_H
+
+#include <stddef.h>
+
+#include <libwebsockets.h>
+#include <orca.h>
+#include <orca/uv.h>
+
+#include "config.h"
+
+/* Bytes waiting to be sent on one connection: a client that lets more
+ * pile up (it does not read) is disconnected. */
+#define ORCAD_WS_MAX_OUT (1024 * 1024)
+
+typedef struct orcad_ws orcad_ws;
+
+/* The transport's state for engine e, with cfg's tokens (cfg must outlive
+ * it). Sets every channel's offer and withdraw callbacks to push offers.
+ * Returns 0, or -1 with a message on stderr. */
+int orcad_ws_new(orca_engine *e, const orcad_config *cfg, orcad_ws **out);
+
+/* After engine calls from a message orcad re-arms the engine's timers
+ * through u (set once the adapter exists; NULL until then). */
+void orcad_ws_set_uv(orcad_ws *w, orca_uv *u);
+
+/* Connections still open (for the logs and tests). */
+size_t orcad_ws_connections(const orcad_ws *w);
+
+/* Free it, after the lws context is gone (every connection closed).
+ * NULL is ok. */
+void orcad_ws_free(orcad_ws *w);
+
+/* The lws protocol, for the vhosts' protocol list; its callback finds
+ * the orcad_ws through orcad_http_ws() on the context's user pointer. */
+extern const struct lws_protocols orcad_ws_protocol;
+
+#endif

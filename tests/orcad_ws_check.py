@@ -1,0 +1,156 @@
+#!/usr/bin/python3
+"""tests/orcad_ws_check.py: orcad's WebSocket protocol from the outside,
+with Debian's python3-websockets. Usage: orcad_ws_check.py PORT (orcad
+listening on 127.0.0.1:PORT with server/orcad.conf.example). Every wait is
+bounded (T seconds); any failure raises and exits non-zero."""
+import asyncio, json, socket, os, sys
+import websockets
+
+PORT = int(sys.argv[1])
+URI = "ws://127.0.0.1:%d/" % PORT
+T = 5
+GW, AG, SUP = "change-me-gateway-0001", "change-me-desktops-0001", "change-me-supervisor-01"
+
+
+async def conn():
+    return await asyncio.wait_for(websockets.connect(URI, subprotocols=["orca.v1"]), T)
+
+
+async def recv(ws):
+    return json.loads(await asyncio.wait_for(ws.recv(), T))
+
+
+async def call(ws, msg):
+    """Send a request; return its reply, keeping pushes (no "id") aside."""
+    msg = dict({"v": 1}, **msg)
+    await ws.send(json.dumps(msg))
+    while True:
+        m = await recv(ws)
+        if "id" in m:
+            assert m["id"] == msg.get("id"), (m, msg)
+            return m
+        ws.pushes.append(m)
+
+
+async def push(ws, type_):
+    """The next server push of this type (one seen earlier counts)."""
+    while True:
+        for k, m in enumerate(ws.pushes):
+            if m["type"] == type_:
+                return ws.pushes.pop(k)
+        m = await recv(ws)
+        assert "id" not in m, m
+        ws.pushes.append(m)
+
+
+async def open_as(token, n):
+    ws = await conn()
+    ws.pushes = []
+    r = await call(ws, {"id": n, "type": "hello", "token": token})
+    assert r["ok"] is True, r
+    return ws, r
+
+
+def ok(r):
+    assert r["ok"] is True, r
+    return r
+
+
+def err(r, code):
+    assert r["ok"] is False and r["error"]["code"] == code, r
+
+
+async def main():
+    first = await conn()
+    assert first.subprotocol == "orca.v1"
+    await first.close()
+    # A wrong token: EAUTH, and the connection stays unauthenticated.
+    bad = await conn()
+    bad.pushes = []
+    err(await call(bad, {"id": 1, "type": "hello", "token": "nope"}), "EAUTH")
+    err(await call(bad, {"id": 2, "type": "queues"}), "EAUTH")
+    await bad.close()
+
+    gw, r = await open_as(GW, "g1")
+    assert r["role"] == "gateway" and r["protocol"] == 1, r
+    # Malformed JSON: EPROTO with a null id; oversize: ETOOBIG.
+    await gw.send("{not json")
+    r = await recv(gw)
+    assert r["id"] is None, r
+    err(r, "EPROTO")
+    await gw.send(json.dumps({"v": 1, "id": "big", "type": "queues", "pad": "x" * 70000}))
+    r = await recv(gw)
+    err(r, "ETOOBIG")
+    err(await call(gw, {"id": "g2", "type": "login", "agent": 1001}), "EPERM")
+
+    # An agent logs in, gets ready, is offered the work the gateway queues.
+    ag, r = await open_as(AG, "a1")
+    assert r["role"] == "agent", r
+    ok(await call(ag, {"id": "a2", "type": "login", "agent": 1001}))
+    ok(await call(ag, {"id": "a3", "type": "presence", "presence": "ready"}))
+    r = ok(await call(gw, {"id": "g3", "type": "enqueue", "interaction": 100, "queue": "support",
+                           "channel": "voice", "customer": 7}))
+    assert r["interaction"] == 100, r
+    o = await push(ag, "offer")
+    assert o["interaction"] == 100 and o["agent"] == 1001 and o["queue"] == "support", o
+    assert o["channel"] == "voice" and o["customer"] == 7, o
+    ok(await call(ag, {"id": "a4", "type": "accept", "interaction": 100}))
+    ok(await call(ag, {"id": "a5", "type": "end", "interaction": 100}))
+    err(await call(ag, {"id": "a6", "type": "accept", "interaction": 100}), "ESTATE")  # in wrap-up
+    assert not gw.pushes, gw.pushes  # nobody pushed the agent's offer to the gateway
+
+    # A cancelled offer is withdrawn: agent 1001 is in wrap-up, so 1002
+    # (who serves support too) gets the next one.
+    a2, _ = await open_as(AG, "b1")
+    ok(await call(a2, {"id": "b2", "type": "login", "agent": 1002}))
+    ok(await call(a2, {"id": "b3", "type": "presence", "presence": "ready"}))
+    ok(await call(gw, {"id": "g4", "type": "enqueue", "interaction": 101, "queue": "support",
+                       "channel": "voice"}))
+    o = await push(a2, "offer")
+    assert o["interaction"] == 101 and o["agent"] == 1002, o
+    ok(await call(gw, {"id": "g5", "type": "cancel", "interaction": 101}))
+    w = await push(a2, "withdraw")
+    assert w == {"v": 1, "type": "withdraw", "interaction": 101, "reason": "cancelled"}, w
+    assert not ag.pushes, ag.pushes  # 1001 never saw 1002's offer
+
+    # The disconnect rule: 1002's only connection closes -> NOT_READY.
+    await a2.close()
+    sup, _ = await open_as(SUP, "s1")
+    for _ in range(50):
+        agents = {a["agent"]: a for a in ok(await call(sup, {"id": "s2", "type": "agents"}))["agents"]}
+        if agents[1002]["presence"] == "not_ready":
+            break
+        await asyncio.sleep(0.05)
+    assert agents[1002]["presence"] == "not_ready", agents[1002]
+    assert agents[1001]["presence"] == "ready", agents[1001]
+    for ws in (gw, ag, sup):
+        await ws.close()
+
+
+def never_reads():
+    """A client that sends and never reads: orcad disconnects it once its
+    output queue passes the bound (the wrapper checks orcad's log line)."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(T)
+    s.connect(("127.0.0.1", PORT))
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+              b"Sec-WebSocket-Protocol: orca.v1\r\n\r\n")
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(1)
+    assert b" 101 " in head.split(b"\r\n")[0], head
+    payload = b'{"v":1,"id":1,"type":"queues"}'  # EAUTH replies, ~90 bytes each
+    frame = bytes([0x81, 0x80 | len(payload), 0, 0, 0, 0]) + payload  # mask 0
+    try:
+        for _ in range(200):
+            s.sendall(frame * 1000)
+    except (BrokenPipeError, ConnectionResetError, socket.timeout):
+        pass  # closed by orcad (or it stopped reading): either is the bound at work
+    s.close()
+
+
+asyncio.run(asyncio.wait_for(main(), 60))
+never_reads()
+print("ok")
