@@ -148,15 +148,19 @@ static bool holds_all(const agent *a, const orca_skill_level *req, uint32_t n)
     return true;
 }
 
+bool agent_serves(const agent *a, const queue *q)
+{
+    const agent_queue *aq = agent_queue_of(a, q->id);
+    return ((q->serve & ORCA_SERVE_MEMBERS) && aq && aq->member) ||
+           ((q->serve & ORCA_SERVE_SKILLS) && holds_all(a, q->skills, q->nskills));
+}
+
 bool agent_eligible(const orca_engine *e, const agent *a, const rclass *c,
                     uint8_t *tier, uint8_t *pref, uint16_t *score, uint8_t *rank)
 {
     const queue *q = c->q;
-    const agent_queue *aq = agent_queue_of(a, q->id);
-    bool member = aq && aq->member;
     (void)e;
-    if (!(((q->serve & ORCA_SERVE_MEMBERS) && member) ||
-          ((q->serve & ORCA_SERVE_SKILLS) && holds_all(a, q->skills, q->nskills))))
+    if (!agent_serves(a, q))
         return false;
     if (a->limit[c->ch] == 0)
         return false;
@@ -185,7 +189,8 @@ bool agent_eligible(const orca_engine *e, const agent *a, const rclass *c,
         if (h)
             sc += h->level;
     }
-    *tier = member ? aq->tier : q->skills_tier;
+    const agent_queue *aq = agent_queue_of(a, q->id);
+    *tier = aq && aq->member ? aq->tier : q->skills_tier;
     *pref = (uint8_t)np;
     *score = (uint16_t)sc;
     *rank = aq ? aq->rank : 0;

@@ -405,6 +405,9 @@ void plan_release_idle(orca_engine *e);
 void plan_drop_queue(orca_engine *e, const queue *q);
 void plan_free_all(orca_engine *e);
 void class_free_all(orca_engine *e);
+/* serves(a, q) of the routing rules: a member of a MEMBERS queue, or
+ * holding every skill of a SKILLS queue at its level. */
+bool agent_serves(const agent *a, const queue *q);
 bool agent_eligible(const orca_engine *e, const agent *a, const rclass *c,
                     uint8_t *tier, uint8_t *pref, uint16_t *score, uint8_t *rank);
 int agent_relink(orca_engine *e, agent *a, const orca_skill_level *skills,

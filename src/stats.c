@@ -488,23 +488,11 @@ static void occ_join(orca_stats *s, sagent *a)
     occ_share(s, a, +1, true);
 }
 
-/* Whether agent a serves queue q, by the engine's rule (classes.c
- * agent_eligible): a member of a MEMBERS queue, or holding every skill of
- * a SKILLS queue at its level. */
-static bool serves_queue(const agent *a, const queue *q)
+/* Whether agent a serves the queue in slot k of the engine (a removed
+ * queue's slot is a hole), by the engine's own rule. */
+static bool serves_slot(const orca_engine *e, const agent *a, uint32_t k)
 {
-    if (q->serve & ORCA_SERVE_MEMBERS)
-        for (uint32_t k = 0; k < a->nqueues; k++)
-            if (a->queues[k].q == q->id && a->queues[k].member)
-                return true;
-    if (!(q->serve & ORCA_SERVE_SKILLS))
-        return false;
-    for (uint32_t k = 0; k < q->nskills; k++) {
-        const orca_skill_level *l = skill_of(a->skills, a->nskills, q->skills[k].skill);
-        if (!l || l->level < q->skills[k].level)
-            return false;
-    }
-    return true;
+    return e->queues[k] && agent_serves(a, e->queues[k]);
 }
 
 /* Read again from the engine which channels and queues a could take work
@@ -520,14 +508,14 @@ static int elig_read(orca_stats *s, sagent *a)
             if (ea->limit[ch])
                 mask |= 1u << ch;
         for (uint32_t q = 0; q < s->e->nqueues; q++)
-            n += serves_queue(ea, s->e->queues[q]);
+            n += serves_slot(s->e, ea, q);
     }
     if (mem_reserve(s->e, (void **)&a->serves, &a->capserves, n, sizeof(orca_queue_id)))
         return ORCA_ENOMEM;
     a->chmask = mask;
     a->nserves = 0;
     for (uint32_t q = 0; ea && q < s->e->nqueues; q++)
-        if (serves_queue(ea, s->e->queues[q]))
+        if (serves_slot(s->e, ea, q))
             a->serves[a->nserves++] = s->e->queues[q]->id;
     return ORCA_OK;
 }
@@ -556,7 +544,7 @@ static void queue_elig(orca_stats *s, orca_queue_id qid)
     U64MAP_FOREACH(&s->agents, slot) {
         sagent *a = slot->val;
         const agent *ea = agent_get(s->e, a->id);
-        if (!ea || !serves_queue(ea, q))
+        if (!ea || !agent_serves(ea, q))
             continue;
         uint32_t cap = a->capserves;
         if (mem_reserve(s->e, (void **)&a->serves, &cap, a->nserves + 1, sizeof(orca_queue_id))) {
@@ -900,6 +888,12 @@ static void on_event(void *data, const orca_event *ev)
             s->dropped++;
         else
             queue_elig(s, ev->queue);
+        break;
+    case ORCA_EV_QUEUE_REMOVED: /* its members no longer count for it */
+        U64MAP_FOREACH(&s->agents, slot) {
+            sagent *a = slot->val;
+            agent_elig(s, a->id);
+        }
         break;
     default:
         break;

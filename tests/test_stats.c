@@ -1315,6 +1315,54 @@ static void test_occupancy_channels_queues(void **state)
  * chat:  c1 10 / (10 + idle 0-20, 30-35) = 10/35
  * voice: v1 2 / (2 + idle 0-20, 30-45, 47-50) = 2/40
  * sx:    v1 2 / (2 + idle 47-50) = 2/5 */
+/* A removed queue leaves a hole in the engine's queues: the figures must
+ * step over it when they read which queues an agent serves (agent added,
+ * updated, memberships, a new orca_stats attached), and the agents who
+ * served it stop counting for it. Before the fix each of these read
+ * through the hole (a crash). */
+static void test_removed_queue_and_eligibility(void **state)
+{
+    (void)state;
+    sfx *f = sfx_new(NULL);
+    orca_engine *e = f->e;
+    orca_queue_id gone = QUEUE(e, "gone", 0, 0, 0), q = QUEUE(e, "q", 0, 0, 0);
+    orca_agent_def ad;
+    tu_agent_def(&ad, 1, 100, NULL, 0);
+    TU_OK(orca_agent_add(e, &ad));
+    TU_OK(orca_queue_member_add(e, gone, 1, 0));
+    TU_OK(orca_queue_member_remove(e, gone, 1));
+    TU_OK(orca_queue_remove(e, gone));
+    tu_agent_def(&ad, 2, 100, NULL, 0);
+    TU_OK(orca_agent_add(e, &ad));                  /* AGENT_ADDED */
+    TU_OK(orca_agent_update(e, &ad));               /* AGENT_UPDATED */
+    TU_OK(orca_queue_member_add(e, q, 2, 0));       /* MEMBER_ADDED */
+    tu_ready(e, 2);
+    orca_stats *s2;
+    TU_OK(orca_stats_new(e, NULL, &s2));            /* reads every agent */
+    AT(e, 10000);
+    ENQ(e, 11, q, ORCA_CHANNEL_CHAT);
+    TU_OFFERED_TO(e, 11, 2);
+    ACCEPT(e, 11);
+    AT(e, 20000);
+    /* q since t=0 for f->s: agent 2 idle 0..10 s, working 10..20 s */
+    orca_figures fq;
+    TU_OK(orca_stats_queue(f->s, q, ORCA_SPAN_TOTAL, &fq));
+    assert_true(fq.occupancy > 0.49 && fq.occupancy < 0.51);
+    TU_OK(orca_stats_queue(s2, q, ORCA_SPAN_TOTAL, &fq));
+    assert_true(fq.occupancy > 0.49 && fq.occupancy < 0.51);
+    TU_OK(orca_engine_check(e));
+    orca_stats_free(s2);
+    /* a queue removed while an idle member served it: the member stops
+     * counting for it, and the others go on as before */
+    orca_queue_id late = QUEUE(e, "late", 0, 0, 0);
+    TU_OK(orca_queue_member_add(e, late, 2, 0));
+    TU_OK(orca_queue_member_remove(e, late, 2));
+    TU_OK(orca_queue_remove(e, late));
+    tu_agent_def(&ad, 3, 100, NULL, 0);
+    TU_OK(orca_agent_add(e, &ad));
+    TU_OK(orca_engine_check(e));
+}
+
 static void test_occupancy_follows_eligibility(void **state)
 {
     (void)state;
@@ -3693,6 +3741,7 @@ int main(void)
         cmocka_unit_test_teardown(test_channel_occupancy, teardown),
         cmocka_unit_test_teardown(test_occupancy_channels_queues, teardown),
         cmocka_unit_test_teardown(test_occupancy_follows_eligibility, teardown),
+        cmocka_unit_test_teardown(test_removed_queue_and_eligibility, teardown),
         cmocka_unit_test_teardown(test_histogram_bound, teardown),
         cmocka_unit_test_teardown(test_long_wait_percentiles, teardown),
         cmocka_unit_test_teardown(test_percentiles_within_bound, teardown),
