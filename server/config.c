@@ -249,6 +249,35 @@ static int get_list(ctx *x, const config_setting_t *root, const char *key)
     return config_setting_length(s);
 }
 
+int orcad_listen_parse(const char *addr, char *host, int *port)
+{
+    const char *colon = strrchr(addr, ':');
+    size_t hl = colon ? (size_t)(colon - addr) : 0;
+    char *end;
+    long p = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || hl == 0 || hl > ORCAD_HOST_MAX || end == colon + 1 || *end || p < 1 ||
+        p > 65535)
+        return -1;
+    memcpy(host, addr, hl);
+    host[hl] = '\0';
+    *port = (int)p;
+    return 0;
+}
+
+/* One listen address of the file, kept if it is host:port. */
+static void add_listen(ctx *x, const config_setting_t *e, orcad_config *c)
+{
+    char host[ORCAD_HOST_MAX + 1];
+    int port;
+    const char *v = config_setting_get_string(e);
+    if (c->nlisten == ORCAD_MAX_LISTEN)
+        bad(x, e, "at most %d listen addresses", ORCAD_MAX_LISTEN);
+    else if (orcad_listen_parse(v, host, &port) != 0)
+        bad(x, e, "listen address '%s' is not host:port (port 1..65535)", v);
+    else
+        c->listen[c->nlisten++] = dup_str(x, v);
+}
+
 static void parse_server(ctx *x, const config_setting_t *root, orcad_config *c)
 {
     const config_setting_t *g = config_setting_get_member(root, "server");
@@ -259,18 +288,14 @@ static void parse_server(ctx *x, const config_setting_t *root, orcad_config *c)
         return;
     const config_setting_t *l = config_setting_get_member(g, "listen");
     if (l && config_setting_type(l) == CONFIG_TYPE_STRING) {
-        c->listen[c->nlisten++] = dup_str(x, config_setting_get_string(l));
+        add_listen(x, l, c);
     } else if (l && config_setting_is_array(l)) {
         for (int k = 0; k < config_setting_length(l); k++) {
             const config_setting_t *e = config_setting_get_elem(l, (unsigned)k);
             if (config_setting_type(e) != CONFIG_TYPE_STRING)
                 bad(x, e, "listen addresses are strings, \"host:port\"");
-            else if (c->nlisten == ORCAD_MAX_LISTEN)
-                bad(x, e, "at most %d listen addresses", ORCAD_MAX_LISTEN);
-            else if (!strrchr(config_setting_get_string(e), ':'))
-                bad(x, e, "listen address '%s' is not host:port", config_setting_get_string(e));
             else
-                c->listen[c->nlisten++] = dup_str(x, config_setting_get_string(e));
+                add_listen(x, e, c);
         }
     } else if (l) {
         bad(x, l, "listen must be a string or an array of strings");

@@ -113,6 +113,13 @@ typedef struct orcad_token {
 } orcad_token;
 
 #define ORCAD_MAX_LISTEN 8
+#define ORCAD_HOST_MAX 255  /* bytes of a listen address's host part */
+
+/* A listen address "host:port" (port 1..65535, a non-empty host of at
+ * most ORCAD_HOST_MAX bytes) split into host (a buffer of
+ * ORCAD_HOST_MAX + 1) and port: 0, or -1 if addr is not one. The config
+ * file, --listen and the listener all judge an address by this. */
+int orcad_listen_parse(const char *addr, char *host, int *port);
 
 typedef struct orcad_config {
     char *file;                /* as errors name it */

@@ -19,7 +19,6 @@
 #include "metrics.h"
 #include "ws.h"
 
-#define MAX_VHOSTS 8
 #define CHUNK 16384
 
 struct orcad_http {
@@ -174,24 +173,19 @@ static const struct lws_protocols http_protocol = {
     "http", callback, sizeof(session), 0, 0, NULL, 0
 };
 
-/* "host:port" (the config checked the shape) into a vhost. */
+/* "host:port" into a vhost. */
 static int listen_on(struct lws_context *ctx, const struct lws_protocols *protocols,
                      const char *addr)
 {
-    char host[256];
-    const char *colon = strrchr(addr, ':');
-    size_t hl = colon ? (size_t)(colon - addr) : 0;
-    char *end;
-    long port = colon ? strtol(colon + 1, &end, 10) : -1;
-    if (!colon || hl == 0 || hl >= sizeof host || *end || port < 1 || port > 65535) {
+    char host[ORCAD_HOST_MAX + 1];
+    int port;
+    if (orcad_listen_parse(addr, host, &port) != 0) {
         fprintf(stderr, "orcad: listen address '%s' is not host:port\n", addr);
         return -1;
     }
-    memcpy(host, addr, hl);
-    host[hl] = '\0';
     struct lws_context_creation_info vi;
     memset(&vi, 0, sizeof vi);
-    vi.port = (int)port;
+    vi.port = port;
     vi.iface = host;
     vi.protocols = protocols;
     vi.vhost_name = addr;
@@ -208,8 +202,8 @@ int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
                      orcad_http **out)
 {
     *out = NULL;
-    if (n > MAX_VHOSTS) {
-        fprintf(stderr, "orcad: at most %d listen addresses\n", MAX_VHOSTS);
+    if (n > ORCAD_MAX_LISTEN) {
+        fprintf(stderr, "orcad: at most %d listen addresses\n", ORCAD_MAX_LISTEN);
         return -1;
     }
     orcad_http *h = calloc(1, sizeof *h);

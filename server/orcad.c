@@ -143,7 +143,15 @@ static void on_stop(uv_timer_t *t)
 
 static int fail(const char *what, int rc)
 {
-    fprintf(stderr, "orcad: %s: %s%s%s\n", what, orca_strerror(rc), errno ? ": " : "",
+    fprintf(stderr, "orcad: %s: %s\n", what, orca_strerror(rc));
+    return 1;
+}
+
+/* A journal call failed: errno holds the system's reason, if there was one
+ * (the journal calls set it, or leave the 0 we set before them). */
+static int fail_journal(const char *journal, int rc)
+{
+    fprintf(stderr, "orcad: %s: %s%s%s\n", journal, orca_strerror(rc), errno ? ": " : "",
             errno ? strerror(errno) : "");
     return 1;
 }
@@ -161,7 +169,7 @@ static int build(orcad *d, const orcad_config *c, const char *journal, const orc
         return fail("figures", rc);
     errno = 0;
     if ((rc = orca_journal_open(d->e, journal, jc)) != ORCA_OK)
-        return fail(journal, rc);
+        return fail_journal(journal, rc);
     if ((rc = orcad_config_apply(c, d->e, &err)) != ORCA_OK) {
         print_errors(&err);
         orcad_errors_free(&err);
@@ -178,20 +186,19 @@ static int restore(orcad *d, const char *journal, orca_journal_config *jc)
 {
     orca_config ec;
     orca_journal_info ji;
-    orca_counts n;
     int rc;
     errno = 0;
     if ((rc = orca_journal_read_config(journal, &ec)) != ORCA_OK)
-        return fail(journal, rc);
+        return fail_journal(journal, rc);
     if ((rc = orca_engine_new(&ec, &d->e)) != ORCA_OK)
         return fail("engine", rc);
     /* Attached before the replay so that the figures come back too. */
     if ((rc = orca_stats_new(d->e, NULL, &d->stats)) != ORCA_OK)
         return fail("figures", rc);
     jc->restore_presence = ORCA_RESTORE_OFFLINE;
+    errno = 0;
     if ((rc = orca_journal_replay(d->e, journal, jc, &ji)) != ORCA_OK)
-        return fail(journal, rc);
-    orca_engine_counts(d->e, &n);
+        return fail_journal(journal, rc);
     say("restored from %s: %llu records, %llu torn bytes dropped, %llu recovered offers",
         journal, (unsigned long long)ji.records, (unsigned long long)ji.torn_bytes,
         (unsigned long long)ji.recovered_offers);
@@ -228,18 +235,11 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     jc.interval_ms = c.sync_interval_ms;
     say("data dir %s, journal sync %s", dir,
         c.sync == ORCA_SYNC_EVERY ? "every call" : c.sync == ORCA_SYNC_NEVER ? "never" : "interval");
-    /* The addresses are copied: the config is freed before the loop runs. */
-    char *addrs[ORCAD_MAX_LISTEN];
-    static char addr_buf[ORCAD_MAX_LISTEN][256];
-    if (nlisten == 0) {
-        for (size_t k = 0; k < c.nlisten && k < ORCAD_MAX_LISTEN; k++, nlisten++)
-            snprintf(addr_buf[k], sizeof addr_buf[k], "%s", c.listen[k]);
-    } else {
-        for (size_t k = 0; k < nlisten; k++)
-            snprintf(addr_buf[k], sizeof addr_buf[k], "%s", listen[k]);
-    }
-    for (size_t k = 0; k < nlisten; k++)
-        addrs[k] = addr_buf[k];
+    /* --listen's addresses, else the file's (the config lives until exit:
+     * the WebSocket sessions read its tokens). */
+    char *const *addrs = nlisten ? listen : c.listen;
+    if (!nlisten)
+        nlisten = c.nlisten;
     int restoring = access(journal, F_OK) == 0;
     rc = restoring ? restore(&d, journal, &jc) : build(&d, &c, journal, &jc);
     /* The config stays: the WebSocket sessions read its tokens. */
@@ -325,7 +325,9 @@ int main(int argc, char **argv)
         } else if (v && strcmp(a, "--check-config") == 0) {
             check_path = v, k++;
         } else if (v && strcmp(a, "--listen") == 0) {
-            if (nlisten == ORCAD_MAX_LISTEN || strlen(v) >= 256 || !strchr(v, ':')) {
+            char host[ORCAD_HOST_MAX + 1];
+            int port;
+            if (nlisten == ORCAD_MAX_LISTEN || orcad_listen_parse(v, host, &port) != 0) {
                 fprintf(stderr, "orcad: --listen wants HOST:PORT, at most %d of them\n",
                         ORCAD_MAX_LISTEN);
                 return 2;

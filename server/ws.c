@@ -27,7 +27,6 @@ struct orcad_ws {
     const orcad_config *cfg;
     orca_uv *u;
     struct conn *conns; /* open connections, newest first */
-    size_t nconns;
 };
 
 /* One queued message, LWS_PRE bytes of headroom in front as lws_write wants. */
@@ -66,6 +65,15 @@ static void drop_queue(conn *c)
     c->queued = 0;
 }
 
+/* Cut c off at once: what it has not been sent is dropped, and lws closes
+ * it from the loop (the disconnect rule then applies). */
+static void kill_conn(conn *c)
+{
+    c->dead = 1;
+    drop_queue(c);
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
 /* Queue text on c. Past the bound (or out of memory) the connection is
  * closed: a reply it cannot have must not be silently lost. */
 static void send_text(conn *c, const char *text, size_t len)
@@ -76,9 +84,7 @@ static void send_text(conn *c, const char *text, size_t len)
     if (!m) {
         fprintf(stderr, "orcad: a WebSocket client with %zu bytes unsent (bound %d) is "
                 "disconnected\n", c->queued + len, ORCAD_WS_MAX_OUT);
-        c->dead = 1;
-        drop_queue(c);
-        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        kill_conn(c);
         return;
     }
     m->next = NULL;
@@ -99,10 +105,10 @@ static void on_reply(void *data, const char *text, size_t len)
 }
 
 /* The newest connection logged in as agent, or NULL. */
-static conn *agent_conn(const orcad_ws *w, uint64_t agent, const conn *except)
+static conn *agent_conn(const orcad_ws *w, uint64_t agent)
 {
     for (conn *c = w->conns; c; c = c->next)
-        if (c != except && c->ps.agent == agent && !c->dead)
+        if (c->ps.agent == agent && !c->dead)
             return c;
     return NULL;
 }
@@ -110,16 +116,14 @@ static conn *agent_conn(const orcad_ws *w, uint64_t agent, const conn *except)
 static void on_offer(void *data, const orca_offer *o)
 {
     orcad_ws *w = data;
-    conn *c = agent_conn(w, o->agent, NULL);
+    conn *c = agent_conn(w, o->agent);
     if (!c)
         return; /* nobody to tell: the offer times out */
     char *text = proto_offer_json(w->e, o);
     if (!text) {
         /* An offer the agent never sees would only ring out; closing
          * says something went wrong, and the disconnect rule applies. */
-        c->dead = 1;
-        drop_queue(c);
-        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        kill_conn(c);
         return;
     }
     send_text(c, text, strlen(text));
@@ -131,7 +135,7 @@ static void on_withdraw(void *data, const orca_offer *o, orca_withdraw_reason wh
     static const char *const reasons[] = { "unknown", "timeout", "abandoned", "cancelled",
                                            "agent_removed", "recovered" };
     orcad_ws *w = data;
-    conn *c = agent_conn(w, o->agent, NULL);
+    conn *c = agent_conn(w, o->agent);
     char text[160];
     if (!c)
         return;
@@ -156,6 +160,8 @@ static void on_message(conn *c)
  * proto_handle answers ETOOBIG for the length alone. */
 static int on_receive(struct lws *wsi, conn *c, const char *in, size_t len)
 {
+    if (c->dead)
+        return 0; /* cut off: its requests must not act with no one told */
     if (!c->rx && !(c->rx = malloc(PROTO_MAX_MESSAGE + 1)))
         return -1;
     size_t room = PROTO_MAX_MESSAGE + 1 - c->rxlen;
@@ -199,12 +205,11 @@ static void on_closed(conn *c)
         w->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    w->nconns--;
     drop_queue(c);
     free(c->rx);
     proto_session_free(&c->ps);
     orca_agent_info ai;
-    if (agent && !agent_conn(w, agent, NULL) && orca_agent_info_get(w->e, agent, &ai) == ORCA_OK &&
+    if (agent && !agent_conn(w, agent) && orca_agent_info_get(w->e, agent, &ai) == ORCA_OK &&
         ai.presence != ORCA_PRESENCE_OFFLINE) {
         orca_agent_set_presence(w->e, agent, ORCA_PRESENCE_NOT_READY, 0);
         if (w->u)
@@ -228,7 +233,6 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (w->conns)
             w->conns->prev = c;
         w->conns = c;
-        w->nconns++;
         return 0;
     }
     case LWS_CALLBACK_RECEIVE:
@@ -277,11 +281,6 @@ int orcad_ws_new(orca_engine *e, const orcad_config *cfg, orcad_ws **out)
 void orcad_ws_set_uv(orcad_ws *w, orca_uv *u)
 {
     w->u = u;
-}
-
-size_t orcad_ws_connections(const orcad_ws *w)
-{
-    return w ? w->nconns : 0;
 }
 
 void orcad_ws_free(orcad_ws *w)

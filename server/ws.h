@@ -31,9 +31,6 @@ int orcad_ws_new(orca_engine *e, const orcad_config *cfg, orcad_ws **out);
  * through u (set once the adapter exists; NULL until then). */
 void orcad_ws_set_uv(orcad_ws *w, orca_uv *u);
 
-/* Connections still open (for the logs and tests). */
-size_t orcad_ws_connections(const orcad_ws *w);
-
 /* Free it, after the lws context is gone (every connection closed).
  * NULL is ok. */
 void orcad_ws_free(orcad_ws *w);
