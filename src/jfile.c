@@ -38,7 +38,7 @@
 #include "orca.h"
 #include "jfile.h"
 
-int jfile_lock(int fd)
+static int jfile_lock(int fd)
 {
 #ifdef F_OFD_SETLK
     struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };

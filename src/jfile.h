@@ -13,15 +13,14 @@ typedef struct jfile_id {
     uint64_t dev, ino;
 } jfile_id;
 
-/* Open path with flags (O_RDONLY, O_RDWR, or O_WRONLY | O_CREAT | O_EXCL)
+/* Open path with flags (O_RDONLY, O_RDWR, O_WRONLY | O_CREAT | O_EXCL, or
+ * O_WRONLY | O_CREAT | O_TRUNC for a compaction's new file)
  * and check it is a regular file; with lock, also take the journal's lock.
  * ORCA_OK with *fd and *id; else *err is the errno that says why and the
  * answer is ORCA_ENOENT (no such file, without O_CREAT), ORCA_EEXIST (it
  * exists, with O_EXCL), ORCA_ELOCKED (another engine holds it) or ORCA_EIO
  * (anything else; EINVAL: not a regular file). */
 int jfile_open(const char *path, int flags, int lock, int *fd, jfile_id *id, int *err);
-/* Lock fd (a file being written as the next journal). 0 or an errno. */
-int jfile_lock(int fd);
 /* Is path still the file id? 0, or ENOENT (gone: renamed or unlinked),
  * ESTALE (another file is there), or stat's errno. */
 int jfile_check(const char *path, const jfile_id *id);

@@ -825,14 +825,10 @@ static int sync_dir(const char *path)
 static int write_snapshot(orca_engine *e, journal *j, const char *tmp, const wbuf *s,
                           uint64_t *records, uint64_t *bytes, int *fd_out, jfile_id *id)
 {
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return errno;
-    /* locked before it becomes the journal (jfile.c) */
-    struct stat st;
-    int err = fstat(fd, &st) != 0 ? errno : jfile_lock(fd);
-    id->dev = (uint64_t)st.st_dev;
-    id->ino = (uint64_t)st.st_ino;
+    /* a regular file, locked before it becomes the journal (jfile.c) */
+    int fd, err;
+    if (jfile_open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 1, &fd, id, &err) != ORCA_OK)
+        return err;
     uint8_t h[HDR_LEN];
     header(h, &e->cfg);
     if (!err)
