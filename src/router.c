@@ -145,14 +145,14 @@ void ix_to_waiting(orca_engine *e, ix *i)
 {
     i->state = ORCA_STATE_WAITING;
     i->agent = NULL;
+    i->wkey = ix_wkey(i);
     if (i->target) {
-        heap_push(&i->target->held, ix_wkey(i), i->seq, i, 0);
+        heap_push(&i->target->held, i->wkey, i->seq, i, 0);
     } else {
-        heap_push(&i->cls->waiting, ix_wkey(i), i->seq, i, 0);
+        heap_push(&i->cls->waiting, i->wkey, i->seq, i, 0);
         if (i->hpos == 0)
             class_top_update(e, i->cls);
     }
-    i->wkey = ix_wkey(i);
     bt_insert(&i->cls->q->wtree, &e->wpool, i->wkey, i->seq, i->arrival, i);
     i->cls->q->waiting++;
     e->nwaiting++;
@@ -177,16 +177,17 @@ void ix_from_waiting(orca_engine *e, ix *i)
  * the queue's routing order follow. */
 void ix_rekey(orca_engine *e, ix *i)
 {
-    if (i->wkey != ix_wkey(i)) {
+    uint64_t k = ix_wkey(i);
+    if (i->wkey != k) {
         btree *t = &i->cls->q->wtree;
         bt_remove(t, &e->wpool, i->wkey, i->seq);
-        i->wkey = ix_wkey(i);
-        bt_insert(t, &e->wpool, i->wkey, i->seq, i->arrival, i);
+        i->wkey = k;
+        bt_insert(t, &e->wpool, k, i->seq, i->arrival, i);
     }
     if (i->target) {
-        heap_rekey(&i->target->held, i->hpos, ix_wkey(i), i->seq);
+        heap_rekey(&i->target->held, i->hpos, k, i->seq);
     } else {
-        heap_rekey(&i->cls->waiting, i->hpos, ix_wkey(i), i->seq);
+        heap_rekey(&i->cls->waiting, i->hpos, k, i->seq);
         class_top_update(e, i->cls);
     }
 }
