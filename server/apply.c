@@ -147,8 +147,10 @@ static int hours(apply *a)
     for (size_t k = 0; k < a->c->nqueues; k++) {
         const orcad_queue *q = &a->c->queues[k];
         orca_hours_range r[ORCA_HOURS_MAX];
+        orca_hours_exception x[ORCA_HOURS_MAX];
         orca_hours h = { .utc_offset_min = q->utc_offset_min, .ranges = r,
-                         .nranges = (uint32_t)q->nranges, .when_closed = q->when_closed };
+                         .nranges = (uint32_t)q->nranges, .exceptions = x,
+                         .nexceptions = (uint32_t)q->nexceptions, .when_closed = q->when_closed };
         orca_queue_id id;
         int rc;
         if (!q->has_hours)
@@ -156,6 +158,9 @@ static int hours(apply *a)
         for (size_t j = 0; j < q->nranges; j++)
             r[j] = (orca_hours_range){ q->ranges[j].day, q->ranges[j].open_min,
                                        q->ranges[j].close_min };
+        for (size_t j = 0; j < q->nexceptions; j++)
+            x[j] = (orca_hours_exception){ q->exceptions[j].from_ms, q->exceptions[j].to_ms,
+                                           q->exceptions[j].open };
         if ((rc = queue_find(a, q->name, q->hours_line, &id)) != ORCA_OK ||
             (q->redirect_to &&
              (rc = queue_find(a, q->redirect_to, q->hours_line, &h.redirect_to)) != ORCA_OK))

@@ -213,7 +213,8 @@ static const char *const queue_keys[] = { "name", "strategy", "serve", "skills",
 static const char *const step_keys[] = { "after_ms", "action", "skill", "level", NULL };
 static const char *const overflow_keys[] = { "to", "after_ms", NULL };
 static const char *const hours_keys[] = { "utc_offset_min", "open", "when_closed",
-                                          "redirect_to", NULL };
+                                          "redirect_to", "exceptions", NULL };
+static const char *const exception_keys[] = { "date", "from", "to", "open", "name", NULL };
 static const char *const range_keys[] = { "days", "from", "to", NULL };
 static const char *const agent_keys[] = { "id", "skills", "capacity", "weight", "channels",
                                           "queues", "ranks", NULL };
@@ -432,6 +433,90 @@ static void parse_range(ctx *x, const config_setting_t *g, orcad_queue *q)
     }
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil), so dates need no time zone database. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM" (local time, 24:00 allowed) as
+ * minutes since the epoch in local time; -1 if it is neither. */
+static int64_t local_minutes(const char *s)
+{
+    static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    unsigned y, mo, d, h = 0, mi = 0;
+    int n = 0, tail = 0;
+    if (sscanf(s, "%4u-%2u-%2u%n", &y, &mo, &d, &n) != 3 || n != 10)
+        return -1;
+    if (s[n] == ' ' && (sscanf(s + n, " %2u:%2u%n", &h, &mi, &tail) != 2 || tail != 6))
+        return -1;
+    if (s[n] && s[n] != ' ')
+        return -1;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1970 || y > 2999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+        (mo == 2 && d == 29 && !leap) || mi > 59 || h > 24 || (h == 24 && mi))
+        return -1;
+    return days_from_civil(y, mo, d) * 1440 + h * 60 + mi;
+}
+
+/* One exception: `date` (a whole local day) or `from`/`to` (local
+ * "YYYY-MM-DD[ HH:MM]"), with open = false (a holiday: the default) or
+ * true (a special opening). */
+static void parse_exception(ctx *x, const config_setting_t *g, orcad_queue *q)
+{
+    if (check_group(x, g, "an exception", exception_keys) < 0)
+        return;
+    const char *date = get_string(x, g, "date", 0);
+    const char *from = get_string(x, g, "from", 0), *to = get_string(x, g, "to", 0);
+    int64_t a = -1, b = -1;
+    int open = 0;
+    const config_setting_t *o = config_setting_get_member(g, "open");
+    if (o && config_setting_type(o) != CONFIG_TYPE_BOOL)
+        bad(x, o, "open must be true (a special opening) or false (a holiday)");
+    else if (o)
+        open = config_setting_get_bool(o);
+    if (date && (from || to)) {
+        bad(x, g, "an exception has either date or from and to, not both");
+        return;
+    }
+    if (date) {
+        if ((a = local_minutes(date)) < 0 || strlen(date) != 10)
+            bad(x, g, "date '%s' is not a date YYYY-MM-DD", date), a = -1;
+        b = a + 1440;
+    } else if (!from || !to) {
+        bad(x, g, "an exception needs date, or from and to (\"YYYY-MM-DD HH:MM\")");
+        return;
+    } else {
+        if ((a = local_minutes(from)) < 0)
+            bad(x, g, "from '%s' is not \"YYYY-MM-DD\" or \"YYYY-MM-DD HH:MM\"", from);
+        if ((b = local_minutes(to)) < 0)
+            bad(x, g, "to '%s' is not \"YYYY-MM-DD\" or \"YYYY-MM-DD HH:MM\"", to);
+        if (a >= 0 && b >= 0 && b <= a)
+            bad(x, g, "an exception must end after it starts (%s to %s)", from, to), a = -1;
+    }
+    if (a < 0 || b < 0)
+        return;
+    if (q->nexceptions == ORCA_HOURS_MAX) {
+        bad(x, g, "at most %d exceptions per queue", ORCA_HOURS_MAX);
+        return;
+    }
+    /* Local minutes less the offset are UTC minutes; a date in 1970 with
+     * an eastern offset could fall before the epoch. */
+    int64_t fa = a - q->utc_offset_min, fb = b - q->utc_offset_min;
+    if (fa < 0) {
+        bad(x, g, "an exception before 1970");
+        return;
+    }
+    q->exceptions[q->nexceptions++] =
+        (orcad_exception){ (uint64_t)fa * 60000, (uint64_t)fb * 60000, (uint32_t)open };
+}
+
 static void parse_hours(ctx *x, const config_setting_t *g, orcad_queue *q)
 {
     const char *v;
@@ -460,6 +545,11 @@ static void parse_hours(ctx *x, const config_setting_t *g, orcad_queue *q)
     if (n > 0 && (q->ranges = alloc_n(x, ORCA_HOURS_MAX, sizeof *q->ranges)))
         for (int k = 0; k < n; k++)
             parse_range(x, config_setting_get_elem(l, (unsigned)k), q);
+    n = get_list(x, g, "exceptions");
+    l = config_setting_get_member(g, "exceptions");
+    if (n > 0 && (q->exceptions = alloc_n(x, ORCA_HOURS_MAX, sizeof *q->exceptions)))
+        for (int k = 0; k < n; k++)
+            parse_exception(x, config_setting_get_elem(l, (unsigned)k), q);
 }
 
 static void parse_steps(ctx *x, const config_setting_t *g, orcad_queue *q)
@@ -802,6 +892,7 @@ void orcad_config_free(orcad_config *c)
         free(q->steps);
         free(q->overflow_to);
         free(q->ranges);
+        free(q->exceptions);
         free(q->redirect_to);
     }
     free(c->queues);

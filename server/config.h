@@ -57,6 +57,13 @@ typedef struct orcad_range {
     uint32_t day, open_min, close_min;
 } orcad_range;
 
+/* A holiday (open = 0) or special opening (open = 1): [from, to) in Unix
+ * ms, converted from the file's local dates with the queue's offset. */
+typedef struct orcad_exception {
+    uint64_t from_ms, to_ms;
+    uint32_t open;
+} orcad_exception;
+
 typedef struct orcad_queue {
     char *name;
     orca_strategy strategy;
@@ -73,6 +80,8 @@ typedef struct orcad_queue {
     int32_t utc_offset_min;
     orcad_range *ranges;
     size_t nranges;
+    orcad_exception *exceptions; /* in file order: the last match wins */
+    size_t nexceptions;
     orca_closed_action when_closed;
     char *redirect_to;
     int line, hours_line;

@@ -121,6 +121,44 @@ static void test_good_applies(void **state)
     orcad_config_free(&c);
 }
 
+/* Holidays and special openings, in the queue's local time: a holiday
+ * closes a Monday that the weekly hours open, a special opening opens a
+ * Sunday they close, and outside both the weekly hours hold. */
+static const char holidays[] =
+    "queues = ( { name = \"q\"; hours = { utc_offset_min = 60;\n"
+    "  open = ( { days = [ \"mon\" ]; from = \"08:00\"; to = \"18:00\"; } );\n"
+    "  exceptions = ( { date = \"2026-01-05\"; name = \"holiday\"; },\n"
+    "                 { from = \"2026-01-04 09:00\"; to = \"2026-01-04 12:00\"; open = true; } ); }; } );\n";
+
+static int open_at(const orcad_config *c, uint64_t now)
+{
+    orca_engine *e = engine_from(c, now);
+    orca_queue_id q;
+    int open = -1;
+    assert_int_equal(orca_queue_find(e, "q", &q), ORCA_OK);
+    assert_int_equal(orca_queue_is_open(e, q, &open, NULL), ORCA_OK);
+    orca_engine_free(e);
+    return open;
+}
+
+static void test_hours_exceptions(void **state)
+{
+    (void)state;
+    orcad_config c;
+    orcad_errors err = { 0 };
+    assert_int_equal(orcad_config_load_string(holidays, "h.conf", &c, &err), 0);
+    assert_int_equal(c.queues[0].nexceptions, 2);
+    /* 2026-01-05 00:00 local is 2026-01-04 23:00 UTC. */
+    assert_int_equal(c.queues[0].exceptions[0].from_ms, MONDAY_10_UTC - 11 * 3600000ull);
+    assert_int_equal(c.queues[0].exceptions[0].to_ms, MONDAY_10_UTC + 13 * 3600000ull);
+    assert_int_equal(open_at(&c, MONDAY_10_UTC), 0);                  /* the holiday */
+    assert_int_equal(open_at(&c, MONDAY_10_UTC + 7 * 86400000ull), 1); /* next Monday */
+    assert_int_equal(open_at(&c, SUNDAY_10_UTC), 1);                  /* 11:00 local */
+    assert_int_equal(open_at(&c, SUNDAY_10_UTC + 2 * 3600000ull), 0); /* 13:00 local */
+    orcad_config_free(&c);
+    orcad_errors_free(&err);
+}
+
 /* The overflow the file names is the engine's: work left in billing moves
  * to support after 5 s. */
 static void test_overflow_applied(void **state)
@@ -201,6 +239,18 @@ static const struct {
       "t.conf:2: offer_timeout_ms must be a time in ms or \"never\"" },
     { "queues = ( { name = \"q\"; steps = (\n { after_ms = 1; action = \"set_level\"; skill = \"s\"; } ); } );\nskills = [ \"s\" ];\n",
       "t.conf:2: action \"set_level\" needs a level" },
+    { "queues = ( { name = \"a\"; hours = { exceptions = (\n { date = \"2026-02-30\"; } ); }; } );\n",
+      "t.conf:2: date '2026-02-30' is not a date" },
+    { "queues = ( { name = \"a\"; hours = { exceptions = (\n { from = \"2026-12-24 14:00\"; } ); }; } );\n",
+      "t.conf:2: an exception needs date, or from and to" },
+    { "queues = ( { name = \"a\"; hours = { exceptions = (\n { from = \"2026-12-24 14:00\"; to = \"2026-12-24 13:00\"; } ); }; } );\n",
+      "t.conf:2: an exception must end after it starts" },
+    { "queues = ( { name = \"a\"; hours = { exceptions = (\n { from = \"2026-12-24 25:00\"; to = \"2026-12-25\"; } ); }; } );\n",
+      "t.conf:2: from '2026-12-24 25:00' is not" },
+    { "queues = ( { name = \"a\"; hours = { exceptions = (\n { date = \"2026-12-25\"; from = \"2026-12-24\"; } ); }; } );\n",
+      "t.conf:2: an exception has either date or from and to" },
+    { "queues = ( { name = \"a\"; hours = { exceptions = ( { date = \"2026-12-25\";\n open = 1; } ); }; } );\n",
+      "t.conf:2: open must be true" },
 };
 
 static int has_msg(const orcad_errors *err, const char *want)
@@ -365,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_good_parses),
         cmocka_unit_test(test_good_applies),
         cmocka_unit_test(test_overflow_applied),
+        cmocka_unit_test(test_hours_exceptions),
         cmocka_unit_test(test_each_bad_input),
         cmocka_unit_test(test_all_errors_reported),
         cmocka_unit_test(test_engine_refusal),
