@@ -1524,6 +1524,17 @@ ORCA_API int orca_journal_open(orca_engine *e, const char *path, const orca_jour
 /* Stop journaling (flushes and closes the file, which unlocks it).
  * ORCA_EINVAL, ORCA_EBUSY, ORCA_ESTATE (no journal). */
 ORCA_API int orca_journal_close(orca_engine *e);
+/* Make what the journal has written durable now (fdatasync), whatever
+ * its sync policy: for group commit, a host that journals with
+ * ORCA_SYNC_NEVER (or INTERVAL) handles a batch of requests, calls this
+ * once, and only then acknowledges the batch, so every acknowledged change
+ * is on disk at the cost of one sync per batch rather than per call.
+ * Nothing written since the last sync: ORCA_OK at once, no system call.
+ * The path is checked as at any sync. ORCA_EINVAL (NULL e), ORCA_ESTATE
+ * (no journal), ORCA_EIO (the sync failed, or the journal had stopped:
+ * nothing since the last good sync is known to be durable;
+ * orca_journal_info says why). */
+ORCA_API int orca_journal_sync(orca_engine *e);
 /* The journal's figures and state. ORCA_EINVAL; ORCA_ENOENT with no
  * journal open, out zeroed except os_error: why the last
  * orca_journal_open or orca_journal_replay on e failed, or why the last

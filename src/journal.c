@@ -53,6 +53,7 @@ struct journal {
     orca_journal_config cfg;
     wbuf w;                   /* the record being written */
     uint64_t seq, records, bytes, last_sync;
+    uint64_t synced_bytes;    /* file length at the last fdatasync (or open) */
     int failed, os_error;
     char *path;               /* for compaction's rename */
     size_t pathlen;
@@ -152,6 +153,7 @@ static int commit(orca_engine *e, journal *j)
         if (fdatasync(j->fd) != 0)
             return io_fail(j, errno);
         j->last_sync = e->now;
+        j->synced_bytes = j->bytes;
         return check_path(j);
     }
     if (++j->unchecked >= CHECK_EVERY)
@@ -484,7 +486,7 @@ static int jrn_attach(orca_engine *e, const char *path, int fd, const jfile_id *
     cfg_default(&j->cfg, cfg);
     j->w = (wbuf){ .p = buf, .cap = BUF_CAP + 64 };
     j->seq = seq;
-    j->bytes = bytes;
+    j->bytes = j->synced_bytes = bytes;
     j->last_sync = e->now;
     e->jrn = j;
     return ORCA_OK;
@@ -550,6 +552,25 @@ int orca_journal_close(orca_engine *e)
         return ORCA_ESTATE;
     jrn_free(e);
     return ORCA_OK;
+}
+
+int orca_journal_sync(orca_engine *e)
+{
+    if (!e)
+        return ORCA_EINVAL;
+    journal *j = e->jrn;
+    if (!j)
+        return ORCA_ESTATE;
+    if (j->failed)
+        return ORCA_EIO;
+    if (j->bytes == j->synced_bytes)
+        return ORCA_OK; /* nothing written since: no system call */
+    if (fdatasync(j->fd) != 0)
+        return io_fail(j, errno);
+    j->last_sync = e->now;
+    j->synced_bytes = j->bytes;
+    j->unchecked = 0;
+    return check_path(j);
 }
 
 int orca_journal_info_get(const orca_engine *e, orca_journal_info *out)
@@ -926,7 +947,7 @@ static int compact(orca_engine *e)
     j->failed = 0; /* a stopped journal starts again from the snapshot */
     j->eio_pending = 0;
     j->seq = records;
-    j->bytes = j->snap_bytes = bytes;
+    j->bytes = j->snap_bytes = j->synced_bytes = bytes;
     j->last_sync = e->now;
     j->compactions++;
     return ORCA_OK;

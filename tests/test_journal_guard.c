@@ -14,6 +14,8 @@
  *  - errors name the cause: os_error and errno after a failed open,
  *    replay or read_config; the texts of ORCA_EEXIST and ORCA_EIO.
  *  - a failed automatic compaction (ENOMEM) is counted.
+ *  - orca_journal_sync (group commit): syncs only when something was
+ *    written, checks the path as any sync does, says EIO once stopped.
  */
 #include "testutil.h"
 
@@ -260,6 +262,38 @@ static void test_replaced_sync_never(void **state)
     tu_fx_free(&fa);
 }
 
+/* orca_journal_sync, the host's group commit: a sync now when something
+ * was written since the last one (and the path check that goes with any
+ * sync), nothing at all when not; clear errors without a journal or
+ * after it stopped. */
+static void test_sync_on_demand(void **state)
+{
+    (void)state;
+    char path[600];
+    tu_fx fa;
+    TU_RC(orca_journal_sync(NULL), ORCA_EINVAL);
+    orca_engine *A = tu_fx_new(&fa, NULL);
+    TU_RC(orca_journal_sync(A), ORCA_ESTATE);
+    tu_fx_free(&fa);
+
+    tmp_path(path, sizeof(path), "sync");
+    A = centre(&fa, path, &jc_never);
+    TU_OK(orca_journal_sync(A));
+    /* Nothing written since: no sync, so no path check either. */
+    assert_int_equal(unlink(path), 0);
+    TU_OK(orca_journal_sync(A));
+    assert_int_equal(jinfo(A).failed, 0);
+    /* One record: the sync runs and its check finds the file gone. */
+    TU_OK(orca_agent_set_presence(A, 1, ORCA_PRESENCE_READY, 0));
+    TU_RC(orca_journal_sync(A), ORCA_EIO);
+    orca_journal_info ji = jinfo(A);
+    assert_int_equal(ji.failed, 1);
+    assert_int_equal(ji.os_error, ENOENT);
+    /* Stopped: nothing is durable any more, and it says so each time. */
+    TU_RC(orca_journal_sync(A), ORCA_EIO);
+    tu_fx_free(&fa);
+}
+
 /* Automatic compaction checks too: the call that triggers it says EIO. */
 static void test_replaced_auto_compact(void **state)
 {
@@ -434,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_replaced_sync_every),
         cmocka_unit_test(test_replaced_sync_never),
         cmocka_unit_test(test_replaced_auto_compact),
+        cmocka_unit_test(test_sync_on_demand),
         cmocka_unit_test(test_fifo),
         cmocka_unit_test(test_errors_name_the_cause),
         cmocka_unit_test(test_auto_compact_enomem_counted),
