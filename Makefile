@@ -122,9 +122,14 @@ CRASH_ITERATIONS ?= 50
 $(BUILD)/tests/crash_journal: tests/crash_journal.c $(BUILD)/liborca.a $(HDR) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $< $(BUILD)/liborca.a $(LDSAN) $(LIBS) -o $@
 
+# make crash: SIGKILL a journaling child CRASH_ITERATIONS times, then
+# POWER_CUTS simulated power cuts under the journal's file I/O
+# (tests/test_power_loss.c; make check runs 600 of them).
+POWER_CUTS ?= 6000
 crash:
-	@$(MAKE) --no-print-directory $(BUILD)/tests/crash_journal
+	@$(MAKE) --no-print-directory $(BUILD)/tests/crash_journal $(BUILD)/tests/test_power_loss
 	$(BUILD)/tests/crash_journal $(CRASH_ITERATIONS)
+	ORCA_POWER_CUTS=$(POWER_CUTS) $(BUILD)/tests/test_power_loss
 
 # libFuzzer harnesses (fuzz/*.c), built with clang together with the library
 # sources (instrumented); make fuzz runs each for FUZZ_SECONDS. fuzz_api

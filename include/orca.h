@@ -1508,9 +1508,9 @@ typedef struct orca_journal_info {
                                   with ends (the header's length if none) */
     uint64_t compactions;      /* done since it was opened or replayed */
     uint64_t compact_failures; /* failed (the journal carried on) */
-    int compact_error;         /* errno of the last failed compaction (or
-                                  of a directory sync that failed after
-                                  one) */
+    int compact_error;         /* errno of the last failed compaction
+                                  (a directory sync that failed after its
+                                  rename included) */
 } orca_journal_info;
 
 /* Start journaling a new engine (nothing added yet but its built-in
@@ -1601,7 +1601,10 @@ ORCA_API int orca_journal_replay(orca_engine *e, const char *path, const orca_jo
  * journal is kept as it was, and journaling goes on into it unless it had
  * stopped; orca_journal_info says why), or if the path no longer names
  * the journal (renamed, deleted or replaced: nothing is renamed over it,
- * and the journal stops, compact_error and os_error ENOENT or ESTALE).
+ * and the journal stops, compact_error and os_error ENOENT or ESTALE), or
+ * if the directory could not be synced after the rename (the new name
+ * might not survive a power cut, so the journal stops: nothing more is
+ * acknowledged as durable until a compaction succeeds; os_error says why).
  * Every failure, automatic ones included, counts in compact_failures
  * with its errno in compact_error (ENOMEM for memory). orca_journal_config.compact_bytes
  * makes it automatic (not for a stopped journal: the host decides when the

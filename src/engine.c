@@ -68,6 +68,7 @@ int orca_engine_new(const orca_config *cfg, orca_engine **out)
     e->alloc = c.alloc;
     e->alloc_ud = c.alloc_ud;
     e->cfg = c;
+    e->jio = jfile_sys;
     e->now = c.start_ms;
     e->nskills = SKILL_FIRST;
     e->rng = c.seed;

@@ -27,6 +27,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #define link posix_link_unused /* (see journal.c) */
@@ -109,3 +110,48 @@ int jfile_open(const char *path, int flags, int lock, int *fd_out, jfile_id *id,
         close(fd); /* replaced (a compaction) since we opened it: again */
     }
 }
+
+static ssize_t sys_write(void *data, int fd, const void *p, size_t n)
+{
+    (void)data;
+    return write(fd, p, n);
+}
+
+static int sys_fdatasync(void *data, int fd)
+{
+    (void)data;
+    return fdatasync(fd);
+}
+
+static int sys_fsync_dir(void *data, const char *dir)
+{
+    (void)data;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd), err = errno;
+    close(fd);
+    errno = err;
+    return rc;
+}
+
+static int sys_ftruncate(void *data, int fd, off_t len)
+{
+    (void)data;
+    return ftruncate(fd, len);
+}
+
+static int sys_rename(void *data, const char *from, const char *to)
+{
+    (void)data;
+    return rename(from, to);
+}
+
+static int sys_unlink(void *data, const char *path)
+{
+    (void)data;
+    return unlink(path);
+}
+
+const jfile_io jfile_sys = { sys_write, sys_fdatasync, sys_fsync_dir, sys_ftruncate,
+                             sys_rename, sys_unlink, NULL };

@@ -8,6 +8,7 @@
 #define ORCA_JFILE_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef struct jfile_id {
     uint64_t dev, ino;
@@ -24,5 +25,26 @@ int jfile_open(const char *path, int flags, int lock, int *fd, jfile_id *id, int
 /* Is path still the file id? 0, or ENOENT (gone: renamed or unlinked),
  * ESTALE (another file is there), or stat's errno. */
 int jfile_check(const char *path, const jfile_id *id);
+
+/*
+ * Everything the journal does that decides what survives a power cut (its
+ * writes, syncs, truncations, renames and unlinks) goes through this table,
+ * one per engine (orca_engine.jio). It is the system calls (jfile_sys)
+ * unless a test sets another (jrn_set_io), to record each one and cut the
+ * power between any two (tests/powerfs.c). Each answers as the system
+ * call does: -1 with errno on failure.
+ */
+typedef struct jfile_io {
+    ssize_t (*write)(void *data, int fd, const void *p, size_t n);
+    int (*fdatasync)(void *data, int fd);
+    int (*fsync_dir)(void *data, const char *dir); /* open, fsync, close */
+    int (*ftruncate)(void *data, int fd, off_t len);
+    int (*rename)(void *data, const char *from, const char *to);
+    int (*unlink)(void *data, const char *path);
+    void *data;
+} jfile_io;
+
+/* The system calls themselves (data unused). */
+extern const jfile_io jfile_sys;
 
 #endif

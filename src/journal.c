@@ -103,10 +103,10 @@ static int check_path(journal *j)
     return err ? io_fail(j, err) : ORCA_OK;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
+static int write_all(const jfile_io *io, int fd, const uint8_t *p, size_t n)
 {
     while (n) {
-        ssize_t w = write(fd, p, n);
+        ssize_t w = io->write(io->data, fd, p, n);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -137,11 +137,11 @@ static int commit(orca_engine *e, journal *j)
 {
     wbuf *w = &j->w;
     seal(w);
-    int err = write_all(j->fd, w->p, w->n);
+    int err = write_all(&e->jio, j->fd, w->p, w->n);
     if (err) {
         /* a partial record may be on disk: cut it, so the file ends at the
          * last good record (replay would drop it anyway) */
-        if (ftruncate(j->fd, (off_t)j->bytes) != 0) { /* nothing more to do */ }
+        if (e->jio.ftruncate(e->jio.data, j->fd, (off_t)j->bytes) != 0) { /* nothing more to do */ }
         return io_fail(j, err);
     }
     j->seq++;
@@ -150,7 +150,7 @@ static int commit(orca_engine *e, journal *j)
     bool sync = j->cfg.sync == ORCA_SYNC_EVERY ||
                 (j->cfg.sync == ORCA_SYNC_INTERVAL && e->now - j->last_sync >= j->cfg.interval_ms);
     if (sync) {
-        if (fdatasync(j->fd) != 0)
+        if (e->jio.fdatasync(e->jio.data, j->fd) != 0)
             return io_fail(j, errno);
         j->last_sync = e->now;
         j->synced_bytes = j->bytes;
@@ -492,6 +492,19 @@ static int jrn_attach(orca_engine *e, const char *path, int fd, const jfile_id *
     return ORCA_OK;
 }
 
+/* Sync the directory holding path, so a rename in it survives a crash. */
+static int sync_dir(orca_engine *e, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    if (n >= sizeof(dir))
+        return ENAMETOOLONG;
+    memcpy(dir, slash ? path : ".", slash ? n : 1);
+    dir[slash ? (n ? n : 1) : 1] = '\0'; /* "/x": the root */
+    return e->jio.fsync_dir(e->jio.data, dir) != 0 ? errno : 0;
+}
+
 int orca_journal_open(orca_engine *e, const char *path, const orca_journal_config *cfg)
 {
     if (!e || !path || !*path || (cfg && (unsigned)cfg->sync > ORCA_SYNC_INTERVAL))
@@ -509,12 +522,16 @@ int orca_journal_open(orca_engine *e, const char *path, const orca_journal_confi
     }
     uint8_t h[HDR_LEN];
     header(h, &e->cfg);
-    err = write_all(fd, h, sizeof(h));
-    if (!err && fdatasync(fd) != 0)
+    err = write_all(&e->jio, fd, h, sizeof(h));
+    if (!err && e->jio.fdatasync(e->jio.data, fd) != 0)
         err = errno;
+    /* The new file's name must survive a power cut as well as its
+     * records: sync the directory once, here. */
+    if (!err)
+        err = sync_dir(e, path);
     rc = err ? ORCA_EIO : jrn_attach(e, path, fd, &id, cfg, 0, sizeof(h), sizeof(h));
     if (rc) {
-        unlink(path); /* (before the close: while still locked) */
+        e->jio.unlink(e->jio.data, path); /* (before the close: while still locked) */
         close(fd);
         e->jrn_os_error = err ? err : ENOMEM;
         errno = e->jrn_os_error;
@@ -531,7 +548,7 @@ void jrn_free(orca_engine *e)
         return;
     if (j->fd >= 0) {
         if (j->cfg.sync != ORCA_SYNC_NEVER && !j->failed)
-            fdatasync(j->fd);
+            e->jio.fdatasync(e->jio.data, j->fd);
         close(j->fd);
     }
     /* a journal that failed leaves its reason for orca_journal_info_get */
@@ -554,6 +571,11 @@ int orca_journal_close(orca_engine *e)
     return ORCA_OK;
 }
 
+void jrn_set_io(orca_engine *e, const jfile_io *io)
+{
+    e->jio = io ? *io : jfile_sys;
+}
+
 int orca_journal_sync(orca_engine *e)
 {
     if (!e)
@@ -565,7 +587,7 @@ int orca_journal_sync(orca_engine *e)
         return ORCA_EIO;
     if (j->bytes == j->synced_bytes)
         return ORCA_OK; /* nothing written since: no system call */
-    if (fdatasync(j->fd) != 0)
+    if (e->jio.fdatasync(e->jio.data, j->fd) != 0)
         return io_fail(j, errno);
     j->last_sync = e->now;
     j->synced_bytes = j->bytes;
@@ -816,31 +838,15 @@ static int restore_snapshot(orca_engine *e, const uint8_t *p, size_t *at, uint64
 }
 
 /* Write a record of op and payload to fd (through j's buffer). */
-static int write_rec(journal *j, int fd, uint64_t seq, uint8_t op, const void *body, size_t n)
+static int write_rec(orca_engine *e, journal *j, int fd, uint64_t seq, uint8_t op,
+                     const void *body, size_t n)
 {
     rec_start(&j->w, seq, op);
     w_bytes(&j->w, body, n);
     seal(&j->w);
-    return write_all(fd, j->w.p, j->w.n);
+    return write_all(&e->jio, fd, j->w.p, j->w.n);
 }
 
-/* Sync the directory holding path, so a rename in it survives a crash. */
-static int sync_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char dir[4096];
-    size_t n = slash ? (size_t)(slash - path) : 0;
-    if (n >= sizeof(dir))
-        return ENAMETOOLONG;
-    memcpy(dir, slash ? path : ".", slash ? n : 1);
-    dir[slash ? (n ? n : 1) : 1] = '\0'; /* "/x": the root */
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    int err = fsync(fd) != 0 ? errno : 0;
-    close(fd);
-    return err;
-}
 
 /* Write the snapshot s as a new journal at tmp; the records written. */
 static int write_snapshot(orca_engine *e, journal *j, const char *tmp, const wbuf *s,
@@ -853,17 +859,17 @@ static int write_snapshot(orca_engine *e, journal *j, const char *tmp, const wbu
     uint8_t h[HDR_LEN];
     header(h, &e->cfg);
     if (!err)
-        err = write_all(fd, h, sizeof(h));
+        err = write_all(&e->jio, fd, h, sizeof(h));
     uint64_t seq = 0;
     const size_t chunk = BUF_CAP - 64;
     for (size_t at = 0; !err && at < s->n; at += chunk)
-        err = write_rec(j, fd, ++seq, J_SNAP, s->p + at, s->n - at < chunk ? s->n - at : chunk);
+        err = write_rec(e, j, fd, ++seq, J_SNAP, s->p + at, s->n - at < chunk ? s->n - at : chunk);
     uint8_t len[8];
     for (int k = 0; k < 8; k++)
         len[k] = (uint8_t)((uint64_t)s->n >> (8 * k));
     if (!err)
-        err = write_rec(j, fd, ++seq, J_SNAP_END, len, sizeof(len));
-    if (!err && fdatasync(fd) != 0)
+        err = write_rec(e, j, fd, ++seq, J_SNAP_END, len, sizeof(len));
+    if (!err && e->jio.fdatasync(e->jio.data, fd) != 0)
         err = errno;
     off_t end = err ? 0 : lseek(fd, 0, SEEK_CUR);
     if (!err && end < 0)
@@ -922,22 +928,22 @@ static int compact(orca_engine *e)
     int moved = err ? 0 : jfile_check(j->path, &j->id);
     if (moved && !j->failed)
         io_fail(j, moved);
-    if (!err && !moved && rename(tmp, j->path) != 0)
+    if (!err && !moved && e->jio.rename(e->jio.data, tmp, j->path) != 0)
         err = errno;
     if (err || moved) {
         if (fd >= 0)
             close(fd);
-        unlink(tmp);
+        e->jio.unlink(e->jio.data, tmp);
         mem_free(e, tmp, tlen);
         return compact_failed(j, err ? err : moved, ORCA_EIO);
     }
     /* The new journal is in place, so from here on it is the one written
-     * to. If its directory cannot be synced, the rename might not survive
-     * a power cut (the old journal would then be found, and is complete):
-     * noted, not a failure. */
-    int derr = sync_dir(j->path);
-    if (derr)
-        j->compact_error = derr;
+     * to. Its name is durable only once the directory is synced: until
+     * then a power cut brings back the old journal, without what was
+     * written since its last sync and without anything written to the new
+     * one. So a directory that cannot be synced stops the journal (below):
+     * nothing more is acknowledged as durable. */
+    int derr = sync_dir(e, j->path);
     mem_free(e, tmp, tlen);
     if (j->fd >= 0)
         close(j->fd);
@@ -949,6 +955,10 @@ static int compact(orca_engine *e)
     j->seq = records;
     j->bytes = j->snap_bytes = j->synced_bytes = bytes;
     j->last_sync = e->now;
+    if (derr) {
+        io_fail(j, derr);
+        return compact_failed(j, derr, ORCA_EIO);
+    }
     j->compactions++;
     return ORCA_OK;
 }
@@ -1014,7 +1024,7 @@ int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_con
     uint8_t *scratch = rc ? NULL : mem_alloc(e, BUF_CAP);
     if (!rc && !scratch)
         rc = ORCA_ENOMEM;
-    if (!rc && ((good < n && ftruncate(fd, (off_t)good) != 0) ||
+    if (!rc && ((good < n && e->jio.ftruncate(e->jio.data, fd, (off_t)good) != 0) ||
                 lseek(fd, (off_t)good, SEEK_SET) < 0)) {
         info->os_error = errno;
         rc = ORCA_EIO;

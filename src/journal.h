@@ -49,5 +49,10 @@ int jrn_offline_all(orca_engine *e);
  * by its compact_bytes since the last snapshot. ORCA_EIO if the journal
  * stopped (its path no longer names it), else ORCA_OK. */
 int jrn_auto_compact(orca_engine *e);
+/* The file I/O the journal uses from now on (NULL: the system calls).
+ * For tests that cut the power between two of its calls (tests/powerfs.c);
+ * set it before orca_journal_open or orca_journal_replay. */
+struct jfile_io;
+void jrn_set_io(orca_engine *e, const struct jfile_io *io);
 
 #endif

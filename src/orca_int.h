@@ -13,6 +13,7 @@
 #include "codec.h"
 #include "otree.h"
 #include "btree.h"
+#include "jfile.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -361,6 +362,7 @@ struct orca_engine {
     orca_history_entry *hist_buf; /* an offer's copy of the history */
 
     journal *jrn;         /* journal.c; NULL when not journaling */
+    jfile_io jio;         /* the journal's file I/O: jfile_sys, or a test's */
     int jrn_os_error;     /* errno of the last failed orca_journal_open or
                              replay, or of the last journal closed after it
                              failed: orca_journal_info_get with none open */
