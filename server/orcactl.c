@@ -496,11 +496,13 @@ static int cmd_status(ctl *c)
                               json_object_get(h, "version"), "queues", (json_int_t)ival(h, "queues"),
                               "agents", (json_int_t)ival(h, "agents"), "waiting",
                               (json_int_t)ival(h, "waiting"));
-        if (o && as)
-            json_object_update(o, json_pack("{s:I,s:I,s:I,s:I,s:I}", "ready", (json_int_t)ready,
-                                            "not_ready", (json_int_t)not_ready, "offline",
-                                            (json_int_t)offline, "offered", (json_int_t)offered,
-                                            "longest_wait_ms", (json_int_t)(longest * 1000)));
+        json_t *more = as ? json_pack("{s:I,s:I,s:I,s:I,s:I}", "ready", (json_int_t)ready, "not_ready",
+                                      (json_int_t)not_ready, "offline", (json_int_t)offline, "offered",
+                                      (json_int_t)offered, "longest_wait_ms", (json_int_t)(longest * 1000))
+                          : NULL;
+        if (o && more)
+            json_object_update(o, more);
+        json_decref(more);
         if (!o)
             die("out of memory");
         print_json(o);
@@ -541,13 +543,17 @@ static int simple(ctl *c, json_t *req, const char *done)
     else {
         const char *k;
         json_t *v;
+        int shown = 0;
         json_object_foreach(r, k, v) {
             if (!strcmp(k, "id") || !strcmp(k, "ok"))
                 continue;
             char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
             printf("%s: %s\n", k, t ? t : "?");
             free(t);
+            shown++;
         }
+        if (!shown)
+            puts("ok");
     }
     json_decref(r);
     return EXIT_OK;

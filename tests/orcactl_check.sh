@@ -100,6 +100,21 @@ run 1 --token $gw raw '{"type":"nonesuch"}'
 has "orcactl: EPROTO: " e
 run 2 --token $gw raw '[1]'
 
+# token scopes over the socket: a chat-only gateway, an agent token bound to 1003
+run 1 --token change-me-chat-gw-0001 raw '{"type":"enqueue","interaction":78,"queue":"support","channel":"voice"}'
+has "orcactl: EPERM: " e
+run 1 --token change-me-chat-gw-0001 position 77
+has "orcactl: EPERM: " e
+run 1 --token change-me-agent-1003-01 raw '{"type":"login","agent":1001}'
+has "orcactl: EPERM: " e
+run 0 --token change-me-agent-1003-01 raw '{"type":"login","agent":1003}'
+# callback (virtual hold) and a transfer of work that is not answered
+run 0 --token $gw raw '{"type":"callback","interaction":77,"channel":"callback"}'
+run 1 --token $gw raw '{"type":"transfer","interaction":77,"to":{"interaction":79,"queue":"support","channel":"voice"},"mode":"blind"}'
+has "orcactl: ESTATE: " e
+run 0 --json --token $sup position 77
+has '"position":1' o
+
 # a wrong token, no token
 run 1 --token wrong-token-0000000 queues
 has "orcactl: EAUTH: unknown token" e
@@ -120,4 +135,4 @@ has "orcactl: EP" e
 kill -TERM $pid
 wait $pid || { pid=; fail "orcad exited non-zero after SIGTERM"; }
 pid=
-echo "orcactl_check: OK (port $port: status, queues, agents, position, presence, raw, reload, compact, --json, EAUTH, EPERM, ENOENT, usage and connection errors)"
+echo "orcactl_check: OK (port $port: status, queues, agents, position, presence, raw, reload, compact, --json, token scopes, callback, transfer, EAUTH, EPERM, ENOENT, usage, connection and timeout errors)"
