@@ -73,7 +73,7 @@ CONFIG_LIBS := $(shell pkg-config --libs libconfig 2>/dev/null || echo -lconfig)
 LWS_LIBS    := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
 # server/proto.c (the JSON message layer) needs jansson.
 SERVER_LIBS := $(CONFIG_LIBS) $(LWS_LIBS) $(JSON_LIBS)
-SERVER_SRC  := $(filter-out server/orcad.c,$(wildcard server/*.c))
+SERVER_SRC  := $(filter-out server/orcad.c server/orcactl.c,$(wildcard server/*.c))
 PROTO_SRC   := server/proto.c
 SERVER_OBJ  := $(SERVER_SRC:server/%.c=$(BUILD)/server/obj/%.o)
 SERVER_HDR  := $(wildcard server/*.h)
@@ -192,7 +192,7 @@ examples: $(EX_BIN)
 tests: $(TEST_BIN)
 
 # The server's objects wait (order-only) for libconfig-dev to be there.
-server: $(BUILD)/server/orcad
+server: $(BUILD)/server/orcad $(BUILD)/server/orcactl
 
 $(BUILD)/server/obj:
 	mkdir -p $@
@@ -206,6 +206,10 @@ $(BUILD)/server/obj/%.o: server/%.c $(HDR) $(SERVER_HDR) | $(BUILD)/server/.deps
 
 $(BUILD)/server/orcad: server/orcad.c $(SERVER_OBJ) $(ARCHIVES) $(HDR) $(SERVER_HDR) | $(BUILD)/server/.deps
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Iserver $< $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(SERVER_LIBS) $(LIBS) -o $@
+
+# orcactl: orcad's command line, a WebSocket client of its own (jansson only).
+$(BUILD)/server/orcactl: server/orcactl.c | $(BUILD)/server/.deps
+	$(CC) $(CFLAGS) $< $(LDSAN) $(JSON_LIBS) -o $@
 
 # Tests of server code (its configuration, metrics text, messages) link its objects.
 $(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto: $(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
@@ -222,6 +226,7 @@ check:
 	@tests/orcad_check.sh $(BUILD)/server/orcad
 	@tests/orcad_http_check.sh $(BUILD)/server/orcad
 	@tests/orcad_ws_check.sh $(BUILD)/server/orcad
+	@tests/orcactl_check.sh $(BUILD)/server/orcad $(BUILD)/server/orcactl
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/examples/demo
@@ -263,6 +268,7 @@ PC_IN := $(wildcard pkgconfig/*.pc.in)
 install: lib server
 	install -d $(DESTDIR)$(INCDIR)/orca $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/server/orcad $(DESTDIR)$(PREFIX)/bin/orcad
+	install -m 755 $(BUILD)/server/orcactl $(DESTDIR)$(PREFIX)/bin/orcactl
 	install -m 644 include/orca.h $(DESTDIR)$(INCDIR)/orca.h
 	install -m 644 include/orca/*.h $(DESTDIR)$(INCDIR)/orca/
 	for l in liborca liborca-uv; do \
@@ -281,7 +287,7 @@ uninstall:
 	rm -f $(DESTDIR)$(INCDIR)/orca.h $(DESTDIR)$(LIBDIR)/liborca.* $(DESTDIR)$(LIBDIR)/liborca-uv.*
 	rm -f $(PC_IN:pkgconfig/%.in=$(DESTDIR)$(LIBDIR)/pkgconfig/%)
 	rm -rf $(DESTDIR)$(INCDIR)/orca
-	rm -f $(DESTDIR)$(PREFIX)/bin/orcad
+	rm -f $(DESTDIR)$(PREFIX)/bin/orcad $(DESTDIR)$(PREFIX)/bin/orcactl
 
 clean:
 	rm -rf build build-san

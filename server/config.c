@@ -218,7 +218,7 @@ static const char *const exception_keys[] = { "date", "from", "to", "open", "nam
 static const char *const range_keys[] = { "days", "from", "to", NULL };
 static const char *const agent_keys[] = { "id", "skills", "capacity", "weight", "channels",
                                           "queues", "ranks", NULL };
-static const char *const token_keys[] = { "token", "role", "name", NULL };
+static const char *const token_keys[] = { "token", "role", "name", "channels", "agent", NULL };
 
 static const char *const sync_names[] = { "never", "every", "interval", NULL };
 static const char *const strategy_names[] = { "longest_idle", "least_occupied",
@@ -702,6 +702,41 @@ static void parse_agent(ctx *x, const config_setting_t *g, orcad_config *c)
     c->nagents++;
 }
 
+/* A token's scope: channels = [ "voice", ... ] (gateway tokens) or
+ * agent = ID (agent tokens). The names and the agent are checked against
+ * the rest of the file by check_refs. */
+static void parse_token_scope(ctx *x, const config_setting_t *g, orcad_token *t)
+{
+    const config_setting_t *ch = config_setting_get_member(g, "channels");
+    const config_setting_t *ag = config_setting_get_member(g, "agent");
+    long long v;
+    if (ch && t->role != ORCAD_ROLE_GATEWAY)
+        bad(x, ch, "channels limit gateway tokens only");
+    else if (ch && (!config_setting_is_array(ch) || config_setting_length(ch) == 0))
+        bad(x, ch, "channels must be a non-empty array of channel names, e.g. [ \"voice\" ]");
+    else if (ch && (t->channels = alloc_n(x, (size_t)config_setting_length(ch), sizeof *t->channels)))
+        for (int k = 0; k < config_setting_length(ch); k++) {
+            const config_setting_t *e = config_setting_get_elem(ch, (unsigned)k);
+            const char *n = config_setting_type(e) == CONFIG_TYPE_STRING ? config_setting_get_string(e) : NULL;
+            if (!n) {
+                bad(x, e, "channels are names (strings)");
+                continue;
+            }
+            for (size_t j = 0; j < t->nchannels; j++)
+                if (strcmp(t->channels[j].name, n) == 0)
+                    bad(x, e, "channel '%s' is listed twice", n);
+            t->channels[t->nchannels].line = line_of(e);
+            if ((t->channels[t->nchannels].name = dup_str(x, n)))
+                t->nchannels++;
+        }
+    if (ag && t->role != ORCAD_ROLE_AGENT)
+        bad(x, ag, "agent binds agent tokens only");
+    else if (ag && int_in(x, ag, "agent", 1, INT64_MAX, &v) == 1) {
+        t->agent = (uint64_t)v;
+        t->agent_line = line_of(ag);
+    }
+}
+
 static void parse_token(ctx *x, const config_setting_t *g, orcad_config *c)
 {
     orcad_token *t = &c->tokens[c->ntokens];
@@ -721,8 +756,10 @@ static void parse_token(ctx *x, const config_setting_t *g, orcad_config *c)
     t->role = (orcad_role)(r + 1);
     t->line = line_of(g);
     t->name = name ? dup_str(x, name) : NULL;
-    if ((t->token = dup_str(x, tok)))
+    if ((t->token = dup_str(x, tok))) {
+        parse_token_scope(x, g, t);
         c->ntokens++;
+    }
 }
 
 static int list_alloc(ctx *x, const config_setting_t *root, const char *key, size_t size,
@@ -798,6 +835,19 @@ static void check_refs(ctx *x, const orcad_config *c)
             if (!has_queue(c, a->ranks[j].queue))
                 orcad_errors_add(x->err, f, a->ranks[j].line, "agent %llu: rank for unknown queue '%s'",
                                  id, a->ranks[j].queue);
+    }
+    for (size_t k = 0; k < c->ntokens; k++) {
+        const orcad_token *t = &c->tokens[k];
+        for (size_t j = 0; j < t->nchannels; j++)
+            if (!has_channel(c, t->channels[j].name))
+                orcad_errors_add(x->err, f, t->channels[j].line, "token: unknown channel '%s'",
+                                 t->channels[j].name);
+        size_t j = 0;
+        while (t->agent && j < c->nagents && c->agents[j].id != t->agent)
+            j++;
+        if (t->agent && j == c->nagents)
+            orcad_errors_add(x->err, f, t->agent_line, "token: unknown agent %llu",
+                             (unsigned long long)t->agent);
     }
 }
 
@@ -907,6 +957,9 @@ void orcad_config_free(orcad_config *c)
     for (size_t k = 0; k < c->ntokens; k++) {
         free(c->tokens[k].token);
         free(c->tokens[k].name);
+        for (size_t j = 0; j < c->tokens[k].nchannels; j++)
+            free(c->tokens[k].channels[j].name);
+        free(c->tokens[k].channels);
     }
     free(c->tokens);
     memset(c, 0, sizeof *c);

@@ -119,6 +119,14 @@ typedef struct orcad_token {
     orcad_role role;
     char *name;                /* who holds it, for logs; may be NULL */
     int line;
+    /* Scopes (docs/PROTOCOL.md "Token scopes"). A gateway token with
+     * channels may only touch work on these channels (names; level unused);
+     * none: every channel. An agent token with agent != 0 may only log in
+     * as that agent; 0: as any agent. */
+    orcad_level *channels;
+    size_t nchannels;
+    uint64_t agent;
+    int agent_line;
 } orcad_token;
 
 #define ORCAD_MAX_LISTEN 8

@@ -169,15 +169,50 @@ static int engine_rc(req *r, int rc)
 /* Handlers                                                                 */
 /* ------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------ */
+/* Token scopes (docs/PROTOCOL.md "Token scopes")                           */
+/* ------------------------------------------------------------------------ */
+
+/* Copy a token's scope into the session. A channel the engine does not
+ * know (config.c refuses such a file) is left out: less, not more, access. */
+static void scope_from_token(proto_session *s, const orca_engine *e, const orcad_token *t)
+{
+    s->channel_limited = t->nchannels > 0;
+    s->nchannels = 0;
+    for (size_t k = 0; k < t->nchannels && s->nchannels < ORCA_MAX_CHANNELS; k++)
+        if (orca_channel_find(e, t->channels[k].name, &s->channels[s->nchannels]) == 0)
+            s->nchannels++;
+    s->bound_agent = t->agent;
+}
+
+/* May the session touch work on channel ch? */
+static int channel_ok(const proto_session *s, req *r, orca_channel_id ch)
+{
+    for (uint32_t k = 0; s->channel_limited && k < s->nchannels; k++)
+        if (s->channels[k] == ch)
+            return 0;
+    return s->channel_limited ? fail(r, PROTO_EPERM, "this token may not use this channel") : 0;
+}
+
+/* May the session touch this live work (its channel now)? Unknown work
+ * passes: the engine's own answer (ENOENT) follows. */
+static int work_ok(const proto_session *s, const orca_engine *e, req *r, uint64_t id)
+{
+    orca_interaction_info ii;
+    if (!s->channel_limited || orca_interaction_info_get(e, id, &ii) < 0)
+        return 0;
+    return channel_ok(s, r, ii.channel);
+}
+
 static int on_hello(proto_session *s, orca_engine *e, req *r, json_t *reply)
 {
-    (void)e;
     const char *tok = json_string_value(json_object_get(r->root, "token"));
     const orcad_config *c = s->cfg;
     for (size_t k = 0; c && k < c->ntokens; k++)
         if (strcmp(c->tokens[k].token, tok) == 0) {
             s->role = c->tokens[k].role;
             s->agent = 0;
+            scope_from_token(s, e, &c->tokens[k]);
             json_object_set_new(reply, "role", json_string(orcad_role_name(s->role)));
             json_object_set_new(reply, "protocol", json_integer(PROTO_VERSION));
             return 0;
@@ -213,7 +248,6 @@ static int get_skills(orca_engine *e, req *r, orca_skill_level *out, uint32_t *n
 
 static int on_enqueue(proto_session *s, orca_engine *e, req *r, json_t *reply)
 {
-    (void)s;
     orca_interaction_def d;
     orca_skill_level sk[ORCA_MAX_REQUIRED];
     int rc;
@@ -227,6 +261,8 @@ static int on_enqueue(proto_session *s, orca_engine *e, req *r, json_t *reply)
         return fail(r, rc, "unknown queue");
     if ((rc = orca_channel_find(e, json_string_value(json_object_get(r->root, "channel")), &d.channel)) < 0)
         return fail(r, rc, "unknown channel");
+    if ((rc = channel_ok(s, r, d.channel)) < 0)
+        return rc;
     if ((rc = get_skills(e, r, sk, &d.nrequired)) < 0)
         return rc;
     d.required = sk;
@@ -236,28 +272,31 @@ static int on_enqueue(proto_session *s, orca_engine *e, req *r, json_t *reply)
     return 0;
 }
 
-static int on_interaction(orca_engine *e, req *r, int (*fn)(orca_engine *, uint64_t))
+static int on_interaction(proto_session *s, orca_engine *e, req *r, int (*fn)(orca_engine *, uint64_t))
 {
-    return engine_rc(r, fn(e, get_u64(r, "interaction")));
+    int rc = work_ok(s, e, r, get_u64(r, "interaction"));
+    return rc < 0 ? rc : engine_rc(r, fn(e, get_u64(r, "interaction")));
 }
 
 static int on_abandon(proto_session *s, orca_engine *e, req *r, json_t *reply)
 {
-    (void)s, (void)reply;
-    return on_interaction(e, r, orca_interaction_abandon);
+    (void)reply;
+    return on_interaction(s, e, r, orca_interaction_abandon);
 }
 
 static int on_cancel(proto_session *s, orca_engine *e, req *r, json_t *reply)
 {
-    (void)s, (void)reply;
-    return on_interaction(e, r, orca_interaction_cancel);
+    (void)reply;
+    return on_interaction(s, e, r, orca_interaction_cancel);
 }
 
 static int on_set_priority(proto_session *s, orca_engine *e, req *r, json_t *reply)
 {
-    (void)s, (void)reply;
+    (void)reply;
     uint32_t p;
     int rc = get_u32(r, "priority", &p);
+    if (rc == 0)
+        rc = work_ok(s, e, r, get_u64(r, "interaction"));
     return rc < 0 ? rc : engine_rc(r, orca_interaction_set_priority(e, get_u64(r, "interaction"), p));
 }
 
@@ -266,6 +305,8 @@ static int on_login(proto_session *s, orca_engine *e, req *r, json_t *reply)
     (void)reply;
     orca_agent_info ai;
     uint64_t id = get_u64(r, "agent");
+    if (s->bound_agent && id != s->bound_agent)
+        return fail(r, PROTO_EPERM, "this token may log in only as its own agent");
     int rc = engine_rc(r, orca_agent_info_get(e, id, &ai));
     if (rc < 0)
         return rc;
@@ -411,15 +452,106 @@ static int on_agents(proto_session *s, orca_engine *e, req *r, json_t *reply)
 
 static int on_position(proto_session *s, orca_engine *e, req *r, json_t *reply)
 {
-    (void)s;
     uint32_t ahead, waiting;
-    int rc = engine_rc(r, orca_interaction_position(e, get_u64(r, "interaction"), &ahead, &waiting));
+    int rc = work_ok(s, e, r, get_u64(r, "interaction"));
+    if (rc == 0)
+        rc = engine_rc(r, orca_interaction_position(e, get_u64(r, "interaction"), &ahead, &waiting));
     if (rc < 0)
         return rc;
     json_object_set_new(reply, "position", json_integer((json_int_t)ahead + 1));
     json_object_set_new(reply, "waiting", json_integer(waiting));
     return 0;
 }
+
+/* transfer's "to": the new leg, as for enqueue (customer and conversation
+ * carry over from the transferred work). */
+static const field f_to[] = { { "interaction", F_INT, 1 },  { "queue", F_STR, 1 },
+                              { "channel", F_STR, 1 },      { "priority", F_INT, 0 },
+                              { "skills", F_OBJ, 0 },       { "agent", F_INT, 0 },
+                              { "agent_wait_ms", F_INT, 0 }, { "agent_required", F_INT, 0 },
+                              { NULL, 0, 0 } };
+
+/* The new leg of a transfer from the "to" object: checked as strictly as
+ * a message (the envelope's keys are not fields of it), names looked up,
+ * the channel within the token's scope. */
+static int get_leg(proto_session *s, orca_engine *e, req *r, orca_interaction_def *d,
+                   orca_skill_level *sk)
+{
+    json_t *root = r->root, *to = json_object_get(root, "to");
+    int rc;
+    if (json_object_get(to, "v") || json_object_get(to, "id") || json_object_get(to, "type"))
+        return fail(r, PROTO_EPROTO, "unknown field in to");
+    r->root = to;              /* the field helpers read r->root */
+    orca_interaction_def_init(d);
+    d->id = get_u64(r, "interaction");
+    d->agent = get_u64(r, "agent");
+    if ((rc = check_fields(r, f_to)) < 0 || (rc = get_u32(r, "priority", &d->priority)) < 0 ||
+        (rc = get_u32(r, "agent_wait_ms", &d->agent_wait_ms)) < 0 ||
+        (rc = get_u32(r, "agent_required", &d->agent_required)) < 0)
+        goto out;
+    if (d->agent_required > 1) {
+        rc = fail(r, ORCA_EINVAL, "agent_required is 0 (soft) or 1 (hard)");
+        goto out;
+    }
+    if ((rc = orca_queue_find(e, json_string_value(json_object_get(to, "queue")), &d->queue)) < 0) {
+        rc = fail(r, rc, "unknown queue");
+        goto out;
+    }
+    if ((rc = orca_channel_find(e, json_string_value(json_object_get(to, "channel")), &d->channel)) < 0) {
+        rc = fail(r, rc, "unknown channel");
+        goto out;
+    }
+    if ((rc = channel_ok(s, r, d->channel)) < 0 || (rc = get_skills(e, r, sk, &d->nrequired)) < 0)
+        goto out;
+    d->required = sk;
+out:
+    r->root = root;
+    return rc;
+}
+
+/* transfer: BUSY work to a new leg (docs/PROTOCOL.md). */
+static int on_transfer(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    orca_interaction_def d;
+    orca_skill_level sk[ORCA_MAX_REQUIRED];
+    orca_transfer_mode mode;
+    const char *m = json_string_value(json_object_get(r->root, "mode"));
+    uint64_t from = get_u64(r, "interaction");
+    int rc;
+    if (!json_is_object(json_object_get(r->root, "to")))
+        return fail(r, PROTO_EPROTO, "to is an object");
+    if ((rc = get_leg(s, e, r, &d, sk)) < 0)
+        return rc;
+    if (!strcmp(m, "blind"))
+        mode = ORCA_TRANSFER_BLIND;
+    else if (!strcmp(m, "consult"))
+        mode = ORCA_TRANSFER_CONSULT;
+    else
+        return fail(r, ORCA_EINVAL, "mode is blind or consult");
+    if ((rc = work_ok(s, e, r, from)) < 0 || (rc = engine_rc(r, orca_interaction_transfer(e, from, &d, mode))) < 0)
+        return rc;
+    json_object_set_new(reply, "interaction", json_integer((json_int_t)d.id));
+    return 0;
+}
+
+/* callback: waiting work becomes a callback (virtual hold). */
+static int on_callback(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)reply;
+    orca_channel_id ch;
+    uint64_t id = get_u64(r, "interaction");
+    int rc = orca_channel_find(e, json_string_value(json_object_get(r->root, "channel")), &ch);
+    if (rc < 0)
+        return fail(r, rc, "unknown channel");
+    if ((rc = channel_ok(s, r, ch)) < 0 || (rc = work_ok(s, e, r, id)) < 0)
+        return rc;
+    return engine_rc(r, orca_interaction_callback(e, id, ch, get_u64(r, "not_before_ms")));
+}
+
+static const field f_transfer[] = { { "interaction", F_INT, 1 }, { "to", F_OBJ, 1 },
+                                    { "mode", F_STR, 1 }, { NULL, 0, 0 } };
+static const field f_callback[] = { { "interaction", F_INT, 1 }, { "channel", F_STR, 1 },
+                                    { "not_before_ms", F_INT, 0 }, { NULL, 0, 0 } };
 
 static const field f_hello[] = { { "token", F_STR, 1 }, { NULL, 0, 0 } };
 static const field f_enqueue[] = { { "interaction", F_INT, 1 }, { "queue", F_STR, 1 },
@@ -450,6 +582,8 @@ static const msg_type types[] = {
     { "agents", R(SUPERVISOR) | R(ADMIN), 0, f_none, on_agents },
     { "position", R(GATEWAY) | R(SUPERVISOR) | R(ADMIN), 0, f_work, on_position },
     { "set_presence", R(SUPERVISOR) | R(ADMIN), 1, f_setpres, on_set_presence },
+    { "transfer", R(GATEWAY), 1, f_transfer, on_transfer },
+    { "callback", R(GATEWAY), 1, f_callback, on_callback },
 };
 
 /* ------------------------------------------------------------------------ */

@@ -41,6 +41,15 @@ typedef struct proto_session {
     uint64_t agent;            /* agent role: the bound agent id, or 0 */
     proto_dedup dedup[PROTO_DEDUP];
     size_t dedup_next;
+    /* The scope of the token it said hello with, copied (so a reload of
+     * the file does not change a live connection's scope; the next hello
+     * takes the new one). A gateway token limited to channels
+     * (channel_limited 1) touches only work on channels[0..nchannels); an
+     * agent token bound to an agent (bound_agent != 0) logs in only as it. */
+    int channel_limited;
+    uint32_t nchannels;
+    orca_channel_id channels[ORCA_MAX_CHANNELS];
+    uint64_t bound_agent;
 } proto_session;
 
 /* Where replies go: one complete JSON text, not NUL-terminated. */

@@ -10,7 +10,7 @@
 # nothing deleted afterwards: liborca.a and liborca.so sit side by side).
 #
 # Checks:
-#   - the installed files (orcad in bin/ too), the soname chain lib.so -> .so.SOVER -> .so.VERSION
+#   - the installed files (orcad and orcactl in bin/ too), the soname chain lib.so -> .so.SOVER -> .so.VERSION
 #     for liborca and liborca-uv, and the four .pc files;
 #   - the ABI: every dynamic symbol liborca.so defines starts with orca_, and
 #     every one liborca-uv.so defines with orca_uv_; liborca.so does not need
@@ -151,6 +151,8 @@ for f in include/orca.h include/orca/uv.h; do
 done
 [ -x "$prefix/bin/orcad" ] || fail "not installed: bin/orcad"
 "$prefix/bin/orcad" --version | grep -q "liborca $version" || fail "installed orcad --version"
+[ -x "$prefix/bin/orcactl" ] || fail "not installed: bin/orcactl"
+"$prefix/bin/orcactl" --help | grep -q "usage: orcactl" || fail "installed orcactl --help"
 for l in liborca liborca-uv; do
     [ -f "$lib/$l.a" ] || fail "not installed: lib/$l.a"
     [ -f "$lib/$l.so.$version" ] && [ ! -L "$lib/$l.so.$version" ] ||

@@ -230,6 +230,23 @@ static const struct {
       "t.conf:2: this token is given twice (first at line 1)" },
     { "tokens = (\n { token = \"short\"; role = \"admin\"; } );\n", "t.conf:2: a token must be at least 16" },
     { "tokens = ( { token = \"0123456789abcdef\";\n role = \"root\"; } );\n", "t.conf:2: unknown role 'root'" },
+    /* token scopes */
+    { "tokens = ( { token = \"0123456789abcdef\"; role = \"gateway\"; channels = [ \"voice\",\n \"fax\" ]; } );\n",
+      "t.conf:2: token: unknown channel 'fax'" },
+    { "tokens = ( { token = \"0123456789abcdef\"; role = \"agent\";\n channels = [ \"voice\" ]; } );\n",
+      "t.conf:2: channels limit gateway tokens only" },
+    { "tokens = ( { token = \"0123456789abcdef\"; role = \"gateway\";\n channels = \"voice\"; } );\n",
+      "t.conf:2: channels must be a non-empty array" },
+    { "tokens = ( { token = \"0123456789abcdef\"; role = \"gateway\";\n channels = [ ]; } );\n",
+      "t.conf:2: channels must be a non-empty array" },
+    { "tokens = ( { token = \"0123456789abcdef\"; role = \"gateway\"; channels = [ \"sms\",\n \"sms\" ]; } );\n",
+      "t.conf:2: channel 'sms' is listed twice" },
+    { "agents = ( { id = 7; } );\ntokens = ( { token = \"0123456789abcdef\"; role = \"agent\";\n agent = 8; } );\n",
+      "t.conf:3: token: unknown agent 8" },
+    { "agents = ( { id = 7; } );\ntokens = ( { token = \"0123456789abcdef\"; role = \"gateway\";\n agent = 7; } );\n",
+      "t.conf:3: agent binds agent tokens only" },
+    { "agents = ( { id = 7; } );\ntokens = ( { token = \"0123456789abcdef\"; role = \"agent\";\n agent = 0; } );\n",
+      "t.conf:3: agent is 0" },
     { "server = {\n sync = \"sometimes\"; };\n", "t.conf:2: unknown sync policy 'sometimes'" },
     { "server = { listen = [\n \"localhost\" ]; };\n", "t.conf:2: listen address 'localhost' is not host:port" },
     { "server = {\n listen = \"localhost\"; };\n", "t.conf:2: listen address 'localhost' is not host:port" },
@@ -378,6 +395,32 @@ static void test_overflow_loop(void **state)
     orcad_config_free(&c);
 }
 
+/* Token scopes are kept as written: a gateway's channels (host channels
+ * too), an agent token's agent; tokens without them are unlimited. */
+static void test_token_scopes(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "channels = ( { name = \"whatsapp\"; cost = 25; } );\n"
+        "agents = ( { id = 7; } );\n"
+        "tokens = ( { token = \"gateway-token-0001\"; role = \"gateway\"; channels = [ \"voice\", \"whatsapp\" ]; },\n"
+        "  { token = \"agent-token-000007\"; role = \"agent\"; agent = 7; },\n"
+        "  { token = \"agent-token-anyone\"; role = \"agent\"; } );\n";
+    orcad_config c;
+    orcad_errors err = { 0 };
+    assert_int_equal(orcad_config_load_string(text, "t.conf", &c, &err), 0);
+    assert_int_equal(c.ntokens, 3);
+    assert_int_equal(c.tokens[0].nchannels, 2);
+    assert_string_equal(c.tokens[0].channels[0].name, "voice");
+    assert_string_equal(c.tokens[0].channels[1].name, "whatsapp");
+    assert_int_equal(c.tokens[0].agent, 0);
+    assert_int_equal(c.tokens[1].agent, 7);
+    assert_int_equal(c.tokens[1].nchannels, 0);
+    assert_int_equal(c.tokens[2].agent, 0);
+    orcad_config_free(&c);
+    orcad_errors_free(&err);
+}
+
 /* The example shipped with orcad is valid and applies. */
 static void test_example_file(void **state)
 {
@@ -421,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_engine_refusal),
         cmocka_unit_test(test_overflow_chain_order),
         cmocka_unit_test(test_overflow_loop),
+        cmocka_unit_test(test_token_scopes),
         cmocka_unit_test(test_example_file),
         cmocka_unit_test(test_missing_file),
     };

@@ -13,7 +13,7 @@
 
 static const char conf[] =
     "skills = [ \"english\", \"billing\" ];\n"
-    "queues = ( { name = \"sales\"; wrapup_ms = 5000; }, { name = \"support\"; } );\n"
+    "queues = ( { name = \"sales\"; wrapup_ms = 5000; }, { name = \"support\"; max_size = 1; } );\n"
     "agents = (\n"
     " { id = 1; skills = { english = 50; }; queues = { sales = 0; support = 0; }; },\n"
     " { id = 2; skills = { english = 50; }; queues = { sales = 0; }; }\n"
@@ -21,7 +21,9 @@ static const char conf[] =
     "tokens = ( { token = \"gateway-token-0001\"; role = \"gateway\"; },\n"
     "  { token = \"agent-token-000001\"; role = \"agent\"; },\n"
     "  { token = \"super-token-000001\"; role = \"supervisor\"; },\n"
-    "  { token = \"admin-token-000001\"; role = \"admin\"; } );\n";
+    "  { token = \"admin-token-000001\"; role = \"admin\"; },\n"
+    "  { token = \"gw-voice-token-001\"; role = \"gateway\"; channels = [ \"voice\", \"callback\" ]; },\n"
+    "  { token = \"agent-two-token-01\"; role = \"agent\"; agent = 2; } );\n";
 
 typedef struct fx {
     orcad_config cfg;
@@ -306,6 +308,166 @@ static void test_idempotent(void **state)
                    "\"channel\":\"voice\"}", ORCA_EEXIST);
 }
 
+/* transfer: BUSY work to a new leg, consult then blind; every refusal
+ * changes nothing. */
+static void test_transfer(void **state)
+{
+    fx *f = *state;
+    orca_interaction_info ii;
+    OK(f, &f->ag1, "{\"v\":1,\"id\":3,\"type\":\"presence\",\"presence\":\"ready\"}");
+    OK(f, &f->gw, "{\"v\":1,\"id\":10,\"type\":\"enqueue\",\"interaction\":100,\"queue\":\"sales\","
+                  "\"channel\":\"voice\",\"customer\":7}");
+    OK(f, &f->ag1, "{\"v\":1,\"id\":4,\"type\":\"accept\",\"interaction\":100}");
+    /* agent 1 is busy: 101 waits in sales, 102 fills support (max_size 1) */
+    OK(f, &f->gw, "{\"v\":1,\"id\":11,\"type\":\"enqueue\",\"interaction\":101,\"queue\":\"sales\",\"channel\":\"voice\"}");
+    OK(f, &f->gw, "{\"v\":1,\"id\":12,\"type\":\"enqueue\",\"interaction\":102,\"queue\":\"support\",\"channel\":\"voice\"}");
+#define TX(to, mode) "{\"v\":1,\"id\":20,\"type\":\"transfer\",\"interaction\":100,\"to\":" to ",\"mode\":\"" mode "\"}"
+    static const struct { const char *msg; int code; } bad[] = {
+        { TX("{\"interaction\":103,\"queue\":\"sales\",\"channel\":\"voice\"}", "warm"), ORCA_EINVAL },
+        { TX("1", "blind"), PROTO_EPROTO },
+        { TX("{\"interaction\":103,\"queue\":\"sales\",\"channel\":\"voice\",\"colour\":1}", "blind"), PROTO_EPROTO },
+        { TX("{\"interaction\":103,\"queue\":\"sales\",\"channel\":\"voice\",\"id\":1}", "blind"), PROTO_EPROTO },
+        { TX("{\"queue\":\"sales\",\"channel\":\"voice\"}", "blind"), PROTO_EPROTO },
+        { TX("{\"interaction\":\"103\",\"queue\":\"sales\",\"channel\":\"voice\"}", "blind"), PROTO_EPROTO },
+        { TX("{\"interaction\":103,\"queue\":\"nowhere\",\"channel\":\"voice\"}", "blind"), ORCA_ENOENT },
+        { TX("{\"interaction\":103,\"queue\":\"sales\",\"channel\":\"fax\"}", "blind"), ORCA_ENOENT },
+        { TX("{\"interaction\":103,\"queue\":\"sales\",\"channel\":\"voice\",\"skills\":{\"juggling\":5}}", "blind"), ORCA_ENOENT },
+        { TX("{\"interaction\":103,\"queue\":\"sales\",\"channel\":\"voice\",\"skills\":{\"english\":500}}", "blind"), ORCA_ERANGE },
+        { TX("{\"interaction\":103,\"queue\":\"sales\",\"channel\":\"voice\",\"agent\":99}", "blind"), ORCA_ENOENT },
+        { TX("{\"interaction\":103,\"queue\":\"sales\",\"channel\":\"voice\",\"agent\":2,\"agent_required\":2}", "blind"), ORCA_EINVAL },
+        { TX("{\"interaction\":103,\"queue\":\"sales\",\"channel\":\"voice\",\"priority\":4294967296}", "blind"), ORCA_ERANGE },
+        { TX("{\"interaction\":103,\"queue\":\"sales\",\"channel\":\"voice\",\"priority\":100000}", "blind"), ORCA_ERANGE },
+        { TX("{\"interaction\":103,\"queue\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",\"channel\":\"voice\"}", "blind"), PROTO_ETOOBIG },
+        { TX("{\"interaction\":101,\"queue\":\"sales\",\"channel\":\"voice\"}", "blind"), ORCA_EEXIST },
+        { TX("{\"interaction\":100,\"queue\":\"sales\",\"channel\":\"voice\"}", "consult"), ORCA_EINVAL },
+        { TX("{\"interaction\":0,\"queue\":\"sales\",\"channel\":\"voice\"}", "blind"), ORCA_EINVAL },
+        { "{\"v\":1,\"id\":20,\"type\":\"transfer\",\"interaction\":100,\"mode\":\"blind\"}", PROTO_EPROTO },
+        { "{\"v\":1,\"id\":20,\"type\":\"transfer\",\"interaction\":100,\"to\":{\"interaction\":103,\"queue\":\"sales\",\"channel\":\"voice\"}}", PROTO_EPROTO },
+        { "{\"v\":1,\"id\":20,\"type\":\"transfer\",\"interaction\":999,\"to\":{\"interaction\":103,\"queue\":\"sales\",\"channel\":\"voice\"},\"mode\":\"blind\"}", ORCA_ENOENT },
+        { "{\"v\":1,\"id\":20,\"type\":\"transfer\",\"interaction\":101,\"to\":{\"interaction\":103,\"queue\":\"sales\",\"channel\":\"voice\"},\"mode\":\"blind\"}", ORCA_ESTATE },
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++)
+        BAD(f, &f->gw, bad[k].msg, bad[k].code);
+    /* support is full: refused (the engine counts the refusal as an event,
+     * as for enqueue), 100 stays with its agent and no leg is made */
+    json_decref(ASK(f, &f->gw, TX("{\"interaction\":103,\"queue\":\"support\",\"channel\":\"voice\"}", "blind"), ORCA_EFULL));
+    assert_int_equal(state_of(f, 100), ORCA_STATE_BUSY);
+    TU_RC(orca_interaction_info_get(f->e, 103, &ii), ORCA_ENOENT);
+    BAD(f, &f->ag1, TX("{\"interaction\":103,\"queue\":\"sales\",\"channel\":\"voice\"}", "blind"), PROTO_EPERM);
+    BAD(f, &f->sup, TX("{\"interaction\":103,\"queue\":\"sales\",\"channel\":\"voice\"}", "blind"), PROTO_EPERM);
+    /* consult: 100 stays BUSY with its agent, the new leg 103 waits */
+    json_t *r = ASK(f, &f->gw, TX("{\"interaction\":103,\"queue\":\"sales\",\"channel\":\"chat\",\"priority\":5}", "consult"), 0);
+    assert_int_equal(json_integer_value(json_object_get(r, "interaction")), 103);
+    json_decref(r);
+    TU_OK(orca_interaction_info_get(f->e, 100, &ii));
+    assert_int_equal(ii.state, ORCA_STATE_BUSY);
+    assert_int_equal(ii.transfer_to, 103);
+    TU_OK(orca_interaction_info_get(f->e, 103, &ii));
+    assert_int_equal(ii.customer, 7);
+    assert_int_equal(ii.channel, ORCA_CHANNEL_CHAT);
+    assert_int_equal(ii.priority, 5);
+    /* the same request id again: the first reply, nothing done twice */
+    OK(f, &f->gw, TX("{\"interaction\":103,\"queue\":\"sales\",\"channel\":\"chat\",\"priority\":5}", "consult"));
+    /* a second transfer while one is pending */
+    BAD(f, &f->gw, "{\"v\":1,\"id\":21,\"type\":\"transfer\",\"interaction\":100,\"to\":{\"interaction\":104,"
+                   "\"queue\":\"sales\",\"channel\":\"voice\"},\"mode\":\"blind\"}", ORCA_ESTATE);
+    /* the consult leg goes away: 100 is still the agent's; now blind, same id */
+    OK(f, &f->gw, "{\"v\":1,\"id\":22,\"type\":\"cancel\",\"interaction\":103}");
+    /* agent 2 (the named target) is not ready but online: the work is held for it */
+    OK(f, &f->ag2, "{\"v\":1,\"id\":3,\"type\":\"presence\",\"presence\":\"not_ready\"}");
+    OK(f, &f->gw, "{\"v\":1,\"id\":23,\"type\":\"transfer\",\"interaction\":100,\"to\":{\"interaction\":100,"
+                  "\"queue\":\"sales\",\"channel\":\"voice\",\"agent\":2,\"agent_wait_ms\":1000},\"mode\":\"blind\"}");
+    TU_OK(orca_interaction_info_get(f->e, 100, &ii));
+    assert_true(ii.state == ORCA_STATE_WAITING || ii.state == ORCA_STATE_OFFERED);
+    assert_int_equal(ii.customer, 7);
+    assert_int_equal(ii.target_agent, 2);
+#undef TX
+}
+
+/* callback: waiting work moves to a channel keeping its place, now or
+ * scheduled; every refusal changes nothing. */
+static void test_callback(void **state)
+{
+    fx *f = *state;
+    orca_interaction_info ii;
+    OK(f, &f->gw, "{\"v\":1,\"id\":10,\"type\":\"enqueue\",\"interaction\":100,\"queue\":\"sales\",\"channel\":\"voice\"}");
+    OK(f, &f->gw, "{\"v\":1,\"id\":11,\"type\":\"enqueue\",\"interaction\":101,\"queue\":\"sales\",\"channel\":\"voice\"}");
+    static const struct { const char *msg; int code; } bad[] = {
+        { "{\"v\":1,\"id\":20,\"type\":\"callback\",\"interaction\":100}", PROTO_EPROTO },
+        { "{\"v\":1,\"id\":20,\"type\":\"callback\",\"channel\":\"callback\"}", PROTO_EPROTO },
+        { "{\"v\":1,\"id\":20,\"type\":\"callback\",\"interaction\":100,\"channel\":\"callback\",\"when\":1}", PROTO_EPROTO },
+        { "{\"v\":1,\"id\":20,\"type\":\"callback\",\"interaction\":100,\"channel\":\"callback\",\"not_before_ms\":\"soon\"}", PROTO_EPROTO },
+        { "{\"v\":1,\"id\":20,\"type\":\"callback\",\"interaction\":100,\"channel\":\"callback\",\"not_before_ms\":-5}", PROTO_EPROTO },
+        { "{\"v\":1,\"id\":20,\"type\":\"callback\",\"interaction\":100,\"channel\":\"fax\"}", ORCA_ENOENT },
+        { "{\"v\":1,\"id\":20,\"type\":\"callback\",\"interaction\":999,\"channel\":\"callback\"}", ORCA_ENOENT },
+        { "{\"v\":1,\"id\":20,\"type\":\"callback\",\"interaction\":0,\"channel\":\"callback\"}", ORCA_EINVAL },
+        { "{\"v\":1,\"id\":20,\"type\":\"callback\",\"interaction\":100,\"channel\":\"callback\",\"not_before_ms\":500}", ORCA_ERANGE },
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++)
+        BAD(f, &f->gw, bad[k].msg, bad[k].code);
+    BAD(f, &f->sup, "{\"v\":1,\"id\":20,\"type\":\"callback\",\"interaction\":100,\"channel\":\"callback\"}", PROTO_EPERM);
+    BAD(f, &f->ag1, "{\"v\":1,\"id\":20,\"type\":\"callback\",\"interaction\":100,\"channel\":\"callback\"}", PROTO_EPERM);
+    OK(f, &f->gw, "{\"v\":1,\"id\":21,\"type\":\"callback\",\"interaction\":100,\"channel\":\"callback\"}");
+    TU_OK(orca_interaction_info_get(f->e, 100, &ii));
+    assert_int_equal(ii.state, ORCA_STATE_WAITING);
+    assert_int_equal(ii.channel, ORCA_CHANNEL_CALLBACK);
+    OK(f, &f->gw, "{\"v\":1,\"id\":22,\"type\":\"callback\",\"interaction\":101,\"channel\":\"callback\",\"not_before_ms\":3600000}");
+    assert_int_equal(state_of(f, 101), ORCA_STATE_SCHEDULED);
+    /* offered work is not waiting */
+    OK(f, &f->ag1, "{\"v\":1,\"id\":3,\"type\":\"presence\",\"presence\":\"ready\"}");
+    assert_int_equal(state_of(f, 100), ORCA_STATE_OFFERED);
+    BAD(f, &f->gw, "{\"v\":1,\"id\":23,\"type\":\"callback\",\"interaction\":100,\"channel\":\"voice\"}", ORCA_ESTATE);
+}
+
+/* Token scopes: a gateway limited to voice and callback touches nothing
+ * on another channel; an agent token bound to agent 2 logs in only as 2. */
+static void test_scopes(void **state)
+{
+    fx *f = *state;
+    proto_session gv, a2;
+    proto_session_init(&gv, &f->cfg);
+    proto_session_init(&a2, &f->cfg);
+    OK(f, &gv, "{\"v\":1,\"id\":1,\"type\":\"hello\",\"token\":\"gw-voice-token-001\"}");
+    OK(f, &gv, "{\"v\":1,\"id\":2,\"type\":\"enqueue\",\"interaction\":200,\"queue\":\"sales\",\"channel\":\"voice\"}");
+    BAD(f, &gv, "{\"v\":1,\"id\":3,\"type\":\"enqueue\",\"interaction\":201,\"queue\":\"sales\",\"channel\":\"chat\"}", PROTO_EPERM);
+    /* chat work of another gateway: out of gv's reach */
+    OK(f, &f->gw, "{\"v\":1,\"id\":10,\"type\":\"enqueue\",\"interaction\":202,\"queue\":\"sales\",\"channel\":\"chat\"}");
+    BAD(f, &gv, "{\"v\":1,\"id\":4,\"type\":\"abandon\",\"interaction\":202}", PROTO_EPERM);
+    BAD(f, &gv, "{\"v\":1,\"id\":4,\"type\":\"cancel\",\"interaction\":202}", PROTO_EPERM);
+    BAD(f, &gv, "{\"v\":1,\"id\":4,\"type\":\"set_priority\",\"interaction\":202,\"priority\":3}", PROTO_EPERM);
+    BAD(f, &gv, "{\"v\":1,\"id\":4,\"type\":\"position\",\"interaction\":202}", PROTO_EPERM);
+    BAD(f, &gv, "{\"v\":1,\"id\":4,\"type\":\"callback\",\"interaction\":202,\"channel\":\"callback\"}", PROTO_EPERM);
+    BAD(f, &gv, "{\"v\":1,\"id\":4,\"type\":\"callback\",\"interaction\":200,\"channel\":\"sms\"}", PROTO_EPERM);
+    BAD(f, &gv, "{\"v\":1,\"id\":4,\"type\":\"transfer\",\"interaction\":202,\"to\":{\"interaction\":203,"
+                "\"queue\":\"sales\",\"channel\":\"voice\"},\"mode\":\"blind\"}", PROTO_EPERM);
+    BAD(f, &gv, "{\"v\":1,\"id\":4,\"type\":\"cancel\",\"interaction\":999}", ORCA_ENOENT);
+    /* its own channel: as any gateway */
+    json_t *r = ASK(f, &gv, "{\"v\":1,\"id\":5,\"type\":\"position\",\"interaction\":200}", 0);
+    assert_int_equal(json_integer_value(json_object_get(r, "position")), 1);
+    json_decref(r);
+    OK(f, &gv, "{\"v\":1,\"id\":6,\"type\":\"set_priority\",\"interaction\":200,\"priority\":2}");
+    OK(f, &gv, "{\"v\":1,\"id\":7,\"type\":\"callback\",\"interaction\":200,\"channel\":\"callback\"}");
+    /* the transfer's new leg must be on its channels too */
+    OK(f, &f->ag1, "{\"v\":1,\"id\":3,\"type\":\"presence\",\"presence\":\"ready\"}");
+    OK(f, &f->ag1, "{\"v\":1,\"id\":4,\"type\":\"accept\",\"interaction\":200}");
+    BAD(f, &gv, "{\"v\":1,\"id\":8,\"type\":\"transfer\",\"interaction\":200,\"to\":{\"interaction\":203,"
+                "\"queue\":\"sales\",\"channel\":\"chat\"},\"mode\":\"blind\"}", PROTO_EPERM);
+    OK(f, &gv, "{\"v\":1,\"id\":9,\"type\":\"transfer\",\"interaction\":200,\"to\":{\"interaction\":203,"
+               "\"queue\":\"sales\",\"channel\":\"voice\"},\"mode\":\"blind\"}");
+    /* a new hello takes the new token's scope */
+    OK(f, &gv, "{\"v\":1,\"id\":10,\"type\":\"hello\",\"token\":\"gateway-token-0001\"}");
+    OK(f, &gv, "{\"v\":1,\"id\":11,\"type\":\"cancel\",\"interaction\":202}");
+    /* the bound agent token */
+    OK(f, &a2, "{\"v\":1,\"id\":1,\"type\":\"hello\",\"token\":\"agent-two-token-01\"}");
+    BAD(f, &a2, "{\"v\":1,\"id\":2,\"type\":\"login\",\"agent\":1}", PROTO_EPERM);
+    BAD(f, &a2, "{\"v\":1,\"id\":2,\"type\":\"login\",\"agent\":99}", PROTO_EPERM);
+    assert_int_equal(a2.agent, 0);
+    OK(f, &a2, "{\"v\":1,\"id\":3,\"type\":\"login\",\"agent\":2}");
+    assert_int_equal(a2.agent, 2);
+    proto_session_free(&gv);
+    proto_session_free(&a2);
+}
+
 static void test_codes(void **state)
 {
     (void)state;
@@ -355,6 +517,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_offer_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transfer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_callback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scopes, setup, teardown),
         cmocka_unit_test(test_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
