@@ -152,7 +152,7 @@ $(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIBSRC) $(HDR) | $(FUZZ_DIR)
 
 # fuzz_proto: orcad's message layer, with the config code (named, so
 # server code needing other libraries stays out) and jansson.
-FUZZ_PROTO_SRC := $(PROTO_SRC) server/config.c server/apply.c server/errors.c
+FUZZ_PROTO_SRC := $(PROTO_SRC) server/config.c server/apply.c server/errors.c server/reload.c
 $(FUZZ_DIR)/fuzz_proto: fuzz/fuzz_proto.c $(FUZZ_PROTO_SRC) $(FUZZ_LIBSRC) $(HDR) $(SERVER_HDR) | $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iserver $< $(FUZZ_PROTO_SRC) $(FUZZ_LIBSRC) $(JSON_LIBS) $(CONFIG_LIBS) -lxxhash -lm -o $@
 
@@ -203,7 +203,7 @@ $(BUILD)/server/orcad: server/orcad.c $(SERVER_OBJ) $(ARCHIVES) $(HDR) $(SERVER_
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Iserver $< $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(SERVER_LIBS) $(LIBS) -o $@
 
 # Tests of server code (its configuration, metrics text, messages) link its objects.
-$(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto: $(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
+$(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto $(BUILD)/tests/test_reload: $(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(SERVER_LIBS) $(LIBS) -o $@
 
 # make check also runs orcad itself (tests/orcad_check.sh: --help,
