@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "http.h"
+#include "reload.h"
 #include "ws.h"
 
 #define ORCAD_VERSION "0.1.0"
@@ -32,9 +33,12 @@ typedef struct orcad {
     orca_stats *stats;
     orcad_http *http;
     orcad_ws *ws;
-    uv_signal_t sigint, sigterm;
-    uv_timer_t stop;
+    uv_signal_t sigint, sigterm, sighup;
+    uv_timer_t stop, bye;
     int stopping, run_for;
+    orcad_config *cfg;         /* the live file: sessions point at it */
+    const char *conf;          /* its path, read again by a reload */
+    proto_host host;           /* reload and shutdown for admin messages */
 } orcad;
 
 static void usage(FILE *f)
@@ -125,7 +129,9 @@ static void shut_down(orcad *d)
     say("stopping: journal compacted (%s)", rc == ORCA_OK ? "ok" : orca_strerror(rc));
     uv_close((uv_handle_t *)&d->sigint, NULL);
     uv_close((uv_handle_t *)&d->sigterm, NULL);
+    uv_close((uv_handle_t *)&d->sighup, NULL);
     uv_close((uv_handle_t *)&d->stop, NULL);
+    uv_close((uv_handle_t *)&d->bye, NULL);
     orca_uv_close(d->u, NULL, NULL);
 }
 
@@ -133,6 +139,50 @@ static void on_signal(uv_signal_t *s, int signum)
 {
     say("signal %d", signum);
     shut_down(s->data);
+}
+
+/* Reload the file (SIGHUP or the admin message): the difference goes to
+ * the engine, or nothing changes and every problem is logged. */
+static int reload(void *data, orcad_reload *out, orcad_errors *err)
+{
+    orcad *d = data;
+    if (orcad_reload_file(d->e, d->cfg, d->conf, out, err) != 0) {
+        say("reload of %s refused, nothing changed:", d->conf);
+        print_errors(err);
+        return -1;
+    }
+    orcad_ws_channels(d->ws); /* channels the file added */
+    orca_uv_kick(d->u);       /* new agents or hours may change deadlines */
+    say("reloaded %s%s", d->conf, out->tokens_changed ? " (tokens replaced)" : "");
+    for (int k = 0; k < ORCAD_RL_NLISTS; k++)
+        for (size_t j = 0; j < out->list[k].n; j++)
+            say("  %s: %s", orcad_reload_list_name(k), out->list[k].s[j]);
+    return 0;
+}
+
+static void on_sighup(uv_signal_t *s, int signum)
+{
+    orcad_reload out;
+    orcad_errors err = { 0 };
+    (void)signum;
+    say("signal %d: reloading", signum);
+    reload(s->data, &out, &err);
+    orcad_reload_free(&out);
+    orcad_errors_free(&err);
+}
+
+static void on_bye(uv_timer_t *t)
+{
+    shut_down(t->data);
+}
+
+/* The admin message: its reply is queued now; stop a moment later so
+ * that it is sent first. */
+static void shutdown_soon(void *data)
+{
+    orcad *d = data;
+    say("shutdown asked by an admin");
+    uv_timer_start(&d->bye, on_bye, 100, 0);
 }
 
 static void on_stop(uv_timer_t *t)
@@ -279,6 +329,9 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
         return fail("libuv adapter", rc);
     }
     orcad_ws_set_uv(d.ws, d.u);
+    d.cfg = &c, d.conf = conf;
+    d.host = (proto_host){ reload, shutdown_soon, &d };
+    orcad_ws_set_host(d.ws, &d.host);
     for (size_t k = 0; k < nlisten; k++)
         say("listening on http://%s and ws://%s (orca.v1)", addrs[k], addrs[k]);
     orca_engine_counts(d.e, &n);
@@ -287,13 +340,16 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     d.run_for = run_for;
     uv_signal_init(d.loop, &d.sigint);
     uv_signal_init(d.loop, &d.sigterm);
+    uv_signal_init(d.loop, &d.sighup);
     uv_timer_init(d.loop, &d.stop);
-    d.sigint.data = d.sigterm.data = d.stop.data = &d;
+    uv_timer_init(d.loop, &d.bye);
+    d.sigint.data = d.sigterm.data = d.sighup.data = d.stop.data = d.bye.data = &d;
     uv_signal_start(&d.sigint, on_signal, SIGINT);
     uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+    uv_signal_start(&d.sighup, on_sighup, SIGHUP);
     if (run_for > 0)
         uv_timer_start(&d.stop, on_stop, (uint64_t)run_for * 1000, 0);
-    say("running (SIGINT or SIGTERM stops)");
+    say("running (SIGINT or SIGTERM stops, SIGHUP reloads %s)", conf);
     uv_run(d.loop, UV_RUN_DEFAULT);
     orcad_http_free(d.http);
     rc = orca_engine_check(d.e);
