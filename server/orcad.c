@@ -52,7 +52,8 @@ static void usage(FILE *f)
             "from the configuration file (or restores it from DIR/orca.journal, with\n"
             "every agent OFFLINE until they log in again), journals into\n"
             "DIR/orca.journal and runs it on the wall clock until SIGINT or SIGTERM,\n"
-            "when it compacts the journal and stops.\n"
+            "when it compacts the journal and stops. SIGHUP reloads FILE: the\n"
+            "difference is applied live, or nothing changes if FILE has errors.\n"
             "\n"
             "  --config FILE        the configuration (see server/orcad.conf.example)\n"
             "  --check-config FILE  check FILE: parse, validate and build a scratch\n"
@@ -231,7 +232,8 @@ static int build(orcad *d, const orcad_config *c, const char *journal, const orc
 
 /* A restart: the engine from its journal; agents OFFLINE until they log
  * in again (nobody is connected as them yet). The file's definitions are
- * not re-applied: the journal is the state (reload comes later). */
+ * not re-applied: the journal is the state (a reload applies the
+ * difference between the file read at start and the edited one). */
 static int restore(orcad *d, const char *journal, orca_journal_config *jc)
 {
     orca_config ec;
