@@ -210,15 +210,17 @@ $(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto
 # --version, the example config, a broken one, a start and a restart) and
 # tests/orcad_http_check.sh (its HTTP endpoints on a free loopback port)
 # and tests/orcad_ws_check.sh (the WebSocket protocol, python3-websockets)
-# and tests/orcad_admin_check.sh (reload by SIGHUP and message, compact, shutdown).
+# and tests/orcad_admin_check.sh (reload by SIGHUP and message, compact, shutdown)
+# and tests/orcad_tls_check.sh (https and wss:// with a self-signed certificate).
 check:
-	@scripts/deps.sh libjansson-dev libconfig-dev libwebsockets-dev libwebsockets-evlib-uv python3-websockets
+	@scripts/deps.sh libjansson-dev libconfig-dev libwebsockets-dev libwebsockets-evlib-uv python3-websockets openssl curl
 	@$(MAKE) --no-print-directory all tests
 	@scripts/run-tests.sh $(BUILD)/tests
 	@tests/orcad_check.sh $(BUILD)/server/orcad
 	@tests/orcad_http_check.sh $(BUILD)/server/orcad
 	@tests/orcad_ws_check.sh $(BUILD)/server/orcad
 	@tests/orcad_admin_check.sh $(BUILD)/server/orcad
+	@tests/orcad_tls_check.sh $(BUILD)/server/orcad
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/examples/demo

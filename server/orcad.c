@@ -311,7 +311,14 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     d.loop = uv_default_loop();
     orca_uv_config uc = { .clock = ORCA_UV_CLOCK_WALL };
     /* HTTP first: if it cannot listen, nothing else is on the loop yet. */
-    if (orcad_http_start(d.loop, d.e, d.stats, ORCAD_VERSION, d.ws, addrs, nlisten, &d.http) != 0) {
+    if (orcad_http_start(d.loop, d.e, d.stats, ORCAD_VERSION, d.ws, addrs, nlisten, &d.http) != 0 ||
+        (c.ntls_listen && orcad_http_add_tls(d.http, c.tls_listen, c.ntls_listen, c.tls_cert,
+                                             c.tls_key) != 0)) {
+        if (d.http) { /* TLS failed: lws's handles close on the loop first */
+            orcad_http_stop(d.http);
+            uv_run(d.loop, UV_RUN_DEFAULT);
+            orcad_http_free(d.http);
+        }
         orca_journal_close(d.e);
         orca_stats_free(d.stats);
         orca_engine_free(d.e);
@@ -336,6 +343,9 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     orcad_ws_set_host(d.ws, &d.host);
     for (size_t k = 0; k < nlisten; k++)
         say("listening on http://%s and ws://%s (orca.v1)", addrs[k], addrs[k]);
+    for (size_t k = 0; k < c.ntls_listen; k++)
+        say("listening on https://%s and wss://%s (orca.v1), certificate %s", c.tls_listen[k],
+            c.tls_listen[k], c.tls_cert);
     orca_engine_counts(d.e, &n);
     say("engine on the wall clock: %u queues, %u agents (%u ready), %u waiting", n.queues,
         n.agents, n.agents_ready, n.waiting);

@@ -284,6 +284,12 @@ static void restart_notes(const orcad_config *cur, const orcad_config *next, orc
         listen = strcmp(cur->listen[k], next->listen[k]) != 0;
     if (listen)
         note(r, ORCAD_RL_NOT_APPLIED, "server.listen: needs a restart");
+    int tls = cur->ntls_listen != next->ntls_listen || !same_str(cur->tls_cert, next->tls_cert) ||
+              !same_str(cur->tls_key, next->tls_key);
+    for (size_t k = 0; !tls && k < cur->ntls_listen; k++)
+        tls = strcmp(cur->tls_listen[k], next->tls_listen[k]) != 0;
+    if (tls)
+        note(r, ORCAD_RL_NOT_APPLIED, "tls: needs a restart");
     if (!same_str(cur->data_dir, next->data_dir))
         note(r, ORCAD_RL_NOT_APPLIED, "server.data_dir: needs a restart");
     if (cur->sync != next->sync || cur->sync_interval_ms != next->sync_interval_ms)
@@ -475,9 +481,15 @@ static void swap_in(orcad_config *cur, orcad_config *next)
     memcpy(cur->listen, old.listen, sizeof cur->listen);
     cur->nlisten = old.nlisten;
     cur->data_dir = old.data_dir;
+    memcpy(cur->tls_listen, old.tls_listen, sizeof cur->tls_listen);
+    cur->ntls_listen = old.ntls_listen;
+    cur->tls_cert = old.tls_cert, cur->tls_key = old.tls_key;
     memcpy(old.listen, next->listen, sizeof old.listen);
     old.nlisten = next->nlisten;
     old.data_dir = next->data_dir;
+    memcpy(old.tls_listen, next->tls_listen, sizeof old.tls_listen);
+    old.ntls_listen = next->ntls_listen;
+    old.tls_cert = next->tls_cert, old.tls_key = next->tls_key;
     *next = old;
 }
 
