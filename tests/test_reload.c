@@ -311,6 +311,23 @@ static void test_removed_agent_with_work(void **state)
     assert_int_equal(ahead_of(f, 102), 1);
 }
 
+/* What needs a restart is listed, not applied, and the rest goes on. */
+static void test_restart_only(void **state)
+{
+    fx *f = *state;
+    char text[2048];
+    snprintf(text, sizeof text,
+             "server = { listen = [ \"127.0.0.1:9999\" ]; sync = \"every\"; };\n"
+             "limits = { max_agents = 500; };\n%s", base);
+    assert_int_equal(reload(f, text), 0);
+    assert_true(listed(f, ORCAD_RL_NOT_APPLIED, "server.listen: needs a restart"));
+    assert_true(listed(f, ORCAD_RL_NOT_APPLIED, "journal sync: needs a restart"));
+    assert_true(listed(f, ORCAD_RL_NOT_APPLIED, "engine limits"));
+    assert_int_equal(f->r.list[ORCAD_RL_NOT_APPLIED].n, 3);
+    /* The live config keeps the addresses it listens on. */
+    assert_string_equal(f->cur.listen[0], "127.0.0.1:7878");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +336,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_waiting_work_keeps_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_removed_queue_with_work, setup, teardown),
         cmocka_unit_test_setup_teardown(test_removed_agent_with_work, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restart_only, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
