@@ -157,7 +157,7 @@ $(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIBSRC) $(HDR) | $(FUZZ_DIR)
 
 # fuzz_proto: orcad's message layer, with the config code (named, so
 # server code needing other libraries stays out) and jansson.
-FUZZ_PROTO_SRC := $(PROTO_SRC) server/config.c server/apply.c server/errors.c
+FUZZ_PROTO_SRC := $(PROTO_SRC) server/config.c server/apply.c server/errors.c server/reload.c
 $(FUZZ_DIR)/fuzz_proto: fuzz/fuzz_proto.c $(FUZZ_PROTO_SRC) $(FUZZ_LIBSRC) $(HDR) $(SERVER_HDR) | $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iserver $< $(FUZZ_PROTO_SRC) $(FUZZ_LIBSRC) $(JSON_LIBS) $(CONFIG_LIBS) -lxxhash -lm -o $@
 
@@ -212,21 +212,25 @@ $(BUILD)/server/orcactl: server/orcactl.c | $(BUILD)/server/.deps
 	$(CC) $(CFLAGS) $< $(LDSAN) $(JSON_LIBS) -o $@
 
 # Tests of server code (its configuration, metrics text, messages) link its objects.
-$(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto: $(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
+$(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto $(BUILD)/tests/test_reload: $(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(SERVER_LIBS) $(LIBS) -o $@
 
 # make check also runs orcad itself (tests/orcad_check.sh: --help,
 # --version, the example config, a broken one, a start and a restart) and
 # tests/orcad_http_check.sh (its HTTP endpoints on a free loopback port)
-# and tests/orcad_ws_check.sh (the WebSocket protocol, python3-websockets).
+# and tests/orcad_ws_check.sh (the WebSocket protocol, python3-websockets)
+# and tests/orcad_admin_check.sh (reload by SIGHUP and message, compact, shutdown)
+# and tests/orcad_tls_check.sh (https and wss:// with a self-signed certificate).
 check:
-	@scripts/deps.sh libjansson-dev libconfig-dev libwebsockets-dev libwebsockets-evlib-uv python3-websockets
+	@scripts/deps.sh libjansson-dev libconfig-dev libwebsockets-dev libwebsockets-evlib-uv python3-websockets openssl curl
 	@$(MAKE) --no-print-directory all tests
 	@scripts/run-tests.sh $(BUILD)/tests
 	@tests/orcad_check.sh $(BUILD)/server/orcad
 	@tests/orcad_http_check.sh $(BUILD)/server/orcad
 	@tests/orcad_ws_check.sh $(BUILD)/server/orcad
 	@tests/orcactl_check.sh $(BUILD)/server/orcad $(BUILD)/server/orcactl
+	@tests/orcad_admin_check.sh $(BUILD)/server/orcad
+	@tests/orcad_tls_check.sh $(BUILD)/server/orcad
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/examples/demo

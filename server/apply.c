@@ -9,13 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "apply.h"
 
-typedef struct apply {
-    const orcad_config *c;
-    orca_engine *e;
-    orcad_errors *err;
-} apply;
+typedef orcad_apply apply;
 
 static int refused(apply *a, int line, int rc, const char *what, const char *name)
 {
@@ -24,27 +20,36 @@ static int refused(apply *a, int line, int rc, const char *what, const char *nam
     return rc;
 }
 
+/* A host channel is added; a built-in one (or, with exists, one the engine
+ * has already) gets its wrap-up time if the file sets one. */
+int orcad_apply_channel(apply *a, const orcad_channel *ch, int exists)
+{
+    orca_channel_id id;
+    int rc;
+    if (ch->builtin || exists) {
+        rc = orca_channel_find(a->e, ch->name, &id);
+    } else {
+        orca_channel_def d = { .name = ch->name, .cost = ch->cost, .wrapup_ms = ch->wrapup_ms };
+        rc = orca_channel_add(a->e, &d, &id);
+    }
+    if (rc == ORCA_OK && (ch->builtin || exists) && (ch->has_wrapup || !ch->builtin))
+        rc = orca_channel_set_wrapup(a->e, id, ch->wrapup_ms);
+    if (rc != ORCA_OK)
+        return refused(a, ch->line, rc, "channel", ch->name);
+    return ORCA_OK;
+}
+
 static int channels(apply *a)
 {
     for (size_t k = 0; k < a->c->nchannels; k++) {
-        const orcad_channel *ch = &a->c->channels[k];
-        orca_channel_id id;
-        int rc;
-        if (ch->builtin) {
-            rc = orca_channel_find(a->e, ch->name, &id);
-        } else {
-            orca_channel_def d = { .name = ch->name, .cost = ch->cost, .wrapup_ms = ch->wrapup_ms };
-            rc = orca_channel_add(a->e, &d, &id);
-        }
-        if (rc == ORCA_OK && ch->builtin && ch->has_wrapup)
-            rc = orca_channel_set_wrapup(a->e, id, ch->wrapup_ms);
+        int rc = orcad_apply_channel(a, &a->c->channels[k], 0);
         if (rc != ORCA_OK)
-            return refused(a, ch->line, rc, "channel", ch->name);
+            return rc;
     }
     return ORCA_OK;
 }
 
-static int skills(apply *a)
+int orcad_apply_skills(apply *a)
 {
     for (size_t k = 0; k < a->c->nskills; k++) {
         orca_skill_id id;
@@ -115,14 +120,18 @@ static int add_queue(apply *a, const orcad_queue *q, int with_overflow)
 }
 
 /* Queues without overflow first, then those with it, as long as each pass
- * adds something (a chain a -> b -> c is added c, b, a). */
-static int queues(apply *a)
+ * adds something (a chain a -> b -> c is added c, b, a). skip[k] set:
+ * queue k is not added (the engine has it already); NULL: add them all. */
+int orcad_apply_queues(apply *a, const char *skip)
 {
     size_t left = a->c->nqueues, pass_added;
     char *done = calloc(left ? left : 1, 1);
     int rc = ORCA_OK;
     if (!done)
         return refused(a, 0, ORCA_ENOMEM, "queues", "all");
+    for (size_t k = 0; skip && k < a->c->nqueues; k++)
+        if (skip[k])
+            done[k] = 1, left--;
     do {
         pass_added = 0;
         for (size_t k = 0; k < a->c->nqueues && rc == ORCA_OK; k++) {
@@ -142,36 +151,45 @@ static int queues(apply *a)
     return rc;
 }
 
+/* Set q's hours as the file gives them; a queue without hours in the file
+ * has them cleared (always open). */
+int orcad_apply_hours(apply *a, const orcad_queue *q)
+{
+    orca_hours_range r[ORCA_HOURS_MAX];
+    orca_hours_exception x[ORCA_HOURS_MAX];
+    orca_hours h = { .utc_offset_min = q->utc_offset_min, .ranges = r,
+                     .nranges = (uint32_t)q->nranges, .exceptions = x,
+                     .nexceptions = (uint32_t)q->nexceptions, .when_closed = q->when_closed };
+    orca_queue_id id;
+    int rc;
+    if (q->nranges > ORCA_HOURS_MAX || q->nexceptions > ORCA_HOURS_MAX)
+        return refused(a, q->hours_line, ORCA_ERANGE, "hours of queue", q->name);
+    for (size_t j = 0; j < q->nranges; j++)
+        r[j] = (orca_hours_range){ q->ranges[j].day, q->ranges[j].open_min,
+                                   q->ranges[j].close_min };
+    for (size_t j = 0; j < q->nexceptions; j++)
+        x[j] = (orca_hours_exception){ q->exceptions[j].from_ms, q->exceptions[j].to_ms,
+                                       q->exceptions[j].open };
+    if ((rc = queue_find(a, q->name, q->has_hours ? q->hours_line : q->line, &id)) != ORCA_OK ||
+        (q->has_hours && q->redirect_to &&
+         (rc = queue_find(a, q->redirect_to, q->hours_line, &h.redirect_to)) != ORCA_OK))
+        return rc;
+    if ((rc = orca_queue_set_hours(a->e, id, q->has_hours ? &h : NULL)) != ORCA_OK)
+        return refused(a, q->hours_line, rc, "hours of queue", q->name);
+    return ORCA_OK;
+}
+
 static int hours(apply *a)
 {
     for (size_t k = 0; k < a->c->nqueues; k++) {
-        const orcad_queue *q = &a->c->queues[k];
-        orca_hours_range r[ORCA_HOURS_MAX];
-        orca_hours_exception x[ORCA_HOURS_MAX];
-        orca_hours h = { .utc_offset_min = q->utc_offset_min, .ranges = r,
-                         .nranges = (uint32_t)q->nranges, .exceptions = x,
-                         .nexceptions = (uint32_t)q->nexceptions, .when_closed = q->when_closed };
-        orca_queue_id id;
-        int rc;
-        if (!q->has_hours)
-            continue;
-        for (size_t j = 0; j < q->nranges; j++)
-            r[j] = (orca_hours_range){ q->ranges[j].day, q->ranges[j].open_min,
-                                       q->ranges[j].close_min };
-        for (size_t j = 0; j < q->nexceptions; j++)
-            x[j] = (orca_hours_exception){ q->exceptions[j].from_ms, q->exceptions[j].to_ms,
-                                           q->exceptions[j].open };
-        if ((rc = queue_find(a, q->name, q->hours_line, &id)) != ORCA_OK ||
-            (q->redirect_to &&
-             (rc = queue_find(a, q->redirect_to, q->hours_line, &h.redirect_to)) != ORCA_OK))
+        int rc = a->c->queues[k].has_hours ? orcad_apply_hours(a, &a->c->queues[k]) : ORCA_OK;
+        if (rc != ORCA_OK)
             return rc;
-        if ((rc = orca_queue_set_hours(a->e, id, &h)) != ORCA_OK)
-            return refused(a, q->hours_line, rc, "hours of queue", q->name);
     }
     return ORCA_OK;
 }
 
-static int add_agent(apply *a, const orcad_agent *ag)
+int orcad_apply_agent(apply *a, const orcad_agent *ag, int update)
 {
     orca_skill_level *sk = calloc(ag->nskills ? ag->nskills : 1, sizeof *sk);
     orca_channel_limit lim[ORCA_MAX_CHANNELS];
@@ -201,26 +219,34 @@ static int add_agent(apply *a, const orcad_agent *ag)
         d.limits = lim;
         d.nlimits = (uint32_t)ag->nlimits;
     }
-    if (rc == ORCA_OK && (rc = orca_agent_add(a->e, &d)) != ORCA_OK)
+    if (rc == ORCA_OK && (rc = (update ? orca_agent_update : orca_agent_add)(a->e, &d)) != ORCA_OK)
         refused(a, ag->line, rc, "agent", idname);
     free(sk);
     return rc;
 }
 
-static int memberships(apply *a, const orcad_agent *ag)
+/* One membership (rank 0) or queue rank (rank 1) of agent ag. */
+int orcad_apply_member(apply *a, const orcad_agent *ag, const orcad_member *m, int rank)
 {
     char idname[24];
+    orca_queue_id q;
+    int rc = queue_find(a, m->queue, m->line, &q);
     snprintf(idname, sizeof idname, "%llu", (unsigned long long)ag->id);
+    if (rc == ORCA_OK)
+        rc = rank ? orca_agent_set_queue_rank(a->e, ag->id, q, m->tier)
+                  : orca_queue_member_add(a->e, q, ag->id, m->tier);
+    if (rc != ORCA_OK)
+        return refused(a, m->line, rc, rank ? "rank of agent" : "membership of agent", idname);
+    return ORCA_OK;
+}
+
+static int memberships(apply *a, const orcad_agent *ag)
+{
     for (size_t k = 0; k < ag->nqueues + ag->nranks; k++) {
         int rank = k >= ag->nqueues;
-        const orcad_member *m = rank ? &ag->ranks[k - ag->nqueues] : &ag->queues[k];
-        orca_queue_id q;
-        int rc = queue_find(a, m->queue, m->line, &q);
-        if (rc == ORCA_OK)
-            rc = rank ? orca_agent_set_queue_rank(a->e, ag->id, q, m->tier)
-                      : orca_queue_member_add(a->e, q, ag->id, m->tier);
+        int rc = orcad_apply_member(a, ag, rank ? &ag->ranks[k - ag->nqueues] : &ag->queues[k], rank);
         if (rc != ORCA_OK)
-            return refused(a, m->line, rc, rank ? "rank of agent" : "membership of agent", idname);
+            return rc;
     }
     return ORCA_OK;
 }
@@ -237,10 +263,11 @@ int orcad_config_apply(const orcad_config *c, orca_engine *e, orcad_errors *err)
 {
     apply a = { c, e, err };
     int rc;
-    if ((rc = channels(&a)) || (rc = skills(&a)) || (rc = queues(&a)) || (rc = hours(&a)))
+    if ((rc = channels(&a)) || (rc = orcad_apply_skills(&a)) || (rc = orcad_apply_queues(&a, NULL)) ||
+        (rc = hours(&a)))
         return rc;
     for (size_t k = 0; k < c->nagents; k++)
-        if ((rc = add_agent(&a, &c->agents[k])) || (rc = memberships(&a, &c->agents[k])))
+        if ((rc = orcad_apply_agent(&a, &c->agents[k], 0)) || (rc = memberships(&a, &c->agents[k])))
             return rc;
     return ORCA_OK;
 }

@@ -5,6 +5,7 @@
  * problem with its line. No engine here: apply.c does that.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,7 +200,8 @@ static int get_levels(ctx *x, const config_setting_t *g, const char *key, const 
 }
 
 static const char *const top_keys[] = { "server", "limits", "channels", "skills", "queues",
-                                        "agents", "tokens", NULL };
+                                        "agents", "tokens", "tls", NULL };
+static const char *const tls_keys[] = { "listen", "cert", "key", NULL };
 static const char *const server_keys[] = { "listen", "data_dir", "sync", "sync_interval_ms", NULL };
 static const char *const limit_keys[] = { "max_agents", "max_interactions", "max_queues",
                                           "max_skills", "offer_timeout_ms", "reoffer_delay_ms",
@@ -265,18 +267,71 @@ int orcad_listen_parse(const char *addr, char *host, int *port)
     return 0;
 }
 
-/* One listen address of the file, kept if it is host:port. */
-static void add_listen(ctx *x, const config_setting_t *e, orcad_config *c)
+/* One listen address of the file, kept in to[] if it is host:port. */
+static void add_listen(ctx *x, const config_setting_t *e, char **to, size_t *n)
 {
     char host[ORCAD_HOST_MAX + 1];
     int port;
     const char *v = config_setting_get_string(e);
-    if (c->nlisten == ORCAD_MAX_LISTEN)
+    if (*n == ORCAD_MAX_LISTEN)
         bad(x, e, "at most %d listen addresses", ORCAD_MAX_LISTEN);
     else if (orcad_listen_parse(v, host, &port) != 0)
         bad(x, e, "listen address '%s' is not host:port (port 1..65535)", v);
+    else if ((to[*n] = dup_str(x, v)))
+        (*n)++;
+}
+
+/* g's "listen": one string or an array of them. */
+static void parse_listen(ctx *x, const config_setting_t *g, char **to, size_t *n)
+{
+    const config_setting_t *l = config_setting_get_member(g, "listen");
+    if (l && config_setting_type(l) == CONFIG_TYPE_STRING) {
+        add_listen(x, l, to, n);
+    } else if (l && config_setting_is_array(l)) {
+        for (int k = 0; k < config_setting_length(l); k++) {
+            const config_setting_t *e = config_setting_get_elem(l, (unsigned)k);
+            if (config_setting_type(e) != CONFIG_TYPE_STRING)
+                bad(x, e, "listen addresses are strings, \"host:port\"");
+            else
+                add_listen(x, e, to, n);
+        }
+    } else if (l) {
+        bad(x, l, "listen must be a string or an array of strings");
+    }
+}
+
+/* A TLS file: relative to the config file's folder unless absolute; it
+ * must be readable now (orcad reads it at start). */
+static char *tls_file(ctx *x, const config_setting_t *g, const char *key)
+{
+    const char *v = get_string(x, g, key, 1);
+    const char *slash = strrchr(x->file, '/');
+    size_t dl = v && v[0] != '/' && slash ? (size_t)(slash - x->file) + 1 : 0;
+    char *path;
+    FILE *f;
+    if (!v)
+        return NULL;
+    if (!(path = alloc_n(x, dl + strlen(v) + 1, 1)))
+        return NULL;
+    memcpy(path, x->file, dl);
+    strcpy(path + dl, v);
+    if (!(f = fopen(path, "r")))
+        bad(x, config_setting_get_member(g, key), "tls %s '%s': %s", key, path, strerror(errno));
     else
-        c->listen[c->nlisten++] = dup_str(x, v);
+        fclose(f);
+    return path;
+}
+
+static void parse_tls(ctx *x, const config_setting_t *root, orcad_config *c)
+{
+    const config_setting_t *g = config_setting_get_member(root, "tls");
+    if (!g || check_group(x, g, "tls", tls_keys) < 0)
+        return;
+    parse_listen(x, g, c->tls_listen, &c->ntls_listen);
+    if (!config_setting_get_member(g, "listen"))
+        bad(x, g, "tls needs listen addresses");
+    c->tls_cert = tls_file(x, g, "cert");
+    c->tls_key = tls_file(x, g, "key");
 }
 
 static void parse_server(ctx *x, const config_setting_t *root, orcad_config *c)
@@ -287,20 +342,7 @@ static void parse_server(ctx *x, const config_setting_t *root, orcad_config *c)
     c->sync_interval_ms = 1000;
     if (!g || check_group(x, g, "server", server_keys) < 0)
         return;
-    const config_setting_t *l = config_setting_get_member(g, "listen");
-    if (l && config_setting_type(l) == CONFIG_TYPE_STRING) {
-        add_listen(x, l, c);
-    } else if (l && config_setting_is_array(l)) {
-        for (int k = 0; k < config_setting_length(l); k++) {
-            const config_setting_t *e = config_setting_get_elem(l, (unsigned)k);
-            if (config_setting_type(e) != CONFIG_TYPE_STRING)
-                bad(x, e, "listen addresses are strings, \"host:port\"");
-            else
-                add_listen(x, e, c);
-        }
-    } else if (l) {
-        bad(x, l, "listen must be a string or an array of strings");
-    }
+    parse_listen(x, g, c->listen, &c->nlisten);
     if ((v = get_string(x, g, "data_dir", 0)))
         c->data_dir = dup_str(x, v);
     if ((v = get_string(x, g, "sync", 0))) {
@@ -857,6 +899,7 @@ static void parse_all(ctx *x, const config_setting_t *root, orcad_config *c)
     const config_setting_t *l;
     check_group(x, root, "the file", top_keys);
     parse_server(x, root, c);
+    parse_tls(x, root, c);
     parse_limits(x, root, &c->engine);
     parse_channels(x, root, c);
     parse_skills(x, root, c);
@@ -927,6 +970,10 @@ void orcad_config_free(orcad_config *c)
     for (size_t k = 0; k < c->nlisten; k++)
         free(c->listen[k]);
     free(c->data_dir);
+    for (size_t k = 0; k < c->ntls_listen; k++)
+        free(c->tls_listen[k]);
+    free(c->tls_cert);
+    free(c->tls_key);
     for (size_t k = 0; k < c->nchannels; k++)
         free(c->channels[k].name);
     free(c->channels);

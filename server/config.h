@@ -156,6 +156,12 @@ typedef struct orcad_config {
     size_t nagents;
     orcad_token *tokens;
     size_t ntokens;
+    /* tls = { listen = [...]; cert = "..."; key = "..."; }: HTTPS and wss://
+     * on these addresses (none: no TLS). cert and key are paths, relative
+     * to the file's folder unless absolute, resolved and checked readable. */
+    char *tls_listen[ORCAD_MAX_LISTEN];
+    size_t ntls_listen;
+    char *tls_cert, *tls_key;
 } orcad_config;
 
 /* Parse and validate the file at path into *out (zeroed first). Returns 0,

@@ -173,9 +173,9 @@ static const struct lws_protocols http_protocol = {
     "http", callback, sizeof(session), 0, 0, NULL, 0
 };
 
-/* "host:port" into a vhost. */
+/* "host:port" into a vhost; with cert and key (PEM files), a TLS one. */
 static int listen_on(struct lws_context *ctx, const struct lws_protocols *protocols,
-                     const char *addr)
+                     const char *addr, const char *cert, const char *key)
 {
     char host[ORCAD_HOST_MAX + 1];
     int port;
@@ -190,8 +190,14 @@ static int listen_on(struct lws_context *ctx, const struct lws_protocols *protoc
     vi.protocols = protocols;
     vi.vhost_name = addr;
     vi.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+    if (cert) {
+        vi.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        vi.ssl_cert_filepath = cert;
+        vi.ssl_private_key_filepath = key;
+    }
     if (!lws_create_vhost(ctx, &vi)) {
-        fprintf(stderr, "orcad: cannot listen on %s\n", addr);
+        fprintf(stderr, "orcad: cannot listen on %s%s\n", addr,
+                cert ? " with TLS (is the certificate and key pair good?)" : "");
         return -1;
     }
     return 0;
@@ -219,7 +225,8 @@ int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
     struct lws_context_creation_info ci;
     memset(&ci, 0, sizeof ci);
     ci.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
-                 LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN;
+                 LWS_SERVER_OPTION_UV_NO_SIGSEGV_SIGFPE_SPIN |
+                 LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT; /* for TLS vhosts, if any */
     ci.foreign_loops = loops;
     ci.user = h;
     ci.port = CONTEXT_PORT_NO_LISTEN;
@@ -230,7 +237,7 @@ int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
         return -1;
     }
     for (size_t k = 0; k < n; k++) {
-        if (listen_on(h->ctx, h->protocols, listen[k]) != 0) {
+        if (listen_on(h->ctx, h->protocols, listen[k], NULL, NULL) != 0) {
             orcad_http_stop(h);
             /* lws's handles close on the loop: run it until they have
              * (nothing else may be on it yet, see http.h), or their close
@@ -242,6 +249,15 @@ int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
         }
     }
     *out = h;
+    return 0;
+}
+
+int orcad_http_add_tls(orcad_http *h, char *const *listen, size_t n, const char *cert,
+                       const char *key)
+{
+    for (size_t k = 0; k < n; k++)
+        if (listen_on(h->ctx, h->protocols, listen[k], cert, key) != 0)
+            return -1;
     return 0;
 }
 

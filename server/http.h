@@ -24,6 +24,13 @@ int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
                      const char *version, struct orcad_ws *ws, char *const *listen, size_t n,
                      orcad_http **out);
 
+/* Also listen with TLS (HTTPS and wss://, the same endpoints and protocol)
+ * on each "host:port" of listen[0..n), with the PEM certificate (chain)
+ * and private key files cert and key. Returns 0, or -1 with a message on
+ * stderr: then stop, run the loop and free h as after a failed start. */
+int orcad_http_add_tls(orcad_http *h, char *const *listen, size_t n, const char *cert,
+                       const char *key);
+
 /* The WebSocket transport given to orcad_http_start (NULL for NULL h). */
 struct orcad_ws *orcad_http_ws(const orcad_http *h);
 

@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "http.h"
+#include "reload.h"
 #include "ws.h"
 
 #define ORCAD_VERSION "0.1.0"
@@ -32,9 +33,12 @@ typedef struct orcad {
     orca_stats *stats;
     orcad_http *http;
     orcad_ws *ws;
-    uv_signal_t sigint, sigterm;
-    uv_timer_t stop;
+    uv_signal_t sigint, sigterm, sighup;
+    uv_timer_t stop, bye;
     int stopping, run_for;
+    orcad_config *cfg;         /* the live file: sessions point at it */
+    const char *conf;          /* its path, read again by a reload */
+    proto_host host;           /* reload and shutdown for admin messages */
 } orcad;
 
 static void usage(FILE *f)
@@ -48,7 +52,8 @@ static void usage(FILE *f)
             "from the configuration file (or restores it from DIR/orca.journal, with\n"
             "every agent OFFLINE until they log in again), journals into\n"
             "DIR/orca.journal and runs it on the wall clock until SIGINT or SIGTERM,\n"
-            "when it compacts the journal and stops.\n"
+            "when it compacts the journal and stops. SIGHUP reloads FILE: the\n"
+            "difference is applied live, or nothing changes if FILE has errors.\n"
             "\n"
             "  --config FILE        the configuration (see server/orcad.conf.example)\n"
             "  --check-config FILE  check FILE: parse, validate and build a scratch\n"
@@ -125,7 +130,9 @@ static void shut_down(orcad *d)
     say("stopping: journal compacted (%s)", rc == ORCA_OK ? "ok" : orca_strerror(rc));
     uv_close((uv_handle_t *)&d->sigint, NULL);
     uv_close((uv_handle_t *)&d->sigterm, NULL);
+    uv_close((uv_handle_t *)&d->sighup, NULL);
     uv_close((uv_handle_t *)&d->stop, NULL);
+    uv_close((uv_handle_t *)&d->bye, NULL);
     orca_uv_close(d->u, NULL, NULL);
 }
 
@@ -133,6 +140,50 @@ static void on_signal(uv_signal_t *s, int signum)
 {
     say("signal %d", signum);
     shut_down(s->data);
+}
+
+/* Reload the file (SIGHUP or the admin message): the difference goes to
+ * the engine, or nothing changes and every problem is logged. */
+static int reload(void *data, orcad_reload *out, orcad_errors *err)
+{
+    orcad *d = data;
+    if (orcad_reload_file(d->e, d->cfg, d->conf, out, err) != 0) {
+        say("reload of %s refused, nothing changed:", d->conf);
+        print_errors(err);
+        return -1;
+    }
+    orcad_ws_channels(d->ws); /* channels the file added */
+    orca_uv_kick(d->u);       /* new agents or hours may change deadlines */
+    say("reloaded %s%s", d->conf, out->tokens_changed ? " (tokens replaced)" : "");
+    for (int k = 0; k < ORCAD_RL_NLISTS; k++)
+        for (size_t j = 0; j < out->list[k].n; j++)
+            say("  %s: %s", orcad_reload_list_name(k), out->list[k].s[j]);
+    return 0;
+}
+
+static void on_sighup(uv_signal_t *s, int signum)
+{
+    orcad_reload out;
+    orcad_errors err = { 0 };
+    (void)signum;
+    say("signal %d: reloading", signum);
+    reload(s->data, &out, &err);
+    orcad_reload_free(&out);
+    orcad_errors_free(&err);
+}
+
+static void on_bye(uv_timer_t *t)
+{
+    shut_down(t->data);
+}
+
+/* The admin message: its reply is queued now; stop a moment later so
+ * that it is sent first. */
+static void shutdown_soon(void *data)
+{
+    orcad *d = data;
+    say("shutdown asked by an admin");
+    uv_timer_start(&d->bye, on_bye, 100, 0);
 }
 
 static void on_stop(uv_timer_t *t)
@@ -181,7 +232,8 @@ static int build(orcad *d, const orcad_config *c, const char *journal, const orc
 
 /* A restart: the engine from its journal; agents OFFLINE until they log
  * in again (nobody is connected as them yet). The file's definitions are
- * not re-applied: the journal is the state (reload comes later). */
+ * not re-applied: the journal is the state (a reload applies the
+ * difference between the file read at start and the edited one). */
 static int restore(orcad *d, const char *journal, orca_journal_config *jc)
 {
     orca_config ec;
@@ -259,7 +311,14 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     d.loop = uv_default_loop();
     orca_uv_config uc = { .clock = ORCA_UV_CLOCK_WALL };
     /* HTTP first: if it cannot listen, nothing else is on the loop yet. */
-    if (orcad_http_start(d.loop, d.e, d.stats, ORCAD_VERSION, d.ws, addrs, nlisten, &d.http) != 0) {
+    if (orcad_http_start(d.loop, d.e, d.stats, ORCAD_VERSION, d.ws, addrs, nlisten, &d.http) != 0 ||
+        (c.ntls_listen && orcad_http_add_tls(d.http, c.tls_listen, c.ntls_listen, c.tls_cert,
+                                             c.tls_key) != 0)) {
+        if (d.http) { /* TLS failed: lws's handles close on the loop first */
+            orcad_http_stop(d.http);
+            uv_run(d.loop, UV_RUN_DEFAULT);
+            orcad_http_free(d.http);
+        }
         orca_journal_close(d.e);
         orca_stats_free(d.stats);
         orca_engine_free(d.e);
@@ -279,21 +338,30 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
         return fail("libuv adapter", rc);
     }
     orcad_ws_set_uv(d.ws, d.u);
+    d.cfg = &c, d.conf = conf;
+    d.host = (proto_host){ reload, shutdown_soon, &d };
+    orcad_ws_set_host(d.ws, &d.host);
     for (size_t k = 0; k < nlisten; k++)
         say("listening on http://%s and ws://%s (orca.v1)", addrs[k], addrs[k]);
+    for (size_t k = 0; k < c.ntls_listen; k++)
+        say("listening on https://%s and wss://%s (orca.v1), certificate %s", c.tls_listen[k],
+            c.tls_listen[k], c.tls_cert);
     orca_engine_counts(d.e, &n);
     say("engine on the wall clock: %u queues, %u agents (%u ready), %u waiting", n.queues,
         n.agents, n.agents_ready, n.waiting);
     d.run_for = run_for;
     uv_signal_init(d.loop, &d.sigint);
     uv_signal_init(d.loop, &d.sigterm);
+    uv_signal_init(d.loop, &d.sighup);
     uv_timer_init(d.loop, &d.stop);
-    d.sigint.data = d.sigterm.data = d.stop.data = &d;
+    uv_timer_init(d.loop, &d.bye);
+    d.sigint.data = d.sigterm.data = d.sighup.data = d.stop.data = d.bye.data = &d;
     uv_signal_start(&d.sigint, on_signal, SIGINT);
     uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+    uv_signal_start(&d.sighup, on_sighup, SIGHUP);
     if (run_for > 0)
         uv_timer_start(&d.stop, on_stop, (uint64_t)run_for * 1000, 0);
-    say("running (SIGINT or SIGTERM stops)");
+    say("running (SIGINT or SIGTERM stops, SIGHUP reloads %s)", conf);
     uv_run(d.loop, UV_RUN_DEFAULT);
     orcad_http_free(d.http);
     rc = orca_engine_check(d.e);

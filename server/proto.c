@@ -43,6 +43,11 @@ void proto_session_init(proto_session *s, const orcad_config *cfg)
     s->cfg = cfg;
 }
 
+void proto_session_set_host(proto_session *s, const proto_host *h)
+{
+    s->host = h;
+}
+
 void proto_session_free(proto_session *s)
 {
     for (size_t k = 0; k < PROTO_DEDUP; k++) {
@@ -93,6 +98,7 @@ typedef struct req {
     json_t *root;
     json_t *id;                /* borrowed */
     const char *msg;           /* what an error reply says */
+    json_t *errors;            /* owned: a list the error reply carries too */
 } req;
 
 typedef int (*handler_fn)(proto_session *s, orca_engine *e, req *r, json_t *reply);
@@ -553,6 +559,69 @@ static const field f_transfer[] = { { "interaction", F_INT, 1 }, { "to", F_OBJ, 
 static const field f_callback[] = { { "interaction", F_INT, 1 }, { "channel", F_STR, 1 },
                                     { "not_before_ms", F_INT, 0 }, { NULL, 0, 0 } };
 
+/* Admin messages. */
+
+static int on_compact(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)s;
+    orca_journal_info before, after;
+    if (orca_journal_info_get(e, &before) != ORCA_OK)
+        return fail(r, ORCA_ESTATE, "no journal to compact");
+    int rc = engine_rc(r, orca_journal_compact(e));
+    if (rc < 0)
+        return rc;
+    orca_journal_info_get(e, &after);
+    json_object_set_new(reply, "bytes_before", json_integer((json_int_t)before.bytes));
+    json_object_set_new(reply, "bytes_after", json_integer((json_int_t)after.bytes));
+    return 0;
+}
+
+static json_t *strs_json(char *const *s, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t k = 0; a && k < n; k++)
+        if (json_array_append_new(a, json_string(s[k])) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
+static int on_reload(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)e;
+    orcad_reload out;
+    orcad_errors err = { 0 };
+    int rc = 0;
+    memset(&out, 0, sizeof out);
+    if (!s->host || !s->host->reload)
+        return fail(r, ORCA_ESTATE, "this server cannot reload");
+    if (s->host->reload(s->host->data, &out, &err) != 0) {
+        r->errors = strs_json(err.msg, err.n);
+        rc = fail(r, ORCA_EINVAL, err.n ? "the file has errors: nothing changed" : "out of memory");
+    } else {
+        json_t *c = json_object();
+        for (int k = 0; c && k < ORCAD_RL_NLISTS; k++)
+            json_object_set_new(c, orcad_reload_list_name(k), strs_json(out.list[k].s, out.list[k].n));
+        if (c)
+            json_object_set_new(c, "tokens_replaced", json_boolean(out.tokens_changed));
+        if (!c || json_object_set_new(reply, "changes", c) < 0)
+            rc = PROTO_ENOMEM;
+    }
+    orcad_reload_free(&out);
+    orcad_errors_free(&err);
+    return rc;
+}
+
+static int on_shutdown(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)e, (void)reply;
+    if (!s->host || !s->host->shutdown)
+        return fail(r, ORCA_ESTATE, "this server cannot be shut down from here");
+    s->host->shutdown(s->host->data);
+    return 0;
+}
+
 static const field f_hello[] = { { "token", F_STR, 1 }, { NULL, 0, 0 } };
 static const field f_enqueue[] = { { "interaction", F_INT, 1 }, { "queue", F_STR, 1 },
                                    { "channel", F_STR, 1 },     { "customer", F_INT, 0 },
@@ -584,6 +653,9 @@ static const msg_type types[] = {
     { "set_presence", R(SUPERVISOR) | R(ADMIN), 1, f_setpres, on_set_presence },
     { "transfer", R(GATEWAY), 1, f_transfer, on_transfer },
     { "callback", R(GATEWAY), 1, f_callback, on_callback },
+    { "compact", R(ADMIN), 1, f_none, on_compact },
+    { "reload", R(ADMIN), 1, f_none, on_reload },
+    { "shutdown", R(ADMIN), 1, f_none, on_shutdown },
 };
 
 /* ------------------------------------------------------------------------ */
@@ -633,7 +705,7 @@ static int send_reply(json_t *reply, proto_out_fn out, void *data, char **text)
 int proto_handle(proto_session *s, orca_engine *e, const char *msg, size_t len, proto_out_fn out,
                  void *data)
 {
-    req r = { NULL, NULL, NULL };
+    req r = { NULL, NULL, NULL, NULL };
     const msg_type *t = NULL;
     char *idtext = NULL, *text = NULL;
     json_t *reply = json_object();
@@ -668,15 +740,20 @@ int proto_handle(proto_session *s, orca_engine *e, const char *msg, size_t len, 
             json_object_clear(reply);
         json_object_set(reply, "id", r.id ? r.id : json_null());
         json_object_set_new(reply, "ok", json_boolean(rc == 0));
-        if (rc < 0)
-            json_object_set_new(reply, "error", json_pack("{s:s,s:s}", "code", proto_code_name(rc),
-                                                          "message", r.msg ? r.msg : orca_strerror(rc)));
+        if (rc < 0) {
+            json_t *err = json_pack("{s:s,s:s}", "code", proto_code_name(rc), "message",
+                                    r.msg ? r.msg : orca_strerror(rc));
+            if (err && r.errors) /* e.g. a reload's "file:line: message" list */
+                json_object_set(err, "errors", r.errors);
+            json_object_set_new(reply, "error", err);
+        }
     }
     int src = send_reply(reply, out, data, &text);
     if (src == 0 && idtext && rc == 0)
         dedup_add(s, idtext, text);
     free(text);
     free(idtext);
+    json_decref(r.errors);
     json_decref(reply);
     json_decref(r.root);
     return rc;

@@ -20,6 +20,7 @@
 #include <orca.h>
 
 #include "config.h"
+#include "reload.h"
 
 #define PROTO_VERSION 1
 #define PROTO_MAX_MESSAGE 65536   /* bytes in one message (ETOOBIG past it) */
@@ -35,8 +36,21 @@ typedef struct proto_dedup {
     char *reply;
 } proto_dedup;
 
+/* What the admin messages reach beyond the engine: orcad fills it (unit
+ * tests a fake). A NULL function: that message answers ESTATE. */
+typedef struct proto_host {
+    /* Reload the configuration file: 0 with *out filled (proto.c frees
+     * it), or -1 with every problem in *err (nothing changed). */
+    int (*reload)(void *data, orcad_reload *out, orcad_errors *err);
+    /* Stop orcad as SIGTERM does (compact, close); called after the reply
+     * is queued, so the host should stop a moment later, not at once. */
+    void (*shutdown)(void *data);
+    void *data;
+} proto_host;
+
 typedef struct proto_session {
     const orcad_config *cfg;   /* tokens; queue names for listings */
+    const proto_host *host;    /* admin actions; NULL: none */
     orcad_role role;           /* 0: not authenticated */
     uint64_t agent;            /* agent role: the bound agent id, or 0 */
     proto_dedup dedup[PROTO_DEDUP];
@@ -57,6 +71,8 @@ typedef void (*proto_out_fn)(void *data, const char *msg, size_t len);
 
 /* A new, unauthenticated session using cfg's tokens (cfg must outlive it). */
 void proto_session_init(proto_session *s, const orcad_config *cfg);
+/* Give the session the host's admin actions (h must outlive it). */
+void proto_session_set_host(proto_session *s, const proto_host *h);
 /* Free what the session remembers (the dedup replies). */
 void proto_session_free(proto_session *s);
 

@@ -26,6 +26,7 @@ struct orcad_ws {
     orca_engine *e;
     const orcad_config *cfg;
     orca_uv *u;
+    const proto_host *host; /* admin actions for every new session */
     struct conn *conns; /* open connections, newest first */
 };
 
@@ -229,6 +230,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         memset(c, 0, sizeof *c);
         c->wsi = wsi, c->w = w;
         proto_session_init(&c->ps, w->cfg);
+        proto_session_set_host(&c->ps, w->host);
         c->next = w->conns;
         if (w->conns)
             w->conns->prev = c;
@@ -254,9 +256,23 @@ const struct lws_protocols orcad_ws_protocol = {
     "orca.v1", callback, sizeof(conn), 4096, 0, NULL, 0
 };
 
-int orcad_ws_new(orca_engine *e, const orcad_config *cfg, orcad_ws **out)
+int orcad_ws_channels(orcad_ws *w)
 {
     static const orca_channel_callbacks cbs = { on_offer, on_withdraw };
+    for (orca_channel_id ch = 0; ch < ORCA_MAX_CHANNELS; ch++) {
+        if (!orca_channel_name(w->e, ch))
+            continue;
+        int rc = orca_channel_set_callbacks(w->e, ch, &cbs, w);
+        if (rc != ORCA_OK) {
+            fprintf(stderr, "orcad: channel callbacks: %s\n", orca_strerror(rc));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int orcad_ws_new(orca_engine *e, const orcad_config *cfg, orcad_ws **out)
+{
     orcad_ws *w = calloc(1, sizeof *w);
     *out = NULL;
     if (!w) {
@@ -264,18 +280,17 @@ int orcad_ws_new(orca_engine *e, const orcad_config *cfg, orcad_ws **out)
         return -1;
     }
     w->e = e, w->cfg = cfg;
-    for (orca_channel_id ch = 0; ch < ORCA_MAX_CHANNELS; ch++) {
-        if (!orca_channel_name(e, ch))
-            continue;
-        int rc = orca_channel_set_callbacks(e, ch, &cbs, w);
-        if (rc != ORCA_OK) {
-            fprintf(stderr, "orcad: channel callbacks: %s\n", orca_strerror(rc));
-            free(w);
-            return -1;
-        }
+    if (orcad_ws_channels(w) != 0) {
+        free(w);
+        return -1;
     }
     *out = w;
     return 0;
+}
+
+void orcad_ws_set_host(orcad_ws *w, const proto_host *h)
+{
+    w->host = h;
 }
 
 void orcad_ws_set_uv(orcad_ws *w, orca_uv *u)

@@ -15,6 +15,7 @@
 #include <orca/uv.h>
 
 #include "config.h"
+#include "proto.h"
 
 /* Bytes waiting to be sent on one connection: a client that lets more
  * pile up (it does not read) is disconnected. */
@@ -30,6 +31,14 @@ int orcad_ws_new(orca_engine *e, const orcad_config *cfg, orcad_ws **out);
 /* After engine calls from a message orcad re-arms the engine's timers
  * through u (set once the adapter exists; NULL until then). */
 void orcad_ws_set_uv(orcad_ws *w, orca_uv *u);
+
+/* Set every channel's offer and withdraw callbacks again: after a reload
+ * added channels. Returns 0, or -1 with a message on stderr. */
+int orcad_ws_channels(orcad_ws *w);
+
+/* The admin actions (reload, shutdown) new sessions get (h must outlive
+ * w; NULL: none). */
+void orcad_ws_set_host(orcad_ws *w, const proto_host *h);
 
 /* Free it, after the lws context is gone (every connection closed).
  * NULL is ok. */

@@ -7,6 +7,8 @@
  */
 #include "testutil.h"
 
+#include <unistd.h>
+
 #include "config.h"
 
 #define MONDAY_10_UTC 1767607200000ull /* 2026-01-05 10:00 UTC */
@@ -452,6 +454,54 @@ static void test_missing_file(void **state)
     orcad_errors_free(&err);
 }
 
+/* tls: paths relative to the file's folder, each file checked readable
+ * at its line; the block's keys checked like any other group. */
+static void test_tls(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/orca-tls-XXXXXX", name[64], cert[80];
+    orcad_config c;
+    orcad_errors err = { 0 };
+    FILE *f;
+    assert_non_null(mkdtemp(dir));
+    snprintf(name, sizeof name, "%s/o.conf", dir);
+    snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+    assert_non_null(f = fopen(cert, "w"));
+    fclose(f);
+    static const char good_tls[] =
+        "tls = { listen = [ \"127.0.0.1:8443\" ]; cert = \"cert.pem\"; key = \"cert.pem\"; };\n";
+    assert_int_equal(orcad_config_load_string(good_tls, name, &c, &err), 0);
+    assert_int_equal(c.ntls_listen, 1);
+    assert_string_equal(c.tls_listen[0], "127.0.0.1:8443");
+    assert_string_equal(c.tls_cert, cert);
+    assert_string_equal(c.tls_key, cert);
+    orcad_config_free(&c);
+    static const char bad_tls[] =
+        "tls = {\n"
+        "  listen = [ \"127.0.0.1:99999\" ];\n" /* 2 */
+        "  cert = \"/nonexistent/cert.pem\";\n" /* 3 */
+        "  key = \"key.pem\";\n"                /* 4 */
+        "  ciphers = \"x\";\n"                  /* 5 */
+        "};\n";
+    assert_int_equal(orcad_config_load_string(bad_tls, name, &c, &err), -1);
+    char want[160];
+    snprintf(want, sizeof want, "%s:4: tls key '%s/key.pem': No such file or directory", name, dir);
+    assert_true(has_msg(&err, want));
+    snprintf(want, sizeof want, "%s:3: tls cert '/nonexistent/cert.pem'", name);
+    assert_true(has_msg(&err, want));
+    snprintf(want, sizeof want, "%s:2: listen address '127.0.0.1:99999'", name);
+    assert_true(has_msg(&err, want));
+    snprintf(want, sizeof want, "%s:5:", name);
+    assert_true(has_msg(&err, want));
+    orcad_errors_free(&err);
+    assert_int_equal(orcad_config_load_string("tls = { cert = \"a\"; key = \"b\"; };\n", "t.conf", &c,
+                                              &err), -1);
+    assert_true(has_msg(&err, "t.conf:1: tls needs listen addresses"));
+    orcad_errors_free(&err);
+    unlink(cert);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -467,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_token_scopes),
         cmocka_unit_test(test_example_file),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_tls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

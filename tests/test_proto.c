@@ -6,6 +6,8 @@
  */
 #include "testutil.h"
 
+#include <unistd.h>
+
 #include <jansson.h>
 
 #include "config.h"
@@ -506,6 +508,122 @@ static void test_offer_json(void **state)
     free(t);
 }
 
+/* Admin messages against a fake host: what it was asked, what it answered. */
+typedef struct fake_host {
+    int reloads, shutdowns, fail;
+} fake_host;
+
+static int fake_reload(void *data, orcad_reload *out, orcad_errors *err)
+{
+    fake_host *h = data;
+    h->reloads++;
+    if (h->fail) {
+        orcad_errors_add(err, "f.conf", 3, "unknown queue 'x'");
+        orcad_errors_add(err, "f.conf", 7, "a token must be at least 16 characters");
+        return -1;
+    }
+    memset(out, 0, sizeof *out);
+    out->list[ORCAD_RL_QUEUES_ADDED].s = calloc(1, sizeof(char *));
+    out->list[ORCAD_RL_QUEUES_ADDED].s[0] = strdup("vip");
+    out->list[ORCAD_RL_QUEUES_ADDED].n = out->list[ORCAD_RL_QUEUES_ADDED].cap = 1;
+    out->tokens_changed = 1;
+    return 0;
+}
+
+static void fake_shutdown(void *data)
+{
+    ((fake_host *)data)->shutdowns++;
+}
+
+static void test_admin(void **state)
+{
+    fx *f = *state;
+    fake_host fh = { 0 };
+    proto_host host = { fake_reload, fake_shutdown, &fh };
+    proto_session adm;
+    proto_session_init(&adm, &f->cfg);
+    proto_session_set_host(&adm, &host);
+    proto_session_set_host(&f->sup, &host);
+    proto_session_set_host(&f->gw, &host);
+    OK(f, &adm, "{\"v\":1,\"id\":1,\"type\":\"hello\",\"token\":\"admin-token-000001\"}");
+    /* Only the admin role: the host is not even asked. */
+    static const char *const types[] = { "compact", "reload", "shutdown" };
+    for (size_t k = 0; k < 3; k++) {
+        char m[128];
+        snprintf(m, sizeof m, "{\"v\":1,\"id\":50,\"type\":\"%s\"}", types[k]);
+        BAD(f, &f->sup, m, PROTO_EPERM);
+        BAD(f, &f->gw, m, PROTO_EPERM);
+        BAD(f, &f->ag1, m, PROTO_EPERM);
+        BAD(f, &f->anon, m, PROTO_EAUTH);
+    }
+    BAD(f, &adm, "{\"v\":1,\"id\":2,\"type\":\"reload\",\"file\":\"x\"}", PROTO_EPROTO);
+    assert_int_equal(fh.reloads + fh.shutdowns, 0);
+
+    /* reload: what changed, by list. */
+    json_t *r = ASK(f, &adm, "{\"v\":1,\"id\":3,\"type\":\"reload\"}", 0);
+    json_t *c = json_object_get(r, "changes");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(c, "queues_added"), 0)), "vip");
+    assert_int_equal(json_array_size(json_object_get(c, "agents_removed")), 0);
+    assert_int_equal(json_array_size(json_object_get(c, "not_applied")), 0);
+    assert_true(json_is_true(json_object_get(c, "tokens_replaced")));
+    json_decref(r);
+    /* A bad file: EINVAL with every problem in error.errors. */
+    fh.fail = 1;
+    r = ASK(f, &adm, "{\"v\":1,\"id\":4,\"type\":\"reload\"}", ORCA_EINVAL);
+    json_t *errs = json_object_get(json_object_get(r, "error"), "errors");
+    assert_int_equal(json_array_size(errs), 2);
+    assert_string_equal(json_string_value(json_array_get(errs, 0)), "f.conf:3: unknown queue 'x'");
+    json_decref(r);
+    assert_int_equal(fh.reloads, 2);
+
+    /* compact: no journal on this engine. */
+    BAD(f, &adm, "{\"v\":1,\"id\":5,\"type\":\"compact\"}", ORCA_ESTATE);
+    /* shutdown: ok, and the host is told once (a resend is not acted on). */
+    OK(f, &adm, "{\"v\":1,\"id\":6,\"type\":\"shutdown\"}");
+    OK(f, &adm, "{\"v\":1,\"id\":6,\"type\":\"shutdown\"}");
+    assert_int_equal(fh.shutdowns, 1);
+    /* No host (an embedding without one): ESTATE. */
+    proto_session_set_host(&adm, NULL);
+    BAD(f, &adm, "{\"v\":1,\"id\":7,\"type\":\"reload\"}", ORCA_ESTATE);
+    BAD(f, &adm, "{\"v\":1,\"id\":8,\"type\":\"shutdown\"}", ORCA_ESTATE);
+    proto_session_free(&adm);
+}
+
+/* compact on an engine with a journal: done, with the file's sizes. */
+static void test_admin_compact(void **state)
+{
+    fx *f = *state;
+    char dir[] = "/tmp/orca-proto-XXXXXX", path[64];
+    orca_engine *e = NULL;
+    orca_config ec;
+    orcad_errors err = { 0 };
+    orca_journal_config jc = { 0 };
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/j", dir);
+    orcad_config_engine(&f->cfg, 1000, &ec);
+    assert_int_equal(orca_engine_new(&ec, &e), ORCA_OK);
+    assert_int_equal(orca_journal_open(e, path, &jc), ORCA_OK);
+    assert_int_equal(orcad_config_apply(&f->cfg, e, &err), ORCA_OK);
+    orca_engine *live = f->e;
+    f->e = e;
+    proto_session adm;
+    proto_session_init(&adm, &f->cfg);
+    OK(f, &adm, "{\"v\":1,\"id\":1,\"type\":\"hello\",\"token\":\"admin-token-000001\"}");
+    OK(f, &f->gw, "{\"v\":1,\"id\":10,\"type\":\"enqueue\",\"interaction\":100,\"queue\":\"sales\",\"channel\":\"voice\"}");
+    json_t *r = ASK(f, &adm, "{\"v\":1,\"id\":2,\"type\":\"compact\"}", 0);
+    orca_journal_info ji;
+    assert_int_equal(orca_journal_info_get(e, &ji), ORCA_OK);
+    assert_int_equal(ji.compactions, 1);
+    assert_true(json_integer_value(json_object_get(r, "bytes_before")) > 0);
+    assert_int_equal(json_integer_value(json_object_get(r, "bytes_after")), (json_int_t)ji.bytes);
+    json_decref(r);
+    proto_session_free(&adm);
+    f->e = live;
+    orca_engine_free(e);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +638,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_transfer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scopes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_admin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_admin_compact, setup, teardown),
         cmocka_unit_test(test_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
