@@ -52,6 +52,9 @@ t --config server/orcad.conf.example --data-dir "$tmp/data" --run-for 1 || fail 
 has "restored from $tmp/data/orca.journal" "the second start"
 has "3 queues, 3 agents (0 ready)" "the second start"
 # SIGTERM stops it cleanly (journal compacted), well before any --run-for.
+# (The last run's output goes first: its "running" line must not be read
+# as this one's before the shell has truncated the file.)
+rm -f "$tmp/out"
 timeout 20 "$orcad" --config server/orcad.conf.example --data-dir "$tmp/data" --run-for 60 \
     >"$tmp/out" 2>&1 &
 pid=$!
