@@ -152,7 +152,7 @@ $(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIBSRC) $(HDR) | $(FUZZ_DIR)
 
 # fuzz_proto: orcad's message layer, with the config code (named, so
 # server code needing other libraries stays out) and jansson.
-FUZZ_PROTO_SRC := $(PROTO_SRC) server/config.c server/apply.c server/errors.c
+FUZZ_PROTO_SRC := $(PROTO_SRC) server/metrics.c server/config.c server/apply.c server/errors.c
 $(FUZZ_DIR)/fuzz_proto: fuzz/fuzz_proto.c $(FUZZ_PROTO_SRC) $(FUZZ_LIBSRC) $(HDR) $(SERVER_HDR) | $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iserver $< $(FUZZ_PROTO_SRC) $(FUZZ_LIBSRC) $(JSON_LIBS) $(CONFIG_LIBS) -lxxhash -lm -o $@
 
