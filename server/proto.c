@@ -640,7 +640,7 @@ static json_t *queue_figures(const orca_stats *s, orca_queue_id q, const char *n
         return json_object(); /* cannot happen for a live queue: an empty entry */
     int has_ewt = orca_stats_ewt(s, q, &ewt) == ORCA_OK;
     int sl_counts = x.answered + x.abandoned > x.abandoned_short;
-    return json_pack("{s:s,s:I,s:I,s:o,s:o,s:o,s:I,s:I,s:I,s:I}", "name", name, "waiting",
+    return json_pack("{s:I,s:s,s:I,s:I,s:o,s:o,s:o,s:I,s:I,s:I,s:I}", "id", (json_int_t)q, "name", name, "waiting",
                      (json_int_t)x.waiting, "longest_wait_ms", (json_int_t)x.longest_wait_ms,
                      "service_level", ratio_or_null(sl_counts, x.service_level), "asa_ms",
                      ratio_or_null(x.answered > 0, x.asa_ms), "ewt_ms",
