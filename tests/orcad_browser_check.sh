@@ -31,10 +31,15 @@ fi
 cat >"$tmp/orcad.conf" <<'CONF'
 limits = { offer_timeout_ms = "never"; };
 queues = ( { name = "sales"; sla_ms = 20000; wrapup_ms = 0; },
-           { name = "support"; sla_ms = 20000; } );
+           { name = "support"; sla_ms = 20000; },
+           { name = "spare"; } );
 agents = ( { id = 1; queues = { sales = 0; support = 0; }; },
            { id = 2; queues = { sales = 0; }; },
-           { id = 3; queues = { support = 0; }; } );
+           { id = 3; queues = { support = 0; }; },
+           { id = 4; queues = { spare = 0; }; }, { id = 5; queues = { spare = 0; }; },
+           { id = 6; queues = { spare = 0; }; }, { id = 7; queues = { spare = 0; }; },
+           { id = 8; queues = { spare = 0; }; }, { id = 9; queues = { spare = 0; }; },
+           { id = 10; queues = { spare = 0; }; } );
 tokens = ( { token = "browser-gateway-0001"; role = "gateway"; },
            { token = "browser-agent-00001"; role = "agent"; },
            { token = "browser-super-00001"; role = "supervisor"; } );

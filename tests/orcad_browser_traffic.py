@@ -3,11 +3,13 @@
 (tests/orcad_browser_check.sh), with Debian's python3-websockets.
 Usage: orcad_browser_traffic.py PORT STATE.json SECONDS
 
-Against orcad on 127.0.0.1:PORT with the test's config (queues sales and
-support, agents 1..3, offers never time out): agents 1 and 2 answer four
-sales calls, agent 2 goes not ready, agent 1 takes a fifth and keeps it
-(busy); then four more sales calls and one support call wait, and one of
-the sales calls is abandoned. Once that is still, the engine's own view
+Against orcad on 127.0.0.1:PORT with the test's config (queues sales,
+support and spare, agents 1..10, offers never time out): agents 1 and 2
+answer four sales calls, agent 2 goes not ready, agent 1 takes a fifth
+and keeps it (busy); then four more sales calls and one support call
+wait, and one of the sales calls is abandoned. Agents 4, 5 and 6 are
+ready (spare has no work) and 7 not ready; 3, 8, 9 and 10 stay offline:
+every state has a different count, so a page that mixes two up fails. Once that is still, the engine's own view
 (`queues` and `agents` from a supervisor connection) goes to STATE.json;
 the connections stay open (so the agents keep their state) for SECONDS,
 then close. Every wait is bounded."""
@@ -80,6 +82,10 @@ async def main():
         await call(ws, {"type": "end", "interaction": iid})
         await call(ws, {"type": "wrapup_done", "interaction": iid}, want_ok=False)
     await call(ag[1], {"type": "presence", "presence": "not_ready"})
+    idle = [await open_as(AG) for _ in range(4)]
+    for k, ws in enumerate(idle):
+        await call(ws, {"type": "login", "agent": 4 + k})
+        await call(ws, {"type": "presence", "presence": "ready" if k < 3 else "not_ready"})
     await enq(10, "sales")                     # agent 1 keeps this one: busy
     ws, iid = await offer(ag[:1])
     await call(ws, {"type": "accept", "interaction": iid})
@@ -96,15 +102,15 @@ async def main():
     for a in agents:
         by_state[state_of(a)] = by_state.get(state_of(a), 0) + 1
     state = {"queues": {q["name"]: q["waiting"] + q["offered"] for q in qs}, "agents": by_state}
-    assert state["queues"] == {"sales": 3, "support": 1}, state
-    assert by_state == {"busy": 1, "not_ready": 1, "offline": 1}, state
+    assert state["queues"] == {"sales": 3, "support": 1, "spare": 0}, state
+    assert by_state == {"busy": 1, "not_ready": 2, "ready": 3, "offline": 4}, state
     with open(STATE + ".tmp", "w") as f:
         json.dump(state, f)
     import os
     os.rename(STATE + ".tmp", STATE)
     print("traffic: still:", json.dumps(state), flush=True)
     await asyncio.sleep(HOLD)
-    for ws in [gw, sup] + ag:
+    for ws in [gw, sup] + ag + idle:
         await ws.close()
 
 
