@@ -77,12 +77,17 @@ SERVER_SRC  := $(filter-out server/orcad.c server/orcactl.c,$(wildcard server/*.
 PROTO_SRC   := server/proto.c
 SERVER_OBJ  := $(SERVER_SRC:server/%.c=$(BUILD)/server/obj/%.o)
 SERVER_HDR  := $(wildcard server/*.h)
+# The dashboard (server/dashboard/: HTML, CSS, JavaScript, no build step)
+# is embedded into orcad as C arrays by scripts/embed.sh (od only), so an
+# installed orcad serves it with no share dir.
+DASHBOARD   := $(sort $(wildcard server/dashboard/*))
+SERVER_OBJ  += $(BUILD)/server/obj/assets.o
 
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/obj/%.o)
 
 .SECONDARY:
-.PHONY: all lib examples server tests check demo bench install uninstall clean deps crash fuzz docs
+.PHONY: all lib examples server tests check demo bench install uninstall clean deps crash fuzz docs browser-check
 all: lib examples server
 
 deps:
@@ -157,7 +162,7 @@ $(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIBSRC) $(HDR) | $(FUZZ_DIR)
 
 # fuzz_proto: orcad's message layer, with the config code (named, so
 # server code needing other libraries stays out) and jansson.
-FUZZ_PROTO_SRC := $(PROTO_SRC) server/config.c server/apply.c server/errors.c server/reload.c
+FUZZ_PROTO_SRC := $(PROTO_SRC) server/metrics.c server/config.c server/apply.c server/errors.c server/reload.c
 $(FUZZ_DIR)/fuzz_proto: fuzz/fuzz_proto.c $(FUZZ_PROTO_SRC) $(FUZZ_LIBSRC) $(HDR) $(SERVER_HDR) | $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iserver $< $(FUZZ_PROTO_SRC) $(FUZZ_LIBSRC) $(JSON_LIBS) $(CONFIG_LIBS) -lxxhash -lm -o $@
 
@@ -204,6 +209,12 @@ $(BUILD)/server/.deps: | $(BUILD)/server/obj
 $(BUILD)/server/obj/%.o: server/%.c $(HDR) $(SERVER_HDR) | $(BUILD)/server/.deps
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Iserver -c $< -o $@
 
+$(BUILD)/server/assets.c: scripts/embed.sh $(DASHBOARD) | $(BUILD)/server/obj
+	scripts/embed.sh $@ $(DASHBOARD)
+
+$(BUILD)/server/obj/assets.o: $(BUILD)/server/assets.c server/assets.h | $(BUILD)/server/obj
+	$(CC) $(CFLAGS) -Iserver -c $< -o $@
+
 $(BUILD)/server/orcad: server/orcad.c $(SERVER_OBJ) $(ARCHIVES) $(HDR) $(SERVER_HDR) | $(BUILD)/server/.deps
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Iserver $< $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(SERVER_LIBS) $(LIBS) -o $@
 
@@ -231,6 +242,14 @@ check:
 	@tests/orcactl_check.sh $(BUILD)/server/orcad $(BUILD)/server/orcactl
 	@tests/orcad_admin_check.sh $(BUILD)/server/orcad
 	@tests/orcad_tls_check.sh $(BUILD)/server/orcad
+
+# The dashboard in headless Chromium (Debian's chromium, playwright-core
+# from npm in tests/browser): not in make check (Chromium is heavy); CI
+# runs it (.ci/run, step browser). Screenshot: build/dashboard.png.
+browser-check: $(BUILD)/server/orcad
+	@scripts/deps.sh chromium nodejs python3-websockets
+	@command -v npm >/dev/null || { echo "browser-check: npm is missing (Debian: apt-get install npm)" >&2; exit 1; }
+	@tests/orcad_browser_check.sh $(BUILD)/server/orcad
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/examples/demo

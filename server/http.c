@@ -15,6 +15,7 @@
 
 #include <libwebsockets.h>
 
+#include "assets.h"
 #include "http.h"
 #include "metrics.h"
 #include "ws.h"
@@ -81,6 +82,32 @@ static void healthz(const orcad_http *h, body *b)
     body_add(b, text, (size_t)len);
 }
 
+/* The dashboard: GET / (and /dashboard/) is its page, /dashboard/NAME its
+ * files, from the copies embedded at build time (server/assets.h). 0 if
+ * uri is none of them. */
+static int dashboard(const char *uri, body *b, const char **type)
+{
+    static const struct { const char *ext, *type; } types[] = {
+        { ".html", "text/html; charset=utf-8" },
+        { ".css", "text/css; charset=utf-8" },
+        { ".js", "text/javascript; charset=utf-8" },
+    };
+    if (strcmp(uri, "/") == 0 || strcmp(uri, "/dashboard") == 0 || strcmp(uri, "/dashboard/") == 0)
+        uri = "/dashboard/index.html";
+    for (const orcad_asset *a = orcad_assets; a->path; a++) {
+        if (strcmp(a->path, uri) != 0)
+            continue;
+        const char *dot = strrchr(a->path, '.');
+        *type = "application/octet-stream";
+        for (size_t k = 0; dot && k < sizeof types / sizeof *types; k++)
+            if (strcmp(dot, types[k].ext) == 0)
+                *type = types[k].type;
+        body_add(b, (const char *)a->data, a->len);
+        return 1;
+    }
+    return 0;
+}
+
 /* Which endpoint, its status and content type; the body into b. */
 static unsigned route(const orcad_http *h, struct lws *wsi, const char *uri, body *b,
                       const char **type)
@@ -97,6 +124,8 @@ static unsigned route(const orcad_http *h, struct lws *wsi, const char *uri, bod
     } else if (strcmp(uri, "/snapshot") == 0) {
         *type = "application/json";
         orca_stats_snapshot_json(h->s, body_add, b);
+    } else if (dashboard(uri, b, type)) {
+        /* the body is in b */
     } else {
         body_add(b, "not found\n", 10);
         return HTTP_STATUS_NOT_FOUND;

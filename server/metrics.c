@@ -91,15 +91,71 @@ static void sample(out *o, const family *f, const char *key, const char *name, c
     }
 }
 
-static void queues(out *o, const orca_engine *e, const orca_stats *s, const family *f, uint32_t n)
+orcad_walk orcad_walk_queues(const orca_engine *e)
+{
+    orca_counts n;
+    orca_engine_counts(e, &n);
+    return (orcad_walk){ 1, 0, n.queues };
+}
+
+orcad_walk orcad_walk_channels(const orca_engine *e)
+{
+    orca_counts n;
+    orca_engine_counts(e, &n);
+    return (orcad_walk){ 0, 0, n.channels };
+}
+
+/* The next id with a name, below MAX_ID so the walk stays bounded. */
+static const char *walk_next(orcad_walk *w, const char *(*name_of)(const orca_engine *, uint32_t),
+                             const orca_engine *e, uint32_t *id)
+{
+    while (w->seen < w->n && w->next < MAX_ID) {
+        uint32_t k = w->next++;
+        const char *name = name_of(e, k);
+        if (name) {
+            w->seen++;
+            *id = k;
+            return name;
+        }
+    }
+    return NULL;
+}
+
+static const char *queue_name_of(const orca_engine *e, uint32_t id)
+{
+    return orca_queue_name(e, (orca_queue_id)id);
+}
+
+static const char *channel_name_of(const orca_engine *e, uint32_t id)
+{
+    return orca_channel_name(e, (orca_channel_id)id);
+}
+
+const char *orcad_queue_next(const orca_engine *e, orcad_walk *w, orca_queue_id *id)
+{
+    uint32_t k;
+    const char *name = walk_next(w, queue_name_of, e, &k);
+    if (name)
+        *id = (orca_queue_id)k;
+    return name;
+}
+
+const char *orcad_channel_next(const orca_engine *e, orcad_walk *w, orca_channel_id *id)
+{
+    uint32_t k;
+    const char *name = walk_next(w, channel_name_of, e, &k);
+    if (name)
+        *id = (orca_channel_id)k;
+    return name;
+}
+
+static void queues(out *o, const orca_engine *e, const orca_stats *s, const family *f)
 {
     orca_figures x;
     uint64_t ms;
-    for (orca_queue_id q = 1, seen = 0; seen < n && q < MAX_ID; q++) {
-        const char *name = orca_queue_name(e, q);
-        if (!name)
-            continue;
-        seen++;
+    orca_queue_id q;
+    orcad_walk w = orcad_walk_queues(e);
+    for (const char *name; (name = orcad_queue_next(e, &w, &q));) {
         if (f->w == W_EWT) {
             char v[LINE_MAX_LEN / 2];
             label(v, sizeof v, name);
@@ -111,47 +167,62 @@ static void queues(out *o, const orca_engine *e, const orca_stats *s, const fami
     }
 }
 
-static void channels(out *o, const orca_engine *e, const orca_stats *s, const family *f, uint32_t n)
+static void channels(out *o, const orca_engine *e, const orca_stats *s, const family *f)
 {
     orca_figures x;
+    orca_channel_id ch;
+    orcad_walk w = orcad_walk_channels(e);
     if (f->w == W_EWT)
         return; /* an estimate is per queue */
-    for (orca_channel_id ch = 0, seen = 0; seen < n && ch < MAX_ID; ch++) {
-        const char *name = orca_channel_name(e, ch);
-        if (!name)
-            continue;
-        seen++;
+    for (const char *name; (name = orcad_channel_next(e, &w, &ch));)
         if (orca_stats_channel(s, ch, f->span, &x) == ORCA_OK)
             sample(o, f, "channel", name, &x);
-    }
+}
+
+int orcad_agent_states_get(const orca_engine *e, orcad_agent_states *st)
+{
+    orca_agent_info page[64];
+    orca_cursor c = { 0 };
+    uint32_t n;
+    if (!e || !st)
+        return ORCA_EINVAL;
+    memset(st, 0, sizeof *st);
+    do {
+        int rc = orca_agent_list(e, &c, page, 64, &n);
+        if (rc != ORCA_OK)
+            return rc;
+        for (uint32_t k = 0; k < n; k++) {
+            const orca_agent_info *a = &page[k];
+            if (a->presence == ORCA_PRESENCE_OFFLINE)
+                st->offline++;
+            else if (a->presence == ORCA_PRESENCE_NOT_READY)
+                st->not_ready++;
+            else if (a->busy)
+                st->busy++;
+            else if (a->wrapup)
+                st->wrapup++;
+            else if (a->offered)
+                st->offered++;
+            else
+                st->ready++;
+        }
+    } while (n == 64);
+    return ORCA_OK;
 }
 
 /* Agents by state: offline, not_ready, and of the READY ones, idle (no
  * work) or working (offered, busy or wrap-up). */
 static void agents(out *o, const orca_engine *e)
 {
-    enum { OFFLINE, NOT_READY, IDLE, WORKING, NSTATES };
-    static const char *const names[NSTATES] = { "offline", "not_ready", "idle", "working" };
-    uint64_t count[NSTATES] = { 0 };
-    orca_agent_info page[64];
-    orca_cursor c = { 0 };
-    uint32_t n;
-    do {
-        if (orca_agent_list(e, &c, page, 64, &n) != ORCA_OK)
-            break;
-        for (uint32_t k = 0; k < n; k++) {
-            const orca_agent_info *a = &page[k];
-            int st = a->presence == ORCA_PRESENCE_OFFLINE     ? OFFLINE
-                     : a->presence == ORCA_PRESENCE_NOT_READY ? NOT_READY
-                     : a->offered + a->busy + a->wrapup > 0   ? WORKING
-                                                              : IDLE;
-            count[st]++;
-        }
-    } while (n == 64);
+    orcad_agent_states st;
+    orcad_agent_states_get(e, &st);
     put(o, "# HELP orca_agents Agents by state now (idle and working are READY).\n");
     put(o, "# TYPE orca_agents gauge\n");
-    for (int k = 0; k < NSTATES; k++)
-        put(o, "orca_agents{state=\"%s\"} %llu\n", names[k], (unsigned long long)count[k]);
+    put(o, "orca_agents{state=\"offline\"} %llu\n", (unsigned long long)st.offline);
+    put(o, "orca_agents{state=\"not_ready\"} %llu\n", (unsigned long long)st.not_ready);
+    put(o, "orca_agents{state=\"idle\"} %llu\n", (unsigned long long)st.ready);
+    put(o, "orca_agents{state=\"working\"} %llu\n",
+        (unsigned long long)(st.offered + st.busy + st.wrapup));
 }
 
 int orcad_metrics_write(const orca_engine *e, const orca_stats *s, orca_write_fn fn, void *data)
@@ -159,14 +230,12 @@ int orcad_metrics_write(const orca_engine *e, const orca_stats *s, orca_write_fn
     if (!e || !s || !fn)
         return ORCA_EINVAL;
     out o = { fn, data, ORCA_OK };
-    orca_counts n;
-    orca_engine_counts(e, &n);
     for (size_t k = 0; k < sizeof families / sizeof families[0]; k++) {
         const family *f = &families[k];
         put(&o, "# HELP %s %s\n", f->name, f->help);
         put(&o, "# TYPE %s %s\n", f->name, f->type);
-        queues(&o, e, s, f, n.queues);
-        channels(&o, e, s, f, n.channels);
+        queues(&o, e, s, f);
+        channels(&o, e, s, f);
     }
     agents(&o, e);
     return o.rc;

@@ -125,6 +125,7 @@ static void shut_down(orcad *d)
     if (d->stopping)
         return;
     d->stopping = 1;
+    orcad_ws_feed_stop(d->ws); /* before the connections close: no sends to them */
     orcad_http_stop(d->http); /* lws closes its handles on the loop */
     int rc = orca_journal_compact(d->e);
     say("stopping: journal compacted (%s)", rc == ORCA_OK ? "ok" : orca_strerror(rc));
@@ -361,7 +362,11 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     uv_signal_start(&d.sighup, on_sighup, SIGHUP);
     if (run_for > 0)
         uv_timer_start(&d.stop, on_stop, (uint64_t)run_for * 1000, 0);
-    say("running (SIGINT or SIGTERM stops, SIGHUP reloads %s)", conf);
+    int feed_failed = orcad_ws_feed_start(d.ws, d.stats) != 0;
+    if (feed_failed)
+        shut_down(&d);
+    else
+        say("running (SIGINT or SIGTERM stops, SIGHUP reloads %s)", conf);
     uv_run(d.loop, UV_RUN_DEFAULT);
     orcad_http_free(d.http);
     rc = orca_engine_check(d.e);
@@ -371,7 +376,7 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     orcad_ws_free(d.ws);
     orcad_config_free(&c);
     say("stopped, state %s", rc == ORCA_OK ? "consistent" : "INCONSISTENT");
-    return uv_loop_close(d.loop) == 0 && rc == ORCA_OK ? 0 : 1;
+    return uv_loop_close(d.loop) == 0 && rc == ORCA_OK && !feed_failed ? 0 : 1;
 }
 
 int main(int argc, char **argv)

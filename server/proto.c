@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "metrics.h"
 #include "proto.h"
 
 /* ------------------------------------------------------------------------ */
@@ -86,7 +87,7 @@ static void dedup_add(proto_session *s, const char *id, const char *reply)
 /* Message table and strict field checks                                    */
 /* ------------------------------------------------------------------------ */
 
-enum { F_STR = 1, F_INT, F_OBJ };
+enum { F_STR = 1, F_INT, F_OBJ, F_BOOL };
 
 typedef struct field {
     const char *name;
@@ -134,7 +135,7 @@ static int check_fields(req *r, const field *f)
         if (!k || !k->name)
             return fail(r, PROTO_EPROTO, "unknown field");
         if ((k->kind == F_STR && !json_is_string(v)) || (k->kind == F_INT && !json_is_integer(v)) ||
-            (k->kind == F_OBJ && !json_is_object(v)))
+            (k->kind == F_OBJ && !json_is_object(v)) || (k->kind == F_BOOL && !json_is_boolean(v)))
             return fail(r, PROTO_EPROTO, "a field has the wrong type");
         if (k->kind == F_STR && json_string_length(v) > ORCA_NAME_MAX)
             return fail(r, PROTO_ETOOBIG, "a string field is too long");
@@ -622,6 +623,19 @@ static int on_shutdown(proto_session *s, orca_engine *e, req *r, json_t *reply)
     return 0;
 }
 
+/* subscribe: what the connection receives from now on; both false (or
+ * left out) stops both. Supervisors and admins only (the table). */
+static int on_subscribe(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)e;
+    int events = json_is_true(json_object_get(r->root, "events"));
+    int figures = json_is_true(json_object_get(r->root, "figures"));
+    s->sub = (events ? PROTO_SUB_EVENTS : 0u) | (figures ? PROTO_SUB_FIGURES : 0u);
+    json_object_set_new(reply, "events", json_boolean(events));
+    json_object_set_new(reply, "figures", json_boolean(figures));
+    return 0;
+}
+
 static const field f_hello[] = { { "token", F_STR, 1 }, { NULL, 0, 0 } };
 static const field f_enqueue[] = { { "interaction", F_INT, 1 }, { "queue", F_STR, 1 },
                                    { "channel", F_STR, 1 },     { "customer", F_INT, 0 },
@@ -634,6 +648,7 @@ static const field f_presence[] = { { "presence", F_STR, 1 }, { "reason", F_INT,
 static const field f_setpres[] = { { "agent", F_INT, 1 }, { "presence", F_STR, 1 },
                                    { "reason", F_INT, 0 }, { NULL, 0, 0 } };
 static const field f_none[] = { { NULL, 0, 0 } };
+static const field f_subscribe[] = { { "events", F_BOOL, 0 }, { "figures", F_BOOL, 0 }, { NULL, 0, 0 } };
 
 static const msg_type types[] = {
     { "hello", R(GATEWAY) | R(AGENT) | R(SUPERVISOR) | R(ADMIN), 0, f_hello, on_hello },
@@ -656,6 +671,7 @@ static const msg_type types[] = {
     { "compact", R(ADMIN), 1, f_none, on_compact },
     { "reload", R(ADMIN), 1, f_none, on_reload },
     { "shutdown", R(ADMIN), 1, f_none, on_shutdown },
+    { "subscribe", R(SUPERVISOR) | R(ADMIN), 0, f_subscribe, on_subscribe },
 };
 
 /* ------------------------------------------------------------------------ */
@@ -800,6 +816,92 @@ char *proto_offer_json(const orca_engine *e, const orca_offer *o)
                   (json_int_t)o->offered_ms, "expires_ms",
                   o->expires_ms == UINT64_MAX ? json_null() : json_integer((json_int_t)o->expires_ms), "attempt",
                   (int)o->attempt, "open", (int)o->open, "history", h);
+    char *text = m ? json_dumps(m, JSON_COMPACT) : NULL;
+    json_decref(m);
+    return text;
+}
+
+char *proto_event_json(const orca_event *ev, size_t *len)
+{
+    static const char head[] = "{\"v\":1,\"type\":\"event\",\"event\":";
+    size_t n = orca_event_json(ev, NULL, 0);
+    char *text = malloc(sizeof head - 1 + n + 2);
+    if (!text)
+        return NULL;
+    memcpy(text, head, sizeof head - 1);
+    orca_event_json(ev, text + sizeof head - 1, n + 1);
+    memcpy(text + sizeof head - 1 + n, "}", 2);
+    *len = sizeof head - 1 + n + 1;
+    return text;
+}
+
+/* A ratio that means nothing yet (no answers, nothing counted) is null
+ * rather than a misleading 0. */
+static json_t *ratio_or_null(int counts, double v)
+{
+    return counts ? json_real(v) : json_null();
+}
+
+/* One queue's figures: now, and over the stats' sliding window. */
+static json_t *queue_figures(const orca_stats *s, orca_queue_id q, const char *name)
+{
+    orca_figures x;
+    uint64_t ewt;
+    if (orca_stats_queue(s, q, ORCA_SPAN_WINDOW, &x) != ORCA_OK)
+        return json_object(); /* cannot happen for a live queue: an empty entry */
+    int has_ewt = orca_stats_ewt(s, q, &ewt) == ORCA_OK;
+    int sl_counts = x.answered + x.abandoned > x.abandoned_short;
+    return json_pack("{s:I,s:s,s:I,s:I,s:o,s:o,s:o,s:I,s:I,s:I,s:I}", "id", (json_int_t)q, "name", name, "waiting",
+                     (json_int_t)x.waiting, "longest_wait_ms", (json_int_t)x.longest_wait_ms,
+                     "service_level", ratio_or_null(sl_counts, x.service_level), "asa_ms",
+                     ratio_or_null(x.answered > 0, x.asa_ms), "ewt_ms",
+                     has_ewt ? json_integer((json_int_t)ewt) : json_null(), "entered",
+                     (json_int_t)x.entered, "answered", (json_int_t)x.answered, "abandoned",
+                     (json_int_t)x.abandoned, "offers", (json_int_t)x.offers);
+}
+
+static json_t *channel_figures(const orca_stats *s, orca_channel_id ch, const char *name)
+{
+    orca_figures x;
+    if (orca_stats_channel(s, ch, ORCA_SPAN_WINDOW, &x) != ORCA_OK)
+        return json_object();
+    return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "name", name, "waiting", (json_int_t)x.waiting,
+                     "longest_wait_ms", (json_int_t)x.longest_wait_ms, "entered",
+                     (json_int_t)x.entered, "answered", (json_int_t)x.answered, "abandoned",
+                     (json_int_t)x.abandoned);
+}
+
+static json_t *agent_states(const orca_engine *e)
+{
+    orcad_agent_states st;
+    if (orcad_agent_states_get(e, &st) != ORCA_OK)
+        return NULL;
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "ready", (json_int_t)st.ready, "offered",
+                     (json_int_t)st.offered, "busy", (json_int_t)st.busy, "wrapup",
+                     (json_int_t)st.wrapup, "not_ready", (json_int_t)st.not_ready, "offline",
+                     (json_int_t)st.offline);
+}
+
+char *proto_figures_json(const orca_engine *e, const orca_stats *s)
+{
+    orca_figures all;
+    orca_queue_id q;
+    orca_channel_id ch;
+    const char *name;
+    json_t *qs = json_array(), *cs = json_array(), *m = NULL;
+    orcad_walk w = orcad_walk_queues(e);
+    int ok = qs && cs && orca_stats_total(s, ORCA_SPAN_WINDOW, &all) == ORCA_OK;
+    while (ok && (name = orcad_queue_next(e, &w, &q)))
+        ok = json_array_append_new(qs, queue_figures(s, q, name)) == 0;
+    w = orcad_walk_channels(e);
+    while (ok && (name = orcad_channel_next(e, &w, &ch)))
+        ok = json_array_append_new(cs, channel_figures(s, ch, name)) == 0;
+    if (ok)
+        m = json_pack("{s:i,s:s,s:I,s:I,s:O,s:O,s:o}", "v", PROTO_VERSION, "type", "figures", "now_ms",
+                      (json_int_t)orca_engine_now(e), "window_ms", (json_int_t)all.span_ms, "queues",
+                      qs, "channels", cs, "agents", agent_states(e));
+    json_decref(qs);
+    json_decref(cs);
     char *text = m ? json_dumps(m, JSON_COMPACT) : NULL;
     json_decref(m);
     return text;

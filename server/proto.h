@@ -64,7 +64,12 @@ typedef struct proto_session {
     uint32_t nchannels;
     orca_channel_id channels[ORCA_MAX_CHANNELS];
     uint64_t bound_agent;
+    unsigned sub;              /* PROTO_SUB_* bits, from subscribe */
 } proto_session;
+
+/* What a supervisor or admin subscribed to (proto_session.sub). */
+#define PROTO_SUB_EVENTS 1u    /* every engine event, as "event" messages */
+#define PROTO_SUB_FIGURES 2u   /* a "figures" message once a second */
 
 /* Where replies go: one complete JSON text, not NUL-terminated. */
 typedef void (*proto_out_fn)(void *data, const char *msg, size_t len);
@@ -96,5 +101,17 @@ const char *proto_code_name(int code);
  * customer's history) into a malloc'd NUL-terminated string, or NULL if out
  * of memory. Queue and channel are given by name. */
 char *proto_offer_json(const orca_engine *e, const orca_offer *o);
+
+/* Render an engine event as the "event" message, {"v":1,"type":"event",
+ * "event":{...orca_event_json's object...}}, into a malloc'd string (*len
+ * its length), or NULL if out of memory. */
+char *proto_event_json(const orca_event *ev, size_t *len);
+
+/* Render the supervisor's "figures" message (docs/PROTOCOL.md): the
+ * engine's time, per queue its waiting work, longest wait, service level,
+ * ASA, EWT and the window's entered/answered/abandoned, per channel the
+ * same counts, and the agents by state, read as GET /metrics reads them
+ * (server/metrics.h). A malloc'd string, or NULL if out of memory. */
+char *proto_figures_json(const orca_engine *e, const orca_stats *s);
 
 #endif

@@ -28,6 +28,10 @@ struct orcad_ws {
     orca_uv *u;
     const proto_host *host; /* admin actions for every new session */
     struct conn *conns; /* open connections, newest first */
+    /* the supervisor feed (orcad_ws_feed_start) */
+    const orca_stats *stats;
+    uv_timer_t tick;
+    int listener, feeding;
 };
 
 /* One queued message, LWS_PRE bytes of headroom in front as lws_write wants. */
@@ -255,6 +259,71 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 const struct lws_protocols orcad_ws_protocol = {
     "orca.v1", callback, sizeof(conn), 4096, 0, NULL, 0
 };
+
+/* ------------------------------------------------------------------------ */
+/* The supervisor feed: events and figures to subscribed connections        */
+/* ------------------------------------------------------------------------ */
+
+/* Called inside engine calls: it only queues text (no engine call). The
+ * text is built once, and only when someone is subscribed. */
+static void on_event(void *data, const orca_event *ev)
+{
+    orcad_ws *w = data;
+    char *text = NULL;
+    size_t len = 0;
+    for (conn *c = w->conns; c; c = c->next) {
+        if (!(c->ps.sub & PROTO_SUB_EVENTS) || c->dead)
+            continue;
+        if (!text && !(text = proto_event_json(ev, &len))) {
+            kill_conn(c); /* an event it cannot have: it must not miss it silently */
+            continue;
+        }
+        send_text(c, text, len);
+    }
+    free(text);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    orcad_ws *w = t->data;
+    char *text = NULL;
+    for (conn *c = w->conns; c; c = c->next) {
+        if (!(c->ps.sub & PROTO_SUB_FIGURES) || c->dead)
+            continue;
+        if (!text && !(text = proto_figures_json(w->e, w->stats)))
+            return; /* out of memory: the next tick tries again */
+        send_text(c, text, strlen(text));
+    }
+    free(text);
+}
+
+int orcad_ws_feed_start(orcad_ws *w, const orca_stats *s)
+{
+    int rc;
+    if (!w->u) {
+        fprintf(stderr, "orcad: the supervisor feed needs the libuv adapter\n");
+        return -1;
+    }
+    if ((rc = orca_listener_add(w->e, on_event, w, &w->listener)) != ORCA_OK) {
+        fprintf(stderr, "orcad: event listener: %s\n", orca_strerror(rc));
+        return -1;
+    }
+    w->stats = s;
+    uv_timer_init(orca_uv_loop(w->u), &w->tick);
+    w->tick.data = w;
+    uv_timer_start(&w->tick, on_tick, 1000, 1000);
+    w->feeding = 1;
+    return 0;
+}
+
+void orcad_ws_feed_stop(orcad_ws *w)
+{
+    if (!w || !w->feeding)
+        return;
+    w->feeding = 0;
+    orca_listener_remove(w->e, w->listener);
+    uv_close((uv_handle_t *)&w->tick, NULL);
+}
 
 int orcad_ws_channels(orcad_ws *w)
 {

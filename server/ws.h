@@ -40,6 +40,18 @@ int orcad_ws_channels(orcad_ws *w);
  * w; NULL: none). */
 void orcad_ws_set_host(orcad_ws *w, const proto_host *h);
 
+/* The supervisor feed (docs/PROTOCOL.md, "subscribe"): an engine listener
+ * that sends every event to the connections subscribed to events, and a
+ * one-second timer on the adapter's loop (orcad_ws_set_uv first) that
+ * sends the figures read from s to those subscribed to figures. Both go
+ * through each connection's bounded output queue. Returns 0, or -1 with a
+ * message on stderr (nothing started). */
+int orcad_ws_feed_start(orcad_ws *w, const orca_stats *s);
+
+/* Stop the feed: the listener is removed and the timer closed on the loop
+ * (which must run on for it to close). Safe if it never started; twice too. */
+void orcad_ws_feed_stop(orcad_ws *w);
+
 /* Free it, after the lws context is gone (every connection closed).
  * NULL is ok. */
 void orcad_ws_free(orcad_ws *w);

@@ -127,6 +127,32 @@ async def main():
         await ws.close()
 
 
+async def subscribed():
+    """subscribe: a supervisor gets the engine's events as they happen and
+    the figures once a second; a gateway may not subscribe."""
+    gw, _ = await open_as(GW, "sg1")
+    err(await call(gw, {"id": "sg2", "type": "subscribe", "events": True}), "EPERM")
+    sup, _ = await open_as(SUP, "ss1")
+    r = ok(await call(sup, {"id": "ss2", "type": "subscribe", "events": True, "figures": True}))
+    assert r["events"] is True and r["figures"] is True, r
+    ok(await call(gw, {"id": "sg3", "type": "enqueue", "interaction": 900, "queue": "billing",
+                       "channel": "voice"}))
+    while True:
+        e = await push(sup, "event")
+        if e["event"]["type"] == "enqueued" and e["event"]["interaction"] == 900:
+            break
+    for _ in range(5):  # the first figures may predate the enqueue
+        f = await push(sup, "figures")
+        q = [q for q in f["queues"] if q["name"] == "billing"][0]
+        if q["waiting"] >= 1:
+            break
+    assert q["waiting"] >= 1 and q["longest_wait_ms"] >= 0, f
+    assert set(f["agents"]) == {"ready", "offered", "busy", "wrapup", "not_ready", "offline"}, f
+    ok(await call(gw, {"id": "sg4", "type": "cancel", "interaction": 900}))
+    for ws in (gw, sup):
+        await ws.close()
+
+
 def never_reads():
     """A client that sends and never reads: orcad disconnects it once its
     output queue passes the bound (the wrapper checks orcad's log line)."""
@@ -152,5 +178,6 @@ def never_reads():
 
 
 asyncio.run(asyncio.wait_for(main(), 60))
+asyncio.run(asyncio.wait_for(subscribed(), 20))
 never_reads()
 print("ok")

@@ -39,4 +39,4 @@ kill -TERM $pid
 wait $pid || { pid=; fail "orcad exited non-zero after SIGTERM"; }
 pid=
 grep -q "state consistent" "$tmp/out" || fail "not consistent on SIGTERM"
-echo "orcad_ws_check: OK (port $port: hello, EAUTH, EPROTO, ETOOBIG, EPERM, offer push, accept, end, withdraw, disconnect rule, output bound, SIGTERM)"
+echo "orcad_ws_check: OK (port $port: hello, EAUTH, EPROTO, ETOOBIG, EPERM, offer push, accept, end, withdraw, disconnect rule, subscribe events and figures, output bound, SIGTERM)"

@@ -624,6 +624,146 @@ static void test_admin_compact(void **state)
     rmdir(dir);
 }
 
+/* subscribe: supervisors and admins only; the flags land in the session
+ * (what ws.c reads to send events and figures); both false stops both;
+ * a non-boolean or unknown field is EPROTO and changes nothing. */
+static void test_subscribe(void **state)
+{
+    fx *f = *state;
+    const char *sub = "{\"v\":1,\"id\":20,\"type\":\"subscribe\",\"events\":true,\"figures\":true}";
+    BAD(f, &f->gw, sub, PROTO_EPERM);
+    BAD(f, &f->ag1, sub, PROTO_EPERM);
+    BAD(f, &f->anon, sub, PROTO_EAUTH);
+    assert_int_equal(f->gw.sub | f->ag1.sub | f->anon.sub, 0);
+    json_t *r = ASK(f, &f->sup, sub, 0);
+    assert_true(json_is_true(json_object_get(r, "events")));
+    assert_true(json_is_true(json_object_get(r, "figures")));
+    json_decref(r);
+    assert_int_equal(f->sup.sub, PROTO_SUB_EVENTS | PROTO_SUB_FIGURES);
+    BAD(f, &f->sup, "{\"v\":1,\"id\":21,\"type\":\"subscribe\",\"events\":1}", PROTO_EPROTO);
+    BAD(f, &f->sup, "{\"v\":1,\"id\":22,\"type\":\"subscribe\",\"figures\":\"yes\"}", PROTO_EPROTO);
+    BAD(f, &f->sup, "{\"v\":1,\"id\":23,\"type\":\"subscribe\",\"figurs\":true}", PROTO_EPROTO);
+    assert_int_equal(f->sup.sub, PROTO_SUB_EVENTS | PROTO_SUB_FIGURES); /* unchanged */
+    OK(f, &f->sup, "{\"v\":1,\"id\":24,\"type\":\"subscribe\",\"figures\":true}");
+    assert_int_equal(f->sup.sub, PROTO_SUB_FIGURES);
+    OK(f, &f->sup, "{\"v\":1,\"id\":25,\"type\":\"subscribe\",\"events\":false,\"figures\":false}");
+    assert_int_equal(f->sup.sub, 0);
+    proto_session adm;
+    proto_session_init(&adm, &f->cfg);
+    OK(f, &adm, "{\"v\":1,\"id\":1,\"type\":\"hello\",\"token\":\"admin-token-000001\"}");
+    OK(f, &adm, "{\"v\":1,\"id\":2,\"type\":\"subscribe\",\"events\":true}");
+    assert_int_equal(adm.sub, PROTO_SUB_EVENTS);
+    proto_session_free(&adm);
+}
+
+static json_t *by_name(json_t *a, const char *name)
+{
+    size_t k;
+    json_t *x;
+    json_array_foreach(a, k, x)
+        if (!strcmp(json_string_value(json_object_get(x, "name")), name))
+            return x;
+    fail_msg("no entry %s", name);
+    return NULL;
+}
+
+static json_int_t int_of(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    assert_true(json_is_integer(v));
+    return json_integer_value(v);
+}
+
+/* The figures message from a small engine with known work: 3 in sales at
+ * t=1000, one answered 2 s later by agent 1 (busy), agent 2 not ready;
+ * then one abandoned. Waiting, longest wait, SL, ASA, EWT, the window's
+ * counts and the agents by state are what the engine says they are. */
+static void test_figures_json(void **state)
+{
+    fx *f = *state;
+    orca_stats *st;
+    TU_OK(orca_stats_new(f->e, NULL, &st));
+    char *t = proto_figures_json(f->e, st);
+    assert_non_null(t);
+    json_t *m = json_loads(t, 0, NULL);
+    free(t);
+    assert_non_null(m);
+    json_t *q = by_name(json_object_get(m, "queues"), "sales");
+    assert_int_equal(int_of(q, "waiting"), 0);
+    assert_true(json_is_null(json_object_get(q, "service_level"))); /* nothing counts yet */
+    assert_true(json_is_null(json_object_get(q, "asa_ms")));
+    assert_true(json_is_null(json_object_get(q, "ewt_ms")));
+    assert_int_equal(int_of(json_object_get(m, "agents"), "offline"), 2);
+    json_decref(m);
+
+    for (int k = 0; k < 3; k++) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "{\"v\":1,\"id\":%d,\"type\":\"enqueue\",\"interaction\":%d,"
+                 "\"queue\":\"sales\",\"channel\":\"voice\"}", 30 + k, 100 + k);
+        OK(f, &f->gw, msg);
+    }
+    TU_OK(orca_engine_advance(f->e, 3000));
+    OK(f, &f->ag1, "{\"v\":1,\"id\":3,\"type\":\"presence\",\"presence\":\"ready\"}");
+    OK(f, &f->ag1, "{\"v\":1,\"id\":4,\"type\":\"accept\",\"interaction\":100}");
+    OK(f, &f->sup, "{\"v\":1,\"id\":5,\"type\":\"set_presence\",\"agent\":2,\"presence\":\"not_ready\"}");
+    TU_OK(orca_engine_advance(f->e, 4000));
+    OK(f, &f->gw, "{\"v\":1,\"id\":40,\"type\":\"abandon\",\"interaction\":102}");
+
+    orca_figures x;
+    uint64_t ewt;
+    TU_OK(orca_stats_queue(st, 1, ORCA_SPAN_WINDOW, &x));
+    TU_OK(orca_stats_ewt(st, 1, &ewt));
+    assert_non_null(t = proto_figures_json(f->e, st));
+    assert_non_null(m = json_loads(t, 0, NULL));
+    free(t);
+    assert_string_equal(json_string_value(json_object_get(m, "type")), "figures");
+    assert_int_equal(int_of(m, "v"), 1);
+    assert_int_equal(int_of(m, "now_ms"), 4000);
+    assert_int_equal(json_array_size(json_object_get(m, "queues")), 2);
+    q = by_name(json_object_get(m, "queues"), "sales");
+    assert_int_equal(int_of(q, "waiting"), 1);             /* 101 (102 abandoned) */
+    assert_int_equal(int_of(q, "longest_wait_ms"), 3000);  /* 101 since t=1000 */
+    assert_int_equal(int_of(q, "entered"), 3);
+    assert_int_equal(int_of(q, "answered"), 1);
+    assert_int_equal(int_of(q, "abandoned"), 1);
+    assert_true(json_is_real(json_object_get(q, "asa_ms")));
+    assert_true(json_real_value(json_object_get(q, "asa_ms")) == 2000.0);
+    assert_true(json_real_value(json_object_get(q, "service_level")) == x.service_level);
+    assert_int_equal(int_of(q, "ewt_ms"), (json_int_t)ewt);
+    json_t *sup = by_name(json_object_get(m, "queues"), "support");
+    assert_int_equal(int_of(sup, "waiting"), 0);
+    assert_int_equal(int_of(by_name(json_object_get(m, "channels"), "voice"), "waiting"), 1);
+    assert_int_equal(int_of(by_name(json_object_get(m, "channels"), "voice"), "answered"), 1);
+    json_t *a = json_object_get(m, "agents");
+    assert_int_equal(int_of(a, "busy"), 1);
+    assert_int_equal(int_of(a, "not_ready"), 1);
+    assert_int_equal(int_of(a, "ready") + int_of(a, "offered") + int_of(a, "wrapup") + int_of(a, "offline"), 0);
+    json_decref(m);
+    TU_OK(orca_stats_free(st));
+}
+
+/* The event message wraps orca_event_json's object unchanged. */
+static void test_event_json(void **state)
+{
+    (void)state;
+    orca_event ev = { .type = ORCA_EV_ENQUEUED, .seq = 7, .time_ms = 1234, .interaction = 100, .queue = 1 };
+    char buf[512];
+    size_t len, n = orca_event_json(&ev, buf, sizeof buf);
+    char *t = proto_event_json(&ev, &len);
+    assert_non_null(t);
+    assert_int_equal(len, strlen(t));
+    json_t *m = json_loads(t, 0, NULL), *inner = json_loads(buf, 0, NULL);
+    assert_true(n < sizeof buf);
+    assert_non_null(m);
+    assert_string_equal(json_string_value(json_object_get(m, "type")), "event");
+    assert_int_equal(int_of(m, "v"), 1);
+    assert_true(json_equal(json_object_get(m, "event"), inner));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(m, "event"), "type")), "enqueued");
+    json_decref(m);
+    json_decref(inner);
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -641,6 +781,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_admin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admin_compact, setup, teardown),
         cmocka_unit_test(test_codes),
+        cmocka_unit_test_setup_teardown(test_subscribe, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_figures_json, setup, teardown),
+        cmocka_unit_test(test_event_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
