@@ -155,6 +155,11 @@ static void on_withdraw(void *data, const orca_offer *o, orca_withdraw_reason wh
  * (the call may have queued or offered work). */
 static void on_message(conn *c)
 {
+    /* The engine's clock moves only when the adapter advances it: bring it
+     * to the loop's time first, so that this request happens now (an
+     * arrival's time, an answer's wait), not at the last timer. */
+    if (c->w->u)
+        orca_uv_kick(c->w->u);
     proto_handle(&c->ps, c->w->e, c->rx ? c->rx : "", c->rxlen, on_reply, c);
     if (c->w->u)
         orca_uv_kick(c->w->u);
@@ -287,6 +292,9 @@ static void on_tick(uv_timer_t *t)
 {
     orcad_ws *w = t->data;
     char *text = NULL;
+    /* Figures read now (longest wait, EWT), not at the engine's last
+     * deadline; this also keeps /metrics and /snapshot within a second. */
+    orca_uv_kick(w->u);
     for (conn *c = w->conns; c; c = c->next) {
         if (!(c->ps.sub & PROTO_SUB_FIGURES) || c->dead)
             continue;

@@ -148,7 +148,15 @@ async def subscribed():
             break
     assert q["waiting"] >= 1 and q["longest_wait_ms"] >= 0, f
     assert set(f["agents"]) == {"ready", "offered", "busy", "wrapup", "not_ready", "offline"}, f
+    # The engine's clock is the wall clock at each request, not the last
+    # timer's: a call cancelled 0.6 s after it arrived waited >= 0.5 s.
+    await asyncio.sleep(0.6)
     ok(await call(gw, {"id": "sg4", "type": "cancel", "interaction": 900}))
+    while True:
+        e = await push(sup, "event")
+        if e["event"]["type"] == "cancelled" and e["event"]["interaction"] == 900:
+            break
+    assert e["event"]["wait_ms"] >= 500, e
     for ws in (gw, sup):
         await ws.close()
 
