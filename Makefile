@@ -203,7 +203,7 @@ $(BUILD)/server/orcad: server/orcad.c $(SERVER_OBJ) $(ARCHIVES) $(HDR) $(SERVER_
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Iserver $< $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(SERVER_LIBS) $(LIBS) -o $@
 
 # Tests of server code (its configuration, metrics text, messages) link its objects.
-$(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto: $(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
+$(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto $(BUILD)/tests/test_connmap: $(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(SERVER_LIBS) $(LIBS) -o $@
 
 # make check also runs orcad itself (tests/orcad_check.sh: --help,
