@@ -190,6 +190,8 @@ static int listen_on(struct lws_context *ctx, const struct lws_protocols *protoc
     vi.protocols = protocols;
     vi.vhost_name = addr;
     vi.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+    /* Pings for half-open WebSocket peers (limits.ping_s). */
+    vi.retry_and_idle_policy = orcad_ws_idle_policy(orcad_http_ws(lws_context_user(ctx)));
     if (!lws_create_vhost(ctx, &vi)) {
         fprintf(stderr, "orcad: cannot listen on %s\n", addr);
         return -1;

@@ -72,4 +72,11 @@ const char *proto_code_name(int code);
  * of memory. Queue and channel are given by name. */
 char *proto_offer_json(const orca_engine *e, const orca_offer *o);
 
+/* The reply to a message the transport refuses before proto_handle sees
+ * it (a client over its rate: ELIMIT): {"id":...,"ok":false,"error":
+ * {"code":<code's name>,"message":why}}, with the message's id if it has a
+ * valid one, else null. Nothing else is done. Returns code. */
+int proto_refuse(const char *msg, size_t len, int code, const char *why, proto_out_fn out,
+                 void *data);
+
 #endif

@@ -31,6 +31,15 @@ int orcad_ws_new(orca_engine *e, const orcad_config *cfg, orcad_ws **out);
  * through u (set once the adapter exists; NULL until then). */
 void orcad_ws_set_uv(orcad_ws *w, orca_uv *u);
 
+/* lws's idle policy for the vhosts (retry_and_idle_policy): ping a peer
+ * quiet for ping_s seconds, hang up on one with nothing valid (a pong) for
+ * 2 x ping_s. NULL when ping_s is 0 (no pings). */
+const lws_retry_bo_t *orcad_ws_idle_policy(const orcad_ws *w);
+
+/* orcad is stopping: grace timers are closed (so the loop can end) and
+ * agents whose connections close from now are NOT_READY at once. */
+void orcad_ws_stop(orcad_ws *w);
+
 /* Free it, after the lws context is gone (every connection closed).
  * NULL is ok. */
 void orcad_ws_free(orcad_ws *w);
