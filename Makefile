@@ -209,7 +209,8 @@ $(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto
 # make check also runs orcad itself (tests/orcad_check.sh: --help,
 # --version, the example config, a broken one, a start and a restart) and
 # tests/orcad_http_check.sh (its HTTP endpoints on a free loopback port)
-# and tests/orcad_ws_check.sh (the WebSocket protocol, python3-websockets).
+# and tests/orcad_ws_check.sh (the WebSocket protocol, python3-websockets)
+# and tests/orcad_clients_check.sh (bad and gone clients, 2,000 at once).
 check:
 	@scripts/deps.sh libjansson-dev libconfig-dev libwebsockets-dev libwebsockets-evlib-uv python3-websockets
 	@$(MAKE) --no-print-directory all tests
@@ -217,6 +218,7 @@ check:
 	@tests/orcad_check.sh $(BUILD)/server/orcad
 	@tests/orcad_http_check.sh $(BUILD)/server/orcad
 	@tests/orcad_ws_check.sh $(BUILD)/server/orcad
+	@tests/orcad_clients_check.sh $(BUILD)/server/orcad
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/examples/demo

@@ -23,6 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "connmap.h"
 #include "http.h"
@@ -38,6 +41,7 @@ struct orcad_ws {
     uv_loop_t *loop;    /* the rate limit's clock and the grace timers */
     struct conn *conns; /* open connections, newest first */
     size_t nconns;      /* established WebSocket connections */
+    size_t high;        /* most connections since memory was last given back */
     connmap agents;     /* agent id -> the connection logged in as it */
     connmap graces;     /* agent id -> its grace timer (struct grace) */
     connmap work;       /* interaction id -> the gateway that enqueued it */
@@ -381,6 +385,23 @@ static int on_writable(struct lws *wsi, conn *c)
     return 0;
 }
 
+/* Thousands of connections gone leave their memory free inside malloc's
+ * heap, pinned there by what was allocated after them: once half of the
+ * most since the last time (and at least 128) have gone, glibc is asked
+ * to give the free pages back, so orcad's size follows its connections
+ * down as well as up. */
+static void give_back(orcad_ws *w)
+{
+#ifdef __GLIBC__
+    if (w->high - w->nconns >= 128 && w->nconns <= w->high / 2) {
+        malloc_trim(0);
+        w->high = w->nconns;
+    }
+#else
+    (void)w;
+#endif
+}
+
 /* The disconnect rule (PROTOCOL.md, "Agent disconnect"): an agent whose
  * connection closes is set NOT_READY after the grace period (unless it
  * logs in again first, or is OFFLINE already), so no new work is offered
@@ -396,6 +417,7 @@ static void on_closed(conn *c)
     if (c->next)
         c->next->prev = c->prev;
     w->nconns--;
+    give_back(w);
     if (w->current == c)
         w->current = NULL;
     if (c->nwork)
@@ -434,7 +456,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (w->conns)
             w->conns->prev = c;
         w->conns = c;
-        w->nconns++;
+        if (++w->nconns > w->high)
+            w->high = w->nconns;
         c->tokens = w->cfg->clients.burst;
         c->last_ms = w->loop ? uv_now(w->loop) : 0;
         return 0;
