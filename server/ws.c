@@ -314,15 +314,38 @@ static int within_rate(conn *c, const char *text, size_t len)
     return 0;
 }
 
+/* Pushes a request caused (an offer to the agent that got ready, the
+ * gateway's own "offered" event) were queued while it ran, before its
+ * reply: put the reply (the last message queued) first, after `before`,
+ * so a client reads the answer to its request, then what followed. */
+static void reply_first(conn *c, msg *before)
+{
+    msg *first = before ? before->next : c->head;
+    if (c->dead || !first || first == c->tail)
+        return; /* nothing queued but the reply */
+    msg *p = first, *r = c->tail;
+    while (p->next != r)
+        p = p->next;
+    p->next = NULL;
+    c->tail = p;
+    r->next = first;
+    if (before)
+        before->next = r;
+    else
+        c->head = r;
+}
+
 /* A whole message has arrived: handle it (if within the rate), then
  * re-arm the engine's timers (the call may have queued or offered work). */
 static void on_message(conn *c, const char *text, size_t len)
 {
     orcad_ws *w = c->w;
     if (within_rate(c, text, len)) {
+        msg *before = c->tail;
         w->current = c;
         proto_handle(&c->ps, w->e, text, len, on_reply, c);
         w->current = NULL;
+        reply_first(c, before);
         rebind(c);
     }
     if (w->u)
