@@ -320,8 +320,10 @@ static int within_rate(conn *c, const char *text, size_t len)
  * so a client reads the answer to its request, then what followed. */
 static void reply_first(conn *c, msg *before)
 {
+    if (c->dead)
+        return; /* cut off while it ran: the queue (before too) is gone */
     msg *first = before ? before->next : c->head;
-    if (c->dead || !first || first == c->tail)
+    if (!first || first == c->tail)
         return; /* nothing queued but the reply */
     msg *p = first, *r = c->tail;
     while (p->next != r)

@@ -6,7 +6,7 @@ limits tests/orcad_clients_check.sh sets: agent_grace_ms 1000, ping_s 1,
 client_rate 50, client_burst 20, max_connections 2000). Every wait is
 bounded; any failure raises and exits non-zero. The last line printed is
 a summary with the figures."""
-import asyncio, json, socket, sys, time
+import asyncio, json, os, socket, sys, time
 import websockets
 
 PORT, PID = int(sys.argv[1]), int(sys.argv[2])
@@ -304,12 +304,15 @@ async def thousands():
     assert len(r["agents"]) == 3, r
     await asyncio.gather(*(ws.close() for ws in conns))
     after = None
-    for _ in range(50):
+    # Under ASan (its quarantine keeps freed memory) the memory check is
+    # off: ORCAD_CLIENTS_RSS=0.
+    check_rss = os.environ.get("ORCAD_CLIENTS_RSS", "1") != "0"
+    for _ in range(50 if check_rss else 1):
         await asyncio.sleep(0.1)
         after = rss_kib()
         if after - base < max(6144, (peak - base) // 2):
             break
-    assert after - base < max(6144, (peak - base) // 2), (base, peak, after)
+    assert not check_rss or after - base < max(6144, (peak - base) // 2), (base, peak, after)
     # ... and takes connections again.
     ws, _ = await open_as(SUP, "again")
     await ws.close()
