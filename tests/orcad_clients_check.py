@@ -133,8 +133,7 @@ async def replaced_and_outcomes(sup):
     assert not [m for m in y.pushes if m.get("interaction") == 200], y.pushes
     assert not [m for m in z.pushes if m.get("interaction") == 201], z.pushes
     assert not [m for m in y.pushes + z.pushes if m["type"] == "event"], (y.pushes, z.pushes)
-    # A gateway that enqueued with a full queue hears the refusal too; 200
-    # ends with its wrap-up (completed), still to ga only.
+    # 200 ends with its wrap-up (completed), still to ga only.
     ok(await call(z, {"id": "z3", "type": "wrapup_done", "interaction": 200}))
     e = (await push(ga, "event"))["event"]
     assert (e["type"], e["interaction"]) == ("completed", 200), e
