@@ -223,7 +223,7 @@ $(BUILD)/server/orcactl: server/orcactl.c | $(BUILD)/server/.deps
 	$(CC) $(CFLAGS) $< $(LDSAN) $(JSON_LIBS) -o $@
 
 # Tests of server code (its configuration, metrics text, messages) link its objects.
-$(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto $(BUILD)/tests/test_reload: $(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
+$(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto $(BUILD)/tests/test_reload $(BUILD)/tests/test_connmap: $(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(SERVER_LIBS) $(LIBS) -o $@
 
 # make check also runs orcad itself (tests/orcad_check.sh: --help,
@@ -231,7 +231,8 @@ $(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto
 # tests/orcad_http_check.sh (its HTTP endpoints on a free loopback port)
 # and tests/orcad_ws_check.sh (the WebSocket protocol, python3-websockets)
 # and tests/orcad_admin_check.sh (reload by SIGHUP and message, compact, shutdown)
-# and tests/orcad_tls_check.sh (https and wss:// with a self-signed certificate).
+# and tests/orcad_tls_check.sh (https and wss:// with a self-signed certificate)
+# and tests/orcad_clients_check.sh (bad and gone clients, 2,000 at once).
 check:
 	@scripts/deps.sh libjansson-dev libconfig-dev libwebsockets-dev libwebsockets-evlib-uv python3-websockets openssl curl
 	@$(MAKE) --no-print-directory all tests
@@ -242,6 +243,7 @@ check:
 	@tests/orcactl_check.sh $(BUILD)/server/orcad $(BUILD)/server/orcactl
 	@tests/orcad_admin_check.sh $(BUILD)/server/orcad
 	@tests/orcad_tls_check.sh $(BUILD)/server/orcad
+	@tests/orcad_clients_check.sh $(BUILD)/server/orcad
 
 # The dashboard in headless Chromium (Debian's chromium, playwright-core
 # from npm in tests/browser): not in make check (Chromium is heavy); CI

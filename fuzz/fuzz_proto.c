@@ -129,6 +129,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 free(after.p);
             }
             free(r.text.p);
+            /* The transport's refusal (rate limit) of the same text: one
+             * reply, not ok, ELIMIT, whatever the text is. */
+            reply q = { 0 };
+            must(proto_refuse((const char *)data + at + 1, end - at - 1, ORCA_ELIMIT, "rate limit",
+                              on_reply, &q) == ORCA_ELIMIT && q.count == 1, "one refusal");
+            j = json_loadb(q.text.p, q.text.n, 0, NULL);
+            const char *code = json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+            must(j && json_is_false(json_object_get(j, "ok")) && code && !strcmp(code, "ELIMIT"),
+                 "the refusal says ELIMIT");
+            json_decref(j);
+            free(q.text.p);
         }
         at = end + 1;
     }

@@ -206,7 +206,10 @@ static const char *const server_keys[] = { "listen", "data_dir", "sync", "sync_i
 static const char *const limit_keys[] = { "max_agents", "max_interactions", "max_queues",
                                           "max_skills", "offer_timeout_ms", "reoffer_delay_ms",
                                           "no_answer_limit", "history_per_customer",
-                                          "max_customers", NULL };
+                                          "max_customers",
+                                          /* orcad's own, for its clients (orcad_clients) */
+                                          "max_connections", "client_rate", "client_burst",
+                                          "ping_s", "agent_grace_ms", NULL };
 static const char *const channel_keys[] = { "name", "cost", "wrapup_ms", NULL };
 static const char *const queue_keys[] = { "name", "strategy", "serve", "skills", "steps",
                                           "overflow", "max_wait_ms", "max_size", "wrapup_ms",
@@ -368,6 +371,25 @@ static void parse_limits(ctx *x, const config_setting_t *root, orca_config *e)
     get_ms(x, g, "no_answer_limit", ORCA_NO_ANSWER_NEVER, &e->no_answer_limit);
     get_u32(x, g, "history_per_customer", 1, ORCA_HISTORY_MAX, &e->history_per_customer);
     get_u32(x, g, "max_customers", 1, UINT32_MAX, &e->max_customers);
+}
+
+/* What a client may cost orcad (docs/PROTOCOL.md, "Bad clients"); in the
+ * limits block next to the engine's limits. */
+static void parse_client_limits(ctx *x, const config_setting_t *root, orcad_clients *l)
+{
+    const config_setting_t *g = config_setting_get_member(root, "limits");
+    l->max_connections = ORCAD_DEFAULT_MAX_CONNECTIONS;
+    l->rate = ORCAD_DEFAULT_CLIENT_RATE;
+    l->burst = ORCAD_DEFAULT_CLIENT_BURST;
+    l->ping_s = ORCAD_DEFAULT_PING_S;
+    l->agent_grace_ms = ORCAD_DEFAULT_AGENT_GRACE_MS;
+    if (!g || config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return; /* parse_limits has said what is wrong with it */
+    get_u32(x, g, "max_connections", 1, 1000000, &l->max_connections);
+    get_u32(x, g, "client_rate", 1, 10000000, &l->rate);
+    get_u32(x, g, "client_burst", 1, 10000000, &l->burst);
+    get_u32(x, g, "ping_s", 0, 3600, &l->ping_s);
+    get_u32(x, g, "agent_grace_ms", 0, 3600000, &l->agent_grace_ms);
 }
 
 static void parse_channels(ctx *x, const config_setting_t *root, orcad_config *c)
@@ -901,6 +923,7 @@ static void parse_all(ctx *x, const config_setting_t *root, orcad_config *c)
     parse_server(x, root, c);
     parse_tls(x, root, c);
     parse_limits(x, root, &c->engine);
+    parse_client_limits(x, root, &c->clients);
     parse_channels(x, root, c);
     parse_skills(x, root, c);
     if ((n = list_alloc(x, root, "queues", sizeof *c->queues, (void **)&c->queues)))

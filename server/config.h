@@ -138,6 +138,21 @@ typedef struct orcad_token {
  * file, --listen and the listener all judge an address by this. */
 int orcad_listen_parse(const char *addr, char *host, int *port);
 
+/* What one client may cost orcad (the limits block; docs/PROTOCOL.md,
+ * "Bad clients" and "Agent disconnect"). */
+#define ORCAD_DEFAULT_MAX_CONNECTIONS 10000
+#define ORCAD_DEFAULT_CLIENT_RATE 10000    /* messages/s per connection */
+#define ORCAD_DEFAULT_CLIENT_BURST 20000
+#define ORCAD_DEFAULT_PING_S 30
+#define ORCAD_DEFAULT_AGENT_GRACE_MS 10000
+
+typedef struct orcad_clients {
+    uint32_t max_connections;  /* WebSocket connections open at once */
+    uint32_t rate, burst;      /* token bucket per connection, messages */
+    uint32_t ping_s;           /* ping a quiet peer after this; 0: never */
+    uint32_t agent_grace_ms;   /* a gone agent is NOT_READY after this */
+} orcad_clients;
+
 typedef struct orcad_config {
     char *file;                /* as errors name it */
     char *listen[ORCAD_MAX_LISTEN];
@@ -146,6 +161,7 @@ typedef struct orcad_config {
     orca_sync sync;            /* default ORCA_SYNC_INTERVAL */
     uint32_t sync_interval_ms; /* default 1000 */
     orca_config engine;        /* limits (alloc and start_ms left 0) */
+    orcad_clients clients;     /* the limits block's client limits */
     orcad_channel *channels;
     size_t nchannels;
     char **skills;

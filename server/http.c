@@ -224,6 +224,8 @@ static int listen_on(struct lws_context *ctx, const struct lws_protocols *protoc
         vi.ssl_cert_filepath = cert;
         vi.ssl_private_key_filepath = key;
     }
+    /* Pings for half-open WebSocket peers (limits.ping_s). */
+    vi.retry_and_idle_policy = orcad_ws_idle_policy(orcad_http_ws(lws_context_user(ctx)));
     if (!lws_create_vhost(ctx, &vi)) {
         fprintf(stderr, "orcad: cannot listen on %s%s\n", addr,
                 cert ? " with TLS (is the certificate and key pair good?)" : "");

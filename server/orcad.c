@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,6 +127,7 @@ static void shut_down(orcad *d)
         return;
     d->stopping = 1;
     orcad_ws_feed_stop(d->ws); /* before the connections close: no sends to them */
+    orcad_ws_stop(d->ws);     /* grace timers closed: the loop can end */
     orcad_http_stop(d->http); /* lws closes its handles on the loop */
     int rc = orca_journal_compact(d->e);
     say("stopping: journal compacted (%s)", rc == ORCA_OK ? "ok" : orca_strerror(rc));
@@ -258,6 +260,19 @@ static int restore(orcad *d, const char *journal, orca_journal_config *jc)
     return 0;
 }
 
+/* Each client is a socket: thousands of them need the soft limit on open
+ * files raised to the hard one (lws sizes its tables from it, so before
+ * the context is made). Not fatal: orcad serves fewer clients. */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == rl.rlim_max)
+        return;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        fprintf(stderr, "orcad: cannot raise the open files limit: %s\n", strerror(errno));
+}
+
 static int run(const char *conf, const char *dir_arg, char *const *listen, size_t nlisten,
                int run_for)
 {
@@ -309,6 +324,7 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
             unlink(journal);
         return 1;
     }
+    raise_nofile();
     d.loop = uv_default_loop();
     orca_uv_config uc = { .clock = ORCA_UV_CLOCK_WALL };
     /* HTTP first: if it cannot listen, nothing else is on the loop yet. */

@@ -906,3 +906,26 @@ char *proto_figures_json(const orca_engine *e, const orca_stats *s)
     json_decref(m);
     return text;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Refusals by the transport                                                */
+/* ------------------------------------------------------------------------ */
+
+int proto_refuse(const char *msg, size_t len, int code, const char *why, proto_out_fn out,
+                 void *data)
+{
+    json_t *root = len <= PROTO_MAX_MESSAGE ? json_loadb(msg, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    json_t *id = json_object_get(root, "id");
+    /* Only an id the request could have had is echoed; else null. */
+    if (id && !(json_is_integer(id) && json_integer_value(id) >= 0) &&
+        !(json_is_string(id) && json_string_length(id) >= 1 && json_string_length(id) <= PROTO_MAX_ID))
+        id = NULL;
+    json_t *reply = json_pack("{s:O,s:b,s:{s:s,s:s}}", "id", id ? id : json_null(), "ok", 0,
+                              "error", "code", proto_code_name(code), "message", why);
+    char *text = NULL;
+    send_reply(reply, out, data, &text);
+    free(text);
+    json_decref(reply);
+    json_decref(root);
+    return code;
+}

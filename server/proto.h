@@ -114,4 +114,11 @@ char *proto_event_json(const orca_event *ev, size_t *len);
  * (server/metrics.h). A malloc'd string, or NULL if out of memory. */
 char *proto_figures_json(const orca_engine *e, const orca_stats *s);
 
+/* The reply to a message the transport refuses before proto_handle sees
+ * it (a client over its rate: ELIMIT): {"id":...,"ok":false,"error":
+ * {"code":<code's name>,"message":why}}, with the message's id if it has a
+ * valid one, else null. Nothing else is done. Returns code. */
+int proto_refuse(const char *msg, size_t len, int code, const char *why, proto_out_fn out,
+                 void *data);
+
 #endif

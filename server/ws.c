@@ -11,11 +11,23 @@
  * client that never reads is disconnected rather than growing orcad's
  * memory. Input is bounded by PROTO_MAX_MESSAGE: a longer message is not
  * kept, it gets the ETOOBIG reply proto_handle gives any oversize text.
+ *
+ * What bad and gone clients get (PROTOCOL.md, "Bad clients", "Agent
+ * disconnect"): a rate limit per connection, a bound on connections, pings
+ * for half-open peers, one live connection per agent (a new login takes
+ * the binding over) and a grace period before a gone agent is NOT_READY.
+ * Agents and interactions find their connection through hash maps
+ * (connmap.h), so an offer or an event costs the same with 10 or 10,000
+ * connections open.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
+#include "connmap.h"
 #include "http.h"
 #include "proto.h"
 #include "ws.h"
@@ -26,13 +38,31 @@ struct orcad_ws {
     orca_engine *e;
     const orcad_config *cfg;
     orca_uv *u;
-    const proto_host *host; /* admin actions for every new session */
+    uv_loop_t *loop;    /* the rate limit's clock and the grace timers */
     struct conn *conns; /* open connections, newest first */
+    size_t nconns;      /* established WebSocket connections */
+    size_t high;        /* most connections since memory was last given back */
+    connmap agents;     /* agent id -> the connection logged in as it */
+    connmap graces;     /* agent id -> its grace timer (struct grace) */
+    connmap work;       /* interaction id -> the gateway that enqueued it */
+    struct conn *current; /* whose message the engine is handling */
+    lws_retry_bo_t idle;  /* ping_s as lws's idle policy */
+    int listener;       /* gateway outcomes (on_event) */
+    const proto_host *host; /* admin actions for every new session */
     /* the supervisor feed (orcad_ws_feed_start) */
     const orca_stats *stats;
     uv_timer_t tick;
-    int listener, feeding;
+    int feed_listener, feeding;
+    int stopping;       /* no more grace timers: orcad is going */
 };
+
+/* An agent whose connection went: NOT_READY when it fires, unless the
+ * agent logged in again first (the timer is then cancelled). */
+typedef struct grace {
+    uv_timer_t t;
+    orcad_ws *w;
+    uint64_t agent;
+} grace;
 
 /* One queued message, LWS_PRE bytes of headroom in front as lws_write wants. */
 typedef struct msg {
@@ -50,8 +80,14 @@ typedef struct conn {
     msg *head, *tail;
     size_t queued;       /* bytes in the queue */
     char *rx;            /* the message being received, PROTO_MAX_MESSAGE + 1 at most */
-    size_t rxlen;
+    size_t rxlen, rxcap;
     int dead;            /* over its output bound: closing, sends nothing more */
+    int closing;         /* replaced: closes once its queue is sent */
+    uint64_t bound;      /* the agent this connection holds in w->agents */
+    size_t nwork;        /* interactions it enqueued that are still live */
+    double tokens;       /* rate limit: messages it may send now */
+    double strikes;      /* refusals, draining at the rate: too many closes it */
+    uint64_t last_ms;    /* when tokens and strikes were last brought up to date */
 } conn;
 
 static orcad_ws *ws_of(struct lws *wsi)
@@ -109,13 +145,11 @@ static void on_reply(void *data, const char *text, size_t len)
     send_text(data, text, len);
 }
 
-/* The newest connection logged in as agent, or NULL. */
+/* The connection logged in as agent (one at most), or NULL. */
 static conn *agent_conn(const orcad_ws *w, uint64_t agent)
 {
-    for (conn *c = w->conns; c; c = c->next)
-        if (c->ps.agent == agent && !c->dead)
-            return c;
-    return NULL;
+    conn *c = connmap_get(&w->agents, agent);
+    return c && !c->dead ? c : NULL;
 }
 
 static void on_offer(void *data, const orca_offer *o)
@@ -151,35 +185,215 @@ static void on_withdraw(void *data, const orca_offer *o, orca_withdraw_reason wh
     send_text(c, text, (size_t)len);
 }
 
-/* A whole message has arrived: handle it, then re-arm the engine's timers
- * (the call may have queued or offered work). */
-static void on_message(conn *c)
+/* ---- the disconnect rule: grace, then NOT_READY ---- */
+
+/* The agent has no connection: NOT_READY (reason 0) unless OFFLINE
+ * already, so no new work is offered to nobody. */
+static void set_not_ready(orcad_ws *w, uint64_t agent)
 {
-    /* The engine's clock moves only when the adapter advances it: bring it
-     * to the loop's time first, so that this request happens now (an
-     * arrival's time, an answer's wait), not at the last timer. */
-    if (c->w->u)
-        orca_uv_kick(c->w->u);
-    proto_handle(&c->ps, c->w->e, c->rx ? c->rx : "", c->rxlen, on_reply, c);
-    if (c->w->u)
-        orca_uv_kick(c->w->u);
+    orca_agent_info ai;
+    if (agent_conn(w, agent) || orca_agent_info_get(w->e, agent, &ai) != ORCA_OK ||
+        ai.presence == ORCA_PRESENCE_OFFLINE)
+        return;
+    orca_agent_set_presence(w->e, agent, ORCA_PRESENCE_NOT_READY, 0);
+    if (w->u)
+        orca_uv_kick(w->u);
+}
+
+static void grace_free(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void grace_cancel(orcad_ws *w, uint64_t agent)
+{
+    grace *g = connmap_del(&w->graces, agent);
+    if (g) {
+        uv_timer_stop(&g->t);
+        uv_close((uv_handle_t *)&g->t, grace_free);
+    }
+}
+
+static void on_grace(uv_timer_t *t)
+{
+    grace *g = t->data;
+    orcad_ws *w = g->w;
+    uint64_t agent = g->agent;
+    grace_cancel(w, agent); /* closes t */
+    set_not_ready(w, agent);
+}
+
+/* The agent's connection went: NOT_READY after agent_grace_ms, unless it
+ * logs in again first. At once if there is no grace (0, no loop yet,
+ * orcad stopping, or no memory for the timer). */
+static void grace_start(orcad_ws *w, uint64_t agent)
+{
+    uint32_t ms = w->cfg->clients.agent_grace_ms;
+    grace *g = NULL;
+    grace_cancel(w, agent);
+    if (ms && w->loop && !w->stopping && (g = malloc(sizeof *g))) {
+        g->w = w, g->agent = agent;
+        uv_timer_init(w->loop, &g->t);
+        g->t.data = g;
+        if (connmap_put(&w->graces, agent, g) == 0) {
+            uv_timer_start(&g->t, on_grace, ms, 0);
+            return;
+        }
+        uv_close((uv_handle_t *)&g->t, grace_free);
+    }
+    set_not_ready(w, agent);
+}
+
+/* ---- one connection per agent ---- */
+
+/* Another connection logged in as old's agent: old is told and closed,
+ * after what it has queued (its requests are not acted on from now). */
+static void replace(conn *old)
+{
+    static const char text[] = "{\"v\":1,\"type\":\"closed\",\"reason\":\"replaced\"}";
+    old->bound = 0;
+    old->ps.agent = 0;
+    send_text(old, text, sizeof text - 1);
+    old->closing = 1;
+    lws_callback_on_writable(old->wsi);
+    /* If it does not read, it goes anyway. */
+    lws_set_timeout(old->wsi, PENDING_TIMEOUT_CLOSE_SEND, 5);
+}
+
+/* After a message: if c's agent binding changed (login, a second hello),
+ * bring w->agents up to date. The agent it leaves gets the grace rule; the
+ * agent it takes is taken from any other connection and its grace ends. */
+static void rebind(conn *c)
+{
+    orcad_ws *w = c->w;
+    uint64_t agent = c->ps.agent;
+    if (c->bound == agent)
+        return;
+    if (c->bound && connmap_get(&w->agents, c->bound) == c) {
+        connmap_del(&w->agents, c->bound);
+        grace_start(w, c->bound);
+    }
+    c->bound = 0;
+    if (!agent)
+        return;
+    conn *old = connmap_get(&w->agents, agent);
+    if (old && old != c)
+        replace(old);
+    if (connmap_put(&w->agents, agent, c) != 0) {
+        /* Offers could not find it: better closed than silently deaf. */
+        connmap_del(&w->agents, agent);
+        fprintf(stderr, "orcad: out of memory binding agent %llu: its connection is closed\n",
+                (unsigned long long)agent);
+        kill_conn(c);
+        grace_start(w, agent);
+        return;
+    }
+    c->bound = agent;
+    grace_cancel(w, agent);
+}
+
+/* ---- the rate limit ---- */
+
+/* A token bucket of client_burst messages filled at client_rate a second.
+ * Over it: ELIMIT, nothing done. Refusals drain at the same rate; a
+ * client with more than 10 x client_burst of them undrained keeps
+ * flooding and is cut off. Returns 1 if the message may go on. */
+static int within_rate(conn *c, const char *text, size_t len)
+{
+    const orcad_clients *l = &c->w->cfg->clients;
+    uint64_t now = c->w->loop ? uv_now(c->w->loop) : 0;
+    double add = (double)(now - c->last_ms) * l->rate / 1000.0;
+    c->last_ms = now;
+    c->tokens = c->tokens + add > l->burst ? l->burst : c->tokens + add;
+    c->strikes = c->strikes > add ? c->strikes - add : 0;
+    if (c->tokens >= 1) {
+        c->tokens -= 1;
+        return 1;
+    }
+    proto_refuse(text, len, ORCA_ELIMIT, "rate limit", on_reply, c);
+    if ((c->strikes += 1) > 10.0 * l->burst) {
+        fprintf(stderr, "orcad: a WebSocket client over its rate (%u/s, burst %u) kept sending: "
+                "disconnected\n", l->rate, l->burst);
+        kill_conn(c);
+    }
+    return 0;
+}
+
+/* Pushes a request caused (an offer to the agent that got ready, the
+ * gateway's own "offered" event) were queued while it ran, before its
+ * reply: put the reply (the last message queued) first, after `before`,
+ * so a client reads the answer to its request, then what followed. */
+static void reply_first(conn *c, msg *before)
+{
+    if (c->dead)
+        return; /* cut off while it ran: the queue (before too) is gone */
+    msg *first = before ? before->next : c->head;
+    if (!first || first == c->tail)
+        return; /* nothing queued but the reply */
+    msg *p = first, *r = c->tail;
+    while (p->next != r)
+        p = p->next;
+    p->next = NULL;
+    c->tail = p;
+    r->next = first;
+    if (before)
+        before->next = r;
+    else
+        c->head = r;
+}
+
+/* A whole message has arrived: handle it (if within the rate), then
+ * re-arm the engine's timers (the call may have queued or offered work). */
+static void on_message(conn *c, const char *text, size_t len)
+{
+    orcad_ws *w = c->w;
+    if (within_rate(c, text, len)) {
+        /* The engine's clock moves only when the adapter advances it: bring
+         * it to the loop's time first, so that this request happens now
+         * (an arrival's time, an answer's wait), not at the last timer. */
+        if (w->u)
+            orca_uv_kick(w->u);
+        msg *before = c->tail; /* (what that fired comes before the reply) */
+        w->current = c;
+        proto_handle(&c->ps, w->e, text, len, on_reply, c);
+        w->current = NULL;
+        reply_first(c, before);
+        rebind(c);
+    }
+    if (w->u)
+        orca_uv_kick(w->u);
     c->rxlen = 0;
 }
 
-/* A piece of a message. Bytes past PROTO_MAX_MESSAGE + 1 are not kept:
- * proto_handle answers ETOOBIG for the length alone. */
+/* A piece of a message. A message in one piece (the usual case) is handled
+ * where lws has it; else it is gathered in c->rx, which grows as needed.
+ * Bytes past PROTO_MAX_MESSAGE + 1 are not kept: proto_handle answers
+ * ETOOBIG for the length alone. */
 static int on_receive(struct lws *wsi, conn *c, const char *in, size_t len)
 {
-    if (c->dead)
+    if (c->dead || c->closing)
         return 0; /* cut off: its requests must not act with no one told */
-    if (!c->rx && !(c->rx = malloc(PROTO_MAX_MESSAGE + 1)))
-        return -1;
+    int last = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+    if (last && c->rxlen == 0) {
+        on_message(c, in, len);
+        return 0;
+    }
     size_t room = PROTO_MAX_MESSAGE + 1 - c->rxlen;
     size_t n = len < room ? len : room;
+    if (c->rxlen + n > c->rxcap) {
+        size_t cap = c->rxcap ? c->rxcap : 1024;
+        while (cap < c->rxlen + n)
+            cap *= 2;
+        cap = cap < PROTO_MAX_MESSAGE + 1 ? cap : PROTO_MAX_MESSAGE + 1;
+        char *p = realloc(c->rx, cap);
+        if (!p)
+            return -1;
+        c->rx = p, c->rxcap = cap;
+    }
     memcpy(c->rx + c->rxlen, in, n);
     c->rxlen += n;
-    if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0)
-        on_message(c);
+    if (last)
+        on_message(c, c->rx, c->rxlen);
     return 0;
 }
 
@@ -188,6 +402,10 @@ static int on_receive(struct lws *wsi, conn *c, const char *in, size_t len)
 static int on_writable(struct lws *wsi, conn *c)
 {
     msg *m = c->head;
+    if (!m && c->closing) {
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"replaced", 8);
+        return -1; /* replaced, and told so: now it goes */
+    }
     if (!m || c->dead)
         return 0;
     if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len)
@@ -197,33 +415,54 @@ static int on_writable(struct lws *wsi, conn *c)
         c->tail = NULL;
     c->queued -= m->len;
     free(m);
-    if (c->head)
+    if (c->head || c->closing)
         lws_callback_on_writable(wsi);
     return 0;
 }
 
+/* Thousands of connections gone leave their memory free inside malloc's
+ * heap, pinned there by what was allocated after them: once half of the
+ * most since the last time (and at least 128) have gone, glibc is asked
+ * to give the free pages back, so orcad's size follows its connections
+ * down as well as up. */
+static void give_back(orcad_ws *w)
+{
+#ifdef __GLIBC__
+    if (w->high - w->nconns >= 128 && w->nconns <= w->high / 2) {
+        malloc_trim(0);
+        w->high = w->nconns;
+    }
+#else
+    (void)w;
+#endif
+}
+
 /* The disconnect rule (PROTOCOL.md, "Agent disconnect"): an agent whose
- * last connection closes is set NOT_READY at once (unless it is OFFLINE
- * already), so no new work is offered to nobody. */
+ * connection closes is set NOT_READY after the grace period (unless it
+ * logs in again first, or is OFFLINE already), so no new work is offered
+ * to nobody. A gateway's live interactions are forgotten: their outcomes
+ * have nobody to go to. */
 static void on_closed(conn *c)
 {
     orcad_ws *w = c->w;
-    uint64_t agent = c->ps.agent;
     if (c->prev)
         c->prev->next = c->next;
     else
         w->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    w->nconns--;
+    give_back(w);
+    if (w->current == c)
+        w->current = NULL;
+    if (c->nwork)
+        connmap_del_val(&w->work, c);
     drop_queue(c);
     free(c->rx);
     proto_session_free(&c->ps);
-    orca_agent_info ai;
-    if (agent && !agent_conn(w, agent) && orca_agent_info_get(w->e, agent, &ai) == ORCA_OK &&
-        ai.presence != ORCA_PRESENCE_OFFLINE) {
-        orca_agent_set_presence(w->e, agent, ORCA_PRESENCE_NOT_READY, 0);
-        if (w->u)
-            orca_uv_kick(w->u);
+    if (c->bound && connmap_get(&w->agents, c->bound) == c) {
+        connmap_del(&w->agents, c->bound);
+        grace_start(w, c->bound);
     }
 }
 
@@ -232,6 +471,15 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 {
     conn *c = user;
     switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+        /* At max_connections the upgrade is refused with 503. */
+        orcad_ws *w = ws_of(wsi);
+        if (w && w->nconns >= w->cfg->clients.max_connections) {
+            lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "too many connections");
+            return -1;
+        }
+        return 0;
+    }
     case LWS_CALLBACK_ESTABLISHED: {
         orcad_ws *w = ws_of(wsi);
         if (!w)
@@ -244,6 +492,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (w->conns)
             w->conns->prev = c;
         w->conns = c;
+        if (++w->nconns > w->high)
+            w->high = w->nconns;
+        c->tokens = w->cfg->clients.burst;
+        c->last_ms = w->loop ? uv_now(w->loop) : 0;
         return 0;
     }
     case LWS_CALLBACK_RECEIVE:
@@ -265,13 +517,84 @@ const struct lws_protocols orcad_ws_protocol = {
     "orca.v1", callback, sizeof(conn), 4096, 0, NULL, 0
 };
 
+/* ---- gateway outcomes ---- */
+
+/* The events a gateway hears about its interactions (PROTOCOL.md, "event"):
+ * what happens to the work, not the routing's inner steps. */
+static int told(orca_event_type t)
+{
+    switch (t) {
+    case ORCA_EV_OFFERED: case ORCA_EV_ACCEPTED: case ORCA_EV_REJECTED:
+    case ORCA_EV_OFFER_TIMEOUT: case ORCA_EV_ENDED: case ORCA_EV_COMPLETED:
+    case ORCA_EV_ABANDONED: case ORCA_EV_CANCELLED: case ORCA_EV_TIMED_OUT:
+    case ORCA_EV_REJECTED_FULL: case ORCA_EV_REJECTED_CLOSED: case ORCA_EV_OVERFLOWED:
+    case ORCA_EV_TRANSFERRED: case ORCA_EV_SCHEDULED: case ORCA_EV_DUE:
+    case ORCA_EV_ESCALATED: case ORCA_EV_CONTAINED: case ORCA_EV_CHANNEL_CHANGED:
+    case ORCA_EV_UNREACHED:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The events after which an interaction is gone. */
+static int finished(orca_event_type t)
+{
+    return t == ORCA_EV_COMPLETED || t == ORCA_EV_ABANDONED || t == ORCA_EV_CANCELLED ||
+           t == ORCA_EV_TIMED_OUT || t == ORCA_EV_REJECTED_FULL ||
+           t == ORCA_EV_REJECTED_CLOSED || t == ORCA_EV_CONTAINED;
+}
+
+static void send_event(conn *g, const orca_event *ev)
+{
+    static const char head[] = "{\"v\":1,\"type\":\"event\",\"event\":";
+    char buf[1024];
+    size_t h = sizeof head - 1;
+    memcpy(buf, head, h);
+    size_t n = orca_event_json(ev, buf + h, sizeof buf - h - 1);
+    if (h + n + 1 >= sizeof buf)
+        return; /* events are a few hundred bytes; never expected */
+    buf[h + n] = '}';
+    send_text(g, buf, h + n + 1);
+}
+
+/* The gateway whose message enqueued an interaction hears its outcomes
+ * until it finishes (or the gateway goes); no other connection does. */
+static void on_event(void *data, const orca_event *ev)
+{
+    orcad_ws *w = data;
+    conn *g, *cur = w->current;
+    if (!ev->interaction)
+        return;
+    g = connmap_get(&w->work, ev->interaction);
+    if (!g && cur && cur->ps.role == ORCAD_ROLE_GATEWAY) {
+        if (ev->type == ORCA_EV_ENQUEUED) {
+            if (connmap_put(&w->work, ev->interaction, cur) == 0) {
+                cur->nwork++;
+                g = cur;
+            }
+        } else if (ev->type == ORCA_EV_REJECTED_FULL || ev->type == ORCA_EV_REJECTED_CLOSED) {
+            g = cur; /* refused at once: nothing to remember */
+        }
+    }
+    if (!g)
+        return;
+    if (told(ev->type))
+        send_event(g, ev);
+    if (ev->type == ORCA_EV_TRANSFERRED && ev->other && !connmap_get(&w->work, ev->other) &&
+        connmap_put(&w->work, ev->other, g) == 0)
+        g->nwork++; /* the new leg is the same gateway's call */
+    if (finished(ev->type) && connmap_del(&w->work, ev->interaction) == g)
+        g->nwork--;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The supervisor feed: events and figures to subscribed connections        */
 /* ------------------------------------------------------------------------ */
 
 /* Called inside engine calls: it only queues text (no engine call). The
  * text is built once, and only when someone is subscribed. */
-static void on_event(void *data, const orca_event *ev)
+static void on_feed_event(void *data, const orca_event *ev)
 {
     orcad_ws *w = data;
     char *text = NULL;
@@ -312,7 +635,7 @@ int orcad_ws_feed_start(orcad_ws *w, const orca_stats *s)
         fprintf(stderr, "orcad: the supervisor feed needs the libuv adapter\n");
         return -1;
     }
-    if ((rc = orca_listener_add(w->e, on_event, w, &w->listener)) != ORCA_OK) {
+    if ((rc = orca_listener_add(w->e, on_feed_event, w, &w->feed_listener)) != ORCA_OK) {
         fprintf(stderr, "orcad: event listener: %s\n", orca_strerror(rc));
         return -1;
     }
@@ -329,7 +652,7 @@ void orcad_ws_feed_stop(orcad_ws *w)
     if (!w || !w->feeding)
         return;
     w->feeding = 0;
-    orca_listener_remove(w->e, w->listener);
+    orca_listener_remove(w->e, w->feed_listener);
     uv_close((uv_handle_t *)&w->tick, NULL);
 }
 
@@ -357,7 +680,16 @@ int orcad_ws_new(orca_engine *e, const orcad_config *cfg, orcad_ws **out)
         return -1;
     }
     w->e = e, w->cfg = cfg;
+    w->idle.secs_since_valid_ping = (uint16_t)cfg->clients.ping_s;
+    w->idle.secs_since_valid_hangup = (uint16_t)(2 * cfg->clients.ping_s);
+    int lrc = orca_listener_add(e, on_event, w, &w->listener);
+    if (lrc != ORCA_OK) {
+        fprintf(stderr, "orcad: event listener: %s\n", orca_strerror(lrc));
+        free(w);
+        return -1;
+    }
     if (orcad_ws_channels(w) != 0) {
+        orca_listener_remove(e, w->listener);
         free(w);
         return -1;
     }
@@ -373,9 +705,34 @@ void orcad_ws_set_host(orcad_ws *w, const proto_host *h)
 void orcad_ws_set_uv(orcad_ws *w, orca_uv *u)
 {
     w->u = u;
+    w->loop = u ? orca_uv_loop(u) : NULL;
+}
+
+const lws_retry_bo_t *orcad_ws_idle_policy(const orcad_ws *w)
+{
+    return w && w->idle.secs_since_valid_ping ? &w->idle : NULL;
+}
+
+void orcad_ws_stop(orcad_ws *w)
+{
+    if (!w)
+        return;
+    w->stopping = 1;
+    while (w->graces.n) {
+        for (size_t k = 0; k < w->graces.cap; k++)
+            if (w->graces.slots[k].key) {
+                grace_cancel(w, w->graces.slots[k].key);
+                break;
+            }
+    }
 }
 
 void orcad_ws_free(orcad_ws *w)
 {
+    if (!w)
+        return;
+    connmap_free(&w->agents);
+    connmap_free(&w->graces);
+    connmap_free(&w->work);
     free(w);
 }

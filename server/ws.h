@@ -52,6 +52,15 @@ int orcad_ws_feed_start(orcad_ws *w, const orca_stats *s);
  * (which must run on for it to close). Safe if it never started; twice too. */
 void orcad_ws_feed_stop(orcad_ws *w);
 
+/* lws's idle policy for the vhosts (retry_and_idle_policy): ping a peer
+ * quiet for ping_s seconds, hang up on one with nothing valid (a pong) for
+ * 2 x ping_s. NULL when ping_s is 0 (no pings). */
+const lws_retry_bo_t *orcad_ws_idle_policy(const orcad_ws *w);
+
+/* orcad is stopping: grace timers are closed (so the loop can end) and
+ * agents whose connections close from now are NOT_READY at once. */
+void orcad_ws_stop(orcad_ws *w);
+
 /* Free it, after the lws context is gone (every connection closed).
  * NULL is ok. */
 void orcad_ws_free(orcad_ws *w);

@@ -88,6 +88,33 @@ static void test_good_parses(void **state)
     orcad_config_free(&c);
 }
 
+/* The client limits: their defaults when the file says nothing, and what
+ * a limits block gives (next to the engine's limits, which stay). */
+static void test_client_limits(void **state)
+{
+    (void)state;
+    orcad_config c;
+    orcad_errors err = { 0 };
+    load_good(&c);
+    assert_int_equal(c.clients.max_connections, ORCAD_DEFAULT_MAX_CONNECTIONS);
+    assert_int_equal(c.clients.rate, ORCAD_DEFAULT_CLIENT_RATE);
+    assert_int_equal(c.clients.burst, ORCAD_DEFAULT_CLIENT_BURST);
+    assert_int_equal(c.clients.ping_s, ORCAD_DEFAULT_PING_S);
+    assert_int_equal(c.clients.agent_grace_ms, ORCAD_DEFAULT_AGENT_GRACE_MS);
+    orcad_config_free(&c);
+    assert_int_equal(orcad_config_load_string("limits = { max_agents = 7; max_connections = 3; "
+                                              "client_rate = 50; client_burst = 20; ping_s = 0; "
+                                              "agent_grace_ms = 0; };\n", "l.conf", &c, &err), 0);
+    assert_int_equal(c.engine.max_agents, 7);
+    assert_int_equal(c.clients.max_connections, 3);
+    assert_int_equal(c.clients.rate, 50);
+    assert_int_equal(c.clients.burst, 20);
+    assert_int_equal(c.clients.ping_s, 0);
+    assert_int_equal(c.clients.agent_grace_ms, 0);
+    orcad_config_free(&c);
+    assert_int_equal(err.n, 0);
+}
+
 static void test_good_applies(void **state)
 {
     (void)state;
@@ -197,6 +224,12 @@ static const struct {
     { "queues = ( { name = \"a\"; }\n", "t.conf:2: syntax error" },
     { "limits = {\n max_agent = 5; };\n", "t.conf:2: unknown setting 'max_agent' in limits" },
     { "colour = 1;\n", "t.conf:1: unknown setting 'colour' in the file" },
+    /* orcad's client limits (limits block) */
+    { "limits = {\n max_connections = 0; };\n", "t.conf:2: max_connections is 0, must be 1..1000000" },
+    { "limits = {\n client_rate = \"fast\"; };\n", "t.conf:2: client_rate must be an integer" },
+    { "limits = {\n client_burst = 0; };\n", "t.conf:2: client_burst is 0, must be 1..10000000" },
+    { "limits = {\n ping_s = 3601; };\n", "t.conf:2: ping_s is 3601, must be 0..3600" },
+    { "limits = {\n agent_grace_ms = -1; };\n", "t.conf:2: agent_grace_ms is -1, must be 0..3600000" },
     { "queues = (\n { name = \"a\";\n max_wait_ms = \"long\"; } );\n",
       "t.conf:3: max_wait_ms must be an integer" },
     { "skills = \"english\";\n", "t.conf:1: skills must be an array" },
@@ -507,6 +540,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_parses),
         cmocka_unit_test(test_good_applies),
+        cmocka_unit_test(test_client_limits),
         cmocka_unit_test(test_overflow_applied),
         cmocka_unit_test(test_hours_exceptions),
         cmocka_unit_test(test_each_bad_input),

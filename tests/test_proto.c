@@ -483,6 +483,44 @@ static void test_codes(void **state)
         assert_string_not_equal(proto_code_name(c), "EUNKNOWN");
 }
 
+/* The transport's refusal (a client over its rate): ELIMIT with the
+ * request's id when it has a valid one, else null; one reply each. */
+static void test_refuse(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *msg, *id;  /* id: the reply's id as JSON text */
+    } cases[] = {
+        { "{\"v\":1,\"id\":\"req-1\",\"type\":\"enqueue\"}", "\"req-1\"" },
+        { "{\"v\":1,\"id\":42,\"type\":\"queues\"}", "42" },
+        { "{\"id\":-1}", "null" },
+        { "{\"id\":\"\"}", "null" },
+        { "{\"id\":1.5}", "null" },
+        { "{\"id\":[1]}", "null" },
+        { "{\"id\":\"0123456789012345678901234567890123456789012345678901234567890123456789\"}", "null" },
+        { "{not json", "null" },
+        { "[1,2]", "null" },
+        { "", "null" },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        fx f = { 0 };
+        assert_int_equal(proto_refuse(cases[k].msg, strlen(cases[k].msg), ORCA_ELIMIT, "rate limit",
+                                      out, &f), ORCA_ELIMIT);
+        assert_int_equal(f.replies, 1);
+        json_t *r = json_loads(f.last, 0, NULL);
+        assert_non_null(r);
+        char *id = json_dumps(json_object_get(r, "id"), JSON_ENCODE_ANY | JSON_COMPACT);
+        assert_string_equal(id, cases[k].id);
+        assert_true(json_is_false(json_object_get(r, "ok")));
+        json_t *e = json_object_get(r, "error");
+        assert_string_equal(json_string_value(json_object_get(e, "code")), "ELIMIT");
+        assert_string_equal(json_string_value(json_object_get(e, "message")), "rate limit");
+        free(id);
+        json_decref(r);
+        free(f.last);
+    }
+}
+
 /* The offer message an agent's desktop gets, with the customer's history. */
 static void test_offer_json(void **state)
 {
@@ -784,6 +822,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_subscribe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_figures_json, setup, teardown),
         cmocka_unit_test(test_event_json),
+        cmocka_unit_test(test_refuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
