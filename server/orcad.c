@@ -299,10 +299,16 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     say("orcad %s, liborca %s", ORCAD_VERSION, orca_version());
     say("config %s: %zu channels, %zu skills, %zu queues, %zu agents, %zu tokens", conf,
         c.nchannels, c.nskills, c.nqueues, c.nagents, c.ntokens);
-    jc.sync = c.sync;
+    /* sync = "every": group commit. The journal only writes, and the
+     * WebSocket layer syncs once per loop iteration before it sends the
+     * replies of that iteration (orcad_ws_set_group): every acknowledged
+     * change is on disk, at one fdatasync per batch, not per call. */
+    int group = c.sync == ORCA_SYNC_EVERY;
+    jc.sync = group ? ORCA_SYNC_NEVER : c.sync;
     jc.interval_ms = c.sync_interval_ms;
     say("data dir %s, journal sync %s", dir,
-        c.sync == ORCA_SYNC_EVERY ? "every call" : c.sync == ORCA_SYNC_NEVER ? "never" : "interval");
+        group ? "before every acknowledgement (group commit)"
+              : c.sync == ORCA_SYNC_NEVER ? "never" : "interval");
     /* --listen's addresses, else the file's (the config lives until exit:
      * the WebSocket sessions read its tokens). */
     char *const *addrs = nlisten ? listen : c.listen;
@@ -313,6 +319,8 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     /* The config stays: the WebSocket sessions read its tokens. */
     if (rc == 0 && orcad_ws_new(d.e, &c, &d.ws) != 0)
         rc = 1;
+    if (rc == 0)
+        orcad_ws_set_group(d.ws, group);
     if (rc != 0) {
         orcad_config_free(&c);
         /* A half-built new centre must not be restored next time: its

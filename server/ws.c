@@ -54,6 +54,11 @@ struct orcad_ws {
     uv_timer_t tick;
     int feed_listener, feeding;
     int stopping;       /* no more grace timers: orcad is going */
+    /* Group commit (orcad_ws_set_group): what is queued in batch b is sent
+     * only once a journal sync after it succeeded (released >= b). */
+    int group, pending, checking;
+    uint64_t batch, released;
+    uv_check_t check;
 };
 
 /* An agent whose connection went: NOT_READY when it fires, unless the
@@ -67,6 +72,7 @@ typedef struct grace {
 /* One queued message, LWS_PRE bytes of headroom in front as lws_write wants. */
 typedef struct msg {
     struct msg *next;
+    uint64_t batch;      /* group commit: sent once released >= batch */
     size_t len;
     unsigned char buf[];
 } msg;
@@ -83,6 +89,7 @@ typedef struct conn {
     size_t rxlen, rxcap;
     int dead;            /* over its output bound: closing, sends nothing more */
     int closing;         /* replaced: closes once its queue is sent */
+    int held;            /* group commit: has messages waiting for the sync */
     uint64_t bound;      /* the agent this connection holds in w->agents */
     size_t nwork;        /* interactions it enqueued that are still live */
     double tokens;       /* rate limit: messages it may send now */
@@ -129,6 +136,7 @@ static void send_text(conn *c, const char *text, size_t len)
         return;
     }
     m->next = NULL;
+    m->batch = c->w->batch;
     m->len = len;
     memcpy(m->buf + LWS_PRE, text, len);
     if (c->tail)
@@ -137,7 +145,10 @@ static void send_text(conn *c, const char *text, size_t len)
         c->head = m;
     c->tail = m;
     c->queued += len;
-    lws_callback_on_writable(c->wsi);
+    if (c->w->group)
+        c->w->pending = c->held = 1; /* sent after the batch's sync (on_check) */
+    else
+        lws_callback_on_writable(c->wsi);
 }
 
 static void on_reply(void *data, const char *text, size_t len)
@@ -397,8 +408,10 @@ static int on_receive(struct lws *wsi, conn *c, const char *in, size_t len)
     return 0;
 }
 
-/* The oldest queued message; one per writable callback, so one busy
- * connection does not keep the loop from the others. */
+/* The oldest queued messages, up to WRITE_BATCH per writable callback, so
+ * one busy connection does not keep the loop from the others for long. */
+#define WRITE_BATCH 64
+
 static int on_writable(struct lws *wsi, conn *c)
 {
     msg *m = c->head;
@@ -406,15 +419,22 @@ static int on_writable(struct lws *wsi, conn *c)
         lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"replaced", 8);
         return -1; /* replaced, and told so: now it goes */
     }
-    if (!m || c->dead)
-        return 0;
-    if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len)
-        return -1;
-    c->head = m->next;
-    if (!c->head)
-        c->tail = NULL;
-    c->queued -= m->len;
-    free(m);
+    /* What is queued and released goes now, as long as the socket takes
+     * it (lws buffers what the kernel refuses, and then wants no more
+     * writes until the next callback), at most WRITE_BATCH at a time. */
+    for (int n = 0; n < WRITE_BATCH && m && !c->dead; n++, m = c->head) {
+        if (c->w->group && m->batch > c->w->released)
+            return 0; /* held until its batch is on disk: on_check asks again */
+        if (n && lws_send_pipe_choked(wsi))
+            break;
+        if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len)
+            return -1;
+        c->head = m->next;
+        if (!c->head)
+            c->tail = NULL;
+        c->queued -= m->len;
+        free(m);
+    }
     if (c->head || c->closing)
         lws_callback_on_writable(wsi);
     return 0;
@@ -680,6 +700,7 @@ int orcad_ws_new(orca_engine *e, const orcad_config *cfg, orcad_ws **out)
         return -1;
     }
     w->e = e, w->cfg = cfg;
+    w->batch = 1; /* released 0: nothing yet */
     w->idle.secs_since_valid_ping = (uint16_t)cfg->clients.ping_s;
     w->idle.secs_since_valid_hangup = (uint16_t)(2 * cfg->clients.ping_s);
     int lrc = orca_listener_add(e, on_event, w, &w->listener);
@@ -702,10 +723,51 @@ void orcad_ws_set_host(orcad_ws *w, const proto_host *h)
     w->host = h;
 }
 
+/* Group commit: once per loop iteration, after the sockets were read
+ * (libuv runs check handles right after polling), everything queued since
+ * the last time is made durable with one fdatasync, and only then sent. A
+ * reply says "done" only for what a power cut cannot undo. If the sync
+ * fails, nothing of the batch may be acknowledged: its connections are
+ * cut off (their clients resend; the journal has stopped, orcad logs why). */
+static void on_check(uv_check_t *h)
+{
+    orcad_ws *w = h->data;
+    if (!w->pending)
+        return;
+    w->pending = 0;
+    int rc = orca_journal_sync(w->e);
+    int ok = rc == ORCA_OK || rc == ORCA_ESTATE; /* (ESTATE: no journal at all) */
+    if (!ok)
+        fprintf(stderr, "orcad: journal sync failed (%s): unacknowledged replies dropped, "
+                "their connections closed\n", orca_strerror(rc));
+    w->released = w->batch++;
+    for (conn *c = w->conns; c; c = c->next) {
+        if (!c->held)
+            continue;
+        c->held = 0;
+        if (ok)
+            lws_callback_on_writable(c->wsi);
+        else if (!c->dead)
+            kill_conn(c);
+    }
+}
+
+void orcad_ws_set_group(orcad_ws *w, int on)
+{
+    w->group = on;
+}
+
 void orcad_ws_set_uv(orcad_ws *w, orca_uv *u)
 {
     w->u = u;
     w->loop = u ? orca_uv_loop(u) : NULL;
+    if (w->group && w->loop && !w->checking) {
+        uv_check_init(w->loop, &w->check);
+        w->check.data = w;
+        uv_check_start(&w->check, on_check);
+        uv_unref((uv_handle_t *)&w->check); /* it alone keeps no loop alive */
+        w->checking = 1;
+    }
 }
 
 const lws_retry_bo_t *orcad_ws_idle_policy(const orcad_ws *w)
@@ -717,6 +779,11 @@ void orcad_ws_stop(orcad_ws *w)
 {
     if (!w)
         return;
+    if (w->checking) {
+        on_check(&w->check); /* what is queued now goes out with the rest */
+        w->checking = 0;
+        uv_close((uv_handle_t *)&w->check, NULL);
+    }
     w->stopping = 1;
     while (w->graces.n) {
         for (size_t k = 0; k < w->graces.cap; k++)

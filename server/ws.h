@@ -57,6 +57,12 @@ void orcad_ws_feed_stop(orcad_ws *w);
  * 2 x ping_s. NULL when ping_s is 0 (no pings). */
 const lws_retry_bo_t *orcad_ws_idle_policy(const orcad_ws *w);
 
+/* Group commit (server.sync = "every"): replies and pushes are held until
+ * one orca_journal_sync per loop iteration has made the changes behind them
+ * durable (the journal is then opened with ORCA_SYNC_NEVER). Set before
+ * orcad_ws_set_uv. */
+void orcad_ws_set_group(orcad_ws *w, int on);
+
 /* orcad is stopping: grace timers are closed (so the loop can end) and
  * agents whose connections close from now are NOT_READY at once. */
 void orcad_ws_stop(orcad_ws *w);

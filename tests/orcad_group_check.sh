@@ -1,0 +1,104 @@
+#!/bin/sh
+# tests/orcad_group_check.sh: group commit (server.sync = "every") from the
+# outside. orcad runs under strace with the example config switched to
+# sync = "every"; a gateway and an agent take 30 calls through it one step
+# at a time (enqueue, the offer, accept, end: each waits for the last
+# reply, so nothing else is in flight), and the trace must show that no
+# WebSocket message left orcad while the journal held a write not yet
+# fdatasync'ed: every reply and push is sent only once the changes behind
+# it are on disk. The same check on sync = "interval" must find such
+# messages (else it proves nothing).
+# Bounded by timeout(1) and the client's own timeouts.
+# Usage: tests/orcad_group_check.sh [path/to/orcad]   (default build/server/orcad)
+set -eu
+cd "$(dirname "$0")/.."
+orcad=${1:-build/server/orcad}
+py=/usr/bin/python3
+[ -x $py ] || py=python3
+command -v strace >/dev/null || { echo "orcad_group_check: strace is missing (apt-get install strace)" >&2; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/orcad-group.XXXXXX")
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+fail() { echo "orcad_group_check: FAIL: $*" >&2; sed 's/^/  /' "$tmp/out" >&2 2>/dev/null; exit 1; }
+
+# One run under strace with the given sync policy; prints the checker's verdict.
+run() {
+    sed "s/^  sync = \"interval\";/  sync = \"$1\";/" server/orcad.conf.example >"$tmp/$1.conf"
+    grep -q "sync = \"$1\";" "$tmp/$1.conf" || fail "could not set sync = $1"
+    port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    rm -rf "$tmp/data" "$tmp/out"
+    timeout 90 strace -f -qq -e trace=openat,write,fdatasync,sendto -s 64 -o "$tmp/$1.trace" \
+        "$orcad" --config "$tmp/$1.conf" --data-dir "$tmp/data" --listen "127.0.0.1:$port" \
+        --run-for 80 >"$tmp/out" 2>&1 &
+    pid=$!
+    i=0
+    until grep -q "running" "$tmp/out" 2>/dev/null; do
+        i=$((i + 1)); [ $i -lt 200 ] || fail "orcad did not start ($1)"
+        kill -0 $pid 2>/dev/null || fail "orcad exited ($1)"
+        sleep 0.1
+    done
+    timeout 70 $py - "$port" >"$tmp/py" 2>&1 <<'PY' || { cat "$tmp/py" >&2; fail "traffic under sync = $1"; }
+import asyncio, json, sys, websockets
+URL = "ws://127.0.0.1:%s/" % sys.argv[1]
+async def ask(ws, msg):
+    await ws.send(json.dumps(dict(msg, v=1)))
+    while True:
+        r = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        if r.get("id") == msg["id"]:
+            assert r["ok"], r
+            return r
+async def main():
+    async with websockets.connect(URL, subprotocols=["orca.v1"]) as gw, \
+               websockets.connect(URL, subprotocols=["orca.v1"]) as ag:
+        await ask(gw, {"id": "h", "type": "hello", "token": "change-me-gateway-0001"})
+        await ask(ag, {"id": "h", "type": "hello", "token": "change-me-desktops-0001"})
+        await ask(ag, {"id": "l", "type": "login", "agent": 1001})
+        await ask(ag, {"id": "r", "type": "presence", "presence": "ready"})
+        for k in range(30):
+            await ask(gw, {"id": "e%d" % k, "type": "enqueue", "interaction": 500 + k,
+                           "queue": "support", "channel": "chat"})
+            while json.loads(await asyncio.wait_for(ag.recv(), 10)).get("type") != "offer":
+                pass
+            await ask(ag, {"id": "a%d" % k, "type": "accept", "interaction": 500 + k})
+            await ask(ag, {"id": "n%d" % k, "type": "end", "interaction": 500 + k})
+asyncio.run(main())
+PY
+    kill -TERM $pid
+    wait $pid || { pid=; fail "orcad exited non-zero ($1)"; }
+    pid=
+    # A journal write makes the journal dirty, its fdatasync clean; a
+    # reply (a frame with "ok":) sent while it is dirty is an
+    # acknowledgement ahead of the disk. (Replies, not pushes: a push
+    # released with its batch may go out after a later request's records
+    # were written; a reply goes first in its batch, and the traffic waits
+    # for each one, so nothing newer can be written before it leaves.)
+    $py - "$tmp/$1.trace" <<'PY'
+import re, sys
+jfds, dirty, early, sent, syncs = set(), False, 0, 0, 0
+for line in open(sys.argv[1], errors="replace"):
+    m = re.search(r'openat\(AT_FDCWD, "[^"]*orca\.journal(\.compact)?", .*\) = (\d+)', line)
+    if m:
+        jfds.add(int(m.group(2)))
+        continue
+    m = re.search(r'(write|fdatasync|sendto)\((\d+)', line)
+    if not m:
+        continue
+    call, fd = m.group(1), int(m.group(2))
+    if call == "write" and fd in jfds:
+        dirty = True
+    elif call == "fdatasync" and fd in jfds:
+        dirty, syncs = False, syncs + 1
+    elif call == "sendto" and '\\"ok\\":' in line:  # strace writes " as \\"
+        sent += 1
+        early += dirty
+print(sent, early, syncs)
+PY
+}
+
+set -- $(run every)
+[ "$1" -ge 94 ] || fail "only $1 replies seen under sync = every"
+[ "$2" -eq 0 ] || fail "sync = every: $2 of $1 messages were sent before the journal was synced"
+every="$1 replies, $3 syncs"
+set -- $(run interval)
+[ "$2" -gt 0 ] || fail "sync = interval: no message sent ahead of a sync: the check cannot see one"
+echo "orcad_group_check: OK (sync = every: $every, none sent before its sync; sync = interval: $2 of $1 sent ahead of the disk, as that policy allows)"
