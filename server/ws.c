@@ -173,21 +173,29 @@ static int on_receive(struct lws *wsi, conn *c, const char *in, size_t len)
     return 0;
 }
 
-/* The oldest queued message; one per writable callback, so one busy
- * connection does not keep the loop from the others. */
+/* Queued messages, oldest first, while the socket takes them
+ * (lws_send_pipe_choked) and at most WRITE_BURST per writable callback, so
+ * one busy connection does not keep the loop from the others. One message
+ * per callback was too few: a gateway's replies then waited one loop turn
+ * each (an epoll_ctl and a wake-up per message) and fell behind at a few
+ * thousand enqueues a second (make loadtest). */
+#define WRITE_BURST 64
+
 static int on_writable(struct lws *wsi, conn *c)
 {
-    msg *m = c->head;
-    if (!m || c->dead)
-        return 0;
-    if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len)
-        return -1;
-    c->head = m->next;
-    if (!c->head)
-        c->tail = NULL;
-    c->queued -= m->len;
-    free(m);
-    if (c->head)
+    for (int k = 0; k < WRITE_BURST && c->head && !c->dead; k++) {
+        msg *m = c->head;
+        if (k > 0 && lws_send_pipe_choked(wsi))
+            break;
+        if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len)
+            return -1;
+        c->head = m->next;
+        if (!c->head)
+            c->tail = NULL;
+        c->queued -= m->len;
+        free(m);
+    }
+    if (c->head && !c->dead)
         lws_callback_on_writable(wsi);
     return 0;
 }

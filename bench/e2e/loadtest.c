@@ -93,7 +93,7 @@ typedef struct run {
     double rate;
     peer *ag, *gw;
     ix *ixs;
-    uint64_t cap, sent, acked, offers, ended, dup, errors, disconnects, lost, live_end;
+    uint64_t cap, sent, acked, refused, offers, ended, dup, errors, disconnects, lost, live_end;
     uint64_t *lat;
     uint64_t t0, t_last_offer, deadline;
     int phase, ready, epoch, crashes_left, pos_wait;
@@ -460,6 +460,7 @@ static void gateway_reply(peer *p, uint64_t rid, const char *text, size_t len)
             x->gw = GW_ACKED;
         } else if (x->gw != GW_ACKED) {
             x->gw = GW_REFUSED;
+            R.refused++;
             err_note("enqueue", text, len);
         }
     } else if (kind == K_POS && id && id < R.cap) {
@@ -647,7 +648,9 @@ static void on_tick(uv_timer_t *t)
     }
     if (R.phase == PH_DRAIN) {
         int all_ready = R.ready == R.agents + R.gateways;
-        if ((R.ended >= R.sent && all_ready) || now > R.deadline)
+        /* every interaction ended and (crashes aside) every reply in */
+        int replied = R.crashes || R.acked + R.refused >= R.sent;
+        if ((R.ended >= R.sent && replied && all_ready) || now > R.deadline)
             verify();
         return;
     }
@@ -690,7 +693,7 @@ static int one_rate(double rate, FILE *csv)
     R.gw = calloc((size_t)R.gateways, sizeof *R.gw);
     if (!R.ixs || !R.lat || !R.ag || !R.gw)
         return -1;
-    R.sent = R.acked = R.offers = R.ended = R.dup = R.errors = R.disconnects = R.lost = R.live_end = 0;
+    R.sent = R.acked = R.refused = R.offers = R.ended = R.dup = R.errors = R.disconnects = R.lost = R.live_end = 0;
     R.ready = R.epoch = R.pos_wait = 0;
     R.crashes_left = R.crashes;
     R.t_last_offer = 0;
