@@ -74,6 +74,7 @@ typedef struct peer {
      * reply (routing runs inside the call) */
     uint64_t ending;
     int ending_held;
+    int end_before_kill;  /* cur's end went out before orcad was killed */
     uv_timer_t handle;
 } peer;
 
@@ -96,11 +97,11 @@ typedef struct run {
     uint64_t cap, sent, acked, refused, offers, ended, dup, errors, disconnects, lost, live_end;
     uint64_t *lat;
     uint64_t t0, t_last_offer, deadline;
-    int phase, ready, epoch, crashes_left, pos_wait;
-    uint64_t next_crash, gwrr;
+    int phase, ready, epoch, crashes_left, kills, pos_wait;
+    uint64_t next_crash;
     uv_timer_t tick;
     long cpu0;
-    int verbose;
+    int verbose, wipe;
     unsigned seed;
 } run;
 
@@ -385,7 +386,7 @@ static void on_offer(peer *p, const char *text, size_t len)
             x->gw = GW_ACKED; /* an offer proves the enqueue was journaled */
     }
     x->ag = AG_OFFERED, x->agent = me, x->epoch = (uint32_t)R.epoch;
-    p->cur = id, p->accept_acked = 0, p->end_sent = 0;
+    p->cur = id, p->accept_acked = 0, p->end_sent = 0, p->end_before_kill = 0;
     sendf(p, "{\"v\":1,\"id\":%llu,\"type\":\"accept\",\"interaction\":%llu}",
           (unsigned long long)(id * 8 + K_ACCEPT), (unsigned long long)id);
     uv_timer_start(&p->handle, on_handle_done, (uint64_t)R.handle_ms, 0);
@@ -401,6 +402,9 @@ static void agent_reply(peer *p, uint64_t rid, const char *text, size_t len)
         /* After a restart: the work held before it is ended first (or
          * found gone) before the agent is ready for more; one connection
          * is handled in order, so the end goes before the presence. */
+        if (p->ending)
+            sendf(p, "{\"v\":1,\"id\":%llu,\"type\":\"end\",\"interaction\":%llu}",
+                  (unsigned long long)(p->ending * 8 + K_END), (unsigned long long)p->ending);
         if (p->cur)
             send_end(p);
         sendf(p, "{\"v\":1,\"id\":%d,\"type\":\"presence\",\"presence\":\"ready\"}", K_READY);
@@ -415,17 +419,21 @@ static void agent_reply(peer *p, uint64_t rid, const char *text, size_t len)
         }
     } else if (kind == K_END && id && (id == p->cur || id == p->ending) && id < R.cap) {
         ix *x = &R.ixs[id];
-        int was_held;
+        int was_held, sent_before = 1;
         if (id == p->ending) {
             was_held = p->ending_held;
             p->ending = 0;
         } else {
             was_held = p->accept_acked;
+            sent_before = p->end_before_kill;
             p->cur = 0;
         }
-        if (ok || (R.crashes && was_held && (jcode(text, len, "ENOENT") || jcode(text, len, "EPERM") ||
-                                             jcode(text, len, "ESTATE")))) {
-            /* ended (a resend after a restart: its end was journaled) */
+        if (ok || (R.crashes && was_held && sent_before &&
+                   (jcode(text, len, "ENOENT") || jcode(text, len, "EPERM") ||
+                    jcode(text, len, "ESTATE")))) {
+            /* ended; or a resend after a restart of an end that went out
+             * before the kill: it was journaled, its reply was lost. Held
+             * work whose end never went out must still be there. */
             x->ag = AG_ENDED;
             R.ended++;
         } else if (R.crashes && !was_held) {
@@ -551,6 +559,13 @@ static void crash_now(void)
     stop_orcad(SIGKILL);
     R.epoch++;
     for (int k = 0; k < R.agents; k++)
+        R.ag[k].end_before_kill = R.ag[k].end_sent;
+    if (R.wipe) { /* a test of the checks: the journal lost */
+        char path[400];
+        snprintf(path, sizeof path, "%s/orca.journal", R.data);
+        unlink(path);
+    }
+    for (int k = 0; k < R.agents; k++)
         if (R.ag[k].c) {
             wsc *c = R.ag[k].c;
             R.ag[k].c = NULL, R.ag[k].ready = 0;
@@ -603,6 +618,19 @@ static void verify(void)
     }
 }
 
+/* The next kill: the rest of the load time is cut in as many slots as
+ * kills are left, and the kill falls at a random moment in the first
+ * slot's middle half (so all K happen, and never back to back). */
+static uint64_t next_kill(uint64_t now)
+{
+    uint64_t end = R.t0 + (uint64_t)R.duration_s * 1000000000ull;
+    if (!R.crashes_left || now >= end)
+        return UINT64_MAX;
+    uint64_t slot = (end - now) / (uint64_t)R.crashes_left / 1000000; /* ms */
+    uint64_t at = slot / 4 + (slot / 2 ? (uint64_t)rand_r(&R.seed) % (slot / 2) : 0);
+    return now + at * 1000000ull;
+}
+
 static void on_tick(uv_timer_t *t)
 {
     uint64_t now = uv_hrtime();
@@ -612,7 +640,7 @@ static void on_tick(uv_timer_t *t)
             R.phase = PH_LOAD;
             R.t0 = now;
             R.cpu0 = orcad_cpu_ticks();
-            R.next_crash = R.crashes ? now + (uint64_t)(rand_r(&R.seed) % (unsigned)(R.duration_s * 1000 / (R.crashes + 1)) + 200) * 1000000ull : 0;
+            R.next_crash = next_kill(now);
         } else if (now > R.deadline) {
             fprintf(stderr, "loadtest: only %d of %d clients ready\n", R.ready, R.agents + R.gateways);
             R.errors++;
@@ -629,9 +657,9 @@ static void on_tick(uv_timer_t *t)
         }
         if (R.crashes_left && now >= R.next_crash) {
             R.crashes_left--;
+            R.kills++;
             crash_now();
-            uint64_t gap = (uint64_t)R.duration_s * 1000 / (uint64_t)(R.crashes + 1);
-            R.next_crash = now + (gap / 2 + (uint64_t)rand_r(&R.seed) % (gap + 1)) * 1000000ull;
+            R.next_crash = next_kill(uv_hrtime());
             return;
         }
         uint64_t target = (uint64_t)(R.rate * el);
@@ -696,6 +724,7 @@ static int one_rate(double rate, FILE *csv)
     R.sent = R.acked = R.refused = R.offers = R.ended = R.dup = R.errors = R.disconnects = R.lost = R.live_end = 0;
     R.ready = R.epoch = R.pos_wait = 0;
     R.crashes_left = R.crashes;
+    R.kills = 0;
     R.t_last_offer = 0;
     if (start_orcad() != 0)
         return -1;
@@ -742,8 +771,13 @@ static int one_rate(double rate, FILE *csv)
                 (unsigned long long)unserved);
     if (!R.crashes)
         R.errors += unserved + noreply; /* a lost offer or reply */
-    if (R.crashes)
+    if (R.crashes) {
         R.errors += R.lost + R.dup;
+        if (R.kills != R.crashes) {
+            fprintf(stderr, "loadtest: %d kills of %d asked for\n", R.kills, R.crashes);
+            R.errors++;
+        }
+    }
     /* The enqueue's reply to the gateway: not in the CSV, printed. */
     uint64_t nack = 0;
     for (uint64_t id = 1; id <= R.sent; id++)
@@ -770,7 +804,7 @@ static int one_rate(double rate, FILE *csv)
     if (R.crashes) {
         printf("crash: %d kills at %.0f/s: %llu sent, %llu acknowledged, %llu ended, %llu live at the "
                "end, %llu lost, %llu offered twice, %llu errors\n",
-               R.crashes, rate, (unsigned long long)R.sent, (unsigned long long)R.acked,
+               R.kills, rate, (unsigned long long)R.sent, (unsigned long long)R.acked,
                (unsigned long long)R.ended, (unsigned long long)R.live_end,
                (unsigned long long)R.lost, (unsigned long long)R.dup, (unsigned long long)R.errors);
     } else {
@@ -808,7 +842,8 @@ static void usage(void)
             "10 s each, handle time 50 ms, CSV bench/results/e2e.csv. --quick: 2 s at\n"
             "1000 and 5000/s, no CSV unless --csv. --crash K: one run (default 1000/s,\n"
             "10 s) with K kill -9 of orcad; checks nothing acknowledged is lost or\n"
-            "offered twice. --verbose: orcad's pid (for perf -p) and more detail.\n"
+            "offered twice (--wipe-journal deletes the journal at each kill: the\n"
+            "checks must then fail). --verbose: orcad's pid (for perf -p).\n"
             "Exit status 1 on any error.\n");
 }
 
@@ -856,6 +891,8 @@ int main(int argc, char **argv)
             R.handle_ms = atoi(v), k++;
         } else if (v && !strcmp(a, "--csv")) {
             R.csv = v, csv_given = 1, k++;
+        } else if (!strcmp(a, "--wipe-journal")) {
+            R.wipe = 1; /* with --crash: must fail (a test of the checks) */
         } else if (!strcmp(a, "--verbose")) {
             R.verbose = 1;
         } else if (v && !strcmp(a, "--crash")) {
