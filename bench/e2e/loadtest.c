@@ -102,6 +102,7 @@ typedef struct run {
     uv_timer_t tick;
     long cpu0;
     int verbose, wipe;
+    const char *sync;     /* the journal's sync policy in the config */
     unsigned seed;
 } run;
 
@@ -196,12 +197,12 @@ static int write_config(void)
     FILE *f = fopen(R.conf, "w");
     if (!f)
         return -1;
-    fprintf(f, "server = { listen = [ \"127.0.0.1:%d\" ]; data_dir = \"%s\"; sync = \"interval\"; };\n"
+    fprintf(f, "server = { listen = [ \"127.0.0.1:%d\" ]; data_dir = \"%s\"; sync = \"%s\"; };\n"
                "limits = { max_agents = %d; max_interactions = 1000000; offer_timeout_ms = \"never\"; };\n"
                "channels = ( { name = \"voice\"; wrapup_ms = 0; } );\n"
                "queues = ( { name = \"q0\"; strategy = \"longest_idle\"; serve = [ \"members\" ]; } );\n"
                "agents = (\n",
-            R.port, R.data, R.agents);
+            R.port, R.data, R.sync, R.agents);
     for (int k = 0; k < R.agents; k++)
         fprintf(f, "  { id = %d; queues = { q0 = 0; }; }%s\n", k + 1, k + 1 < R.agents ? "," : "");
     fprintf(f, ");\ntokens = (\n  { token = \"%s\"; role = \"gateway\"; },\n"
@@ -837,12 +838,13 @@ static void usage(void)
     fprintf(stderr,
             "usage: loadtest --orcad PATH [--agents N] [--gateways G] [--rates R1,R2,...]\n"
             "                [--duration S] [--handle-ms MS] [--csv FILE] [--quick]\n"
-            "                [--crash K [--rate R]] [--verbose]\n"
+            "                [--crash K [--rate R]] [--sync never|interval|every] [--verbose]\n"
             "Defaults: 1000 agents, 4 gateways, rates 1000,5000,10000,20000 per second,\n"
             "10 s each, handle time 50 ms, CSV bench/results/e2e.csv. --quick: 2 s at\n"
             "1000 and 5000/s, no CSV unless --csv. --crash K: one run (default 1000/s,\n"
             "10 s) with K kill -9 of orcad; checks nothing acknowledged is lost or\n"
-            "offered twice (--wipe-journal deletes the journal at each kill: the\n"
+            "offered twice. --sync: the journal's sync policy (default interval, 1 s)\n"
+            "(--wipe-journal deletes the journal at each kill: the\n"
             "checks must then fail). --verbose: orcad's pid (for perf -p).\n"
             "Exit status 1 on any error.\n");
 }
@@ -868,6 +870,7 @@ int main(int argc, char **argv)
     int quick = 0, csv_given = 0;
     R.agents = 1000, R.gateways = 4, R.duration_s = 10, R.handle_ms = 50;
     R.csv = "bench/results/e2e.csv";
+    R.sync = "interval";
     parse_rates("1000,5000,10000,20000");
     for (int k = 1; k < argc; k++) {
         const char *a = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
@@ -891,6 +894,8 @@ int main(int argc, char **argv)
             R.handle_ms = atoi(v), k++;
         } else if (v && !strcmp(a, "--csv")) {
             R.csv = v, csv_given = 1, k++;
+        } else if (v && !strcmp(a, "--sync")) {
+            R.sync = v, k++;
         } else if (!strcmp(a, "--wipe-journal")) {
             R.wipe = 1; /* with --crash: must fail (a test of the checks) */
         } else if (!strcmp(a, "--verbose")) {
