@@ -101,7 +101,9 @@ typedef struct run {
     uint64_t next_crash;
     uv_timer_t tick;
     long cpu0;
+    double self_cpu0;     /* the driver's own CPU seconds at t0 */
     int verbose, wipe;
+    const char *dump;     /* --dump FILE: every interaction's send time and latency */
     const char *sync;     /* the journal's sync policy in the config */
     unsigned seed;
 } run;
@@ -619,6 +621,17 @@ static void verify(void)
     }
 }
 
+/* The driver's own user + system CPU seconds: printed beside orcad's, so
+ * a reader sees whether the driver had the core it needed. */
+static double self_cpu(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 /* The next kill: the rest of the load time is cut in as many slots as
  * kills are left, and the kill falls at a random moment in the first
  * slot's middle half (so all K happen, and never back to back). */
@@ -641,6 +654,7 @@ static void on_tick(uv_timer_t *t)
             R.phase = PH_LOAD;
             R.t0 = now;
             R.cpu0 = orcad_cpu_ticks();
+            R.self_cpu0 = self_cpu();
             R.next_crash = next_kill(now);
         } else if (now > R.deadline) {
             fprintf(stderr, "loadtest: only %d of %d clients ready\n", R.ready, R.agents + R.gateways);
@@ -745,6 +759,7 @@ static int one_rate(double rate, FILE *csv)
     while (R.phase != PH_DONE)
         uv_run(R.loop, UV_RUN_ONCE);
     uint64_t t_end = uv_hrtime();
+    double self = self_cpu() - R.self_cpu0;
     long ticks = orcad_cpu_ticks(), hwm = orcad_hwm_kib();
     if (stop_orcad(SIGTERM) != 0) {
         fprintf(stderr, "loadtest: orcad did not stop cleanly (log %s)\n", R.log);
@@ -779,6 +794,13 @@ static int one_rate(double rate, FILE *csv)
             R.errors++;
         }
     }
+    FILE *df = R.dump ? fopen(R.dump, "w") : NULL;
+    for (uint64_t id = 1; df && id <= R.sent; id++)
+        if (R.ixs[id].t_offer)
+            fprintf(df, "%.3f %llu\n", (double)(R.ixs[id].t_send - R.t0) / 1e6,
+                    (unsigned long long)(R.ixs[id].t_offer - R.ixs[id].t_send) / 1000);
+    if (df)
+        fclose(df);
     /* The enqueue's reply to the gateway: not in the CSV, printed. */
     uint64_t nack = 0;
     for (uint64_t id = 1; id <= R.sent; id++)
@@ -786,10 +808,12 @@ static int one_rate(double rate, FILE *csv)
             R.lat[nack++] = R.ixs[id].t_ack - R.ixs[id].t_send;
     qsort(R.lat, nack, sizeof *R.lat, cmp_u64);
     if (!R.crashes && nack)
-        printf("  (%.0f/s: enqueue -> its reply to the gateway: p50 %llu us, p99 %llu us, max %llu us)\n",
+        printf("  (%.0f/s: enqueue -> its reply to the gateway: p50 %llu us, p99 %llu us, max %llu us;"
+               " the driver's CPU %.1f%%)\n",
                rate, (unsigned long long)pct(R.lat, nack, .5) / 1000,
                (unsigned long long)pct(R.lat, nack, .99) / 1000,
-               (unsigned long long)R.lat[nack - 1] / 1000);
+               (unsigned long long)R.lat[nack - 1] / 1000,
+               R.t0 ? 100.0 * self / ((double)(t_end - R.t0) / 1e9) : 0);
     nack = 0;
     for (uint64_t id = 1; id <= R.sent; id++)
         if (R.ixs[id].t_offer)
@@ -839,13 +863,15 @@ static void usage(void)
             "usage: loadtest --orcad PATH [--agents N] [--gateways G] [--rates R1,R2,...]\n"
             "                [--duration S] [--handle-ms MS] [--csv FILE] [--quick]\n"
             "                [--crash K [--rate R]] [--sync never|interval|every] [--verbose]\n"
+            "                [--dump FILE]\n"
             "Defaults: 1000 agents, 4 gateways, rates 1000,5000,10000,20000 per second,\n"
             "10 s each, handle time 50 ms, CSV bench/results/e2e.csv. --quick: 2 s at\n"
             "1000 and 5000/s, no CSV unless --csv. --crash K: one run (default 1000/s,\n"
             "10 s) with K kill -9 of orcad; checks nothing acknowledged is lost or\n"
             "offered twice. --sync: the journal's sync policy (default interval, 1 s)\n"
             "(--wipe-journal deletes the journal at each kill: the\n"
-            "checks must then fail). --verbose: orcad's pid (for perf -p).\n"
+            "checks must then fail). --verbose: orcad's pid (for perf -p). --dump: each\n"
+            "offered interaction's send time (ms from the start) and latency (us).\n"
             "Exit status 1 on any error.\n");
 }
 
@@ -894,6 +920,8 @@ int main(int argc, char **argv)
             R.handle_ms = atoi(v), k++;
         } else if (v && !strcmp(a, "--csv")) {
             R.csv = v, csv_given = 1, k++;
+        } else if (v && !strcmp(a, "--dump")) {
+            R.dump = v, k++;
         } else if (v && !strcmp(a, "--sync")) {
             R.sync = v, k++;
         } else if (!strcmp(a, "--wipe-journal")) {
