@@ -5,6 +5,8 @@
 #   make demo       run the omnichannel demo (examples/demo.c)
 #   make bench      run the bench harness, write bench/results/latest.csv and
 #                   the simulator's fidelity run, bench/results/fidelity.csv
+#   make loadtest   orcad end to end over WebSocket, bench/results/e2e.csv
+#                   (make loadtest-quick: the short CI run)
 #   make SAN=1 check   the same tests under AddressSanitizer + UBSan
 #   make docs       the API reference (Doxygen) in build/docs/html/
 #   make install PREFIX=/usr/local DESTDIR=
@@ -87,7 +89,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/obj/%.o)
 
 .SECONDARY:
-.PHONY: all lib examples server tests check demo bench install uninstall clean deps crash fuzz docs browser-check
+.PHONY: all lib examples server tests check demo bench loadtest loadtest-quick install uninstall clean deps crash fuzz docs browser-check
 all: lib examples server
 
 deps:
@@ -273,6 +275,25 @@ bench:
 	@mkdir -p bench/results
 	$(BUILD)/bench/orca-bench $(BENCH_ARGS)
 	$(if $(BENCH_ARGS),,$(BUILD)/examples/simulate --fidelity)
+
+# make loadtest: orcad end to end (bench/e2e/loadtest.c on libuv with its
+# own WebSocket client, bench/e2e/wsc.c): 1,000 agents, 4 gateways, 1k, 5k,
+# 10k and 20k interactions/s for 10 s each; prints a table and writes
+# bench/results/e2e.csv. make loadtest-quick (LOADTEST_ARGS=--quick): 2 s at
+# 1k and 5k/s, no CSV, for CI; LOADTEST_ARGS="--crash 5": kill -9 of orcad
+# under load, nothing acknowledged lost or offered twice.
+LOADTEST_SRC := $(wildcard bench/e2e/*.c)
+$(BUILD)/bench/loadtest: $(LOADTEST_SRC) $(wildcard bench/e2e/*.h) | $(BUILD)/bench/obj
+	@scripts/deps.sh libssl-dev
+	$(CC) $(CFLAGS) $(UV_CFLAGS) -Ibench/e2e $(LOADTEST_SRC) $(LDSAN) $(UV_LIBS) -lcrypto -o $@
+
+loadtest:
+	@$(MAKE) --no-print-directory $(BUILD)/server/orcad $(BUILD)/bench/loadtest
+	@mkdir -p bench/results
+	$(BUILD)/bench/loadtest --orcad $(BUILD)/server/orcad $(LOADTEST_ARGS)
+
+loadtest-quick:
+	@$(MAKE) --no-print-directory loadtest LOADTEST_ARGS=--quick
 
 # The API reference, from the public headers' comments (docs/Doxyfile; the
 # comments stay plain C: scripts/doc-filter.sh makes them Doxygen's). First

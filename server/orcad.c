@@ -128,9 +128,14 @@ static void shut_down(orcad *d)
     d->stopping = 1;
     orcad_ws_feed_stop(d->ws); /* before the connections close: no sends to them */
     orcad_ws_stop(d->ws);     /* grace timers closed: the loop can end */
-    orcad_http_stop(d->http); /* lws closes its handles on the loop */
+    /* Compact before lws lets go of its sockets: on a foreign loop lws
+     * closes a connection's fd when its teardown starts and again when it
+     * ends, so a file opened in between (the compacted journal took the
+     * number) was closed under the journal (make loadtest, perf trace:
+     * the final fdatasync and close got EBADF). */
     int rc = orca_journal_compact(d->e);
     say("stopping: journal compacted (%s)", rc == ORCA_OK ? "ok" : orca_strerror(rc));
+    orcad_http_stop(d->http); /* lws closes its handles on the loop */
     uv_close((uv_handle_t *)&d->sigint, NULL);
     uv_close((uv_handle_t *)&d->sigterm, NULL);
     uv_close((uv_handle_t *)&d->sighup, NULL);

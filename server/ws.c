@@ -408,8 +408,12 @@ static int on_receive(struct lws *wsi, conn *c, const char *in, size_t len)
     return 0;
 }
 
-/* The oldest queued messages, up to WRITE_BATCH per writable callback, so
- * one busy connection does not keep the loop from the others for long. */
+/* Queued messages, oldest first, while the socket takes them
+ * (lws_send_pipe_choked) and at most WRITE_BATCH per writable callback, so
+ * one busy connection does not keep the loop from the others. One message
+ * per callback was too few: a gateway's replies then waited one loop turn
+ * each (an epoll_ctl and a wake-up per message) and fell behind at a few
+ * thousand enqueues a second (make loadtest). */
 #define WRITE_BATCH 64
 
 static int on_writable(struct lws *wsi, conn *c)
