@@ -23,6 +23,7 @@
 #include "config.h"
 #include "http.h"
 #include "reload.h"
+#include "syncer.h"
 #include "ws.h"
 
 #define ORCAD_VERSION "0.1.0"
@@ -34,6 +35,7 @@ typedef struct orcad {
     orca_stats *stats;
     orcad_http *http;
     orcad_ws *ws;
+    orcad_syncer *syncer;      /* sync = "interval": the periodic fdatasync */
     uv_signal_t sigint, sigterm, sighup;
     uv_timer_t stop, bye;
     int stopping, run_for;
@@ -128,6 +130,8 @@ static void shut_down(orcad *d)
     d->stopping = 1;
     orcad_ws_feed_stop(d->ws); /* before the connections close: no sends to them */
     orcad_ws_stop(d->ws);     /* grace timers closed: the loop can end */
+    orcad_syncer_stop(d->syncer); /* a sync under way finishes on the loop */
+    d->syncer = NULL;
     /* Compact before lws lets go of its sockets: on a foreign loop lws
      * closes a connection's fd when its teardown starts and again when it
      * ends, so a file opened in between (the compacted journal took the
@@ -309,11 +313,15 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
      * replies of that iteration (orcad_ws_set_group): every acknowledged
      * change is on disk, at one fdatasync per batch, not per call. */
     int group = c.sync == ORCA_SYNC_EVERY;
-    jc.sync = group ? ORCA_SYNC_NEVER : c.sync;
+    /* sync = "interval": the periodic fdatasync runs in the thread pool
+     * (server/syncer.c), so the engine only writes; the loop never waits
+     * for the disk. */
+    int interval = c.sync == ORCA_SYNC_INTERVAL;
+    jc.sync = group || interval ? ORCA_SYNC_NEVER : c.sync;
     jc.interval_ms = c.sync_interval_ms;
     say("data dir %s, journal sync %s", dir,
         group ? "before every acknowledgement (group commit)"
-              : c.sync == ORCA_SYNC_NEVER ? "never" : "interval");
+              : interval ? "every interval, off the loop" : "never");
     /* --listen's addresses, else the file's (the config lives until exit:
      * the WebSocket sessions read its tokens). */
     char *const *addrs = nlisten ? listen : c.listen;
@@ -368,6 +376,8 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
         return fail("libuv adapter", rc);
     }
     orcad_ws_set_uv(d.ws, d.u);
+    if (interval && orcad_syncer_start(d.loop, journal, c.sync_interval_ms, &d.syncer) != 0)
+        d.syncer = NULL; /* (said why; the journal is still written, and synced at exit) */
     d.cfg = &c, d.conf = conf;
     d.host = (proto_host){ reload, shutdown_soon, &d };
     orcad_ws_set_host(d.ws, &d.host);
@@ -399,6 +409,7 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     uv_run(d.loop, UV_RUN_DEFAULT);
     orcad_http_free(d.http);
     rc = orca_engine_check(d.e);
+    orca_journal_sync(d.e); /* (journaled with ORCA_SYNC_NEVER: what came after the compaction) */
     orca_journal_close(d.e);
     orca_stats_free(d.stats);
     orca_engine_free(d.e);

@@ -58,28 +58,34 @@ void proto_session_free(proto_session *s)
     memset(s->dedup, 0, sizeof s->dedup);
 }
 
-static const proto_dedup *dedup_find(const proto_session *s, const char *id)
+/* FNV-1a: every mutating request is looked up among the last PROTO_DEDUP,
+ * so they are compared by hash first, not by strcmp each. */
+static uint64_t id_hash(const char *id)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (; *id; id++)
+        h = (h ^ (unsigned char)*id) * 1099511628211ull;
+    return h;
+}
+
+static const proto_dedup *dedup_find(const proto_session *s, const char *id, uint64_t h)
 {
     for (size_t k = 0; k < PROTO_DEDUP; k++)
-        if (s->dedup[k].id && strcmp(s->dedup[k].id, id) == 0)
+        if (s->dedup[k].hash == h && s->dedup[k].id && strcmp(s->dedup[k].id, id) == 0)
             return &s->dedup[k];
     return NULL;
 }
 
-/* Remember a reply; out of memory only means a resend is not recognised. */
-static void dedup_add(proto_session *s, const char *id, const char *reply)
+/* Remember a reply, taking both strings (freed here if not kept); out of
+ * memory only means a resend is not recognised. */
+static void dedup_add(proto_session *s, char *id, uint64_t h, char *reply)
 {
     proto_dedup *d = &s->dedup[s->dedup_next];
-    char *i = strdup(id), *r = strdup(reply);
-    if (!i || !r) {
-        free(i);
-        free(r);
-        return;
-    }
     free(d->id);
     free(d->reply);
-    d->id = i;
-    d->reply = r;
+    d->id = id;
+    d->reply = reply;
+    d->hash = h;
     s->dedup_next = (s->dedup_next + 1) % PROTO_DEDUP;
 }
 
@@ -739,8 +745,9 @@ int proto_handle(proto_session *s, orca_engine *e, const char *msg, size_t len, 
                      : fail(&r, PROTO_EAUTH, "say hello with a token first");
     if (rc == 0 && t->mutating && !(idtext = json_dumps(r.id, JSON_ENCODE_ANY | JSON_COMPACT)))
         rc = PROTO_ENOMEM;
+    uint64_t h = idtext ? id_hash(idtext) : 0;
     if (rc == 0 && idtext) {
-        const proto_dedup *d = dedup_find(s, idtext);
+        const proto_dedup *d = dedup_find(s, idtext, h);
         if (d) {               /* a resend: the first answer, nothing done */
             out(data, d->reply, strlen(d->reply));
             free(idtext);
@@ -765,8 +772,10 @@ int proto_handle(proto_session *s, orca_engine *e, const char *msg, size_t len, 
         }
     }
     int src = send_reply(reply, out, data, &text);
-    if (src == 0 && idtext && rc == 0)
-        dedup_add(s, idtext, text);
+    if (src == 0 && idtext && rc == 0) {
+        dedup_add(s, idtext, h, text);
+        idtext = text = NULL;
+    }
     free(text);
     free(idtext);
     json_decref(r.errors);

@@ -34,6 +34,7 @@
 typedef struct proto_dedup {
     char *id;                  /* the request id as canonical JSON text */
     char *reply;
+    uint64_t hash;             /* of id: most entries are told apart by it */
 } proto_dedup;
 
 /* What the admin messages reach beyond the engine: orcad fills it (unit

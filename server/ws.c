@@ -40,6 +40,7 @@ struct orcad_ws {
     orca_uv *u;
     uv_loop_t *loop;    /* the rate limit's clock and the grace timers */
     struct conn *conns; /* open connections, newest first */
+    struct conn *subs;  /* those subscribed to anything (the feed's list) */
     size_t nconns;      /* established WebSocket connections */
     size_t high;        /* most connections since memory was last given back */
     connmap agents;     /* agent id -> the connection logged in as it */
@@ -58,7 +59,11 @@ struct orcad_ws {
      * only once a journal sync after it succeeded (released >= b). */
     int group, pending, checking;
     uint64_t batch, released;
-    uv_check_t check;
+    uv_check_t check;     /* flush_turn after the sockets were read */
+    uv_prepare_t prep;    /* ... and before the loop waits again */
+    struct conn *dirty;   /* connections with messages queued since the last flush */
+    unsigned char *out;   /* on_writable's framing buffer */
+    size_t outcap;
 };
 
 /* An agent whose connection went: NOT_READY when it fires, unless the
@@ -89,7 +94,10 @@ typedef struct conn {
     size_t rxlen, rxcap;
     int dead;            /* over its output bound: closing, sends nothing more */
     int closing;         /* replaced: closes once its queue is sent */
-    int held;            /* group commit: has messages waiting for the sync */
+    struct conn *dnext, *dprev; /* in w->dirty: queued since the last flush */
+    int in_dirty;
+    struct conn *snext, *sprev; /* in w->subs while ps.sub is not 0 */
+    int in_subs;
     uint64_t bound;      /* the agent this connection holds in w->agents */
     size_t nwork;        /* interactions it enqueued that are still live */
     double tokens;       /* rate limit: messages it may send now */
@@ -145,10 +153,21 @@ static void send_text(conn *c, const char *text, size_t len)
         c->head = m;
     c->tail = m;
     c->queued += len;
-    if (c->w->group)
-        c->w->pending = c->held = 1; /* sent after the batch's sync (on_check) */
-    else
-        lws_callback_on_writable(c->wsi);
+    orcad_ws *w = c->w;
+    if (!w->checking) {
+        lws_callback_on_writable(c->wsi); /* (no loop handles yet) */
+        return;
+    }
+    /* Sent by flush_turn at the end of this turn of the loop, with
+     * whatever else this connection gets meanwhile, in one send(2). */
+    w->pending = 1;
+    if (!c->in_dirty) {
+        c->dprev = NULL, c->dnext = w->dirty;
+        if (w->dirty)
+            w->dirty->dprev = c;
+        w->dirty = c;
+        c->in_dirty = 1;
+    }
 }
 
 static void on_reply(void *data, const char *text, size_t len)
@@ -353,6 +372,31 @@ static void reply_first(conn *c, msg *before)
         c->head = r;
 }
 
+/* Keep w->subs, the connections with a subscription, in step with c's
+ * (after a message, and at close), so an event costs nothing when no
+ * supervisor listens and one pass over the subscribers when some do. */
+static void subs_update(conn *c, int closing)
+{
+    orcad_ws *w = c->w;
+    int want = !closing && c->ps.sub != 0;
+    if (want == c->in_subs)
+        return;
+    if (want) {
+        c->sprev = NULL, c->snext = w->subs;
+        if (w->subs)
+            w->subs->sprev = c;
+        w->subs = c;
+    } else {
+        if (c->sprev)
+            c->sprev->snext = c->snext;
+        else
+            w->subs = c->snext;
+        if (c->snext)
+            c->snext->sprev = c->sprev;
+    }
+    c->in_subs = want;
+}
+
 /* A whole message has arrived: handle it (if within the rate), then
  * re-arm the engine's timers (the call may have queued or offered work). */
 static void on_message(conn *c, const char *text, size_t len)
@@ -370,6 +414,7 @@ static void on_message(conn *c, const char *text, size_t len)
         w->current = NULL;
         reply_first(c, before);
         rebind(c);
+        subs_update(c, 0);
     }
     if (w->u)
         orca_uv_kick(w->u);
@@ -408,40 +453,109 @@ static int on_receive(struct lws *wsi, conn *c, const char *in, size_t len)
     return 0;
 }
 
-/* Queued messages, oldest first, while the socket takes them
- * (lws_send_pipe_choked) and at most WRITE_BATCH per writable callback, so
- * one busy connection does not keep the loop from the others. One message
- * per callback was too few: a gateway's replies then waited one loop turn
- * each (an epoll_ctl and a wake-up per message) and fell behind at a few
- * thousand enqueues a second (make loadtest). */
-#define WRITE_BATCH 64
+/* Released messages go out together: each framed here as a final text
+ * frame (a server's frames are not masked, RFC 6455 5.1) into one buffer,
+ * and the buffer handed to lws in one raw write, so a turn of the loop
+ * costs a connection one send(2), not one per message: on loopback the
+ * system calls were most of orcad's time (make loadtest, perf). At most
+ * WRITE_MAX bytes (or one larger message) per writable callback, so one
+ * busy connection does not keep the loop from the others; lws buffers
+ * what the kernel does not take and calls back once it is sent. */
+#define WRITE_MAX (64 * 1024)
+
+static size_t frame_header(unsigned char *h, size_t len)
+{
+    h[0] = 0x81; /* FIN, text */
+    if (len < 126) {
+        h[1] = (unsigned char)len;
+        return 2;
+    }
+    if (len < 65536) {
+        h[1] = 126, h[2] = (unsigned char)(len >> 8), h[3] = (unsigned char)len;
+        return 4;
+    }
+    h[1] = 127;
+    for (int k = 0; k < 8; k++)
+        h[2 + k] = (unsigned char)((uint64_t)len >> (56 - 8 * k));
+    return 10;
+}
+
+static int sendable(const conn *c, const msg *m)
+{
+    return m && !(c->w->group && m->batch > c->w->released);
+}
 
 static int on_writable(struct lws *wsi, conn *c)
 {
-    msg *m = c->head;
-    if (!m && c->closing) {
+    orcad_ws *w = c->w;
+    if (!c->head && c->closing) {
         lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"replaced", 8);
         return -1; /* replaced, and told so: now it goes */
     }
-    /* What is queued and released goes now, as long as the socket takes
-     * it (lws buffers what the kernel refuses, and then wants no more
-     * writes until the next callback), at most WRITE_BATCH at a time. */
-    for (int n = 0; n < WRITE_BATCH && m && !c->dead; n++, m = c->head) {
-        if (c->w->group && m->batch > c->w->released)
-            return 0; /* held until its batch is on disk: on_check asks again */
-        if (n && lws_send_pipe_choked(wsi))
+    if (c->dead || !sendable(c, c->head))
+        return 0; /* (held until its batch is on disk: on_check asks again) */
+    size_t total = 0;
+    for (const msg *m = c->head; sendable(c, m); m = m->next) {
+        size_t f = 10 + m->len;
+        if (total && total + f > WRITE_MAX)
             break;
-        if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < (int)m->len)
+        total += f;
+    }
+    if (LWS_PRE + total > w->outcap) {
+        unsigned char *p = realloc(w->out, LWS_PRE + total);
+        if (!p)
             return -1;
+        w->out = p, w->outcap = LWS_PRE + total;
+    }
+    unsigned char *p = w->out + LWS_PRE;
+    size_t used = 0;
+    while (sendable(c, c->head) && used + 10 + c->head->len <= total) {
+        msg *m = c->head;
+        used += frame_header(p + used, m->len);
+        memcpy(p + used, m->buf + LWS_PRE, m->len);
+        used += m->len;
         c->head = m->next;
         if (!c->head)
             c->tail = NULL;
         c->queued -= m->len;
         free(m);
     }
+    if (lws_write(wsi, p, used, LWS_WRITE_RAW) < (int)used)
+        return -1;
     if (c->head || c->closing)
         lws_callback_on_writable(wsi);
     return 0;
+}
+
+static void dirty_del(conn *c)
+{
+    orcad_ws *w = c->w;
+    if (!c->in_dirty)
+        return;
+    if (c->dprev)
+        c->dprev->dnext = c->dnext;
+    else
+        w->dirty = c->dnext;
+    if (c->dnext)
+        c->dnext->dprev = c->dprev;
+    c->in_dirty = 0;
+}
+
+/* Send what c has queued now, outside lws's writable callback: allowed
+ * while the socket is not choked (else lws calls back when it drains).
+ * This saves the round through epoll that asking for a callback costs
+ * per message (an epoll_ctl to watch for POLLOUT and one to stop). */
+static void flush(conn *c)
+{
+    if (c->dead)
+        return;
+    if (!c->head || lws_send_pipe_choked(c->wsi)) {
+        if (c->head || c->closing)
+            lws_callback_on_writable(c->wsi);
+        return;
+    }
+    if (on_writable(c->wsi, c) < 0)
+        kill_conn(c);
 }
 
 /* Thousands of connections gone leave their memory free inside malloc's
@@ -476,6 +590,8 @@ static void on_closed(conn *c)
     if (c->next)
         c->next->prev = c->prev;
     w->nconns--;
+    subs_update(c, 1);
+    dirty_del(c);
     give_back(w);
     if (w->current == c)
         w->current = NULL;
@@ -623,7 +739,7 @@ static void on_feed_event(void *data, const orca_event *ev)
     orcad_ws *w = data;
     char *text = NULL;
     size_t len = 0;
-    for (conn *c = w->conns; c; c = c->next) {
+    for (conn *c = w->subs; c; c = c->snext) {
         if (!(c->ps.sub & PROTO_SUB_EVENTS) || c->dead)
             continue;
         if (!text && !(text = proto_event_json(ev, &len))) {
@@ -642,7 +758,7 @@ static void on_tick(uv_timer_t *t)
     /* Figures read now (longest wait, EWT), not at the engine's last
      * deadline; this also keeps /metrics and /snapshot within a second. */
     orca_uv_kick(w->u);
-    for (conn *c = w->conns; c; c = c->next) {
+    for (conn *c = w->subs; c; c = c->snext) {
         if (!(c->ps.sub & PROTO_SUB_FIGURES) || c->dead)
             continue;
         if (!text && !(text = proto_figures_json(w->e, w->stats)))
@@ -727,33 +843,45 @@ void orcad_ws_set_host(orcad_ws *w, const proto_host *h)
     w->host = h;
 }
 
-/* Group commit: once per loop iteration, after the sockets were read
- * (libuv runs check handles right after polling), everything queued since
- * the last time is made durable with one fdatasync, and only then sent. A
- * reply says "done" only for what a power cut cannot undo. If the sync
- * fails, nothing of the batch may be acknowledged: its connections are
- * cut off (their clients resend; the journal has stopped, orcad logs why). */
-static void on_check(uv_check_t *h)
+/* Once per turn of the loop (after the sockets were read, and again
+ * before it waits), every connection with something queued gets it in
+ * one send. With group commit, first one fdatasync makes every change
+ * behind those messages durable: a reply says "done" only for what a
+ * power cut cannot undo. If the sync fails, nothing of the batch may be
+ * acknowledged: its connections are cut off (their clients resend; the
+ * journal has stopped, orcad logs why). */
+static void flush_turn(orcad_ws *w)
 {
-    orcad_ws *w = h->data;
+    int ok = 1;
     if (!w->pending)
         return;
     w->pending = 0;
-    int rc = orca_journal_sync(w->e);
-    int ok = rc == ORCA_OK || rc == ORCA_ESTATE; /* (ESTATE: no journal at all) */
-    if (!ok)
-        fprintf(stderr, "orcad: journal sync failed (%s): unacknowledged replies dropped, "
-                "their connections closed\n", orca_strerror(rc));
-    w->released = w->batch++;
-    for (conn *c = w->conns; c; c = c->next) {
-        if (!c->held)
-            continue;
-        c->held = 0;
+    if (w->group) {
+        int rc = orca_journal_sync(w->e);
+        ok = rc == ORCA_OK || rc == ORCA_ESTATE; /* (ESTATE: no journal at all) */
+        if (!ok)
+            fprintf(stderr, "orcad: journal sync failed (%s): unacknowledged replies dropped, "
+                    "their connections closed\n", orca_strerror(rc));
+        w->released = w->batch++;
+    }
+    while (w->dirty) {
+        conn *c = w->dirty;
+        dirty_del(c);
         if (ok)
-            lws_callback_on_writable(c->wsi);
+            flush(c);
         else if (!c->dead)
             kill_conn(c);
     }
+}
+
+static void on_check(uv_check_t *h)
+{
+    flush_turn(h->data);
+}
+
+static void on_prepare(uv_prepare_t *h)
+{
+    flush_turn(h->data);
 }
 
 void orcad_ws_set_group(orcad_ws *w, int on)
@@ -765,11 +893,14 @@ void orcad_ws_set_uv(orcad_ws *w, orca_uv *u)
 {
     w->u = u;
     w->loop = u ? orca_uv_loop(u) : NULL;
-    if (w->group && w->loop && !w->checking) {
+    if (w->loop && !w->checking) {
         uv_check_init(w->loop, &w->check);
-        w->check.data = w;
+        uv_prepare_init(w->loop, &w->prep);
+        w->check.data = w->prep.data = w;
         uv_check_start(&w->check, on_check);
-        uv_unref((uv_handle_t *)&w->check); /* it alone keeps no loop alive */
+        uv_prepare_start(&w->prep, on_prepare);
+        uv_unref((uv_handle_t *)&w->check); /* they alone keep no loop alive */
+        uv_unref((uv_handle_t *)&w->prep);
         w->checking = 1;
     }
 }
@@ -784,9 +915,10 @@ void orcad_ws_stop(orcad_ws *w)
     if (!w)
         return;
     if (w->checking) {
-        on_check(&w->check); /* what is queued now goes out with the rest */
+        flush_turn(w); /* what is queued now goes out with the rest */
         w->checking = 0;
         uv_close((uv_handle_t *)&w->check, NULL);
+        uv_close((uv_handle_t *)&w->prep, NULL);
     }
     w->stopping = 1;
     while (w->graces.n) {
@@ -805,5 +937,6 @@ void orcad_ws_free(orcad_ws *w)
     connmap_free(&w->agents);
     connmap_free(&w->graces);
     connmap_free(&w->work);
+    free(w->out);
     free(w);
 }

@@ -7,7 +7,8 @@
 # WebSocket message left orcad while the journal held a write not yet
 # fdatasync'ed: every reply and push is sent only once the changes behind
 # it are on disk. The same check on sync = "interval" must find such
-# messages (else it proves nothing).
+# messages (else it proves nothing), and its syncs must come from libuv's
+# thread pool, never from the loop's thread.
 # Bounded by timeout(1) and the client's own timeouts.
 # Usage: tests/orcad_group_check.sh [path/to/orcad]   (default build/server/orcad)
 set -eu
@@ -23,7 +24,8 @@ fail() { echo "orcad_group_check: FAIL: $*" >&2; sed 's/^/  /' "$tmp/out" >&2 2>
 
 # One run under strace with the given sync policy; prints the checker's verdict.
 run() {
-    sed "s/^  sync = \"interval\";/  sync = \"$1\";/" server/orcad.conf.example >"$tmp/$1.conf"
+    sed -e "s/^  sync = \"interval\";/  sync = \"$1\";/" \
+        -e "s/^  sync_interval_ms = 1000;/  sync_interval_ms = 100;/" server/orcad.conf.example >"$tmp/$1.conf"
     grep -q "sync = \"$1\";" "$tmp/$1.conf" || fail "could not set sync = $1"
     port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     rm -rf "$tmp/data" "$tmp/out"
@@ -61,6 +63,7 @@ async def main():
                 pass
             await ask(ag, {"id": "a%d" % k, "type": "accept", "interaction": 500 + k})
             await ask(ag, {"id": "n%d" % k, "type": "end", "interaction": 500 + k})
+        await asyncio.sleep(0.35)  # a few sync intervals (100 ms in this test)
 asyncio.run(main())
 PY
     kill -TERM $pid
@@ -75,7 +78,18 @@ PY
     $py - "$tmp/$1.trace" <<'PY'
 import re, sys
 jfds, dirty, early, sent, syncs = set(), False, 0, 0, 0
+main, main_syncs, pool_syncs, serving, stopping = None, 0, 0, False, False
 for line in open(sys.argv[1], errors="replace"):
+    tid = int(line.split()[0])
+    main = main or tid
+    if "--- SIGTERM" in line:
+        stopping = True
+    serving = serving or "sendto(" in line  # (the journal's creation came before)
+    if "fdatasync(" in line and serving and not stopping:
+        if tid == main:
+            main_syncs += 1
+        else:
+            pool_syncs += 1
     m = re.search(r'openat\(AT_FDCWD, "[^"]*orca\.journal(\.compact)?", .*\) = (\d+)', line)
     if m:
         jfds.add(int(m.group(2)))
@@ -91,7 +105,7 @@ for line in open(sys.argv[1], errors="replace"):
     elif call == "sendto" and '\\"ok\\":' in line:  # strace writes " as \\"
         sent += 1
         early += dirty
-print(sent, early, syncs)
+print(sent, early, syncs, main_syncs, pool_syncs)
 PY
 }
 
@@ -101,4 +115,8 @@ set -- $(run every)
 every="$1 replies, $3 syncs"
 set -- $(run interval)
 [ "$2" -gt 0 ] || fail "sync = interval: no message sent ahead of a sync: the check cannot see one"
-echo "orcad_group_check: OK (sync = every: $every, none sent before its sync; sync = interval: $2 of $1 sent ahead of the disk, as that policy allows)"
+# The interval's syncs run in libuv's thread pool: the loop's thread
+# (the first in the trace) never waits for the disk while it serves.
+[ "$4" -eq 0 ] || fail "sync = interval: $4 fdatasync calls on the loop's thread"
+[ "$5" -gt 0 ] || fail "sync = interval: no fdatasync from the thread pool"
+echo "orcad_group_check: OK (sync = every: $every, none sent before its sync; sync = interval: $2 of $1 sent ahead of the disk, as that policy allows, $5 syncs in the thread pool and none on the loop)"
