@@ -7,12 +7,12 @@
 # Usage: tests/orcactl_check.sh [orcad] [orcactl]
 set -eu
 cd "$(dirname "$0")/.."
+. tests/orcad_lib.sh
 orcad=${1:-build/server/orcad}
 ctl=${2:-build/server/orcactl}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/orcactl.XXXXXX")
-pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-fail() { echo "orcactl_check: FAIL: $*" >&2; sed 's/^/  out: /' "$tmp/o" "$tmp/e" >&2 2>/dev/null; exit 1; }
+orcad_test_init orcactl_check
+# On a failure the last orcactl command's output (orcad's log is $tmp/log).
+fail_show() { sed 's/^/  out: /' "$tmp/o" "$tmp/e"; }
 
 # run WANT_RC CMD...: orcactl's stdout in $tmp/o, stderr in $tmp/e
 run() {
@@ -34,28 +34,22 @@ run 2 --server ws://127.0.0.1:1 presence 1001 maybe
 run 0 --help
 has "exit status" o
 # A server that accepts and never answers: a timeout, exit 2, in time.
-/usr/bin/python3 -c 'import socket,sys,time
+$py -c 'import socket,sys,time
 s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(8)
 print(s.getsockname()[1], flush=True); time.sleep(15)' >"$tmp/mute" &
-mute=$!
+helper=$!
 i=0
 until [ -s "$tmp/mute" ]; do i=$((i + 1)); [ $i -lt 50 ] || fail "no mute server"; sleep 0.1; done
 rc=0
 timeout 10 "$ctl" --timeout 1 --server "ws://127.0.0.1:$(cat "$tmp/mute")" status >"$tmp/o" 2>"$tmp/e" || rc=$?
-kill $mute 2>/dev/null || true
+kill $helper 2>/dev/null || true
+helper=
 [ $rc = 2 ] || fail "a mute server: exit $rc, want 2 (timeout)"
 has "timed out" e
 
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-timeout 60 "$orcad" --config server/orcad.conf.example --data-dir "$tmp/data" \
-    --listen "127.0.0.1:$port" --run-for 55 >"$tmp/log" 2>&1 &
-pid=$!
-i=0
-until grep -q "running" "$tmp/log" 2>/dev/null; do
-    i=$((i + 1)); [ $i -lt 100 ] || fail "orcad did not start"
-    kill -0 $pid 2>/dev/null || fail "orcad exited"
-    sleep 0.1
-done
+port=$(free_port)
+start_orcad "$tmp/log" timeout 60 "$orcad" --config server/orcad.conf.example \
+    --data-dir "$tmp/data" --listen "127.0.0.1:$port" --run-for 55
 export ORCA_SERVER="ws://127.0.0.1:$port"
 unset ORCA_TOKEN || true
 sup=change-me-supervisor-01 adm=change-me-admin-000001 gw=change-me-gateway-0001
@@ -132,7 +126,5 @@ done
 run 1 --token $sup compact
 has "orcactl: EP" e
 
-kill -TERM $pid
-wait $pid || { pid=; fail "orcad exited non-zero after SIGTERM"; }
-pid=
+stop_orcad
 echo "orcactl_check: OK (port $port: status, queues, agents, position, presence, raw, reload, compact, --json, token scopes, callback, transfer, EAUTH, EPERM, ENOENT, usage, connection and timeout errors)"

@@ -12,15 +12,12 @@
 # Usage: tests/orcad_browser_check.sh [path/to/orcad]  (default build/server/orcad)
 set -eu
 cd "$(dirname "$0")/.."
+. tests/orcad_lib.sh
 orcad=${1:-build/server/orcad}
-py=/usr/bin/python3
-[ -x $py ] || py=python3
 [ -x /usr/bin/chromium ] || { echo "orcad_browser_check: no /usr/bin/chromium (scripts/deps.sh chromium)" >&2; exit 1; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/orcad-browser.XXXXXX")
-pid= tpid=
-trap '[ -n "$tpid" ] && kill $tpid 2>/dev/null; [ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-fail() { echo "orcad_browser_check: FAIL: $*" >&2; sed 's/^/  orcad: /' "$tmp/out" >&2 2>/dev/null;
-         sed 's/^/  traffic: /' "$tmp/traffic" >&2 2>/dev/null; exit 1; }
+orcad_test_init orcad_browser_check
+# On a failure both logs: orcad's and the traffic's.
+fail_show() { sed 's/^/  orcad: /' "$tmp/out"; sed 's/^/  traffic: /' "$tmp/traffic"; }
 
 # playwright-core, exactly as locked (no browser download: Debian's chromium).
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
@@ -45,29 +42,20 @@ tokens = ( { token = "browser-gateway-0001"; role = "gateway"; },
            { token = "browser-super-00001"; role = "supervisor"; } );
 CONF
 
-port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-timeout 120 "$orcad" --config "$tmp/orcad.conf" --data-dir "$tmp/data" \
-    --listen "127.0.0.1:$port" --run-for 110 >"$tmp/out" 2>&1 &
-pid=$!
-i=0
-until grep -q "running" "$tmp/out" 2>/dev/null; do
-    i=$((i + 1)); [ $i -lt 100 ] || fail "orcad did not start"
-    kill -0 $pid 2>/dev/null || fail "orcad exited"
-    sleep 0.1
-done
+port=$(free_port)
+start_orcad "$tmp/out" timeout 120 "$orcad" --config "$tmp/orcad.conf" --data-dir "$tmp/data" \
+    --listen "127.0.0.1:$port" --run-for 110
 mkdir -p build
 # The traffic waits a moment so that the page is open before it starts.
 (sleep 2 && exec timeout 90 $py tests/orcad_browser_traffic.py "$port" "$tmp/state.json" 30) \
     >"$tmp/traffic" 2>&1 &
-tpid=$!
+helper=$!
 timeout 100 node tests/browser/check.mjs "$port" browser-super-00001 "$tmp/state.json" \
     build/dashboard.png || fail "the dashboard does not show the engine's numbers"
-kill $tpid 2>/dev/null || true
-wait $tpid 2>/dev/null || true
-tpid=
+kill $helper 2>/dev/null || true
+wait $helper 2>/dev/null || true
+helper=
 grep -q "traffic: still" "$tmp/traffic" || fail "traffic"
-kill -TERM $pid
-wait $pid || { pid=; fail "orcad exited non-zero after SIGTERM"; }
-pid=
+stop_orcad
 grep -q "state consistent" "$tmp/out" || fail "not consistent on SIGTERM"
 echo "orcad_browser_check: OK (port $port: page live, waiting per queue and agents by state match the engine; build/dashboard.png)"

@@ -9,10 +9,9 @@
 # Usage: tests/orcad_check.sh [path/to/orcad]   (default build/server/orcad)
 set -eu
 cd "$(dirname "$0")/.."
+. tests/orcad_lib.sh
 orcad=${1:-build/server/orcad}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/orcad-check.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "orcad_check: FAIL: $*" >&2; [ -f "$tmp/out" ] && sed 's/^/  /' "$tmp/out" >&2; exit 1; }
+orcad_test_init orcad_check
 t() { timeout 20 "$orcad" "$@" >"$tmp/out" 2>&1; }
 has() { grep -Fq -- "$1" "$tmp/out" || fail "no '$1' in the output of: $2"; }
 
@@ -52,18 +51,9 @@ t --config server/orcad.conf.example --data-dir "$tmp/data" --run-for 1 || fail 
 has "restored from $tmp/data/orca.journal" "the second start"
 has "3 queues, 3 agents (0 ready)" "the second start"
 # SIGTERM stops it cleanly (journal compacted), well before any --run-for.
-# (The last run's output goes first: its "running" line must not be read
-# as this one's before the shell has truncated the file.)
-rm -f "$tmp/out"
-timeout 20 "$orcad" --config server/orcad.conf.example --data-dir "$tmp/data" --run-for 60 \
-    >"$tmp/out" 2>&1 &
-pid=$!
-i=0
-until grep -q "running" "$tmp/out" 2>/dev/null; do
-    i=$((i + 1)); [ $i -lt 100 ] || { kill $pid; fail "orcad did not start"; }; sleep 0.1
-done
-kill -TERM $pid
-wait $pid || fail "orcad exited non-zero after SIGTERM"
+start_orcad "$tmp/out" timeout 20 "$orcad" --config server/orcad.conf.example \
+    --data-dir "$tmp/data" --run-for 60
+stop_orcad
 has "signal 15" "SIGTERM"
 has "journal compacted (ok)" "SIGTERM"
 has "state consistent" "SIGTERM"

@@ -13,13 +13,9 @@
 # quarantine keeps freed memory, so the memory check would fail.
 set -eu
 cd "$(dirname "$0")/.."
+. tests/orcad_lib.sh
 orcad=${1:-build/server/orcad}
-py=/usr/bin/python3
-[ -x $py ] || py=python3
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/orcad-clients.XXXXXX")
-pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-fail() { echo "orcad_clients_check: FAIL: $*" >&2; sed 's/^/  /' "$tmp/out" >&2 2>/dev/null; exit 1; }
+orcad_test_init orcad_clients_check
 
 # 2,000 client sockets in this process tree (orcad raises its own limit).
 ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -36,16 +32,9 @@ for k in "max_connections = 2000" "client_rate = 50" "client_burst = 20" "ping_s
     grep -q "$k;" "$tmp/orcad.conf" || fail "the test config did not get '$k'"
 done
 
-port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-timeout 120 "$orcad" --config "$tmp/orcad.conf" --data-dir "$tmp/data" \
-    --listen "127.0.0.1:$port" --run-for 115 >"$tmp/out" 2>&1 &
-pid=$!
-i=0
-until grep -q "running" "$tmp/out" 2>/dev/null; do
-    i=$((i + 1)); [ $i -lt 100 ] || fail "orcad did not start"
-    kill -0 $pid 2>/dev/null || fail "orcad exited"
-    sleep 0.1
-done
+port=$(free_port)
+start_orcad "$tmp/out" timeout 120 "$orcad" --config "$tmp/orcad.conf" --data-dir "$tmp/data" \
+    --listen "127.0.0.1:$port" --run-for 115
 # orcad itself, timeout(1)'s child, for its VmRSS.
 opid=$(cat /proc/$pid/task/$pid/children 2>/dev/null | awk '{print $1}')
 [ -n "$opid" ] || fail "no orcad process under timeout"
@@ -53,8 +42,6 @@ timeout 100 $py tests/orcad_clients_check.py "$port" "$opid" >"$tmp/py" 2>&1 ||
     { cat "$tmp/py" >&2; fail "client checks"; }
 grep -q "over its rate (50/s, burst 20) kept sending: disconnected" "$tmp/out" ||
     fail "the flood was not logged"
-kill -TERM $pid
-wait $pid || { pid=; fail "orcad exited non-zero after SIGTERM"; }
-pid=
+stop_orcad
 grep -q "state consistent" "$tmp/out" || fail "not consistent on SIGTERM"
 echo "orcad_clients_check: OK (port $port: $(tail -1 "$tmp/py"))"

@@ -13,32 +13,28 @@
 # Usage: tests/orcad_group_check.sh [path/to/orcad]   (default build/server/orcad)
 set -eu
 cd "$(dirname "$0")/.."
+. tests/orcad_lib.sh
 orcad=${1:-build/server/orcad}
-py=/usr/bin/python3
-[ -x $py ] || py=python3
 command -v strace >/dev/null || { echo "orcad_group_check: strace is missing (apt-get install strace)" >&2; exit 1; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/orcad-group.XXXXXX")
-pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-fail() { echo "orcad_group_check: FAIL: $*" >&2; sed 's/^/  /' "$tmp/out" >&2 2>/dev/null; exit 1; }
+orcad_test_init orcad_group_check
 
 # One run under strace with the given sync policy; prints the checker's verdict.
+# It runs in $(...), a subshell, which does not inherit the EXIT trap: its
+# own stops its orcad if it fails (the main shell's removes $tmp), and the
+# caller exits 1 when it does.
 run() {
+    trap 'if [ -n "$pid" ]; then kill $pid 2>/dev/null || true; fi' EXIT
     sed -e "s/^  sync = \"interval\";/  sync = \"$1\";/" \
         -e "s/^  sync_interval_ms = 1000;/  sync_interval_ms = 100;/" server/orcad.conf.example >"$tmp/$1.conf"
     grep -q "sync = \"$1\";" "$tmp/$1.conf" || fail "could not set sync = $1"
-    port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    port=$(free_port)
     rm -rf "$tmp/data" "$tmp/out"
+    # strace -f slows its start: up to 20 s to say "running".
     timeout 90 strace -f -qq -e trace=openat,write,fdatasync,sendto -s 64 -o "$tmp/$1.trace" \
         "$orcad" --config "$tmp/$1.conf" --data-dir "$tmp/data" --listen "127.0.0.1:$port" \
         --run-for 80 >"$tmp/out" 2>&1 &
     pid=$!
-    i=0
-    until grep -q "running" "$tmp/out" 2>/dev/null; do
-        i=$((i + 1)); [ $i -lt 200 ] || fail "orcad did not start ($1)"
-        kill -0 $pid 2>/dev/null || fail "orcad exited ($1)"
-        sleep 0.1
-    done
+    wait_running "$tmp/out" 200 "$1"
     timeout 70 $py - "$port" >"$tmp/py" 2>&1 <<'PY' || { cat "$tmp/py" >&2; fail "traffic under sync = $1"; }
 import asyncio, json, sys, websockets
 URL = "ws://127.0.0.1:%s/" % sys.argv[1]
@@ -66,9 +62,7 @@ async def main():
         await asyncio.sleep(0.35)  # a few sync intervals (100 ms in this test)
 asyncio.run(main())
 PY
-    kill -TERM $pid
-    wait $pid || { pid=; fail "orcad exited non-zero ($1)"; }
-    pid=
+    stop_orcad "orcad exited non-zero ($1)"
     # A journal write makes the journal dirty, its fdatasync clean; a
     # reply (a frame with "ok":) sent while it is dirty is an
     # acknowledgement ahead of the disk. (Replies, not pushes: a push
@@ -109,11 +103,13 @@ print(sent, early, syncs, main_syncs, pool_syncs)
 PY
 }
 
-set -- $(run every)
+verdict=$(run every) || exit 1
+set -- $verdict
 [ "$1" -ge 94 ] || fail "only $1 replies seen under sync = every"
 [ "$2" -eq 0 ] || fail "sync = every: $2 of $1 messages were sent before the journal was synced"
 every="$1 replies, $3 syncs"
-set -- $(run interval)
+verdict=$(run interval) || exit 1
+set -- $verdict
 [ "$2" -gt 0 ] || fail "sync = interval: no message sent ahead of a sync: the check cannot see one"
 # The interval's syncs run in libuv's thread pool: the loop's thread
 # (the first in the trace) never waits for the disk while it serves.

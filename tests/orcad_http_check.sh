@@ -10,28 +10,16 @@
 # Usage: tests/orcad_http_check.sh [path/to/orcad]   (default build/server/orcad)
 set -eu
 cd "$(dirname "$0")/.."
+. tests/orcad_lib.sh
 orcad=${1:-build/server/orcad}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/orcad-http.XXXXXX")
-pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-fail() { echo "orcad_http_check: FAIL: $*" >&2; sed 's/^/  /' "$tmp/out" >&2 2>/dev/null; exit 1; }
+orcad_test_init orcad_http_check
 
-# A free port: bind port 0, read it, let it go (a race with another
-# program taking it in between is possible but harmless: orcad then fails
-# to listen and the check says so).
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-timeout 30 "$orcad" --config server/orcad.conf.example --data-dir "$tmp/data" \
-    --listen "127.0.0.1:$port" --run-for 25 >"$tmp/out" 2>&1 &
-pid=$!
-i=0
-until grep -q "running" "$tmp/out" 2>/dev/null; do
-    i=$((i + 1)); [ $i -lt 100 ] || fail "orcad did not start"
-    kill -0 $pid 2>/dev/null || fail "orcad exited"
-    sleep 0.1
-done
+port=$(free_port)
+start_orcad "$tmp/out" timeout 30 "$orcad" --config server/orcad.conf.example \
+    --data-dir "$tmp/data" --listen "127.0.0.1:$port" --run-for 25
 grep -q "listening on http://127.0.0.1:$port" "$tmp/out" || fail "no 'listening on' line"
 
-python3 - "$port" >"$tmp/py" 2>&1 <<'PY' || { cat "$tmp/py" >&2; fail "HTTP checks"; }
+$py - "$port" >"$tmp/py" 2>&1 <<'PY' || { cat "$tmp/py" >&2; fail "HTTP checks"; }
 import json, sys, urllib.request, urllib.error
 base = "http://127.0.0.1:%s" % sys.argv[1]
 def get(path, method="GET", data=None):
@@ -62,13 +50,11 @@ assert st == 405, st
 print("ok")
 PY
 
-kill -TERM $pid
-wait $pid || { pid=; fail "orcad exited non-zero after SIGTERM"; }
-pid=
+stop_orcad
 grep -q "journal compacted (ok)" "$tmp/out" || fail "no compaction on SIGTERM"
 grep -q "state consistent" "$tmp/out" || fail "not consistent on SIGTERM"
 # A port already taken: orcad says so and exits 1 (no crash, no hang).
-python3 - "$orcad" "$tmp" >"$tmp/out" 2>&1 <<'PY' || fail "a taken port"
+$py - "$orcad" "$tmp" >"$tmp/out" 2>&1 <<'PY' || fail "a taken port"
 import socket, subprocess, sys
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
 r = subprocess.run(["timeout", "20", sys.argv[1], "--config", "server/orcad.conf.example",

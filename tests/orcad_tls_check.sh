@@ -10,19 +10,14 @@
 # Usage: tests/orcad_tls_check.sh [path/to/orcad]   (default build/server/orcad)
 set -eu
 cd "$(dirname "$0")/.."
+. tests/orcad_lib.sh
 orcad=${1:-build/server/orcad}
-py=/usr/bin/python3
-[ -x $py ] || py=python3
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/orcad-tls.XXXXXX")
-pid=
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-fail() { echo "orcad_tls_check: FAIL: $*" >&2; sed 's/^/  /' "$tmp/out" >&2 2>/dev/null; exit 1; }
+orcad_test_init orcad_tls_check
 
 mkdir "$tmp/tls"
 timeout 30 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
     -addext "subjectAltName=IP:127.0.0.1" -keyout "$tmp/tls/key.pem" -out "$tmp/tls/cert.pem" \
     >"$tmp/openssl" 2>&1 || { cat "$tmp/openssl" >&2; fail "openssl could not make a certificate"; }
-free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 tport=$(free_port)
 [ "$port" != "$tport" ] || tport=$(free_port)
@@ -39,15 +34,8 @@ grep -q "^$tmp/bad.conf:$line: tls key '$tmp/tls/nokey.pem': No such file or dir
 { cat server/orcad.conf.example
   printf 'tls = {\n  listen = [ "127.0.0.1:%s" ];\n  cert = "tls/cert.pem";\n  key = "tls/key.pem";\n};\n' "$tport"
 } >"$tmp/orcad.conf"
-timeout 60 "$orcad" --config "$tmp/orcad.conf" --data-dir "$tmp/data" \
-    --listen "127.0.0.1:$port" --run-for 55 >"$tmp/out" 2>&1 &
-pid=$!
-i=0
-until grep -q "running" "$tmp/out" 2>/dev/null; do
-    i=$((i + 1)); [ $i -lt 100 ] || fail "orcad did not start"
-    kill -0 $pid 2>/dev/null || fail "orcad exited"
-    sleep 0.1
-done
+start_orcad "$tmp/out" timeout 60 "$orcad" --config "$tmp/orcad.conf" --data-dir "$tmp/data" \
+    --listen "127.0.0.1:$port" --run-for 55
 grep -q "listening on https://127.0.0.1:$tport" "$tmp/out" || fail "no TLS listener in the log"
 body=$(timeout 10 curl -sS --fail --cacert "$tmp/tls/cert.pem" "https://127.0.0.1:$tport/healthz" 2>"$tmp/curl") ||
     { cat "$tmp/curl" >&2; fail "https /healthz"; }
@@ -59,8 +47,6 @@ if timeout 10 curl -sS --fail "http://127.0.0.1:$tport/healthz" >/dev/null 2>&1;
 fi
 timeout 30 $py tests/orcad_tls_check.py "$tport" "$tmp/tls/cert.pem" >"$tmp/py" 2>&1 ||
     { cat "$tmp/py" >&2; fail "wss:// checks"; }
-kill -TERM $pid
-wait $pid || { pid=; fail "orcad exited non-zero after SIGTERM"; }
-pid=
+stop_orcad
 grep -q "state consistent" "$tmp/out" || fail "not consistent on SIGTERM"
 echo "orcad_tls_check: OK (https $tport: /healthz with the certificate verified, wss:// hello and queues; plain $port; a missing key file at its line)"
