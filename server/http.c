@@ -119,8 +119,11 @@ static unsigned route(const orcad_http *h, struct lws *wsi, const char *uri, bod
         healthz(h, b);
     } else if (strcmp(uri, "/metrics") == 0) {
         *type = "text/plain; version=0.0.4; charset=utf-8";
+        orcad_turns t;
         if (orcad_metrics_write(h->e, h->s, body_add, b) != ORCA_OK)
             b->oom = 1;
+        orcad_ws_turns(h->ws, &t);
+        orcad_turns_metrics(&t, body_add, b);
     } else if (strcmp(uri, "/snapshot") == 0) {
         *type = "application/json";
         orca_stats_snapshot_json(h->s, body_add, b);

@@ -63,6 +63,8 @@ struct orcad_ws {
     uv_prepare_t prep;    /* ... and before the loop waits again */
     struct conn *dirty;   /* connections with messages queued since the last flush */
     unsigned char *out;   /* on_writable's framing buffer */
+    uint64_t turn_start;  /* uv_hrtime of the turn's first message, or 0 */
+    orcad_turns turns;
     size_t outcap;
 };
 
@@ -409,6 +411,8 @@ static void on_message(conn *c, const char *text, size_t len)
         if (w->u)
             orca_uv_kick(w->u);
         msg *before = c->tail; /* (what that fired comes before the reply) */
+        if (!w->turn_start)
+            w->turn_start = uv_hrtime();
         w->current = c;
         proto_handle(&c->ps, w->e, text, len, on_reply, c);
         w->current = NULL;
@@ -850,11 +854,27 @@ void orcad_ws_set_host(orcad_ws *w, const proto_host *h)
  * power cut cannot undo. If the sync fails, nothing of the batch may be
  * acknowledged: its connections are cut off (their clients resend; the
  * journal has stopped, orcad logs why). */
+static void turn_done(orcad_ws *w)
+{
+    if (!w->turn_start)
+        return;
+    uint64_t ns = uv_hrtime() - w->turn_start, us = ns / 1000;
+    unsigned k = 0;
+    while (k + 1 < ORCAD_TURN_BUCKETS && (1ull << k) <= us)
+        k++;
+    w->turns.count[k]++;
+    w->turns.n++;
+    w->turns.sum_ns += ns;
+    w->turn_start = 0;
+}
+
 static void flush_turn(orcad_ws *w)
 {
     int ok = 1;
-    if (!w->pending)
+    if (!w->pending) {
+        turn_done(w);
         return;
+    }
     w->pending = 0;
     if (w->group) {
         int rc = orca_journal_sync(w->e);
@@ -872,6 +892,37 @@ static void flush_turn(orcad_ws *w)
         else if (!c->dead)
             kill_conn(c);
     }
+    turn_done(w);
+}
+
+void orcad_ws_turns(const orcad_ws *w, orcad_turns *out)
+{
+    if (w)
+        *out = w->turns;
+    else
+        memset(out, 0, sizeof *out);
+}
+
+void orcad_turns_metrics(const orcad_turns *t, orca_write_fn fn, void *data)
+{
+    char line[160];
+    uint64_t acc = 0;
+    static const char head[] =
+        "# HELP orcad_turn_seconds Time orcad took over its requests per turn of its loop "
+        "(first message handled to the end of the turn's sends).\n"
+        "# TYPE orcad_turn_seconds histogram\n";
+    fn(data, head, sizeof head - 1);
+    for (unsigned k = 0; k + 1 < ORCAD_TURN_BUCKETS; k++) {
+        acc += t->count[k];
+        int n = snprintf(line, sizeof line, "orcad_turn_seconds_bucket{le=\"%g\"} %llu\n",
+                         (double)(1ull << k) / 1e6, (unsigned long long)acc);
+        fn(data, line, (size_t)n);
+    }
+    int n = snprintf(line, sizeof line,
+                     "orcad_turn_seconds_bucket{le=\"+Inf\"} %llu\norcad_turn_seconds_sum %.6f\n"
+                     "orcad_turn_seconds_count %llu\n",
+                     (unsigned long long)t->n, (double)t->sum_ns / 1e9, (unsigned long long)t->n);
+    fn(data, line, (size_t)n);
 }
 
 static void on_check(uv_check_t *h)

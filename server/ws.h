@@ -63,6 +63,23 @@ const lws_retry_bo_t *orcad_ws_idle_policy(const orcad_ws *w);
  * orcad_ws_set_uv. */
 void orcad_ws_set_group(orcad_ws *w, int on);
 
+/* How long orcad took over its requests, per turn of the loop: from the
+ * first message it handled in the turn to the end of that turn's sends
+ * (flush_turn), in buckets of powers of two microseconds (bucket k counts
+ * turns under 2^k us; the last, anything longer). A request's own time in
+ * orcad is at most its turn's. */
+#define ORCAD_TURN_BUCKETS 24
+typedef struct orcad_turns {
+    uint64_t count[ORCAD_TURN_BUCKETS];
+    uint64_t n, sum_ns;
+} orcad_turns;
+
+/* The turns so far (zeroed if w is NULL). */
+void orcad_ws_turns(const orcad_ws *w, orcad_turns *out);
+
+/* Write them as the Prometheus histogram orcad_turn_seconds. */
+void orcad_turns_metrics(const orcad_turns *t, orca_write_fn fn, void *data);
+
 /* orcad is stopping: grace timers are closed (so the loop can end) and
  * agents whose connections close from now are NOT_READY at once. */
 void orcad_ws_stop(orcad_ws *w);

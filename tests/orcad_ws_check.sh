@@ -56,6 +56,11 @@ until grep -q "bytes unsent (bound 1048576) is disconnected" "$tmp/out"; do
     i=$((i + 1)); [ $i -lt 50 ] || fail "a client that never reads was not disconnected"
     sleep 0.1
 done
+# /metrics times orcad's own part: every turn that handled requests.
+turns=$($py -c 'import sys, urllib.request
+for l in urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode().splitlines():
+    if l.startswith("orcad_turn_seconds_count "): print(int(l.split()[1]))' "$port")
+[ "${turns:-0}" -gt 10 ] || fail "orcad_turn_seconds_count is '${turns:-}' after the checks"
 stop_orcad
 grep -q "state consistent" "$tmp/out" || fail "not consistent on SIGTERM"
-echo "orcad_ws_check: OK (port $port: the README's Python example, hello, EAUTH, EPROTO, ETOOBIG, EPERM, offer push, accept, end, withdraw, disconnect rule, subscribe events and figures, output bound, SIGTERM)"
+echo "orcad_ws_check: OK (port $port: the README's Python example, $turns turns timed in /metrics, hello, EAUTH, EPROTO, ETOOBIG, EPERM, offer push, accept, end, withdraw, disconnect rule, subscribe events and figures, output bound, SIGTERM)"

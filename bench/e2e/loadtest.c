@@ -36,6 +36,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -280,6 +281,49 @@ static long orcad_hwm_kib(void)
             break;
     fclose(f);
     return kib;
+}
+
+/* orcad's own share, from its /metrics: the orcad_turn_seconds histogram
+ * (how long each turn of its loop took from the first request handled to
+ * the end of its sends), read with a plain blocking GET before it stops.
+ * Prints the turns and the bucket bounds holding their p50 and p99. */
+static void print_turns(void)
+{
+    static char buf[1 << 16];
+    size_t n = 0;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct timeval tv = { 5, 0 };
+    if (fd < 0)
+        return;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    static const char req[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (connect(fd, (const struct sockaddr *)&R.addr, sizeof R.addr) == 0 &&
+        write(fd, req, sizeof req - 1) == (ssize_t)(sizeof req - 1))
+        for (ssize_t r; n + 1 < sizeof buf && (r = read(fd, buf + n, sizeof buf - 1 - n)) > 0;)
+            n += (size_t)r;
+    close(fd);
+    buf[n] = 0;
+    double le[32];
+    unsigned long long cum[32], total = 0;
+    int k = 0;
+    for (char *l = strstr(buf, "orcad_turn_seconds_bucket{le=\""); l && k < 32;
+         l = strstr(l + 1, "orcad_turn_seconds_bucket{le=\"")) {
+        char *q = l + strlen("orcad_turn_seconds_bucket{le=\"");
+        le[k] = strncmp(q, "+Inf", 4) == 0 ? -1 : strtod(q, NULL);
+        char *v = strchr(q, '}');
+        cum[k++] = v ? strtoull(v + 1, NULL, 10) : 0;
+    }
+    if (!k || !(total = cum[k - 1]))
+        return;
+    double at[2] = { 0, 0 }, p[2] = { .5, .99 };
+    for (int j = 0; j < 2; j++)
+        for (int i = 0; i < k; i++)
+            if ((double)cum[i] >= p[j] * (double)total) {
+                at[j] = le[i];
+                break;
+            }
+    printf("  (orcad's own time per turn of its loop, from its /metrics: %llu turns, p50 <= %.0f us, "
+           "p99 <= %.0f us)\n", total, at[0] * 1e6, at[1] * 1e6);
 }
 
 /* SIGTERM (a clean stop) or SIGKILL, and reap it; at most 20 s. */
@@ -764,6 +808,8 @@ static int one_rate(double rate, FILE *csv)
     uint64_t t_end = uv_hrtime();
     double self = self_cpu() - R.self_cpu0;
     long ticks = orcad_cpu_ticks(), hwm = orcad_hwm_kib();
+    if (!R.crashes)
+        print_turns();
     if (stop_orcad(SIGTERM) != 0) {
         fprintf(stderr, "loadtest: orcad did not stop cleanly (log %s)\n", R.log);
         R.errors++;
