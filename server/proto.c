@@ -42,6 +42,7 @@ void proto_session_init(proto_session *s, const orcad_config *cfg)
 {
     memset(s, 0, sizeof *s);
     s->cfg = cfg;
+    s->outcomes = ~0ull;
 }
 
 void proto_session_set_host(proto_session *s, const proto_host *h)
@@ -93,7 +94,7 @@ static void dedup_add(proto_session *s, char *id, uint64_t h, char *reply)
 /* Message table and strict field checks                                    */
 /* ------------------------------------------------------------------------ */
 
-enum { F_STR = 1, F_INT, F_OBJ, F_BOOL };
+enum { F_STR = 1, F_INT, F_OBJ, F_BOOL, F_ARR };
 
 typedef struct field {
     const char *name;
@@ -141,7 +142,8 @@ static int check_fields(req *r, const field *f)
         if (!k || !k->name)
             return fail(r, PROTO_EPROTO, "unknown field");
         if ((k->kind == F_STR && !json_is_string(v)) || (k->kind == F_INT && !json_is_integer(v)) ||
-            (k->kind == F_OBJ && !json_is_object(v)) || (k->kind == F_BOOL && !json_is_boolean(v)))
+            (k->kind == F_OBJ && !json_is_object(v)) || (k->kind == F_BOOL && !json_is_boolean(v)) ||
+            (k->kind == F_ARR && !json_is_array(v)))
             return fail(r, PROTO_EPROTO, "a field has the wrong type");
         if (k->kind == F_STR && json_string_length(v) > ORCA_NAME_MAX)
             return fail(r, PROTO_ETOOBIG, "a string field is too long");
@@ -654,6 +656,42 @@ static const field f_presence[] = { { "presence", F_STR, 1 }, { "reason", F_INT,
 static const field f_setpres[] = { { "agent", F_INT, 1 }, { "presence", F_STR, 1 },
                                    { "reason", F_INT, 0 }, { NULL, 0, 0 } };
 static const field f_none[] = { { NULL, 0, 0 } };
+/* outcomes: which events a gateway hears about its interactions (all
+ * until it says less): a voice gateway that only bridges calls wants
+ * "accepted", and saves orcad and itself the rest. Names as
+ * orca_event_name gives them; the whole list is checked first. */
+static int on_outcomes(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    (void)e;
+    json_t *list = json_object_get(r->root, "events"), *v, *names = json_array();
+    uint64_t mask = 0;
+    size_t k;
+    if (!names)
+        return PROTO_ENOMEM;
+    json_array_foreach(list, k, v) {
+        const char *name = json_string_value(v);
+        unsigned t = 0;
+        if (!name) {
+            json_decref(names);
+            return fail(r, PROTO_EPROTO, "events is a list of event type names");
+        }
+        while (t < 64 && strcmp(orca_event_name((orca_event_type)t), name) != 0)
+            t++;
+        if (t == 64 || !strcmp(name, "unknown")) {
+            json_decref(names);
+            return fail(r, ORCA_EINVAL, "unknown event type");
+        }
+        mask |= 1ull << t;
+    }
+    s->outcomes = mask;
+    for (unsigned t = 0; t < 64; t++)
+        if (mask >> t & 1)
+            json_array_append_new(names, json_string(orca_event_name((orca_event_type)t)));
+    json_object_set_new(reply, "events", names);
+    return 0;
+}
+
+static const field f_outcomes[] = { { "events", F_ARR, 1 }, { NULL, 0, 0 } };
 static const field f_subscribe[] = { { "events", F_BOOL, 0 }, { "figures", F_BOOL, 0 }, { NULL, 0, 0 } };
 
 static const msg_type types[] = {
@@ -678,6 +716,7 @@ static const msg_type types[] = {
     { "reload", R(ADMIN), 1, f_none, on_reload },
     { "shutdown", R(ADMIN), 1, f_none, on_shutdown },
     { "subscribe", R(SUPERVISOR) | R(ADMIN), 0, f_subscribe, on_subscribe },
+    { "outcomes", R(GATEWAY), 0, f_outcomes, on_outcomes },
 };
 
 /* ------------------------------------------------------------------------ */

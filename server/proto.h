@@ -66,6 +66,9 @@ typedef struct proto_session {
     orca_channel_id channels[ORCA_MAX_CHANNELS];
     uint64_t bound_agent;
     unsigned sub;              /* PROTO_SUB_* bits, from subscribe */
+    uint64_t outcomes;         /* gateway: the event types it hears about its
+                                  interactions (bit = orca_event_type; all
+                                  until an "outcomes" message says less) */
 } proto_session;
 
 /* What a supervisor or admin subscribed to (proto_session.sub). */

@@ -553,13 +553,23 @@ static void flush(conn *c)
 {
     if (c->dead)
         return;
-    if (!c->head || lws_send_pipe_choked(c->wsi)) {
-        if (c->head || c->closing)
-            lws_callback_on_writable(c->wsi);
-        return;
+    /* All of it, as long as the socket takes it: a busy turn can queue
+     * more than WRITE_MAX for one connection, and what is left behind
+     * here waits a turn for lws's callback while the next turn adds more
+     * (under overload a gateway's queue then grew to the bound). */
+    for (int k = 0; k < 64 && c->head && !c->dead; k++) {
+        if (lws_send_pipe_choked(c->wsi))
+            break;
+        msg *head = c->head;
+        if (on_writable(c->wsi, c) < 0) {
+            kill_conn(c);
+            return;
+        }
+        if (c->head == head)
+            break; /* held (group commit): nothing could go */
     }
-    if (on_writable(c->wsi, c) < 0)
-        kill_conn(c);
+    if (!c->dead && (c->head || c->closing))
+        lws_callback_on_writable(c->wsi);
 }
 
 /* Thousands of connections gone leave their memory free inside malloc's
@@ -723,7 +733,7 @@ static void on_event(void *data, const orca_event *ev)
     }
     if (!g)
         return;
-    if (told(ev->type))
+    if (told(ev->type) && (g->ps.outcomes >> ev->type & 1))
         send_event(g, ev);
     if (ev->type == ORCA_EV_TRANSFERRED && ev->other && !connmap_get(&w->work, ev->other) &&
         connmap_put(&w->work, ev->other, g) == 0)

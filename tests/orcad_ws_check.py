@@ -160,6 +160,26 @@ async def subscribed():
         if e["event"]["type"] == "cancelled" and e["event"]["interaction"] == 900:
             break
     assert e["event"]["wait_ms"] >= 500, e
+    # A gateway that asks for some outcomes hears only those: by default it
+    # heard 900's cancel; asking for "timed_out" only, it hears nothing of
+    # 901 (offered or not, then cancelled).
+    while True:
+        e = await push(gw, "event")
+        if e["event"]["type"] == "cancelled" and e["event"]["interaction"] == 900:
+            break
+    r = ok(await call(gw, {"id": "sg5", "type": "outcomes", "events": ["timed_out"]}))
+    assert r["events"] == ["timed_out"], r
+    err(await call(sup, {"id": "ss3", "type": "outcomes", "events": []}), "EPERM")
+    gw.pushes.clear()
+    ok(await call(gw, {"id": "sg6", "type": "enqueue", "interaction": 901, "queue": "billing",
+                       "channel": "voice"}))
+    ok(await call(gw, {"id": "sg7", "type": "cancel", "interaction": 901}))
+    while True:  # the supervisor sees the cancel happen...
+        e = await push(sup, "event")
+        if e["event"]["type"] == "cancelled" and e["event"]["interaction"] == 901:
+            break
+    await asyncio.sleep(0.2)
+    assert not gw.pushes, gw.pushes  # ...the gateway, which asked not to, does not
     for ws in (gw, sup):
         await ws.close()
 

@@ -662,6 +662,33 @@ static void test_admin_compact(void **state)
     rmdir(dir);
 }
 
+/* outcomes: a gateway chooses the events it hears about its work (all by
+ * default); other roles may not; a bad list changes nothing. */
+static void test_outcomes(void **state)
+{
+    fx *f = *state;
+    assert_true(f->gw.outcomes == ~0ull);
+    const char *m = "{\"v\":1,\"id\":30,\"type\":\"outcomes\",\"events\":[\"accepted\",\"completed\"]}";
+    BAD(f, &f->sup, m, PROTO_EPERM);
+    BAD(f, &f->ag1, m, PROTO_EPERM);
+    BAD(f, &f->anon, m, PROTO_EAUTH);
+    BAD(f, &f->gw, "{\"v\":1,\"id\":31,\"type\":\"outcomes\",\"events\":[\"accepted\",\"nope\"]}", ORCA_EINVAL);
+    BAD(f, &f->gw, "{\"v\":1,\"id\":32,\"type\":\"outcomes\",\"events\":[\"accepted\",7]}", PROTO_EPROTO);
+    BAD(f, &f->gw, "{\"v\":1,\"id\":33,\"type\":\"outcomes\",\"events\":\"accepted\"}", PROTO_EPROTO);
+    BAD(f, &f->gw, "{\"v\":1,\"id\":34,\"type\":\"outcomes\"}", PROTO_EPROTO);
+    assert_true(f->gw.outcomes == ~0ull); /* unchanged by every refusal */
+    json_t *r = ASK(f, &f->gw, m, 0);
+    assert_true(f->gw.outcomes == ((1ull << ORCA_EV_ACCEPTED) | (1ull << ORCA_EV_COMPLETED)));
+    json_t *ev = json_object_get(r, "events");
+    assert_int_equal(json_array_size(ev), 2);
+    /* in the engine's order of event types: accepted comes before completed */
+    assert_string_equal(json_string_value(json_array_get(ev, 0)), "accepted");
+    assert_string_equal(json_string_value(json_array_get(ev, 1)), "completed");
+    json_decref(r);
+    OK(f, &f->gw, "{\"v\":1,\"id\":35,\"type\":\"outcomes\",\"events\":[]}");
+    assert_true(f->gw.outcomes == 0);
+}
+
 /* subscribe: supervisors and admins only; the flags land in the session
  * (what ws.c reads to send events and figures); both false stops both;
  * a non-boolean or unknown field is EPROTO and changes nothing. */
@@ -820,6 +847,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_admin_compact, setup, teardown),
         cmocka_unit_test(test_codes),
         cmocka_unit_test_setup_teardown(test_subscribe, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outcomes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_figures_json, setup, teardown),
         cmocka_unit_test(test_event_json),
         cmocka_unit_test(test_refuse),
