@@ -95,6 +95,7 @@ typedef struct conn {
     char *rx;            /* the message being received, PROTO_MAX_MESSAGE + 1 at most */
     size_t rxlen, rxcap;
     int dead;            /* over its output bound: closing, sends nothing more */
+    int rx_paused;       /* not read while its output is over ORCAD_WS_RX_PAUSE */
     int closing;         /* replaced: closes once its queue is sent */
     struct conn *dnext, *dprev; /* in w->dirty: queued since the last flush */
     int in_dirty;
@@ -155,6 +156,10 @@ static void send_text(conn *c, const char *text, size_t len)
         c->head = m;
     c->tail = m;
     c->queued += len;
+    if (!c->rx_paused && c->queued > ORCAD_WS_RX_PAUSE) {
+        c->rx_paused = 1;
+        lws_rx_flow_control(c->wsi, 0);
+    }
     orcad_ws *w = c->w;
     if (!w->checking) {
         lws_callback_on_writable(c->wsi); /* (no loop handles yet) */
@@ -526,6 +531,10 @@ static int on_writable(struct lws *wsi, conn *c)
     }
     if (lws_write(wsi, p, used, LWS_WRITE_RAW) < (int)used)
         return -1;
+    if (c->rx_paused && c->queued < ORCAD_WS_RX_RESUME) {
+        c->rx_paused = 0;
+        lws_rx_flow_control(wsi, 1);
+    }
     if (c->head || c->closing)
         lws_callback_on_writable(wsi);
     return 0;

@@ -21,6 +21,14 @@
  * pile up (it does not read) is disconnected. */
 #define ORCAD_WS_MAX_OUT (1024 * 1024)
 
+/* Backpressure: past ORCAD_WS_RX_PAUSE bytes waiting to be sent to a
+ * connection orcad stops reading its requests (their answers would only
+ * pile up), and reads again once it is under ORCAD_WS_RX_RESUME. A client
+ * that sends faster than it reads is slowed down by TCP, not cut off; only
+ * pushes it did not ask for (offers, events) can take it to the bound. */
+#define ORCAD_WS_RX_PAUSE (256 * 1024)
+#define ORCAD_WS_RX_RESUME (64 * 1024)
+
 typedef struct orcad_ws orcad_ws;
 
 /* The transport's state for engine e, with cfg's tokens (cfg must outlive

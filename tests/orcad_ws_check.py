@@ -184,9 +184,62 @@ async def subscribed():
         await ws.close()
 
 
+def slow_reader():
+    """Backpressure: a client that sends 60,000 requests at once and reads
+    slowly is slowed down, not cut off: orcad stops reading it while its
+    answers pile up and reads on once they drain; every request is
+    answered, in order, and the connection stays open."""
+    import threading, time
+    N = 60000  # ~6 MB of answers: more than the kernel buffers and the 1 MiB bound
+    s = socket.socket()
+    s.settimeout(20)
+    s.connect(("127.0.0.1", PORT))
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+              b"Sec-WebSocket-Protocol: orca.v1\r\n\r\n")
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(1)
+    assert b" 101 " in head.split(b"\r\n")[0], head
+
+    def frame(msg):
+        payload = json.dumps(msg).encode()
+        return bytes([0x81, 0x80 | len(payload), 0, 0, 0, 0]) + payload  # mask 0
+
+    def send_all():
+        s.sendall(frame({"v": 1, "id": 0, "type": "hello", "token": GW}))
+        s.sendall(b"".join(frame({"v": 1, "id": n, "type": "queues"}) for n in range(1, N + 1)))
+    t = threading.Thread(target=send_all)
+    t.start()
+    buf, ids = b"", []
+    while len(ids) < N + 1:
+        chunk = s.recv(4096)
+        assert chunk, "orcad closed a client that was only slow to read"
+        buf += chunk
+        while len(buf) >= 2:
+            n, h = buf[1] & 0x7F, 2
+            if n == 126:
+                if len(buf) < 4:
+                    break
+                n, h = int.from_bytes(buf[2:4], "big"), 4
+            if len(buf) < h + n:
+                break
+            m = json.loads(buf[h:h + n])
+            buf = buf[h + n:]
+            if "id" in m:
+                ids.append(m["id"])
+        time.sleep(0.0005)  # slower than orcad can answer
+    t.join()
+    s.close()
+    assert ids == list(range(N + 1)), "replies missing or out of order"
+
+
 def never_reads():
-    """A client that sends and never reads: orcad disconnects it once its
-    output queue passes the bound (the wrapper checks orcad's log line)."""
+    """A client that never reads: a supervisor subscribed to every event,
+    while a gateway makes thousands of them. Its own requests could not do
+    it (orcad stops reading a client whose answers pile up: backpressure);
+    the pushes it did not ask for take it past the bound, and orcad
+    disconnects it (the wrapper checks orcad's log line)."""
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.settimeout(T)
@@ -198,17 +251,34 @@ def never_reads():
     while b"\r\n\r\n" not in head:
         head += s.recv(1)
     assert b" 101 " in head.split(b"\r\n")[0], head
-    payload = b'{"v":1,"id":1,"type":"queues"}'  # EAUTH replies, ~90 bytes each
-    frame = bytes([0x81, 0x80 | len(payload), 0, 0, 0, 0]) + payload  # mask 0
-    try:
-        for _ in range(200):
-            s.sendall(frame * 1000)
-    except (BrokenPipeError, ConnectionResetError, socket.timeout):
-        pass  # closed by orcad (or it stopped reading): either is the bound at work
+    for msg in ({"v": 1, "id": 1, "type": "hello", "token": SUP},
+                {"v": 1, "id": 2, "type": "subscribe", "events": True}):
+        payload = json.dumps(msg).encode()
+        s.sendall(bytes([0x81, 0x80 | len(payload), 0, 0, 0, 0]) + payload)  # mask 0
+
+    async def flood_events():
+        gw, _ = await open_as(GW, "nr1")
+        n = 0
+        for b in range(40):  # 40 x 250 calls queued and cancelled: ~10,000 events
+            for k in range(250):
+                n += 1
+                await gw.send(json.dumps({"v": 1, "id": "q%d" % n, "type": "enqueue",
+                                          "interaction": 50000 + n, "queue": "spanish",
+                                          "channel": "chat"}))
+                await gw.send(json.dumps({"v": 1, "id": "c%d" % n, "type": "cancel",
+                                          "interaction": 50000 + n}))
+            for _ in range(500):
+                m = json.loads(await asyncio.wait_for(gw.recv(), T))
+                while "id" not in m:  # (its own outcome events)
+                    m = json.loads(await asyncio.wait_for(gw.recv(), T))
+                assert m["ok"] is True, m
+        await gw.close()
+    asyncio.run(asyncio.wait_for(flood_events(), 40))
     s.close()
 
 
 asyncio.run(asyncio.wait_for(main(), 60))
 asyncio.run(asyncio.wait_for(subscribed(), 20))
+slow_reader()
 never_reads()
 print("ok")

@@ -63,4 +63,4 @@ for l in urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], tim
 [ "${turns:-0}" -gt 10 ] || fail "orcad_turn_seconds_count is '${turns:-}' after the checks"
 stop_orcad
 grep -q "state consistent" "$tmp/out" || fail "not consistent on SIGTERM"
-echo "orcad_ws_check: OK (port $port: the README's Python example, $turns turns timed in /metrics, hello, EAUTH, EPROTO, ETOOBIG, EPERM, offer push, accept, end, withdraw, disconnect rule, subscribe events and figures, output bound, SIGTERM)"
+echo "orcad_ws_check: OK (port $port: the README's Python example, $turns turns timed in /metrics, hello, EAUTH, EPROTO, ETOOBIG, EPERM, offer push, accept, end, withdraw, disconnect rule, subscribe events and figures, backpressure (60,000 requests from a slow reader, all answered in order), output bound, SIGTERM)"
