@@ -194,6 +194,12 @@ int main(void)
     enqueue(e, 102, support, wa, 700, 0, large);
     list_work(e);
     CHECK(orca_interaction_cancel(e, 102));
+    printf("14:06 the supervisor sets support's service-level target to 20 s and caps\n"
+           "      it at 50 callers, from now on (live settings; how it routes stays)\n");
+    qd.name = "support";
+    qd.sla_ms = 20 * 1000;
+    qd.max_size = 50;
+    CHECK(orca_queue_update(e, support, &qd));
     printf("14:07 caller 203 is upset: priority 5, ahead of 202; 202 takes a callback"
            " at 14:20\n");
     CHECK(orca_engine_advance(e, T0 + 7 * MIN));

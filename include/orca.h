@@ -477,6 +477,21 @@ ORCA_API void orca_queue_def_init(orca_queue_def *def);
  * (max_queues), ORCA_EBUSY (inside a listener), ORCA_ENOMEM, ORCA_EIO
  * (journal write failed; the queue was added). */
 ORCA_API int orca_queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out);
+
+/* Change queue q's settings live to def's: max_size, wrapup_ms, sla_ms,
+ * sticky_ms, sticky_within_ms, callback_attempts, callback_retry_ms and
+ * resume_ms (a configuration reload's edits). They apply from now on: to
+ * work that enters the queue, to the next wrap-ups, to what is answered
+ * next. What decides how the queue routes, or a deadline already set on
+ * its live work, cannot change this way (an engine rebuilt from a new
+ * definition can): def's name, strategy, serve, skills (as a set),
+ * skills_tier, steps, aging, max_wait_ms, offer_timeout_ms and overflow
+ * must be q's as they are (0 for serve and aging_max meaning their
+ * defaults, as for orca_queue_add). ORCA_EINVAL (NULL e or def, or one of
+ * those that differs), ORCA_ENOENT (unknown queue), ORCA_EBUSY (inside a
+ * listener), ORCA_EIO (journal write failed; the change was made). A
+ * refused call changes nothing. */
+ORCA_API int orca_queue_update(orca_engine *e, orca_queue_id q, const orca_queue_def *def);
 /* The id of the queue called name, in *out. ORCA_EINVAL (NULL or empty
  * name, NULL out), ORCA_ETOOLONG, ORCA_ENOENT if there is none. */
 ORCA_API int orca_queue_find(const orca_engine *e, const char *name, orca_queue_id *out);

@@ -78,12 +78,12 @@ static int queue_find(apply *a, const char *name, int line, orca_queue_id *id)
     return rc == ORCA_OK ? rc : refused(a, line, rc, "queue", name);
 }
 
-/* Queues that overflow go in a second pass: the target may come later. */
-static int add_queue(apply *a, const orcad_queue *q, int with_overflow)
+/* q as the engine's definition into *d (skill and step names looked up
+ * into sk and st, which d points at); overflow only with with_overflow
+ * (the target may not exist yet). */
+static int queue_def(apply *a, const orcad_queue *q, int with_overflow, orca_queue_def *d,
+                     orca_skill_level *sk, orca_step *st)
 {
-    orca_skill_level sk[ORCA_MAX_REQUIRED];
-    orca_step st[ORCA_MAX_STEPS];
-    orca_queue_def d;
     int rc;
     if (q->nskills > ORCA_MAX_REQUIRED)
         return refused(a, q->line, ORCA_ERANGE, "queue", q->name);
@@ -95,27 +95,62 @@ static int add_queue(apply *a, const orcad_queue *q, int with_overflow)
         if ((rc = orca_skill_find(a->e, q->steps[k].skill, &st[k].skill)) != ORCA_OK)
             return refused(a, q->steps[k].line, rc, "skill", q->steps[k].skill);
     }
-    orca_queue_def_init(&d);
-    d.name = q->name;
-    d.strategy = q->strategy;
-    d.serve = q->serve;
-    d.skills = sk;
-    d.nskills = (uint32_t)q->nskills;
-    d.max_size = q->max_size;
-    d.max_wait_ms = q->max_wait_ms;
-    d.wrapup_ms = q->wrapup_ms;
-    d.sla_ms = q->sla_ms;
-    d.offer_timeout_ms = q->offer_timeout_ms;
-    d.steps = st;
-    d.nsteps = (uint32_t)q->nsteps;
-    d.sticky_ms = q->sticky_ms;
+    orca_queue_def_init(d);
+    d->name = q->name;
+    d->strategy = q->strategy;
+    d->serve = q->serve;
+    d->skills = sk;
+    d->nskills = (uint32_t)q->nskills;
+    d->max_size = q->max_size;
+    d->max_wait_ms = q->max_wait_ms;
+    d->wrapup_ms = q->wrapup_ms;
+    d->sla_ms = q->sla_ms;
+    d->offer_timeout_ms = q->offer_timeout_ms;
+    d->steps = st;
+    d->nsteps = (uint32_t)q->nsteps;
+    d->sticky_ms = q->sticky_ms;
     if (with_overflow && q->overflow_to) {
-        d.overflow_after_ms = q->overflow_after_ms;
-        if ((rc = queue_find(a, q->overflow_to, q->line, &d.overflow_to)) != ORCA_OK)
+        d->overflow_after_ms = q->overflow_after_ms;
+        if ((rc = queue_find(a, q->overflow_to, q->line, &d->overflow_to)) != ORCA_OK)
             return rc;
     }
+    return ORCA_OK;
+}
+
+/* Queues that overflow go in a second pass: the target may come later. */
+static int add_queue(apply *a, const orcad_queue *q, int with_overflow)
+{
+    orca_skill_level sk[ORCA_MAX_REQUIRED];
+    orca_step st[ORCA_MAX_STEPS];
+    orca_queue_def d;
+    int rc;
+    if ((rc = queue_def(a, q, with_overflow, &d, sk, st)) != ORCA_OK)
+        return rc;
     if ((rc = orca_queue_add(a->e, &d, NULL)) != ORCA_OK)
         return refused(a, q->line, rc, "queue", q->name);
+    return ORCA_OK;
+}
+
+int orcad_apply_queue_settings(apply *a, const orcad_queue *q, const orcad_queue *routing)
+{
+    orca_skill_level sk[ORCA_MAX_REQUIRED], rsk[ORCA_MAX_REQUIRED];
+    orca_step st[ORCA_MAX_STEPS], rst[ORCA_MAX_STEPS];
+    orca_queue_def d, r;
+    orca_queue_id id;
+    int rc;
+    if ((rc = queue_def(a, q, 0, &d, sk, st)) != ORCA_OK ||
+        (rc = queue_def(a, routing, 1, &r, rsk, rst)) != ORCA_OK ||
+        (rc = queue_find(a, q->name, q->line, &id)) != ORCA_OK)
+        return rc;
+    /* the routing and deadlines as the engine has them, the settings as
+     * the file says */
+    d.strategy = r.strategy, d.serve = r.serve;
+    d.skills = r.skills, d.nskills = r.nskills;
+    d.steps = r.steps, d.nsteps = r.nsteps;
+    d.max_wait_ms = r.max_wait_ms, d.offer_timeout_ms = r.offer_timeout_ms;
+    d.overflow_after_ms = r.overflow_after_ms, d.overflow_to = r.overflow_to;
+    if ((rc = orca_queue_update(a->e, id, &d)) != ORCA_OK)
+        return refused(a, q->line, rc, "settings of queue", q->name);
     return ORCA_OK;
 }
 

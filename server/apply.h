@@ -24,6 +24,11 @@ int orcad_apply_skills(orcad_apply *a);
 /* Add the file's queues but those with skip[k] set (skip NULL: all),
  * overflow targets first. */
 int orcad_apply_queues(orcad_apply *a, const char *skip);
+/* Set the live queue q's settings (max size, wrap-up, SLA, sticky) to the
+ * file's, keeping the rest (strategy, serve, skills, steps, overflow, max
+ * wait, offer timeout) as `routing`, the definition the engine has:
+ * orca_queue_update cannot change those. */
+int orcad_apply_queue_settings(orcad_apply *a, const orcad_queue *q, const orcad_queue *routing);
 /* Set (or, if the file gives none, clear) the queue's opening hours. */
 int orcad_apply_hours(orcad_apply *a, const orcad_queue *q);
 /* Add the agent (update 0) or replace its skills, capacity, weight and

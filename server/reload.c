@@ -120,9 +120,12 @@ static const orcad_member *member_in(const orcad_member *m, size_t n, const char
     return NULL;
 }
 
-/* The parts of a queue's definition orca.h can only set when adding it,
- * named in *what (empty: none differ). */
-static void queue_def_diff(const orcad_queue *a, const orcad_queue *b, char *what, size_t len)
+/* What differs between two definitions of a queue, named in *routing (how
+ * it routes, and what its live work's deadlines come from: orca.h sets
+ * those only when adding the queue) and *settings (orca_queue_update
+ * changes those live); empty strings: nothing. */
+static void queue_def_diff(const orcad_queue *a, const orcad_queue *b, char *routing,
+                           char *settings, size_t len)
 {
     int same_steps = a->nsteps == b->nsteps;
     for (size_t k = 0; same_steps && k < a->nsteps; k++)
@@ -130,25 +133,29 @@ static void queue_def_diff(const orcad_queue *a, const orcad_queue *b, char *wha
                      a->steps[k].action == b->steps[k].action &&
                      !strcmp(a->steps[k].skill, b->steps[k].skill) &&
                      a->steps[k].level == b->steps[k].level;
-    struct { int differs; const char *name; } f[] = {
-        { a->strategy != b->strategy, "strategy" },
-        { a->serve != b->serve, "serve" },
-        { !same_levels(a->skills, a->nskills, b->skills, b->nskills), "skills" },
-        { !same_steps, "steps" },
+    struct { int differs, live; const char *name; } f[] = {
+        { a->strategy != b->strategy, 0, "strategy" },
+        { a->serve != b->serve, 0, "serve" },
+        { !same_levels(a->skills, a->nskills, b->skills, b->nskills), 0, "skills" },
+        { !same_steps, 0, "steps" },
         { !same_str(a->overflow_to, b->overflow_to) || a->overflow_after_ms != b->overflow_after_ms,
-          "overflow" },
-        { a->max_wait_ms != b->max_wait_ms, "max_wait_ms" },
-        { a->max_size != b->max_size, "max_size" },
-        { a->sticky_ms != b->sticky_ms, "sticky_ms" },
-        { a->offer_timeout_ms != b->offer_timeout_ms, "offer_timeout_ms" },
-        { a->sla_ms != b->sla_ms, "sla_ms" },
-        { a->wrapup_ms != b->wrapup_ms, "wrapup_ms" },
+          0, "overflow" },
+        { a->max_wait_ms != b->max_wait_ms, 0, "max_wait_ms" },
+        { a->offer_timeout_ms != b->offer_timeout_ms, 0, "offer_timeout_ms" },
+        { a->max_size != b->max_size, 1, "max_size" },
+        { a->sticky_ms != b->sticky_ms, 1, "sticky_ms" },
+        { a->sla_ms != b->sla_ms, 1, "sla_ms" },
+        { a->wrapup_ms != b->wrapup_ms, 1, "wrapup_ms" },
     };
-    size_t used = 0;
-    what[0] = 0;
-    for (size_t k = 0; k < sizeof f / sizeof *f; k++)
-        if (f[k].differs && used < len)
-            used += (size_t)snprintf(what + used, len - used, "%s%s", used ? ", " : "", f[k].name);
+    size_t used[2] = { 0, 0 };
+    char *out[2] = { routing, settings };
+    routing[0] = settings[0] = 0;
+    for (size_t k = 0; k < sizeof f / sizeof *f; k++) {
+        int l = f[k].live;
+        if (f[k].differs && used[l] < len)
+            used[l] += (size_t)snprintf(out[l] + used[l], len - used[l], "%s%s",
+                                        used[l] ? ", " : "", f[k].name);
+    }
 }
 
 static int same_hours(const orcad_queue *a, const orcad_queue *b)
@@ -354,15 +361,19 @@ static int apply_queues(orcad_apply *a, const orcad_config *cur, orcad_reload *r
                 rc = orcad_apply_hours(a, n);
             continue;
         }
-        queue_def_diff(o, n, what, sizeof what);
+        char live[256];
+        int changed = 0;
+        queue_def_diff(o, n, what, live, sizeof what);
         if (what[0])
             note(r, ORCAD_RL_NOT_APPLIED,
-                 "queue '%s': %s cannot change live (the engine keeps the old definition)", n->name,
+                 "queue '%s': %s cannot change live (the engine keeps the old)", n->name,
                  what);
-        if (!same_hours(o, n)) {
-            if ((rc = orcad_apply_hours(a, n)) == ORCA_OK)
-                note(r, ORCAD_RL_QUEUES_CHANGED, "%s", n->name);
-        }
+        if (live[0] && (rc = orcad_apply_queue_settings(a, n, o)) == ORCA_OK)
+            changed = 1;
+        if (rc == ORCA_OK && !same_hours(o, n) && (rc = orcad_apply_hours(a, n)) == ORCA_OK)
+            changed = 1;
+        if (changed)
+            note(r, ORCAD_RL_QUEUES_CHANGED, "%s", n->name);
     }
     free(skip);
     return rc;

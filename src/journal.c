@@ -216,6 +216,16 @@ int jrn_queue(orca_engine *e, const orca_queue_def *d)
     return commit(e, j);
 }
 
+int jrn_queue_update(orca_engine *e, orca_queue_id q, const orca_queue_def *d)
+{
+    journal *j = begin(e, J_QUEUE_UPDATE);
+    if (!j)
+        return no_record(e);
+    w_u32(&j->w, q);
+    w_queue_def(&j->w, d);
+    return commit(e, j);
+}
+
 int jrn_hours(orca_engine *e, orca_queue_id q, const orca_hours *h)
 {
     journal *j = begin(e, J_HOURS);
@@ -360,6 +370,12 @@ static int play(orca_engine *e, uint8_t op, rd *r)
         r_queue_def(r, &d);
         orca_queue_id q;
         return r->bad ? ORCA_ECORRUPT : orca_queue_add(e, &d, &q);
+    }
+    case J_QUEUE_UPDATE: {
+        orca_queue_id q = r_u32(r);
+        orca_queue_def d;
+        r_queue_def(r, &d);
+        return r->bad ? ORCA_ECORRUPT : orca_queue_update(e, q, &d);
     }
     case J_HOURS: {
         orca_queue_id q = r_u32(r);

@@ -19,7 +19,8 @@ enum {
     J_FORGET, J_RECOVER,
     J_SNAP, J_SNAP_END, /* a snapshot: chunks of snap_save's bytes, then their length */
     J_OFFLINE_ALL,      /* replay with ORCA_RESTORE_OFFLINE: every agent OFFLINE */
-    J_QUEUE_REMOVE      /* (new ops go last: the numbers are on disk) */
+    J_QUEUE_REMOVE,
+    J_QUEUE_UPDATE      /* (new ops go last: the numbers are on disk) */
 };
 
 /* op with an id and two numbers (most calls) */
@@ -27,6 +28,8 @@ int jrn_id_u32(orca_engine *e, uint8_t op, uint64_t id, uint32_t a, uint32_t b);
 #define jrn_id(e, op, id) jrn_id_u32((e), (op), (id), 0, 0)
 int jrn_str(orca_engine *e, uint8_t op, const char *s, uint32_t a, uint32_t b);
 int jrn_queue(orca_engine *e, const orca_queue_def *d);
+/* orca_queue_update: the queue and its new definition */
+int jrn_queue_update(orca_engine *e, orca_queue_id q, const orca_queue_def *d);
 int jrn_hours(orca_engine *e, orca_queue_id q, const orca_hours *h);
 int jrn_agent(orca_engine *e, uint8_t op, const orca_agent_def *d);
 /* rc: what the call answered (ORCA_OK, or ORCA_EFULL / ORCA_ECLOSED for a

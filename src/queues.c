@@ -141,6 +141,58 @@ int orca_queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out
     return api_leave(e, jrn_queue(e, def));
 }
 
+/* Is def q in all orca_queue_update may not change: the name, how the
+ * queue routes (strategy, serve, skills as a set, tier, steps, aging,
+ * overflow: plans and indexes are built from them) and what its live work's
+ * deadlines are computed from (max wait, offer timeout)? */
+static bool fixed_alike(const queue *q, const orca_queue_def *d)
+{
+    if (!d->name || strcmp(d->name, q->name) != 0 || d->strategy != q->strategy ||
+        (d->serve ? d->serve : ORCA_SERVE_MEMBERS) != q->serve || d->nskills != q->nskills ||
+        (d->nskills && !d->skills) || d->skills_tier != q->skills_tier ||
+        d->nsteps != q->nsteps || (d->nsteps && !d->steps) || d->aging_ms != q->aging_ms ||
+        (d->aging_max ? d->aging_max : ORCA_PRIORITY_MAX) != q->aging_max ||
+        d->max_wait_ms != q->max_wait_ms || d->offer_timeout_ms != q->offer_timeout_ms ||
+        d->overflow_after_ms != q->overflow_after_ms || d->overflow_to != q->overflow_to)
+        return false;
+    for (uint32_t k = 0; k < d->nskills; k++) {
+        uint32_t j = 0;
+        while (j < q->nskills && (q->skills[j].skill != d->skills[k].skill ||
+                                  q->skills[j].level != d->skills[k].level))
+            j++;
+        if (j == q->nskills)
+            return false;
+    }
+    for (uint32_t k = 0; k < d->nsteps; k++)
+        if (d->steps[k].after_ms != q->steps[k].after_ms || d->steps[k].action != q->steps[k].action ||
+            d->steps[k].skill != q->steps[k].skill || d->steps[k].level != q->steps[k].level)
+            return false;
+    return true;
+}
+
+int orca_queue_update(orca_engine *e, orca_queue_id id, const orca_queue_def *def)
+{
+    int rc;
+    if (!e || !def)
+        return ORCA_EINVAL;
+    queue *q = queue_get(e, id);
+    if (!q)
+        return ORCA_ENOENT;
+    if (!fixed_alike(q, def))
+        return ORCA_EINVAL;
+    if ((rc = api_enter(e)))
+        return rc;
+    q->max_size = def->max_size;
+    q->wrapup_ms = def->wrapup_ms;
+    q->sla_ms = def->sla_ms;
+    q->sticky_ms = def->sticky_ms;
+    q->sticky_within_ms = def->sticky_within_ms;
+    q->callback_attempts = def->callback_attempts;
+    q->callback_retry_ms = def->callback_retry_ms;
+    q->resume_ms = def->resume_ms;
+    return api_leave(e, jrn_queue_update(e, id, def));
+}
+
 const char *orca_queue_name(const orca_engine *e, orca_queue_id id)
 {
     const queue *q = e ? queue_get(e, id) : NULL;

@@ -6,6 +6,9 @@
  */
 #include "testutil.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <math.h>
 
 static void test_queue_def_init(void **state)
@@ -1317,6 +1320,102 @@ static void test_queue_wrapup_and_timeout(void **state)
     tu_fx_free(&fx);
 }
 
+/* orca_queue_update: settings change live and from now on; how the queue
+ * routes cannot; every refusal leaves the engine as it was; a replay of
+ * the journal comes back with the new settings. */
+static void test_queue_update(void **state)
+{
+    (void)state;
+    tu_fx fx;
+    char path[] = "/tmp/orca-qupdate-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    orca_engine *e = tu_fx_new(&fx, NULL);
+    orca_journal_config jc = { .sync = ORCA_SYNC_NEVER };
+    TU_OK(orca_journal_open(e, path, &jc));
+    orca_queue_def qd;
+    orca_queue_def_init(&qd);
+    qd.name = "q";
+    qd.max_size = 2;
+    qd.wrapup_ms = 0;
+    qd.offer_timeout_ms = 3000;
+    orca_queue_id q = tu_queue_def(e, &qd);
+    qd.name = "other";
+    orca_queue_id other = tu_queue_def(e, &qd);
+    qd.name = "q";
+    tu_agent(e, 1, 100, NULL, 0);
+    tu_member(e, q, 1, 0);
+    tu_enqueue(e, 1, q, ORCA_CHANNEL_VOICE, 0);
+    tu_enqueue(e, 2, q, ORCA_CHANNEL_VOICE, 0);
+    orca_interaction_def d;
+    orca_interaction_def_init(&d);
+    d.id = 3, d.queue = q, d.channel = ORCA_CHANNEL_VOICE;
+    TU_RC(orca_interaction_enqueue(e, &d), ORCA_EFULL);
+
+    /* Refused, each changing nothing. */
+    orca_queue_def bad = qd;
+    bad.max_size = 3;
+    TU_FAILS(e, orca_queue_update(NULL, q, &bad), ORCA_EINVAL);
+    TU_FAILS(e, orca_queue_update(e, q, NULL), ORCA_EINVAL);
+    TU_FAILS(e, orca_queue_update(e, 99, &bad), ORCA_ENOENT);
+    bad.name = "other";
+    TU_FAILS(e, orca_queue_update(e, q, &bad), ORCA_EINVAL);
+    bad.name = "q";
+    bad.strategy = ORCA_STRATEGY_ROUND_ROBIN;
+    TU_FAILS(e, orca_queue_update(e, q, &bad), ORCA_EINVAL);
+    bad.strategy = qd.strategy;
+    bad.aging_ms = 1000;
+    TU_FAILS(e, orca_queue_update(e, q, &bad), ORCA_EINVAL);
+    bad.aging_ms = 0;
+    bad.overflow_after_ms = 1000;
+    bad.overflow_to = other;
+    TU_FAILS(e, orca_queue_update(e, q, &bad), ORCA_EINVAL); /* overflow: plans */
+    bad.overflow_after_ms = 0;
+    bad.overflow_to = 0;
+    bad.max_wait_ms = 60000;
+    TU_FAILS(e, orca_queue_update(e, q, &bad), ORCA_EINVAL); /* live deadlines */
+    bad.max_wait_ms = 0;
+    bad.offer_timeout_ms = 9000;
+    TU_FAILS(e, orca_queue_update(e, q, &bad), ORCA_EINVAL);
+    TU_RC(orca_interaction_enqueue(e, &d), ORCA_EFULL);
+
+    /* Room for one more, and a wrap-up after the next call. */
+    orca_queue_def up = qd;
+    up.max_size = 3;
+    up.wrapup_ms = 700;
+    up.serve = 0; /* the default, as the queue has it */
+    TU_OK(orca_queue_update(e, q, &up));
+    TU_OK(orca_interaction_enqueue(e, &d));
+    d.id = 4;
+    TU_RC(orca_interaction_enqueue(e, &d), ORCA_EFULL);
+    tu_ready(e, 1);
+    TU_OK(orca_offer_accept(e, 1));
+    TU_OK(orca_interaction_end(e, 1));
+    assert_int_equal(tu_state(e, 1), ORCA_STATE_WRAPUP); /* 0 before the update */
+    uint64_t dl;
+    TU_OK(orca_engine_next_deadline(e, &dl));
+    assert_int_equal(dl, orca_engine_now(e) + 700);
+    TU_OK(orca_journal_close(e));
+
+    /* The journal plays it back: the replayed queue holds 3 (at 2 the
+     * enqueue of 4 would be refused). */
+    orca_config c;
+    orca_engine *b = NULL;
+    orca_journal_info ji;
+    TU_OK(orca_journal_read_config(path, &c));
+    TU_OK(orca_engine_new(&c, &b));
+    TU_OK(orca_journal_replay(b, path, &jc, &ji));
+    TU_OK(orca_interaction_enqueue(b, &d)); /* 2 and 3 waiting, 1 in wrap-up: 3 live */
+    d.id = 5;
+    TU_RC(orca_interaction_enqueue(b, &d), ORCA_EFULL);
+    TU_OK(orca_engine_check(b));
+    orca_engine_free(b);
+    unlink(path);
+    tu_fx_free(&fx);
+}
+
 int main(void)
 {
     tu_filter_from_env();
@@ -1345,6 +1444,7 @@ int main(void)
         cmocka_unit_test(test_steps_every_kind),
         cmocka_unit_test(test_aging),
         cmocka_unit_test(test_queue_wrapup_and_timeout),
+        cmocka_unit_test(test_queue_update),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

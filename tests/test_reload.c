@@ -163,7 +163,7 @@ static void test_each_change(void **state)
     assert_true(listed(f, ORCAD_RL_AGENTS_CHANGED, "1"));
     assert_false(listed(f, ORCAD_RL_AGENTS_CHANGED, "2"));
     assert_true(listed(f, ORCAD_RL_AGENTS_REMOVED, "3"));
-    /* The engine has no live update of a queue's strategy: said so. */
+    /* The engine has no live update of how a queue routes: said so. */
     assert_true(listed(f, ORCAD_RL_NOT_APPLIED, "queue 'sales': strategy"));
     assert_false(listed(f, ORCAD_RL_QUEUES_CHANGED, "sales"));
     assert_true(f->r.tokens_changed);
@@ -328,10 +328,53 @@ static void test_restart_only(void **state)
     assert_string_equal(f->cur.listen[0], "127.0.0.1:7878");
 }
 
+/* Settings of a queue change live (orca_queue_update): support's
+ * max_size is enforced from the reload on, its waiting work keeps its
+ * place; a strategy and a max wait change beside them are listed as not
+ * applied and the settings still go through. */
+static const char settings[] =
+    "channels = ( { name = \"whatsapp\"; cost = 25; wrapup_ms = 1000; } );\n"
+    "skills = [ \"english\", \"tech\" ];\n"
+    "queues = ( { name = \"support\"; max_size = 3; sla_ms = 15000; },\n"
+    "           { name = \"sales\"; strategy = \"least_occupied\"; max_size = 1; max_wait_ms = 600000; },\n"
+    "           { name = \"old\"; } );\n"
+    "agents = (\n"
+    " { id = 1; skills = { english = 50; }; queues = { support = 0; }; },\n"
+    " { id = 2; queues = { sales = 0; }; },\n"
+    " { id = 3; queues = { old = 0; }; }\n"
+    ");\n"
+    "tokens = ( { token = \"admin-token-000001\"; role = \"admin\"; } );\n";
+
+static void test_queue_settings_live(void **state)
+{
+    fx *f = *state;
+    enqueue(f, 10, "support");
+    enqueue(f, 11, "support");
+    enqueue(f, 20, "sales");
+    assert_int_equal(reload(f, settings), 0);
+    assert_int_equal(f->err.n, 0);
+    assert_true(listed(f, ORCAD_RL_QUEUES_CHANGED, "support"));
+    assert_true(listed(f, ORCAD_RL_QUEUES_CHANGED, "sales"));
+    assert_true(listed(f, ORCAD_RL_NOT_APPLIED, "queue 'sales': strategy, max_wait_ms"));
+    assert_false(listed(f, ORCAD_RL_NOT_APPLIED, "max_size"));
+    assert_int_equal(ahead_of(f, 11), 1); /* in place */
+    enqueue(f, 12, "support");            /* the third fits... */
+    orca_interaction_def d;
+    orca_interaction_def_init(&d);
+    d.id = 13, d.queue = queue(f, "support"), d.channel = ORCA_CHANNEL_VOICE;
+    TU_RC(orca_interaction_enqueue(f->e, &d), ORCA_EFULL); /* ...a fourth does not */
+    d.id = 21, d.queue = queue(f, "sales");
+    TU_RC(orca_interaction_enqueue(f->e, &d), ORCA_EFULL); /* sales holds one now */
+    orca_queue_info qi;
+    TU_OK(orca_queue_info_get(f->e, queue(f, "sales"), &qi));
+    assert_int_equal(qi.strategy, ORCA_STRATEGY_ROUND_ROBIN); /* how it routes stays */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_each_change, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_settings_live, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_file_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_waiting_work_keeps_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_removed_queue_with_work, setup, teardown),
