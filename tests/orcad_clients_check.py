@@ -8,43 +8,11 @@ bounded; any failure raises and exits non-zero. The last line printed is
 a summary with the figures."""
 import asyncio, json, os, socket, sys, time
 import websockets
+from orca_client import *  # conn, call, push, open_as, ok, err, upgrade_raw, T, GW...
 
 PORT, PID = int(sys.argv[1]), int(sys.argv[2])
-URI = "ws://127.0.0.1:%d/" % PORT
-T = 5
+URI = setup(PORT)
 GRACE, PING, RATE, BURST, MAXC = 1.0, 1, 50, 20, 2000
-GW, AG, SUP = "change-me-gateway-0001", "change-me-desktops-0001", "change-me-supervisor-01"
-
-
-async def conn():
-    return await asyncio.wait_for(websockets.connect(URI, subprotocols=["orca.v1"]), T)
-
-
-async def recv(ws):
-    return json.loads(await asyncio.wait_for(ws.recv(), T))
-
-
-async def call(ws, msg):
-    """Send a request; return its reply, keeping pushes (no "id") aside."""
-    msg = dict({"v": 1}, **msg)
-    await ws.send(json.dumps(msg))
-    while True:
-        m = await recv(ws)
-        if "id" in m:
-            assert m["id"] == msg.get("id"), (m, msg)
-            return m
-        ws.pushes.append(m)
-
-
-async def push(ws, type_):
-    """The next server push of this type (one seen earlier counts)."""
-    while True:
-        for k, m in enumerate(ws.pushes):
-            if m["type"] == type_:
-                return ws.pushes.pop(k)
-        m = await recv(ws)
-        assert "id" not in m, m
-        ws.pushes.append(m)
 
 
 async def drain(ws, t=0.3):
@@ -56,23 +24,6 @@ async def drain(ws, t=0.3):
             ws.pushes.append(m)
     except asyncio.TimeoutError:
         pass
-
-
-async def open_as(token, n):
-    ws = await conn()
-    ws.pushes = []
-    r = await call(ws, {"id": n, "type": "hello", "token": token})
-    assert r["ok"] is True, r
-    return ws, r
-
-
-def ok(r):
-    assert r["ok"] is True, r
-    return r
-
-
-def err(r, code):
-    assert r["ok"] is False and r["error"]["code"] == code, r
 
 
 async def presence(sup, agent, n=[0]):
@@ -162,40 +113,15 @@ async def grace(sup, y, z):
     return waited
 
 
-def upgrade_raw():
-    """A WebSocket upgrade on a plain socket; the server's response head
-    (everything it sent, if it closed before the blank line)."""
-    s = socket.create_connection(("127.0.0.1", PORT), timeout=T)
-    s.sendall(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-               "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-               "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: orca.v1\r\n\r\n").encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        b = s.recv(4096)
-        if not b:
-            break
-        head += b
-    s.close()
-    return head
-
-
 async def half_open():
     """A peer that completes the upgrade and then never answers a ping is
     closed within 2 x ping_s (plus a margin)."""
     loop = asyncio.get_running_loop()
-    s = socket.create_connection(("127.0.0.1", PORT), timeout=T)
-    s.sendall(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-               "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-               "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: orca.v1\r\n\r\n").encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        b = s.recv(4096)
-        assert b, head
-        head += b
+    head, s = upgrade_raw(keep=True)  # (read up to the head's end: nothing after it)
     assert head.startswith(b"HTTP/1.1 101"), head
     t0 = time.monotonic()
     s.settimeout(2 * PING + 4)
-    got = head.split(b"\r\n\r\n", 1)[1]
+    got = b""
     def wait_eof():
         data = got
         while True:

@@ -5,59 +5,10 @@ listening on 127.0.0.1:PORT with server/orcad.conf.example). Every wait is
 bounded (T seconds); any failure raises and exits non-zero."""
 import asyncio, json, socket, os, sys
 import websockets
+from orca_client import *  # conn, call, push, open_as, ok, err, upgrade_raw, frame, T, GW...
 
 PORT = int(sys.argv[1])
-URI = "ws://127.0.0.1:%d/" % PORT
-T = 5
-GW, AG, SUP = "change-me-gateway-0001", "change-me-desktops-0001", "change-me-supervisor-01"
-
-
-async def conn():
-    return await asyncio.wait_for(websockets.connect(URI, subprotocols=["orca.v1"]), T)
-
-
-async def recv(ws):
-    return json.loads(await asyncio.wait_for(ws.recv(), T))
-
-
-async def call(ws, msg):
-    """Send a request; return its reply, keeping pushes (no "id") aside."""
-    msg = dict({"v": 1}, **msg)
-    await ws.send(json.dumps(msg))
-    while True:
-        m = await recv(ws)
-        if "id" in m:
-            assert m["id"] == msg.get("id"), (m, msg)
-            return m
-        ws.pushes.append(m)
-
-
-async def push(ws, type_):
-    """The next server push of this type (one seen earlier counts)."""
-    while True:
-        for k, m in enumerate(ws.pushes):
-            if m["type"] == type_:
-                return ws.pushes.pop(k)
-        m = await recv(ws)
-        assert "id" not in m, m
-        ws.pushes.append(m)
-
-
-async def open_as(token, n):
-    ws = await conn()
-    ws.pushes = []
-    r = await call(ws, {"id": n, "type": "hello", "token": token})
-    assert r["ok"] is True, r
-    return ws, r
-
-
-def ok(r):
-    assert r["ok"] is True, r
-    return r
-
-
-def err(r, code):
-    assert r["ok"] is False and r["error"]["code"] == code, r
+URI = setup(PORT)
 
 
 async def main():
@@ -191,20 +142,7 @@ def slow_reader():
     answered, in order, and the connection stays open."""
     import threading, time
     N = 60000  # ~6 MB of answers: more than the kernel buffers and the 1 MiB bound
-    s = socket.socket()
-    s.settimeout(20)
-    s.connect(("127.0.0.1", PORT))
-    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-              b"Sec-WebSocket-Protocol: orca.v1\r\n\r\n")
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += s.recv(1)
-    assert b" 101 " in head.split(b"\r\n")[0], head
-
-    def frame(msg):
-        payload = json.dumps(msg).encode()
-        return bytes([0x81, 0x80 | len(payload), 0, 0, 0, 0]) + payload  # mask 0
+    _, s = upgrade_raw(timeout=20, keep=True)
 
     def send_all():
         s.sendall(frame({"v": 1, "id": 0, "type": "hello", "token": GW}))
@@ -240,21 +178,10 @@ def never_reads():
     it (orcad stops reading a client whose answers pile up: backpressure);
     the pushes it did not ask for take it past the bound, and orcad
     disconnects it (the wrapper checks orcad's log line)."""
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    s.settimeout(T)
-    s.connect(("127.0.0.1", PORT))
-    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-              b"Sec-WebSocket-Protocol: orca.v1\r\n\r\n")
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += s.recv(1)
-    assert b" 101 " in head.split(b"\r\n")[0], head
+    _, s = upgrade_raw(rcvbuf=4096, keep=True)
     for msg in ({"v": 1, "id": 1, "type": "hello", "token": SUP},
                 {"v": 1, "id": 2, "type": "subscribe", "events": True}):
-        payload = json.dumps(msg).encode()
-        s.sendall(bytes([0x81, 0x80 | len(payload), 0, 0, 0, 0]) + payload)  # mask 0
+        s.sendall(frame(msg))
 
     async def flood_events():
         gw, _ = await open_as(GW, "nr1")
