@@ -221,11 +221,11 @@ $(BUILD)/server/orcad: server/orcad.c $(SERVER_OBJ) $(ARCHIVES) $(HDR) $(SERVER_
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Iserver $< $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(SERVER_LIBS) $(LIBS) -o $@
 
 # orcactl: orcad's command line, a WebSocket client of its own (jansson only).
-$(BUILD)/server/orcactl: server/orcactl.c | $(BUILD)/server/.deps
-	$(CC) $(CFLAGS) $< $(LDSAN) $(JSON_LIBS) -o $@
+$(BUILD)/server/orcactl: server/orcactl.c server/wsframe.c server/wsframe.h | $(BUILD)/server/.deps
+	$(CC) $(CFLAGS) -Iserver $< server/wsframe.c $(LDSAN) $(JSON_LIBS) -o $@
 
 # Tests of server code (its configuration, metrics text, messages) link its objects.
-$(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto $(BUILD)/tests/test_reload $(BUILD)/tests/test_connmap: $(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
+$(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto $(BUILD)/tests/test_reload $(BUILD)/tests/test_connmap $(BUILD)/tests/test_wsframe: $(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(SERVER_LIBS) $(LIBS) -o $@
 
 # make check also runs orcad itself (tests/orcad_check.sh: --help,
@@ -284,9 +284,9 @@ bench:
 # 1k and 5k/s, no CSV, for CI; LOADTEST_ARGS="--crash 5": kill -9 of orcad
 # under load, nothing acknowledged lost or offered twice.
 LOADTEST_SRC := $(wildcard bench/e2e/*.c)
-$(BUILD)/bench/loadtest: $(LOADTEST_SRC) $(wildcard bench/e2e/*.h) | $(BUILD)/bench/obj
+$(BUILD)/bench/loadtest: $(LOADTEST_SRC) server/wsframe.c server/wsframe.h $(wildcard bench/e2e/*.h) | $(BUILD)/bench/obj
 	@scripts/deps.sh libssl-dev
-	$(CC) $(CFLAGS) $(UV_CFLAGS) -Ibench/e2e $(LOADTEST_SRC) $(LDSAN) $(UV_LIBS) -lcrypto -o $@
+	$(CC) $(CFLAGS) $(UV_CFLAGS) -Ibench/e2e -Iserver $(LOADTEST_SRC) server/wsframe.c $(LDSAN) $(UV_LIBS) -lcrypto -o $@
 
 loadtest:
 	@$(MAKE) --no-print-directory $(BUILD)/server/orcad $(BUILD)/bench/loadtest

@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "wsframe.h"
 
 #include <jansson.h>
 
@@ -171,21 +172,6 @@ static void read_head(ctl *c, char *buf, size_t cap)
 /* WebSocket client (RFC 6455)                                              */
 /* ------------------------------------------------------------------------ */
 
-static void base64(const unsigned char *in, size_t n, char *out)
-{
-    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t k = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
-                     (i + 2 < n ? in[i + 2] : 0);
-        out[k++] = t[v >> 18 & 63];
-        out[k++] = t[v >> 12 & 63];
-        out[k++] = i + 1 < n ? t[v >> 6 & 63] : '=';
-        out[k++] = i + 2 < n ? t[v & 63] : '=';
-    }
-    out[k] = '\0';
-}
-
 static void randbytes(void *buf, size_t n)
 {
     if (getrandom(buf, n, 0) != (ssize_t)n) /* masking needs no strong randomness */
@@ -199,7 +185,7 @@ static void ws_connect(ctl *c)
     char key[32], req[512], head[4096];
     tcp_connect(c);
     randbytes(nonce, sizeof nonce);
-    base64(nonce, sizeof nonce, key);
+    wsf_base64(nonce, sizeof nonce, key);
     int n = snprintf(req, sizeof req,
                      "GET / HTTP/1.1\r\nHost: %s:%s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                      "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
@@ -216,30 +202,14 @@ static void ws_connect(ctl *c)
 
 static void ws_frame(ctl *c, unsigned op, const void *data, size_t len)
 {
-    unsigned char h[14], mask[4];
-    size_t hl = 2;
-    h[0] = (unsigned char)(0x80 | op);
-    if (len < 126) {
-        h[1] = (unsigned char)(0x80 | len);
-    } else if (len <= 0xffff) {
-        h[1] = 0x80 | 126;
-        h[2] = (unsigned char)(len >> 8);
-        h[3] = (unsigned char)len;
-        hl = 4;
-    } else {
-        h[1] = 0x80 | 127;
-        for (int k = 0; k < 8; k++)
-            h[2 + k] = (unsigned char)((uint64_t)len >> (56 - 8 * k));
-        hl = 10;
-    }
+    unsigned char h[WSF_HEADER_MAX], mask[4];
     randbytes(mask, 4);
-    memcpy(h + hl, mask, 4);
-    send_all(c, h, hl + 4);
+    send_all(c, h, wsf_header(h, op, len, mask));
     unsigned char *m = malloc(len ? len : 1);
     if (!m)
         die("out of memory");
-    for (size_t k = 0; k < len; k++)
-        m[k] = ((const unsigned char *)data)[k] ^ mask[k & 3];
+    memcpy(m, data, len);
+    wsf_mask(m, len, mask);
     send_all(c, m, len);
     free(m);
 }

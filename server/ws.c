@@ -31,6 +31,7 @@
 #include "http.h"
 #include "proto.h"
 #include "ws.h"
+#include "wsframe.h"
 
 struct conn;
 
@@ -472,22 +473,6 @@ static int on_receive(struct lws *wsi, conn *c, const char *in, size_t len)
  * what the kernel does not take and calls back once it is sent. */
 #define WRITE_MAX (64 * 1024)
 
-static size_t frame_header(unsigned char *h, size_t len)
-{
-    h[0] = 0x81; /* FIN, text */
-    if (len < 126) {
-        h[1] = (unsigned char)len;
-        return 2;
-    }
-    if (len < 65536) {
-        h[1] = 126, h[2] = (unsigned char)(len >> 8), h[3] = (unsigned char)len;
-        return 4;
-    }
-    h[1] = 127;
-    for (int k = 0; k < 8; k++)
-        h[2 + k] = (unsigned char)((uint64_t)len >> (56 - 8 * k));
-    return 10;
-}
 
 static int sendable(const conn *c, const msg *m)
 {
@@ -520,7 +505,7 @@ static int on_writable(struct lws *wsi, conn *c)
     size_t used = 0;
     while (sendable(c, c->head) && used + 10 + c->head->len <= total) {
         msg *m = c->head;
-        used += frame_header(p + used, m->len);
+        used += wsf_header(p + used, WSF_TEXT, m->len, NULL);
         memcpy(p + used, m->buf + LWS_PRE, m->len);
         used += m->len;
         c->head = m->next;

@@ -15,6 +15,7 @@
 #include <openssl/sha.h>
 
 #include "wsc.h"
+#include "wsframe.h"
 
 #define WSC_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WSC_MAX_MESSAGE (16u << 20) /* a longer message from the server is an error */
@@ -50,21 +51,6 @@ static uint64_t next_rand(wsc *c)
     c->rng ^= c->rng << 25;
     c->rng ^= c->rng >> 27;
     return c->rng * 2685821657736338717ull;
-}
-
-static void b64(const unsigned char *p, size_t n, char *out)
-{
-    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t k = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
-                     (i + 2 < n ? p[i + 2] : 0);
-        out[k++] = t[v >> 18 & 63];
-        out[k++] = t[v >> 12 & 63];
-        out[k++] = i + 1 < n ? t[v >> 6 & 63] : '=';
-        out[k++] = i + 2 < n ? t[v & 63] : '=';
-    }
-    out[k] = 0;
 }
 
 static void on_closed(uv_handle_t *h)
@@ -134,29 +120,17 @@ static int write_raw(wsc *c, const char *p, size_t n)
 static int send_frame(wsc *c, int opcode, const char *p, size_t n)
 {
     char stackbuf[1024];
-    size_t hl = n < 126 ? 2 : n < 65536 ? 4 : 10;
-    size_t total = hl + 4 + n;
+    size_t total = WSF_HEADER_MAX + n;
     char *f = total <= sizeof stackbuf ? stackbuf : malloc(total);
     if (!f)
         return UV_ENOMEM;
-    f[0] = (char)(0x80 | opcode);
-    if (n < 126) {
-        f[1] = (char)(0x80 | n);
-    } else if (n < 65536) {
-        f[1] = (char)(0x80 | 126);
-        f[2] = (char)(n >> 8), f[3] = (char)n;
-    } else {
-        f[1] = (char)(0x80 | 127);
-        for (int k = 0; k < 8; k++)
-            f[2 + k] = (char)((uint64_t)n >> (56 - 8 * k));
-    }
     uint32_t m = (uint32_t)next_rand(c);
     unsigned char mask[4] = { (unsigned char)(m >> 24), (unsigned char)(m >> 16),
                               (unsigned char)(m >> 8), (unsigned char)m };
-    memcpy(f + hl, mask, 4);
-    for (size_t k = 0; k < n; k++)
-        f[hl + 4 + k] = (char)(p[k] ^ mask[k & 3]);
-    int rc = write_raw(c, f, total);
+    size_t hl = wsf_header((unsigned char *)f, (unsigned)opcode, n, mask);
+    memcpy(f + hl, p, n);
+    wsf_mask((unsigned char *)f + hl, n, mask);
+    int rc = write_raw(c, f, hl + n);
     if (f != stackbuf)
         free(f);
     return rc;
@@ -184,7 +158,7 @@ static int check_handshake(wsc *c, const char *h, size_t n)
     char both[96];
     snprintf(both, sizeof both, "%s%s", c->key, WSC_GUID);
     SHA1((const unsigned char *)both, strlen(both), sha);
-    b64(sha, sizeof sha, want);
+    wsf_base64(sha, sizeof sha, want);
     for (const char *l = h; l && l < h + n; l = strstr(l, "\r\n")) {
         l += (l != h) ? 2 : 0;
         static const char name[] = "Sec-WebSocket-Accept:";
@@ -236,42 +210,27 @@ static int take_frames(wsc *c)
     while (c->state == ST_OPEN) {
         const unsigned char *f = (const unsigned char *)c->in + off;
         size_t have = c->inlen - off;
-        if (have < 2)
+        wsf_frame h;
+        if (!wsf_parse(f, have, &h))
             break;
-        int fin = f[0] >> 7, opcode = f[0] & 15, masked = f[1] >> 7;
-        uint64_t n = f[1] & 127;
-        size_t hl = 2;
-        if (n == 126) {
-            if (have < 4)
-                break;
-            n = (uint64_t)f[2] << 8 | f[3];
-            hl = 4;
-        } else if (n == 127) {
-            if (have < 10)
-                break;
-            n = 0;
-            for (int k = 0; k < 8; k++)
-                n = n << 8 | f[2 + k];
-            hl = 10;
-        }
-        if (n > WSC_MAX_MESSAGE)
+        if (h.len > WSC_MAX_MESSAGE)
             return -1;
-        size_t ml = masked ? 4 : 0;
-        if (have < hl + ml + n)
+        int fin = (int)h.fin, opcode = (int)h.opcode;
+        size_t n = (size_t)h.len;
+        if (have < h.header + n)
             break;
-        char *p = (char *)c->in + off + hl + ml;
-        if (masked) /* servers must not mask; undo it anyway */
-            for (size_t k = 0; k < n; k++)
-                p[k] ^= (char)f[hl + (k & 3)];
-        off += hl + ml + (size_t)n;
+        char *p = (char *)c->in + off + h.header;
+        if (h.masked) /* servers must not mask; undo it anyway */
+            wsf_mask((unsigned char *)p, n, h.mask);
+        off += h.header + n;
         if (opcode == 8) { /* close: we are done */
             fail(c, 0);
             break;
         } else if (opcode == 9) {
-            send_frame(c, 10, p, (size_t)n); /* ping: pong with its data */
+            send_frame(c, WSF_PONG, p, n); /* ping: pong with its data */
         } else if (opcode == 10) {
             /* pong: nothing to do */
-        } else if (deliver(c, fin, opcode, p, (size_t)n) != 0) {
+        } else if (deliver(c, fin, opcode, p, n) != 0) {
             return -1;
         }
     }
@@ -360,7 +319,7 @@ int wsc_connect(uv_loop_t *loop, const struct sockaddr *addr, const char *host, 
     unsigned char raw[16];
     for (int k = 0; k < 16; k++)
         raw[k] = (unsigned char)next_rand(c);
-    b64(raw, sizeof raw, c->key);
+    wsf_base64(raw, sizeof raw, c->key);
     size_t cap = strlen(host) + strlen(path) + (protocol ? strlen(protocol) : 0) + 256;
     if (!(c->req = malloc(cap))) {
         free(c);
