@@ -1627,6 +1627,49 @@ ORCA_API int orca_journal_replay(orca_engine *e, const char *path, const orca_jo
  */
 ORCA_API int orca_journal_compact(orca_engine *e);
 
+/*
+ * Shipping the journal (a hot standby, issue 13's groundwork). The records
+ * the journal writes can be handed to the host as they are written, and
+ * another engine can apply them one at a time, as orca_journal_replay
+ * would, and so follow the first one record by record.
+ *
+ * A record is the bytes as in the file: an 8-byte length header, the
+ * record number (seq, counting from 1 in each file), its operation, its
+ * body and an XXH64 checksum. A compaction starts a new file: its first
+ * records (seq 1 on) hold the snapshot, then the records that follow.
+ */
+typedef void (*orca_journal_tap_fn)(void *data, uint64_t seq, const void *rec, size_t len,
+                                    int new_file);
+
+/* Call fn(data, seq, rec, len, new_file) with every record the journal
+ * writes, once it is written (under the sync policy: before an
+ * ORCA_SYNC_EVERY call returns, the record is synced too); new_file is 1
+ * for the first record of a compaction's new file (the snapshot's first
+ * chunk: what came before it is no longer needed to rebuild the engine),
+ * else 0. fn runs inside the engine's call and must not call the engine.
+ * fn NULL stops it. The tap may be set before or after orca_journal_open.
+ * ORCA_EINVAL (NULL e), ORCA_EBUSY (inside a listener or callback). */
+ORCA_API int orca_journal_set_tap(orca_engine *e, orca_journal_tap_fn fn, void *data);
+
+/* Apply one record taken by a tap (on another engine, or from wherever the
+ * host shipped it) to e, as orca_journal_replay would: e is a standby that
+ * follows the engine that wrote it. e must have been created with the
+ * same orca_config (orca_journal_read_config gives it), have no journal
+ * of its own, and be given the records in order: from the first record
+ * of a file (a new engine takes a snapshot's records and then the rest),
+ * or, once it follows, the next one (a compaction's snapshot records are
+ * then taken as read: e has that state already). Offer callbacks are not
+ * called (as in a replay); listeners see the events.
+ * ORCA_EINVAL (NULL e or rec, or len not the record's length),
+ * ORCA_ECORRUPT (a bad checksum or length, a record the engine does not
+ * make again: e no longer matches the writer; or a snapshot that does not
+ * rebuild one), ORCA_ESTATE (e has a journal, or the record is not the
+ * next one: a gap, or a snapshot for an engine that is not new and does
+ * not follow), ORCA_EBUSY (inside a listener or callback), ORCA_ENOMEM.
+ * A refused record changes nothing; *applied (may be NULL) is the seq of
+ * the last record e has applied. */
+ORCA_API int orca_journal_apply(orca_engine *e, const void *rec, size_t len, uint64_t *applied);
+
 #ifdef __cplusplus
 }
 #endif

@@ -111,6 +111,7 @@ void orca_engine_free(orca_engine *e)
         return;
     e->freeing = true;
     jrn_free(e);
+    jrn_apply_free(e);
     U64MAP_FOREACH(&e->ix_map, slot) {
         ix *i = slot->val;
         if (i->ex)

@@ -149,15 +149,29 @@ static int commit(orca_engine *e, journal *j)
     j->bytes += j->w.n;
     bool sync = j->cfg.sync == ORCA_SYNC_EVERY ||
                 (j->cfg.sync == ORCA_SYNC_INTERVAL && e->now - j->last_sync >= j->cfg.interval_ms);
+    int rc = ORCA_OK;
     if (sync) {
         if (e->jio.fdatasync(e->jio.data, j->fd) != 0)
             return io_fail(j, errno);
         j->last_sync = e->now;
         j->synced_bytes = j->bytes;
-        return check_path(j);
+        rc = check_path(j);
+    } else if (++j->unchecked >= CHECK_EVERY) {
+        rc = check_path(j);
     }
-    if (++j->unchecked >= CHECK_EVERY)
-        return check_path(j);
+    if (e->jtap)
+        e->jtap(e->jtap_data, j->seq, w->p, w->n, 0);
+    return rc;
+}
+
+int orca_journal_set_tap(orca_engine *e, orca_journal_tap_fn fn, void *data)
+{
+    if (!e)
+        return ORCA_EINVAL;
+    if (e->in_callback)
+        return ORCA_EBUSY;
+    e->jtap = fn;
+    e->jtap_data = fn ? data : NULL;
     return ORCA_OK;
 }
 
@@ -917,6 +931,29 @@ static int compact_failed(journal *j, int err, int rc)
  * file that is not it. (Between that last check and the rename, another
  * program could still replace the file: a window of one system call;
  * another orca engine cannot, it is kept out by the lock.) */
+/* The new file's snapshot records, as write_snapshot wrote them, to the
+ * tap (the first one says a new file starts). */
+static void tap_snapshot(orca_engine *e, journal *j, const wbuf *s)
+{
+    const size_t chunk = BUF_CAP - 64;
+    uint64_t seq = 0;
+    uint8_t len[8];
+    if (!e->jtap)
+        return;
+    for (size_t at = 0; at < s->n; at += chunk) {
+        rec_start(&j->w, ++seq, J_SNAP);
+        w_bytes(&j->w, s->p + at, s->n - at < chunk ? s->n - at : chunk);
+        seal(&j->w);
+        e->jtap(e->jtap_data, seq, j->w.p, j->w.n, seq == 1);
+    }
+    for (int k = 0; k < 8; k++)
+        len[k] = (uint8_t)((uint64_t)s->n >> (8 * k));
+    rec_start(&j->w, ++seq, J_SNAP_END);
+    w_bytes(&j->w, len, sizeof len);
+    seal(&j->w);
+    e->jtap(e->jtap_data, seq, j->w.p, j->w.n, 0);
+}
+
 static int compact(orca_engine *e)
 {
     journal *j = e->jrn;
@@ -940,7 +977,6 @@ static int compact(orca_engine *e)
     int fd = -1;
     jfile_id id;
     err = write_snapshot(e, j, tmp, &s, &records, &bytes, &fd, &id);
-    w_free(&s);
     int moved = err ? 0 : jfile_check(j->path, &j->id);
     if (moved && !j->failed)
         io_fail(j, moved);
@@ -951,6 +987,7 @@ static int compact(orca_engine *e)
             close(fd);
         e->jio.unlink(e->jio.data, tmp);
         mem_free(e, tmp, tlen);
+        w_free(&s);
         return compact_failed(j, err ? err : moved, ORCA_EIO);
     }
     /* The new journal is in place, so from here on it is the one written
@@ -972,10 +1009,13 @@ static int compact(orca_engine *e)
     j->bytes = j->snap_bytes = j->synced_bytes = bytes;
     j->last_sync = e->now;
     if (derr) {
+        w_free(&s);
         io_fail(j, derr);
         return compact_failed(j, derr, ORCA_EIO);
     }
     j->compactions++;
+    tap_snapshot(e, j, &s);
+    w_free(&s);
     return ORCA_OK;
 }
 
@@ -1001,6 +1041,141 @@ int jrn_auto_compact(orca_engine *e)
     if (compact(e) != ORCA_OK)
         j->snap_bytes = j->bytes; /* try again after as much again */
     return j->failed ? ORCA_EIO : ORCA_OK;
+}
+
+/* ---- following another engine record by record (orca_journal_apply) ---------------- */
+
+static uint64_t le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int k = 7; k >= 0; k--)
+        v = v << 8 | p[k];
+    return v;
+}
+
+void jrn_apply_free(orca_engine *e)
+{
+    mem_free(e, e->snapbuf, e->snapcap);
+    e->snapbuf = NULL;
+    e->snaplen = e->snapcap = 0;
+}
+
+/* A snapshot's chunk, kept until its end record comes. */
+static int snap_chunk(orca_engine *e, const uint8_t *body, size_t n)
+{
+    if (e->snaplen + n > e->snapcap) {
+        size_t cap = e->snapcap ? e->snapcap : 64 * 1024;
+        while (cap < e->snaplen + n)
+            cap *= 2;
+        uint8_t *p = mem_alloc(e, cap);
+        if (!p)
+            return ORCA_ENOMEM;
+        if (e->snaplen)
+            memcpy(p, e->snapbuf, e->snaplen);
+        mem_free(e, e->snapbuf, e->snapcap);
+        e->snapbuf = p, e->snapcap = cap;
+    }
+    memcpy(e->snapbuf + e->snaplen, body, n);
+    e->snaplen += n;
+    return ORCA_OK;
+}
+
+/* The snapshot's end: its length must be what came; a new engine loads it. */
+static int snap_end(orca_engine *e, const uint8_t *body, size_t n, uint8_t *scratch)
+{
+    rbuf end = { .p = body, .n = n };
+    if (r_u64(&end) != e->snaplen || end.at != end.n || end.bad || !e->snaplen)
+        return ORCA_ECORRUPT;
+    if (e->snapskip)
+        return ORCA_OK;
+    rbuf in = { .p = e->snapbuf, .n = e->snaplen, .scratch = scratch, .cap = BUF_CAP };
+    e->replaying = true;
+    int rc = snap_load(e, &in);
+    e->replaying = false;
+    return rc == ORCA_OK ? rc : rc == ORCA_ENOMEM ? rc : ORCA_ECORRUPT;
+}
+
+int orca_journal_apply(orca_engine *e, const void *rec, size_t len, uint64_t *applied)
+{
+    const uint8_t *p = rec;
+    if (applied)
+        *applied = e ? e->applied : 0;
+    if (!e || !rec || len < 8 + REC_MIN)
+        return ORCA_EINVAL;
+    if (e->in_callback || e->depth)
+        return ORCA_EBUSY;
+    if (e->jrn)
+        return ORCA_ESTATE;
+    uint32_t rl = le32(p);
+    if (le32(p + 4) != ~rl || rl < REC_MIN || rl > BUF_CAP)
+        return ORCA_ECORRUPT;
+    if (8 + (size_t)rl != len)
+        return ORCA_EINVAL;
+    const uint8_t *r = p + 8;
+    if (le64(r + rl - 8) != XXH64(r, rl - 8, 0))
+        return ORCA_ECORRUPT;
+    uint64_t seq = le64(r);
+    uint8_t op = r[8];
+    bool in_snap = e->snaplen > 0 || (e->following && e->snapskip);
+    /* Where in the stream: a file's first record starts a new engine, or,
+     * as a compaction's snapshot, is read past by one that follows. */
+    if (seq == 1) {
+        if (op == J_SNAP && e->following) {
+            e->snapskip = true;
+        } else if (!e->following && engine_is_new(e)) {
+            e->snapskip = false;
+        } else {
+            return ORCA_ESTATE;
+        }
+        jrn_apply_free(e);
+        in_snap = op == J_SNAP;
+    } else if (!e->following || seq != e->applied + 1) {
+        return ORCA_ESTATE;
+    }
+    size_t n = rl - REC_MIN;
+    const uint8_t *body = r + 9;
+    int rc = ORCA_OK;
+    uint8_t *scratch = NULL;
+    if (op == J_SNAP) {
+        if (!in_snap)
+            return ORCA_ECORRUPT; /* a chunk in the middle of a file */
+        if (!e->snapskip)
+            rc = snap_chunk(e, body, n);
+        else
+            e->snaplen += n; /* counted, to check its end */
+    } else if (op == J_SNAP_END) {
+        if (!in_snap)
+            return ORCA_ECORRUPT;
+        if (!(scratch = mem_alloc(e, BUF_CAP)))
+            return ORCA_ENOMEM;
+        rc = snap_end(e, body, n, scratch);
+        jrn_apply_free(e);
+        e->snapskip = false;
+    } else {
+        if (in_snap)
+            return ORCA_ECORRUPT; /* a snapshot cut short */
+        if (!(scratch = mem_alloc(e, BUF_CAP)))
+            return ORCA_ENOMEM;
+        rd rr = { .p = r, .n = rl - 8, .at = 9, .scratch = scratch, .cap = BUF_CAP };
+        e->replaying = true;
+        rc = play(e, op, &rr);
+        e->replaying = false;
+        if (rc != ORCA_OK || e->replay_diverged)
+            rc = rc == ORCA_ENOMEM || e->replay_diverged ? ORCA_ENOMEM : ORCA_ECORRUPT;
+        e->replay_diverged = false;
+    }
+    if (scratch)
+        mem_free(e, scratch, BUF_CAP);
+    if (rc != ORCA_OK) {
+        if (op == J_SNAP || op == J_SNAP_END)
+            jrn_apply_free(e), e->snapskip = false;
+        return rc;
+    }
+    e->applied = seq;
+    e->following = true;
+    if (applied)
+        *applied = seq;
+    return ORCA_OK;
 }
 
 int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_config *cfg,

@@ -57,5 +57,7 @@ int jrn_auto_compact(orca_engine *e);
  * set it before orca_journal_open or orca_journal_replay. */
 struct jfile_io;
 void jrn_set_io(orca_engine *e, const struct jfile_io *io);
+/* orca_engine_free: what orca_journal_apply keeps between records. */
+void jrn_apply_free(orca_engine *e);
 
 #endif

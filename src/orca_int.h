@@ -363,6 +363,15 @@ struct orca_engine {
 
     journal *jrn;         /* journal.c; NULL when not journaling */
     jfile_io jio;         /* the journal's file I/O: jfile_sys, or a test's */
+    orca_journal_tap_fn jtap; /* orca_journal_set_tap */
+    void *jtap_data;
+    /* orca_journal_apply: the last record applied (0: none), and a
+     * snapshot arriving chunk by chunk */
+    uint64_t applied;
+    uint8_t *snapbuf;
+    size_t snaplen, snapcap;
+    bool snapskip;        /* a snapshot of a state e already has: read past */
+    bool following;       /* applied a file's first record: the next counts */
     int jrn_os_error;     /* errno of the last failed orca_journal_open or
                              replay, or of the last journal closed after it
                              failed: orca_journal_info_get with none open */
