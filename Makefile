@@ -74,7 +74,10 @@ CONFIG_LIBS := $(shell pkg-config --libs libconfig 2>/dev/null || echo -lconfig)
 # libuv event library is a plugin in Debian (libwebsockets-evlib-uv).
 LWS_LIBS    := $(shell pkg-config --libs libwebsockets 2>/dev/null || echo -lwebsockets)
 # server/proto.c (the JSON message layer) needs jansson.
-SERVER_LIBS := $(CONFIG_LIBS) $(LWS_LIBS) $(JSON_LIBS)
+# hiredis (and its libuv adapter) ships the journal to a Redis Stream for a
+# standby (server/replica.c).
+REDIS_LIBS  := $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
+SERVER_LIBS := $(CONFIG_LIBS) $(LWS_LIBS) $(JSON_LIBS) $(REDIS_LIBS)
 SERVER_SRC  := $(filter-out server/orcad.c server/orcactl.c,$(wildcard server/*.c))
 PROTO_SRC   := server/proto.c
 SERVER_OBJ  := $(SERVER_SRC:server/%.c=$(BUILD)/server/obj/%.o)
@@ -205,7 +208,7 @@ $(BUILD)/server/obj:
 	mkdir -p $@
 
 $(BUILD)/server/.deps: | $(BUILD)/server/obj
-	@scripts/deps.sh libconfig-dev libwebsockets-dev libwebsockets-evlib-uv
+	@scripts/deps.sh libconfig-dev libwebsockets-dev libwebsockets-evlib-uv libhiredis-dev
 	@touch $@
 
 $(BUILD)/server/obj/%.o: server/%.c $(HDR) $(SERVER_HDR) | $(BUILD)/server/.deps
@@ -236,9 +239,10 @@ $(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto
 # and tests/orcad_tls_check.sh (https and wss:// with a self-signed certificate)
 # and tests/orcad_clients_check.sh (bad and gone clients, 2,000 at once; its
 # memory check is off under ASan, whose allocator keeps freed memory)
-# and tests/orcad_group_check.sh (sync = "every": no reply before its fdatasync, by strace).
+# and tests/orcad_group_check.sh (sync = "every": no reply before its fdatasync, by strace)
+# and tests/orcad_standby_check.sh (a standby follows the leader through redis-server).
 check:
-	@scripts/deps.sh libjansson-dev libconfig-dev libwebsockets-dev libwebsockets-evlib-uv python3-websockets openssl curl strace
+	@scripts/deps.sh libjansson-dev libconfig-dev libwebsockets-dev libwebsockets-evlib-uv python3-websockets openssl curl strace libhiredis-dev redis-server
 	@$(MAKE) --no-print-directory all tests
 	@scripts/run-tests.sh $(BUILD)/tests
 	@tests/orcad_check.sh $(BUILD)/server/orcad
@@ -249,6 +253,7 @@ check:
 	@tests/orcad_tls_check.sh $(BUILD)/server/orcad
 	@ORCAD_CLIENTS_RSS=$(if $(filter 1,$(SAN)),0,1) tests/orcad_clients_check.sh $(BUILD)/server/orcad
 	@tests/orcad_group_check.sh $(BUILD)/server/orcad
+	@tests/orcad_standby_check.sh $(BUILD)/server/orcad
 
 # The dashboard in headless Chromium (Debian's chromium, playwright-core
 # from npm in tests/browser): not in make check (Chromium is heavy); CI

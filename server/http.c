@@ -295,6 +295,12 @@ int orcad_http_add_tls(orcad_http *h, char *const *listen, size_t n, const char 
     return 0;
 }
 
+void orcad_http_set_engine(orcad_http *h, const orca_engine *e, const orca_stats *s)
+{
+    if (h)
+        h->e = e, h->s = s;
+}
+
 orcad_ws *orcad_http_ws(const orcad_http *h)
 {
     return h ? h->ws : NULL;

@@ -31,6 +31,10 @@ int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
 int orcad_http_add_tls(orcad_http *h, char *const *listen, size_t n, const char *cert,
                        const char *key);
 
+/* Serve another engine and its figures from now on (a standby's, when
+ * it starts again from a new leader's snapshot). */
+void orcad_http_set_engine(orcad_http *h, const orca_engine *e, const orca_stats *s);
+
 /* The WebSocket transport given to orcad_http_start (NULL for NULL h). */
 struct orcad_ws *orcad_http_ws(const orcad_http *h);
 

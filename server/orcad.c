@@ -23,6 +23,7 @@
 #include "config.h"
 #include "http.h"
 #include "reload.h"
+#include "replica.h"
 #include "syncer.h"
 #include "ws.h"
 
@@ -36,6 +37,7 @@ typedef struct orcad {
     orcad_http *http;
     orcad_ws *ws;
     orcad_syncer *syncer;      /* sync = "interval": the periodic fdatasync */
+    orcad_replica *ship;       /* --redis: the journal shipped to a standby */
     uv_signal_t sigint, sigterm, sighup;
     uv_timer_t stop, bye;
     int stopping, run_for;
@@ -65,6 +67,11 @@ static void usage(FILE *f)
             "  --data-dir DIR       where the journal lives (overrides server.data_dir)\n"
             "  --listen HOST:PORT   listen there instead of server.listen (repeatable)\n"
             "  --run-for SECONDS    stop after this long (for tests)\n"
+            "  --redis HOST:PORT[/KEY]  ship the journal to the Redis Stream KEY:log\n"
+            "                       (KEY defaults to orca) for a standby\n"
+            "  --standby            follow a leader's journal from --redis instead of\n"
+            "                       running one: an engine kept equal to the leader's,\n"
+            "                       its figures served read-only over HTTP\n"
             "  --version            orcad's and liborca's versions\n"
             "\n"
             "HTTP on each listen address: GET /healthz, /metrics (Prometheus text)\n"
@@ -137,8 +144,11 @@ static void shut_down(orcad *d)
      * ends, so a file opened in between (the compacted journal took the
      * number) was closed under the journal (make loadtest, perf trace:
      * the final fdatasync and close got EBADF). */
-    int rc = orca_journal_compact(d->e);
-    say("stopping: journal compacted (%s)", rc == ORCA_OK ? "ok" : orca_strerror(rc));
+    int rc = d->e ? orca_journal_compact(d->e) : ORCA_OK;
+    if (d->e)
+        say("stopping: journal compacted (%s)", rc == ORCA_OK ? "ok" : orca_strerror(rc));
+    orcad_replica_stop(d->ship); /* (after the last snapshot went to the stream) */
+    d->ship = NULL;
     orcad_http_stop(d->http); /* lws closes its handles on the loop */
     uv_close((uv_handle_t *)&d->sigint, NULL);
     uv_close((uv_handle_t *)&d->sigterm, NULL);
@@ -283,14 +293,14 @@ static void raise_nofile(void)
 }
 
 static int run(const char *conf, const char *dir_arg, char *const *listen, size_t nlisten,
-               int run_for)
+               int run_for, const char *redis)
 {
     static orcad d; /* zeroed; static so that handles outlive main's frame */
     orcad_config c;
     orca_journal_config jc = { 0 };
     char journal[4096];
     orca_counts n;
-    int rc;
+    int rc, redis_failed = 0;
     if (check(conf, &c) != 0)
         return 2;
     const char *dir = dir_arg ? dir_arg : c.data_dir;
@@ -378,6 +388,14 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     orcad_ws_set_uv(d.ws, d.u);
     if (interval && orcad_syncer_start(d.loop, journal, c.sync_interval_ms, &d.syncer) != 0)
         d.syncer = NULL; /* (said why; the journal is still written, and synced at exit) */
+    char rhost[256], rkey[128];
+    int rport = 0;
+    if (redis && (orcad_redis_parse(redis, rhost, sizeof rhost, &rport, rkey, sizeof rkey) != 0 ||
+                  orcad_ship_start(d.loop, d.e, rhost, rport, rkey, 2000, &d.ship) != 0)) {
+        fprintf(stderr, "orcad: --redis %s: cannot ship the journal there; stopping\n", redis);
+        run_for = 0;
+        redis_failed = 1;
+    }
     d.cfg = &c, d.conf = conf;
     d.host = (proto_host){ reload, shutdown_soon, &d };
     orcad_ws_set_host(d.ws, &d.host);
@@ -401,7 +419,7 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     uv_signal_start(&d.sighup, on_sighup, SIGHUP);
     if (run_for > 0)
         uv_timer_start(&d.stop, on_stop, (uint64_t)run_for * 1000, 0);
-    int feed_failed = orcad_ws_feed_start(d.ws, d.stats) != 0;
+    int feed_failed = redis_failed || orcad_ws_feed_start(d.ws, d.stats) != 0;
     if (feed_failed)
         shut_down(&d);
     else
@@ -419,10 +437,70 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     return uv_loop_close(d.loop) == 0 && rc == ORCA_OK && !feed_failed ? 0 : 1;
 }
 
+/* --standby: no journal of its own; an engine that follows the leader's
+ * journal through Redis (server/replica.c), served read-only over HTTP
+ * (/healthz, /metrics, /snapshot: the supervisor's figures). */
+static void on_follow_engine(void *data, orca_engine *e, orca_stats *s)
+{
+    orcad *d = data; /* (d->e stays NULL: the follower owns its engine) */
+    orcad_http_set_engine(d->http, e, s);
+}
+
+static int run_standby(const char *conf, char *const *listen, size_t nlisten, int run_for,
+                       const char *redis)
+{
+    static orcad d;
+    orcad_config c;
+    orca_config ec;
+    char rhost[256], rkey[128];
+    int rport;
+    if (!redis || orcad_redis_parse(redis, rhost, sizeof rhost, &rport, rkey, sizeof rkey) != 0) {
+        fprintf(stderr, "orcad: --standby needs --redis HOST:PORT[/KEY]\n");
+        return 2;
+    }
+    if (check(conf, &c) != 0)
+        return 2;
+    char *const *addrs = nlisten ? listen : c.listen;
+    if (!nlisten)
+        nlisten = c.nlisten;
+    /* The leader's stream starts with a snapshot, which sets the clock: the
+     * engine's own start must not be after it. */
+    orcad_config_engine(&c, 0, &ec);
+    d.loop = uv_default_loop();
+    if (orcad_follow_start(d.loop, &ec, rhost, rport, rkey, on_follow_engine, &d, &d.ship) != 0 ||
+        orcad_http_start(d.loop, orcad_follow_engine(d.ship), orcad_follow_stats(d.ship),
+                         ORCAD_VERSION, NULL, addrs, nlisten, &d.http) != 0) {
+        orcad_replica_stop(d.ship);
+        uv_run(d.loop, UV_RUN_DEFAULT);
+        orcad_config_free(&c);
+        return 1;
+    }
+    d.run_for = run_for;
+    for (size_t k = 0; k < nlisten; k++)
+        say("standby: listening on http://%s (read-only figures)", addrs[k]);
+    uv_signal_init(d.loop, &d.sigint);
+    uv_signal_init(d.loop, &d.sigterm);
+    uv_signal_init(d.loop, &d.sighup);
+    uv_timer_init(d.loop, &d.stop);
+    uv_timer_init(d.loop, &d.bye);
+    d.sigint.data = d.sigterm.data = d.sighup.data = d.stop.data = d.bye.data = &d;
+    uv_signal_start(&d.sigint, on_signal, SIGINT);
+    uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+    if (run_for > 0)
+        uv_timer_start(&d.stop, on_stop, (uint64_t)run_for * 1000, 0);
+    say("standby running: following redis %s:%d stream %s:log (SIGINT or SIGTERM stops)", rhost, rport,
+        rkey);
+    uv_run(d.loop, UV_RUN_DEFAULT);
+    orcad_http_free(d.http);
+    orcad_config_free(&c);
+    say("standby stopped");
+    return uv_loop_close(d.loop) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
-    const char *conf = NULL, *check_path = NULL, *dir = NULL;
-    int run_for = 0;
+    const char *conf = NULL, *check_path = NULL, *dir = NULL, *redis = NULL;
+    int run_for = 0, standby = 0;
     char *listen[ORCAD_MAX_LISTEN];
     size_t nlisten = 0;
     for (int k = 1; k < argc; k++) {
@@ -448,6 +526,10 @@ int main(int argc, char **argv)
             listen[nlisten++] = (char *)v, k++;
         } else if (v && strcmp(a, "--data-dir") == 0) {
             dir = v, k++;
+        } else if (v && strcmp(a, "--redis") == 0) {
+            redis = v, k++;
+        } else if (strcmp(a, "--standby") == 0) {
+            standby = 1;
         } else if (v && strcmp(a, "--run-for") == 0) {
             char *end;
             long s = strtol(v, &end, 10);
@@ -478,5 +560,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    return run(conf, dir, listen, nlisten, run_for);
+    if (standby)
+        return run_standby(conf, listen, nlisten, run_for, redis);
+    return run(conf, dir, listen, nlisten, run_for, redis);
 }

@@ -1,0 +1,368 @@
+/*
+ * server/replica.c: the journal through a Redis Stream (replica.h).
+ * Stream entries: e (the leader's epoch), s (the record's seq), f (1: the
+ * first record of a new journal file, a snapshot's first chunk), r (the
+ * record's bytes). hiredis runs on orcad's libuv loop; a lost connection
+ * is tried again every 500 ms.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wmissing-prototypes"
+#pragma GCC diagnostic ignored "-Wstrict-prototypes"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include <hiredis/adapters/libuv.h>
+#pragma GCC diagnostic pop
+
+#include "replica.h"
+
+struct orcad_replica {
+    uv_loop_t *loop;
+    redisAsyncContext *ac;  /* NULL while disconnected */
+    uv_timer_t retry;
+    char host[256], key[128], logkey[160];
+    int port, leader, stopping, retry_closed;
+    orcad_replica_stats st;
+    /* leader */
+    orca_engine *e;
+    /* standby */
+    orca_config ec;
+    orca_engine *fe;
+    orca_stats *fs;
+    char last_id[64];
+    int resync;             /* skip to the next snapshot of a new engine */
+    orcad_engine_fn on_engine;
+    void *data;
+};
+
+int orcad_redis_parse(const char *spec, char *host, size_t cap, int *port, char *key, size_t kcap)
+{
+    const char *colon = strrchr(spec, ':'), *slash = colon ? strchr(colon, '/') : NULL;
+    if (!colon || colon == spec || (size_t)(colon - spec) >= cap)
+        return -1;
+    memcpy(host, spec, (size_t)(colon - spec));
+    host[colon - spec] = '\0';
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (end == colon + 1 || p < 1 || p > 65535 || (*end && *end != '/'))
+        return -1;
+    *port = (int)p;
+    const char *k = slash && slash[1] ? slash + 1 : "orca";
+    if (strlen(k) >= kcap)
+        return -1;
+    strcpy(key, k);
+    return 0;
+}
+
+static void connect_now(orcad_replica *r);
+static void read_more(orcad_replica *r);
+
+/* Freed once stopping, its timer closed and its connection gone. */
+static void maybe_free(orcad_replica *r)
+{
+    if (!r->stopping || !r->retry_closed || r->ac)
+        return;
+    orca_stats_free(r->fs);
+    orca_engine_free(r->fe);
+    free(r);
+}
+
+static void on_retry(uv_timer_t *t)
+{
+    orcad_replica *r = t->data;
+    if (!r->ac && !r->stopping)
+        connect_now(r);
+}
+
+static void on_connected(const redisAsyncContext *c, int status)
+{
+    orcad_replica *r = c->data;
+    if (status != REDIS_OK) {
+        r->ac = NULL; /* hiredis frees it */
+        maybe_free(r);
+        return;
+    }
+    fprintf(stderr, "orcad: redis %s:%d connected (%s)\n", r->host, r->port,
+            r->leader ? "shipping the journal" : "following the journal");
+    if (!r->leader)
+        read_more(r);
+}
+
+static void on_disconnected(const redisAsyncContext *c, int status)
+{
+    orcad_replica *r = c->data;
+    (void)status;
+    r->ac = NULL;
+    if (!r->stopping)
+        fprintf(stderr, "orcad: redis %s:%d lost; trying again\n", r->host, r->port);
+    maybe_free(r);
+}
+
+static void connect_now(orcad_replica *r)
+{
+    redisAsyncContext *ac = redisAsyncConnect(r->host, r->port);
+    if (!ac)
+        return;
+    if (ac->err) {
+        redisAsyncFree(ac);
+        return;
+    }
+    ac->data = r;
+    redisLibuvAttach(ac, r->loop);
+    redisAsyncSetConnectCallback(ac, on_connected);
+    redisAsyncSetDisconnectCallback(ac, on_disconnected);
+    r->ac = ac;
+}
+
+static orcad_replica *replica_new(uv_loop_t *loop, const char *host, int port, const char *key)
+{
+    orcad_replica *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->loop = loop;
+    snprintf(r->host, sizeof r->host, "%s", host);
+    snprintf(r->key, sizeof r->key, "%s", key);
+    snprintf(r->logkey, sizeof r->logkey, "%s:log", key);
+    r->port = port;
+    uv_timer_init(loop, &r->retry);
+    r->retry.data = r;
+    uv_timer_start(&r->retry, on_retry, 500, 500);
+    uv_unref((uv_handle_t *)&r->retry);
+    return r;
+}
+
+/* ---- leader ---------------------------------------------------------------------- */
+
+static void on_xadd(redisAsyncContext *c, void *reply, void *priv)
+{
+    orcad_replica *r = c->data;
+    redisReply *rep = reply;
+    if (!rep || rep->type == REDIS_REPLY_ERROR) {
+        if (rep && r->st.failed++ == 0)
+            fprintf(stderr, "orcad: redis XADD: %s\n", rep->str);
+        return;
+    }
+    r->st.acked++;
+    if (priv && rep->type == REDIS_REPLY_STRING) {
+        /* a new file's snapshot: what came before it is not needed */
+        const char *argv[] = { "XTRIM", r->logkey, "MINID", rep->str };
+        redisAsyncCommandArgv(c, NULL, NULL, 4, argv, NULL);
+    }
+}
+
+static void on_record(void *data, uint64_t seq, const void *rec, size_t len, int new_file)
+{
+    orcad_replica *r = data;
+    char e[24], s[24];
+    if (!r->ac) {
+        r->st.failed++;
+        return;
+    }
+    snprintf(e, sizeof e, "%llu", (unsigned long long)r->st.epoch);
+    snprintf(s, sizeof s, "%llu", (unsigned long long)seq);
+    const char *argv[] = { "XADD", r->logkey, "*", "e", e, "s", s, "f", new_file ? "1" : "0", "r", rec };
+    size_t lens[] = { 4, strlen(r->logkey), 1, 1, strlen(e), 1, strlen(s), 1, 1, 1, len };
+    if (redisAsyncCommandArgv(r->ac, on_xadd, new_file ? (void *)1 : NULL, 11, argv, lens) == REDIS_OK)
+        r->st.sent++;
+    else
+        r->st.failed++;
+}
+
+int orcad_ship_start(uv_loop_t *loop, orca_engine *e, const char *host, int port, const char *key,
+                     unsigned timeout_ms, orcad_replica **out)
+{
+    struct timeval tv = { (time_t)(timeout_ms / 1000), (suseconds_t)(timeout_ms % 1000) * 1000 };
+    *out = NULL;
+    redisContext *c = redisConnectWithTimeout(host, port, tv);
+    if (!c || c->err) {
+        fprintf(stderr, "orcad: redis %s:%d: %s\n", host, port, c ? c->errstr : "out of memory");
+        if (c)
+            redisFree(c);
+        return -1;
+    }
+    redisReply *rep = redisCommand(c, "INCR %s:epoch", key);
+    if (!rep || rep->type != REDIS_REPLY_INTEGER) {
+        fprintf(stderr, "orcad: redis INCR %s:epoch: %s\n", key,
+                rep && rep->type == REDIS_REPLY_ERROR ? rep->str : c->errstr);
+        if (rep)
+            freeReplyObject(rep);
+        redisFree(c);
+        return -1;
+    }
+    orcad_replica *r = replica_new(loop, host, port, key);
+    if (!r) {
+        freeReplyObject(rep);
+        redisFree(c);
+        return -1;
+    }
+    r->st.epoch = (uint64_t)rep->integer;
+    freeReplyObject(rep);
+    redisFree(c);
+    r->leader = 1;
+    r->e = e;
+    connect_now(r); /* commands queue until it is up */
+    int rc = orca_journal_set_tap(e, on_record, r);
+    if (rc == ORCA_OK)
+        rc = orca_journal_compact(e); /* the stream starts with a snapshot */
+    if (rc != ORCA_OK) {
+        fprintf(stderr, "orcad: shipping the journal: %s\n", orca_strerror(rc));
+        orca_journal_set_tap(e, NULL, NULL);
+        orcad_replica_stop(r);
+        return -1;
+    }
+    fprintf(stderr, "orcad: leader of epoch %llu, journal shipped to redis %s:%d stream %s\n",
+            (unsigned long long)r->st.epoch, host, port, r->logkey);
+    *out = r;
+    return 0;
+}
+
+/* ---- standby --------------------------------------------------------------------- */
+
+/* A fresh engine (and its stats) for the snapshot to come; the old one
+ * goes once orcad has the new one. */
+static int fresh_engine(orcad_replica *r)
+{
+    orca_engine *e = NULL;
+    orca_stats *s = NULL;
+    if (orca_engine_new(&r->ec, &e) != ORCA_OK || orca_stats_new(e, NULL, &s) != ORCA_OK) {
+        orca_engine_free(e);
+        return -1;
+    }
+    orca_engine *old = r->fe;
+    orca_stats *olds = r->fs;
+    r->fe = e, r->fs = s;
+    if (r->on_engine)
+        r->on_engine(r->data, e, s);
+    orca_stats_free(olds);
+    orca_engine_free(old);
+    return 0;
+}
+
+static const redisReply *field(const redisReply *kv, const char *name)
+{
+    for (size_t k = 0; k + 1 < kv->elements; k += 2)
+        if (kv->element[k]->type == REDIS_REPLY_STRING && !strcmp(kv->element[k]->str, name))
+            return kv->element[k + 1];
+    return NULL;
+}
+
+/* One stream entry: a record of some epoch. */
+static void take(orcad_replica *r, const redisReply *kv)
+{
+    const redisReply *e = field(kv, "e"), *f = field(kv, "f"), *rec = field(kv, "r");
+    if (!e || !f || !rec || rec->type != REDIS_REPLY_STRING)
+        return;
+    uint64_t epoch = strtoull(e->str, NULL, 10);
+    int first = f->str[0] == '1';
+    if (epoch < r->st.epoch)
+        return; /* an older leader's: fenced off */
+    if (epoch > r->st.epoch || r->resync) {
+        if (!first)
+            return; /* wait for the new leader's snapshot */
+        if (fresh_engine(r) != 0)
+            return;
+        r->st.epoch = epoch;
+        r->resync = 0;
+    }
+    int rc = orca_journal_apply(r->fe, rec->str, rec->len, NULL);
+    if (rc == ORCA_OK) {
+        r->st.applied++;
+        return;
+    }
+    /* parted from the leader: start again from the stream's snapshot */
+    fprintf(stderr, "orcad: standby: a record did not apply (%s); reading the stream again\n",
+            orca_strerror(rc));
+    r->st.resyncs++;
+    r->resync = 1;
+    snprintf(r->last_id, sizeof r->last_id, "0-0");
+}
+
+static void on_xread(redisAsyncContext *c, void *reply, void *priv)
+{
+    orcad_replica *r = c->data;
+    redisReply *rep = reply;
+    (void)priv;
+    if (!rep || r->stopping)
+        return; /* disconnected: the next connection reads on */
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements >= 1) {
+        const redisReply *entries = rep->element[0]->element[1];
+        for (size_t k = 0; k < entries->elements && !r->resync; k++) {
+            const redisReply *en = entries->element[k];
+            snprintf(r->last_id, sizeof r->last_id, "%s", en->element[0]->str);
+            take(r, en->element[1]);
+        }
+        if (r->resync)
+            snprintf(r->last_id, sizeof r->last_id, "0-0");
+    }
+    read_more(r);
+}
+
+static void read_more(orcad_replica *r)
+{
+    if (!r->ac || r->stopping)
+        return;
+    const char *argv[] = { "XREAD", "COUNT", "512", "BLOCK", "1000", "STREAMS", r->logkey, r->last_id };
+    redisAsyncCommandArgv(r->ac, on_xread, NULL, 8, argv, NULL);
+}
+
+int orcad_follow_start(uv_loop_t *loop, const orca_config *ec, const char *host, int port,
+                       const char *key, orcad_engine_fn on_engine, void *data,
+                       orcad_replica **out)
+{
+    orcad_replica *r = replica_new(loop, host, port, key);
+    *out = NULL;
+    if (!r)
+        return -1;
+    r->ec = *ec;
+    r->on_engine = on_engine, r->data = data;
+    snprintf(r->last_id, sizeof r->last_id, "0-0");
+    if (fresh_engine(r) != 0) {
+        orcad_replica_stop(r);
+        return -1;
+    }
+    connect_now(r);
+    *out = r;
+    return 0;
+}
+
+orca_engine *orcad_follow_engine(const orcad_replica *r)
+{
+    return r ? r->fe : NULL;
+}
+
+orca_stats *orcad_follow_stats(const orcad_replica *r)
+{
+    return r ? r->fs : NULL;
+}
+
+void orcad_replica_stats_get(const orcad_replica *r, orcad_replica_stats *out)
+{
+    if (r)
+        *out = r->st;
+    else
+        memset(out, 0, sizeof *out);
+}
+
+static void on_retry_closed(uv_handle_t *h)
+{
+    orcad_replica *r = h->data;
+    r->retry_closed = 1;
+    maybe_free(r);
+}
+
+void orcad_replica_stop(orcad_replica *r)
+{
+    if (!r || r->stopping)
+        return;
+    r->stopping = 1;
+    if (r->leader && r->e)
+        orca_journal_set_tap(r->e, NULL, NULL);
+    if (r->ac)
+        redisAsyncDisconnect(r->ac); /* after its pending replies */
+    uv_close((uv_handle_t *)&r->retry, on_retry_closed);
+}

@@ -1,0 +1,116 @@
+#!/bin/sh
+# tests/orcad_standby_check.sh: a standby that follows the leader through
+# Redis (issue 13, first slice). Starts Debian's redis-server on a free
+# loopback port (no persistence), a leader orcad shipping its journal to
+# it (--redis) and a standby (--standby) following it; drives traffic on
+# the leader; the standby's figures (/healthz, /metrics: waiting per
+# queue, agents by state) must come to equal the leader's. Then the leader
+# is killed with SIGKILL and started again on the same data dir (a new
+# epoch: it restores from its journal and ships a new snapshot): the
+# standby starts over from that snapshot and is equal again after more
+# traffic. Bounded by timeout(1) and the client's own timeouts.
+# Usage: tests/orcad_standby_check.sh [path/to/orcad]
+set -eu
+cd "$(dirname "$0")/.."
+. tests/orcad_lib.sh
+orcad=${1:-build/server/orcad}
+orcad_test_init orcad_standby_check
+command -v redis-server >/dev/null || fail "redis-server is missing (apt-get install redis-server)"
+spid=""
+trap 'if [ -n "$spid" ]; then kill "$spid" 2>/dev/null || true; fi; orcad_lib_cleanup' EXIT
+fail_show() { for f in out standby redis; do echo "  -- $f"; sed 's/^/  /' "$tmp/$f" 2>/dev/null; done; }
+
+rport=$(free_port)
+redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no >"$tmp/redis" 2>&1 &
+helper=$!
+i=0
+until redis-cli -p "$rport" ping >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -lt 50 ] || fail "redis-server did not start"; sleep 0.1
+done
+lport=$(free_port)
+sport=$(free_port)
+start_orcad "$tmp/out" timeout 60 "$orcad" --config server/orcad.conf.example \
+    --data-dir "$tmp/data" --listen "127.0.0.1:$lport" --redis "127.0.0.1:$rport/t" --run-for 55
+rm -f "$tmp/standby"
+timeout 60 "$orcad" --standby --config server/orcad.conf.example --listen "127.0.0.1:$sport" \
+    --redis "127.0.0.1:$rport/t" --run-for 55 >"$tmp/standby" 2>&1 &
+spid=$!
+
+# traffic ROUND: calls queued, an agent takes and ends some.
+traffic() {
+    timeout 20 $py - "$lport" "$1" <<'PY' >"$tmp/py" 2>&1 || { cat "$tmp/py" >&2; fail "traffic $1"; }
+import asyncio, json, sys, websockets
+PORT, ROUND = int(sys.argv[1]), int(sys.argv[2])
+async def ask(ws, msg, may=()):
+    await ws.send(json.dumps(dict(msg, v=1)))
+    while True:
+        r = json.loads(await asyncio.wait_for(ws.recv(), 5))
+        if r.get("id") == msg["id"]:
+            assert r["ok"] or r["error"]["code"] in may, r
+            return r
+async def main():
+    url = "ws://127.0.0.1:%d/" % PORT
+    async with websockets.connect(url, subprotocols=["orca.v1"]) as gw, \
+               websockets.connect(url, subprotocols=["orca.v1"]) as ag:
+        await ask(gw, {"id": "h", "type": "hello", "token": "change-me-gateway-0001"})
+        await ask(ag, {"id": "h", "type": "hello", "token": "change-me-desktops-0001"})
+        await ask(ag, {"id": "l", "type": "login", "agent": 1002})
+        for k in range(8):
+            await ask(gw, {"id": "e%d" % k, "type": "enqueue", "interaction": 1000 * ROUND + k,
+                           "queue": "billing" if k % 2 else "support", "channel": "voice"})
+        await ask(ag, {"id": "r", "type": "presence", "presence": "ready"})
+        while True:
+            m = json.loads(await asyncio.wait_for(ag.recv(), 5))
+            if m.get("type") == "offer":
+                break
+        await ask(ag, {"id": "a", "type": "accept", "interaction": m["interaction"]})
+        await ask(ag, {"id": "n", "type": "end", "interaction": m["interaction"]})
+        await ask(ag, {"id": "w", "type": "wrapup_done", "interaction": m["interaction"]},
+                  may=("ESTATE", "ENOENT"))  # (voice has a wrap-up in the example)
+        await ask(ag, {"id": "x", "type": "presence", "presence": "not_ready"})
+asyncio.run(main())
+PY
+}
+
+# The figures both serve; equal within 5 s, or fail.
+figures() {
+    $py - "$1" <<'PY'
+import sys, urllib.request
+b = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode()
+print("\n".join(sorted(l for l in b.splitlines()
+                       if l.startswith(("orca_waiting{", "orca_agents{", "orca_offered{")))))
+PY
+}
+same() {
+    i=0
+    while :; do
+        figures "$lport" >"$tmp/fl"
+        figures "$sport" >"$tmp/fs" 2>/dev/null || : >"$tmp/fs"
+        if [ -s "$tmp/fl" ] && cmp -s "$tmp/fl" "$tmp/fs"; then return 0; fi
+        i=$((i + 1))
+        [ $i -lt 50 ] || { diff "$tmp/fl" "$tmp/fs" >&2 || true; fail "the standby differs from the leader ($1)"; }
+        sleep 0.1
+    done
+}
+
+traffic 1
+same "after the first traffic"
+waiting=$(grep -c . "$tmp/fl")
+# SIGKILL the leader; start it again on its journal: a new epoch.
+pkill -KILL -P "$pid" 2>/dev/null || true  # orcad itself, under its timeout(1)
+wait "$pid" 2>/dev/null || true
+pid=
+start_orcad "$tmp/out" timeout 60 "$orcad" --config server/orcad.conf.example \
+    --data-dir "$tmp/data" --listen "127.0.0.1:$lport" --redis "127.0.0.1:$rport/t" --run-for 55
+grep -q "leader of epoch 2" "$tmp/out" || fail "the restarted leader did not take epoch 2"
+traffic 2
+same "after the leader's restart"
+stop_orcad
+kill -TERM "$spid"
+wait "$spid" || { spid=; fail "the standby exited non-zero"; }
+spid=
+! grep -q "did not apply" "$tmp/standby" || fail "a record did not apply on the standby"
+redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true
+wait "$helper" 2>/dev/null || true
+helper=
+echo "orcad_standby_check: OK (redis $rport, leader $lport, standby $sport: the standby's $waiting figures equal the leader's; after kill -9 and a restart (epoch 2) equal again)"
