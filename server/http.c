@@ -18,6 +18,7 @@
 #include "assets.h"
 #include "http.h"
 #include "metrics.h"
+#include "replica.h"
 #include "ws.h"
 
 #define CHUNK 16384
@@ -28,6 +29,7 @@ struct orcad_http {
     const orca_stats *s;
     const char *version;
     orcad_ws *ws;
+    const struct orcad_replica *replica;
     struct lws_protocols protocols[3];
     int stopped;
 };
@@ -108,6 +110,29 @@ static int dashboard(const char *uri, body *b, const char **type)
     return 0;
 }
 
+/* The journal's shipping (a leader) or following (a standby). */
+static void replica_metrics(const struct orcad_replica *r, body *b)
+{
+    orcad_replica_stats st;
+    char text[1024];
+    orcad_replica_stats_get(r, &st);
+    int n = snprintf(text, sizeof text,
+        "# HELP orcad_replica_epoch The leader's epoch (a standby: of the leader it follows).\n"
+        "# TYPE orcad_replica_epoch gauge\norcad_replica_epoch %llu\n"
+        "# HELP orcad_replica_records_total Journal records sent to Redis (leader), acknowledged by it, failed, or applied (standby).\n"
+        "# TYPE orcad_replica_records_total counter\n"
+        "orcad_replica_records_total{what=\"sent\"} %llu\n"
+        "orcad_replica_records_total{what=\"acked\"} %llu\n"
+        "orcad_replica_records_total{what=\"failed\"} %llu\n"
+        "orcad_replica_records_total{what=\"applied\"} %llu\n"
+        "# HELP orcad_replica_lag_records Records sent to Redis and not yet acknowledged by it.\n"
+        "# TYPE orcad_replica_lag_records gauge\norcad_replica_lag_records %llu\n",
+        (unsigned long long)st.epoch, (unsigned long long)st.sent, (unsigned long long)st.acked,
+        (unsigned long long)st.failed, (unsigned long long)st.applied,
+        (unsigned long long)(st.sent > st.acked ? st.sent - st.acked : 0));
+    body_add(b, text, (size_t)n);
+}
+
 /* Which endpoint, its status and content type; the body into b. */
 static unsigned route(const orcad_http *h, struct lws *wsi, const char *uri, body *b,
                       const char **type)
@@ -124,6 +149,8 @@ static unsigned route(const orcad_http *h, struct lws *wsi, const char *uri, bod
             b->oom = 1;
         orcad_ws_turns(h->ws, &t);
         orcad_turns_metrics(&t, body_add, b);
+        if (h->replica)
+            replica_metrics(h->replica, b);
     } else if (strcmp(uri, "/snapshot") == 0) {
         *type = "application/json";
         orca_stats_snapshot_json(h->s, body_add, b);
@@ -293,6 +320,12 @@ int orcad_http_add_tls(orcad_http *h, char *const *listen, size_t n, const char 
         if (listen_on(h->ctx, h->protocols, listen[k], cert, key) != 0)
             return -1;
     return 0;
+}
+
+void orcad_http_set_replica(orcad_http *h, const struct orcad_replica *r)
+{
+    if (h)
+        h->replica = r;
 }
 
 void orcad_http_set_engine(orcad_http *h, const orca_engine *e, const orca_stats *s)

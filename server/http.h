@@ -35,6 +35,11 @@ int orcad_http_add_tls(orcad_http *h, char *const *listen, size_t n, const char 
  * it starts again from a new leader's snapshot). */
 void orcad_http_set_engine(orcad_http *h, const orca_engine *e, const orca_stats *s);
 
+/* The journal's shipping or following (server/replica.h), for /metrics:
+ * records sent, acknowledged by Redis, failed, the lag, the epoch. */
+struct orcad_replica;
+void orcad_http_set_replica(orcad_http *h, const struct orcad_replica *r);
+
 /* The WebSocket transport given to orcad_http_start (NULL for NULL h). */
 struct orcad_ws *orcad_http_ws(const orcad_http *h);
 

@@ -147,6 +147,7 @@ static void shut_down(orcad *d)
     int rc = d->e ? orca_journal_compact(d->e) : ORCA_OK;
     if (d->e)
         say("stopping: journal compacted (%s)", rc == ORCA_OK ? "ok" : orca_strerror(rc));
+    orcad_http_set_replica(d->http, NULL);
     orcad_replica_stop(d->ship); /* (after the last snapshot went to the stream) */
     d->ship = NULL;
     orcad_http_stop(d->http); /* lws closes its handles on the loop */
@@ -396,6 +397,7 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
         run_for = 0;
         redis_failed = 1;
     }
+    orcad_http_set_replica(d.http, d.ship);
     d.cfg = &c, d.conf = conf;
     d.host = (proto_host){ reload, shutdown_soon, &d };
     orcad_ws_set_host(d.ws, &d.host);
@@ -476,6 +478,7 @@ static int run_standby(const char *conf, char *const *listen, size_t nlisten, in
         return 1;
     }
     d.run_for = run_for;
+    orcad_http_set_replica(d.http, d.ship);
     for (size_t k = 0; k < nlisten; k++)
         say("standby: listening on http://%s (read-only figures)", addrs[k]);
     uv_signal_init(d.loop, &d.sigint);

@@ -96,6 +96,17 @@ same() {
 traffic 1
 same "after the first traffic"
 waiting=$(grep -c . "$tmp/fl")
+# /metrics says how the shipping goes: acknowledged by Redis, applied.
+metric() {
+    $py -c 'import sys, urllib.request
+for l in urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode().splitlines():
+    if l.startswith(sys.argv[2] + " "): print(int(l.split()[1]))' "$1" "$2"
+}
+acked=$(metric "$lport" 'orcad_replica_records_total{what="acked"}')
+applied=$(metric "$sport" 'orcad_replica_records_total{what="applied"}')
+[ "${acked:-0}" -gt 0 ] || fail "the leader's /metrics shows no record acknowledged by Redis"
+[ "${applied:-0}" -gt 0 ] || fail "the standby's /metrics shows no record applied"
+[ "$(metric "$sport" orcad_replica_epoch)" = 1 ] || fail "the standby does not follow epoch 1"
 # SIGKILL the leader; start it again on its journal: a new epoch.
 pkill -KILL -P "$pid" 2>/dev/null || true  # orcad itself, under its timeout(1)
 wait "$pid" 2>/dev/null || true
@@ -113,4 +124,4 @@ spid=
 redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true
 wait "$helper" 2>/dev/null || true
 helper=
-echo "orcad_standby_check: OK (redis $rport, leader $lport, standby $sport: the standby's $waiting figures equal the leader's; after kill -9 and a restart (epoch 2) equal again)"
+echo "orcad_standby_check: OK (redis $rport, leader $lport, standby $sport: $acked records shipped and acknowledged, $applied applied, the standby's $waiting figures equal the leader's; after kill -9 and a restart (epoch 2) equal again)"
