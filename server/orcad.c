@@ -293,6 +293,25 @@ static void raise_nofile(void)
         fprintf(stderr, "orcad: cannot raise the open files limit: %s\n", strerror(errno));
 }
 
+/* SIGINT and SIGTERM stop, SIGHUP reloads (hup), --run-for stops too;
+ * the handles shut_down closes, all made here. */
+static void start_signals(orcad *d, int run_for, int hup)
+{
+    d->run_for = run_for;
+    uv_signal_init(d->loop, &d->sigint);
+    uv_signal_init(d->loop, &d->sigterm);
+    uv_signal_init(d->loop, &d->sighup);
+    uv_timer_init(d->loop, &d->stop);
+    uv_timer_init(d->loop, &d->bye);
+    d->sigint.data = d->sigterm.data = d->sighup.data = d->stop.data = d->bye.data = d;
+    uv_signal_start(&d->sigint, on_signal, SIGINT);
+    uv_signal_start(&d->sigterm, on_signal, SIGTERM);
+    if (hup)
+        uv_signal_start(&d->sighup, on_sighup, SIGHUP);
+    if (run_for > 0)
+        uv_timer_start(&d->stop, on_stop, (uint64_t)run_for * 1000, 0);
+}
+
 static int run(const char *conf, const char *dir_arg, char *const *listen, size_t nlisten,
                int run_for, const char *redis)
 {
@@ -409,18 +428,7 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     orca_engine_counts(d.e, &n);
     say("engine on the wall clock: %u queues, %u agents (%u ready), %u waiting", n.queues,
         n.agents, n.agents_ready, n.waiting);
-    d.run_for = run_for;
-    uv_signal_init(d.loop, &d.sigint);
-    uv_signal_init(d.loop, &d.sigterm);
-    uv_signal_init(d.loop, &d.sighup);
-    uv_timer_init(d.loop, &d.stop);
-    uv_timer_init(d.loop, &d.bye);
-    d.sigint.data = d.sigterm.data = d.sighup.data = d.stop.data = d.bye.data = &d;
-    uv_signal_start(&d.sigint, on_signal, SIGINT);
-    uv_signal_start(&d.sigterm, on_signal, SIGTERM);
-    uv_signal_start(&d.sighup, on_sighup, SIGHUP);
-    if (run_for > 0)
-        uv_timer_start(&d.stop, on_stop, (uint64_t)run_for * 1000, 0);
+    start_signals(&d, run_for, 1);
     int feed_failed = redis_failed || orcad_ws_feed_start(d.ws, d.stats) != 0;
     if (feed_failed)
         shut_down(&d);
@@ -477,20 +485,10 @@ static int run_standby(const char *conf, char *const *listen, size_t nlisten, in
         orcad_config_free(&c);
         return 1;
     }
-    d.run_for = run_for;
     orcad_http_set_replica(d.http, d.ship);
     for (size_t k = 0; k < nlisten; k++)
         say("standby: listening on http://%s (read-only figures)", addrs[k]);
-    uv_signal_init(d.loop, &d.sigint);
-    uv_signal_init(d.loop, &d.sigterm);
-    uv_signal_init(d.loop, &d.sighup);
-    uv_timer_init(d.loop, &d.stop);
-    uv_timer_init(d.loop, &d.bye);
-    d.sigint.data = d.sigterm.data = d.sighup.data = d.stop.data = d.bye.data = &d;
-    uv_signal_start(&d.sigint, on_signal, SIGINT);
-    uv_signal_start(&d.sigterm, on_signal, SIGTERM);
-    if (run_for > 0)
-        uv_timer_start(&d.stop, on_stop, (uint64_t)run_for * 1000, 0);
+    start_signals(&d, run_for, 0);
     say("standby running: following redis %s:%d stream %s:log (SIGINT or SIGTERM stops)", rhost, rport,
         rkey);
     uv_run(d.loop, UV_RUN_DEFAULT);

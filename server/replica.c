@@ -362,7 +362,13 @@ void orcad_replica_stop(orcad_replica *r)
     r->stopping = 1;
     if (r->leader && r->e)
         orca_journal_set_tap(r->e, NULL, NULL);
-    if (r->ac)
-        redisAsyncDisconnect(r->ac); /* after its pending replies */
+    /* A leader lets its XADDs in flight finish; a standby's one pending
+     * reply is an XREAD that may block for a second: it goes at once. */
+    if (r->ac && r->leader)
+        redisAsyncDisconnect(r->ac);
+    else if (r->ac) {
+        redisAsyncFree(r->ac); /* at once, connected or not */
+        r->ac = NULL;
+    }
     uv_close((uv_handle_t *)&r->retry, on_retry_closed);
 }

@@ -53,6 +53,15 @@ static void tape_free(tape *t)
     free(t->v);
 }
 
+/* A name for a journal that does not exist yet. */
+static void free_path(char *path)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+}
+
 static char *dump(const orca_engine *e)
 {
     return tu_dump_(e, __FILE__, __LINE__);
@@ -118,10 +127,7 @@ static void test_follow(void **state)
     const char *v = getenv("ORCA_SHIP_STEPS");
     size_t steps = v && *v ? strtoul(v, NULL, 10) : 3000;
     char path[] = "/tmp/orca-ship-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(path);
+    free_path(path);
     tape t = { 0 };
     tu_fx fa;
     orca_engine *A = tu_fx_new(&fa, NULL);
@@ -178,10 +184,7 @@ static void test_refused(void **state)
 {
     (void)state;
     char path[] = "/tmp/orca-ship-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(path);
+    free_path(path);
     tape t = { 0 };
     tu_fx fa;
     orca_engine *A = tu_fx_new(&fa, NULL);
