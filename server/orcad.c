@@ -209,6 +209,15 @@ static void shutdown_soon(void *data)
     uv_timer_start(&d->bye, on_bye, 100, 0);
 }
 
+/* A later leader fenced this one off (server/replica.c): it may not
+ * write any more, so it stops; it may start again as a standby. */
+static void step_down(void *data)
+{
+    orcad *d = data;
+    say("stepping down: a later leader holds the epoch");
+    uv_timer_start(&d->bye, on_bye, 0, 0);
+}
+
 static void on_stop(uv_timer_t *t)
 {
     say("ran for %d s", ((orcad *)t->data)->run_for);
@@ -411,7 +420,8 @@ static int run(const char *conf, const char *dir_arg, char *const *listen, size_
     char rhost[256], rkey[128];
     int rport = 0;
     if (redis && (orcad_redis_parse(redis, rhost, sizeof rhost, &rport, rkey, sizeof rkey) != 0 ||
-                  orcad_ship_start(d.loop, d.e, rhost, rport, rkey, 2000, &d.ship) != 0)) {
+                  orcad_ship_start(d.loop, d.e, rhost, rport, rkey, 2000, step_down, &d,
+                                   &d.ship) != 0)) {
         fprintf(stderr, "orcad: --redis %s: cannot ship the journal there; stopping\n", redis);
         run_for = 0;
         redis_failed = 1;

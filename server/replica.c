@@ -30,6 +30,9 @@ struct orcad_replica {
     orcad_replica_stats st;
     /* leader */
     orca_engine *e;
+    int fenced;             /* a later leader took the epoch: nothing more is shipped */
+    void (*step_down)(void *data);
+    void *step_data;
     /* standby */
     orca_config ec;
     orca_engine *fe;
@@ -138,10 +141,28 @@ static orcad_replica *replica_new(uv_loop_t *loop, const char *host, int port, c
 
 /* ---- leader ---------------------------------------------------------------------- */
 
+/* The append, guarded by the epoch (a fencing token): a leader whose
+ * epoch is no longer the current one (a later leader took over while it
+ * was away) has its records refused, and steps down. */
+static const char XADD_FENCED[] =
+    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('FENCED') end "
+    "return redis.call('XADD', KEYS[2], '*', 'e', ARGV[1], 's', ARGV[2], 'f', ARGV[3], 'r', ARGV[4])";
+
 static void on_xadd(redisAsyncContext *c, void *reply, void *priv)
 {
     orcad_replica *r = c->data;
     redisReply *rep = reply;
+    if (rep && rep->type == REDIS_REPLY_ERROR && strstr(rep->str, "FENCED")) {
+        r->st.failed++;
+        if (!r->fenced) {
+            r->fenced = 1;
+            fprintf(stderr, "orcad: fenced off: a later leader holds the epoch after %llu; "
+                    "stepping down\n", (unsigned long long)r->st.epoch);
+            if (r->step_down)
+                r->step_down(r->step_data);
+        }
+        return;
+    }
     if (!rep || rep->type == REDIS_REPLY_ERROR) {
         if (rep && r->st.failed++ == 0)
             fprintf(stderr, "orcad: redis XADD: %s\n", rep->str);
@@ -158,23 +179,26 @@ static void on_xadd(redisAsyncContext *c, void *reply, void *priv)
 static void on_record(void *data, uint64_t seq, const void *rec, size_t len, int new_file)
 {
     orcad_replica *r = data;
-    char e[24], s[24];
-    if (!r->ac) {
+    char e[24], s[24], ek[160];
+    if (!r->ac || r->fenced) {
         r->st.failed++;
         return;
     }
     snprintf(e, sizeof e, "%llu", (unsigned long long)r->st.epoch);
     snprintf(s, sizeof s, "%llu", (unsigned long long)seq);
-    const char *argv[] = { "XADD", r->logkey, "*", "e", e, "s", s, "f", new_file ? "1" : "0", "r", rec };
-    size_t lens[] = { 4, strlen(r->logkey), 1, 1, strlen(e), 1, strlen(s), 1, 1, 1, len };
-    if (redisAsyncCommandArgv(r->ac, on_xadd, new_file ? (void *)1 : NULL, 11, argv, lens) == REDIS_OK)
+    snprintf(ek, sizeof ek, "%s:epoch", r->key);
+    const char *argv[] = { "EVAL", XADD_FENCED, "2", ek, r->logkey, e, s, new_file ? "1" : "0", rec };
+    size_t lens[] = { 4, sizeof XADD_FENCED - 1, 1, strlen(ek), strlen(r->logkey), strlen(e),
+                      strlen(s), 1, len };
+    if (redisAsyncCommandArgv(r->ac, on_xadd, new_file ? (void *)1 : NULL, 9, argv, lens) == REDIS_OK)
         r->st.sent++;
     else
         r->st.failed++;
 }
 
 int orcad_ship_start(uv_loop_t *loop, orca_engine *e, const char *host, int port, const char *key,
-                     unsigned timeout_ms, orcad_replica **out)
+                     unsigned timeout_ms, void (*step_down)(void *data), void *data,
+                     orcad_replica **out)
 {
     struct timeval tv = { (time_t)(timeout_ms / 1000), (suseconds_t)(timeout_ms % 1000) * 1000 };
     *out = NULL;
@@ -205,6 +229,7 @@ int orcad_ship_start(uv_loop_t *loop, orca_engine *e, const char *host, int port
     redisFree(c);
     r->leader = 1;
     r->e = e;
+    r->step_down = step_down, r->step_data = data;
     connect_now(r); /* commands queue until it is up */
     int rc = orca_journal_set_tap(e, on_record, r);
     if (rc == ORCA_OK)

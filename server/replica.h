@@ -6,7 +6,8 @@
  * stream is trimmed to the new snapshot. A standby reads the stream
  * (XREAD BLOCK) and applies each record (orca_journal_apply) to an engine
  * of its own, which thus follows the leader's. Both through hiredis on
- * orcad's libuv loop. Acknowledgements do not wait for Redis yet (async:
+ * orcad's libuv loop. Each append is fenced by the epoch: a leader that is
+ * no longer the latest has its records refused and steps down. Acknowledgements do not wait for Redis yet (async:
  * a leader that dies loses from the standby what was not shipped; its
  * own journal still has it).
  */
@@ -26,10 +27,14 @@ int orcad_redis_parse(const char *spec, char *host, size_t cap, int *port, char 
 
 /* Leader: take a new epoch, set e's tap, and compact e so the stream
  * starts with a snapshot of it. Blocks (at most timeout_ms) for the
- * connection and the epoch; ships asynchronously from then on. Returns 0,
- * or -1 with a message on stderr (e unchanged). */
+ * connection and the epoch; ships asynchronously from then on. Each
+ * append is guarded by the epoch (a Lua script: refused unless KEY:epoch
+ * is still ours); the first refusal calls step_down(data) once: a later
+ * leader has taken over. Returns 0, or -1 with a message on stderr (e
+ * unchanged). */
 int orcad_ship_start(uv_loop_t *loop, orca_engine *e, const char *host, int port, const char *key,
-                     unsigned timeout_ms, orcad_replica **out);
+                     unsigned timeout_ms, void (*step_down)(void *data), void *data,
+                     orcad_replica **out);
 
 /* Standby: follow the stream into an engine made with ec (and a new one,
  * from the next snapshot, when a leader of a later epoch starts). The

@@ -8,7 +8,10 @@
 # is killed with SIGKILL and started again on the same data dir (a new
 # epoch: it restores from its journal and ships a new snapshot): the
 # standby starts over from that snapshot and is equal again after more
-# traffic. Bounded by timeout(1) and the client's own timeouts.
+# traffic. Last a second leader starts with the same stream (epoch 3): the
+# first one's next append is refused by the epoch guard, it steps down,
+# and the standby follows the new one. Bounded by timeout(1) and the
+# client's own timeouts.
 # Usage: tests/orcad_standby_check.sh [path/to/orcad]
 set -eu
 cd "$(dirname "$0")/.."
@@ -18,7 +21,7 @@ orcad_test_init orcad_standby_check
 command -v redis-server >/dev/null || fail "redis-server is missing (apt-get install redis-server)"
 spid=""
 trap 'if [ -n "$spid" ]; then kill "$spid" 2>/dev/null || true; fi; orcad_lib_cleanup' EXIT
-fail_show() { for f in out standby redis; do echo "  -- $f"; sed 's/^/  /' "$tmp/$f" 2>/dev/null; done; }
+fail_show() { for f in out out2 standby redis; do echo "  -- $f"; sed 's/^/  /' "$tmp/$f" 2>/dev/null; done; }
 
 rport=$(free_port)
 redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no >"$tmp/redis" 2>&1 &
@@ -116,6 +119,33 @@ start_orcad "$tmp/out" timeout 60 "$orcad" --config server/orcad.conf.example \
 grep -q "leader of epoch 2" "$tmp/out" || fail "the restarted leader did not take epoch 2"
 traffic 2
 same "after the leader's restart"
+# A second leader on another machine's data (here: dir) takes epoch 3: the
+# standby moves to it; the first one's next append is refused by the
+# epoch guard (fenced), and it steps down by itself.
+bport=$(free_port)
+apid=$pid
+start_orcad "$tmp/out2" timeout 60 "$orcad" --config server/orcad.conf.example \
+    --data-dir "$tmp/data2" --listen "127.0.0.1:$bport" --redis "127.0.0.1:$rport/t" --run-for 55
+bpid=$pid
+grep -q "leader of epoch 3" "$tmp/out2" || fail "the second leader did not take epoch 3"
+pid=$apid
+# one call on the fenced leader: its journal record is refused by Redis
+timeout 10 $py - "$lport" <<'PY' >/dev/null 2>&1 || true
+import asyncio, json, sys, websockets
+async def main():
+    async with websockets.connect("ws://127.0.0.1:%s/" % sys.argv[1], subprotocols=["orca.v1"]) as gw:
+        await gw.send(json.dumps({"v": 1, "id": 1, "type": "hello", "token": "change-me-gateway-0001"}))
+        await gw.send(json.dumps({"v": 1, "id": 2, "type": "enqueue", "interaction": 3000,
+                                  "queue": "support", "channel": "voice"}))
+        await asyncio.wait_for(gw.recv(), 5)
+        await asyncio.wait_for(gw.recv(), 5)
+asyncio.run(main())
+PY
+wait_orcad "the fenced leader did not stop cleanly"
+grep -q "stepping down" "$tmp/out" || fail "the fenced leader did not step down"
+pid=$bpid
+lport=$bport
+same "after a second leader took over (epoch 3)"
 stop_orcad
 kill -TERM "$spid"
 wait "$spid" || { spid=; fail "the standby exited non-zero"; }
@@ -124,4 +154,4 @@ spid=
 redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true
 wait "$helper" 2>/dev/null || true
 helper=
-echo "orcad_standby_check: OK (redis $rport, leader $lport, standby $sport: $acked records shipped and acknowledged, $applied applied, the standby's $waiting figures equal the leader's; after kill -9 and a restart (epoch 2) equal again)"
+echo "orcad_standby_check: OK (redis $rport, leader $lport, standby $sport: $acked records shipped and acknowledged, $applied applied, the standby's $waiting figures equal the leader's; after kill -9 and a restart (epoch 2) equal again; a second leader (epoch 3) fenced the first off, which stepped down, and the standby follows it)"
