@@ -27,10 +27,14 @@ struct orcad_replica {
     uv_timer_t retry;
     char host[256], key[128], logkey[160];
     int port, leader, stopping, retry_closed;
+    int connected;          /* r->ac is up (not still connecting) */
+    uint64_t connecting_since; /* uv_now when r->ac was made */
     orcad_replica_stats st;
     /* leader */
     orca_engine *e;
     int fenced;             /* a later leader took the epoch: nothing more is shipped */
+    int reseeding;          /* Redis lost the epoch (restarted empty): ship again from a snapshot */
+    uint64_t n;             /* records handed to the stream, the "n" field */
     void (*step_down)(void *data);
     void *step_data;
     /* standby */
@@ -38,6 +42,7 @@ struct orcad_replica {
     orca_engine *fe;
     orca_stats *fs;
     char last_id[64];
+    uint64_t last_n;        /* the n of the last entry taken (0: none) */
     int resync;             /* skip to the next snapshot of a new engine */
     orcad_engine_fn on_engine;
     void *data;
@@ -78,18 +83,31 @@ static void maybe_free(orcad_replica *r)
 static void on_retry(uv_timer_t *t)
 {
     orcad_replica *r = t->data;
-    if (!r->ac && !r->stopping)
+    if (r->stopping)
+        return;
+    /* a connection that never came up (nothing answered, or libuv could
+     * not watch its socket) is dropped and tried again */
+    if (r->ac && !r->connected && uv_now(r->loop) - r->connecting_since > 2000) {
+        redisAsyncContext *ac = r->ac;
+        r->ac = NULL;
+        ac->data = NULL;
+        redisAsyncFree(ac);
+    }
+    if (!r->ac)
         connect_now(r);
 }
 
 static void on_connected(const redisAsyncContext *c, int status)
 {
     orcad_replica *r = c->data;
+    if (!r)
+        return; /* given up on (on_retry) */
     if (status != REDIS_OK) {
         r->ac = NULL; /* hiredis frees it */
         maybe_free(r);
         return;
     }
+    r->connected = 1;
     fprintf(stderr, "orcad: redis %s:%d connected (%s)\n", r->host, r->port,
             r->leader ? "shipping the journal" : "following the journal");
     if (!r->leader)
@@ -100,7 +118,10 @@ static void on_disconnected(const redisAsyncContext *c, int status)
 {
     orcad_replica *r = c->data;
     (void)status;
+    if (!r)
+        return; /* given up on (on_retry) */
     r->ac = NULL;
+    r->connected = 0;
     if (!r->stopping)
         fprintf(stderr, "orcad: redis %s:%d lost; trying again\n", r->host, r->port);
     maybe_free(r);
@@ -116,10 +137,15 @@ static void connect_now(orcad_replica *r)
         return;
     }
     ac->data = r;
-    redisLibuvAttach(ac, r->loop);
+    if (redisLibuvAttach(ac, r->loop) != REDIS_OK) {
+        redisAsyncFree(ac); /* (its socket cannot be watched yet: next time) */
+        return;
+    }
     redisAsyncSetConnectCallback(ac, on_connected);
     redisAsyncSetDisconnectCallback(ac, on_disconnected);
     r->ac = ac;
+    r->connected = 0;
+    r->connecting_since = uv_now(r->loop);
 }
 
 static orcad_replica *replica_new(uv_loop_t *loop, const char *host, int port, const char *key)
@@ -145,13 +171,56 @@ static orcad_replica *replica_new(uv_loop_t *loop, const char *host, int port, c
  * epoch is no longer the current one (a later leader took over while it
  * was away) has its records refused, and steps down. */
 static const char XADD_FENCED[] =
-    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('FENCED') end "
-    "return redis.call('XADD', KEYS[2], '*', 'e', ARGV[1], 's', ARGV[2], 'f', ARGV[3], 'r', ARGV[4])";
+    "local cur = redis.call('GET', KEYS[1]) "
+    "if not cur then return redis.error_reply('NOEPOCH') end "
+    "if cur ~= ARGV[1] then return redis.error_reply('FENCED') end "
+    "return redis.call('XADD', KEYS[2], '*', 'e', ARGV[1], 'n', ARGV[5], 's', ARGV[2], 'f', ARGV[3], "
+    "'r', ARGV[4])";
+
+/* Redis answered SET epoch NX: ours again (it had lost it), so the stream
+ * starts over from a snapshot; or someone else's (a later leader): fenced. */
+static void on_reseed(redisAsyncContext *c, void *reply, void *priv)
+{
+    orcad_replica *r = c->data;
+    redisReply *rep = reply;
+    (void)priv;
+    if (!rep || r->stopping)
+        return;
+    if (rep->type != REDIS_REPLY_STATUS) { /* nil: taken */
+        r->fenced = 1;
+        fprintf(stderr, "orcad: fenced off: the epoch was taken while Redis was empty; "
+                "stepping down\n");
+        if (r->step_down)
+            r->step_down(r->step_data);
+        return;
+    }
+    fprintf(stderr, "orcad: redis had lost the stream: epoch %llu set again, a snapshot shipped\n",
+            (unsigned long long)r->st.epoch);
+    int rc = orca_journal_compact(r->e); /* its snapshot goes to the stream (new_file) */
+    if (rc != ORCA_OK) {
+        r->reseeding = 0; /* records flow again; a standby waits for the next snapshot */
+        fprintf(stderr, "orcad: compaction for the stream: %s\n", orca_strerror(rc));
+    }
+}
 
 static void on_xadd(redisAsyncContext *c, void *reply, void *priv)
 {
     orcad_replica *r = c->data;
     redisReply *rep = reply;
+    if (rep && rep->type == REDIS_REPLY_ERROR && strstr(rep->str, "NOEPOCH")) {
+        r->st.failed++;
+        if (!r->reseeding && !r->fenced) {
+            /* Redis restarted without its data: take the epoch back (if
+             * nobody did meanwhile) and ship a snapshot first */
+            char e[24], ek[160];
+            snprintf(e, sizeof e, "%llu", (unsigned long long)r->st.epoch);
+            snprintf(ek, sizeof ek, "%s:epoch", r->key);
+            const char *argv[] = { "SET", ek, e, "NX" };
+            r->reseeding = 1;
+            redisAsyncCommandArgv(c, on_reseed, NULL, 4, argv, NULL);
+        }
+        return;
+    }
     if (rep && rep->type == REDIS_REPLY_ERROR && strstr(rep->str, "FENCED")) {
         r->st.failed++;
         if (!r->fenced) {
@@ -179,18 +248,22 @@ static void on_xadd(redisAsyncContext *c, void *reply, void *priv)
 static void on_record(void *data, uint64_t seq, const void *rec, size_t len, int new_file)
 {
     orcad_replica *r = data;
-    char e[24], s[24], ek[160];
-    if (!r->ac || r->fenced) {
+    char e[24], s[24], ek[160], n[24];
+    /* while the stream starts over, only the new snapshot may go first */
+    if (!r->ac || r->fenced || (r->reseeding && !new_file)) {
         r->st.failed++;
         return;
     }
+    if (new_file)
+        r->reseeding = 0; /* the snapshot leads: what follows may go too */
     snprintf(e, sizeof e, "%llu", (unsigned long long)r->st.epoch);
     snprintf(s, sizeof s, "%llu", (unsigned long long)seq);
     snprintf(ek, sizeof ek, "%s:epoch", r->key);
-    const char *argv[] = { "EVAL", XADD_FENCED, "2", ek, r->logkey, e, s, new_file ? "1" : "0", rec };
+    snprintf(n, sizeof n, "%llu", (unsigned long long)++r->n);
+    const char *argv[] = { "EVAL", XADD_FENCED, "2", ek, r->logkey, e, s, new_file ? "1" : "0", rec, n };
     size_t lens[] = { 4, sizeof XADD_FENCED - 1, 1, strlen(ek), strlen(r->logkey), strlen(e),
-                      strlen(s), 1, len };
-    if (redisAsyncCommandArgv(r->ac, on_xadd, new_file ? (void *)1 : NULL, 9, argv, lens) == REDIS_OK)
+                      strlen(s), 1, len, strlen(n) };
+    if (redisAsyncCommandArgv(r->ac, on_xadd, new_file ? (void *)1 : NULL, 10, argv, lens) == REDIS_OK)
         r->st.sent++;
     else
         r->st.failed++;
@@ -279,13 +352,24 @@ static const redisReply *field(const redisReply *kv, const char *name)
 /* One stream entry: a record of some epoch. */
 static void take(orcad_replica *r, const redisReply *kv)
 {
-    const redisReply *e = field(kv, "e"), *f = field(kv, "f"), *rec = field(kv, "r");
-    if (!e || !f || !rec || rec->type != REDIS_REPLY_STRING)
+    const redisReply *e = field(kv, "e"), *f = field(kv, "f"), *rec = field(kv, "r"),
+                     *nf = field(kv, "n");
+    if (!e || !f || !rec || !nf || rec->type != REDIS_REPLY_STRING)
         return;
-    uint64_t epoch = strtoull(e->str, NULL, 10);
+    uint64_t epoch = strtoull(e->str, NULL, 10), n = strtoull(nf->str, NULL, 10);
     int first = f->str[0] == '1';
     if (epoch < r->st.epoch)
         return; /* an older leader's: fenced off */
+    /* Records of one epoch are numbered without gaps: one missing (Redis
+     * lost them, or the leader could not ship them) means this engine may
+     * no longer be the leader's: start over from the next snapshot. */
+    if (epoch == r->st.epoch && r->last_n && n != r->last_n + 1 && !r->resync) {
+        fprintf(stderr, "orcad: standby: records %llu..%llu never came; waiting for a snapshot\n",
+                (unsigned long long)r->last_n + 1, (unsigned long long)n - 1);
+        r->st.resyncs++;
+        r->resync = 1;
+    }
+    r->last_n = n;
     if (epoch > r->st.epoch || r->resync) {
         if (!first)
             return; /* wait for the new leader's snapshot */

@@ -8,7 +8,9 @@
 # is killed with SIGKILL and started again on the same data dir (a new
 # epoch: it restores from its journal and ships a new snapshot): the
 # standby starts over from that snapshot and is equal again after more
-# traffic. Last a second leader starts with the same stream (epoch 3): the
+# traffic. Before that, Redis itself restarts empty: the leader takes its
+# epoch back and ships a snapshot again, and the standby starts over from
+# it. Last a second leader starts with the same stream (epoch 3): the
 # first one's next append is refused by the epoch guard, it steps down,
 # and the standby follows the new one. Bounded by timeout(1) and the
 # client's own timeouts.
@@ -39,11 +41,11 @@ timeout 60 "$orcad" --standby --config server/orcad.conf.example --listen "127.0
     --redis "127.0.0.1:$rport/t" --run-for 55 >"$tmp/standby" 2>&1 &
 spid=$!
 
-# traffic ROUND: calls queued, an agent takes and ends some.
+# traffic ROUND [AGENT]: calls queued, the agent (1002) takes and ends one.
 traffic() {
-    timeout 20 $py - "$lport" "$1" <<'PY' >"$tmp/py" 2>&1 || { cat "$tmp/py" >&2; fail "traffic $1"; }
+    timeout 20 $py - "$lport" "$1" "${2:-1002}" <<'PY' >"$tmp/py" 2>&1 || { cat "$tmp/py" >&2; fail "traffic $1"; }
 import asyncio, json, sys, websockets
-PORT, ROUND = int(sys.argv[1]), int(sys.argv[2])
+PORT, ROUND, AGENT = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 async def ask(ws, msg, may=()):
     await ws.send(json.dumps(dict(msg, v=1)))
     while True:
@@ -57,7 +59,7 @@ async def main():
                websockets.connect(url, subprotocols=["orca.v1"]) as ag:
         await ask(gw, {"id": "h", "type": "hello", "token": "change-me-gateway-0001"})
         await ask(ag, {"id": "h", "type": "hello", "token": "change-me-desktops-0001"})
-        await ask(ag, {"id": "l", "type": "login", "agent": 1002})
+        await ask(ag, {"id": "l", "type": "login", "agent": AGENT})
         for k in range(8):
             await ask(gw, {"id": "e%d" % k, "type": "enqueue", "interaction": 1000 * ROUND + k,
                            "queue": "billing" if k % 2 else "support", "channel": "voice"})
@@ -110,6 +112,22 @@ applied=$(metric "$sport" 'orcad_replica_records_total{what="applied"}')
 [ "${acked:-0}" -gt 0 ] || fail "the leader's /metrics shows no record acknowledged by Redis"
 [ "${applied:-0}" -gt 0 ] || fail "the standby's /metrics shows no record applied"
 [ "$(metric "$sport" orcad_replica_epoch)" = 1 ] || fail "the standby does not follow epoch 1"
+# Redis restarts without its data: the leader takes its epoch back, ships a
+# snapshot again, and the standby, seeing records missing, starts over
+# from it.
+redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true
+wait "$helper" 2>/dev/null || true
+redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no >>"$tmp/redis" 2>&1 &
+helper=$!
+i=0
+until redis-cli -p "$rport" ping >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -lt 50 ] || fail "redis-server did not start again"; sleep 0.1
+done
+sleep 1                                   # (both reconnect within 500 ms)
+traffic 4 1001
+same "after Redis restarted empty"
+grep -q "redis had lost the stream" "$tmp/out" || fail "the leader did not ship again after Redis lost the stream"
+
 # SIGKILL the leader; start it again on its journal: a new epoch.
 pkill -KILL -P "$pid" 2>/dev/null || true  # orcad itself, under its timeout(1)
 wait "$pid" 2>/dev/null || true
@@ -154,4 +172,4 @@ spid=
 redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true
 wait "$helper" 2>/dev/null || true
 helper=
-echo "orcad_standby_check: OK (redis $rport, leader $lport, standby $sport: $acked records shipped and acknowledged, $applied applied, the standby's $waiting figures equal the leader's; after kill -9 and a restart (epoch 2) equal again; a second leader (epoch 3) fenced the first off, which stepped down, and the standby follows it)"
+echo "orcad_standby_check: OK (redis $rport, leader $lport, standby $sport: $acked records shipped and acknowledged, $applied applied, the standby's $waiting figures equal the leader's; again after Redis restarted empty; after kill -9 and a restart (epoch 2) equal again; a second leader (epoch 3) fenced the first off, which stepped down, and the standby follows it)"
