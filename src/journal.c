@@ -749,6 +749,29 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+static uint64_t le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int k = 7; k >= 0; k--)
+        v = v << 8 | p[k];
+    return v;
+}
+
+/* A record's length header (8 bytes at p) is sound: its length twice (the
+ * second inverted), within what a record can be. */
+static bool rec_len_ok(const uint8_t *p)
+{
+    uint32_t len = le32(p);
+    return le32(p + 4) == ~len && len >= REC_MIN && len <= BUF_CAP;
+}
+
+/* The record's body (len bytes at rec: seq, op, payload, checksum) has
+ * the checksum it carries. */
+static bool rec_sum_ok(const uint8_t *rec, uint32_t len)
+{
+    return le64(rec + len - 8) == XXH64(rec, len - 8, 0);
+}
+
 static bool all_zero(const uint8_t *p, size_t n)
 {
     for (size_t k = 0; k < n; k++)
@@ -769,7 +792,7 @@ static int scan(const uint8_t *p, size_t n, size_t *good, uint64_t *records, uin
         if (n - at < 8)
             break; /* torn length */
         uint32_t len = le32(p + at);
-        if (le32(p + at + 4) != ~len || len < REC_MIN || len > BUF_CAP) {
+        if (!rec_len_ok(p + at)) {
             if (all_zero(p + at, n - at))
                 break; /* zeros where the last write did not land */
             *bad = at;
@@ -778,13 +801,9 @@ static int scan(const uint8_t *p, size_t n, size_t *good, uint64_t *records, uin
         if (at + 8 + (size_t)len > n)
             break; /* torn body: its length is sound, its end is missing */
         const uint8_t *rec = p + at + 8;
-        uint64_t sum = 0, rs = 0;
-        for (int k = 7; k >= 0; k--) {
-            sum = sum << 8 | rec[len - 8 + (size_t)k];
-            rs = rs << 8 | rec[k];
-        }
-        if (sum != XXH64(rec, len - 8, 0) || rs != seq + 1) {
-            if (at + 8 + (size_t)len == n && sum != XXH64(rec, len - 8, 0))
+        bool sum_ok = rec_sum_ok(rec, len);
+        if (!sum_ok || le64(rec) != seq + 1) {
+            if (at + 8 + (size_t)len == n && !sum_ok)
                 break; /* the last record, half written */
             *bad = at;
             return ORCA_ECORRUPT;
@@ -867,14 +886,54 @@ static int restore_snapshot(orca_engine *e, const uint8_t *p, size_t *at, uint64
     return ORCA_OK;
 }
 
-/* Write a record of op and payload to fd (through j's buffer). */
-static int write_rec(orca_engine *e, journal *j, int fd, uint64_t seq, uint8_t op,
-                     const void *body, size_t n)
+/* The snapshot s as the records a new journal file starts with: its
+ * chunks (J_SNAP, up to the buffer's size each), then J_SNAP_END with
+ * their total length, each sealed in j's buffer and handed to put with its
+ * seq (1, 2, ...). Stops at put's first error (an errno), which it
+ * returns; *records: how many went. One encoder for the file a compaction
+ * writes and for the tap that ships it. */
+static int snap_records(journal *j, const wbuf *s, int (*put)(void *ctx, const wbuf *rec, uint64_t seq),
+                        void *ctx, uint64_t *records)
 {
-    rec_start(&j->w, seq, op);
-    w_bytes(&j->w, body, n);
-    seal(&j->w);
-    return write_all(&e->jio, fd, j->w.p, j->w.n);
+    const size_t chunk = BUF_CAP - 64;
+    uint64_t seq = 0;
+    uint8_t len[8];
+    int err = 0;
+    for (size_t at = 0; !err && at < s->n; at += chunk) {
+        rec_start(&j->w, ++seq, J_SNAP);
+        w_bytes(&j->w, s->p + at, s->n - at < chunk ? s->n - at : chunk);
+        seal(&j->w);
+        err = put(ctx, &j->w, seq);
+    }
+    for (int k = 0; k < 8; k++)
+        len[k] = (uint8_t)((uint64_t)s->n >> (8 * k));
+    if (!err) {
+        rec_start(&j->w, ++seq, J_SNAP_END);
+        w_bytes(&j->w, len, sizeof(len));
+        seal(&j->w);
+        err = put(ctx, &j->w, seq);
+    }
+    *records = seq;
+    return err;
+}
+
+typedef struct file_sink {
+    const jfile_io *io;
+    int fd;
+} file_sink;
+
+static int put_file(void *ctx, const wbuf *rec, uint64_t seq)
+{
+    const file_sink *f = ctx;
+    (void)seq;
+    return write_all(f->io, f->fd, rec->p, rec->n);
+}
+
+static int put_tap(void *ctx, const wbuf *rec, uint64_t seq)
+{
+    orca_engine *e = ctx;
+    e->jtap(e->jtap_data, seq, rec->p, rec->n, seq == 1);
+    return 0;
 }
 
 
@@ -891,14 +950,9 @@ static int write_snapshot(orca_engine *e, journal *j, const char *tmp, const wbu
     if (!err)
         err = write_all(&e->jio, fd, h, sizeof(h));
     uint64_t seq = 0;
-    const size_t chunk = BUF_CAP - 64;
-    for (size_t at = 0; !err && at < s->n; at += chunk)
-        err = write_rec(e, j, fd, ++seq, J_SNAP, s->p + at, s->n - at < chunk ? s->n - at : chunk);
-    uint8_t len[8];
-    for (int k = 0; k < 8; k++)
-        len[k] = (uint8_t)((uint64_t)s->n >> (8 * k));
+    file_sink sink = { &e->jio, fd };
     if (!err)
-        err = write_rec(e, j, fd, ++seq, J_SNAP_END, len, sizeof(len));
+        err = snap_records(j, s, put_file, &sink, &seq);
     if (!err && e->jio.fdatasync(e->jio.data, fd) != 0)
         err = errno;
     off_t end = err ? 0 : lseek(fd, 0, SEEK_CUR);
@@ -935,23 +989,9 @@ static int compact_failed(journal *j, int err, int rc)
  * tap (the first one says a new file starts). */
 static void tap_snapshot(orca_engine *e, journal *j, const wbuf *s)
 {
-    const size_t chunk = BUF_CAP - 64;
-    uint64_t seq = 0;
-    uint8_t len[8];
-    if (!e->jtap)
-        return;
-    for (size_t at = 0; at < s->n; at += chunk) {
-        rec_start(&j->w, ++seq, J_SNAP);
-        w_bytes(&j->w, s->p + at, s->n - at < chunk ? s->n - at : chunk);
-        seal(&j->w);
-        e->jtap(e->jtap_data, seq, j->w.p, j->w.n, seq == 1);
-    }
-    for (int k = 0; k < 8; k++)
-        len[k] = (uint8_t)((uint64_t)s->n >> (8 * k));
-    rec_start(&j->w, ++seq, J_SNAP_END);
-    w_bytes(&j->w, len, sizeof len);
-    seal(&j->w);
-    e->jtap(e->jtap_data, seq, j->w.p, j->w.n, 0);
+    uint64_t n;
+    if (e->jtap)
+        snap_records(j, s, put_tap, e, &n);
 }
 
 static int compact(orca_engine *e)
@@ -1045,14 +1085,6 @@ int jrn_auto_compact(orca_engine *e)
 
 /* ---- following another engine record by record (orca_journal_apply) ---------------- */
 
-static uint64_t le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int k = 7; k >= 0; k--)
-        v = v << 8 | p[k];
-    return v;
-}
-
 void jrn_apply_free(orca_engine *e)
 {
     mem_free(e, e->snapbuf, e->snapcap);
@@ -1107,12 +1139,12 @@ int orca_journal_apply(orca_engine *e, const void *rec, size_t len, uint64_t *ap
     if (e->jrn)
         return ORCA_ESTATE;
     uint32_t rl = le32(p);
-    if (le32(p + 4) != ~rl || rl < REC_MIN || rl > BUF_CAP)
+    if (!rec_len_ok(p))
         return ORCA_ECORRUPT;
     if (8 + (size_t)rl != len)
         return ORCA_EINVAL;
     const uint8_t *r = p + 8;
-    if (le64(r + rl - 8) != XXH64(r, rl - 8, 0))
+    if (!rec_sum_ok(r, rl))
         return ORCA_ECORRUPT;
     uint64_t seq = le64(r);
     uint8_t op = r[8];
