@@ -20,6 +20,7 @@
  * (connmap.h), so an offer or an event costs the same with 10 or 10,000
  * connections open.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,6 @@ struct orcad_ws {
     const orcad_config *cfg;
     orca_uv *u;
     uv_loop_t *loop;    /* the rate limit's clock and the grace timers */
-    struct conn *conns; /* open connections, newest first */
     struct conn *subs;  /* those subscribed to anything (the feed's list) */
     size_t nconns;      /* established WebSocket connections */
     size_t high;        /* most connections since memory was last given back */
@@ -58,7 +58,7 @@ struct orcad_ws {
     int stopping;       /* no more grace timers: orcad is going */
     /* Group commit (orcad_ws_set_group): what is queued in batch b is sent
      * only once a journal sync after it succeeded (released >= b). */
-    int group, pending, checking;
+    int group, checking;
     uint64_t batch, released;
     uv_check_t check;     /* flush_turn after the sockets were read */
     uv_prepare_t prep;    /* ... and before the loop waits again */
@@ -86,8 +86,13 @@ typedef struct msg {
 } msg;
 
 /* Per connection (lws allocates and zeroes it). */
-typedef struct conn {
+/* A connection's place in one of w's lists (dirty, subs). */
+typedef struct clink {
     struct conn *next, *prev;
+    int in;
+} clink;
+
+typedef struct conn {
     struct lws *wsi;
     orcad_ws *w;
     proto_session ps;
@@ -98,16 +103,44 @@ typedef struct conn {
     int dead;            /* over its output bound: closing, sends nothing more */
     int rx_paused;       /* not read while its output is over ORCAD_WS_RX_PAUSE */
     int closing;         /* replaced: closes once its queue is sent */
-    struct conn *dnext, *dprev; /* in w->dirty: queued since the last flush */
-    int in_dirty;
-    struct conn *snext, *sprev; /* in w->subs while ps.sub is not 0 */
-    int in_subs;
+    clink dirty;         /* in w->dirty: queued since the last flush */
+    clink subs;          /* in w->subs while ps.sub is not 0 */
     uint64_t bound;      /* the agent this connection holds in w->agents */
     size_t nwork;        /* interactions it enqueued that are still live */
     double tokens;       /* rate limit: messages it may send now */
     double strikes;      /* refusals, draining at the rate: too many closes it */
     uint64_t last_ms;    /* when tokens and strikes were last brought up to date */
 } conn;
+
+/* The two lists are the same doubly linked list on different links:
+ * LINK(c, field) is c's link in the list that field names. */
+#define LINK(c, off) ((clink *)((char *)(c) + (off)))
+
+static void clist_add(conn **head, conn *c, size_t off)
+{
+    clink *l = LINK(c, off);
+    if (l->in)
+        return;
+    l->prev = NULL, l->next = *head;
+    if (*head)
+        LINK(*head, off)->prev = c;
+    *head = c;
+    l->in = 1;
+}
+
+static void clist_del(conn **head, conn *c, size_t off)
+{
+    clink *l = LINK(c, off);
+    if (!l->in)
+        return;
+    if (l->prev)
+        LINK(l->prev, off)->next = l->next;
+    else
+        *head = l->next;
+    if (l->next)
+        LINK(l->next, off)->prev = l->prev;
+    l->in = 0;
+}
 
 static orcad_ws *ws_of(struct lws *wsi)
 {
@@ -168,14 +201,7 @@ static void send_text(conn *c, const char *text, size_t len)
     }
     /* Sent by flush_turn at the end of this turn of the loop, with
      * whatever else this connection gets meanwhile, in one send(2). */
-    w->pending = 1;
-    if (!c->in_dirty) {
-        c->dprev = NULL, c->dnext = w->dirty;
-        if (w->dirty)
-            w->dirty->dprev = c;
-        w->dirty = c;
-        c->in_dirty = 1;
-    }
+    clist_add(&w->dirty, c, offsetof(conn, dirty));
 }
 
 static void on_reply(void *data, const char *text, size_t len)
@@ -387,22 +413,10 @@ static void subs_update(conn *c, int closing)
 {
     orcad_ws *w = c->w;
     int want = !closing && c->ps.sub != 0;
-    if (want == c->in_subs)
-        return;
-    if (want) {
-        c->sprev = NULL, c->snext = w->subs;
-        if (w->subs)
-            w->subs->sprev = c;
-        w->subs = c;
-    } else {
-        if (c->sprev)
-            c->sprev->snext = c->snext;
-        else
-            w->subs = c->snext;
-        if (c->snext)
-            c->snext->sprev = c->sprev;
-    }
-    c->in_subs = want;
+    if (want)
+        clist_add(&w->subs, c, offsetof(conn, subs));
+    else
+        clist_del(&w->subs, c, offsetof(conn, subs));
 }
 
 /* A whole message has arrived: handle it (if within the rate), then
@@ -487,10 +501,10 @@ static int on_writable(struct lws *wsi, conn *c)
         return -1; /* replaced, and told so: now it goes */
     }
     if (c->dead || !sendable(c, c->head))
-        return 0; /* (held until its batch is on disk: on_check asks again) */
+        return 0; /* (held until its batch is on disk: flush_turn asks again) */
     size_t total = 0;
     for (const msg *m = c->head; sendable(c, m); m = m->next) {
-        size_t f = 10 + m->len;
+        size_t f = WSF_HEADER_MAX + m->len;
         if (total && total + f > WRITE_MAX)
             break;
         total += f;
@@ -503,7 +517,7 @@ static int on_writable(struct lws *wsi, conn *c)
     }
     unsigned char *p = w->out + LWS_PRE;
     size_t used = 0;
-    while (sendable(c, c->head) && used + 10 + c->head->len <= total) {
+    while (sendable(c, c->head) && used + WSF_HEADER_MAX + c->head->len <= total) {
         msg *m = c->head;
         used += wsf_header(p + used, WSF_TEXT, m->len, NULL);
         memcpy(p + used, m->buf + LWS_PRE, m->len);
@@ -527,16 +541,7 @@ static int on_writable(struct lws *wsi, conn *c)
 
 static void dirty_del(conn *c)
 {
-    orcad_ws *w = c->w;
-    if (!c->in_dirty)
-        return;
-    if (c->dprev)
-        c->dprev->dnext = c->dnext;
-    else
-        w->dirty = c->dnext;
-    if (c->dnext)
-        c->dnext->dprev = c->dprev;
-    c->in_dirty = 0;
+    clist_del(&c->w->dirty, c, offsetof(conn, dirty));
 }
 
 /* Send what c has queued now, outside lws's writable callback: allowed
@@ -591,12 +596,6 @@ static void give_back(orcad_ws *w)
 static void on_closed(conn *c)
 {
     orcad_ws *w = c->w;
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        w->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
     w->nconns--;
     subs_update(c, 1);
     dirty_del(c);
@@ -636,10 +635,6 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         c->wsi = wsi, c->w = w;
         proto_session_init(&c->ps, w->cfg);
         proto_session_set_host(&c->ps, w->host);
-        c->next = w->conns;
-        if (w->conns)
-            w->conns->prev = c;
-        w->conns = c;
         if (++w->nconns > w->high)
             w->high = w->nconns;
         c->tokens = w->cfg->clients.burst;
@@ -695,15 +690,12 @@ static int finished(orca_event_type t)
 
 static void send_event(conn *g, const orca_event *ev)
 {
-    static const char head[] = "{\"v\":1,\"type\":\"event\",\"event\":";
-    char buf[1024];
-    size_t h = sizeof head - 1;
-    memcpy(buf, head, h);
-    size_t n = orca_event_json(ev, buf + h, sizeof buf - h - 1);
-    if (h + n + 1 >= sizeof buf)
-        return; /* events are a few hundred bytes; never expected */
-    buf[h + n] = '}';
-    send_text(g, buf, h + n + 1);
+    size_t len;
+    char *text = proto_event_json(ev, &len); /* (the feed's message, the same) */
+    if (!text)
+        return; /* out of memory: this outcome is not told */
+    send_text(g, text, len);
+    free(text);
 }
 
 /* The gateway whose message enqueued an interaction hears its outcomes
@@ -747,7 +739,7 @@ static void on_feed_event(void *data, const orca_event *ev)
     orcad_ws *w = data;
     char *text = NULL;
     size_t len = 0;
-    for (conn *c = w->subs; c; c = c->snext) {
+    for (conn *c = w->subs; c; c = c->subs.next) {
         if (!(c->ps.sub & PROTO_SUB_EVENTS) || c->dead)
             continue;
         if (!text && !(text = proto_event_json(ev, &len))) {
@@ -766,7 +758,7 @@ static void on_tick(uv_timer_t *t)
     /* Figures read now (longest wait, EWT), not at the engine's last
      * deadline; this also keeps /metrics and /snapshot within a second. */
     orca_uv_kick(w->u);
-    for (conn *c = w->subs; c; c = c->snext) {
+    for (conn *c = w->subs; c; c = c->subs.next) {
         if (!(c->ps.sub & PROTO_SUB_FIGURES) || c->dead)
             continue;
         if (!text && !(text = proto_figures_json(w->e, w->stats)))
@@ -875,11 +867,10 @@ static void turn_done(orcad_ws *w)
 static void flush_turn(orcad_ws *w)
 {
     int ok = 1;
-    if (!w->pending) {
+    if (!w->dirty) { /* nothing queued since the last time */
         turn_done(w);
         return;
     }
-    w->pending = 0;
     if (w->group) {
         int rc = orca_journal_sync(w->e);
         ok = rc == ORCA_OK || rc == ORCA_ESTATE; /* (ESTATE: no journal at all) */
