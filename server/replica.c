@@ -25,7 +25,8 @@ struct orcad_replica {
     uv_loop_t *loop;
     redisAsyncContext *ac;  /* NULL while disconnected */
     uv_timer_t retry;
-    char host[256], key[128], logkey[160];
+    char host[256], key[128], logkey[160], epochkey[160];
+    char epochtext[24];     /* a leader's epoch as Redis gets it, made once */
     int port, leader, stopping, retry_closed;
     int connected;          /* r->ac is up (not still connecting) */
     uint64_t connecting_since; /* uv_now when r->ac was made */
@@ -157,6 +158,7 @@ static orcad_replica *replica_new(uv_loop_t *loop, const char *host, int port, c
     snprintf(r->host, sizeof r->host, "%s", host);
     snprintf(r->key, sizeof r->key, "%s", key);
     snprintf(r->logkey, sizeof r->logkey, "%s:log", key);
+    snprintf(r->epochkey, sizeof r->epochkey, "%s:epoch", key);
     r->port = port;
     uv_timer_init(loop, &r->retry);
     r->retry.data = r;
@@ -212,10 +214,7 @@ static void on_xadd(redisAsyncContext *c, void *reply, void *priv)
         if (!r->reseeding && !r->fenced) {
             /* Redis restarted without its data: take the epoch back (if
              * nobody did meanwhile) and ship a snapshot first */
-            char e[24], ek[160];
-            snprintf(e, sizeof e, "%llu", (unsigned long long)r->st.epoch);
-            snprintf(ek, sizeof ek, "%s:epoch", r->key);
-            const char *argv[] = { "SET", ek, e, "NX" };
+            const char *argv[] = { "SET", r->epochkey, r->epochtext, "NX" };
             r->reseeding = 1;
             redisAsyncCommandArgv(c, on_reseed, NULL, 4, argv, NULL);
         }
@@ -248,7 +247,7 @@ static void on_xadd(redisAsyncContext *c, void *reply, void *priv)
 static void on_record(void *data, uint64_t seq, const void *rec, size_t len, int new_file)
 {
     orcad_replica *r = data;
-    char e[24], s[24], ek[160], n[24];
+    char s[24], n[24];
     /* while the stream starts over, only the new snapshot may go first */
     if (!r->ac || r->fenced || (r->reseeding && !new_file)) {
         r->st.failed++;
@@ -256,13 +255,12 @@ static void on_record(void *data, uint64_t seq, const void *rec, size_t len, int
     }
     if (new_file)
         r->reseeding = 0; /* the snapshot leads: what follows may go too */
-    snprintf(e, sizeof e, "%llu", (unsigned long long)r->st.epoch);
     snprintf(s, sizeof s, "%llu", (unsigned long long)seq);
-    snprintf(ek, sizeof ek, "%s:epoch", r->key);
     snprintf(n, sizeof n, "%llu", (unsigned long long)++r->n);
-    const char *argv[] = { "EVAL", XADD_FENCED, "2", ek, r->logkey, e, s, new_file ? "1" : "0", rec, n };
-    size_t lens[] = { 4, sizeof XADD_FENCED - 1, 1, strlen(ek), strlen(r->logkey), strlen(e),
-                      strlen(s), 1, len, strlen(n) };
+    const char *argv[] = { "EVAL", XADD_FENCED, "2", r->epochkey, r->logkey, r->epochtext, s,
+                           new_file ? "1" : "0", rec, n };
+    size_t lens[] = { 4, sizeof XADD_FENCED - 1, 1, strlen(r->epochkey), strlen(r->logkey),
+                      strlen(r->epochtext), strlen(s), 1, len, strlen(n) };
     if (redisAsyncCommandArgv(r->ac, on_xadd, new_file ? (void *)1 : NULL, 10, argv, lens) == REDIS_OK)
         r->st.sent++;
     else
@@ -298,6 +296,7 @@ int orcad_ship_start(uv_loop_t *loop, orca_engine *e, const char *host, int port
         return -1;
     }
     r->st.epoch = (uint64_t)rep->integer;
+    snprintf(r->epochtext, sizeof r->epochtext, "%llu", (unsigned long long)r->st.epoch);
     freeReplyObject(rep);
     redisFree(c);
     r->leader = 1;
