@@ -535,14 +535,10 @@ static int sync_dir(orca_engine *e, const char *path)
     return e->jio.fsync_dir(e->jio.data, dir) != 0 ? errno : 0;
 }
 
-int orca_journal_open(orca_engine *e, const char *path, const orca_journal_config *cfg)
+/* A new journal file at path (which must not exist): its header, synced
+ * with its directory, attached to e. */
+static int journal_create(orca_engine *e, const char *path, const orca_journal_config *cfg)
 {
-    if (!e || !path || !*path || (cfg && (unsigned)cfg->sync > ORCA_SYNC_INTERVAL))
-        return ORCA_EINVAL;
-    if (e->in_callback)
-        return ORCA_EBUSY;
-    if (e->jrn || !engine_is_new(e))
-        return ORCA_ESTATE;
     int fd, err;
     jfile_id id;
     int rc = jfile_open(path, O_WRONLY | O_CREAT | O_EXCL, 1, &fd, &id, &err);
@@ -569,6 +565,17 @@ int orca_journal_open(orca_engine *e, const char *path, const orca_journal_confi
     }
     e->jrn_os_error = 0;
     return ORCA_OK;
+}
+
+int orca_journal_open(orca_engine *e, const char *path, const orca_journal_config *cfg)
+{
+    if (!e || !path || !*path || (cfg && (unsigned)cfg->sync > ORCA_SYNC_INTERVAL))
+        return ORCA_EINVAL;
+    if (e->in_callback)
+        return ORCA_EBUSY;
+    if (e->jrn || !engine_is_new(e))
+        return ORCA_ESTATE;
+    return journal_create(e, path, cfg);
 }
 
 void jrn_free(orca_engine *e)
@@ -1208,6 +1215,50 @@ int orca_journal_apply(orca_engine *e, const void *rec, size_t len, uint64_t *ap
     if (applied)
         *applied = seq;
     return ORCA_OK;
+}
+
+/* A standby becomes the writer: its state, as the records it applied
+ * made it, goes into a new journal file as a compaction's snapshot (the
+ * tap, if set, ships it), and from then on it journals like any engine.
+ * What happens next is what a replay does at its end, journaled: agents
+ * OFFLINE if asked (nobody is connected to this engine yet), then the
+ * offers that were pending back to WAITING. */
+int orca_journal_promote(orca_engine *e, const char *path, const orca_journal_config *cfg,
+                         orca_journal_info *info)
+{
+    orca_journal_info tmp;
+    if (!info)
+        info = &tmp;
+    memset(info, 0, sizeof(*info));
+    if (!e || !path || !*path || (cfg && (unsigned)cfg->sync > ORCA_SYNC_INTERVAL) ||
+        (cfg && (unsigned)cfg->restore_presence > ORCA_RESTORE_OFFLINE))
+        return ORCA_EINVAL;
+    if (e->in_callback || e->depth)
+        return ORCA_EBUSY;
+    /* only a follower with a whole state: not one inside a snapshot */
+    if (e->jrn || !e->following || e->snaplen || e->snapskip)
+        return ORCA_ESTATE;
+    int rc = journal_create(e, path, cfg);
+    if (rc) {
+        info->os_error = e->jrn_os_error;
+        return rc;
+    }
+    if ((rc = compact(e))) {
+        /* the file holds a header only: it goes, and e follows still */
+        info->os_error = e->jrn->compact_error;
+        e->jio.unlink(e->jio.data, path);
+        jrn_free(e);
+        e->jrn_os_error = errno = info->os_error;
+        return rc;
+    }
+    e->following = false;
+    e->applied = 0;
+    info->records = e->jrn->seq;
+    info->last_seq = e->jrn->seq;
+    info->bytes = info->snapshot_bytes = e->jrn->bytes;
+    if (cfg && cfg->restore_presence == ORCA_RESTORE_OFFLINE && (rc = jrn_offline_all(e)))
+        return rc;
+    return jrn_recover_offers(e, &info->recovered_offers);
 }
 
 int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_config *cfg,

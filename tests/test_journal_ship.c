@@ -224,11 +224,114 @@ static void test_refused(void **state)
     unlink(path);
 }
 
+static size_t count_offered(const orca_engine *e, uint64_t ids)
+{
+    size_t n = 0;
+    orca_interaction_info ii;
+    for (uint64_t id = 1; id < ids; id++)
+        n += orca_interaction_info_get(e, id, &ii) == ORCA_OK && ii.state == ORCA_STATE_OFFERED;
+    return n;
+}
+
+/* A standby becomes the writer (orca_journal_promote): its state goes to a
+ * new journal as a snapshot, agents OFFLINE, pending offers back to
+ * WAITING; that journal replays to the same engine. Refused while it is
+ * not a whole follower, or where a file exists, changing nothing. */
+static void test_promote(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/orca-ship-XXXXXX", path2[] = "/tmp/orca-ship-XXXXXX";
+    free_path(path);
+    free_path(path2);
+    tape t = { 0 };
+    tu_fx fa;
+    orca_engine *A = tu_fx_new(&fa, NULL);
+    TU_OK(orca_journal_set_tap(A, on_record, &t));
+    orca_journal_config jc = { .sync = ORCA_SYNC_NEVER };
+    TU_OK(orca_journal_open(A, path, &jc));
+    orca_config c;
+    TU_OK(orca_journal_read_config(path, &c));
+    orca_engine *B = NULL, *N = NULL, *M = NULL, *D = NULL;
+    TU_OK(orca_engine_new(&c, &B));
+    TU_OK(orca_engine_new(&c, &N));
+    TU_OK(orca_engine_new(&c, &M));
+    orca_queue_id q = tu_queue(A, "support", ORCA_STRATEGY_LONGEST_IDLE);
+    for (uint64_t a = 1; a <= 4; a++) {
+        tu_agent(A, a, 100, NULL, 0);
+        tu_member(A, q, a, 0);
+        tu_ready(A, a);
+    }
+    uint64_t next_id = 1;
+    uint32_t s = 777;
+    size_t fed = 0;
+    /* steps until some work is offered and the last record is not a compaction */
+    for (size_t k = 0; k < 400 || !count_offered(A, next_id) || t.v[t.n - 1].new_file; k++) {
+        s = s * 1103515245u + 12345u;
+        step(A, q, s ^ (s >> 15), &next_id);
+        assert_true(k < 100000);
+    }
+    for (; fed < t.n; fed++)
+        TU_OK(orca_journal_apply(B, t.v[fed].p, t.v[fed].n, NULL));
+    same(A, B, 0);
+    size_t offered = count_offered(A, next_id);
+
+    orca_journal_config pc = { .sync = ORCA_SYNC_NEVER, .restore_presence = ORCA_RESTORE_OFFLINE };
+    orca_journal_info info;
+    /* bad arguments, an engine that follows nobody, one inside a snapshot */
+    TU_RC(orca_journal_promote(NULL, path2, &pc, &info), ORCA_EINVAL);
+    TU_FAILS(B, orca_journal_promote(B, NULL, &pc, &info), ORCA_EINVAL);
+    TU_FAILS(B, orca_journal_promote(B, path2, &(orca_journal_config){ .sync = 9 }, NULL), ORCA_EINVAL);
+    TU_FAILS(N, orca_journal_promote(N, path2, &pc, &info), ORCA_ESTATE);
+    TU_FAILS(A, orca_journal_promote(A, path2, &pc, &info), ORCA_ESTATE); /* it writes already */
+    TU_OK(orca_journal_apply(M, t.v[t.last_file].p, t.v[t.last_file].n, NULL));
+    assert_int_equal(access(path2, F_OK), -1);
+    TU_FAILS(M, orca_journal_promote(M, path2, &pc, &info), ORCA_ESTATE);
+    /* where a file exists already: refused, and B still follows */
+    assert_int_not_equal(orca_journal_promote(B, path, &pc, &info), ORCA_OK);
+    assert_int_equal(access(path2, F_OK), -1);
+    s = s * 1103515245u + 12345u;
+    TU_OK(orca_engine_advance(A, orca_engine_now(A) + 1000));
+    tu_enqueue(A, next_id++, q, ORCA_CHANNEL_CHAT, 0);
+    for (; fed < t.n; fed++)
+        TU_OK(orca_journal_apply(B, t.v[fed].p, t.v[fed].n, NULL));
+    same(A, B, 1);
+    offered = count_offered(A, next_id);
+
+    /* promoted: what it had, agents OFFLINE, no offer left pending */
+    TU_OK(orca_journal_promote(B, path2, &pc, &info));
+    assert_int_equal(info.recovered_offers, offered);
+    assert_true(info.records >= 2);
+    assert_int_equal(count_offered(B, next_id), 0);
+    orca_counts n;
+    TU_OK(orca_engine_counts(B, &n));
+    assert_int_equal(n.agents_ready, 0);
+    TU_OK(orca_engine_check(B));
+    /* it follows no more, and writes: a record from A is refused */
+    TU_FAILS(B, orca_journal_apply(B, t.v[0].p, t.v[0].n, NULL), ORCA_ESTATE);
+    TU_OK(orca_agent_set_presence(B, 1, ORCA_PRESENCE_READY, 0));
+    /* its journal replays to the same engine */
+    TU_OK(orca_engine_new(&c, &D));
+    TU_OK(orca_journal_close(B));
+    TU_OK(orca_journal_replay(D, path2, NULL, NULL));
+    same(B, D, 2);
+    print_message("promoted after %zu records: %zu pending offers recovered, new journal of "
+                  "%llu records\n", t.n, offered, (unsigned long long)info.records);
+    orca_engine_free(D);
+    orca_engine_free(M);
+    orca_engine_free(N);
+    orca_engine_free(B);
+    tu_fx_free(&fa);
+    tape_free(&t);
+    unlink(path);
+    unlink(path2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_follow),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_promote),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
