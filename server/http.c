@@ -30,6 +30,7 @@ struct orcad_http {
     const char *version;
     orcad_ws *ws;
     const struct orcad_replica *replica;
+    lws_retry_bo_t idle;   /* pings (clients.ping_s); all zero: none */
     struct lws_protocols protocols[3];
     int stopped;
 };
@@ -77,10 +78,13 @@ static void healthz(const orcad_http *h, body *b)
     char text[256];
     orca_counts n;
     orca_engine_counts(h->e, &n);
+    /* role: a leader takes work (it has the WebSocket layer), a standby
+     * serves these figures only */
     int len = snprintf(text, sizeof text,
-                       "{\"status\":\"ok\",\"version\":\"%s\",\"liborca\":\"%s\","
+                       "{\"status\":\"ok\",\"role\":\"%s\",\"version\":\"%s\",\"liborca\":\"%s\","
                        "\"queues\":%u,\"agents\":%u,\"waiting\":%u}\n",
-                       h->version, orca_version(), n.queues, n.agents, n.waiting);
+                       h->ws ? "leader" : "standby", h->version, orca_version(), n.queues,
+                       n.agents, n.waiting);
     body_add(b, text, (size_t)len);
 }
 
@@ -255,7 +259,8 @@ static int listen_on(struct lws_context *ctx, const struct lws_protocols *protoc
         vi.ssl_private_key_filepath = key;
     }
     /* Pings for half-open WebSocket peers (limits.ping_s). */
-    vi.retry_and_idle_policy = orcad_ws_idle_policy(orcad_http_ws(lws_context_user(ctx)));
+    const orcad_http *h = lws_context_user(ctx);
+    vi.retry_and_idle_policy = h->idle.secs_since_valid_ping ? &h->idle : NULL;
     if (!lws_create_vhost(ctx, &vi)) {
         fprintf(stderr, "orcad: cannot listen on %s%s\n", addr,
                 cert ? " with TLS (is the certificate and key pair good?)" : "");
@@ -265,8 +270,8 @@ static int listen_on(struct lws_context *ctx, const struct lws_protocols *protoc
 }
 
 int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
-                     const char *version, orcad_ws *ws, char *const *listen, size_t n,
-                     orcad_http **out)
+                     const char *version, orcad_ws *ws, unsigned ping_s, char *const *listen,
+                     size_t n, orcad_http **out)
 {
     *out = NULL;
     if (n > ORCAD_MAX_LISTEN) {
@@ -279,9 +284,14 @@ int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
         return -1;
     }
     h->e = e, h->s = s, h->version = version, h->ws = ws;
+    /* lws's idle policy: ping a peer quiet for ping_s seconds, hang up on
+     * one with nothing valid (a pong) for 2 x ping_s */
+    h->idle.secs_since_valid_ping = (uint16_t)ping_s;
+    h->idle.secs_since_valid_hangup = (uint16_t)(2 * ping_s);
     h->protocols[0] = http_protocol;
-    if (ws)
-        h->protocols[1] = orcad_ws_protocol; /* [2] (or [1]) stays zero: the end */
+    /* The WebSocket protocol is always there: a standby (ws NULL until it
+     * takes over, orcad_http_set_ws) refuses its upgrades with 503. */
+    h->protocols[1] = orcad_ws_protocol; /* [2] stays zero: the end */
     void *loops[1] = { loop };
     struct lws_context_creation_info ci;
     memset(&ci, 0, sizeof ci);
@@ -332,6 +342,12 @@ void orcad_http_set_engine(orcad_http *h, const orca_engine *e, const orca_stats
 {
     if (h)
         h->e = e, h->s = s;
+}
+
+void orcad_http_set_ws(orcad_http *h, orcad_ws *ws)
+{
+    if (h)
+        h->ws = ws;
 }
 
 orcad_ws *orcad_http_ws(const orcad_http *h)
