@@ -118,22 +118,36 @@ static int dashboard(const char *uri, body *b, const char **type)
 static void replica_metrics(const struct orcad_replica *r, body *b)
 {
     orcad_replica_stats st;
-    char text[1024];
+    char text[2048];
     orcad_replica_stats_get(r, &st);
     int n = snprintf(text, sizeof text,
         "# HELP orcad_replica_epoch The leader's epoch (a standby: of the leader it follows).\n"
         "# TYPE orcad_replica_epoch gauge\norcad_replica_epoch %llu\n"
-        "# HELP orcad_replica_records_total Journal records sent to Redis (leader), acknowledged by it, failed, or applied (standby).\n"
+        "# HELP orcad_replica_leader 1 while this server leads (holds the lease and the epoch).\n"
+        "# TYPE orcad_replica_leader gauge\norcad_replica_leader %d\n"
+        "# HELP orcad_replica_connected 1 while Redis is reachable.\n"
+        "# TYPE orcad_replica_connected gauge\norcad_replica_connected %d\n"
+        "# HELP orcad_replica_whole 1 while the stream holds every record since its last snapshot (a standby: while it follows without a gap).\n"
+        "# TYPE orcad_replica_whole gauge\norcad_replica_whole %d\n"
+        "# HELP orcad_replica_records_total Journal records sent to Redis (leader), acknowledged by it, failed or dropped, or applied (standby).\n"
         "# TYPE orcad_replica_records_total counter\n"
         "orcad_replica_records_total{what=\"sent\"} %llu\n"
         "orcad_replica_records_total{what=\"acked\"} %llu\n"
         "orcad_replica_records_total{what=\"failed\"} %llu\n"
         "orcad_replica_records_total{what=\"applied\"} %llu\n"
         "# HELP orcad_replica_lag_records Records sent to Redis and not yet acknowledged by it.\n"
-        "# TYPE orcad_replica_lag_records gauge\norcad_replica_lag_records %llu\n",
-        (unsigned long long)st.epoch, (unsigned long long)st.sent, (unsigned long long)st.acked,
+        "# TYPE orcad_replica_lag_records gauge\norcad_replica_lag_records %llu\n"
+        "# HELP orcad_replica_lag_seconds How long records have waited for Redis (0: none waiting).\n"
+        "# TYPE orcad_replica_lag_seconds gauge\norcad_replica_lag_seconds %.3f\n"
+        "# HELP orcad_replica_resyncs_total Times a standby started over from a snapshot.\n"
+        "# TYPE orcad_replica_resyncs_total counter\norcad_replica_resyncs_total %llu\n"
+        "# HELP orcad_replica_promotions_total Times this server took over as the leader.\n"
+        "# TYPE orcad_replica_promotions_total counter\norcad_replica_promotions_total %llu\n",
+        (unsigned long long)st.epoch, st.leader, st.connected, st.whole,
+        (unsigned long long)st.sent, (unsigned long long)st.acked,
         (unsigned long long)st.failed, (unsigned long long)st.applied,
-        (unsigned long long)(st.sent > st.acked ? st.sent - st.acked : 0));
+        (unsigned long long)(st.sent > st.acked ? st.sent - st.acked : 0), (double)st.lag_ms / 1000,
+        (unsigned long long)st.resyncs, (unsigned long long)st.promotions);
     body_add(b, text, (size_t)n);
 }
 
