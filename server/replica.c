@@ -53,6 +53,10 @@ struct orcad_replica {
     int epoch_setting;      /* Redis lost the epoch: SET NX under way */
     int renewing;
     uint64_t n;             /* numbers handed out for the "n" field */
+    /* Acknowledgements (ack redis or wait): needed, the last turn gated;
+     * confirmed, the last turn released; markers, in flight. */
+    uint64_t needed, confirmed;
+    unsigned markers;
     /* standby */
     orca_config ec;
     orca_engine *fe;
@@ -147,6 +151,7 @@ static void lost(orcad_replica *r)
     r->connected = 0;
     r->pending = 0;
     r->reading = r->acquiring = r->renewing = r->epoch_setting = 0;
+    r->markers = 0;
     if (r->leader)
         r->whole = 0;
 }
@@ -278,6 +283,7 @@ static void renew(orcad_replica *r)
 }
 
 static void finish_promotion(orcad_replica *r);
+static void marker(orcad_replica *r, uint64_t batch);
 
 static void on_acquire(redisAsyncContext *c, void *reply, void *priv)
 {
@@ -336,6 +342,12 @@ static void on_tick(uv_timer_t *t)
         renew(r);
     else if (!r->leader && !r->promoting && !r->acquiring)
         try_acquire(r);
+    /* Replies still held (their marker was lost with a link, or a WAIT
+     * found no replica): ask again once the stream is whole, so they go
+     * without waiting for another request's turn. */
+    if (r->leader && r->o.ack != ORCAD_ACK_ASYNC && r->whole && !r->epoch_setting &&
+        r->needed > r->confirmed && !r->markers)
+        marker(r, r->needed);
 }
 
 static orcad_replica *replica_new(uv_loop_t *loop, const orcad_replica_opts *o,
@@ -487,27 +499,42 @@ static void on_marker(redisAsyncContext *c, void *reply, void *priv)
 {
     orcad_replica *r = replied(c);
     redisReply *rep = reply;
+    uint64_t batch = (uint64_t)(uintptr_t)priv;
+    if (r && r->markers)
+        r->markers--;
     if (!r || !rep || !r->whole || r->fenced)
-        return;
+        return; /* (the tick sends another once the stream is whole again) */
     if (r->o.ack == ORCAD_ACK_WAIT && (rep->type != REDIS_REPLY_INTEGER || rep->integer < 1))
-        return; /* no replica has it: the next marker asks again */
-    if (rep->type == REDIS_REPLY_ERROR)
+        return; /* no replica has it: the tick asks again */
+    if (rep->type == REDIS_REPLY_ERROR || batch <= r->confirmed)
         return;
+    r->confirmed = batch;
     if (r->cb.release)
-        r->cb.release(r->cb.data, (uint64_t)(uintptr_t)priv);
+        r->cb.release(r->cb.data, batch);
+}
+
+static void marker(orcad_replica *r, uint64_t batch)
+{
+    if (r->fenced || !r->connected)
+        return; /* held: what was lost is not confirmed; a later marker is */
+    int rc;
+    if (r->o.ack == ORCAD_ACK_WAIT) {
+        const char *argv[] = { "WAIT", "1", r->lease_ms };
+        rc = cmd(r, on_marker, (void *)(uintptr_t)batch, 3, argv, NULL);
+    } else {
+        const char *argv[] = { "PING" };
+        rc = cmd(r, on_marker, (void *)(uintptr_t)batch, 1, argv, NULL);
+    }
+    if (rc == 0)
+        r->markers++;
 }
 
 void orcad_replica_gate(orcad_replica *r, uint64_t batch)
 {
-    if (!r || r->fenced || !r->connected)
-        return; /* held: what was lost is not confirmed; a later turn's marker is */
-    if (r->o.ack == ORCAD_ACK_WAIT) {
-        const char *argv[] = { "WAIT", "1", r->lease_ms };
-        cmd(r, on_marker, (void *)(uintptr_t)batch, 3, argv, NULL);
-    } else {
-        const char *argv[] = { "PING" };
-        cmd(r, on_marker, (void *)(uintptr_t)batch, 1, argv, NULL);
-    }
+    if (!r)
+        return;
+    r->needed = batch; /* (if its marker is lost, the tick sends another) */
+    marker(r, batch);
 }
 
 int orcad_replica_accepting(const orcad_replica *r)

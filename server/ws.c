@@ -211,9 +211,29 @@ static void send_text(conn *c, const char *text, size_t len)
     clist_add(&w->dirty, c, offsetof(conn, dirty));
 }
 
+/* 1 if the reply text (len bytes, not NUL-terminated) is an EUNAVAIL
+ * refusal. (The pattern, with its unescaped quotes, cannot occur inside
+ * a JSON string such as an echoed request id.) */
+static int unavailable(const char *text, size_t len)
+{
+    static const char pat[] = "\"code\":\"EUNAVAIL\"";
+    for (size_t k = 0; k + sizeof pat - 1 <= len; k++)
+        if (!memcmp(text + k, pat, sizeof pat - 1))
+            return 1;
+    return 0;
+}
+
 static void on_reply(void *data, const char *text, size_t len)
 {
-    send_text(data, text, len);
+    conn *c = data;
+    send_text(c, text, len);
+    /* A refusal for want of Redis (EUNAVAIL) changed nothing and tells
+     * nothing Redis lacks: it need not wait for its turn's records to be
+     * confirmed (it would else be held until Redis came back, the very
+     * thing it reports). It still goes after the connection's earlier
+     * messages, in order. */
+    if (c->w->gate && !c->dead && c->tail && unavailable(text, len))
+        c->tail->batch = c->w->released;
 }
 
 /* The connection logged in as agent (one at most), or NULL. */
