@@ -366,7 +366,7 @@ async def part_d():
 # ---- e -------------------------------------------------------------------------
 
 async def part_e():
-    rd = redis("e-redis")
+    rd = redis("e-redis", None, "--repl-diskless-sync-delay", "0")  # (the replica syncs at once)
     rp = redis("e-replica", None, "--replicaof", "127.0.0.1", str(rd.port))
     until("the replica in sync", lambda: "master_link_status:up" in cli(rp.port, "info", "replication"))
     ld = orcad("e-leader", rd.port, "--ack", "wait", "--lease-ms", "5000")
