@@ -240,7 +240,8 @@ $(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto
 # and tests/orcad_clients_check.sh (bad and gone clients, 2,000 at once; its
 # memory check is off under ASan, whose allocator keeps freed memory)
 # and tests/orcad_group_check.sh (sync = "every": no reply before its fdatasync, by strace)
-# and tests/orcad_standby_check.sh (a standby follows the leader through redis-server).
+# and tests/orcad_standby_check.sh (a standby follows the leader through redis-server)
+# and tests/orcad_replica_check.sh (--ack modes with Redis paused, killed, cut by a proxy).
 check:
 	@scripts/deps.sh libjansson-dev libconfig-dev libwebsockets-dev libwebsockets-evlib-uv python3-websockets openssl curl strace libhiredis-dev redis-server
 	@$(MAKE) --no-print-directory all tests
@@ -254,6 +255,7 @@ check:
 	@ORCAD_CLIENTS_RSS=$(if $(filter 1,$(SAN)),0,1) tests/orcad_clients_check.sh $(BUILD)/server/orcad
 	@tests/orcad_group_check.sh $(BUILD)/server/orcad
 	@tests/orcad_standby_check.sh $(BUILD)/server/orcad
+	@tests/orcad_replica_check.sh $(BUILD)/server/orcad $(BUILD)/server/orcactl
 
 # The dashboard in headless Chromium (Debian's chromium, playwright-core
 # from npm in tests/browser): not in make check (Chromium is heavy); CI

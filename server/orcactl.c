@@ -532,10 +532,13 @@ static int simple(ctl *c, json_t *req, const char *done)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: orcactl [--server ws://HOST:PORT] [--token T] [--timeout S] [--json] COMMAND [ARGS]\n"
+            "usage: orcactl [--server ws://HOST:PORT[,ws://HOST:PORT...]] [--token T] [--timeout S]\n"
+            "               [--json] COMMAND [ARGS]\n"
             "\n"
             "Talks to orcad over its WebSocket protocol (docs/PROTOCOL.md).\n"
-            "  --server URL   orcad's address (default $ORCA_SERVER, else " DEFAULT_SERVER ")\n"
+            "  --server URL   orcad's address (default $ORCA_SERVER, else " DEFAULT_SERVER ");\n"
+            "                 a comma-separated list (a leader and its standbys): the first\n"
+            "                 that accepts a WebSocket is used (a standby refuses it)\n"
             "  --token T      a token from orcad's config (default $ORCA_TOKEN); status\n"
             "                 works without one (GET /healthz only)\n"
             "  --timeout S    give up after S seconds in all (default 5)\n"
@@ -587,6 +590,71 @@ static void parse_server(ctl *c, const char *url)
         die("--server '%s': the port is 1..65535", url);
 }
 
+/* 1 if c's address upgrades a WebSocket to orca.v1 (101) before the
+ * deadline; 0 if it refuses the connection, closes, or answers anything
+ * else (a standby answers 503). Never dies: the next server is tried. */
+static int probe_ws(ctl *c)
+{
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai, *a;
+    char req[512], head[64];
+    int ok = 0;
+    if (getaddrinfo(c->host, c->port, &hints, &ai) != 0)
+        return 0;
+    int n = snprintf(req, sizeof req,
+                     "GET / HTTP/1.1\r\nHost: %s:%s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                     "Sec-WebSocket-Protocol: orca.v1\r\n\r\n", c->host, c->port);
+    for (a = ai; a && !ok; a = a->ai_next) {
+        int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0)
+            continue;
+        int64_t left = c->deadline_ms - mono_ms();
+        struct timeval tv = { left > 0 ? left / 1000 : 0, left > 0 ? (left % 1000) * 1000 : 1000 };
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        size_t got = 0;
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 &&
+            send(fd, req, (size_t)n, MSG_NOSIGNAL) == n) {
+            while (got < 12) {
+                ssize_t k = recv(fd, head + got, sizeof head - 1 - got, 0);
+                if (k <= 0)
+                    break;
+                got += (size_t)k;
+            }
+        }
+        ok = got >= 12 && !strncmp(head, "HTTP/1.1 101", 12);
+        close(fd);
+    }
+    freeaddrinfo(ai);
+    return ok;
+}
+
+/* --server (or ORCA_SERVER) may list several servers, "ws://a:1,ws://b:2"
+ * (a leader and its standbys): the first that accepts a WebSocket is
+ * used; a standby refuses one (503), a dead one refuses the connection.
+ * One server alone is used as it is (its errors are the command's). */
+static void choose_server(ctl *c, const char *list)
+{
+    char one[600];
+    if (!strchr(list, ',')) {
+        parse_server(c, list);
+        return;
+    }
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len >= sizeof one)
+            die("--server '%s': an empty or overlong entry in the list", list);
+        memcpy(one, p, len);
+        one[len] = '\0';
+        parse_server(c, one);
+        if (probe_ws(c))
+            return;
+        p += len;
+        p += *p == ',';
+    }
+    die("no server in '%s' accepted a WebSocket (is the leader running?)", list);
+}
+
 int main(int argc, char **argv)
 {
     ctl c = { .fd = -1 };
@@ -621,8 +689,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    parse_server(&c, server && *server ? server : DEFAULT_SERVER);
     c.deadline_ms = mono_ms() + (int64_t)(timeout * 1000);
+    choose_server(&c, server && *server ? server : DEFAULT_SERVER);
     const char *cmd = argv[i++];
     int nargs = argc - i;
     char **args = argv + i;

@@ -47,8 +47,8 @@ typedef struct proto_host {
      * is queued, so the host should stop a moment later, not at once. */
     void (*shutdown)(void *data);
     /* 0 while new work may not be acknowledged (a replica that cannot
-     * take records, ack "redis" or "wait"): enqueue, transfer and
-     * callback are refused with EUNAVAIL. NULL: always 1. */
+     * take records, ack "redis" or "wait"): enqueue is refused with
+     * EUNAVAIL. NULL: always 1. */
     int (*accepting)(void *data);
     /* 1 if the interaction finished here lately (a resent enqueue of it
      * is answered as done). NULL: never. */

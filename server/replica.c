@@ -38,7 +38,7 @@ struct orcad_replica {
     char logkey[160], epochkey[160], leasekey[160];
     char token[33];         /* this process's lease token */
     char epochtext[24];     /* a leader's epoch as Redis gets it, made once */
-    char lease_ms[16];
+    char lease_ms[16], wait_ms[16];
     int stopping, tick_closed;
     int connected;          /* r->ac is up (not still connecting) */
     uint64_t connecting_since, last_try;
@@ -369,6 +369,7 @@ static orcad_replica *replica_new(uv_loop_t *loop, const orcad_replica_opts *o,
     snprintf(r->epochkey, sizeof r->epochkey, "%s:epoch", o->key);
     snprintf(r->leasekey, sizeof r->leasekey, "%s:lease", o->key);
     snprintf(r->lease_ms, sizeof r->lease_ms, "%u", r->o.lease_ms);
+    snprintf(r->wait_ms, sizeof r->wait_ms, "%u", r->o.lease_ms / 5 ? r->o.lease_ms / 5 : 1);
     uv_timer_init(loop, &r->tick);
     r->tick.data = r;
     unsigned every = r->o.lease_ms / 5 ? r->o.lease_ms / 5 : 1;
@@ -515,7 +516,9 @@ static void send_marker(orcad_replica *r, uint64_t batch)
 {
     int rc;
     if (r->o.ack == ORCAD_ACK_WAIT) {
-        const char *argv[] = { "WAIT", "1", r->lease_ms };
+        /* WAIT blocks the connection: at most a fifth of the lease, so
+         * renewals behind it still come in time (the tick asks again) */
+        const char *argv[] = { "WAIT", "1", r->wait_ms };
         rc = cmd(r, on_marker, (void *)(uintptr_t)batch, 3, argv, NULL);
     } else {
         const char *argv[] = { "PING" };

@@ -67,6 +67,18 @@ has "^support  *0  *0  *3 " o
 has "^spanish  *0  *0  *1 " o
 run 0 --json --token $adm queues
 has '"name":"billing"' o
+# A list of servers: the first that accepts a WebSocket is used (a dead
+# port is passed over), from --server and from ORCA_SERVER alike; none
+# that does is a connection error (2), and a bad entry a usage error.
+dead=$(free_port)
+run 0 --token $sup --server "ws://127.0.0.1:$dead,ws://127.0.0.1:$port" queues
+has "^support  *0  *0  *3 " o
+ORCA_SERVER="ws://127.0.0.1:$dead,127.0.0.1:$port" run 0 --token $sup agents
+has "^1001  *offline " o
+run 2 --token $sup --server "ws://127.0.0.1:$dead,ws://127.0.0.1:1" queues
+has "no server in" e
+run 2 --server "ws://127.0.0.1:$dead,,ws://127.0.0.1:$port" queues
+has "an empty or overlong entry" e
 run 0 --token $adm agents
 has "^1001  *offline " o
 
@@ -127,4 +139,4 @@ run 1 --token $sup compact
 has "orcactl: EP" e
 
 stop_orcad
-echo "orcactl_check: OK (port $port: status, queues, agents, position, presence, raw, reload, compact, --json, token scopes, callback, transfer, EAUTH, EPERM, ENOENT, usage, connection and timeout errors)"
+echo "orcactl_check: OK (port $port: status, queues, agents, position, presence, raw, reload, compact, --json, token scopes, callback, transfer, EAUTH, EPERM, ENOENT, usage, connection and timeout errors, a list of servers with a dead one first)"
