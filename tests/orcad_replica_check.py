@@ -259,8 +259,8 @@ async def part_b():
 async def part_c():
     rd = redis("c-redis")
     px = proxy(rd.port)
-    ld = orcad("c-leader", px.port, "--ack", "redis", "--lease-ms", "3000")
-    sb = orcad("c-standby", rd.port, "--standby", "--lease-ms", "3000")
+    ld = orcad("c-leader", px.port, "--ack", "redis", "--lease-ms", "10000")
+    sb = orcad("c-standby", rd.port, "--standby", "--lease-ms", "10000")
     gw = await Client().open(ld.port, GW)
     acked, refused, resent, cuts = set(), 0, 0, 0
     done = asyncio.Event()
