@@ -268,7 +268,7 @@ async def connect(run, token, on_push, start):
             continue
         c = Conn(ws, srv, on_push)
         try:
-            r = await c.request({"id": "hello", "type": "hello", "token": token})
+            r = await c.request({"id": "hello-%s" % token, "type": "hello", "token": token})
             if r["ok"]:
                 return c
             run.note("hello refused by %s: %s" % (srv.name, r["error"]))
@@ -288,8 +288,10 @@ class Client:
         self.up = asyncio.Event()
 
     def next_id(self):
+        """Unique in the run: clients of one role share a token, and a
+        server may remember request ids per token across connections."""
         self.rid += 1
-        return "%s%d" % (self.prefix, self.rid)
+        return "%s%d-%d" % (self.prefix, self.n, self.rid)
 
     async def session(self):
         """The connection of the current session; None once the run is over."""
@@ -355,7 +357,7 @@ class Agent(Client):
             self.work.pop(iid, None)
             return
         self.work[iid] = "accepted"
-        self.run.accepted(iid, self.aid)
+        self.run.accepted(iid, self.aid, now())
         await asyncio.sleep(self.run.rng.uniform(0.02, 0.2))
         self.work[iid] = "ending"
         r, uncertain = await self.ask({"id": self.next_id(), "type": "end", "interaction": iid})
@@ -518,8 +520,11 @@ class Run:
                 h[2] = t
         self.held_by[aid].discard(iid)
 
-    def accepted(self, iid, aid):
+    def accepted(self, iid, aid, t):
+        """(After a resend's ok the work is this agent's again: held anew.)"""
         self.accepts[iid].add(aid)
+        if not any(h[0] == aid and h[2] is None for h in self.holds[iid]):
+            self.holds[iid].append([aid, t, None])
         self.held_by[aid].add(iid)
 
     def ended(self, iid, aid, t, uncertain=False):
@@ -599,6 +604,10 @@ class Run:
             kill["leader_t"] = now()
             if not await self.until(lambda: kill["offer_t"] is not None, LEADER_S - (now() - kill["t"])):
                 self.failures.append("kill %d: no offer from the new leader within %d s" % (k, LEADER_S))
+                return
+            other = [s for s in self.servers if s is not new]
+            if other and not await self.until_role(other[0], "standby"):
+                self.failures.append("kill %d: %s is not a standby within %d s" % (k, other[0].name, LEADER_S))
                 return
             log("kill %d: %s killed, %s leads, first offer after %.0f ms" % (
                 k, old.name, new.name, 1000 * (kill["offer_t"] - kill["t"])))
@@ -687,7 +696,8 @@ def report(run):
             statistics.median(fo), q[8], max(fo), len(fo)))
     lost = [i for i in run.acked_set if i not in run.ends]
     if lost:
-        print("  lost interactions (first 10): %s" % sorted(lost)[:10])
+        print("  lost interactions: %d, %d of them never offered (first 10: %s)" % (
+            len(lost), sum(1 for i in lost if i not in run.offers), sorted(lost)[:10]))
     for f in run.failures:
         print("  FAILED: " + f)
     if run.failures:
