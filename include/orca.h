@@ -1671,7 +1671,8 @@ ORCA_API int orca_journal_set_tap(orca_engine *e, orca_journal_tap_fn fn, void *
 ORCA_API int orca_journal_apply(orca_engine *e, const void *rec, size_t len, uint64_t *applied);
 
 /* A standby takes over (failover): e, which follows a writer through
- * orca_journal_apply and holds a whole state (not one inside a snapshot),
+ * orca_journal_apply and holds a whole state (not one rebuilding itself
+ * from a snapshot; one reading past a compaction's snapshot is whole),
  * starts writing a journal of its own at path, which must not exist: its
  * state as a snapshot (the tap, if set, is handed it with new_file 1),
  * then what a replay does at its end, journaled: with
@@ -1681,7 +1682,7 @@ ORCA_API int orca_journal_apply(orca_engine *e, const void *rec, size_t len, uin
  * counts them) and routed again. e applies no records after this.
  * info (may be NULL) gets the new journal's records, bytes and os_error.
  * ORCA_EINVAL (NULL e or path, a bad cfg), ORCA_ESTATE (e has a journal,
- * follows nobody, or is inside a snapshot), ORCA_EBUSY (inside a listener
+ * follows nobody, or is rebuilding from a snapshot), ORCA_EBUSY (inside a listener
  * or callback), ORCA_EIO (the file: it exists, or a write or sync failed;
  * info->os_error and errno say why), ORCA_ENOMEM. If it fails, e is
  * unchanged and still follows. Since 0.6. */

@@ -30,6 +30,7 @@ struct orcad_http {
     const char *version;
     orcad_ws *ws;
     const struct orcad_replica *replica;
+    lws_retry_bo_t idle;   /* pings (clients.ping_s); all zero: none */
     struct lws_protocols protocols[3];
     int stopped;
 };
@@ -77,10 +78,13 @@ static void healthz(const orcad_http *h, body *b)
     char text[256];
     orca_counts n;
     orca_engine_counts(h->e, &n);
+    /* role: a leader takes work (it has the WebSocket layer), a standby
+     * serves these figures only */
     int len = snprintf(text, sizeof text,
-                       "{\"status\":\"ok\",\"version\":\"%s\",\"liborca\":\"%s\","
+                       "{\"status\":\"ok\",\"role\":\"%s\",\"version\":\"%s\",\"liborca\":\"%s\","
                        "\"queues\":%u,\"agents\":%u,\"waiting\":%u}\n",
-                       h->version, orca_version(), n.queues, n.agents, n.waiting);
+                       h->ws ? "leader" : "standby", h->version, orca_version(), n.queues,
+                       n.agents, n.waiting);
     body_add(b, text, (size_t)len);
 }
 
@@ -114,22 +118,36 @@ static int dashboard(const char *uri, body *b, const char **type)
 static void replica_metrics(const struct orcad_replica *r, body *b)
 {
     orcad_replica_stats st;
-    char text[1024];
+    char text[2048];
     orcad_replica_stats_get(r, &st);
     int n = snprintf(text, sizeof text,
         "# HELP orcad_replica_epoch The leader's epoch (a standby: of the leader it follows).\n"
         "# TYPE orcad_replica_epoch gauge\norcad_replica_epoch %llu\n"
-        "# HELP orcad_replica_records_total Journal records sent to Redis (leader), acknowledged by it, failed, or applied (standby).\n"
+        "# HELP orcad_replica_leader 1 while this server leads (holds the lease and the epoch).\n"
+        "# TYPE orcad_replica_leader gauge\norcad_replica_leader %d\n"
+        "# HELP orcad_replica_connected 1 while Redis is reachable.\n"
+        "# TYPE orcad_replica_connected gauge\norcad_replica_connected %d\n"
+        "# HELP orcad_replica_whole 1 while the stream holds every record since its last snapshot (a standby: while it follows without a gap).\n"
+        "# TYPE orcad_replica_whole gauge\norcad_replica_whole %d\n"
+        "# HELP orcad_replica_records_total Journal records sent to Redis (leader), acknowledged by it, failed or dropped, or applied (standby).\n"
         "# TYPE orcad_replica_records_total counter\n"
         "orcad_replica_records_total{what=\"sent\"} %llu\n"
         "orcad_replica_records_total{what=\"acked\"} %llu\n"
         "orcad_replica_records_total{what=\"failed\"} %llu\n"
         "orcad_replica_records_total{what=\"applied\"} %llu\n"
         "# HELP orcad_replica_lag_records Records sent to Redis and not yet acknowledged by it.\n"
-        "# TYPE orcad_replica_lag_records gauge\norcad_replica_lag_records %llu\n",
-        (unsigned long long)st.epoch, (unsigned long long)st.sent, (unsigned long long)st.acked,
+        "# TYPE orcad_replica_lag_records gauge\norcad_replica_lag_records %llu\n"
+        "# HELP orcad_replica_lag_seconds How long records have waited for Redis (0: none waiting).\n"
+        "# TYPE orcad_replica_lag_seconds gauge\norcad_replica_lag_seconds %.3f\n"
+        "# HELP orcad_replica_resyncs_total Times a standby started over from a snapshot.\n"
+        "# TYPE orcad_replica_resyncs_total counter\norcad_replica_resyncs_total %llu\n"
+        "# HELP orcad_replica_promotions_total Times this server took over as the leader.\n"
+        "# TYPE orcad_replica_promotions_total counter\norcad_replica_promotions_total %llu\n",
+        (unsigned long long)st.epoch, st.leader, st.connected, st.whole,
+        (unsigned long long)st.sent, (unsigned long long)st.acked,
         (unsigned long long)st.failed, (unsigned long long)st.applied,
-        (unsigned long long)(st.sent > st.acked ? st.sent - st.acked : 0));
+        (unsigned long long)(st.sent > st.acked ? st.sent - st.acked : 0), (double)st.lag_ms / 1000,
+        (unsigned long long)st.resyncs, (unsigned long long)st.promotions);
     body_add(b, text, (size_t)n);
 }
 
@@ -255,7 +273,8 @@ static int listen_on(struct lws_context *ctx, const struct lws_protocols *protoc
         vi.ssl_private_key_filepath = key;
     }
     /* Pings for half-open WebSocket peers (limits.ping_s). */
-    vi.retry_and_idle_policy = orcad_ws_idle_policy(orcad_http_ws(lws_context_user(ctx)));
+    const orcad_http *h = lws_context_user(ctx);
+    vi.retry_and_idle_policy = h->idle.secs_since_valid_ping ? &h->idle : NULL;
     if (!lws_create_vhost(ctx, &vi)) {
         fprintf(stderr, "orcad: cannot listen on %s%s\n", addr,
                 cert ? " with TLS (is the certificate and key pair good?)" : "");
@@ -265,8 +284,8 @@ static int listen_on(struct lws_context *ctx, const struct lws_protocols *protoc
 }
 
 int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
-                     const char *version, orcad_ws *ws, char *const *listen, size_t n,
-                     orcad_http **out)
+                     const char *version, orcad_ws *ws, unsigned ping_s, char *const *listen,
+                     size_t n, orcad_http **out)
 {
     *out = NULL;
     if (n > ORCAD_MAX_LISTEN) {
@@ -279,9 +298,14 @@ int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
         return -1;
     }
     h->e = e, h->s = s, h->version = version, h->ws = ws;
+    /* lws's idle policy: ping a peer quiet for ping_s seconds, hang up on
+     * one with nothing valid (a pong) for 2 x ping_s */
+    h->idle.secs_since_valid_ping = (uint16_t)ping_s;
+    h->idle.secs_since_valid_hangup = (uint16_t)(2 * ping_s);
     h->protocols[0] = http_protocol;
-    if (ws)
-        h->protocols[1] = orcad_ws_protocol; /* [2] (or [1]) stays zero: the end */
+    /* The WebSocket protocol is always there: a standby (ws NULL until it
+     * takes over, orcad_http_set_ws) refuses its upgrades with 503. */
+    h->protocols[1] = orcad_ws_protocol; /* [2] stays zero: the end */
     void *loops[1] = { loop };
     struct lws_context_creation_info ci;
     memset(&ci, 0, sizeof ci);
@@ -332,6 +356,12 @@ void orcad_http_set_engine(orcad_http *h, const orca_engine *e, const orca_stats
 {
     if (h)
         h->e = e, h->s = s;
+}
+
+void orcad_http_set_ws(orcad_http *h, orcad_ws *ws)
+{
+    if (h)
+        h->ws = ws;
 }
 
 orcad_ws *orcad_http_ws(const orcad_http *h)

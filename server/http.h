@@ -17,12 +17,13 @@ struct orcad_ws;
 
 /* Listen on each "host:port" of listen[0..n) and serve e's figures from s.
  * version goes into /healthz. ws (NULL: HTTP only) is the WebSocket
- * transport served on the same ports (server/ws.h). Returns 0, or -1 with a message on stderr
+ * transport served on the same ports (server/ws.h); ping_s (0: none)
+ * how quiet a WebSocket peer may be before it is pinged. Returns 0, or -1 with a message on stderr
  * (nothing left listening). Call it before anything else is on the loop:
  * after a failure it runs the loop until lws's own handles are closed. */
 int orcad_http_start(uv_loop_t *loop, const orca_engine *e, const orca_stats *s,
-                     const char *version, struct orcad_ws *ws, char *const *listen, size_t n,
-                     orcad_http **out);
+                     const char *version, struct orcad_ws *ws, unsigned ping_s,
+                     char *const *listen, size_t n, orcad_http **out);
 
 /* Also listen with TLS (HTTPS and wss://, the same endpoints and protocol)
  * on each "host:port" of listen[0..n), with the PEM certificate (chain)
@@ -42,6 +43,9 @@ void orcad_http_set_replica(orcad_http *h, const struct orcad_replica *r);
 
 /* The WebSocket transport given to orcad_http_start (NULL for NULL h). */
 struct orcad_ws *orcad_http_ws(const orcad_http *h);
+/* A standby that took over: its WebSocket layer (upgrades were refused
+ * with 503 until then). */
+void orcad_http_set_ws(orcad_http *h, struct orcad_ws *ws);
 
 /* Stop listening and close every connection; lws closes its handles on
  * the loop, which must run on for them to close. NULL is ok; twice too. */

@@ -31,25 +31,33 @@
 
 typedef struct orcad {
     uv_loop_t *loop;
-    orca_engine *e;
+    orca_engine *e;            /* the engine orcad runs (NULL: a standby's is the replica's) */
     orca_uv *u;
     orca_stats *stats;
     orcad_http *http;
     orcad_ws *ws;
     orcad_syncer *syncer;      /* sync = "interval": the periodic fdatasync */
-    orcad_replica *ship;       /* --redis: the journal shipped to a standby */
+    orcad_replica *rep;        /* --redis: the journal shipped, or followed by a standby */
     uv_signal_t sigint, sigterm, sighup;
     uv_timer_t stop, bye;
-    int stopping, run_for;
-    orcad_config *cfg;         /* the live file: sessions point at it */
+    int stopping, run_for, failed;
+    orcad_config c;            /* the live file: sessions point at it */
     const char *conf;          /* its path, read again by a reload */
-    proto_host host;           /* reload and shutdown for admin messages */
+    proto_host host;           /* reload, shutdown, replica state for the sessions */
+    char journal[4096];
+    orca_journal_config jc;
+    int group, interval;       /* server.sync "every" (group commit) or "interval" */
+    char *const *addrs;        /* where it listens */
+    size_t naddrs;
+    const char *redis;         /* --redis, as given */
+    orcad_replica_opts ro;
 } orcad;
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: orcad --config FILE [--data-dir DIR] [--listen HOST:PORT]... [--run-for SECONDS]\n"
+            "             [--redis HOST:PORT[/KEY] [--standby] [--ack MODE] [--lease-ms MS]]\n"
             "       orcad --check-config FILE\n"
             "       orcad --help | --version\n"
             "\n"
@@ -67,11 +75,19 @@ static void usage(FILE *f)
             "  --data-dir DIR       where the journal lives (overrides server.data_dir)\n"
             "  --listen HOST:PORT   listen there instead of server.listen (repeatable)\n"
             "  --run-for SECONDS    stop after this long (for tests)\n"
-            "  --redis HOST:PORT[/KEY]  ship the journal to the Redis Stream KEY:log\n"
-            "                       (KEY defaults to orca) for a standby\n"
-            "  --standby            follow a leader's journal from --redis instead of\n"
-            "                       running one: an engine kept equal to the leader's,\n"
-            "                       its figures served read-only over HTTP\n"
+            "  --redis HOST:PORT[/KEY]  lead: take the lease KEY:lease (waiting for one\n"
+            "                       held to lapse) and ship the journal to the Redis\n"
+            "                       Stream KEY:log (KEY defaults to orca) for a standby\n"
+            "  --standby            follow the leader's journal from --redis: an engine\n"
+            "                       kept equal to the leader's, its figures served\n"
+            "                       read-only over HTTP (WebSocket clients refused with\n"
+            "                       503); when the leader's lease lapses, take over\n"
+            "  --ack MODE           when a reply may leave (with --redis): async (after\n"
+            "                       the local journal; default), redis (after Redis has\n"
+            "                       the records behind it), wait (after a Redis replica\n"
+            "                       has them too, WAIT 1)\n"
+            "  --lease-ms MS        the leader's lease (default 500): a standby takes\n"
+            "                       over within about this long of the leader's death\n"
             "  --version            orcad's and liborca's versions\n"
             "\n"
             "HTTP on each listen address: GET /healthz, /metrics (Prometheus text)\n"
@@ -143,13 +159,16 @@ static void shut_down(orcad *d)
      * closes a connection's fd when its teardown starts and again when it
      * ends, so a file opened in between (the compacted journal took the
      * number) was closed under the journal (make loadtest, perf trace:
-     * the final fdatasync and close got EBADF). */
-    int rc = d->e ? orca_journal_compact(d->e) : ORCA_OK;
-    if (d->e)
+     * the final fdatasync and close got EBADF). A leader that was fenced
+     * off does not: its snapshot would go nowhere, and its journal is
+     * superseded by the stream. */
+    if (d->e && orcad_replica_leading(d->rep) == !!d->rep) {
+        int rc = orca_journal_compact(d->e);
         say("stopping: journal compacted (%s)", rc == ORCA_OK ? "ok" : orca_strerror(rc));
+    }
     orcad_http_set_replica(d->http, NULL);
-    orcad_replica_stop(d->ship); /* (after the last snapshot went to the stream) */
-    d->ship = NULL;
+    orcad_replica_stop(d->rep); /* (after the last snapshot went to the stream) */
+    d->rep = NULL;
     orcad_http_stop(d->http); /* lws closes its handles on the loop */
     uv_close((uv_handle_t *)&d->sigint, NULL);
     uv_close((uv_handle_t *)&d->sigterm, NULL);
@@ -170,7 +189,11 @@ static void on_signal(uv_signal_t *s, int signum)
 static int reload(void *data, orcad_reload *out, orcad_errors *err)
 {
     orcad *d = data;
-    if (orcad_reload_file(d->e, d->cfg, d->conf, out, err) != 0) {
+    if (!d->e || !d->ws) {
+        orcad_errors_add(err, d->conf, 0, "a standby applies no file: the leader's journal is its state");
+        return -1;
+    }
+    if (orcad_reload_file(d->e, &d->c, d->conf, out, err) != 0) {
         say("reload of %s refused, nothing changed:", d->conf);
         print_errors(err);
         return -1;
@@ -209,13 +232,38 @@ static void shutdown_soon(void *data)
     uv_timer_start(&d->bye, on_bye, 100, 0);
 }
 
-/* A later leader fenced this one off (server/replica.c): it may not
- * write any more, so it stops; it may start again as a standby. */
+/* A later leader fenced this one off, or its lease went to another
+ * server (server/replica.c): it may not write any more, so it stops; it
+ * may start again as a standby. */
 static void step_down(void *data)
 {
     orcad *d = data;
-    say("stepping down: a later leader holds the epoch");
+    say("stepping down: another server leads");
+    d->failed = 1;
     uv_timer_start(&d->bye, on_bye, 0, 0);
+}
+
+/* The replica has the records behind every turn up to batch. */
+static void on_release(void *data, uint64_t batch)
+{
+    orcad *d = data;
+    orcad_ws_release(d->ws, batch);
+}
+
+static void gate(void *data, uint64_t batch)
+{
+    orcad *d = data;
+    orcad_replica_gate(d->rep, batch);
+}
+
+static int accepting(void *data)
+{
+    return orcad_replica_accepting(((orcad *)data)->rep);
+}
+
+static int finished(void *data, uint64_t interaction)
+{
+    return orcad_ws_finished(((orcad *)data)->ws, interaction);
 }
 
 static void on_stop(uv_timer_t *t)
@@ -240,25 +288,25 @@ static int fail_journal(const char *journal, int rc)
 }
 
 /* A new centre: the engine from the file, journaled from its first call. */
-static int build(orcad *d, const orcad_config *c, const char *journal, const orca_journal_config *jc)
+static int build(orcad *d)
 {
     orca_config ec;
     orcad_errors err = { 0 };
     int rc;
-    orcad_config_engine(c, epoch_ms(), &ec);
+    orcad_config_engine(&d->c, epoch_ms(), &ec);
     if ((rc = orca_engine_new(&ec, &d->e)) != ORCA_OK)
         return fail("engine", rc);
     if ((rc = orca_stats_new(d->e, NULL, &d->stats)) != ORCA_OK)
         return fail("figures", rc);
     errno = 0;
-    if ((rc = orca_journal_open(d->e, journal, jc)) != ORCA_OK)
-        return fail_journal(journal, rc);
-    if ((rc = orcad_config_apply(c, d->e, &err)) != ORCA_OK) {
+    if ((rc = orca_journal_open(d->e, d->journal, &d->jc)) != ORCA_OK)
+        return fail_journal(d->journal, rc);
+    if ((rc = orcad_config_apply(&d->c, d->e, &err)) != ORCA_OK) {
         print_errors(&err);
         orcad_errors_free(&err);
         return 1;
     }
-    say("new centre from %s, journal %s", c->file, journal);
+    say("new centre from %s, journal %s", d->c.file, d->journal);
     return 0;
 }
 
@@ -266,25 +314,26 @@ static int build(orcad *d, const orcad_config *c, const char *journal, const orc
  * in again (nobody is connected as them yet). The file's definitions are
  * not re-applied: the journal is the state (a reload applies the
  * difference between the file read at start and the edited one). */
-static int restore(orcad *d, const char *journal, orca_journal_config *jc)
+static int restore(orcad *d)
 {
     orca_config ec;
     orca_journal_info ji;
     int rc;
     errno = 0;
-    if ((rc = orca_journal_read_config(journal, &ec)) != ORCA_OK)
-        return fail_journal(journal, rc);
+    if ((rc = orca_journal_read_config(d->journal, &ec)) != ORCA_OK)
+        return fail_journal(d->journal, rc);
     if ((rc = orca_engine_new(&ec, &d->e)) != ORCA_OK)
         return fail("engine", rc);
     /* Attached before the replay so that the figures come back too. */
     if ((rc = orca_stats_new(d->e, NULL, &d->stats)) != ORCA_OK)
         return fail("figures", rc);
-    jc->restore_presence = ORCA_RESTORE_OFFLINE;
+    orca_journal_config jc = d->jc;
+    jc.restore_presence = ORCA_RESTORE_OFFLINE;
     errno = 0;
-    if ((rc = orca_journal_replay(d->e, journal, jc, &ji)) != ORCA_OK)
-        return fail_journal(journal, rc);
+    if ((rc = orca_journal_replay(d->e, d->journal, &jc, &ji)) != ORCA_OK)
+        return fail_journal(d->journal, rc);
     say("restored from %s: %llu records, %llu torn bytes dropped, %llu recovered offers",
-        journal, (unsigned long long)ji.records, (unsigned long long)ji.torn_bytes,
+        d->journal, (unsigned long long)ji.records, (unsigned long long)ji.torn_bytes,
         (unsigned long long)ji.recovered_offers);
     return 0;
 }
@@ -302,9 +351,9 @@ static void raise_nofile(void)
         fprintf(stderr, "orcad: cannot raise the open files limit: %s\n", strerror(errno));
 }
 
-/* SIGINT and SIGTERM stop, SIGHUP reloads (hup), --run-for stops too;
- * the handles shut_down closes, all made here. */
-static void start_signals(orcad *d, int run_for, int hup)
+/* SIGINT and SIGTERM stop, SIGHUP reloads, --run-for stops too; the
+ * handles shut_down closes, all made here. */
+static void start_signals(orcad *d, int run_for)
 {
     d->run_for = run_for;
     uv_signal_init(d->loop, &d->sigint);
@@ -315,197 +364,265 @@ static void start_signals(orcad *d, int run_for, int hup)
     d->sigint.data = d->sigterm.data = d->sighup.data = d->stop.data = d->bye.data = d;
     uv_signal_start(&d->sigint, on_signal, SIGINT);
     uv_signal_start(&d->sigterm, on_signal, SIGTERM);
-    if (hup)
-        uv_signal_start(&d->sighup, on_sighup, SIGHUP);
+    uv_signal_start(&d->sighup, on_sighup, SIGHUP);
     if (run_for > 0)
         uv_timer_start(&d->stop, on_stop, (uint64_t)run_for * 1000, 0);
 }
 
-static int run(const char *conf, const char *dir_arg, char *const *listen, size_t nlisten,
-               int run_for, const char *redis)
+/* The file, the data dir, the journal's sync: what both roles need. 0, or
+ * orcad's exit code. */
+static int prepare(orcad *d, const char *conf, const char *dir_arg, char *const *listen,
+                   size_t nlisten)
 {
-    static orcad d; /* zeroed; static so that handles outlive main's frame */
-    orcad_config c;
-    orca_journal_config jc = { 0 };
-    char journal[4096];
-    orca_counts n;
-    int rc, redis_failed = 0;
-    if (check(conf, &c) != 0)
+    if (check(conf, &d->c) != 0)
         return 2;
-    const char *dir = dir_arg ? dir_arg : c.data_dir;
+    d->conf = conf;
+    const char *dir = dir_arg ? dir_arg : d->c.data_dir;
     if (!dir) {
         fprintf(stderr, "orcad: no data dir: give --data-dir DIR or server.data_dir\n");
-        orcad_config_free(&c);
         return 2;
     }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "orcad: %s: %s\n", dir, strerror(errno));
-        orcad_config_free(&c);
         return 1;
     }
-    snprintf(journal, sizeof journal, "%s/orca.journal", dir);
+    snprintf(d->journal, sizeof d->journal, "%s/orca.journal", dir);
     say("orcad %s, liborca %s", ORCAD_VERSION, orca_version());
     say("config %s: %zu channels, %zu skills, %zu queues, %zu agents, %zu tokens", conf,
-        c.nchannels, c.nskills, c.nqueues, c.nagents, c.ntokens);
+        d->c.nchannels, d->c.nskills, d->c.nqueues, d->c.nagents, d->c.ntokens);
     /* sync = "every": group commit. The journal only writes, and the
      * WebSocket layer syncs once per loop iteration before it sends the
      * replies of that iteration (orcad_ws_set_group): every acknowledged
      * change is on disk, at one fdatasync per batch, not per call. */
-    int group = c.sync == ORCA_SYNC_EVERY;
+    d->group = d->c.sync == ORCA_SYNC_EVERY;
     /* sync = "interval": the periodic fdatasync runs in the thread pool
      * (server/syncer.c), so the engine only writes; the loop never waits
      * for the disk. */
-    int interval = c.sync == ORCA_SYNC_INTERVAL;
-    jc.sync = group || interval ? ORCA_SYNC_NEVER : c.sync;
-    jc.interval_ms = c.sync_interval_ms;
+    d->interval = d->c.sync == ORCA_SYNC_INTERVAL;
+    d->jc.sync = d->group || d->interval ? ORCA_SYNC_NEVER : d->c.sync;
+    d->jc.interval_ms = d->c.sync_interval_ms;
     say("data dir %s, journal sync %s", dir,
-        group ? "before every acknowledgement (group commit)"
-              : interval ? "every interval, off the loop" : "never");
+        d->group ? "before every acknowledgement (group commit)"
+                 : d->interval ? "every interval, off the loop" : "never");
     /* --listen's addresses, else the file's (the config lives until exit:
      * the WebSocket sessions read its tokens). */
-    char *const *addrs = nlisten ? listen : c.listen;
-    if (!nlisten)
-        nlisten = c.nlisten;
-    int restoring = access(journal, F_OK) == 0;
-    rc = restoring ? restore(&d, journal, &jc) : build(&d, &c, journal, &jc);
-    /* The config stays: the WebSocket sessions read its tokens. */
-    if (rc == 0 && orcad_ws_new(d.e, &c, &d.ws) != 0)
-        rc = 1;
-    if (rc == 0)
-        orcad_ws_set_group(d.ws, group);
+    d->addrs = nlisten ? listen : d->c.listen;
+    d->naddrs = nlisten ? nlisten : d->c.nlisten;
+    raise_nofile();
+    d->loop = uv_default_loop();
+    return 0;
+}
+
+/* HTTP (and TLS) on every address, serving engine e's figures; the
+ * WebSocket upgrade is refused until serve() gives it its layer. */
+static int listen_all(orcad *d, const orca_engine *e, const orca_stats *s)
+{
+    if (orcad_http_start(d->loop, e, s, ORCAD_VERSION, NULL, d->c.clients.ping_s, d->addrs,
+                         d->naddrs, &d->http) != 0)
+        return -1;
+    if (d->c.ntls_listen &&
+        orcad_http_add_tls(d->http, d->c.tls_listen, d->c.ntls_listen, d->c.tls_cert, d->c.tls_key) != 0)
+        return -1;
+    return 0;
+}
+
+/* d->e takes work: the WebSocket layer, the libuv adapter, the syncer,
+ * the supervisor feed; with a replica, replies wait for it as --ack
+ * says. 0, or -1 (said why). */
+static int serve(orcad *d)
+{
+    orca_uv_config uc = { .clock = ORCA_UV_CLOCK_WALL };
+    orca_counts n;
+    int rc;
+    if (orcad_ws_new(d->e, &d->c, &d->ws) != 0)
+        return -1;
+    orcad_ws_set_group(d->ws, d->group);
+    if ((rc = orca_uv_new_ex(d->loop, d->e, &uc, &d->u)) != ORCA_OK) {
+        fail("libuv adapter", rc);
+        return -1;
+    }
+    orcad_ws_set_uv(d->ws, d->u);
+    if (d->interval && orcad_syncer_start(d->loop, d->journal, d->c.sync_interval_ms, &d->syncer) != 0)
+        d->syncer = NULL; /* (said why; the journal is still written, and synced at exit) */
+    if (d->rep && d->ro.ack != ORCAD_ACK_ASYNC)
+        orcad_ws_set_gate(d->ws, gate, d);
+    d->host = (proto_host){ reload, shutdown_soon, accepting, finished, d };
+    orcad_ws_set_host(d->ws, &d->host);
+    if (orcad_ws_feed_start(d->ws, d->stats) != 0)
+        return -1;
+    orcad_http_set_engine(d->http, d->e, d->stats);
+    orcad_http_set_ws(d->http, d->ws);
+    for (size_t k = 0; k < d->naddrs; k++)
+        say("listening on http://%s and ws://%s (orca.v1)", d->addrs[k], d->addrs[k]);
+    for (size_t k = 0; k < d->c.ntls_listen; k++)
+        say("listening on https://%s and wss://%s (orca.v1), certificate %s", d->c.tls_listen[k],
+            d->c.tls_listen[k], d->c.tls_cert);
+    orca_engine_counts(d->e, &n);
+    say("engine on the wall clock: %u queues, %u agents (%u ready), %u waiting", n.queues,
+        n.agents, n.agents_ready, n.waiting);
+    return 0;
+}
+
+/* The loop until the end, then everything freed. orcad's exit code. */
+static int finish(orcad *d)
+{
+    uv_run(d->loop, UV_RUN_DEFAULT);
+    orcad_http_free(d->http);
+    int rc = d->e ? orca_engine_check(d->e) : ORCA_OK;
+    if (d->e) {
+        orca_journal_sync(d->e); /* (journaled with ORCA_SYNC_NEVER: what came after the compaction) */
+        orca_journal_close(d->e);
+    }
+    orca_stats_free(d->stats);
+    orca_engine_free(d->e);
+    orcad_ws_free(d->ws);
+    orcad_config_free(&d->c);
+    say("stopped, state %s", rc == ORCA_OK ? "consistent" : "INCONSISTENT");
+    return uv_loop_close(d->loop) == 0 && rc == ORCA_OK && !d->failed ? 0 : 1;
+}
+
+/* Something failed before the loop ran: stop what started, and finish. */
+static int stop_early(orcad *d)
+{
+    d->failed = 1;
+    start_signals(d, 0); /* (shut_down closes them) */
+    shut_down(d);
+    return finish(d);
+}
+
+static orcad_replica_cb replica_cb(orcad *d);
+
+static int run(const char *conf, const char *dir_arg, char *const *listen, size_t nlisten,
+               int run_for, const char *redis, const orcad_replica_opts *ro)
+{
+    static orcad d; /* zeroed; static so that handles outlive main's frame */
+    d.redis = redis, d.ro = *ro;
+    int rc = prepare(&d, conf, dir_arg, listen, nlisten);
     if (rc != 0) {
-        orcad_config_free(&c);
+        orcad_config_free(&d.c);
+        return rc;
+    }
+    int restoring = access(d.journal, F_OK) == 0;
+    if ((restoring ? restore(&d) : build(&d)) != 0) {
+        orcad_config_free(&d.c);
         /* A half-built new centre must not be restored next time: its
          * journal goes (after the engine, which holds its lock). */
         int created = !restoring && d.e && orca_journal_info_get(d.e, &(orca_journal_info){ 0 }) == ORCA_OK;
         orca_stats_free(d.stats);
         orca_engine_free(d.e);
         if (created)
-            unlink(journal);
+            unlink(d.journal);
         return 1;
     }
-    raise_nofile();
-    d.loop = uv_default_loop();
-    orca_uv_config uc = { .clock = ORCA_UV_CLOCK_WALL };
     /* HTTP first: if it cannot listen, nothing else is on the loop yet. */
-    if (orcad_http_start(d.loop, d.e, d.stats, ORCAD_VERSION, d.ws, addrs, nlisten, &d.http) != 0 ||
-        (c.ntls_listen && orcad_http_add_tls(d.http, c.tls_listen, c.ntls_listen, c.tls_cert,
-                                             c.tls_key) != 0)) {
-        if (d.http) { /* TLS failed: lws's handles close on the loop first */
-            orcad_http_stop(d.http);
-            uv_run(d.loop, UV_RUN_DEFAULT);
-            orcad_http_free(d.http);
-        }
-        orca_journal_close(d.e);
-        orca_stats_free(d.stats);
-        orca_engine_free(d.e);
-        orcad_ws_free(d.ws);
-        orcad_config_free(&c);
-        uv_loop_close(d.loop);
-        return 1;
+    if (listen_all(&d, d.e, d.stats) != 0)
+        return stop_early(&d);
+    orcad_replica_cb cb = replica_cb(&d);
+    if (d.redis && orcad_ship_start(d.loop, d.e, &d.ro, &cb, 3 * d.ro.lease_ms + 2000, &d.rep) != 0) {
+        fprintf(stderr, "orcad: --redis %s: cannot ship the journal there; stopping\n", d.redis);
+        return stop_early(&d);
     }
-    if ((rc = orca_uv_new_ex(d.loop, d.e, &uc, &d.u)) != ORCA_OK) {
-        orcad_http_stop(d.http);
-        uv_run(d.loop, UV_RUN_DEFAULT);
-        orcad_http_free(d.http);
-        orca_stats_free(d.stats);
-        orca_engine_free(d.e);
-        orcad_ws_free(d.ws);
-        orcad_config_free(&c);
-        return fail("libuv adapter", rc);
-    }
-    orcad_ws_set_uv(d.ws, d.u);
-    if (interval && orcad_syncer_start(d.loop, journal, c.sync_interval_ms, &d.syncer) != 0)
-        d.syncer = NULL; /* (said why; the journal is still written, and synced at exit) */
-    char rhost[256], rkey[128];
-    int rport = 0;
-    if (redis && (orcad_redis_parse(redis, rhost, sizeof rhost, &rport, rkey, sizeof rkey) != 0 ||
-                  orcad_ship_start(d.loop, d.e, rhost, rport, rkey, 2000, step_down, &d,
-                                   &d.ship) != 0)) {
-        fprintf(stderr, "orcad: --redis %s: cannot ship the journal there; stopping\n", redis);
-        run_for = 0;
-        redis_failed = 1;
-    }
-    orcad_http_set_replica(d.http, d.ship);
-    d.cfg = &c, d.conf = conf;
-    d.host = (proto_host){ reload, shutdown_soon, &d };
-    orcad_ws_set_host(d.ws, &d.host);
-    for (size_t k = 0; k < nlisten; k++)
-        say("listening on http://%s and ws://%s (orca.v1)", addrs[k], addrs[k]);
-    for (size_t k = 0; k < c.ntls_listen; k++)
-        say("listening on https://%s and wss://%s (orca.v1), certificate %s", c.tls_listen[k],
-            c.tls_listen[k], c.tls_cert);
-    orca_engine_counts(d.e, &n);
-    say("engine on the wall clock: %u queues, %u agents (%u ready), %u waiting", n.queues,
-        n.agents, n.agents_ready, n.waiting);
-    start_signals(&d, run_for, 1);
-    int feed_failed = redis_failed || orcad_ws_feed_start(d.ws, d.stats) != 0;
-    if (feed_failed)
-        shut_down(&d);
-    else
-        say("running (SIGINT or SIGTERM stops, SIGHUP reloads %s)", conf);
-    uv_run(d.loop, UV_RUN_DEFAULT);
-    orcad_http_free(d.http);
-    rc = orca_engine_check(d.e);
-    orca_journal_sync(d.e); /* (journaled with ORCA_SYNC_NEVER: what came after the compaction) */
-    orca_journal_close(d.e);
-    orca_stats_free(d.stats);
-    orca_engine_free(d.e);
-    orcad_ws_free(d.ws);
-    orcad_config_free(&c);
-    say("stopped, state %s", rc == ORCA_OK ? "consistent" : "INCONSISTENT");
-    return uv_loop_close(d.loop) == 0 && rc == ORCA_OK && !feed_failed ? 0 : 1;
+    orcad_http_set_replica(d.http, d.rep);
+    if (serve(&d) != 0)
+        return stop_early(&d);
+    start_signals(&d, run_for);
+    say("running (SIGINT or SIGTERM stops, SIGHUP reloads %s)", conf);
+    return finish(&d);
 }
 
-/* --standby: no journal of its own; an engine that follows the leader's
- * journal through Redis (server/replica.c), served read-only over HTTP
- * (/healthz, /metrics, /snapshot: the supervisor's figures). */
+/* --standby: an engine that follows the leader's journal through Redis
+ * (server/replica.c), its figures served read-only over HTTP (/healthz,
+ * /metrics, /snapshot); WebSocket upgrades refused (503) so that clients
+ * go to the leader. When the leader's lease lapses, this one takes over. */
 static void on_follow_engine(void *data, orca_engine *e, orca_stats *s)
 {
     orcad *d = data; /* (d->e stays NULL: the follower owns its engine) */
     orcad_http_set_engine(d->http, e, s);
 }
 
-static int run_standby(const char *conf, char *const *listen, size_t nlisten, int run_for,
-                       const char *redis)
+/* The engine a standby takes over with: the one that followed the stream
+ * (made the writer of a new local journal); or, if the stream was empty,
+ * this server's own journal if it has one (a restart with Redis empty),
+ * else a new centre from the file. */
+static int take_over_engine(orcad *d, orca_engine *fe, orca_stats *fs, int empty)
+{
+    int have = access(d->journal, F_OK) == 0;
+    if (empty)
+        return have ? restore(d) : build(d);
+    if (have) {
+        /* superseded by the stream's state: kept aside, not replayed */
+        char prev[sizeof d->journal + 8];
+        snprintf(prev, sizeof prev, "%s.prev", d->journal);
+        if (rename(d->journal, prev) != 0) {
+            fprintf(stderr, "orcad: %s: %s\n", d->journal, strerror(errno));
+            return 1;
+        }
+    }
+    orca_journal_config jc = d->jc;
+    orca_journal_info ji;
+    jc.restore_presence = ORCA_RESTORE_OFFLINE;
+    errno = 0;
+    int rc = orca_journal_promote(fe, d->journal, &jc, &ji);
+    if (rc != ORCA_OK)
+        return fail_journal(d->journal, rc);
+    d->e = fe, d->stats = fs;
+    say("took over the followed engine: journal %s, %llu recovered offers", d->journal,
+        (unsigned long long)ji.recovered_offers);
+    return 0;
+}
+
+static int promote(void *data, orca_engine *fe, orca_stats *fs, int empty)
+{
+    orcad *d = data;
+    if (take_over_engine(d, fe, fs, empty) != 0 || orcad_replica_lead(d->rep, d->e) != 0 ||
+        serve(d) != 0) {
+        say("could not take over; stopping");
+        if (d->e == fe)
+            d->e = NULL, d->stats = NULL; /* (still the replica's to free) */
+        return -1;
+    }
+    orcad_replica_stats st;
+    orcad_replica_stats_get(d->rep, &st);
+    say("leader of epoch %llu: taking work (acknowledgements: %s)", (unsigned long long)st.epoch,
+        orcad_ack_name(d->ro.ack));
+    return 0;
+}
+
+static orcad_replica_cb replica_cb(orcad *d)
+{
+    return (orcad_replica_cb){ step_down, on_release, on_follow_engine, promote, d };
+}
+
+static int run_standby(const char *conf, const char *dir_arg, char *const *listen,
+                       size_t nlisten, int run_for, const char *redis, const orcad_replica_opts *ro)
 {
     static orcad d;
-    orcad_config c;
     orca_config ec;
-    char rhost[256], rkey[128];
-    int rport;
-    if (!redis || orcad_redis_parse(redis, rhost, sizeof rhost, &rport, rkey, sizeof rkey) != 0) {
+    d.redis = redis, d.ro = *ro;
+    if (!d.redis) {
         fprintf(stderr, "orcad: --standby needs --redis HOST:PORT[/KEY]\n");
         return 2;
     }
-    if (check(conf, &c) != 0)
-        return 2;
-    char *const *addrs = nlisten ? listen : c.listen;
-    if (!nlisten)
-        nlisten = c.nlisten;
+    int rc = prepare(&d, conf, dir_arg, listen, nlisten);
+    if (rc != 0) {
+        orcad_config_free(&d.c);
+        return rc;
+    }
     /* The leader's stream starts with a snapshot, which sets the clock: the
      * engine's own start must not be after it. */
-    orcad_config_engine(&c, 0, &ec);
-    d.loop = uv_default_loop();
-    if (orcad_follow_start(d.loop, &ec, rhost, rport, rkey, on_follow_engine, &d, &d.ship) != 0 ||
-        orcad_http_start(d.loop, orcad_follow_engine(d.ship), orcad_follow_stats(d.ship),
-                         ORCAD_VERSION, NULL, addrs, nlisten, &d.http) != 0) {
-        orcad_replica_stop(d.ship);
-        uv_run(d.loop, UV_RUN_DEFAULT);
-        orcad_config_free(&c);
-        return 1;
-    }
-    orcad_http_set_replica(d.http, d.ship);
-    for (size_t k = 0; k < nlisten; k++)
-        say("standby: listening on http://%s (read-only figures)", addrs[k]);
-    start_signals(&d, run_for, 0);
-    say("standby running: following redis %s:%d stream %s:log (SIGINT or SIGTERM stops)", rhost, rport,
-        rkey);
-    uv_run(d.loop, UV_RUN_DEFAULT);
-    orcad_http_free(d.http);
-    orcad_config_free(&c);
-    say("standby stopped");
-    return uv_loop_close(d.loop) == 0 ? 0 : 1;
+    orcad_config_engine(&d.c, 0, &ec);
+    orcad_replica_cb cb = replica_cb(&d);
+    if (orcad_follow_start(d.loop, &ec, &d.ro, &cb, &d.rep) != 0 ||
+        listen_all(&d, orcad_follow_engine(d.rep), orcad_follow_stats(d.rep)) != 0)
+        return stop_early(&d);
+    orcad_http_set_replica(d.http, d.rep);
+    for (size_t k = 0; k < d.naddrs; k++)
+        say("standby: listening on http://%s (read-only figures; WebSocket clients are refused "
+            "until it takes over)", d.addrs[k]);
+    start_signals(&d, run_for);
+    say("standby running: following redis %s:%d stream %s:log, lease %u ms (SIGINT or SIGTERM "
+        "stops)", d.ro.host, d.ro.port, d.ro.key, d.ro.lease_ms);
+    return finish(&d);
 }
 
 int main(int argc, char **argv)
@@ -514,6 +631,7 @@ int main(int argc, char **argv)
     int run_for = 0, standby = 0;
     char *listen[ORCAD_MAX_LISTEN];
     size_t nlisten = 0;
+    orcad_replica_opts ro = { .lease_ms = 500, .ack = ORCAD_ACK_ASYNC };
     for (int k = 1; k < argc; k++) {
         const char *a = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -538,7 +656,25 @@ int main(int argc, char **argv)
         } else if (v && strcmp(a, "--data-dir") == 0) {
             dir = v, k++;
         } else if (v && strcmp(a, "--redis") == 0) {
+            if (orcad_redis_parse(v, &ro) != 0) {
+                fprintf(stderr, "orcad: --redis wants HOST:PORT or HOST:PORT/KEY\n");
+                return 2;
+            }
             redis = v, k++;
+        } else if (v && strcmp(a, "--ack") == 0) {
+            if (orcad_ack_parse(v, &ro.ack) != 0) {
+                fprintf(stderr, "orcad: --ack is async, redis or wait\n");
+                return 2;
+            }
+            k++;
+        } else if (v && strcmp(a, "--lease-ms") == 0) {
+            char *end;
+            long ms = strtol(v, &end, 10);
+            if (*end || ms < 50 || ms > 60000) {
+                fprintf(stderr, "orcad: --lease-ms wants 50..60000\n");
+                return 2;
+            }
+            ro.lease_ms = (unsigned)ms, k++;
         } else if (strcmp(a, "--standby") == 0) {
             standby = 1;
         } else if (v && strcmp(a, "--run-for") == 0) {
@@ -571,7 +707,11 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (ro.ack != ORCAD_ACK_ASYNC && !redis) {
+        fprintf(stderr, "orcad: --ack %s needs --redis\n", orcad_ack_name(ro.ack));
+        return 2;
+    }
     if (standby)
-        return run_standby(conf, listen, nlisten, run_for, redis);
-    return run(conf, dir, listen, nlisten, run_for, redis);
+        return run_standby(conf, dir, listen, nlisten, run_for, redis, &ro);
+    return run(conf, dir, listen, nlisten, run_for, redis, &ro);
 }

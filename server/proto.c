@@ -26,7 +26,8 @@ const char *proto_code_name(int code)
     static const char *const orca[] = { "EINVAL", "ENOMEM", "ENOENT", "EEXIST", "ESTATE",
                                         "ERANGE", "ELIMIT", "EFULL", "ETOOLONG", "EBUSY",
                                         "ECORRUPT", "ECLOSED", "EIO", "ELOCKED" };
-    static const char *const proto[] = { "EPROTO", "EAUTH", "EPERM", "ETOOBIG", "ENOMEM" };
+    static const char *const proto[] = { "EPROTO", "EAUTH", "EPERM", "ETOOBIG", "ENOMEM",
+                                         "EUNAVAIL" };
     if (code <= -1 && code >= -(int)(sizeof orca / sizeof *orca))
         return orca[-code - 1];
     if (code <= -101 && code >= -100 - (int)(sizeof proto / sizeof *proto))
@@ -261,6 +262,34 @@ static int get_skills(orca_engine *e, req *r, orca_skill_level *out, uint32_t *n
     return 0;
 }
 
+/* New work only while it can be made as safe as the acknowledgement
+ * mode promises (a replica that cannot take records: refused, so the
+ * client tries again rather than trusting an answer that may be lost). */
+static int may_take_work(const proto_session *s, req *r)
+{
+    const proto_host *h = s->host;
+    if (h && h->accepting && !h->accepting(h->data))
+        return fail(r, PROTO_EUNAVAIL, "new work is refused while the replica cannot take it; "
+                    "try again");
+    return 0;
+}
+
+/* A resent enqueue ("resend": true) of work this server has, or finished
+ * lately, is answered as done: a gateway that lost the reply (a failover,
+ * a reconnection) does not queue the call twice. */
+static int resent(const proto_session *s, orca_engine *e, req *r, uint64_t id, json_t *reply)
+{
+    orca_interaction_info ii;
+    if (!json_is_true(json_object_get(r->root, "resend")))
+        return 0;
+    if (orca_interaction_info_get(e, id, &ii) != ORCA_OK &&
+        !(s->host && s->host->finished && s->host->finished(s->host->data, id)))
+        return 0;
+    json_object_set_new(reply, "interaction", json_integer((json_int_t)id));
+    json_object_set_new(reply, "duplicate", json_true());
+    return 1;
+}
+
 static int on_enqueue(proto_session *s, orca_engine *e, req *r, json_t *reply)
 {
     orca_interaction_def d;
@@ -268,6 +297,10 @@ static int on_enqueue(proto_session *s, orca_engine *e, req *r, json_t *reply)
     int rc;
     orca_interaction_def_init(&d);
     d.id = get_u64(r, "interaction");
+    if (resent(s, e, r, d.id, reply))
+        return 0;
+    if ((rc = may_take_work(s, r)) < 0)
+        return rc;
     d.customer = get_u64(r, "customer");
     d.conversation = get_u64(r, "conversation");
     if ((rc = get_u32(r, "priority", &d.priority)) < 0)
@@ -392,7 +425,14 @@ static int own_work(proto_session *s, orca_engine *e, req *r, int (*fn)(orca_eng
 
 static int on_accept(proto_session *s, orca_engine *e, req *r, json_t *reply)
 {
-    (void)reply;
+    orca_interaction_info ii;
+    /* an accept resent after a failover, whose first send did land: the
+     * work is this agent's already */
+    if (s->agent && orca_interaction_info_get(e, get_u64(r, "interaction"), &ii) == ORCA_OK &&
+        ii.state == ORCA_STATE_BUSY && ii.agent == s->agent) {
+        json_object_set_new(reply, "duplicate", json_true());
+        return 0;
+    }
     return own_work(s, e, r, orca_offer_accept);
 }
 
@@ -648,7 +688,8 @@ static const field f_hello[] = { { "token", F_STR, 1 }, { NULL, 0, 0 } };
 static const field f_enqueue[] = { { "interaction", F_INT, 1 }, { "queue", F_STR, 1 },
                                    { "channel", F_STR, 1 },     { "customer", F_INT, 0 },
                                    { "priority", F_INT, 0 },    { "conversation", F_INT, 0 },
-                                   { "skills", F_OBJ, 0 },      { NULL, 0, 0 } };
+                                   { "skills", F_OBJ, 0 },      { "resend", F_BOOL, 0 },
+                                   { NULL, 0, 0 } };
 static const field f_work[] = { { "interaction", F_INT, 1 }, { NULL, 0, 0 } };
 static const field f_prio[] = { { "interaction", F_INT, 1 }, { "priority", F_INT, 1 }, { NULL, 0, 0 } };
 static const field f_login[] = { { "agent", F_INT, 1 }, { NULL, 0, 0 } };

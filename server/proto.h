@@ -46,6 +46,13 @@ typedef struct proto_host {
     /* Stop orcad as SIGTERM does (compact, close); called after the reply
      * is queued, so the host should stop a moment later, not at once. */
     void (*shutdown)(void *data);
+    /* 0 while new work may not be acknowledged (a replica that cannot
+     * take records, ack "redis" or "wait"): enqueue, transfer and
+     * callback are refused with EUNAVAIL. NULL: always 1. */
+    int (*accepting)(void *data);
+    /* 1 if the interaction finished here lately (a resent enqueue of it
+     * is answered as done). NULL: never. */
+    int (*finished)(void *data, uint64_t interaction);
     void *data;
 } proto_host;
 
@@ -97,6 +104,7 @@ int proto_handle(proto_session *s, orca_engine *e, const char *msg, size_t len,
 #define PROTO_EPERM (-103)   /* the role may not send this, or not on this work */
 #define PROTO_ETOOBIG (-104) /* message or string too long */
 #define PROTO_ENOMEM (-105)  /* the reply could not be built */
+#define PROTO_EUNAVAIL (-106) /* new work refused: it could not be made safe now (PROTOCOL.md) */
 
 /* "EINVAL", "ENOENT"... for an ORCA_E* or PROTO_E* code; "EUNKNOWN" else. */
 const char *proto_code_name(int code);

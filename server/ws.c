@@ -32,6 +32,7 @@
 #include "http.h"
 #include "proto.h"
 #include "ws.h"
+#include "recent.h"
 #include "wsframe.h"
 
 struct conn;
@@ -48,7 +49,6 @@ struct orcad_ws {
     connmap graces;     /* agent id -> its grace timer (struct grace) */
     connmap work;       /* interaction id -> the gateway that enqueued it */
     struct conn *current; /* whose message the engine is handling */
-    lws_retry_bo_t idle;  /* ping_s as lws's idle policy */
     int listener;       /* gateway outcomes (on_event) */
     const proto_host *host; /* admin actions for every new session */
     /* the supervisor feed (orcad_ws_feed_start) */
@@ -60,6 +60,12 @@ struct orcad_ws {
      * only once a journal sync after it succeeded (released >= b). */
     int group, checking;
     uint64_t batch, released;
+    /* Acknowledgement after a replica (orcad_ws_set_gate): a turn's batch
+     * is also held until the replica confirms its records (release). */
+    void (*gate)(void *data, uint64_t batch);
+    void *gate_data;
+    struct conn *held;    /* connections with messages of batches not released */
+    recent finished;      /* interactions finished lately (resent enqueues) */
     uv_check_t check;     /* flush_turn after the sockets were read */
     uv_prepare_t prep;    /* ... and before the loop waits again */
     struct conn *dirty;   /* connections with messages queued since the last flush */
@@ -105,6 +111,7 @@ typedef struct conn {
     int closing;         /* replaced: closes once its queue is sent */
     clink dirty;         /* in w->dirty: queued since the last flush */
     clink subs;          /* in w->subs while ps.sub is not 0 */
+    clink held;          /* in w->held while it has messages not yet released */
     uint64_t bound;      /* the agent this connection holds in w->agents */
     size_t nwork;        /* interactions it enqueued that are still live */
     double tokens;       /* rate limit: messages it may send now */
@@ -490,7 +497,7 @@ static int on_receive(struct lws *wsi, conn *c, const char *in, size_t len)
 
 static int sendable(const conn *c, const msg *m)
 {
-    return m && !(c->w->group && m->batch > c->w->released);
+    return m && !((c->w->group || c->w->gate) && m->batch > c->w->released);
 }
 
 static int on_writable(struct lws *wsi, conn *c)
@@ -599,6 +606,7 @@ static void on_closed(conn *c)
     w->nconns--;
     subs_update(c, 1);
     dirty_del(c);
+    clist_del(&w->held, c, offsetof(conn, held));
     give_back(w);
     if (w->current == c)
         w->current = NULL;
@@ -621,7 +629,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
         /* At max_connections the upgrade is refused with 503. */
         orcad_ws *w = ws_of(wsi);
-        if (w && w->nconns >= w->cfg->clients.max_connections) {
+        if (!w) { /* a standby: clients go to the leader */
+            lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "standby");
+            return -1;
+        }
+        if (w->nconns >= w->cfg->clients.max_connections) {
             lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, "too many connections");
             return -1;
         }
@@ -706,6 +718,8 @@ static void on_event(void *data, const orca_event *ev)
     conn *g, *cur = w->current;
     if (!ev->interaction)
         return;
+    if (finished(ev->type) && w->loop)
+        recent_add(&w->finished, ev->interaction, uv_now(w->loop)); /* (best effort) */
     g = connmap_get(&w->work, ev->interaction);
     if (!g && cur && cur->ps.role == ORCAD_ROLE_GATEWAY) {
         if (ev->type == ORCA_EV_ENQUEUED) {
@@ -820,9 +834,8 @@ int orcad_ws_new(orca_engine *e, const orcad_config *cfg, orcad_ws **out)
         return -1;
     }
     w->e = e, w->cfg = cfg;
+    w->finished.window_ms = 60000;
     w->batch = 1; /* released 0: nothing yet */
-    w->idle.secs_since_valid_ping = (uint16_t)cfg->clients.ping_s;
-    w->idle.secs_since_valid_hangup = (uint16_t)(2 * cfg->clients.ping_s);
     int lrc = orca_listener_add(e, on_event, w, &w->listener);
     if (lrc != ORCA_OK) {
         fprintf(stderr, "orcad: event listener: %s\n", orca_strerror(lrc));
@@ -864,6 +877,13 @@ static void turn_done(orcad_ws *w)
     w->turn_start = 0;
 }
 
+/* c has messages of a batch not yet released: flushed again then. */
+static void hold(conn *c)
+{
+    if (!c->dead && c->head && !sendable(c, c->head))
+        clist_add(&c->w->held, c, offsetof(conn, held));
+}
+
 static void flush_turn(orcad_ws *w)
 {
     int ok = 1;
@@ -871,23 +891,56 @@ static void flush_turn(orcad_ws *w)
         turn_done(w);
         return;
     }
+    uint64_t b = w->batch++; /* this turn's messages carry b */
     if (w->group) {
         int rc = orca_journal_sync(w->e);
         ok = rc == ORCA_OK || rc == ORCA_ESTATE; /* (ESTATE: no journal at all) */
         if (!ok)
             fprintf(stderr, "orcad: journal sync failed (%s): unacknowledged replies dropped, "
                     "their connections closed\n", orca_strerror(rc));
-        w->released = w->batch++;
     }
+    if (!w->gate)
+        w->released = b;
     while (w->dirty) {
         conn *c = w->dirty;
         dirty_del(c);
-        if (ok)
-            flush(c);
-        else if (!c->dead)
-            kill_conn(c);
+        if (!ok) {
+            if (!c->dead)
+                kill_conn(c);
+            continue;
+        }
+        flush(c);
+        hold(c);
     }
+    if (ok && w->gate)
+        w->gate(w->gate_data, b); /* (may release at once) */
     turn_done(w);
+}
+
+void orcad_ws_set_gate(orcad_ws *w, void (*gate)(void *data, uint64_t batch), void *data)
+{
+    w->gate = gate, w->gate_data = data;
+}
+
+/* The replica has the records of every turn up to batch: their messages go. */
+void orcad_ws_release(orcad_ws *w, uint64_t batch)
+{
+    if (batch <= w->released)
+        return;
+    w->released = batch;
+    conn *list = w->held;
+    w->held = NULL;
+    while (list) {
+        conn *c = list;
+        clist_del(&list, c, offsetof(conn, held));
+        flush(c);
+        hold(c);
+    }
+}
+
+int orcad_ws_finished(orcad_ws *w, uint64_t interaction)
+{
+    return recent_has(&w->finished, interaction, uv_now(w->loop));
 }
 
 void orcad_ws_turns(const orcad_ws *w, orcad_turns *out)
@@ -951,11 +1004,6 @@ void orcad_ws_set_uv(orcad_ws *w, orca_uv *u)
     }
 }
 
-const lws_retry_bo_t *orcad_ws_idle_policy(const orcad_ws *w)
-{
-    return w && w->idle.secs_since_valid_ping ? &w->idle : NULL;
-}
-
 void orcad_ws_stop(orcad_ws *w)
 {
     if (!w)
@@ -983,6 +1031,7 @@ void orcad_ws_free(orcad_ws *w)
     connmap_free(&w->agents);
     connmap_free(&w->graces);
     connmap_free(&w->work);
+    recent_free(&w->finished);
     free(w->out);
     free(w);
 }

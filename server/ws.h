@@ -60,16 +60,21 @@ int orcad_ws_feed_start(orcad_ws *w, const orca_stats *s);
  * (which must run on for it to close). Safe if it never started; twice too. */
 void orcad_ws_feed_stop(orcad_ws *w);
 
-/* lws's idle policy for the vhosts (retry_and_idle_policy): ping a peer
- * quiet for ping_s seconds, hang up on one with nothing valid (a pong) for
- * 2 x ping_s. NULL when ping_s is 0 (no pings). */
-const lws_retry_bo_t *orcad_ws_idle_policy(const orcad_ws *w);
-
 /* Group commit (server.sync = "every"): replies and pushes are held until
  * one orca_journal_sync per loop iteration has made the changes behind them
  * durable (the journal is then opened with ORCA_SYNC_NEVER). Set before
  * orcad_ws_set_uv. */
 void orcad_ws_set_group(orcad_ws *w, int on);
+
+/* Acknowledgement after a replica: every turn's messages are held until
+ * release(batch) says the records behind them are confirmed; gate(data,
+ * batch) is called at the end of each turn that queued any. */
+void orcad_ws_set_gate(orcad_ws *w, void (*gate)(void *data, uint64_t batch), void *data);
+void orcad_ws_release(orcad_ws *w, uint64_t batch);
+
+/* 1 if the interaction finished here in the last minute (proto_host's
+ * finished: a resent enqueue of it is answered as done). */
+int orcad_ws_finished(orcad_ws *w, uint64_t interaction);
 
 /* How long orcad took over its requests, per turn of the loop: from the
  * first message it handled in the turn to the end of that turn's sends

@@ -1235,8 +1235,9 @@ int orca_journal_promote(orca_engine *e, const char *path, const orca_journal_co
         return ORCA_EINVAL;
     if (e->in_callback || e->depth)
         return ORCA_EBUSY;
-    /* only a follower with a whole state: not one inside a snapshot */
-    if (e->jrn || !e->following || e->snaplen || e->snapskip)
+    /* only a follower with a whole state: not one rebuilding from a
+     * snapshot (one reading past a snapshot of the state it has is) */
+    if (e->jrn || !e->following || (e->snaplen && !e->snapskip))
         return ORCA_ESTATE;
     int rc = journal_create(e, path, cfg);
     if (rc) {
@@ -1251,6 +1252,8 @@ int orca_journal_promote(orca_engine *e, const char *path, const orca_journal_co
         e->jrn_os_error = errno = info->os_error;
         return rc;
     }
+    jrn_apply_free(e);
+    e->snapskip = false;
     e->following = false;
     e->applied = 0;
     info->records = e->jrn->seq;

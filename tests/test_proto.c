@@ -154,9 +154,11 @@ static void test_call_flow(void **state)
     BAD(f, &f->ag2, "{\"v\":1,\"id\":3,\"type\":\"accept\",\"interaction\":100}", PROTO_EPERM);
     OK(f, &f->ag1, "{\"v\":1,\"id\":4,\"type\":\"accept\",\"interaction\":100}");
     assert_int_equal(state_of(f, 100), ORCA_STATE_BUSY);
-    BAD(f, &f->ag1, "{\"v\":1,\"id\":5,\"type\":\"accept\",\"interaction\":100}", ORCA_ESTATE);
+    /* accepted twice (a resend): answered as done, nothing changes */
+    BAD(f, &f->ag1, "{\"v\":1,\"id\":5,\"type\":\"accept\",\"interaction\":100}", 0);
     OK(f, &f->ag1, "{\"v\":1,\"id\":6,\"type\":\"end\",\"interaction\":100}");
     assert_int_equal(state_of(f, 100), ORCA_STATE_WRAPUP);
+    BAD(f, &f->ag1, "{\"v\":1,\"id\":8,\"type\":\"accept\",\"interaction\":100}", ORCA_ESTATE);
     OK(f, &f->ag1, "{\"v\":1,\"id\":7,\"type\":\"wrapup_done\",\"interaction\":100}");
     TU_RC(orca_interaction_info_get(f->e, 100, &ii), ORCA_ENOENT);
 }
@@ -478,6 +480,7 @@ static void test_codes(void **state)
     assert_string_equal(proto_code_name(ORCA_ECLOSED), "ECLOSED");
     assert_string_equal(proto_code_name(PROTO_EPROTO), "EPROTO");
     assert_string_equal(proto_code_name(PROTO_ETOOBIG), "ETOOBIG");
+    assert_string_equal(proto_code_name(PROTO_EUNAVAIL), "EUNAVAIL");
     assert_string_equal(proto_code_name(-15), "EUNKNOWN");
     for (int c = -1; c >= -14; c--)
         assert_string_not_equal(proto_code_name(c), "EUNKNOWN");
@@ -577,7 +580,7 @@ static void test_admin(void **state)
 {
     fx *f = *state;
     fake_host fh = { 0 };
-    proto_host host = { fake_reload, fake_shutdown, &fh };
+    proto_host host = { fake_reload, fake_shutdown, NULL, NULL, &fh };
     proto_session adm;
     proto_session_init(&adm, &f->cfg);
     proto_session_set_host(&adm, &host);
@@ -829,6 +832,91 @@ static void test_event_json(void **state)
     free(t);
 }
 
+/* Failover (PROTOCOL.md): a host whose replica cannot take records
+ * refuses new work with EUNAVAIL, changing nothing; a resent enqueue of
+ * work the server has, or finished lately, is answered as done and not
+ * queued twice; an accept resent for work that is this agent's already
+ * is answered as done. */
+typedef struct fo_host {
+    int accepting;
+    uint64_t finished_id;
+} fo_host;
+
+static int fo_accepting(void *data)
+{
+    return ((fo_host *)data)->accepting;
+}
+
+static int fo_finished(void *data, uint64_t id)
+{
+    return ((fo_host *)data)->finished_id == id;
+}
+
+static void test_failover(void **state)
+{
+    fx *f = *state;
+    fo_host fh = { 0, 0 };
+    proto_host host = { NULL, NULL, fo_accepting, fo_finished, &fh };
+    proto_session_set_host(&f->gw, &host);
+    proto_session_set_host(&f->ag1, &host);
+    const char *enq = "{\"v\":1,\"id\":\"e1\",\"type\":\"enqueue\",\"interaction\":100,\"queue\":\"sales\","
+                      "\"channel\":\"voice\"}";
+    BAD(f, &f->gw, enq, PROTO_EUNAVAIL);
+    /* a refusal is not remembered: the same id goes through once accepted */
+    fh.accepting = 1;
+    OK(f, &f->gw, enq);
+    assert_int_equal(state_of(f, 100), ORCA_STATE_WAITING);
+    /* resent on a new connection (another request id table): live work */
+    proto_session gw2;
+    proto_session_init(&gw2, &f->cfg);
+    proto_session_set_host(&gw2, &host);
+    OK(f, &gw2, "{\"v\":1,\"id\":1,\"type\":\"hello\",\"token\":\"gateway-token-0001\"}");
+    const char *again = "{\"v\":1,\"id\":\"e1\",\"type\":\"enqueue\",\"interaction\":100,\"queue\":\"sales\","
+                        "\"channel\":\"voice\",\"resend\":true}";
+    fh.accepting = 0; /* (known work is answered even while new work is refused) */
+    json_t *r;
+    tu_snap sn;
+    tu_snap_take_(&sn, f->e, __FILE__, __LINE__);
+    r = ASK(f, &gw2, again, 0);
+    tu_snap_same_(&sn, f->e, again, __FILE__, __LINE__);
+    assert_true(json_is_true(json_object_get(r, "duplicate")));
+    assert_int_equal(json_integer_value(json_object_get(r, "interaction")), 100);
+    json_decref(r);
+    /* without "resend" it is the engine's EEXIST, as before */
+    BAD(f, &gw2, "{\"v\":1,\"id\":\"e2\",\"type\":\"enqueue\",\"interaction\":100,\"queue\":\"sales\","
+                 "\"channel\":\"voice\"}", PROTO_EUNAVAIL);
+    fh.accepting = 1;
+    BAD(f, &gw2, "{\"v\":1,\"id\":\"e3\",\"type\":\"enqueue\",\"interaction\":100,\"queue\":\"sales\","
+                 "\"channel\":\"voice\"}", ORCA_EEXIST);
+    /* an accept resent for work already this agent's */
+    OK(f, &f->ag1, "{\"v\":1,\"id\":3,\"type\":\"presence\",\"presence\":\"ready\"}");
+    OK(f, &f->ag1, "{\"v\":1,\"id\":4,\"type\":\"accept\",\"interaction\":100}");
+    r = ASK(f, &f->ag1, "{\"v\":1,\"id\":5,\"type\":\"accept\",\"interaction\":100}", 0);
+    assert_true(json_is_true(json_object_get(r, "duplicate")));
+    json_decref(r);
+    /* ...but not another agent's */
+    BAD(f, &f->ag2, "{\"v\":1,\"id\":5,\"type\":\"accept\",\"interaction\":100}", PROTO_EPERM);
+    OK(f, &f->ag1, "{\"v\":1,\"id\":6,\"type\":\"end\",\"interaction\":100}");
+    OK(f, &f->ag1, "{\"v\":1,\"id\":7,\"type\":\"wrapup_done\",\"interaction\":100}");
+    /* finished: a resend is answered as done only if the host finished it lately */
+    fh.finished_id = 100;
+    tu_snap_take_(&sn, f->e, __FILE__, __LINE__);
+    r = ASK(f, &gw2, "{\"v\":1,\"id\":\"e4\",\"type\":\"enqueue\",\"interaction\":100,\"queue\":\"sales\","
+                     "\"channel\":\"voice\",\"resend\":true}", 0);
+    tu_snap_same_(&sn, f->e, "resend of finished work", __FILE__, __LINE__);
+    assert_true(json_is_true(json_object_get(r, "duplicate")));
+    json_decref(r);
+    fh.finished_id = 0;
+    r = ASK(f, &gw2, "{\"v\":1,\"id\":\"e5\",\"type\":\"enqueue\",\"interaction\":100,\"queue\":\"sales\","
+                     "\"channel\":\"voice\",\"resend\":true}", 0);
+    assert_null(json_object_get(r, "duplicate")); /* not known: queued (and offered) */
+    json_decref(r);
+    assert_int_equal(state_of(f, 100), ORCA_STATE_OFFERED);
+    BAD(f, &gw2, "{\"v\":1,\"id\":\"e6\",\"type\":\"enqueue\",\"interaction\":101,\"queue\":\"sales\","
+                 "\"channel\":\"voice\",\"resend\":1}", PROTO_EPROTO);
+    proto_session_free(&gw2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -851,6 +939,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_figures_json, setup, teardown),
         cmocka_unit_test(test_event_json),
         cmocka_unit_test(test_refuse),
+        cmocka_unit_test_setup_teardown(test_failover, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
