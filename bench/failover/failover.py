@@ -311,12 +311,15 @@ class Client:
                 c = await self.session()
                 if c is None:
                     return None, uncertain
+            if uncertain:
+                self.run.resends[msg["type"]] += 1
             try:
                 return await c.request(dict(msg, resend=True) if uncertain and self.resend_field else msg), uncertain
             except Lost as e:
                 if e.sent:
                     uncertain = True
                 elif forget_unsent and not uncertain:
+                    self.run.forgotten += 1
                     return None, False
                 c = None
                 await asyncio.sleep(RETRY_S)
@@ -480,7 +483,8 @@ class Run:
         self.holds = collections.defaultdict(list)      # interaction -> [[agent, from, until]]
         self.held_by = collections.defaultdict(set)     # agent -> interactions
         self.first_offer_after = {}  # kill index -> t
-        self.void_accepts = self.withdrawn = self.unavailable = 0
+        self.void_accepts = self.withdrawn = self.unavailable = self.forgotten = 0
+        self.resends = collections.Counter()   # request type -> sent again after a disconnect
         self.notes, self.bad = collections.Counter(), 0
         self.failures = []
         self.rport = None
@@ -688,8 +692,10 @@ def report(run):
     print("  queued %d, acknowledged %d (%d as duplicates of a resend), ended %d" % (
         run.iid, total[0], run.dup_acks, len(run.ends)))
     print("  lost %d, duplicated %d, double_offers %d" % (total[1], total[2], total[3]))
-    print("  withdrawn %d, accepts refused %d, enqueues EUNAVAIL %d, notes %d (bad %d)" % (
-        run.withdrawn, run.void_accepts, run.unavailable, sum(run.notes.values()), run.bad))
+    print("  resent after a disconnect: %d enqueues, %d accepts, %d ends; offers forgotten %d, "
+          "accepts refused %d, withdrawn %d, enqueues EUNAVAIL %d; notes %d (bad %d)" % (
+              run.resends["enqueue"], run.resends["accept"], run.resends["end"], run.forgotten,
+              run.void_accepts, run.withdrawn, run.unavailable, sum(run.notes.values()), run.bad))
     if fo:
         q = statistics.quantiles(fo, n=10, method="inclusive") if len(fo) > 1 else [fo[0]] * 9
         print("  failover_ms median %.0f, p90 %.0f, max %.0f (%d kills)" % (
