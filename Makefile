@@ -318,6 +318,7 @@ failover:
 	@scripts/deps.sh redis-server python3-websockets
 	@$(MAKE) --no-print-directory $(BUILD)/server/orcad
 	@mkdir -p bench/results
+	@/usr/bin/python3 bench/failover/failover.py --self-check
 	/usr/bin/python3 bench/failover/failover.py --orcad $(BUILD)/server/orcad --kills $(KILLS) \
 	    --out $(FAILOVER_OUT) $(FAILOVER_ARGS)
 

@@ -33,6 +33,9 @@ the drain). Exit status 1 if lost, duplicated or double_offers is not 0,
 if a client saw what cannot happen (offered work it holds already; a
 refused end), or a kill saw no new leader (or no offer) within 10 s.
 
+--self-check checks the counting itself on made-up records (make failover
+runs it first).
+
 --plain runs one plain orcad (no Redis) under the same load: with
 --kills 0, for --duration seconds (the clients' bookkeeping alone); else
 each kill restarts it on its own journal (a restart, not a failover). For
@@ -673,6 +676,39 @@ class Run:
             await p.stop(signal.SIGTERM if p is not self.redis else signal.SIGKILL, timeout=3)
 
 
+def self_check():
+    """The counting, on made-up records: each rule must catch its case (a
+    harness that cannot fail proves nothing)."""
+    run = Run(argparse.Namespace(seed=1))
+    shutil.rmtree(run.tmp, ignore_errors=True)
+    run.kills = [{"t": 10.0}, {"t": 20.0}]
+    def work(iid, k, acked=True, offers=(), accepts=(), ends=(), holds=()):
+        run.created[iid] = k
+        if acked:
+            run.acked_set.add(iid)
+        for aid, t in offers:
+            run.offered(iid, aid, t, argparse.Namespace(opened=0.0))
+        run.accepts[iid].update(accepts)
+        for aid, t, unc in ends:
+            run.ended(iid, aid, t, unc)
+        for aid, t0, t1 in holds:
+            run.holds[iid].append([aid, t0, t1])
+    work(1, 0, ends=[(1, 1.0, False)])                          # fine (kill 1's row)
+    work(2, 1)                                                  # lost
+    work(3, 1, ends=[(1, 11.0, False), (2, 12.0, False)])       # ended twice
+    work(4, 2, ends=[(1, 21.0, False)], offers=[(2, 22.0)])     # offered after its end
+    work(5, 2, accepts=[1, 2], ends=[(1, 23.0, False)])         # accepted by two
+    work(6, 2, ends=[(1, 24.0, False)], holds=[(1, 0.0, 2.0), (2, 1.0, 3.0)])   # held by two
+    work(7, 2, ends=[(1, 25.0, False)], holds=[(1, 0.0, 1.0), (2, 1.0, 2.0)])   # one after the other
+    work(8, 2, ends=[(1, 26.0, False)], holds=[(1, 0.0, None), (2, 5.0, 6.0)])  # never let go
+    work(9, 2, ends=[(1, 27.0, True)])                          # an uncertain end: ended
+    work(10, 2, acked=False)                                    # refused: not counted
+    rows = run.counts()
+    assert rows == [[3, 1, 1, 0], [6, 0, 2, 2]], rows
+    print("failover: self-check OK (lost, ended twice, offered after the end, accepted by two, "
+          "held by two at once, each counted; their look-alikes not)")
+
+
 def report(run):
     a = run.args
     rows = run.counts()
@@ -737,7 +773,11 @@ def main():
     p.add_argument("--duration", type=float, default=10, help="seconds of load with --plain --kills 0")
     p.add_argument("--timeout", type=float, default=None, help="the whole run (default: 60 + 25 per kill)")
     p.add_argument("--keep", action="store_true", help="keep the temp dir (logs) even on success")
+    p.add_argument("--self-check", action="store_true", help="check the counting on made-up records, then exit")
     a = p.parse_args()
+    if a.self_check:
+        self_check()
+        return 0
     if a.seed is None:
         a.seed = random.randrange(1 << 30)
     with open(a.config) as f:
