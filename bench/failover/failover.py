@@ -249,10 +249,7 @@ class Conn:
         except Exception:
             pass
         self.reader.cancel()
-        try:
-            await self.reader
-        except BaseException:
-            pass
+        await asyncio.wait([self.reader], timeout=1)   # (a cancel of ours still goes through)
 
 
 async def connect(run, token, on_push, start):
@@ -475,7 +472,7 @@ class Run:
     def __init__(self, args):
         self.args, self.rng = args, random.Random(args.seed)
         self.tmp = tempfile.mkdtemp(prefix="orca-failover-")
-        self.over = self.load_over = False
+        self.over = self.load_over = self.finished = False
         self.kills = []              # {"t", "server", "leader_t", "offer_t"}
         self.iid = 0
         self.created = {}            # interaction -> kill interval it was queued in
@@ -655,6 +652,7 @@ class Run:
             await asyncio.sleep(self.rng.uniform(1.5, 4))   # the last kill's interval
         await self.drain(agents, gateways)
         self.elapsed = now() - t0
+        self.finished = True
         self.over = True
         for c in agents + gateways:
             if c.conn:
@@ -714,7 +712,7 @@ def report(run):
     rows = run.counts()
     total = [sum(r[i] for r in rows) for i in range(4)]
     fo = [1000 * (k["offer_t"] - k["t"]) for k in run.kills if k["offer_t"] is not None]
-    if run.kills:
+    if run.kills and run.finished:   # (an interrupted run leaves the last file as it was)
         os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
         with open(a.out, "w") as f:
             f.write("kill,ack_mode,load_per_s,acknowledged,lost,duplicated,double_offers,failover_ms\n")
@@ -746,13 +744,14 @@ def report(run):
         for s in run.servers:
             try:
                 with open(s.logpath, errors="replace") as f:
-                    tail = f.readlines()[-8:]
+                    tail = [l for l in f if "denied connection" not in l][-8:]   # (lws: a standby's 503s)
             except OSError:
                 tail = []
             print("  -- last lines of %s:" % s.logpath)
             sys.stdout.writelines("     " + l for l in tail)
     fail = total[1] or total[2] or total[3] or run.failures or run.bad
-    print("failover: %s (logs in %s)" % ("FAILED" if fail else "OK", run.tmp))
+    print("failover: %s%s" % ("FAILED" if fail else "OK",
+                              " (logs in %s)" % run.tmp if fail or a.keep else ""))
     return 1 if fail else 0
 
 
@@ -791,17 +790,22 @@ def main():
     run = Run(a)
 
     async def bounded():
-        me = asyncio.current_task()
-        for sig in (signal.SIGTERM, signal.SIGINT):   # stop cleanly: children too
-            asyncio.get_running_loop().add_signal_handler(sig, me.cancel)
-        try:
-            await asyncio.wait_for(run.main(), timeout)
-        except asyncio.TimeoutError:
-            run.failures.append("the run took over %.0f s" % timeout)
-        except asyncio.CancelledError:
+        job = asyncio.create_task(run.main())
+        def interrupted():
             run.failures.append("interrupted")
-        except RuntimeError as e:
-            run.failures.append(str(e))
+            job.cancel()
+        for sig in (signal.SIGTERM, signal.SIGINT):   # stop cleanly: children too
+            asyncio.get_running_loop().add_signal_handler(sig, interrupted)
+        try:
+            done, _ = await asyncio.wait([job], timeout=timeout)
+            if not done:
+                run.failures.append("the run took over %.0f s" % timeout)
+                job.cancel()
+                await asyncio.wait([job], timeout=10)
+            elif not job.cancelled() and isinstance(job.exception(), RuntimeError):
+                run.failures.append(str(job.exception()))
+            elif not job.cancelled() and job.exception():
+                raise job.exception()
         finally:
             run.over = True
             await run.stop_all()
