@@ -54,9 +54,9 @@ extern "C" {
  * link with. Zero-initialise defs with the
  * *_init functions so new fields take their defaults. */
 #define ORCA_VERSION_MAJOR 0
-#define ORCA_VERSION_MINOR 5
+#define ORCA_VERSION_MINOR 6
 #define ORCA_VERSION_PATCH 0
-#define ORCA_VERSION_STRING "0.5.0"
+#define ORCA_VERSION_STRING "0.6.0"
 
 /* The library's version string, e.g. "0.1.0". */
 ORCA_API const char *orca_version(void);

@@ -250,10 +250,13 @@ static void on_release(void *data, uint64_t batch)
     orcad_ws_release(d->ws, batch);
 }
 
-static void gate(void *data, uint64_t batch)
+static int gate(void *data, uint64_t batch)
 {
     orcad *d = data;
-    orcad_replica_gate(d->rep, batch);
+    if (orcad_replica_gate(d->rep, batch))
+        return 1;
+    orcad_ws_release(d->ws, batch); /* (after every earlier turn: see replica.h) */
+    return 0;
 }
 
 static int accepting(void *data)

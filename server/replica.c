@@ -53,6 +53,9 @@ struct orcad_replica {
     int epoch_setting;      /* Redis lost the epoch: SET NX under way */
     int renewing;
     uint64_t n;             /* numbers handed out for the "n" field */
+    uint64_t want, confirmed; /* the last turn gated, the last one released */
+    uint64_t n_gated;       /* n at the last turn gated */
+    unsigned markers;       /* markers without their reply yet */
     /* standby */
     orca_config ec;
     orca_engine *fe;
@@ -103,6 +106,7 @@ int orcad_redis_parse(const char *spec, orcad_replica_opts *o)
 
 static void connect_now(orcad_replica *r);
 static void read_more(orcad_replica *r);
+static void send_marker(orcad_replica *r, uint64_t batch);
 
 /* ---- the connection -------------------------------------------------------------- */
 
@@ -146,6 +150,7 @@ static void lost(orcad_replica *r)
     r->ac = NULL;
     r->connected = 0;
     r->pending = 0;
+    r->markers = 0;
     r->reading = r->acquiring = r->renewing = r->epoch_setting = 0;
     if (r->leader)
         r->whole = 0;
@@ -334,6 +339,9 @@ static void on_tick(uv_timer_t *t)
         return;
     if ((r->leader || r->promoting) && !r->fenced && !r->renewing)
         renew(r);
+    /* replies held across a loss (or a WAIT no replica answered): ask again */
+    if (r->leader && !r->fenced && r->whole && r->want > r->confirmed && !r->markers)
+        send_marker(r, r->want);
     else if (!r->leader && !r->promoting && !r->acquiring)
         try_acquire(r);
 }
@@ -487,27 +495,48 @@ static void on_marker(redisAsyncContext *c, void *reply, void *priv)
 {
     orcad_replica *r = replied(c);
     redisReply *rep = reply;
-    if (!r || !rep || !r->whole || r->fenced)
+    uint64_t batch = (uint64_t)(uintptr_t)priv;
+    if (!r)
+        return;
+    if (r->markers)
+        r->markers--;
+    if (!rep || !r->whole || r->fenced || rep->type == REDIS_REPLY_ERROR)
         return;
     if (r->o.ack == ORCAD_ACK_WAIT && (rep->type != REDIS_REPLY_INTEGER || rep->integer < 1))
-        return; /* no replica has it: the next marker asks again */
-    if (rep->type == REDIS_REPLY_ERROR)
+        return; /* no replica has it: the tick asks again */
+    if (batch <= r->confirmed)
         return;
+    r->confirmed = batch;
     if (r->cb.release)
-        r->cb.release(r->cb.data, (uint64_t)(uintptr_t)priv);
+        r->cb.release(r->cb.data, batch);
 }
 
-void orcad_replica_gate(orcad_replica *r, uint64_t batch)
+static void send_marker(orcad_replica *r, uint64_t batch)
 {
-    if (!r || r->fenced || !r->connected)
-        return; /* held: what was lost is not confirmed; a later turn's marker is */
+    int rc;
     if (r->o.ack == ORCAD_ACK_WAIT) {
         const char *argv[] = { "WAIT", "1", r->lease_ms };
-        cmd(r, on_marker, (void *)(uintptr_t)batch, 3, argv, NULL);
+        rc = cmd(r, on_marker, (void *)(uintptr_t)batch, 3, argv, NULL);
     } else {
         const char *argv[] = { "PING" };
-        cmd(r, on_marker, (void *)(uintptr_t)batch, 1, argv, NULL);
+        rc = cmd(r, on_marker, (void *)(uintptr_t)batch, 1, argv, NULL);
     }
+    if (rc == 0)
+        r->markers++;
+}
+
+int orcad_replica_gate(orcad_replica *r, uint64_t batch)
+{
+    if (!r || (r->n == r->n_gated && r->confirmed == r->want))
+        return 0; /* no record since the last turn, all before confirmed */
+    r->n_gated = r->n;
+    if (batch > r->want)
+        r->want = batch;
+    /* Held while the stream is not whole: a marker now would confirm
+     * nothing; the tick sends one once a snapshot made it whole again. */
+    if (!r->fenced && r->connected && r->whole)
+        send_marker(r, batch);
+    return 1;
 }
 
 int orcad_replica_accepting(const orcad_replica *r)

@@ -93,8 +93,9 @@ orca_stats *orcad_follow_stats(const orcad_replica *r);
 int orcad_replica_lead(orcad_replica *r, orca_engine *e);
 
 /* The turn numbered batch has queued replies behind the records tapped so
- * far: cb release(batch) once Redis has them (ack redis or wait). */
-void orcad_replica_gate(orcad_replica *r, uint64_t batch);
+ * far: cb release(batch) once Redis has them (ack redis or wait); 1. Or
+ * 0 if no record was tapped since the last turn (nothing to confirm). */
+int orcad_replica_gate(orcad_replica *r, uint64_t batch);
 
 /* 1 if new work may be acknowledged: always in async mode; else only
  * while Redis takes every record. NULL r: 1. */

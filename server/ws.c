@@ -62,7 +62,7 @@ struct orcad_ws {
     uint64_t batch, released;
     /* Acknowledgement after a replica (orcad_ws_set_gate): a turn's batch
      * is also held until the replica confirms its records (release). */
-    void (*gate)(void *data, uint64_t batch);
+    int (*gate)(void *data, uint64_t batch);
     void *gate_data;
     struct conn *held;    /* connections with messages of batches not released */
     recent finished;      /* interactions finished lately (resent enqueues) */
@@ -441,9 +441,16 @@ static void on_message(conn *c, const char *text, size_t len)
         if (!w->turn_start)
             w->turn_start = uv_hrtime();
         w->current = c;
-        proto_handle(&c->ps, w->e, text, len, on_reply, c);
+        int rc = proto_handle(&c->ps, w->e, text, len, on_reply, c);
         w->current = NULL;
         reply_first(c, before);
+        /* A refusal changed nothing: with a replica gate it need not wait
+         * for Redis to confirm records (only for what is before it on
+         * this connection), so an EUNAVAIL reaches the client while Redis
+         * is away. (reply_first put the reply right after before.) */
+        msg *reply = before ? before->next : c->head;
+        if (rc < 0 && w->gate && reply && !c->dead)
+            reply->batch = 0;
         rebind(c);
         subs_update(c, 0);
     }
@@ -497,7 +504,7 @@ static int on_receive(struct lws *wsi, conn *c, const char *in, size_t len)
 
 static int sendable(const conn *c, const msg *m)
 {
-    return m && !((c->w->group || c->w->gate) && m->batch > c->w->released);
+    return m && !((c->w->group || c->w->gate) && m->batch && m->batch > c->w->released);
 }
 
 static int on_writable(struct lws *wsi, conn *c)
@@ -901,6 +908,8 @@ static void flush_turn(orcad_ws *w)
     }
     if (!w->gate)
         w->released = b;
+    else if (ok)
+        w->gate(w->gate_data, b);
     while (w->dirty) {
         conn *c = w->dirty;
         dirty_del(c);
@@ -912,12 +921,10 @@ static void flush_turn(orcad_ws *w)
         flush(c);
         hold(c);
     }
-    if (ok && w->gate)
-        w->gate(w->gate_data, b); /* (may release at once) */
     turn_done(w);
 }
 
-void orcad_ws_set_gate(orcad_ws *w, void (*gate)(void *data, uint64_t batch), void *data)
+void orcad_ws_set_gate(orcad_ws *w, int (*gate)(void *data, uint64_t batch), void *data)
 {
     w->gate = gate, w->gate_data = data;
 }

@@ -66,10 +66,12 @@ void orcad_ws_feed_stop(orcad_ws *w);
  * orcad_ws_set_uv. */
 void orcad_ws_set_group(orcad_ws *w, int on);
 
-/* Acknowledgement after a replica: every turn's messages are held until
- * release(batch) says the records behind them are confirmed; gate(data,
- * batch) is called at the end of each turn that queued any. */
-void orcad_ws_set_gate(orcad_ws *w, void (*gate)(void *data, uint64_t batch), void *data);
+/* Acknowledgement after a replica: gate(data, batch) is called at the end
+ * of each turn that queued messages; they are held until release(batch)
+ * says the records behind them are confirmed (a gate that returns 0 says
+ * the turn made none: release it yourself). Replies that refuse a request
+ * (nothing changed) wait only for earlier messages on their connection. */
+void orcad_ws_set_gate(orcad_ws *w, int (*gate)(void *data, uint64_t batch), void *data);
 void orcad_ws_release(orcad_ws *w, uint64_t batch);
 
 /* 1 if the interaction finished here in the last minute (proto_host's

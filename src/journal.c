@@ -1217,6 +1217,23 @@ int orca_journal_apply(orca_engine *e, const void *rec, size_t len, uint64_t *ap
     return ORCA_OK;
 }
 
+/* A journal configuration orca_journal_replay or _promote cannot take. */
+static bool restore_cfg_bad(const orca_journal_config *cfg)
+{
+    return cfg && ((unsigned)cfg->sync > ORCA_SYNC_INTERVAL ||
+                   (unsigned)cfg->restore_presence > ORCA_RESTORE_OFFLINE);
+}
+
+/* What a replay does at its end, journaled: presence first, so that
+ * recovered offers find nobody READY, then the pending offers back. */
+static int restore_end(orca_engine *e, const orca_journal_config *cfg, orca_journal_info *info)
+{
+    int rc;
+    if (cfg && cfg->restore_presence == ORCA_RESTORE_OFFLINE && (rc = jrn_offline_all(e)))
+        return rc;
+    return jrn_recover_offers(e, &info->recovered_offers);
+}
+
 /* A standby becomes the writer: its state, as the records it applied
  * made it, goes into a new journal file as a compaction's snapshot (the
  * tap, if set, ships it), and from then on it journals like any engine.
@@ -1230,8 +1247,7 @@ int orca_journal_promote(orca_engine *e, const char *path, const orca_journal_co
     if (!info)
         info = &tmp;
     memset(info, 0, sizeof(*info));
-    if (!e || !path || !*path || (cfg && (unsigned)cfg->sync > ORCA_SYNC_INTERVAL) ||
-        (cfg && (unsigned)cfg->restore_presence > ORCA_RESTORE_OFFLINE))
+    if (!e || !path || !*path || restore_cfg_bad(cfg))
         return ORCA_EINVAL;
     if (e->in_callback || e->depth)
         return ORCA_EBUSY;
@@ -1259,9 +1275,7 @@ int orca_journal_promote(orca_engine *e, const char *path, const orca_journal_co
     info->records = e->jrn->seq;
     info->last_seq = e->jrn->seq;
     info->bytes = info->snapshot_bytes = e->jrn->bytes;
-    if (cfg && cfg->restore_presence == ORCA_RESTORE_OFFLINE && (rc = jrn_offline_all(e)))
-        return rc;
-    return jrn_recover_offers(e, &info->recovered_offers);
+    return restore_end(e, cfg, info);
 }
 
 int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_config *cfg,
@@ -1271,8 +1285,7 @@ int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_con
     if (!info)
         info = &tmp;
     memset(info, 0, sizeof(*info));
-    if (!e || !path || (cfg && (unsigned)cfg->sync > ORCA_SYNC_INTERVAL) ||
-        (cfg && (unsigned)cfg->restore_presence > ORCA_RESTORE_OFFLINE))
+    if (!e || !path || restore_cfg_bad(cfg))
         return ORCA_EINVAL;
     if (e->in_callback)
         return ORCA_EBUSY;
@@ -1351,8 +1364,5 @@ int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_con
     }
     e->jrn_os_error = 0;
     e->jrn->records = 0;
-    /* presence first, so that recovered offers find nobody READY */
-    if (cfg && cfg->restore_presence == ORCA_RESTORE_OFFLINE && (rc = jrn_offline_all(e)))
-        return rc;
-    return jrn_recover_offers(e, &info->recovered_offers);
+    return restore_end(e, cfg, info);
 }

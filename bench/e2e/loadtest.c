@@ -108,6 +108,7 @@ typedef struct run {
     int all_outcomes;  /* gateways hear every outcome (else accepted only) */
     const char *dump;     /* --dump FILE: every interaction's send time and latency */
     const char *sync;     /* the journal's sync policy in the config */
+    const char *redis, *ack; /* --redis, --ack: passed to orcad (a Redis already running) */
     unsigned seed;
 } run;
 
@@ -230,8 +231,13 @@ static int start_orcad(void)
             dup2(fd, 1);
             dup2(fd, 2);
         }
-        execl(R.orcad, R.orcad, "--config", R.conf, "--data-dir", R.data, "--listen", listen,
-              "--run-for", runfor, (char *)NULL);
+        if (R.redis)
+            execl(R.orcad, R.orcad, "--config", R.conf, "--data-dir", R.data, "--listen", listen,
+                  "--run-for", runfor, "--redis", R.redis, "--ack", R.ack ? R.ack : "async",
+                  (char *)NULL);
+        else
+            execl(R.orcad, R.orcad, "--config", R.conf, "--data-dir", R.data, "--listen", listen,
+                  "--run-for", runfor, (char *)NULL);
         _exit(127);
     }
     if (R.verbose)
@@ -926,7 +932,7 @@ static void usage(void)
             "usage: loadtest --orcad PATH [--agents N] [--gateways G] [--rates R1,R2,...]\n"
             "                [--duration S] [--handle-ms MS] [--csv FILE] [--quick]\n"
             "                [--crash K [--rate R]] [--sync never|interval|every] [--verbose]\n"
-            "                [--dump FILE] [--all-outcomes]\n"
+            "                [--dump FILE] [--all-outcomes] [--redis HOST:PORT/KEY [--ack MODE]]\n"
             "Defaults: 1000 agents, 4 gateways, rates 1000,5000,10000,20000 per second,\n"
             "10 s each, handle time 50 ms or less (agents at most half busy: 25 ms at\n"
             "20,000/s), CSV bench/results/e2e.csv. --quick: 2 s at\n"
@@ -938,6 +944,8 @@ static void usage(void)
             "offered interaction's send time (ms from the start) and latency (us).\n"
             "Gateways ask for the accepted outcome only (what a voice gateway bridges\n"
             "on); --all-outcomes: every one, orcad's default (4 events per call).\n"
+            "--redis, --ack: orcad ships its journal to that Redis (already running)\n"
+            "with that acknowledgement mode (README, \"Two servers\").\n"
             "Exit status 1 on any error.\n");
 }
 
@@ -990,6 +998,10 @@ int main(int argc, char **argv)
             R.dump = v, k++;
         } else if (v && !strcmp(a, "--sync")) {
             R.sync = v, k++;
+        } else if (v && !strcmp(a, "--redis")) {
+            R.redis = v, k++;
+        } else if (v && !strcmp(a, "--ack")) {
+            R.ack = v, k++;
         } else if (!strcmp(a, "--wipe-journal")) {
             R.wipe = 1; /* with --crash: must fail (a test of the checks) */
         } else if (!strcmp(a, "--all-outcomes")) {
