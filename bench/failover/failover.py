@@ -488,7 +488,7 @@ class Run:
         self.notes, self.bad = collections.Counter(), 0
         self.failures = []
         self.rport = None
-        self.redis = None
+        self.redis = []              # the primary, and a replica with --ack wait
         self.servers = []
 
     # the clients' records
@@ -555,22 +555,37 @@ class Run:
 
     # processes
     async def start_redis(self):
+        """redis-server on a free port; with --ack wait a replica of it too
+        (WAIT 1 needs one), up once its link to the primary is."""
         self.rport = free_port()
-        self.redis = Proc("redis", os.path.join(self.tmp, "redis.log"))
-        await self.redis.start(["redis-server", "--port", str(self.rport), "--bind", "127.0.0.1",
-                                "--save", "", "--appendonly", "no"])
-        for _ in range(50):
+        self.redis = [Proc("redis", os.path.join(self.tmp, "redis.log"))]
+        await self.redis_up(self.redis[0], self.rport, [])
+        if self.args.ack == "wait":
+            self.redis.append(Proc("redis-replica", os.path.join(self.tmp, "redis-replica.log")))
+            await self.redis_up(self.redis[1], free_port(),
+                                ["--replicaof", "127.0.0.1", str(self.rport)], b"master_link_status:up")
+
+    async def redis_up(self, proc, port, extra, want=None):
+        await proc.start(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                          "--save", "", "--appendonly", "no"] + extra)
+        ask = b"INFO replication\r\n" if want else b"PING\r\n"
+        for _ in range(100):
             try:
-                r, w = await asyncio.open_connection("127.0.0.1", self.rport)
-                w.write(b"PING\r\n")
-                ok = (await asyncio.wait_for(r.readline(), 1)).startswith(b"+PONG")
+                r, w = await asyncio.open_connection("127.0.0.1", port)
+                w.write(ask)
+                got = b""
+                while not (want or b"+PONG") in got and not got.endswith(b"\r\n\r\n"):
+                    b = await asyncio.wait_for(r.read(4096), 1)
+                    if not b:
+                        break
+                    got += b
                 w.close()
-                if ok:
+                if (want or b"+PONG") in got:
                     return
             except (OSError, asyncio.TimeoutError):
                 pass
             await asyncio.sleep(0.1)
-        raise RuntimeError("redis-server did not start (see %s)" % self.redis.logpath)
+        raise RuntimeError("%s did not start (see %s)" % (proc.name, proc.logpath))
 
     async def leader(self, timeout):
         """The server whose healthz says leader, within timeout s; else None."""
@@ -670,8 +685,10 @@ class Run:
         return False
 
     async def stop_all(self):
-        for p in self.servers + ([self.redis] if self.redis else []):
-            await p.stop(signal.SIGTERM if p is not self.redis else signal.SIGKILL, timeout=3)
+        for p in self.servers:
+            await p.stop(signal.SIGTERM, timeout=3)
+        for p in self.redis:
+            await p.stop(signal.SIGKILL, timeout=3)
 
 
 def self_check():
@@ -761,7 +778,8 @@ def main():
     p.add_argument("--rate", type=int, default=200, help="enqueues per second, all gateways")
     p.add_argument("--agents", type=int, default=40)
     p.add_argument("--gateways", type=int, default=2)
-    p.add_argument("--ack", default="redis", help="orcad's --ack mode")
+    p.add_argument("--ack", default="redis", choices=["async", "redis", "wait"],
+                   help="orcad's --ack mode (wait: a Redis replica is started too)")
     p.add_argument("--lease-ms", type=int, default=500)
     p.add_argument("--out", default="bench/results/failover.csv")
     p.add_argument("--orcad", default="build/server/orcad")
@@ -812,7 +830,7 @@ def main():
     try:
         asyncio.run(bounded())
     finally:
-        for p_ in run.servers + ([run.redis] if run.redis else []):
+        for p_ in run.servers + run.redis:
             if p_.alive():
                 try:
                     os.killpg(p_.p.pid, signal.SIGKILL)
