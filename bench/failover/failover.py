@@ -567,7 +567,7 @@ class Run:
 
     async def redis_up(self, proc, port, extra, want=None):
         await proc.start(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                          "--save", "", "--appendonly", "no"] + extra)
+                          "--save", "", "--appendonly", "no", "--dir", self.tmp] + extra)
         ask = b"INFO replication\r\n" if want else b"PING\r\n"
         for _ in range(100):
             try:
