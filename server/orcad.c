@@ -584,6 +584,7 @@ static int promote(void *data, orca_engine *fe, orca_stats *fs, int empty)
             d->e = NULL, d->stats = NULL; /* (still the replica's to free) */
         return -1;
     }
+    lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
     orcad_replica_stats st;
     orcad_replica_stats_get(d->rep, &st);
     say("leader of epoch %llu: taking work (acknowledgements: %s)", (unsigned long long)st.epoch,
@@ -619,6 +620,9 @@ static int run_standby(const char *conf, const char *dir_arg, char *const *liste
         listen_all(&d, orcad_follow_engine(d.rep), orcad_follow_stats(d.rep)) != 0)
         return stop_early(&d);
     orcad_http_set_replica(d.http, d.rep);
+    /* lws warns of each upgrade refused: clients retrying during a
+     * failover would fill the log with them */
+    lws_set_log_level(LLL_ERR, NULL);
     for (size_t k = 0; k < d.naddrs; k++)
         say("standby: listening on http://%s (read-only figures; WebSocket clients are refused "
             "until it takes over)", d.addrs[k]);
