@@ -5,7 +5,10 @@
  * straight to the standby (orca_journal_apply), where a real one would
  * ship it to another machine (issue 13: through Redis Streams). Midway the
  * leader compacts: the standby reads past the snapshot it already has. A
- * third engine that starts late loads that snapshot and catches up.
+ * third engine that starts late loads that snapshot and catches up. Then
+ * the leader dies and the standby takes over (orca_journal_promote): it
+ * writes a journal of its own, its agents OFFLINE until they come back,
+ * the call that was ringing back in the queue.
  *
  *   build/examples/standby        (writes and removes a journal in /tmp)
  */
@@ -105,9 +108,23 @@ int main(void)
     waiting("late", h.late, q);
     printf("%u records shipped; the late starter took the last %u, from the snapshot on\n",
            h.records, h.late_records);
+
+    /* The leader's machine dies (here: the engine goes, unclosed). */
+    orca_engine_free(leader);
+    char path2[sizeof path + 8];
+    snprintf(path2, sizeof path2, "%s.b", path);
+    orca_journal_config pc = { .sync = ORCA_SYNC_NEVER, .restore_presence = ORCA_RESTORE_OFFLINE };
+    orca_journal_info ji;
+    CHECK(orca_journal_promote(h.standby, path2, &pc, &ji));
+    printf("the leader died; the standby took over: journal of %llu records, %llu offer(s) "
+           "recovered\n", (unsigned long long)ji.records, (unsigned long long)ji.recovered_offers);
+    waiting("new", h.standby, q);
+    CHECK(orca_agent_set_presence(h.standby, 2, ORCA_PRESENCE_READY, 0)); /* agent 2 is back */
+    printf("agent 2 logs in to the new leader:\n");
+    waiting("new", h.standby, q);
     orca_engine_free(h.late);
     orca_engine_free(h.standby);
-    orca_engine_free(leader);
     unlink(path);
+    unlink(path2);
     return 0;
 }
