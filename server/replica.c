@@ -64,6 +64,7 @@ struct orcad_replica {
     uint64_t last_n;        /* the n of the last entry taken (0: none) */
     uint64_t known;         /* the highest epoch seen */
     uint64_t noepoch_since; /* uv_now when Redis was first seen without an epoch (0: it has one) */
+    uint64_t started;       /* uv_now when this standby started following */
     int resync;             /* skip to the next snapshot of a new engine */
     int reading, acquiring, promoting;
     uint64_t new_epoch;
@@ -342,8 +343,9 @@ static void on_tick(uv_timer_t *t)
     /* replies held across a loss (or a WAIT no replica answered): ask again */
     if (r->leader && !r->fenced && r->whole && r->want > r->confirmed && !r->markers)
         send_marker(r, r->want);
-    else if (!r->leader && !r->promoting && !r->acquiring)
-        try_acquire(r);
+    else if (!r->leader && !r->promoting && !r->acquiring &&
+             now - r->started >= 2ull * r->o.lease_ms)
+        try_acquire(r); /* (a standby that just started lets one that has followed for a while go first) */
 }
 
 static orcad_replica *replica_new(uv_loop_t *loop, const orcad_replica_opts *o,
@@ -788,6 +790,7 @@ int orcad_follow_start(uv_loop_t *loop, const orca_config *ec, const orcad_repli
     if (!r)
         return -1;
     r->ec = *ec;
+    r->started = uv_now(loop);
     snprintf(r->last_id, sizeof r->last_id, "0-0");
     if (fresh_engine(r) != 0) {
         orcad_replica_stop(r);
