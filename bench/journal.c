@@ -56,7 +56,7 @@ static uint32_t pick_skills(orca_skill_level *v, uint32_t max, int random_level)
 {
     uint32_t n = 0;
     for (uint32_t k = 0; k < max; k++) {
-        orca_skill_id s = pick(g_skills);
+        orca_skill_id s = 1 + pick(g_skills); /* (ids start at 1: 0 is none) */
         int dup = 0;
         for (uint32_t j = 0; j < n; j++)
             dup |= v[j].skill == s;
