@@ -269,6 +269,11 @@ static int finished(void *data, uint64_t interaction)
     return orcad_ws_finished(((orcad *)data)->ws, interaction);
 }
 
+static int claim(void *data, uint64_t interaction)
+{
+    return orcad_ws_claim(((orcad *)data)->ws, interaction);
+}
+
 static void on_stop(uv_timer_t *t)
 {
     say("ran for %d s", ((orcad *)t->data)->run_for);
@@ -449,7 +454,7 @@ static int serve(orcad *d)
         d->syncer = NULL; /* (said why; the journal is still written, and synced at exit) */
     if (d->rep && d->ro.ack != ORCAD_ACK_ASYNC)
         orcad_ws_set_gate(d->ws, gate, d);
-    d->host = (proto_host){ reload, shutdown_soon, accepting, finished, d };
+    d->host = (proto_host){ reload, shutdown_soon, accepting, finished, claim, d };
     orcad_ws_set_host(d->ws, &d->host);
     if (orcad_ws_feed_start(d->ws, d->stats) != 0)
         return -1;

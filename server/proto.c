@@ -732,6 +732,46 @@ static int on_outcomes(proto_session *s, orca_engine *e, req *r, json_t *reply)
     return 0;
 }
 
+/* claim: a gateway that reconnected (or followed a failover) takes its
+ * live interactions back, so their outcomes reach this connection; the
+ * reply lists those that are not live here (finished, or never arrived:
+ * PROTOCOL.md, "Failover", says what to do about them). */
+#define PROTO_MAX_CLAIM 1000
+static int on_claim(proto_session *s, orca_engine *e, req *r, json_t *reply)
+{
+    json_t *list = json_object_get(r->root, "interactions"), *v, *gone = json_array();
+    size_t k, claimed = 0;
+    orca_interaction_info ii;
+    if (!gone)
+        return PROTO_ENOMEM;
+    if (json_array_size(list) > PROTO_MAX_CLAIM) {
+        json_decref(gone);
+        return fail(r, PROTO_ETOOBIG, "at most 1000 interactions per claim");
+    }
+    json_array_foreach(list, k, v) {
+        if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+            json_decref(gone);
+            return fail(r, PROTO_EPROTO, "interactions is a list of interaction ids");
+        }
+    }
+    json_array_foreach(list, k, v) {
+        uint64_t id = (uint64_t)json_integer_value(v);
+        if (orca_interaction_info_get(e, id, &ii) != ORCA_OK || work_ok(s, e, r, id) < 0) {
+            json_array_append_new(gone, json_integer((json_int_t)id));
+            continue;
+        }
+        if (s->host && s->host->claim && s->host->claim(s->host->data, id) != 0) {
+            json_decref(gone);
+            return PROTO_ENOMEM;
+        }
+        claimed++;
+    }
+    json_object_set_new(reply, "claimed", json_integer((json_int_t)claimed));
+    json_object_set_new(reply, "not_live", gone);
+    return 0;
+}
+
+static const field f_claim[] = { { "interactions", F_ARR, 1 }, { NULL, 0, 0 } };
 static const field f_outcomes[] = { { "events", F_ARR, 1 }, { NULL, 0, 0 } };
 static const field f_subscribe[] = { { "events", F_BOOL, 0 }, { "figures", F_BOOL, 0 }, { NULL, 0, 0 } };
 
@@ -758,6 +798,7 @@ static const msg_type types[] = {
     { "shutdown", R(ADMIN), 1, f_none, on_shutdown },
     { "subscribe", R(SUPERVISOR) | R(ADMIN), 0, f_subscribe, on_subscribe },
     { "outcomes", R(GATEWAY), 0, f_outcomes, on_outcomes },
+    { "claim", R(GATEWAY), 0, f_claim, on_claim },
 };
 
 /* ------------------------------------------------------------------------ */

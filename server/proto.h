@@ -53,6 +53,10 @@ typedef struct proto_host {
     /* 1 if the interaction finished here lately (a resent enqueue of it
      * is answered as done). NULL: never. */
     int (*finished)(void *data, uint64_t interaction);
+    /* A gateway claims live work (after a reconnection or a failover):
+     * its outcomes go to the connection handling the message from now
+     * on. 0, or -1 if out of memory. NULL: claims change nothing. */
+    int (*claim)(void *data, uint64_t interaction);
     void *data;
 } proto_host;
 

@@ -945,6 +945,19 @@ void orcad_ws_release(orcad_ws *w, uint64_t batch)
     }
 }
 
+int orcad_ws_claim(orcad_ws *w, uint64_t interaction)
+{
+    conn *c = w->current, *g = connmap_get(&w->work, interaction);
+    if (!c || g == c)
+        return 0;
+    if (connmap_put(&w->work, interaction, c) != 0)
+        return -1;
+    if (g)
+        g->nwork--; /* (an old connection of the same gateway, still open) */
+    c->nwork++;
+    return 0;
+}
+
 int orcad_ws_finished(orcad_ws *w, uint64_t interaction)
 {
     return recent_has(&w->finished, interaction, uv_now(w->loop));

@@ -78,6 +78,10 @@ void orcad_ws_release(orcad_ws *w, uint64_t batch);
  * finished: a resent enqueue of it is answered as done). */
 int orcad_ws_finished(orcad_ws *w, uint64_t interaction);
 
+/* The connection whose message is being handled takes the interaction's
+ * outcomes (proto_host's claim). 0, or -1 if out of memory. */
+int orcad_ws_claim(orcad_ws *w, uint64_t interaction);
+
 /* How long orcad took over its requests, per turn of the loop: from the
  * first message it handled in the turn to the end of that turn's sends
  * (flush_turn), in buckets of powers of two microseconds (bucket k counts

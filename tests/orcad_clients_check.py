@@ -88,7 +88,22 @@ async def replaced_and_outcomes(sup):
     ok(await call(z, {"id": "z3", "type": "wrapup_done", "interaction": 200}))
     e = (await push(ga, "event"))["event"]
     assert (e["type"], e["interaction"]) == ("completed", 200), e
-    for ws in (ga, gb):
+    # A gateway that reconnects claims its live work back: its outcomes
+    # come to the new connection (PROTOCOL.md, "Failover").
+    ok(await call(ga, {"id": "e4", "type": "enqueue", "interaction": 202, "queue": "billing",
+                       "channel": "voice"}))
+    o = await push(z, "offer")
+    assert o["interaction"] == 202, o
+    await ga.close()
+    gc, _ = await open_as(GW, "gc")
+    r = ok(await call(gc, {"id": "c1", "type": "claim", "interactions": [202, 999]}))
+    assert r["claimed"] == 1 and r["not_live"] == [999], r
+    ok(await call(z, {"id": "z4", "type": "accept", "interaction": 202}))
+    e = (await push(gc, "event"))["event"]
+    assert (e["type"], e["interaction"]) == ("accepted", 202), e
+    ok(await call(z, {"id": "z5", "type": "end", "interaction": 202}))
+    ok(await call(z, {"id": "z6", "type": "wrapup_done", "interaction": 202}))
+    for ws in (gc, gb):
         await ws.close()
     return y, z
 
@@ -256,7 +271,7 @@ async def main():
     refused = await flood()
     await asyncio.sleep(0.5)
     opened, base, peak, after = await thousands()
-    print("replaced binding, gateway outcomes A/B, grace NOT_READY after %.2f s, "
+    print("replaced binding, gateway outcomes A/B, a claim after a reconnection, grace NOT_READY after %.2f s, "
           "half-open closed after %.2f s, flood: %d ELIMIT then cut off, "
           "%d connections opened in %.1f s, VmRSS %d -> %d -> %d KiB"
           % (waited, took, refused, MAXC, opened, base, peak, after))

@@ -580,7 +580,7 @@ static void test_admin(void **state)
 {
     fx *f = *state;
     fake_host fh = { 0 };
-    proto_host host = { fake_reload, fake_shutdown, NULL, NULL, &fh };
+    proto_host host = { fake_reload, fake_shutdown, NULL, NULL, NULL, &fh };
     proto_session adm;
     proto_session_init(&adm, &f->cfg);
     proto_session_set_host(&adm, &host);
@@ -840,6 +840,8 @@ static void test_event_json(void **state)
 typedef struct fo_host {
     int accepting;
     uint64_t finished_id;
+    uint64_t claimed[4];
+    unsigned nclaimed;
 } fo_host;
 
 static int fo_accepting(void *data)
@@ -852,11 +854,18 @@ static int fo_finished(void *data, uint64_t id)
     return ((fo_host *)data)->finished_id == id;
 }
 
+static int fo_claim(void *data, uint64_t id)
+{
+    fo_host *h = data;
+    h->claimed[h->nclaimed++ % 4] = id;
+    return 0;
+}
+
 static void test_failover(void **state)
 {
     fx *f = *state;
-    fo_host fh = { 0, 0 };
-    proto_host host = { NULL, NULL, fo_accepting, fo_finished, &fh };
+    fo_host fh = { 0 };
+    proto_host host = { NULL, NULL, fo_accepting, fo_finished, fo_claim, &fh };
     proto_session_set_host(&f->gw, &host);
     proto_session_set_host(&f->ag1, &host);
     const char *enq = "{\"v\":1,\"id\":\"e1\",\"type\":\"enqueue\",\"interaction\":100,\"queue\":\"sales\","
@@ -914,6 +923,18 @@ static void test_failover(void **state)
     assert_int_equal(state_of(f, 100), ORCA_STATE_OFFERED);
     BAD(f, &gw2, "{\"v\":1,\"id\":\"e6\",\"type\":\"enqueue\",\"interaction\":101,\"queue\":\"sales\","
                  "\"channel\":\"voice\",\"resend\":1}", PROTO_EPROTO);
+    /* claim: live work is taken (the host told), the rest listed */
+    r = ASK(f, &gw2, "{\"v\":1,\"id\":\"c1\",\"type\":\"claim\",\"interactions\":[100,555]}", 0);
+    assert_int_equal(json_integer_value(json_object_get(r, "claimed")), 1);
+    assert_int_equal(json_array_size(json_object_get(r, "not_live")), 1);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(r, "not_live"), 0)), 555);
+    json_decref(r);
+    assert_int_equal(fh.nclaimed, 1);
+    assert_int_equal(fh.claimed[0], 100);
+    BAD(f, &gw2, "{\"v\":1,\"id\":\"c2\",\"type\":\"claim\",\"interactions\":[100,\"x\"]}", PROTO_EPROTO);
+    BAD(f, &gw2, "{\"v\":1,\"id\":\"c3\",\"type\":\"claim\",\"interactions\":[0]}", PROTO_EPROTO);
+    BAD(f, &f->ag1, "{\"v\":1,\"id\":\"c4\",\"type\":\"claim\",\"interactions\":[100]}", PROTO_EPERM);
+    assert_int_equal(fh.nclaimed, 1); /* refused claims claim nothing */
     proto_session_free(&gw2);
 }
 
