@@ -294,8 +294,7 @@ bench:
 # under load, nothing acknowledged lost or offered twice.
 LOADTEST_SRC := $(wildcard bench/e2e/*.c)
 $(BUILD)/bench/loadtest: $(LOADTEST_SRC) server/wsframe.c server/wsframe.h $(wildcard bench/e2e/*.h) | $(BUILD)/bench/obj
-	@scripts/deps.sh libssl-dev
-	$(CC) $(CFLAGS) $(UV_CFLAGS) -Ibench/e2e -Iserver $(LOADTEST_SRC) server/wsframe.c $(LDSAN) $(UV_LIBS) -lcrypto -o $@
+	$(CC) $(CFLAGS) $(UV_CFLAGS) -Ibench/e2e -Iserver $(LOADTEST_SRC) server/wsframe.c $(LDSAN) $(UV_LIBS) -o $@
 
 loadtest:
 	@$(MAKE) --no-print-directory $(BUILD)/server/orcad $(BUILD)/bench/loadtest

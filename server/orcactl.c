@@ -198,6 +198,16 @@ static void ws_connect(ctl *c)
             (int)strcspn(head, "\r\n"), head);
     if (!strcasestr(head, "\r\nSec-WebSocket-Protocol: orca.v1\r\n"))
         die("%s:%s does not speak orca.v1", c->host, c->port);
+    /* The server proves it read this handshake (not a cached or a
+     * confused reply): its accept value is derived from our key. */
+    char want[29];
+    wsf_accept(key, want);
+    const char *v = strcasestr(head, "\r\nSec-WebSocket-Accept:");
+    if (v)
+        v += strspn(v + 23, " \t") + 23; /* the value: case matters there */
+    if (!v || strncmp(v, want, 28) != 0 || (v[28] != '\r' && v[28] != ' '))
+        die("%s:%s answered the WebSocket handshake with a wrong Sec-WebSocket-Accept", c->host,
+            c->port);
 }
 
 static void ws_frame(ctl *c, unsigned op, const void *data, size_t len)

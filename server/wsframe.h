@@ -39,4 +39,10 @@ int wsf_parse(const unsigned char *p, size_t have, wsf_frame *f);
  * NUL-terminated): the handshake's Sec-WebSocket-Key and -Accept. */
 void wsf_base64(const unsigned char *in, size_t n, char *out);
 
+/* The Sec-WebSocket-Accept a server must answer to the client's key (RFC
+ * 6455 4.2.2: base64 of the SHA-1 of the key and the protocol's GUID) into
+ * out (29 bytes, NUL-terminated); key is at most 64 characters (a client
+ * sends 24). A client checks the answer with it. */
+void wsf_accept(const char *key, char *out);
+
 #endif

@@ -46,6 +46,25 @@ kill $helper 2>/dev/null || true
 helper=
 [ $rc = 2 ] || fail "a mute server: exit $rc, want 2 (timeout)"
 has "timed out" e
+# A server that answers the upgrade with a Sec-WebSocket-Accept not made
+# from orcactl's key (a cached or confused reply): refused, exit 2.
+rm -f "$tmp/liar"
+$py -c 'import socket,time
+s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(8)
+print(s.getsockname()[1], flush=True)
+c,_=s.accept(); c.recv(4096)
+c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: orca.v1\r\n\r\n")
+time.sleep(5)' >"$tmp/liar" &
+helper=$!
+i=0
+until [ -s "$tmp/liar" ]; do i=$((i + 1)); [ $i -lt 50 ] || fail "no lying server"; sleep 0.1; done
+rc=0
+timeout 10 "$ctl" --timeout 2 --token x --server "ws://127.0.0.1:$(cat "$tmp/liar")" queues >"$tmp/o" 2>"$tmp/e" || rc=$?
+kill $helper 2>/dev/null || true
+helper=
+[ $rc = 2 ] || fail "a wrong Sec-WebSocket-Accept: exit $rc, want 2"
+has "wrong Sec-WebSocket-Accept" e
 
 port=$(free_port)
 start_orcad "$tmp/log" timeout 60 "$orcad" --config server/orcad.conf.example \
@@ -139,4 +158,4 @@ run 1 --token $sup compact
 has "orcactl: EP" e
 
 stop_orcad
-echo "orcactl_check: OK (port $port: status, queues, agents, position, presence, raw, reload, compact, --json, token scopes, callback, transfer, EAUTH, EPERM, ENOENT, usage, connection and timeout errors, a list of servers with a dead one first)"
+echo "orcactl_check: OK (port $port: status, queues, agents, position, presence, raw, reload, compact, --json, token scopes, callback, transfer, EAUTH, EPERM, ENOENT, usage, connection and timeout errors, a wrong handshake accept refused, a list of servers with a dead one first)"

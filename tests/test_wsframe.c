@@ -60,12 +60,27 @@ static void test_base64(void **state)
     assert_string_equal(out, "");
 }
 
+/* RFC 6455's own example (1.3), and keys of other lengths (SHA-1's
+ * padding into one block or two). */
+static void test_accept(void **state)
+{
+    (void)state;
+    char out[29];
+    wsf_accept("dGhlIHNhbXBsZSBub25jZQ==", out);
+    assert_string_equal(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    wsf_accept("", out); /* SHA-1 of the GUID alone */
+    assert_string_equal(out, "Kfh9QIsMVZcl6xEPYxPHzW8SZ8w=");
+    wsf_accept("x3JJHMbDL1EzLkh9GBhXDw==", out);
+    assert_string_equal(out, "HSmrc0sMlYUkAGmm5OPpG2HaGWk=");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_header_round_trip),
         cmocka_unit_test(test_mask_twice),
         cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_accept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,12 +12,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/sha.h>
 
 #include "wsc.h"
 #include "wsframe.h"
 
-#define WSC_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WSC_MAX_MESSAGE (16u << 20) /* a longer message from the server is an error */
 
 enum { ST_CONNECTING, ST_HANDSHAKE, ST_OPEN, ST_CLOSING };
@@ -153,12 +151,8 @@ static int check_handshake(wsc *c, const char *h, size_t n)
 {
     if (n < 12 || strncmp(h, "HTTP/1.1 101", 12) != 0)
         return -1;
-    char want[64];
-    unsigned char sha[SHA_DIGEST_LENGTH];
-    char both[96];
-    snprintf(both, sizeof both, "%s%s", c->key, WSC_GUID);
-    SHA1((const unsigned char *)both, strlen(both), sha);
-    wsf_base64(sha, sizeof sha, want);
+    char want[29];
+    wsf_accept(c->key, want);
     for (const char *l = h; l && l < h + n; l = strstr(l, "\r\n")) {
         l += (l != h) ? 2 : 0;
         static const char name[] = "Sec-WebSocket-Accept:";
