@@ -21,7 +21,9 @@
  *               falling back to (a) after K probes;
  *   c (sig)     agents with the same eligible classes share a signature;
  *               each signature keeps, per channel, a heap of its classes by
- *               head key: the answer is the best of at most 3 heap tops.
+ *               head key: the answer is the best of at most 3 heap tops;
+ *   a2          (a) with the agent's scan array grouped by channel, so the
+ *               classes of a channel that does not fit are not read (Zipf).
  * One decision: an agent's random busy item ends (untimed), the timed
  * release picks and removes the head (as an offer would) and updates what
  * the method keeps when the head changes; then one new arrival refills
@@ -31,12 +33,13 @@
  * creates a class per arrival (links to the eligible agents: holders of the
  * rarest skill, as orca) and drops it when it empties. There (b) tests
  * eligibility from the agent's skills instead of a bitmap, and (c) is not
- * run: every new class changes the signature of each agent it links.
+ * run: every new class changes the signature of each agent it links; nor is
+ * (a2), whose grouped array would need moves as classes come and go.
  *
- *   release_proto [--workload zipf|adversarial] [--method a|b|c] [--k K]
+ *   release_proto [--workload zipf|adversarial] [--method a|a2|b|c] [--k K]
  *                 [--agents N] [--waiting N] [--calls N] [--warmup N]
  *                 [--seed N] [--verify] [--no-time] [--out FILE]
- * --verify: every decision runs a, b (K = 4, 16, 64) and c and fails on the
+ * --verify: every decision runs a2, b (K = 4, 16, 64) and c and fails on the
  * first disagreement (nothing timed). --no-time: no clock reads, for runs
  * under callgrind (measured_release and measured_arrival are the functions
  * to count). --out appends one CSV row.
@@ -196,6 +199,7 @@ typedef struct pagent {
     uint64_t *scan;                /* (a): ch << 32 | class, as orca's scan */
     uint32_t *epos;                /* epos[li]: index in the class's elig */
     uint32_t nscan, capscan;
+    uint32_t choff[WL_NCHANNELS + 1]; /* Zipf: scan[] grouped by channel (a2) */
     uint32_t sig;                  /* (c) */
     uint16_t used;                 /* capacity units busy */
     uint8_t cnt[WL_NCHANNELS];     /* busy items per channel */
@@ -205,7 +209,7 @@ typedef struct psig {
     heap4 h[WL_NCHANNELS];         /* member classes by head key, per channel */
 } psig;
 
-enum { M_A = 0, M_B = 1, M_C = 2 };
+enum { M_A = 0, M_B = 1, M_C = 2, M_A2 = 3 };
 
 typedef struct proto {
     const workload *w;
@@ -478,6 +482,30 @@ static uint32_t pick_c(const proto *p, uint32_t ai, uint32_t fit)
     return best;
 }
 
+/* (a2) today's pass over the channels that fit only: the scan array is
+ * grouped by channel (Zipf), so entries of a full channel are not read. */
+static uint32_t pick_a2(const proto *p, uint32_t ai, uint32_t fit)
+{
+    const pagent *a = &p->ag[ai];
+    const ctop *tops = p->top;
+    uint32_t best = NOPOS;
+    uint64_t b1 = KEY_EMPTY, b2 = KEY_EMPTY;
+    for (uint32_t ch = 0; ch < WL_NCHANNELS; ch++) {
+        if (!(fit >> ch & 1))
+            continue;
+        for (uint32_t li = a->choff[ch], n = a->choff[ch + 1]; li < n; li++) {
+            uint32_t c = (uint32_t)a->scan[li];
+            const ctop *t = &tops[c];
+            if (key_less(t->k1, t->k2, b1, b2)) {
+                best = c;
+                b1 = t->k1;
+                b2 = t->k2;
+            }
+        }
+    }
+    return best;
+}
+
 static uint32_t pick(proto *p, uint32_t ai, uint32_t fit)
 {
     switch (p->method) {
@@ -485,6 +513,8 @@ static uint32_t pick(proto *p, uint32_t ai, uint32_t fit)
         return pick_b(p, ai, fit, p->K);
     case M_C:
         return pick_c(p, ai, fit);
+    case M_A2:
+        return pick_a2(p, ai, fit);
     default:
         return pick_a(p, ai, fit);
     }
@@ -507,6 +537,10 @@ static void verify_pick(proto *p, uint32_t ai, uint32_t fit, uint32_t want)
     }
     p->walks = walks, p->probes = probes, p->fallbacks = fallbacks;
     p->fit_misses = fit_misses;
+    if (!p->adv && pick_a2(p, ai, fit) != want) {
+        fprintf(stderr, "release_proto: verify: agent %u: (a2) disagrees with (a)\n", ai);
+        exit(1);
+    }
     if (p->keep_c) {
         uint32_t got = pick_c(p, ai, fit);
         if (got != want) {
@@ -607,12 +641,17 @@ static void build_zipf_classes(proto *p)
         p->cch[c] = (uint8_t)(c % WL_NCHANNELS);
         p->top[c] = (ctop){KEY_EMPTY, KEY_EMPTY};
     }
+    /* channel by channel, so each agent's scan array is grouped by channel */
     for (uint32_t ai = 0; ai < p->nag; ai++)
-        for (uint32_t c = 0; c < p->ncls; c++)
-            if (wl_agent_serves(&w->agents[ai], p->cls[c].req, p->cls[c].nreq)) {
-                link_add(p, ai, c);
-                p->bits[(size_t)ai * p->words + c / 64] |= 1ull << (c % 64);
-            }
+        for (uint32_t ch = 0; ch < WL_NCHANNELS; ch++) {
+            p->ag[ai].choff[ch] = p->ag[ai].nscan;
+            for (uint32_t c = ch; c < p->ncls; c += WL_NCHANNELS)
+                if (wl_agent_serves(&w->agents[ai], p->cls[c].req, p->cls[c].nreq)) {
+                    link_add(p, ai, c);
+                    p->bits[(size_t)ai * p->words + c / 64] |= 1ull << (c % 64);
+                }
+            p->ag[ai].choff[ch + 1] = p->ag[ai].nscan;
+        }
     if (p->keep_b)
         for (uint32_t c = 0; c < p->ncls; c++)
             h_push(&p->g, (hent){KEY_EMPTY, KEY_EMPTY, c});
@@ -751,15 +790,45 @@ static uint64_t pct(uint64_t *v, uint32_t n, double q)
     return v[r ? r - 1 : 0];
 }
 
+/* Why the walk of (b) is long: the mean number of agents eligible for the
+ * first n classes of the global order, against the mean over all live
+ * classes. Printed with (b)'s summary. */
+static void order_report(proto *p, uint32_t n)
+{
+    const heap4 *g = &p->g;
+    uint32_t *fr = xcalloc(4 * (size_t)n + 8, sizeof(uint32_t)), nf = 0, seen = 0;
+    double head = 0, all = 0;
+    for (uint32_t c = 0; c < p->ncls; c++)
+        if (g->pos[c] != NOPOS)
+            all += p->cls[c].nelig;
+    if (g->n)
+        fr[nf++] = 0;
+    while (nf && seen < n) {
+        uint32_t i = fr_pop(g, fr, &nf);
+        if (g->v[i].k1 == KEY_EMPTY)
+            break;
+        head += p->cls[g->v[i].id].nelig;
+        seen++;
+        for (uint32_t ch = 4 * i + 1; ch <= 4 * i + 4 && ch < g->n; ch++)
+            fr_push(g, fr, &nf, ch);
+    }
+    free(fr);
+    printf("  (b) the first %u classes in head order: %.1f eligible agents on average; "
+           "all %u live classes: %.1f\n", seen, seen ? head / seen : 0, p->live,
+           p->live ? all / p->live : 0);
+}
+
 static const char *method_name(const opts *o)
 {
-    return o->method == M_A ? "a_today" : o->method == M_B ? "b_global" : "c_signature";
+    static const char *const names[] = {"a_today", "b_global", "c_signature",
+                                        "a2_by_channel"};
+    return names[o->method];
 }
 
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: release_proto [--workload zipf|adversarial] [--method a|b|c] [--k K]\n"
+            "usage: release_proto [--workload zipf|adversarial] [--method a|a2|b|c] [--k K]\n"
             "                     [--agents N] [--waiting N] [--calls N] [--warmup N]\n"
             "                     [--seed N] [--verify] [--no-time] [--out FILE]\n");
     exit(2);
@@ -785,7 +854,8 @@ static void parse(opts *o, int argc, char **argv)
         if (!strcmp(a, "--workload"))
             o->adv = !strcmp(v, "adversarial") ? 1 : !strcmp(v, "zipf") ? 0 : (usage(), 0);
         else if (!strcmp(a, "--method"))
-            o->method = v[0] == 'a' ? M_A : v[0] == 'b' ? M_B : v[0] == 'c' ? M_C : (usage(), 0);
+            o->method = !strcmp(v, "a2") ? M_A2 : v[0] == 'a' ? M_A : v[0] == 'b' ? M_B
+                        : v[0] == 'c' ? M_C : (usage(), 0);
         else if (!strcmp(a, "--k"))
             o->K = (uint32_t)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--agents"))
@@ -803,12 +873,127 @@ static void parse(opts *o, int argc, char **argv)
         else
             usage();
     }
-    if (o->K == 0 || o->agents == 0 || (o->adv && o->method == M_C && !o->verify)) {
-        if (o->adv && o->method == M_C)
-            fprintf(stderr, "release_proto: (c) is not run on the adversarial workload "
-                    "(see the header comment)\n");
+    if (o->K == 0 || o->agents == 0 || (o->adv && (o->method == M_C || o->method == M_A2))) {
+        if (o->adv && (o->method == M_C || o->method == M_A2))
+            fprintf(stderr, "release_proto: (c) and (a2) are not run on the adversarial "
+                    "workload (see the header comment)\n");
         usage();
     }
+}
+
+/* What one run measured. */
+typedef struct result {
+    uint64_t *rel, *arr;           /* ns per measured release / arrival */
+    uint32_t nrel, narr, none;     /* none: releases that found no work */
+    uint32_t nsig;
+    double links_per_agent;
+} result;
+
+static void proto_init(proto *p, const workload *w, const opts *o)
+{
+    memset(p, 0, sizeof *p);
+    p->w = w;
+    p->adv = o->adv;
+    p->method = o->method;
+    p->K = o->K;
+    p->verify = o->verify;
+    p->keep_b = o->method == M_B || o->verify;
+    p->keep_c = !o->adv && (o->method == M_C || o->verify);
+    p->nag = o->agents;
+    p->ag = xcalloc(p->nag, sizeof(pagent));
+    p->rng = bench_stream_seed(o->seed, 99, 0);
+    /* a walk of K probes holds at most 3K + 1 positions */
+    p->frontier = xcalloc(4 * (size_t)(p->K > 64 ? p->K : 64) + 8, sizeof(uint32_t));
+    if (!o->adv)
+        build_zipf_classes(p);
+    fill(p, o->waiting);
+    /* (c) is built from the filled state: the same signatures, and the fill
+     * does not pay a signature update per head change (minutes under
+     * callgrind) */
+    if (p->keep_c)
+        build_signatures(p);
+}
+
+/* warmup + calls decisions: an agent frees (untimed), the timed release,
+ * the next interaction drawn (untimed), the timed arrival. */
+static void measure(proto *p, const opts *o, result *r)
+{
+    r->rel = xcalloc(o->calls, sizeof(uint64_t));
+    r->arr = xcalloc(o->calls, sizeof(uint64_t));
+    for (uint32_t i = 0; i < o->warmup + o->calls; i++) {
+        int measured = i >= o->warmup;
+        if (i == o->warmup)
+            p->walks = p->probes = p->fallbacks = p->head_changes = p->sig_updates =
+                p->fit_misses = 0;
+        uint32_t ai = free_one(p);
+        if (o->verify)
+            verify_pick(p, ai, fitmask(&p->ag[ai]), pick_a(p, ai, fitmask(&p->ag[ai])));
+        uint64_t t0 = o->timed ? bench_now_ns() : 0;
+        uint32_t c = measured ? measured_release(p, ai) : release_step(p, ai);
+        uint64_t t1 = o->timed ? bench_now_ns() : 0;
+        if (measured)
+            r->rel[r->nrel++] = t1 - t0;
+        if (c == NOPOS) {
+            r->none += measured;
+            continue;
+        }
+        wl_interaction it;
+        wl_interaction_get(p->w, p->next_k++, &it);
+        t0 = o->timed ? bench_now_ns() : 0;
+        if (measured)
+            measured_arrival(p, &it);
+        else
+            arrival_step(p, &it);
+        t1 = o->timed ? bench_now_ns() : 0;
+        if (measured)
+            r->arr[r->narr++] = t1 - t0;
+    }
+}
+
+/* The summary line, and the CSV row when --out is given (timed runs). */
+static int report(proto *p, const opts *o, result *r)
+{
+    double lpa = r->links_per_agent, elig_bytes;
+    if (o->method == M_A || o->method == M_A2)
+        elig_bytes = lpa * 8; /* the scan array; the 48-byte links are beside it */
+    else if (o->method == M_B)
+        elig_bytes = o->adv ? 0 : p->words * 8.0; /* skill test / bitmap */
+    else
+        elig_bytes = 4 + (double)p->nmemb * (sizeof(hent) + 2 * sizeof(uint32_t)) / p->nag;
+    const char *wname = o->adv ? "adversarial" : "zipf";
+    double probes = p->walks ? (double)p->probes / p->walks : 0;
+    double fb = p->walks ? 100.0 * p->fallbacks / p->walks : 0;
+    double fitp = p->probes ? 100.0 * p->fit_misses / p->probes : 0;
+    double supd = p->head_changes ? (double)p->sig_updates / p->head_changes : 0;
+    unsigned long long rm = pct(r->rel, r->nrel, 0.5), r99 = pct(r->rel, r->nrel, 0.99);
+    unsigned long long am = pct(r->arr, r->narr, 0.5), a99 = pct(r->arr, r->narr, 0.99);
+    char mname[32];
+    snprintf(mname, sizeof mname, o->method == M_B ? "%s K=%u" : "%s", method_name(o), o->K);
+    printf("%s %s: %u agents, %u waiting, %u classes live, %.1f links/agent, %u "
+           "signatures; release median %llu ns p99 %llu ns, arrival median %llu ns p99 %llu "
+           "ns; probes/walk %.2f (%.0f%% failed on the channel), fallback %.1f%%, signature "
+           "updates/head change %.1f, eligibility bytes/agent %.0f (links x 48: %.0f); %u "
+           "releases found nothing; %u arrivals measured%s\n",
+           wname, mname, p->nag, o->waiting, p->live, lpa, r->nsig, rm, r99, am, a99, probes,
+           fitp, fb, supd, elig_bytes, lpa * ORCA_LINK_BYTES, r->none, r->narr,
+           !o->verify ? ""
+           : p->keep_c ? "; verify: (a2), (b) K=4/16/64 and (c) chose as (a) on every decision"
+                       : "; verify: (b) K=4/16/64 chose as (a) on every decision");
+    if (o->method == M_B)
+        order_report(p, 16);
+    if (!o->out || !o->timed)
+        return 0;
+    FILE *f = fopen(o->out, "a");
+    if (!f) {
+        perror(o->out);
+        return 2;
+    }
+    fprintf(f, "%s,%s,%u,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%.2f,%.0f,%.1f,%u,%.1f,%.0f,%.1f,%.0f\n",
+            wname, method_name(o), o->method == M_B ? o->K : 0, p->nag, o->waiting, p->live,
+            r->nrel, rm, r99, am, a99, probes, fitp, fb, r->nsig, supd, elig_bytes, lpa,
+            lpa * ORCA_LINK_BYTES);
+    fclose(f);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -822,103 +1007,15 @@ int main(int argc, char **argv)
         return 2;
     }
     proto p;
-    memset(&p, 0, sizeof p);
-    p.w = &w;
-    p.adv = o.adv;
-    p.method = o.method;
-    p.K = o.K;
-    p.verify = o.verify;
-    p.keep_b = o.method == M_B || o.verify;
-    p.keep_c = !o.adv && (o.method == M_C || o.verify);
-    p.nag = o.agents;
-    p.ag = xcalloc(p.nag, sizeof(pagent));
-    p.rng = bench_stream_seed(o.seed, 99, 0);
-    p.frontier = xcalloc(4 * 64 + 8, sizeof(uint32_t)); /* K <= 64 for the walk */
-    if (p.K > 64) {
-        p.frontier = xrealloc(p.frontier, ((size_t)4 * p.K + 8) * sizeof(uint32_t));
-    }
-    if (!o.adv)
-        build_zipf_classes(&p);
-    if (p.keep_c)
-        build_signatures(&p);
-    fill(&p, o.waiting);
-    uint32_t nsig = p.keep_c ? p.nsigs : count_signatures(&p);
+    proto_init(&p, &w, &o);
+    result r = {0};
+    r.nsig = p.keep_c ? p.nsigs : count_signatures(&p);
     uint64_t links = 0;
     for (uint32_t i = 0; i < p.nag; i++)
         links += p.ag[i].nscan;
-
-    uint64_t *rel = xcalloc(o.calls, sizeof(uint64_t));
-    uint64_t *arr = xcalloc(o.calls, sizeof(uint64_t));
-    uint32_t nrel = 0, narr = 0, none = 0;
-    for (uint32_t i = 0; i < o.warmup + o.calls; i++) {
-        int measured = i >= o.warmup;
-        if (i == o.warmup)
-            p.walks = p.probes = p.fallbacks = p.head_changes = p.sig_updates = p.fit_misses = 0;
-        uint32_t ai = free_one(&p);
-        if (o.verify)
-            verify_pick(&p, ai, fitmask(&p.ag[ai]), pick_a(&p, ai, fitmask(&p.ag[ai])));
-        uint64_t t0 = o.timed ? bench_now_ns() : 0;
-        uint32_t c = measured ? measured_release(&p, ai) : release_step(&p, ai);
-        uint64_t t1 = o.timed ? bench_now_ns() : 0;
-        if (measured)
-            rel[nrel++] = t1 - t0;
-        if (c == NOPOS) {
-            none += measured;
-            continue;
-        }
-        wl_interaction it;
-        wl_interaction_get(&w, p.next_k++, &it);
-        t0 = o.timed ? bench_now_ns() : 0;
-        if (measured)
-            measured_arrival(&p, &it);
-        else
-            arrival_step(&p, &it);
-        t1 = o.timed ? bench_now_ns() : 0;
-        if (measured)
-            arr[narr++] = t1 - t0;
-    }
-
-    /* bytes per agent for the eligibility the release reads */
-    double lpa = (double)links / p.nag;
-    double elig_bytes = 0;
-    if (o.method == M_A)
-        elig_bytes = lpa * 8; /* the scan array; the 48-byte links are beside it */
-    else if (o.method == M_B)
-        elig_bytes = o.adv ? 0 : p.words * 8.0; /* skill test / bitmap */
-    else
-        elig_bytes = 4 + (double)p.nmemb * (sizeof(hent) + 2 * sizeof(uint32_t)) / p.nag;
-    const char *wname = o.adv ? "adversarial" : "zipf";
-    double probes = p.walks ? (double)p.probes / p.walks : 0;
-    double fb = p.walks ? 100.0 * p.fallbacks / p.walks : 0;
-    double fitp = p.probes ? 100.0 * p.fit_misses / p.probes : 0;
-    double supd = p.head_changes ? (double)p.sig_updates / p.head_changes : 0;
-    uint64_t rm = pct(rel, nrel, 0.5), r99 = pct(rel, nrel, 0.99);
-    uint64_t am = pct(arr, narr, 0.5), a99 = pct(arr, narr, 0.99);
-    char mname[32];
-    snprintf(mname, sizeof mname, o.method == M_B ? "%s K=%u" : "%s", method_name(&o), o.K);
-    printf("%s %s: %u agents, %u waiting, %u classes live, %.1f links/agent, %u "
-           "signatures; release median %llu ns p99 %llu ns, arrival median %llu ns p99 %llu "
-           "ns; probes/walk %.2f (%.0f%% failed on the channel), fallback %.1f%%, signature updates/head change %.1f, "
-           "eligibility bytes/agent %.0f (links x 48: %.0f); %u releases found nothing; %u "
-           "arrivals measured%s\n",
-           wname, mname, p.nag, o.waiting, p.live, lpa, nsig, (unsigned long long)rm,
-           (unsigned long long)r99, (unsigned long long)am, (unsigned long long)a99, probes, fitp,
-           fb, supd, elig_bytes, lpa * ORCA_LINK_BYTES, none, narr,
-           !o.verify ? "" : p.keep_c ? "; verify: (b) K=4/16/64 and (c) chose as (a) on every decision"
-                     : "; verify: (b) K=4/16/64 chose as (a) on every decision");
-    if (o.out && o.timed) {
-        FILE *f = fopen(o.out, "a");
-        if (!f) {
-            perror(o.out);
-            return 2;
-        }
-        fprintf(f, "%s,%s,%u,%u,%u,%u,%u,%llu,%llu,%llu,%llu,%.2f,%.0f,%.1f,%u,%.1f,%.0f,%.1f,%.0f\n",
-                wname, method_name(&o), o.method == M_B ? o.K : 0, p.nag, o.waiting, p.live,
-                nrel, (unsigned long long)rm, (unsigned long long)r99, (unsigned long long)am,
-                (unsigned long long)a99, probes, fitp, fb, nsig, supd, elig_bytes, lpa,
-                lpa * ORCA_LINK_BYTES);
-        fclose(f);
-    }
+    r.links_per_agent = (double)links / p.nag;
+    measure(&p, &o, &r);
+    int rc = report(&p, &o, &r);
     wl_free(&w);
-    return 0;
+    return rc;
 }

@@ -2,7 +2,7 @@
 # release_proto.sh BIN OUT: the release-structure comparison behind
 # docs/DESIGN.md "Release structures measured" (run by `make release-proto`).
 #
-# 1. --verify on both workloads: (b) at K = 4, 16, 64 and (c) must choose
+# 1. --verify on both workloads: (a2), (b) at K = 4, 16, 64 and (c) must choose
 #    what (a) chooses on every decision (fails the target otherwise);
 # 2. wall time per decision (CLOCK_MONOTONIC, median and p99) for each
 #    method on the Zipf and adversarial centres (10k agents x 100k waiting);
@@ -27,7 +27,7 @@ echo "workload,method,k,agents,waiting,classes_live,calls,release_median_ns,rele
 
 # cg_sum FILE FUNCTION CALLS: "instr,l1,ll" per call of FUNCTION (inclusive)
 cg_sum() {
-    callgrind_annotate --inclusive=yes "$1" 2>/dev/null | awk -v f=":$2 " -v n="$3" '
+    callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null | awk -v f=":$2 " -v n="$3" '
         index($0, f) && !done {
             # Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw, each followed by (pct)
             k = 0
@@ -57,6 +57,7 @@ run() { # workload method K calls cg_calls
 
 for w in zipf adversarial; do
     run $w a 16 "$CALLS" "$CG_CALLS"
+    [ $w = adversarial ] || run $w a2 16 "$CALLS" "$CG_CALLS"
     for k in 4 16 64; do
         run $w b $k "$CALLS" "$CG_CALLS"
     done
