@@ -9,6 +9,8 @@
 #                   (make loadtest-quick: the short CI run)
 #   make failover   kill -9 the leader of two orcads on Redis 50 times under
 #                   load, bench/results/failover.csv (make failover-quick: 10, CI)
+#   make release-proto  the release-direction structures prototyped and
+#                   measured (bench/proto/), bench/results/release_proto.csv
 #   make SAN=1 check   the same tests under AddressSanitizer + UBSan
 #   make docs       the API reference (Doxygen) in build/docs/html/
 #   make install PREFIX=/usr/local DESTDIR=
@@ -285,6 +287,21 @@ bench:
 	@mkdir -p bench/results
 	$(BUILD)/bench/orca-bench $(BENCH_ARGS)
 	$(if $(BENCH_ARGS),,$(BUILD)/examples/simulate --fidelity)
+
+# make release-proto: the standalone model of the release decision
+# (bench/proto/release_proto.c, on bench/workload.c's centres) with three
+# ways to pick a freed agent's best work, checked against each other
+# (--verify), timed, and counted under callgrind's cache simulation
+# (bench/proto/release_proto.sh); bench/results/release_proto.csv. About ten
+# minutes, most of it under valgrind.
+RP_SRC := bench/proto/release_proto.c bench/workload.c bench/common.c
+$(BUILD)/bench/release_proto: $(RP_SRC) bench/workload.h bench/common.h | $(BUILD)/bench/obj
+	$(CC) $(CFLAGS) -Ibench $(RP_SRC) $(LDSAN) -lm -o $@
+
+.PHONY: release-proto
+release-proto: $(BUILD)/bench/release_proto
+	@mkdir -p bench/results
+	bench/proto/release_proto.sh $(BUILD)/bench/release_proto bench/results/release_proto.csv
 
 # make loadtest: orcad end to end (bench/e2e/loadtest.c on libuv with its
 # own WebSocket client, bench/e2e/wsc.c): 1,000 agents, 4 gateways, 1k, 5k,
