@@ -135,7 +135,7 @@ static void replica_metrics(const struct orcad_replica *r, body *b)
         "orcad_replica_records_total{what=\"acked\"} %llu\n"
         "orcad_replica_records_total{what=\"failed\"} %llu\n"
         "orcad_replica_records_total{what=\"applied\"} %llu\n"
-        "# HELP orcad_replica_lag_records Records sent to Redis and not yet acknowledged by it.\n"
+        "# HELP orcad_replica_lag_records Records sent to Redis and not yet answered (a lost link drops them: they count as failed).\n"
         "# TYPE orcad_replica_lag_records gauge\norcad_replica_lag_records %llu\n"
         "# HELP orcad_replica_lag_seconds How long records have waited for Redis (0: none waiting).\n"
         "# TYPE orcad_replica_lag_seconds gauge\norcad_replica_lag_seconds %.3f\n"
@@ -146,7 +146,7 @@ static void replica_metrics(const struct orcad_replica *r, body *b)
         (unsigned long long)st.epoch, st.leader, st.connected, st.whole,
         (unsigned long long)st.sent, (unsigned long long)st.acked,
         (unsigned long long)st.failed, (unsigned long long)st.applied,
-        (unsigned long long)(st.sent > st.acked ? st.sent - st.acked : 0), (double)st.lag_ms / 1000,
+        (unsigned long long)st.inflight, (double)st.lag_ms / 1000,
         (unsigned long long)st.resyncs, (unsigned long long)st.promotions);
     body_add(b, text, (size_t)n);
 }

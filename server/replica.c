@@ -152,6 +152,7 @@ static void lost(orcad_replica *r)
     r->connected = 0;
     r->pending = 0;
     r->markers = 0;
+    r->st.inflight = 0; /* (their callbacks, with no reply, come with the link's end) */
     r->reading = r->acquiring = r->renewing = r->epoch_setting = 0;
     if (r->leader)
         r->whole = 0;
@@ -425,6 +426,8 @@ static void on_xadd(redisAsyncContext *c, void *reply, void *priv)
     redisReply *rep = reply;
     if (!r)
         return;
+    if (r->st.inflight)
+        r->st.inflight--; /* answered, or lost with the link */
     if (!rep) {
         broken(r); /* the link went with it in flight */
         return;
@@ -483,10 +486,10 @@ static void on_record(void *data, uint64_t seq, const void *rec, size_t len, int
                            new_file ? "1" : "0", rec, n };
     size_t lens[] = { 4, sizeof XADD_FENCED - 1, 1, strlen(r->epochkey), strlen(r->logkey),
                       strlen(r->epochtext), strlen(s), 1, len, strlen(n) };
-    if (r->st.sent == r->st.acked + r->st.failed)
+    if (!r->st.inflight)
         r->last_ack = uv_now(r->loop); /* lag counts from the first one pending */
     if (cmd(r, on_xadd, new_file ? (void *)1 : NULL, 10, argv, lens) == 0)
-        r->st.sent++;
+        r->st.sent++, r->st.inflight++;
     else
         broken(r);
 }
@@ -820,7 +823,7 @@ void orcad_replica_stats_get(const orcad_replica *r, orcad_replica_stats *out)
     out->leader = r->leader && !r->fenced;
     out->connected = r->connected;
     out->whole = r->leader ? r->whole : !r->resync;
-    if (r->leader && r->st.sent > r->st.acked + r->st.failed)
+    if (r->leader && r->st.inflight)
         out->lag_ms = uv_now(r->loop) - r->last_ack;
 }
 

@@ -112,6 +112,7 @@ int orcad_replica_leading(const orcad_replica *r);
 typedef struct orcad_replica_stats {
     uint64_t sent, acked, failed, applied, resyncs, epoch, promotions;
     int leader, connected, whole;
+    uint64_t inflight;      /* sent, no answer yet */
     uint64_t lag_ms;
 } orcad_replica_stats;
 void orcad_replica_stats_get(const orcad_replica *r, orcad_replica_stats *out);
