@@ -50,7 +50,7 @@ skills.c     2
 queues.c     2
 hours.c      2  # opening hours of a queue
 interactions.c 2
-legs.c       2  # work coming into queues, new legs of a contact
+enqueue.c    2  # work coming into queues, new legs of a contact
 customers.c  2
 targets.c    2  # held work: work held for one agent
 classes.c    3  # requirement sets, classes and plans

@@ -29,6 +29,12 @@ void orca_agent_def_init(orca_agent_def *def)
     def->nlimits = ORCA_CHANNEL_BUILTIN_COUNT;
 }
 
+/* The agent with this id, NULL if none. */
+agent *agent_get(const orca_engine *e, uint64_t id)
+{
+    return u64map_get(&e->agent_map, id);
+}
+
 static int cmp_skill(const void *a, const void *b)
 {
     const orca_skill_level *x = a, *y = b;

@@ -5,16 +5,6 @@
  */
 #include "orca_int.h"
 
-queue *queue_get(const orca_engine *e, orca_queue_id id)
-{
-    return id >= 1 && id <= e->nqueues ? e->queues[id - 1] : NULL;
-}
-
-agent *agent_get(const orca_engine *e, uint64_t id)
-{
-    return u64map_get(&e->agent_map, id);
-}
-
 ix *ix_get(const orca_engine *e, uint64_t id)
 {
     return u64map_get(&e->ix_map, id);
@@ -24,25 +14,6 @@ void orca_interaction_def_init(orca_interaction_def *def)
 {
     if (def)
         memset(def, 0, sizeof(*def));
-}
-
-/* Validate a skill list: known skills, levels 1..100, no skill twice. */
-int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max)
-{
-    if (n > max)
-        return ORCA_ERANGE;
-    if (n && !v)
-        return ORCA_EINVAL;
-    for (uint32_t k = 0; k < n; k++) {
-        if (v[k].skill < SKILL_FIRST || v[k].skill >= e->nskills)
-            return ORCA_ENOENT;
-        if (v[k].level < ORCA_LEVEL_MIN || v[k].level > ORCA_LEVEL_MAX)
-            return ORCA_ERANGE;
-        for (uint32_t j = 0; j < k; j++)
-            if (v[j].skill == v[k].skill)
-                return ORCA_EINVAL;
-    }
-    return ORCA_OK;
 }
 
 /* ---- agent work list ---------------------------------------------------- */

@@ -46,7 +46,7 @@ int name_check(const char *name);
 uint64_t rng_next(uint64_t *state);
 uint64_t rng_draw(uint64_t *state, uint32_t weight);
 
-/* ---- skills, channels ------------------------------------------------- */
+/* ---- skills.c, channels.c ------------------------------------------- */
 typedef struct skill {
     char *name;
     size_t len;
@@ -63,6 +63,8 @@ typedef struct skill {
 int holders_reserve(orca_engine *e, const orca_skill_level *skills, uint32_t n);
 void holders_add(orca_engine *e, agent *a);
 void holders_del(orca_engine *e, agent *a);
+/* Validate a skill list: known skills, levels 1..100, no skill twice. */
+int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max);
 
 typedef struct channel {
     char *name;
@@ -471,14 +473,18 @@ agent *ix_detach(orca_engine *e, ix *i);
 void emit_ix(orca_engine *e, orca_event_type t, const ix *i);
 void ix_hand_over(orca_engine *e, ix *from, uint64_t to, orca_transfer_mode mode);
 void process_waiting(orca_engine *e, ix *i);
-void process_due(orca_engine *e, ix *i);
 void ix_complete(orca_engine *e, ix *i);
 void ix_offer_returned(orca_engine *e, ix *i, orca_event_type why, bool timeout);
 void ix_forget(orca_engine *e, ix *i, orca_outcome outcome);
 void agent_work_remove(agent *a, ix *i);
 void ix_offer_timeout(orca_engine *e, ix *i);
-int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max);
 void ix_info_fill(const ix *i, orca_interaction_info *out);
+ix *ix_get(const orca_engine *e, uint64_t id);
+ix *ix_pop_first(ix **chain);
+
+/* ---- enqueue.c -------------------------------------------------------- */
+/* A SCHEDULED interaction whose time came: it starts waiting. */
+void process_due(orca_engine *e, ix *i);
 
 /* ---- channels.c, agents.c --------------------------------------------- */
 int channel_add_raw(orca_engine *e, const orca_channel_def *def, orca_channel_id *out);
@@ -486,10 +492,10 @@ void agent_free_all(orca_engine *e);
 void agent_info_fill(const agent *a, orca_agent_info *out);
 int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
                     uint32_t tier, int rank);
-queue *queue_get(const orca_engine *e, orca_queue_id id);
 agent *agent_get(const orca_engine *e, uint64_t id);
-ix *ix_get(const orca_engine *e, uint64_t id);
-ix *ix_pop_first(ix **chain);
+
+/* ---- queues.c --------------------------------------------------------- */
+queue *queue_get(const orca_engine *e, orca_queue_id id);
 
 /* ---- customers.c ------------------------------------------------------ */
 int cust_prepare(orca_engine *e, uint64_t id, cust **out, bool *created);

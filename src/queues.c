@@ -17,6 +17,12 @@ void orca_queue_def_init(orca_queue_def *def)
     def->wrapup_ms = ORCA_WRAPUP_CHANNEL;
 }
 
+/* The queue with this id, NULL if none or removed. */
+queue *queue_get(const orca_engine *e, orca_queue_id id)
+{
+    return id >= 1 && id <= e->nqueues ? e->queues[id - 1] : NULL;
+}
+
 static const char *queue_name_cb(const void *ctx, uint32_t id, size_t *len)
 {
     const orca_engine *e = ctx;

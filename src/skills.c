@@ -67,6 +67,25 @@ const char *orca_skill_name(const orca_engine *e, orca_skill_id id)
  * Used to find the agents a new class could link without scanning them all:
  * only holders of its rarest required skill can be eligible. */
 
+/* Validate a skill list: known skills, levels 1..100, no skill twice. */
+int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max)
+{
+    if (n > max)
+        return ORCA_ERANGE;
+    if (n && !v)
+        return ORCA_EINVAL;
+    for (uint32_t k = 0; k < n; k++) {
+        if (v[k].skill < SKILL_FIRST || v[k].skill >= e->nskills)
+            return ORCA_ENOENT;
+        if (v[k].level < ORCA_LEVEL_MIN || v[k].level > ORCA_LEVEL_MAX)
+            return ORCA_ERANGE;
+        for (uint32_t j = 0; j < k; j++)
+            if (v[j].skill == v[k].skill)
+                return ORCA_EINVAL;
+    }
+    return ORCA_OK;
+}
+
 int holders_reserve(orca_engine *e, const orca_skill_level *skills, uint32_t n)
 {
     for (uint32_t k = 0; k < n; k++) {

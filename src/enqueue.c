@@ -1,5 +1,5 @@
 /*
- * legs.c: work coming into queues: enqueue, and the calls that start a new
+ * enqueue.c: work coming into queues: enqueue, and the calls that start a new
  * leg of the same contact (transfer, bot escalation) or move it in time or
  * channel (callback slots, virtual hold, unreached callbacks, offers
  * recovered after a restart). Each new leg is placed (opening hours, a
