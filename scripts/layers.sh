@@ -37,6 +37,7 @@ allowed=scripts/layers.allowed
 table='
 uv.c         0  # liborca-uv: calls only the exported API
 engine.c     1  # create/free, counts, dump, the invariant checker
+clock.c      1  # orca_engine_advance: fires what fell due, journals it
 errors.c     1  # orca_version, error and event names: public, call nothing
 journal.c    1  # journaling every state-changing call, replay
 snapshot.c   1  # the whole state as bytes, for the journal compaction
