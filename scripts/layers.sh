@@ -36,6 +36,7 @@ allowed=scripts/layers.allowed
 #   4  data structures: heap, map, names, codec, memory
 table='
 uv.c         0  # liborca-uv: calls only the exported API
+api.c        1  # entering and leaving a public call, deferred offers
 engine.c     1  # create/free, counts, dump, the invariant checker
 clock.c      1  # orca_engine_advance: fires what fell due, journals it
 errors.c     1  # orca_version, error and event names: public, call nothing

@@ -48,7 +48,7 @@ int jrn_recover_offers(orca_engine *e, uint64_t *n);
 /* agents.c: every agent OFFLINE at once (replay's ORCA_RESTORE_OFFLINE),
  * journaled as J_OFFLINE_ALL; nothing (and no record) if all already are. */
 int jrn_offline_all(orca_engine *e);
-/* events.c, when a top-level call ends: compact if the journal has grown
+/* api.c, when a top-level call ends: compact if the journal has grown
  * by its compact_bytes since the last snapshot. ORCA_EIO if the journal
  * stopped (its path no longer names it), else ORCA_OK. */
 int jrn_auto_compact(orca_engine *e);

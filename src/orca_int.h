@@ -392,9 +392,17 @@ struct orca_engine {
  * itself, as a snapshot restore does. */
 int engine_check(const orca_engine *e, bool deep);
 
-/* ---- events.c --------------------------------------------------------- */
+/* ---- api.c ------------------------------------------------------------ */
+/* Every state-changing public call: api_enter (ORCA_EBUSY from inside a
+ * listener or withdraw callback), the work, then api_leave with its result,
+ * which the outermost call may turn into ORCA_EIO (journal compaction). */
 int api_enter(orca_engine *e);
 int api_leave(orca_engine *e, int rc);
+
+/* ---- events.c --------------------------------------------------------- */
+/* An offer record for a host callback; an interaction's memory, now. */
+void make_offer(const orca_engine *e, const ix *i, orca_offer *o);
+void ix_free_mem(orca_engine *e, ix *i);
 void emit(orca_engine *e, orca_event *ev);
 void ev_init(orca_engine *e, orca_event *ev, orca_event_type t);
 void ev_ix(orca_engine *e, orca_event *ev, orca_event_type t, const ix *i);
