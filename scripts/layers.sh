@@ -39,6 +39,8 @@ uv.c         0  # liborca-uv: calls only the exported API
 api.c        1  # entering and leaving a public call, deferred offers
 engine.c     1  # create/free, counts, dump, the invariant checker
 clock.c      1  # orca_engine_advance: fires what fell due, journals it
+api_skills.c 1  # the public calls of skills.c, journaled
+api_channels.c 1 # the public calls of channels.c, journaled
 errors.c     1  # orca_version, error and event names: public, call nothing
 journal.c    1  # journaling every state-changing call, replay
 snapshot.c   1  # the whole state as bytes, for the journal compaction

@@ -65,6 +65,7 @@ void holders_add(orca_engine *e, agent *a);
 void holders_del(orca_engine *e, agent *a);
 /* Validate a skill list: known skills, levels 1..100, no skill twice. */
 int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max);
+int skill_add(orca_engine *e, const char *name, orca_skill_id *out);
 
 typedef struct channel {
     char *name;
@@ -496,6 +497,8 @@ void process_due(orca_engine *e, ix *i);
 
 /* ---- channels.c, agents.c --------------------------------------------- */
 int channel_add_raw(orca_engine *e, const orca_channel_def *def, orca_channel_id *out);
+int channel_add(orca_engine *e, const orca_channel_def *def, orca_channel_id *out);
+void channel_set_wrapup(orca_engine *e, orca_channel_id id, uint32_t wrapup_ms);
 void agent_free_all(orca_engine *e);
 void agent_info_fill(const agent *a, orca_agent_info *out);
 int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
