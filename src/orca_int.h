@@ -507,6 +507,16 @@ agent *agent_get(const orca_engine *e, uint64_t id);
 
 /* ---- queues.c --------------------------------------------------------- */
 queue *queue_get(const orca_engine *e, orca_queue_id id);
+/* The checks and the work of the public calls in api_queues.c. */
+int queue_def_check(const orca_engine *e, const orca_queue_def *d);
+int queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out);
+bool queue_fixed_alike(const queue *q, const orca_queue_def *d);
+void queue_update(queue *q, const orca_queue_def *def);
+bool queue_is_member(const agent *a, orca_queue_id q, uint8_t *tier);
+int queue_member_add(orca_engine *e, queue *q, agent *a, uint32_t tier);
+int queue_member_remove(orca_engine *e, queue *q, agent *a);
+bool queue_in_use(const orca_engine *e, const queue *q);
+void queue_remove(orca_engine *e, queue *q);
 
 /* ---- customers.c ------------------------------------------------------ */
 int cust_prepare(orca_engine *e, uint64_t id, cust **out, bool *created);
@@ -520,6 +530,7 @@ uint32_t cust_history_copy(const orca_engine *e, const cust *c, orca_history_ent
                            uint32_t cap);
 void cust_expire(orca_engine *e);
 void cust_free_all(orca_engine *e);
+int cust_forget(orca_engine *e, uint64_t customer);
 int cust_check(const orca_engine *e);
 /* Snapshots (snapshot.c): every customer, idle ones in LRU order, with
  * their history and the ids of their live work, which cust_load links
@@ -543,6 +554,7 @@ orca_queue_id hours_redirect(const qhours *h);
 uint64_t hours_next_change(const qhours *h, uint64_t t);
 void hours_free(orca_engine *e, qhours *h);
 void hours_def(const qhours *h, orca_hours *out);
+int hours_set(orca_engine *e, queue *q, const orca_hours *hours);
 /* The queue new work for q really goes to if it becomes routable at `at`
  * (now, or a later callback slot; redirects followed, each queue's hours
  * read at `at`) and when it may be routed (at, or the opening after it:
