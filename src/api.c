@@ -30,7 +30,7 @@ static void flush(orca_engine *e)
         const channel *ch = &e->channels[i->cls->ch];
         if (ch->cb.offer) {
             orca_offer o;
-            make_offer(e, i, &o);
+            offer_fill(e, i, &o);
             if (i->cust) { /* the customer's story, copied: the callback may
                               change it by calling back in */
                 o.nhistory = cust_history_copy(e, i->cust, e->hist_buf,

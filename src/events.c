@@ -16,7 +16,7 @@ void ix_free_mem(orca_engine *e, ix *i)
     mem_free(e, i, sizeof(*i));
 }
 
-void make_offer(const orca_engine *e, const ix *i, orca_offer *o)
+void offer_fill(const orca_engine *e, const ix *i, orca_offer *o)
 {
     memset(o, 0, sizeof(*o));
     o->interaction = i->id;
@@ -60,7 +60,7 @@ void withdraw_offer(orca_engine *e, ix *i, orca_withdraw_reason why)
     if (!ch->cb.withdraw)
         return;
     orca_offer o;
-    make_offer(e, i, &o);
+    offer_fill(e, i, &o);
     e->in_callback++;
     ch->cb.withdraw(ch->data, &o, why);
     e->in_callback--;

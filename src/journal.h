@@ -45,7 +45,7 @@ void jrn_diverged(orca_engine *e);
 /* enqueue.c: offers pending when the journal was written come back to
  * WAITING (journaled as J_RECOVER); *n (if given) counts them. */
 int jrn_recover_offers(orca_engine *e, uint64_t *n);
-/* agents.c: every agent OFFLINE at once (replay's ORCA_RESTORE_OFFLINE),
+/* api_agents.c: every agent OFFLINE at once (replay's ORCA_RESTORE_OFFLINE),
  * journaled as J_OFFLINE_ALL; nothing (and no record) if all already are. */
 int jrn_offline_all(orca_engine *e);
 /* api.c, when a top-level call ends: compact if the journal has grown

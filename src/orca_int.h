@@ -402,7 +402,7 @@ int api_leave(orca_engine *e, int rc);
 
 /* ---- events.c --------------------------------------------------------- */
 /* An offer record for a host callback; an interaction's memory, now. */
-void make_offer(const orca_engine *e, const ix *i, orca_offer *o);
+void offer_fill(const orca_engine *e, const ix *i, orca_offer *o);
 void ix_free_mem(orca_engine *e, ix *i);
 void emit(orca_engine *e, orca_event *ev);
 void ev_init(orca_engine *e, orca_event *ev, orca_event_type t);
@@ -504,6 +504,14 @@ void agent_info_fill(const agent *a, orca_agent_info *out);
 int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
                     uint32_t tier, int rank);
 agent *agent_get(const orca_engine *e, uint64_t id);
+/* The checks and the work of the public calls in api_agents.c. */
+int agent_def_check(const orca_engine *e, const orca_agent_def *d, uint16_t *limits);
+int agent_create(orca_engine *e, const orca_agent_def *def, const uint16_t *limits);
+int agent_update(orca_engine *e, agent *a, const orca_agent_def *def, const uint16_t *limits);
+void agent_delete(orca_engine *e, agent *a);
+void agent_set_presence(orca_engine *e, agent *a, orca_presence p, uint32_t reason);
+uint32_t agents_online(const orca_engine *e);
+void agent_offline_all(orca_engine *e);
 
 /* ---- queues.c --------------------------------------------------------- */
 queue *queue_get(const orca_engine *e, orca_queue_id id);
