@@ -356,12 +356,9 @@ void ix_hand_over(orca_engine *e, ix *from, uint64_t to, orca_transfer_mode mode
     ix_complete(e, from);
 }
 
-int orca_offer_accept(orca_engine *e, uint64_t id)
+/* orca_offer_accept's work: i is OFFERED. */
+void ix_accept(orca_engine *e, ix *i)
 {
-    ix *i;
-    int rc = ix_lookup(e, id, IXST(ORCA_STATE_OFFERED), &i);
-    if (rc || (rc = api_enter(e)))
-        return rc;
     agent *a = i->agent;
     queue *q = i->cls->q;
     i->state = ORCA_STATE_BUSY;
@@ -390,31 +387,26 @@ int orca_offer_accept(orca_engine *e, uint64_t id)
         i->xfer_from = NULL;
         ix_hand_over(e, o, i->id, ORCA_TRANSFER_CONSULT);
     }
-    return api_leave(e, jrn_id(e, J_ACCEPT, id));
 }
 
-int orca_offer_reject(orca_engine *e, uint64_t id)
+/* orca_offer_reject's work: i is OFFERED. ORCA_OK, or ORCA_ENOMEM with
+ * nothing changed. */
+int ix_reject(orca_engine *e, ix *i)
 {
-    ix *i;
-    int rc = ix_lookup(e, id, IXST(ORCA_STATE_OFFERED), &i);
-    if (rc || (rc = api_enter(e)))
-        return rc;
+    int rc;
     if ((rc = excl_reserve(e, i)))
-        return api_leave(e, rc);
+        return rc;
     emit_ix(e, ORCA_EV_REJECTED, i);
     i->flags &= (uint8_t)~IXF_NOTIFIED;
     agent *a = back_to_waiting(e, i, true);
     process_waiting(e, i);
     route_agent(e, a);
-    return api_leave(e, jrn_id(e, J_REJECT, id));
+    return ORCA_OK;
 }
 
-int orca_interaction_end(orca_engine *e, uint64_t id)
+/* orca_interaction_end's work: i is BUSY or BOT. */
+void ix_end(orca_engine *e, ix *i)
 {
-    ix *i;
-    int rc = ix_lookup(e, id, IXST(ORCA_STATE_BUSY) | IXST(ORCA_STATE_BOT), &i);
-    if (rc || (rc = api_enter(e)))
-        return rc;
     if (i->state == ORCA_STATE_BOT) { /* the bot resolved it: contained */
         orca_event ev;
         ev_ix(e, &ev, ORCA_EV_CONTAINED, i);
@@ -422,7 +414,7 @@ int orca_interaction_end(orca_engine *e, uint64_t id)
         emit(e, &ev);
         e->ctot.contained++;
         ix_forget(e, i, ORCA_OUTCOME_CONTAINED);
-        return api_leave(e, jrn_id(e, J_END, id));
+        return;
     }
     if (i->xfer_to) { /* the consult leg carries on as work of its own */
         i->xfer_to->xfer_from = NULL;
@@ -445,28 +437,12 @@ int orca_interaction_end(orca_engine *e, uint64_t id)
     } else {
         ix_complete(e, i);
     }
-    return api_leave(e, jrn_id(e, J_END, id));
 }
 
-int orca_interaction_wrapup_done(orca_engine *e, uint64_t id)
+/* orca_interaction_abandon (t ABANDONED) and _cancel (CANCELLED)'s work:
+ * i is WAITING, OFFERED, SCHEDULED or BOT. */
+void ix_drop(orca_engine *e, ix *i, orca_event_type t, orca_withdraw_reason why)
 {
-    ix *i;
-    int rc = ix_lookup(e, id, IXST(ORCA_STATE_WRAPUP), &i);
-    if (rc || (rc = api_enter(e)))
-        return rc;
-    ix_complete(e, i);
-    return api_leave(e, jrn_id(e, J_WRAPUP_DONE, id));
-}
-
-static int drop(orca_engine *e, uint64_t id, orca_event_type t, orca_withdraw_reason why)
-{
-    ix *i;
-    int rc = ix_lookup(e, id,
-                          IXST(ORCA_STATE_WAITING) | IXST(ORCA_STATE_OFFERED) |
-                              IXST(ORCA_STATE_SCHEDULED) | IXST(ORCA_STATE_BOT),
-                          &i);
-    if (rc || (rc = api_enter(e)))
-        return rc;
     emit_ix(e, t, i);
     queue *q = i->cls->q;
     if (t == ORCA_EV_ABANDONED && i->cust && q->resume_ms &&
@@ -486,30 +462,11 @@ static int drop(orca_engine *e, uint64_t id, orca_event_type t, orca_withdraw_re
     ix_forget(e, i, t == ORCA_EV_ABANDONED ? ORCA_OUTCOME_ABANDONED : ORCA_OUTCOME_CANCELLED);
     if (a)
         route_agent(e, a);
-    return api_leave(e, jrn_id(e, t == ORCA_EV_ABANDONED ? J_ABANDON : J_CANCEL, id));
 }
 
-int orca_interaction_abandon(orca_engine *e, uint64_t id)
+/* orca_interaction_set_priority's work, priority checked. */
+void ix_set_priority(orca_engine *e, ix *i, uint32_t priority)
 {
-    return drop(e, id, ORCA_EV_ABANDONED, ORCA_WITHDRAW_ABANDONED);
-}
-
-int orca_interaction_cancel(orca_engine *e, uint64_t id)
-{
-    return drop(e, id, ORCA_EV_CANCELLED, ORCA_WITHDRAW_CANCELLED);
-}
-
-int orca_interaction_set_priority(orca_engine *e, uint64_t id, uint32_t priority)
-{
-    ix *i;
-    int rc = ix_lookup(
-        e, id, IXST(ORCA_STATE_WAITING) | IXST(ORCA_STATE_OFFERED) | IXST(ORCA_STATE_SCHEDULED), &i);
-    if (rc)
-        return rc;
-    if (priority > ORCA_PRIORITY_MAX)
-        return ORCA_ERANGE;
-    if ((rc = api_enter(e)))
-        return rc;
     i->prio = (uint8_t)priority;
     i->eff = ix_effprio(i, e->now);
     if (i->state == ORCA_STATE_WAITING) {
@@ -520,7 +477,6 @@ int orca_interaction_set_priority(orca_engine *e, uint64_t id, uint32_t priority
     ev_ix(e, &ev, ORCA_EV_PRIORITY, i);
     ev.value = i->eff;
     emit(e, &ev);
-    return api_leave(e, jrn_id_u32(e, J_PRIORITY, id, priority, 0));
 }
 
 int orca_interaction_info_get(const orca_engine *e, uint64_t id, orca_interaction_info *out)
@@ -563,31 +519,14 @@ void ix_info_fill(const ix *i, orca_interaction_info *out)
     out->disposition = i->disposition;
 }
 
-int orca_interaction_set_survey(orca_engine *e, uint64_t id, uint32_t csat, int32_t fcr)
+/* orca_interaction_set_survey's and _set_disposition's work, checked. */
+void ix_set_survey(ix *i, uint32_t csat, int32_t fcr)
 {
-    ix *i;
-    int rc = ix_lookup(e, id,
-                          IXST(ORCA_STATE_OFFERED) | IXST(ORCA_STATE_BUSY) | IXST(ORCA_STATE_WRAPUP),
-                          &i);
-    if (rc)
-        return rc;
-    if (csat > 5 || fcr < -1 || fcr > 1)
-        return ORCA_ERANGE;
     i->csat = (uint8_t)csat;
     i->fcr = (int8_t)fcr;
-    return jrn_id_u32(e, J_SURVEY, id, csat, (uint32_t)fcr);
 }
 
-int orca_interaction_set_disposition(orca_engine *e, uint64_t id, uint32_t code)
+void ix_set_disposition(ix *i, uint32_t code)
 {
-    ix *i;
-    int rc = ix_lookup(e, id,
-                          IXST(ORCA_STATE_WAITING) | IXST(ORCA_STATE_OFFERED) | IXST(ORCA_STATE_BUSY) |
-                              IXST(ORCA_STATE_WRAPUP) | IXST(ORCA_STATE_SCHEDULED) |
-                              IXST(ORCA_STATE_BOT),
-                          &i);
-    if (rc)
-        return rc;
     i->disposition = code;
-    return jrn_id_u32(e, J_DISPOSITION, id, code, 0);
 }

@@ -490,6 +490,14 @@ void ix_offer_timeout(orca_engine *e, ix *i);
 void ix_info_fill(const ix *i, orca_interaction_info *out);
 ix *ix_get(const orca_engine *e, uint64_t id);
 ix *ix_pop_first(ix **chain);
+/* The work of the public calls in api_interactions.c, checked. */
+void ix_accept(orca_engine *e, ix *i);
+int ix_reject(orca_engine *e, ix *i);
+void ix_end(orca_engine *e, ix *i);
+void ix_drop(orca_engine *e, ix *i, orca_event_type t, orca_withdraw_reason why);
+void ix_set_priority(orca_engine *e, ix *i, uint32_t priority);
+void ix_set_survey(ix *i, uint32_t csat, int32_t fcr);
+void ix_set_disposition(ix *i, uint32_t code);
 
 /* ---- enqueue.c -------------------------------------------------------- */
 /* A SCHEDULED interaction whose time came: it starts waiting. */
