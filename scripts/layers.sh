@@ -44,6 +44,7 @@ api_channels.c 1 # the public calls of channels.c, journaled
 api_agents.c 1   # the public calls of agents.c, journaled
 api_customers.c 1 # the public call of customers.c, journaled
 api_interactions.c 1 # the public calls of interactions.c, journaled
+api_enqueue.c 1  # the public calls of enqueue.c, journaled
 api_queues.c 1   # the public calls of queues.c and hours.c, journaled
 errors.c     1  # orca_version, error and event names: public, call nothing
 journal.c    1  # journaling every state-changing call, replay

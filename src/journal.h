@@ -42,7 +42,7 @@ void jrn_free(orca_engine *e);
  * exclusion): from here a replay would differ, so the journal stops (as
  * failed, os_error ENOMEM); while replaying, the replay fails (ENOMEM). */
 void jrn_diverged(orca_engine *e);
-/* enqueue.c: offers pending when the journal was written come back to
+/* api_enqueue.c: offers pending when the journal was written come back to
  * WAITING (journaled as J_RECOVER); *n (if given) counts them. */
 int jrn_recover_offers(orca_engine *e, uint64_t *n);
 /* api_agents.c: every agent OFFLINE at once (replay's ORCA_RESTORE_OFFLINE),

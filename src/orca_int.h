@@ -502,6 +502,15 @@ void ix_set_disposition(ix *i, uint32_t code);
 /* ---- enqueue.c -------------------------------------------------------- */
 /* A SCHEDULED interaction whose time came: it starts waiting. */
 void process_due(orca_engine *e, ix *i);
+/* The checks and the work of the public calls in api_enqueue.c. */
+int enqueue_def_check(const orca_engine *e, const orca_interaction_def *def);
+int ix_enqueue(orca_engine *e, const orca_interaction_def *def);
+int ix_transfer(orca_engine *e, ix *i, const orca_interaction_def *to, orca_transfer_mode mode);
+int ix_escalate(orca_engine *e, ix *i, const orca_interaction_def *to);
+int ix_callback(orca_engine *e, ix *i, orca_channel_id ch, uint64_t not_before_ms);
+void ix_unreached(orca_engine *e, ix *i);
+uint64_t offers_pending(const orca_engine *e);
+void offers_recover(orca_engine *e);
 
 /* ---- channels.c, agents.c --------------------------------------------- */
 int channel_add_raw(orca_engine *e, const orca_channel_def *def, orca_channel_id *out);
