@@ -27,7 +27,8 @@ fi
 obj=${1:-build/obj}
 allowed=scripts/layers.allowed
 
-# The layers. Each src/*.c file, its layer, and why there.
+# The layers. Each src/*.c file, its layer, and why there (no single
+# quotes in the table: it is a shell string).
 #   0  adapters over the public API (their own library)
 #   1  the public API: argument checks, journaling, entering and leaving
 #      a call, whole-engine lifetime, and readers built on the public API
@@ -65,6 +66,8 @@ targets.c    2  # held work: work held for one agent
 classes.c    3  # requirement sets, classes and plans
 router.c     3
 timers.c     3
+work.c       3  # the work list and capacity of an agent: the offer attaches
+held.c       3  # what the router reads of work held for an agent
 events.c     3  # the event record, listeners, offer notifications: what
                 # routing produces (the flush is in api.c)
 heap.c       4

@@ -444,12 +444,19 @@ void ix_setpos(void *item, uint32_t aux, uint32_t pos);
 int target_reserve(orca_engine *e, agent *a);
 void target_set(orca_engine *e, ix *i, agent *a, uint64_t until, bool hard);
 void target_clear(orca_engine *e, ix *i);
-bool target_can_take(const orca_engine *e, const agent *a, const ix *i, uint8_t *rank);
-bool target_eligible(const orca_engine *e, const agent *a, const ix *i, uint8_t *rank);
 void target_release(orca_engine *e, ix *i, uint32_t reason);
 ix *target_agent_gone(orca_engine *e, agent *a, bool removed, ix **doomed);
 void target_recheck(orca_engine *e, agent *a);
+
+/* ---- held.c ----------------------------------------------------------- */
+bool target_eligible(const orca_engine *e, const agent *a, const ix *i, uint8_t *rank);
+bool target_can_take(const orca_engine *e, const agent *a, const ix *i, uint8_t *rank);
 ix *held_best(orca_engine *e, agent *a, uint32_t fit, uint64_t *rank);
+
+/* ---- work.c ----------------------------------------------------------- */
+void ix_attach(orca_engine *e, ix *i, agent *a);
+agent *ix_detach(orca_engine *e, ix *i);
+void agent_work_remove(agent *a, ix *i);
 
 /* ---- router.c --------------------------------------------------------- */
 void agent_refresh(orca_engine *e, agent *a);
@@ -477,15 +484,12 @@ bool agent_fits(const orca_engine *e, const agent *a, orca_channel_id ch);
 #define IXST(s) (1u << (s))  /* a state's bit, for ix_lookup's mask */
 /* The interaction a mutating call names, if in one of `states`. */
 int ix_lookup(orca_engine *e, uint64_t id, unsigned states, ix **out);
-void ix_attach(orca_engine *e, ix *i, agent *a);
-agent *ix_detach(orca_engine *e, ix *i);
 void emit_ix(orca_engine *e, orca_event_type t, const ix *i);
 void ix_hand_over(orca_engine *e, ix *from, uint64_t to, orca_transfer_mode mode);
 void process_waiting(orca_engine *e, ix *i);
 void ix_complete(orca_engine *e, ix *i);
 void ix_offer_returned(orca_engine *e, ix *i, orca_event_type why, bool timeout);
 void ix_forget(orca_engine *e, ix *i, orca_outcome outcome);
-void agent_work_remove(agent *a, ix *i);
 void ix_offer_timeout(orca_engine *e, ix *i);
 void ix_info_fill(const ix *i, orca_interaction_info *out);
 ix *ix_get(const orca_engine *e, uint64_t id);
