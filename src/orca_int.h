@@ -93,6 +93,10 @@ struct queue {
     uint32_t nsteps;
     uint32_t overflow_after_ms;
     orca_queue_id overflow_to;
+    queue *overflow;          /* overflow_to's queue, NULL without overflow:
+                                 fixed for q's life (orca_queue_update keeps
+                                 overflow_to, orca_queue_remove refuses a
+                                 target), so plans follow it with no lookup */
     uint32_t sticky_ms, sticky_within_ms;
     uint32_t callback_attempts, callback_retry_ms, resume_ms;
     struct qhours *hours;     /* opening hours (hours.c); NULL: always open */

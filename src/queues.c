@@ -128,6 +128,7 @@ int queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out)
     q->nsteps = def->nsteps;
     q->overflow_after_ms = def->overflow_after_ms;
     q->overflow_to = def->overflow_to;
+    q->overflow = def->overflow_after_ms ? queue_get(e, def->overflow_to) : NULL;
     q->sticky_ms = def->sticky_ms;
     q->sticky_within_ms = def->sticky_within_ms;
     q->callback_attempts = def->callback_attempts;
