@@ -29,6 +29,11 @@ int orca_engine_advance(orca_engine *e, uint64_t now_ms)
         default: heap_remove(&e->timers, i->tpos); break;
         }
     }
+    if (e->diverged) { /* an offer timeout absorbed an allocation failure:
+                          the journal cannot follow from here */
+        e->diverged = false;
+        jrn_diverged(e);
+    }
     e->now = now_ms;
     cust_expire(e); /* customers idle past the TTL go as the clock passes */
     return api_leave(e, jrn_id(e, J_ADVANCE, now_ms));

@@ -62,8 +62,9 @@ static void excl_add(orca_engine *e, ix *i, uint64_t agent_id)
             }
     if (excl_reserve(e, i) != ORCA_OK) {
         /* the one allocation failure the engine absorbs: what follows now
-         * depends on memory, which a journal cannot replay */
-        jrn_diverged(e);
+         * depends on memory, which a journal cannot replay (the API layer
+         * stops the journal before it records the call: clock.c) */
+        e->diverged = true;
         if (!i->ex || !i->ex->n)
             return;
         uint32_t old = 0;

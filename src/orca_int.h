@@ -385,6 +385,10 @@ struct orca_engine {
     bool replaying;       /* orca_journal_replay is playing records */
     bool restoring;       /* ... and restoring a snapshot: no events */
     bool replay_diverged; /* ... and memory ran out where it is absorbed */
+    bool diverged;        /* an offer timeout absorbed an allocation failure
+                             (interactions.c): orca_engine_advance (clock.c)
+                             calls jrn_diverged before it journals itself,
+                             and clears it */
 
     /* scratch for the release-direction walk past exclusions */
     uint32_t *scratch;
