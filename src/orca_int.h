@@ -46,7 +46,7 @@ int name_check(const char *name);
 uint64_t rng_next(uint64_t *state);
 uint64_t rng_draw(uint64_t *state, uint32_t weight);
 
-/* ---- skills.c, channels.c ------------------------------------------- */
+/* ---- skills.c, channels.c --------------------------------------------- */
 typedef struct skill {
     char *name;
     size_t len;
