@@ -96,7 +96,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/obj/%.o)
 
 .SECONDARY:
-.PHONY: all lib examples server tests check demo bench loadtest loadtest-quick install uninstall clean deps crash fuzz docs browser-check
+.PHONY: all lib examples server tests check layers demo bench loadtest loadtest-quick install uninstall clean deps crash fuzz docs browser-check
 all: lib examples server
 
 deps:
@@ -235,6 +235,13 @@ $(BUILD)/server/orcactl: server/orcactl.c server/wsframe.c server/wsframe.h | $(
 $(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto $(BUILD)/tests/test_reload $(BUILD)/tests/test_connmap $(BUILD)/tests/test_wsframe: $(BUILD)/tests/%: tests/%.c $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(SERVER_HDR) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(UV_CFLAGS) -Itests -Iserver $< $(TEST_SUPOBJ) $(SERVER_OBJ) $(ARCHIVES) $(LDSAN) $(CMOCKA_LIBS) $(JSON_LIBS) $(SERVER_LIBS) $(LIBS) -o $@
 
+# Calls in src/ run one way, down the layers of docs/DESIGN.md: no file
+# calls a file in a layer above it, but for the known calls listed in
+# scripts/layers.allowed, which may only shrink (scripts/layers.sh reads
+# the objects' symbols with nm). make check runs it.
+layers: $(OBJ) $(UV_OBJ)
+	@scripts/layers.sh $(BUILD)/obj
+
 # make check also runs orcad itself (tests/orcad_check.sh: --help,
 # --version, the example config, a broken one, a start and a restart) and
 # tests/orcad_http_check.sh (its HTTP endpoints on a free loopback port)
@@ -249,6 +256,7 @@ $(BUILD)/tests/test_config $(BUILD)/tests/test_metrics $(BUILD)/tests/test_proto
 check:
 	@scripts/deps.sh libjansson-dev libconfig-dev libwebsockets-dev libwebsockets-evlib-uv python3-websockets openssl curl strace libhiredis-dev redis-server
 	@$(MAKE) --no-print-directory all tests
+	@$(MAKE) --no-print-directory layers
 	@scripts/run-tests.sh $(BUILD)/tests
 	@tests/orcad_check.sh $(BUILD)/server/orcad
 	@tests/orcad_http_check.sh $(BUILD)/server/orcad

@@ -29,6 +29,12 @@ void orca_agent_def_init(orca_agent_def *def)
     def->nlimits = ORCA_CHANNEL_BUILTIN_COUNT;
 }
 
+/* The agent with this id, NULL if none. */
+agent *agent_get(const orca_engine *e, uint64_t id)
+{
+    return u64map_get(&e->agent_map, id);
+}
+
 static int cmp_skill(const void *a, const void *b)
 {
     const orca_skill_level *x = a, *y = b;
@@ -37,7 +43,9 @@ static int cmp_skill(const void *a, const void *b)
 
 #define CHANNEL_LIMIT_MAX 1000
 
-static int def_check(const orca_engine *e, const orca_agent_def *d, uint16_t *limits)
+/* The checks of an agent's definition (add, update); *limits: its
+ * per-channel limits, defaults filled in. */
+int agent_def_check(const orca_engine *e, const orca_agent_def *d, uint16_t *limits)
 {
     int rc;
     if (!d || !d->id)
@@ -95,29 +103,20 @@ static void emit_agent(orca_engine *e, orca_event_type t, const agent *a)
     emit(e, &ev);
 }
 
-int orca_agent_add(orca_engine *e, const orca_agent_def *def)
+/* orca_agent_add's work, def checked: ORCA_OK, or ORCA_ENOMEM with nothing
+ * changed. */
+int agent_create(orca_engine *e, const orca_agent_def *def, const uint16_t *limits)
 {
     int rc;
-    uint16_t limits[ORCA_MAX_CHANNELS];
-    if (!e)
-        return ORCA_EINVAL;
-    if ((rc = def_check(e, def, limits)))
-        return rc;
-    if (agent_get(e, def->id))
-        return ORCA_EEXIST;
-    if (e->nagents >= e->cfg.max_agents)
-        return ORCA_ELIMIT;
-    if ((rc = api_enter(e)))
-        return rc;
     orca_skill_level *skills = NULL;
     agent *a = NULL;
     if ((rc = u64map_reserve(e, &e->agent_map, e->agent_map.n + 1)) ||
         (rc = mem_reserve(e, (void **)&e->agents, &e->capagents, e->nagents + 1,
                           sizeof(agent *))))
-        return api_leave(e, rc);
+        return rc;
     if ((def->nskills && !(skills = skills_copy(e, def))) || !(a = mem_calloc(e, sizeof(*a)))) {
         mem_free(e, skills, AGENT_SKILLS_BYTES(def->nskills));
-        return api_leave(e, ORCA_ENOMEM);
+        return ORCA_ENOMEM;
     }
     a->id = def->id;
     heap_init(&a->held, ix_setpos, NULL);
@@ -127,7 +126,7 @@ int orca_agent_add(orca_engine *e, const orca_agent_def *def)
         mem_free(e, a->scan, a->capscan * sizeof(uint64_t));
         mem_free(e, skills, AGENT_SKILLS_BYTES(def->nskills));
         mem_free(e, a, sizeof(*a));
-        return api_leave(e, rc);
+        return rc;
     }
     a->data = def->data;
     a->capacity = def->capacity;
@@ -146,29 +145,21 @@ int orca_agent_add(orca_engine *e, const orca_agent_def *def)
     holders_add(e, a);
     agent_relink(e, a, NULL, 0, NULL, NULL, 0, true);
     emit_agent(e, ORCA_EV_AGENT_ADDED, a);
-    return api_leave(e, jrn_agent(e, J_AGENT_ADD, def));
+    return ORCA_OK;
 }
 
-int orca_agent_update(orca_engine *e, const orca_agent_def *def)
+/* orca_agent_update's work, def checked: ORCA_OK, or ORCA_ENOMEM with
+ * nothing changed. */
+int agent_update(orca_engine *e, agent *a, const orca_agent_def *def, const uint16_t *limits)
 {
     int rc;
-    uint16_t limits[ORCA_MAX_CHANNELS];
-    if (!e)
-        return ORCA_EINVAL;
-    if ((rc = def_check(e, def, limits)))
-        return rc;
-    agent *a = agent_get(e, def->id);
-    if (!a)
-        return ORCA_ENOENT;
-    if ((rc = api_enter(e)))
-        return rc;
     orca_skill_level *skills = NULL;
     if (def->nskills && !(skills = skills_copy(e, def)))
-        return api_leave(e, ORCA_ENOMEM);
+        return ORCA_ENOMEM;
     if ((rc = holders_reserve(e, skills, def->nskills)) ||
         (rc = agent_relink(e, a, skills, def->nskills, limits, a->queues, a->nqueues, false))) {
         mem_free(e, skills, AGENT_SKILLS_BYTES(def->nskills));
-        return api_leave(e, rc);
+        return rc;
     }
     holders_del(e, a);
     mem_free(e, a->skills, AGENT_SKILLS_BYTES(a->nskills));
@@ -185,7 +176,7 @@ int orca_agent_update(orca_engine *e, const orca_agent_def *def)
     target_recheck(e, a);
     if (a->presence == ORCA_PRESENCE_READY)
         route_agent(e, a);
-    return api_leave(e, jrn_agent(e, J_AGENT_UPDATE, def));
+    return ORCA_OK;
 }
 
 static void agent_free(orca_engine *e, agent *a)
@@ -205,18 +196,9 @@ void agent_free_all(orca_engine *e)
     e->nagents = 0;
 }
 
-int orca_agent_remove(orca_engine *e, uint64_t id)
+/* orca_agent_remove's work: a has no BUSY or WRAPUP work. */
+void agent_delete(orca_engine *e, agent *a)
 {
-    int rc;
-    if (!e || !id)
-        return ORCA_EINVAL;
-    agent *a = agent_get(e, id);
-    if (!a)
-        return ORCA_ENOENT;
-    if (a->nbusy || a->nwrap)
-        return ORCA_ESTATE;
-    if ((rc = api_enter(e)))
-        return rc;
     /* Offers go back to their queues, oldest enqueue first; work held
      * for a is released (soft) or times out (hard). */
     ix *back = NULL, **tail = &back, *doomed = NULL, **dtail = &doomed;
@@ -318,21 +300,11 @@ int orca_agent_remove(orca_engine *e, uint64_t id)
         if (i->state == ORCA_STATE_WAITING)
             process_waiting(e, i);
     }
-    return api_leave(e, jrn_id(e, J_AGENT_REMOVE, id));
 }
 
-int orca_agent_set_presence(orca_engine *e, uint64_t id, orca_presence p, uint32_t reason)
+/* orca_agent_set_presence's work, p checked. */
+void agent_set_presence(orca_engine *e, agent *a, orca_presence p, uint32_t reason)
 {
-    int rc;
-    if (!e || !id)
-        return ORCA_EINVAL;
-    if (p != ORCA_PRESENCE_OFFLINE && p != ORCA_PRESENCE_READY && p != ORCA_PRESENCE_NOT_READY)
-        return ORCA_EINVAL;
-    agent *a = agent_get(e, id);
-    if (!a)
-        return ORCA_ENOENT;
-    if ((rc = api_enter(e)))
-        return rc;
     bool was_ready = a->presence == ORCA_PRESENCE_READY;
     bool now_ready = p == ORCA_PRESENCE_READY;
     if (now_ready && !was_ready) {
@@ -355,24 +327,26 @@ int orca_agent_set_presence(orca_engine *e, uint64_t id, orca_presence p, uint32
     }
     if (now_ready && !was_ready)
         route_agent(e, a);
-    return api_leave(e, jrn_id_u32(e, J_PRESENCE, id, (uint32_t)p, reason));
 }
 
-/* After a replay with ORCA_RESTORE_OFFLINE: every agent OFFLINE, as
- * orca_agent_set_presence would (reason 0). The soft holds each one
- * releases are routed only once all are OFFLINE, so that none is offered
- * to an agent who is about to go too (nobody is then READY: they wait). */
-int jrn_offline_all(orca_engine *e)
+/* How many agents are not OFFLINE. */
+uint32_t agents_online(const orca_engine *e)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < e->nagents; k++)
+        n += e->agents[k]->presence != ORCA_PRESENCE_OFFLINE;
+    return n;
+}
+
+/* After a replay with ORCA_RESTORE_OFFLINE (jrn_offline_all): every agent
+ * OFFLINE, as orca_agent_set_presence would (reason 0). The soft holds each
+ * one releases are routed only once all are OFFLINE, so that none is
+ * offered to an agent who is about to go too (nobody is then READY: they
+ * wait). */
+void agent_offline_all(orca_engine *e)
 {
     ix *released = NULL, **tail = &released;
-    uint32_t k, n = 0;
-    int rc;
-    for (k = 0; k < e->nagents; k++)
-        n += e->agents[k]->presence != ORCA_PRESENCE_OFFLINE;
-    if (!n)
-        return ORCA_OK; /* a second replay of the same file: nothing to do */
-    if ((rc = api_enter(e)))
-        return rc;
+    uint32_t k;
     for (k = 0; k < e->nagents; k++) {
         agent *a = e->agents[k];
         if (a->presence == ORCA_PRESENCE_OFFLINE)
@@ -395,7 +369,6 @@ int jrn_offline_all(orca_engine *e)
         i->anext = NULL;
         route_interaction(e, i);
     }
-    return api_leave(e, jrn_id(e, J_OFFLINE_ALL, 0));
 }
 
 /* Change a's queue entry for q (membership, tier, rank) and relink. */
@@ -436,24 +409,6 @@ int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
     agent_relink(e, a, NULL, 0, NULL, NULL, 0, true);
     agent_refresh(e, a);
     return ORCA_OK;
-}
-
-int orca_agent_set_queue_rank(orca_engine *e, uint64_t id, orca_queue_id q, uint32_t rank)
-{
-    int rc;
-    if (!e || !id)
-        return ORCA_EINVAL;
-    agent *a = agent_get(e, id);
-    if (!a || !queue_get(e, q))
-        return ORCA_ENOENT;
-    if (rank > ORCA_RANK_MAX)
-        return ORCA_ERANGE;
-    if ((rc = api_enter(e)))
-        return rc;
-    rc = agent_queue_set(e, a, q, -1, 0, (int)rank);
-    if (rc == ORCA_OK)
-        rc = jrn_id_u32(e, J_RANK, id, q, rank);
-    return api_leave(e, rc);
 }
 
 int orca_agent_info_get(const orca_engine *e, uint64_t id, orca_agent_info *out)

@@ -57,23 +57,17 @@ int channel_add_raw(orca_engine *e, const orca_channel_def *def, orca_channel_id
     return ORCA_OK;
 }
 
-int orca_channel_add(orca_engine *e, const orca_channel_def *def, orca_channel_id *out)
+/* orca_channel_add's work: the channel, and its CHANNEL_ADDED event. */
+int channel_add(orca_engine *e, const orca_channel_def *def, orca_channel_id *out)
 {
     int rc;
-    if (!e)
-        return ORCA_EINVAL;
-    if ((rc = api_enter(e)))
+    if ((rc = channel_add_raw(e, def, out)))
         return rc;
-    orca_channel_id id;
-    if ((rc = channel_add_raw(e, def, &id)))
-        return api_leave(e, rc);
-    if (out)
-        *out = id;
     orca_event ev;
     ev_init(e, &ev, ORCA_EV_CHANNEL_ADDED);
-    ev.channel = id;
+    ev.channel = *out;
     emit(e, &ev);
-    return api_leave(e, jrn_str(e, J_CHANNEL_ADD, def->name, def->cost, def->wrapup_ms));
+    return ORCA_OK;
 }
 
 const char *orca_channel_name(const orca_engine *e, orca_channel_id id)
@@ -101,14 +95,7 @@ int orca_channel_set_callbacks(orca_engine *e, orca_channel_id id,
     return ORCA_OK;
 }
 
-int orca_channel_set_wrapup(orca_engine *e, orca_channel_id id, uint32_t wrapup_ms)
+void channel_set_wrapup(orca_engine *e, orca_channel_id id, uint32_t wrapup_ms)
 {
-    if (!e)
-        return ORCA_EINVAL;
-    if (e->in_callback)
-        return ORCA_EBUSY;
-    if (id >= e->nchannels)
-        return ORCA_ENOENT;
     e->channels[id].wrapup_ms = wrapup_ms;
-    return jrn_id_u32(e, J_CHANNEL_WRAPUP, id, wrapup_ms, 0);
 }

@@ -523,7 +523,7 @@ static int plan_build(orca_engine *e, plan *p, queue *q0)
         if (k < n)
             break;
         chain[n++] = q;
-        q = q->overflow_after_ms ? queue_get(e, q->overflow_to) : NULL;
+        q = q->overflow;
     }
     p->stages = mem_calloc(e, n * sizeof(plan_stage));
     if (!p->stages)
@@ -535,7 +535,7 @@ static int plan_build(orca_engine *e, plan *p, queue *q0)
         st->q = q;
         st->next_stage = NOPOS;
         if (q->overflow_after_ms) {
-            queue *t = queue_get(e, q->overflow_to);
+            queue *t = q->overflow;
             for (uint32_t k = 0; k < n; k++)
                 if (chain[k] == t)
                     st->next_stage = k;

@@ -197,7 +197,10 @@ void w_queue_def(wbuf *w, const orca_queue_def *d)
 
 void r_queue_def(rbuf *r, orca_queue_def *d)
 {
-    orca_queue_def_init(d);
+    /* every field is read below, so orca_queue_def_init's defaults would
+     * all be overwritten: zero is enough (and keeps the codec from calling
+     * up into queues.c) */
+    memset(d, 0, sizeof(*d));
     d->name = r_str(r);
     d->strategy = (orca_strategy)r_u32(r);
     d->serve = r_u32(r);

@@ -428,19 +428,17 @@ int orca_customer_open(const orca_engine *e, uint64_t customer, uint64_t *ids, u
     return ORCA_OK;
 }
 
-int orca_customer_forget(orca_engine *e, uint64_t customer)
+/* orca_customer_forget's work: ORCA_ENOENT (unknown), ORCA_ESTATE (it has
+ * live work) or ORCA_OK (forgotten). */
+int cust_forget(orca_engine *e, uint64_t customer)
 {
-    if (!e || !customer)
-        return ORCA_EINVAL;
-    if (e->in_callback)
-        return ORCA_EBUSY;
     cust *c = u64map_get(&e->cust_map, customer);
     if (!c)
         return ORCA_ENOENT;
     if (c->nopen)
         return ORCA_ESTATE;
     forget(e, c);
-    return jrn_id(e, J_FORGET, customer);
+    return ORCA_OK;
 }
 
 int orca_customer_totals_get(const orca_engine *e, orca_customer_totals *out)

@@ -582,6 +582,7 @@ int engine_check(const orca_engine *e, bool deep)
             continue;
         }
         CHECK(q->id == k + 1);
+        CHECK(q->overflow == (q->overflow_after_ms ? queue_get(e, q->overflow_to) : NULL));
         qw += q->waiting;
         qo += q->offered;
         /* the routing-order tree holds exactly the queue's waiting work

@@ -4,19 +4,19 @@
  * Listeners run synchronously at each state change and may not mutate the
  * engine. Channel offer callbacks are deferred: decisions queue the
  * interaction on an intrusive notify list and the outermost public call
- * delivers them once its state is consistent, so a host may accept or
- * reject from inside the callback. No allocation is needed for either.
+ * delivers them once its state is consistent (api.c), so a host may accept
+ * or reject from inside the callback. No allocation is needed for either.
  */
 #include "orca_int.h"
 
-static void ix_free_mem(orca_engine *e, ix *i)
+void ix_free_mem(orca_engine *e, ix *i)
 {
     if (i->ex)
         mem_free(e, i->ex, sizeof(excl_list) + i->ex->cap * sizeof(excl));
     mem_free(e, i, sizeof(*i));
 }
 
-static void make_offer(const orca_engine *e, const ix *i, orca_offer *o)
+void offer_fill(const orca_engine *e, const ix *i, orca_offer *o)
 {
     memset(o, 0, sizeof(*o));
     o->interaction = i->id;
@@ -32,64 +32,6 @@ static void make_offer(const orca_engine *e, const ix *i, orca_offer *o)
     o->agent_data = i->agent ? i->agent->data : NULL;
     o->conversation = i->conversation;
     (void)e;
-}
-
-/* Deliver deferred offer callbacks, oldest first. Callbacks may call back
- * into the engine; anything they cause is appended and delivered here too. */
-static void flush(orca_engine *e)
-{
-    if (e->flushing)
-        return;
-    e->flushing = true;
-    while (e->notify_head) {
-        ix *i = e->notify_head;
-        e->notify_head = i->notify_next;
-        if (!e->notify_head)
-            e->notify_tail = NULL;
-        i->notify_next = NULL;
-        i->flags &= (uint8_t)~IXF_IN_NOTIFY;
-        if (i->flags & IXF_ZOMBIE) {
-            ix_free_mem(e, i);
-            continue;
-        }
-        if (i->state != ORCA_STATE_OFFERED || (i->flags & IXF_NOTIFIED))
-            continue;
-        i->flags |= IXF_NOTIFIED;
-        const channel *ch = &e->channels[i->cls->ch];
-        if (ch->cb.offer) {
-            orca_offer o;
-            make_offer(e, i, &o);
-            if (i->cust) { /* the customer's story, copied: the callback may
-                              change it by calling back in */
-                o.nhistory = cust_history_copy(e, i->cust, e->hist_buf,
-                                               e->cfg.history_per_customer);
-                o.history = o.nhistory ? e->hist_buf : NULL;
-                o.open = i->cust->nopen - 1;
-            }
-            ch->cb.offer(ch->data, &o);
-        }
-    }
-    e->flushing = false;
-}
-
-int api_enter(orca_engine *e)
-{
-    if (e->in_callback)
-        return ORCA_EBUSY;
-    e->depth++;
-    return ORCA_OK;
-}
-
-int api_leave(orca_engine *e, int rc)
-{
-    if (--e->depth == 0) {
-        if (e->lru_head && rc == ORCA_OK) /* a failed call changes nothing */
-            cust_expire(e);
-        flush(e);
-        if (e->jrn && rc == ORCA_OK)
-            rc = jrn_auto_compact(e);
-    }
-    return rc;
 }
 
 void notify_offer(orca_engine *e, ix *i)
@@ -118,7 +60,7 @@ void withdraw_offer(orca_engine *e, ix *i, orca_withdraw_reason why)
     if (!ch->cb.withdraw)
         return;
     orca_offer o;
-    make_offer(e, i, &o);
+    offer_fill(e, i, &o);
     e->in_callback++;
     ch->cb.withdraw(ch->data, &o, why);
     e->in_callback--;

@@ -188,16 +188,11 @@ static int hours_check(const orca_engine *e, const queue *q, const orca_hours *h
     return ORCA_OK;
 }
 
-int orca_queue_set_hours(orca_engine *e, orca_queue_id qid, const orca_hours *hours)
+/* orca_queue_set_hours's work: check and copy hours (NULL: always open)
+ * into q. ORCA_OK, or an error with q unchanged. */
+int hours_set(orca_engine *e, queue *q, const orca_hours *hours)
 {
     int rc;
-    if (!e)
-        return ORCA_EINVAL;
-    if (e->in_callback)
-        return ORCA_EBUSY;
-    queue *q = queue_get(e, qid);
-    if (!q)
-        return ORCA_ENOENT;
     if (hours && (rc = hours_check(e, q, hours)))
         return rc;
     qhours *h = NULL;
@@ -222,7 +217,7 @@ int orca_queue_set_hours(orca_engine *e, orca_queue_id qid, const orca_hours *ho
     }
     hours_free(e, q->hours);
     q->hours = h;
-    return jrn_hours(e, qid, hours);
+    return ORCA_OK;
 }
 
 int orca_queue_is_open(const orca_engine *e, orca_queue_id qid, int *open,

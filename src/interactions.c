@@ -5,16 +5,6 @@
  */
 #include "orca_int.h"
 
-queue *queue_get(const orca_engine *e, orca_queue_id id)
-{
-    return id >= 1 && id <= e->nqueues ? e->queues[id - 1] : NULL;
-}
-
-agent *agent_get(const orca_engine *e, uint64_t id)
-{
-    return u64map_get(&e->agent_map, id);
-}
-
 ix *ix_get(const orca_engine *e, uint64_t id)
 {
     return u64map_get(&e->ix_map, id);
@@ -24,96 +14,6 @@ void orca_interaction_def_init(orca_interaction_def *def)
 {
     if (def)
         memset(def, 0, sizeof(*def));
-}
-
-/* Validate a skill list: known skills, levels 1..100, no skill twice. */
-int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max)
-{
-    if (n > max)
-        return ORCA_ERANGE;
-    if (n && !v)
-        return ORCA_EINVAL;
-    for (uint32_t k = 0; k < n; k++) {
-        if (v[k].skill < SKILL_FIRST || v[k].skill >= e->nskills)
-            return ORCA_ENOENT;
-        if (v[k].level < ORCA_LEVEL_MIN || v[k].level > ORCA_LEVEL_MAX)
-            return ORCA_ERANGE;
-        for (uint32_t j = 0; j < k; j++)
-            if (v[j].skill == v[k].skill)
-                return ORCA_EINVAL;
-    }
-    return ORCA_OK;
-}
-
-/* ---- agent work list ---------------------------------------------------- */
-
-void agent_work_remove(agent *a, ix *i)
-{
-    if (i->aprev)
-        i->aprev->anext = i->anext;
-    else
-        a->work = i->anext;
-    if (i->anext)
-        i->anext->aprev = i->aprev;
-    i->anext = i->aprev = NULL;
-}
-
-/* Put i (OFFERED, BUSY or WRAPUP) on agent a: first on a's work list,
- * its capacity taken, the counts of its state up. ix_detach undoes it. */
-void ix_attach(orca_engine *e, ix *i, agent *a)
-{
-    orca_channel_id ch = i->cls->ch;
-    i->agent = a;
-    i->aprev = NULL;
-    i->anext = a->work;
-    if (a->work)
-        a->work->aprev = i;
-    a->work = i;
-    a->used += e->channels[ch].cost;
-    a->count[ch]++;
-    switch (i->state) {
-    case ORCA_STATE_OFFERED:
-        a->noffered++;
-        i->cls->q->offered++;
-        e->noffered++;
-        break;
-    case ORCA_STATE_BUSY:
-        a->nbusy++;
-        e->nbusy++;
-        break;
-    case ORCA_STATE_WRAPUP:
-        a->nwrap++;
-        e->nwrap++;
-        break;
-    }
-}
-
-/* Take i off its agent and give the capacity back. */
-agent *ix_detach(orca_engine *e, ix *i)
-{
-    agent *a = i->agent;
-    orca_channel_id ch = i->cls->ch;
-    agent_work_remove(a, i);
-    a->used -= e->channels[ch].cost;
-    a->used_fell = true;
-    a->count[ch]--;
-    switch (i->state) {
-    case ORCA_STATE_OFFERED:
-        a->noffered--;
-        i->cls->q->offered--;
-        e->noffered--;
-        break;
-    case ORCA_STATE_BUSY:
-        a->nbusy--;
-        e->nbusy--;
-        break;
-    case ORCA_STATE_WRAPUP:
-        a->nwrap--;
-        e->nwrap--;
-        break;
-    }
-    i->agent = NULL;
-    return a;
 }
 
 /* Take the smallest seq off a chain linked through notify_next (a few
@@ -162,8 +62,9 @@ static void excl_add(orca_engine *e, ix *i, uint64_t agent_id)
             }
     if (excl_reserve(e, i) != ORCA_OK) {
         /* the one allocation failure the engine absorbs: what follows now
-         * depends on memory, which a journal cannot replay */
-        jrn_diverged(e);
+         * depends on memory, which a journal cannot replay (the API layer
+         * stops the journal before it records the call: clock.c) */
+        e->diverged = true;
         if (!i->ex || !i->ex->n)
             return;
         uint32_t old = 0;
@@ -385,12 +286,9 @@ void ix_hand_over(orca_engine *e, ix *from, uint64_t to, orca_transfer_mode mode
     ix_complete(e, from);
 }
 
-int orca_offer_accept(orca_engine *e, uint64_t id)
+/* orca_offer_accept's work: i is OFFERED. */
+void ix_accept(orca_engine *e, ix *i)
 {
-    ix *i;
-    int rc = ix_lookup(e, id, IXST(ORCA_STATE_OFFERED), &i);
-    if (rc || (rc = api_enter(e)))
-        return rc;
     agent *a = i->agent;
     queue *q = i->cls->q;
     i->state = ORCA_STATE_BUSY;
@@ -419,31 +317,26 @@ int orca_offer_accept(orca_engine *e, uint64_t id)
         i->xfer_from = NULL;
         ix_hand_over(e, o, i->id, ORCA_TRANSFER_CONSULT);
     }
-    return api_leave(e, jrn_id(e, J_ACCEPT, id));
 }
 
-int orca_offer_reject(orca_engine *e, uint64_t id)
+/* orca_offer_reject's work: i is OFFERED. ORCA_OK, or ORCA_ENOMEM with
+ * nothing changed. */
+int ix_reject(orca_engine *e, ix *i)
 {
-    ix *i;
-    int rc = ix_lookup(e, id, IXST(ORCA_STATE_OFFERED), &i);
-    if (rc || (rc = api_enter(e)))
-        return rc;
+    int rc;
     if ((rc = excl_reserve(e, i)))
-        return api_leave(e, rc);
+        return rc;
     emit_ix(e, ORCA_EV_REJECTED, i);
     i->flags &= (uint8_t)~IXF_NOTIFIED;
     agent *a = back_to_waiting(e, i, true);
     process_waiting(e, i);
     route_agent(e, a);
-    return api_leave(e, jrn_id(e, J_REJECT, id));
+    return ORCA_OK;
 }
 
-int orca_interaction_end(orca_engine *e, uint64_t id)
+/* orca_interaction_end's work: i is BUSY or BOT. */
+void ix_end(orca_engine *e, ix *i)
 {
-    ix *i;
-    int rc = ix_lookup(e, id, IXST(ORCA_STATE_BUSY) | IXST(ORCA_STATE_BOT), &i);
-    if (rc || (rc = api_enter(e)))
-        return rc;
     if (i->state == ORCA_STATE_BOT) { /* the bot resolved it: contained */
         orca_event ev;
         ev_ix(e, &ev, ORCA_EV_CONTAINED, i);
@@ -451,7 +344,7 @@ int orca_interaction_end(orca_engine *e, uint64_t id)
         emit(e, &ev);
         e->ctot.contained++;
         ix_forget(e, i, ORCA_OUTCOME_CONTAINED);
-        return api_leave(e, jrn_id(e, J_END, id));
+        return;
     }
     if (i->xfer_to) { /* the consult leg carries on as work of its own */
         i->xfer_to->xfer_from = NULL;
@@ -474,28 +367,12 @@ int orca_interaction_end(orca_engine *e, uint64_t id)
     } else {
         ix_complete(e, i);
     }
-    return api_leave(e, jrn_id(e, J_END, id));
 }
 
-int orca_interaction_wrapup_done(orca_engine *e, uint64_t id)
+/* orca_interaction_abandon (t ABANDONED) and _cancel (CANCELLED)'s work:
+ * i is WAITING, OFFERED, SCHEDULED or BOT. */
+void ix_drop(orca_engine *e, ix *i, orca_event_type t, orca_withdraw_reason why)
 {
-    ix *i;
-    int rc = ix_lookup(e, id, IXST(ORCA_STATE_WRAPUP), &i);
-    if (rc || (rc = api_enter(e)))
-        return rc;
-    ix_complete(e, i);
-    return api_leave(e, jrn_id(e, J_WRAPUP_DONE, id));
-}
-
-static int drop(orca_engine *e, uint64_t id, orca_event_type t, orca_withdraw_reason why)
-{
-    ix *i;
-    int rc = ix_lookup(e, id,
-                          IXST(ORCA_STATE_WAITING) | IXST(ORCA_STATE_OFFERED) |
-                              IXST(ORCA_STATE_SCHEDULED) | IXST(ORCA_STATE_BOT),
-                          &i);
-    if (rc || (rc = api_enter(e)))
-        return rc;
     emit_ix(e, t, i);
     queue *q = i->cls->q;
     if (t == ORCA_EV_ABANDONED && i->cust && q->resume_ms &&
@@ -515,30 +392,11 @@ static int drop(orca_engine *e, uint64_t id, orca_event_type t, orca_withdraw_re
     ix_forget(e, i, t == ORCA_EV_ABANDONED ? ORCA_OUTCOME_ABANDONED : ORCA_OUTCOME_CANCELLED);
     if (a)
         route_agent(e, a);
-    return api_leave(e, jrn_id(e, t == ORCA_EV_ABANDONED ? J_ABANDON : J_CANCEL, id));
 }
 
-int orca_interaction_abandon(orca_engine *e, uint64_t id)
+/* orca_interaction_set_priority's work, priority checked. */
+void ix_set_priority(orca_engine *e, ix *i, uint32_t priority)
 {
-    return drop(e, id, ORCA_EV_ABANDONED, ORCA_WITHDRAW_ABANDONED);
-}
-
-int orca_interaction_cancel(orca_engine *e, uint64_t id)
-{
-    return drop(e, id, ORCA_EV_CANCELLED, ORCA_WITHDRAW_CANCELLED);
-}
-
-int orca_interaction_set_priority(orca_engine *e, uint64_t id, uint32_t priority)
-{
-    ix *i;
-    int rc = ix_lookup(
-        e, id, IXST(ORCA_STATE_WAITING) | IXST(ORCA_STATE_OFFERED) | IXST(ORCA_STATE_SCHEDULED), &i);
-    if (rc)
-        return rc;
-    if (priority > ORCA_PRIORITY_MAX)
-        return ORCA_ERANGE;
-    if ((rc = api_enter(e)))
-        return rc;
     i->prio = (uint8_t)priority;
     i->eff = ix_effprio(i, e->now);
     if (i->state == ORCA_STATE_WAITING) {
@@ -549,7 +407,6 @@ int orca_interaction_set_priority(orca_engine *e, uint64_t id, uint32_t priority
     ev_ix(e, &ev, ORCA_EV_PRIORITY, i);
     ev.value = i->eff;
     emit(e, &ev);
-    return api_leave(e, jrn_id_u32(e, J_PRIORITY, id, priority, 0));
 }
 
 int orca_interaction_info_get(const orca_engine *e, uint64_t id, orca_interaction_info *out)
@@ -592,31 +449,14 @@ void ix_info_fill(const ix *i, orca_interaction_info *out)
     out->disposition = i->disposition;
 }
 
-int orca_interaction_set_survey(orca_engine *e, uint64_t id, uint32_t csat, int32_t fcr)
+/* orca_interaction_set_survey's and _set_disposition's work, checked. */
+void ix_set_survey(ix *i, uint32_t csat, int32_t fcr)
 {
-    ix *i;
-    int rc = ix_lookup(e, id,
-                          IXST(ORCA_STATE_OFFERED) | IXST(ORCA_STATE_BUSY) | IXST(ORCA_STATE_WRAPUP),
-                          &i);
-    if (rc)
-        return rc;
-    if (csat > 5 || fcr < -1 || fcr > 1)
-        return ORCA_ERANGE;
     i->csat = (uint8_t)csat;
     i->fcr = (int8_t)fcr;
-    return jrn_id_u32(e, J_SURVEY, id, csat, (uint32_t)fcr);
 }
 
-int orca_interaction_set_disposition(orca_engine *e, uint64_t id, uint32_t code)
+void ix_set_disposition(ix *i, uint32_t code)
 {
-    ix *i;
-    int rc = ix_lookup(e, id,
-                          IXST(ORCA_STATE_WAITING) | IXST(ORCA_STATE_OFFERED) | IXST(ORCA_STATE_BUSY) |
-                              IXST(ORCA_STATE_WRAPUP) | IXST(ORCA_STATE_SCHEDULED) |
-                              IXST(ORCA_STATE_BOT),
-                          &i);
-    if (rc)
-        return rc;
     i->disposition = code;
-    return jrn_id_u32(e, J_DISPOSITION, id, code, 0);
 }

@@ -42,13 +42,13 @@ void jrn_free(orca_engine *e);
  * exclusion): from here a replay would differ, so the journal stops (as
  * failed, os_error ENOMEM); while replaying, the replay fails (ENOMEM). */
 void jrn_diverged(orca_engine *e);
-/* interactions.c: offers pending when the journal was written come back to
+/* api_enqueue.c: offers pending when the journal was written come back to
  * WAITING (journaled as J_RECOVER); *n (if given) counts them. */
 int jrn_recover_offers(orca_engine *e, uint64_t *n);
-/* agents.c: every agent OFFLINE at once (replay's ORCA_RESTORE_OFFLINE),
+/* api_agents.c: every agent OFFLINE at once (replay's ORCA_RESTORE_OFFLINE),
  * journaled as J_OFFLINE_ALL; nothing (and no record) if all already are. */
 int jrn_offline_all(orca_engine *e);
-/* events.c, when a top-level call ends: compact if the journal has grown
+/* api.c, when a top-level call ends: compact if the journal has grown
  * by its compact_bytes since the last snapshot. ORCA_EIO if the journal
  * stopped (its path no longer names it), else ORCA_OK. */
 int jrn_auto_compact(orca_engine *e);

@@ -46,7 +46,7 @@ int name_check(const char *name);
 uint64_t rng_next(uint64_t *state);
 uint64_t rng_draw(uint64_t *state, uint32_t weight);
 
-/* ---- skills, channels ------------------------------------------------- */
+/* ---- skills.c, channels.c --------------------------------------------- */
 typedef struct skill {
     char *name;
     size_t len;
@@ -63,6 +63,9 @@ typedef struct skill {
 int holders_reserve(orca_engine *e, const orca_skill_level *skills, uint32_t n);
 void holders_add(orca_engine *e, agent *a);
 void holders_del(orca_engine *e, agent *a);
+/* Validate a skill list: known skills, levels 1..100, no skill twice. */
+int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max);
+int skill_add(orca_engine *e, const char *name, orca_skill_id *out);
 
 typedef struct channel {
     char *name;
@@ -90,6 +93,10 @@ struct queue {
     uint32_t nsteps;
     uint32_t overflow_after_ms;
     orca_queue_id overflow_to;
+    queue *overflow;          /* overflow_to's queue, NULL without overflow:
+                                 fixed for q's life (orca_queue_update keeps
+                                 overflow_to, orca_queue_remove refuses a
+                                 target), so plans follow it with no lookup */
     uint32_t sticky_ms, sticky_within_ms;
     uint32_t callback_attempts, callback_retry_ms, resume_ms;
     struct qhours *hours;     /* opening hours (hours.c); NULL: always open */
@@ -378,6 +385,10 @@ struct orca_engine {
     bool replaying;       /* orca_journal_replay is playing records */
     bool restoring;       /* ... and restoring a snapshot: no events */
     bool replay_diverged; /* ... and memory ran out where it is absorbed */
+    bool diverged;        /* an offer timeout absorbed an allocation failure
+                             (interactions.c): orca_engine_advance (clock.c)
+                             calls jrn_diverged before it journals itself,
+                             and clears it */
 
     /* scratch for the release-direction walk past exclusions */
     uint32_t *scratch;
@@ -390,9 +401,17 @@ struct orca_engine {
  * itself, as a snapshot restore does. */
 int engine_check(const orca_engine *e, bool deep);
 
-/* ---- events.c --------------------------------------------------------- */
+/* ---- api.c ------------------------------------------------------------ */
+/* Every state-changing public call: api_enter (ORCA_EBUSY from inside a
+ * listener or withdraw callback), the work, then api_leave with its result,
+ * which the outermost call may turn into ORCA_EIO (journal compaction). */
 int api_enter(orca_engine *e);
 int api_leave(orca_engine *e, int rc);
+
+/* ---- events.c --------------------------------------------------------- */
+/* An offer record for a host callback; an interaction's memory, now. */
+void offer_fill(const orca_engine *e, const ix *i, orca_offer *o);
+void ix_free_mem(orca_engine *e, ix *i);
 void emit(orca_engine *e, orca_event *ev);
 void ev_init(orca_engine *e, orca_event *ev, orca_event_type t);
 void ev_ix(orca_engine *e, orca_event *ev, orca_event_type t, const ix *i);
@@ -433,12 +452,19 @@ void ix_setpos(void *item, uint32_t aux, uint32_t pos);
 int target_reserve(orca_engine *e, agent *a);
 void target_set(orca_engine *e, ix *i, agent *a, uint64_t until, bool hard);
 void target_clear(orca_engine *e, ix *i);
-bool target_can_take(const orca_engine *e, const agent *a, const ix *i, uint8_t *rank);
-bool target_eligible(const orca_engine *e, const agent *a, const ix *i, uint8_t *rank);
 void target_release(orca_engine *e, ix *i, uint32_t reason);
 ix *target_agent_gone(orca_engine *e, agent *a, bool removed, ix **doomed);
 void target_recheck(orca_engine *e, agent *a);
+
+/* ---- held.c ----------------------------------------------------------- */
+bool target_eligible(const orca_engine *e, const agent *a, const ix *i, uint8_t *rank);
+bool target_can_take(const orca_engine *e, const agent *a, const ix *i, uint8_t *rank);
 ix *held_best(orca_engine *e, agent *a, uint32_t fit, uint64_t *rank);
+
+/* ---- work.c ----------------------------------------------------------- */
+void ix_attach(orca_engine *e, ix *i, agent *a);
+agent *ix_detach(orca_engine *e, ix *i);
+void agent_work_remove(agent *a, ix *i);
 
 /* ---- router.c --------------------------------------------------------- */
 void agent_refresh(orca_engine *e, agent *a);
@@ -466,30 +492,68 @@ bool agent_fits(const orca_engine *e, const agent *a, orca_channel_id ch);
 #define IXST(s) (1u << (s))  /* a state's bit, for ix_lookup's mask */
 /* The interaction a mutating call names, if in one of `states`. */
 int ix_lookup(orca_engine *e, uint64_t id, unsigned states, ix **out);
-void ix_attach(orca_engine *e, ix *i, agent *a);
-agent *ix_detach(orca_engine *e, ix *i);
 void emit_ix(orca_engine *e, orca_event_type t, const ix *i);
 void ix_hand_over(orca_engine *e, ix *from, uint64_t to, orca_transfer_mode mode);
 void process_waiting(orca_engine *e, ix *i);
-void process_due(orca_engine *e, ix *i);
 void ix_complete(orca_engine *e, ix *i);
 void ix_offer_returned(orca_engine *e, ix *i, orca_event_type why, bool timeout);
 void ix_forget(orca_engine *e, ix *i, orca_outcome outcome);
-void agent_work_remove(agent *a, ix *i);
 void ix_offer_timeout(orca_engine *e, ix *i);
-int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max);
 void ix_info_fill(const ix *i, orca_interaction_info *out);
+ix *ix_get(const orca_engine *e, uint64_t id);
+ix *ix_pop_first(ix **chain);
+/* The work of the public calls in api_interactions.c, checked. */
+void ix_accept(orca_engine *e, ix *i);
+int ix_reject(orca_engine *e, ix *i);
+void ix_end(orca_engine *e, ix *i);
+void ix_drop(orca_engine *e, ix *i, orca_event_type t, orca_withdraw_reason why);
+void ix_set_priority(orca_engine *e, ix *i, uint32_t priority);
+void ix_set_survey(ix *i, uint32_t csat, int32_t fcr);
+void ix_set_disposition(ix *i, uint32_t code);
+
+/* ---- enqueue.c -------------------------------------------------------- */
+/* A SCHEDULED interaction whose time came: it starts waiting. */
+void process_due(orca_engine *e, ix *i);
+/* The checks and the work of the public calls in api_enqueue.c. */
+int enqueue_def_check(const orca_engine *e, const orca_interaction_def *def);
+int ix_enqueue(orca_engine *e, const orca_interaction_def *def);
+int ix_transfer(orca_engine *e, ix *i, const orca_interaction_def *to, orca_transfer_mode mode);
+int ix_escalate(orca_engine *e, ix *i, const orca_interaction_def *to);
+int ix_callback(orca_engine *e, ix *i, orca_channel_id ch, uint64_t not_before_ms);
+void ix_unreached(orca_engine *e, ix *i);
+uint64_t offers_pending(const orca_engine *e);
+void offers_recover(orca_engine *e);
 
 /* ---- channels.c, agents.c --------------------------------------------- */
 int channel_add_raw(orca_engine *e, const orca_channel_def *def, orca_channel_id *out);
+int channel_add(orca_engine *e, const orca_channel_def *def, orca_channel_id *out);
+void channel_set_wrapup(orca_engine *e, orca_channel_id id, uint32_t wrapup_ms);
 void agent_free_all(orca_engine *e);
 void agent_info_fill(const agent *a, orca_agent_info *out);
 int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
                     uint32_t tier, int rank);
-queue *queue_get(const orca_engine *e, orca_queue_id id);
 agent *agent_get(const orca_engine *e, uint64_t id);
-ix *ix_get(const orca_engine *e, uint64_t id);
-ix *ix_pop_first(ix **chain);
+/* The checks and the work of the public calls in api_agents.c. */
+int agent_def_check(const orca_engine *e, const orca_agent_def *d, uint16_t *limits);
+int agent_create(orca_engine *e, const orca_agent_def *def, const uint16_t *limits);
+int agent_update(orca_engine *e, agent *a, const orca_agent_def *def, const uint16_t *limits);
+void agent_delete(orca_engine *e, agent *a);
+void agent_set_presence(orca_engine *e, agent *a, orca_presence p, uint32_t reason);
+uint32_t agents_online(const orca_engine *e);
+void agent_offline_all(orca_engine *e);
+
+/* ---- queues.c --------------------------------------------------------- */
+queue *queue_get(const orca_engine *e, orca_queue_id id);
+/* The checks and the work of the public calls in api_queues.c. */
+int queue_def_check(const orca_engine *e, const orca_queue_def *d);
+int queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out);
+bool queue_fixed_alike(const queue *q, const orca_queue_def *d);
+void queue_update(queue *q, const orca_queue_def *def);
+bool queue_is_member(const agent *a, orca_queue_id q, uint8_t *tier);
+int queue_member_add(orca_engine *e, queue *q, agent *a, uint32_t tier);
+int queue_member_remove(orca_engine *e, queue *q, agent *a);
+bool queue_in_use(const orca_engine *e, const queue *q);
+void queue_remove(orca_engine *e, queue *q);
 
 /* ---- customers.c ------------------------------------------------------ */
 int cust_prepare(orca_engine *e, uint64_t id, cust **out, bool *created);
@@ -503,6 +567,7 @@ uint32_t cust_history_copy(const orca_engine *e, const cust *c, orca_history_ent
                            uint32_t cap);
 void cust_expire(orca_engine *e);
 void cust_free_all(orca_engine *e);
+int cust_forget(orca_engine *e, uint64_t customer);
 int cust_check(const orca_engine *e);
 /* Snapshots (snapshot.c): every customer, idle ones in LRU order, with
  * their history and the ids of their live work, which cust_load links
@@ -526,6 +591,7 @@ orca_queue_id hours_redirect(const qhours *h);
 uint64_t hours_next_change(const qhours *h, uint64_t t);
 void hours_free(orca_engine *e, qhours *h);
 void hours_def(const qhours *h, orca_hours *out);
+int hours_set(orca_engine *e, queue *q, const orca_hours *hours);
 /* The queue new work for q really goes to if it becomes routable at `at`
  * (now, or a later callback slot; redirects followed, each queue's hours
  * read at `at`) and when it may be routed (at, or the opening after it:

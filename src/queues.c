@@ -17,6 +17,12 @@ void orca_queue_def_init(orca_queue_def *def)
     def->wrapup_ms = ORCA_WRAPUP_CHANNEL;
 }
 
+/* The queue with this id, NULL if none or removed. */
+queue *queue_get(const orca_engine *e, orca_queue_id id)
+{
+    return id >= 1 && id <= e->nqueues ? e->queues[id - 1] : NULL;
+}
+
 static const char *queue_name_cb(const void *ctx, uint32_t id, size_t *len)
 {
     const orca_engine *e = ctx;
@@ -41,7 +47,8 @@ int orca_queue_find(const orca_engine *e, const char *name, orca_queue_id *out)
     return ORCA_OK;
 }
 
-static int def_check(const orca_engine *e, const orca_queue_def *d)
+/* orca_queue_add's checks of a new queue's definition. */
+int queue_def_check(const orca_engine *e, const orca_queue_def *d)
 {
     int rc;
     orca_queue_id dummy;
@@ -87,24 +94,20 @@ static int def_check(const orca_engine *e, const orca_queue_def *d)
     return ORCA_OK;
 }
 
-int orca_queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out)
+/* orca_queue_add's work, def checked: ORCA_OK, or ORCA_ENOMEM with
+ * nothing changed. */
+int queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out)
 {
     int rc;
-    if (!e)
-        return ORCA_EINVAL;
-    if ((rc = def_check(e, def)))
-        return rc;
-    if ((rc = api_enter(e)))
-        return rc;
     if ((rc = mem_reserve(e, (void **)&e->queues, &e->capqueues, e->nqueues + 1,
                           sizeof(queue *))) ||
         (rc = strtab_reserve(e, &e->queue_names, e->nqueues + 1)) ||
         (rc = wait_reserve(e, e->nix, e->nqueues - e->nqueues_removed + 1)))
-        return api_leave(e, rc);
+        return rc;
     queue *q = mem_calloc(e, sizeof(*q));
     if (!q || !(q->name = mem_strdup(e, def->name, &q->len))) {
         mem_free(e, q, sizeof(*q));
-        return api_leave(e, ORCA_ENOMEM);
+        return ORCA_ENOMEM;
     }
     q->id = e->nqueues + 1;
     q->strategy = def->strategy;
@@ -125,6 +128,7 @@ int orca_queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out
     q->nsteps = def->nsteps;
     q->overflow_after_ms = def->overflow_after_ms;
     q->overflow_to = def->overflow_to;
+    q->overflow = def->overflow_after_ms ? queue_get(e, def->overflow_to) : NULL;
     q->sticky_ms = def->sticky_ms;
     q->sticky_within_ms = def->sticky_within_ms;
     q->callback_attempts = def->callback_attempts;
@@ -138,14 +142,14 @@ int orca_queue_add(orca_engine *e, const orca_queue_def *def, orca_queue_id *out
     ev_init(e, &ev, ORCA_EV_QUEUE_ADDED);
     ev.queue = q->id;
     emit(e, &ev);
-    return api_leave(e, jrn_queue(e, def));
+    return ORCA_OK;
 }
 
 /* Is def q in all orca_queue_update may not change: the name, how the
  * queue routes (strategy, serve, skills as a set, tier, steps, aging,
  * overflow: plans and indexes are built from them) and what its live work's
  * deadlines are computed from (max wait, offer timeout)? */
-static bool fixed_alike(const queue *q, const orca_queue_def *d)
+bool queue_fixed_alike(const queue *q, const orca_queue_def *d)
 {
     if (!d->name || strcmp(d->name, q->name) != 0 || d->strategy != q->strategy ||
         (d->serve ? d->serve : ORCA_SERVE_MEMBERS) != q->serve || d->nskills != q->nskills ||
@@ -170,18 +174,9 @@ static bool fixed_alike(const queue *q, const orca_queue_def *d)
     return true;
 }
 
-int orca_queue_update(orca_engine *e, orca_queue_id id, const orca_queue_def *def)
+/* orca_queue_update's work: what may change, def checked. */
+void queue_update(queue *q, const orca_queue_def *def)
 {
-    int rc;
-    if (!e || !def)
-        return ORCA_EINVAL;
-    queue *q = queue_get(e, id);
-    if (!q)
-        return ORCA_ENOENT;
-    if (!fixed_alike(q, def))
-        return ORCA_EINVAL;
-    if ((rc = api_enter(e)))
-        return rc;
     q->max_size = def->max_size;
     q->wrapup_ms = def->wrapup_ms;
     q->sla_ms = def->sla_ms;
@@ -190,7 +185,6 @@ int orca_queue_update(orca_engine *e, orca_queue_id id, const orca_queue_def *de
     q->callback_attempts = def->callback_attempts;
     q->callback_retry_ms = def->callback_retry_ms;
     q->resume_ms = def->resume_ms;
-    return api_leave(e, jrn_queue_update(e, id, def));
 }
 
 const char *orca_queue_name(const orca_engine *e, orca_queue_id id)
@@ -199,7 +193,7 @@ const char *orca_queue_name(const orca_engine *e, orca_queue_id id)
     return q ? q->name : NULL;
 }
 
-static bool is_member(const agent *a, orca_queue_id q, uint8_t *tier)
+bool queue_is_member(const agent *a, orca_queue_id q, uint8_t *tier)
 {
     for (uint32_t k = 0; k < a->nqueues; k++)
         if (a->queues[k].q == q && a->queues[k].member) {
@@ -210,23 +204,14 @@ static bool is_member(const agent *a, orca_queue_id q, uint8_t *tier)
     return false;
 }
 
-int orca_queue_member_add(orca_engine *e, orca_queue_id qid, uint64_t agent_id, uint32_t tier)
+/* orca_queue_member_add's work, checked: ORCA_OK, or ORCA_ENOMEM with
+ * nothing changed. */
+int queue_member_add(orca_engine *e, queue *q, agent *a, uint32_t tier)
 {
     int rc;
-    if (!e || !agent_id)
-        return ORCA_EINVAL;
-    queue *q = queue_get(e, qid);
-    agent *a = agent_get(e, agent_id);
-    if (!q || !a)
-        return ORCA_ENOENT;
-    if (tier > ORCA_TIER_MAX)
-        return ORCA_ERANGE;
-    if (is_member(a, qid, NULL))
-        return ORCA_EEXIST;
-    if ((rc = api_enter(e)))
-        return rc;
+    orca_queue_id qid = q->id;
     if ((rc = agent_queue_set(e, a, qid, 1, tier, -1)))
-        return api_leave(e, rc);
+        return rc;
     q->members++;
     orca_event ev;
     ev_init(e, &ev, ORCA_EV_MEMBER_ADDED);
@@ -236,22 +221,17 @@ int orca_queue_member_add(orca_engine *e, orca_queue_id qid, uint64_t agent_id, 
     emit(e, &ev);
     if (a->presence == ORCA_PRESENCE_READY)
         route_agent(e, a);
-    return api_leave(e, jrn_id_u32(e, J_MEMBER_ADD, agent_id, qid, tier));
+    return ORCA_OK;
 }
 
-int orca_queue_member_remove(orca_engine *e, orca_queue_id qid, uint64_t agent_id)
+/* orca_queue_member_remove's work, checked: ORCA_OK, or ORCA_ENOMEM with
+ * nothing changed. */
+int queue_member_remove(orca_engine *e, queue *q, agent *a)
 {
     int rc;
-    if (!e || !agent_id)
-        return ORCA_EINVAL;
-    queue *q = queue_get(e, qid);
-    agent *a = agent_get(e, agent_id);
-    if (!q || !a || !is_member(a, qid, NULL))
-        return ORCA_ENOENT;
-    if ((rc = api_enter(e)))
-        return rc;
+    orca_queue_id qid = q->id;
     if ((rc = agent_queue_set(e, a, qid, 0, 0, -1)))
-        return api_leave(e, rc);
+        return rc;
     q->members--;
     orca_event ev;
     ev_init(e, &ev, ORCA_EV_MEMBER_REMOVED);
@@ -259,7 +239,7 @@ int orca_queue_member_remove(orca_engine *e, orca_queue_id qid, uint64_t agent_i
     ev.queue = qid;
     emit(e, &ev);
     target_recheck(e, a);
-    return api_leave(e, jrn_id_u32(e, J_MEMBER_REMOVE, agent_id, qid, 0));
+    return ORCA_OK;
 }
 
 int orca_queue_info_get(const orca_engine *e, orca_queue_id qid, orca_queue_info *out)
@@ -285,7 +265,7 @@ int orca_queue_info_get(const orca_engine *e, orca_queue_id qid, orca_queue_info
  * overflowed out of it (its plan, and so q's classes, still pass through
  * q), or another queue sending work to it (overflow, or redirect when
  * closed)? */
-static bool queue_in_use(const orca_engine *e, const queue *q)
+bool queue_in_use(const orca_engine *e, const queue *q)
 {
     if (q->waiting || q->offered)
         return true;
@@ -304,18 +284,10 @@ static bool queue_in_use(const orca_engine *e, const queue *q)
     return false;
 }
 
-int orca_queue_remove(orca_engine *e, orca_queue_id qid)
+/* orca_queue_remove's work: q is in use by nothing (queue_in_use). */
+void queue_remove(orca_engine *e, queue *q)
 {
-    int rc;
-    if (!e)
-        return ORCA_EINVAL;
-    queue *q = queue_get(e, qid);
-    if (!q)
-        return ORCA_ENOENT;
-    if (queue_in_use(e, q))
-        return ORCA_ESTATE;
-    if ((rc = api_enter(e)))
-        return rc;
+    orca_queue_id qid = q->id;
     /* cached plans through q go, and with them q's classes and every
      * agent's link to them: no live plan passes through q (its work would
      * be in q, or come from a queue overflowing to it) */
@@ -337,5 +309,4 @@ int orca_queue_remove(orca_engine *e, orca_queue_id qid)
     ev_init(e, &ev, ORCA_EV_QUEUE_REMOVED);
     ev.queue = qid;
     emit(e, &ev);
-    return api_leave(e, jrn_id_u32(e, J_QUEUE_REMOVE, 0, qid, 0));
 }

@@ -24,36 +24,30 @@ int orca_skill_find(const orca_engine *e, const char *name, orca_skill_id *out)
     return ORCA_OK;
 }
 
-int orca_skill_intern(orca_engine *e, const char *name, orca_skill_id *out)
+/* A new skill, name not interned yet (orca_skill_intern checked it):
+ * ORCA_OK and *out, or ORCA_ELIMIT / ORCA_ENOMEM with nothing changed. */
+int skill_add(orca_engine *e, const char *name, orca_skill_id *out)
 {
     int rc;
-    if (!e || !out)
-        return ORCA_EINVAL;
-    if ((rc = name_check(name)))
-        return rc;
-    if (orca_skill_find(e, name, out) == ORCA_OK)
-        return ORCA_OK;
-    if ((rc = api_enter(e)))
-        return rc;
     if (e->nskills - SKILL_FIRST >= e->cfg.max_skills)
-        return api_leave(e, ORCA_ELIMIT);
+        return ORCA_ELIMIT;
     if ((rc = mem_reserve(e, (void **)&e->skills, &e->capskills, e->nskills + 1,
                           sizeof(skill))) ||
         (rc = strtab_reserve(e, &e->skill_names, e->nskills + 1)))
-        return api_leave(e, rc);
+        return rc;
     if (e->nskills == SKILL_FIRST) /* the first: clear the reserved slot */
         memset(e->skills, 0, SKILL_FIRST * sizeof(skill));
     skill *s = &e->skills[e->nskills];
     memset(s, 0, sizeof(*s));
     if (!(s->name = mem_strdup(e, name, &s->len)))
-        return api_leave(e, ORCA_ENOMEM);
+        return ORCA_ENOMEM;
     strtab_put(&e->skill_names, strtab_hash(name, s->len), e->nskills);
     *out = e->nskills++;
     orca_event ev;
     ev_init(e, &ev, ORCA_EV_SKILL_ADDED);
     ev.value = *out;
     emit(e, &ev);
-    return api_leave(e, jrn_str(e, J_SKILL, name, 0, 0));
+    return ORCA_OK;
 }
 
 const char *orca_skill_name(const orca_engine *e, orca_skill_id id)
@@ -66,6 +60,25 @@ const char *orca_skill_name(const orca_engine *e, orca_skill_id id)
 /* ---- who holds each skill -------------------------------------------------
  * Used to find the agents a new class could link without scanning them all:
  * only holders of its rarest required skill can be eligible. */
+
+/* Validate a skill list: known skills, levels 1..100, no skill twice. */
+int skills_check(const orca_engine *e, const orca_skill_level *v, uint32_t n, uint32_t max)
+{
+    if (n > max)
+        return ORCA_ERANGE;
+    if (n && !v)
+        return ORCA_EINVAL;
+    for (uint32_t k = 0; k < n; k++) {
+        if (v[k].skill < SKILL_FIRST || v[k].skill >= e->nskills)
+            return ORCA_ENOENT;
+        if (v[k].level < ORCA_LEVEL_MIN || v[k].level > ORCA_LEVEL_MAX)
+            return ORCA_ERANGE;
+        for (uint32_t j = 0; j < k; j++)
+            if (v[j].skill == v[k].skill)
+                return ORCA_EINVAL;
+    }
+    return ORCA_OK;
+}
 
 int holders_reserve(orca_engine *e, const orca_skill_level *skills, uint32_t n)
 {

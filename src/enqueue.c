@@ -1,5 +1,5 @@
 /*
- * legs.c: work coming into queues: enqueue, and the calls that start a new
+ * enqueue.c: work coming into queues: enqueue, and the calls that start a new
  * leg of the same contact (transfer, bot escalation) or move it in time or
  * channel (callback slots, virtual hold, unreached callbacks, offers
  * recovered after a restart). Each new leg is placed (opening hours, a
@@ -28,7 +28,8 @@ typedef struct leg {
     ix *i;
 } leg;
 
-static int def_check(const orca_engine *e, const orca_interaction_def *def)
+/* The checks of a new leg's definition (enqueue, transfer, escalation). */
+int enqueue_def_check(const orca_engine *e, const orca_interaction_def *def)
 {
     int rc;
     if (!def->id)
@@ -203,17 +204,6 @@ static int leg_open(orca_engine *e, const orca_interaction_def *def, uint64_t cu
     return leg_reserve(e, customer, sticky, resume, L);
 }
 
-/* A leg refused for a full or closed queue still left a trace (an event,
- * a counter), so the journal keeps the call, with the answer it got. */
-static int refused(orca_engine *e, uint8_t op, uint64_t from, const orca_interaction_def *d,
-                   uint32_t mode, int rc)
-{
-    if (rc != ORCA_EFULL && rc != ORCA_ECLOSED)
-        return rc;
-    int jr = jrn_ix(e, op, from, d, mode, rc);
-    return jr ? jr : rc;
-}
-
 /* SCHEDULED until `due` (i is in no heap and has no agent). */
 static void ix_schedule(orca_engine *e, ix *i, uint64_t due, uint32_t reason)
 {
@@ -317,56 +307,27 @@ static ix *leg_start(orca_engine *e, leg *L, uint64_t customer, uint64_t convers
     return i;
 }
 
-int orca_interaction_enqueue(orca_engine *e, const orca_interaction_def *def)
+/* orca_interaction_enqueue's work, def checked: ORCA_OK, or the error of
+ * the leg (ORCA_EFULL and ORCA_ECLOSED left an event: the caller journals
+ * them), nothing else changed. */
+int ix_enqueue(orca_engine *e, const orca_interaction_def *def)
 {
     int rc;
     leg L;
-    if (!e || !def)
-        return ORCA_EINVAL;
-    if ((rc = def_check(e, def)))
-        return rc;
-    if (ix_get(e, def->id))
-        return ORCA_EEXIST;
-    if (e->nix >= e->cfg.max_interactions)
-        return ORCA_ELIMIT;
-    if ((rc = api_enter(e)))
-        return rc;
     if ((rc = leg_open(e, def, def->customer, def->conversation, true, true, &L)))
-        return api_leave(e, refused(e, J_ENQUEUE, 0, def, 0, rc));
+        return rc;
     leg_start(e, &L, def->customer, def->conversation, L.due, 0);
-    return api_leave(e, jrn_ix(e, J_ENQUEUE, 0, def, 0, ORCA_OK));
+    return ORCA_OK;
 }
 
-int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interaction_def *to,
-                              orca_transfer_mode mode)
+/* orca_interaction_transfer's work, checked: i is BUSY; as ix_enqueue. */
+int ix_transfer(orca_engine *e, ix *i, const orca_interaction_def *to, orca_transfer_mode mode)
 {
-    ix *i;
     leg L;
     int rc;
-    if (!e || !to || (mode != ORCA_TRANSFER_BLIND && mode != ORCA_TRANSFER_CONSULT))
-        return ORCA_EINVAL;
-    if ((rc = ix_lookup(e, from, IXST(ORCA_STATE_BUSY), &i)))
-        return rc;
-    if (i->xfer_to)
-        return ORCA_ESTATE;
-    if ((rc = def_check(e, to)))
-        return rc;
-    if (to->bot || (to->customer && to->customer != i->customer) ||
-        (to->conversation && to->conversation != i->conversation))
-        return ORCA_EINVAL;
-    if (to->id == from) {
-        if (mode == ORCA_TRANSFER_CONSULT)
-            return ORCA_EINVAL; /* both legs live at once: they need two ids */
-    } else if (ix_get(e, to->id)) {
-        return ORCA_EEXIST;
-    } else if (e->nix >= e->cfg.max_interactions) {
-        return ORCA_ELIMIT;
-    }
-    if ((rc = api_enter(e)))
-        return rc;
     /* no sticky routing: the point of a transfer is to move on */
     if ((rc = leg_open(e, to, i->customer, i->conversation, false, false, &L)))
-        return api_leave(e, refused(e, J_TRANSFER, from, to, (uint32_t)mode, rc));
+        return rc;
     uint64_t customer = i->customer, conversation = i->conversation, arrival = i->arrival;
     if (mode == ORCA_TRANSFER_BLIND) {
         ix_hand_over(e, i, to->id, ORCA_TRANSFER_BLIND); /* frees the id before the new leg */
@@ -378,27 +339,16 @@ int orca_interaction_transfer(orca_engine *e, uint64_t from, const orca_interact
             n->xfer_from = i;
         }
     }
-    return api_leave(e, jrn_ix(e, J_TRANSFER, from, to, (uint32_t)mode, ORCA_OK));
+    return ORCA_OK;
 }
 
-int orca_interaction_escalate(orca_engine *e, uint64_t id, const orca_interaction_def *to)
+/* orca_interaction_escalate's work, checked: i is BOT; as ix_enqueue. */
+int ix_escalate(orca_engine *e, ix *i, const orca_interaction_def *to)
 {
-    ix *i;
     leg L;
     int rc;
-    if (!e || !to)
-        return ORCA_EINVAL;
-    if ((rc = ix_lookup(e, id, IXST(ORCA_STATE_BOT), &i)))
-        return rc;
-    if ((rc = def_check(e, to)))
-        return rc;
-    if (to->id != id || to->bot || (to->customer && to->customer != i->customer) ||
-        (to->conversation && to->conversation != i->conversation))
-        return ORCA_EINVAL;
-    if ((rc = api_enter(e)))
-        return rc;
     if ((rc = leg_open(e, to, i->customer, i->conversation, true, false, &L)))
-        return api_leave(e, refused(e, J_ESCALATE, id, to, 0, rc));
+        return rc;
     uint64_t customer = i->customer, conversation = i->conversation;
     orca_event ev;
     ev_ix(e, &ev, ORCA_EV_ESCALATED, i);
@@ -407,33 +357,23 @@ int orca_interaction_escalate(orca_engine *e, uint64_t id, const orca_interactio
     e->ctot.escalated++;
     ix_forget(e, i, 0); /* carries on as the new record: not history yet */
     leg_start(e, &L, customer, conversation, L.due, ORCA_ENQ_ESCALATED);
-    return api_leave(e, jrn_ix(e, J_ESCALATE, id, to, 0, ORCA_OK));
+    return ORCA_OK;
 }
 
-int orca_interaction_callback(orca_engine *e, uint64_t id, orca_channel_id ch,
-                              uint64_t not_before_ms)
+/* orca_interaction_callback's work, checked: i is WAITING or SCHEDULED.
+ * ORCA_OK, or ORCA_ENOMEM with nothing changed. */
+int ix_callback(orca_engine *e, ix *i, orca_channel_id ch, uint64_t not_before_ms)
 {
-    ix *i;
     plan *p;
     bool created;
     int rc;
-    if (!e)
-        return ORCA_EINVAL;
-    if ((rc = ix_lookup(e, id, IXST(ORCA_STATE_WAITING) | IXST(ORCA_STATE_SCHEDULED), &i)))
-        return rc;
-    if (ch >= e->nchannels)
-        return ORCA_ENOENT;
-    if (not_before_ms && (not_before_ms < e->now || not_before_ms >= ORCA_TIME_MAX))
-        return ORCA_ERANGE;
-    if ((rc = api_enter(e)))
-        return rc;
     /* the same path (queue, steps, overflow) on the new channel */
     if ((rc = plan_get(e, i->plan->stages[0].q, ch, i->plan->base, &p, &created)))
-        return api_leave(e, rc);
+        return rc;
     if ((rc = plan_reserve_user(e, p))) {
         if (created)
             plan_discard(e, p);
-        return api_leave(e, rc);
+        return rc;
     }
     orca_channel_id old = i->cls->ch;
     if (i->state == ORCA_STATE_WAITING) {
@@ -460,15 +400,12 @@ int orca_interaction_callback(orca_engine *e, uint64_t id, orca_channel_id ch,
         ix_to_waiting(e, i);
         process_waiting(e, i);
     }
-    return api_leave(e, jrn_callback(e, id, ch, not_before_ms));
+    return ORCA_OK;
 }
 
-int orca_interaction_unreached(orca_engine *e, uint64_t id)
+/* orca_interaction_unreached's work: i is BUSY. */
+void ix_unreached(orca_engine *e, ix *i)
 {
-    ix *i;
-    int rc;
-    if ((rc = ix_lookup(e, id, IXST(ORCA_STATE_BUSY), &i)) || (rc = api_enter(e)))
-        return rc;
     queue *q = i->cls->q;
     uint32_t attempts = q->callback_attempts ? q->callback_attempts : 3;
     uint32_t retry = q->callback_retry_ms ? q->callback_retry_ms : 300000;
@@ -491,32 +428,33 @@ int orca_interaction_unreached(orca_engine *e, uint64_t id)
         ix_forget(e, i, ORCA_OUTCOME_UNREACHED);
     }
     route_agent(e, a);
-    return api_leave(e, jrn_id(e, J_UNREACHED, id));
 }
 
-/* After a replay: offers that were pending when the journal stopped go
- * back to WAITING (event REJECTED, value ORCA_WITHDRAW_RECOVERED; no
- * exclusion: nobody declined), oldest enqueue first, and are routed again.
- * Journaled, so replaying the journal again does the same. */
-int jrn_recover_offers(orca_engine *e, uint64_t *n)
+/* How many offers are pending (jrn_recover_offers). */
+uint64_t offers_pending(const orca_engine *e)
+{
+    uint64_t count = 0;
+    U64MAP_FOREACH(&e->ix_map, slot) {
+        const ix *i = slot->val;
+        count += i->state == ORCA_STATE_OFFERED;
+    }
+    return count;
+}
+
+/* After a replay (jrn_recover_offers): offers that were pending when the
+ * journal stopped go back to WAITING (event REJECTED, value
+ * ORCA_WITHDRAW_RECOVERED; no exclusion: nobody declined), oldest enqueue
+ * first, and are routed again. */
+void offers_recover(orca_engine *e)
 {
     ix *chain = NULL;
-    uint64_t count = 0;
     U64MAP_FOREACH(&e->ix_map, slot) {
         ix *i = slot->val;
         if (i->state == ORCA_STATE_OFFERED) {
             i->notify_next = chain; /* free while not on the notify list */
             chain = i;
-            count++;
         }
     }
-    if (n)
-        *n = count;
-    if (!count)
-        return ORCA_OK;
-    int rc = api_enter(e);
-    if (rc)
-        return rc;
     while (chain) { /* oldest enqueue first */
         ix *i = ix_pop_first(&chain);
         orca_event ev;
@@ -529,5 +467,4 @@ int jrn_recover_offers(orca_engine *e, uint64_t *n)
         process_waiting(e, i);
         route_agent(e, a);
     }
-    return api_leave(e, jrn_id(e, J_RECOVER, 0));
 }
