@@ -96,7 +96,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/obj/%.o)
 
 .SECONDARY:
-.PHONY: all lib examples server tests check layers demo bench loadtest loadtest-quick install uninstall clean deps crash fuzz docs browser-check
+.PHONY: all lib examples server tests check layers demo bench loadtest loadtest-quick install uninstall clean deps crash fuzz docs browser-check charts docs-charts
 all: lib examples server
 
 deps:
@@ -294,7 +294,21 @@ bench:
 	@$(MAKE) --no-print-directory $(BUILD)/bench/orca-bench $(BUILD)/examples/simulate
 	@mkdir -p bench/results
 	$(BUILD)/bench/orca-bench $(BENCH_ARGS)
+	$(if $(findstring --smoke,$(BENCH_ARGS)),,@scripts/deps.sh python3-matplotlib && /usr/bin/python3 bench/charts.py growth)
 	$(if $(BENCH_ARGS),,$(BUILD)/examples/simulate --fidelity)
+
+# Pictures of the bench's CSV files (bench/charts.py, python3-matplotlib):
+# make charts draws them under build/charts/, make docs-charts into
+# docs/img/ where the README shows them.
+charts:
+	@scripts/deps.sh python3-matplotlib
+	/usr/bin/python3 bench/charts.py growth
+	/usr/bin/python3 bench/charts.py failover
+
+docs-charts:
+	@scripts/deps.sh python3-matplotlib
+	/usr/bin/python3 bench/charts.py growth bench/results/latest.csv docs/img/growth.png
+	/usr/bin/python3 bench/charts.py failover bench/results/failover.csv docs/img/failover.png
 
 # make release-proto: the standalone model of the release decision
 # (bench/proto/release_proto.c, on bench/workload.c's centres) with three
