@@ -83,6 +83,9 @@ ORCA_API const char *orca_version(void);
                                orca_journal_info.os_error) */
 #define ORCA_ELOCKED (-14)  /* the journal is in use by another engine (this
                                process or another holds its lock) */
+#define ORCA_EVERSION (-15) /* a journal (or its snapshot) in a format this
+                               version of the library does not read: written
+                               by another version (since 0.6) */
 
 /* Text for an error code ("invalid argument", ...); never NULL. */
 ORCA_API const char *orca_strerror(int err);
@@ -1560,7 +1563,8 @@ ORCA_API int orca_journal_info_get(const orca_engine *e, orca_journal_info *out)
  * the engine for orca_journal_replay with it (setting your own alloc).
  * Reads only the header and takes no lock (a journal in use may be read).
  * ORCA_EINVAL, ORCA_ENOENT (no such file), ORCA_EIO (errno says why;
- * EINVAL: not a regular file), ORCA_ECORRUPT (not a journal's header). */
+ * EINVAL: not a regular file), ORCA_ECORRUPT (not a journal's header),
+ * ORCA_EVERSION (a journal in another version's format). */
 ORCA_API int orca_journal_read_config(const char *path, orca_config *out);
 /*
  * Rebuild e (new, from orca_journal_read_config's config; listeners such as
@@ -1590,7 +1594,9 @@ ORCA_API int orca_journal_read_config(const char *path, orca_config *out);
  * unchanged), ORCA_EIO (info->os_error, errno and orca_journal_info_get
  * say why: EACCES, EINVAL for what is not a regular file...). Also
  * ORCA_EINVAL (bad argument, or a config other than the journal's),
- * ORCA_EBUSY, ORCA_ESTATE (e not new, or journaling).
+ * ORCA_EBUSY, ORCA_ESTATE (e not new, or journaling), ORCA_EVERSION (the
+ * journal's format, or its snapshot's, is another version's: e and the
+ * file unchanged if it is the header's; a snapshot's, e partly rebuilt).
  */
 ORCA_API int orca_journal_replay(orca_engine *e, const char *path, const orca_journal_config *cfg,
                         orca_journal_info *info);

@@ -25,7 +25,8 @@ const char *proto_code_name(int code)
 {
     static const char *const orca[] = { "EINVAL", "ENOMEM", "ENOENT", "EEXIST", "ESTATE",
                                         "ERANGE", "ELIMIT", "EFULL", "ETOOLONG", "EBUSY",
-                                        "ECORRUPT", "ECLOSED", "EIO", "ELOCKED" };
+                                        "ECORRUPT", "ECLOSED", "EIO", "ELOCKED",
+                                        "EVERSION" };
     static const char *const proto[] = { "EPROTO", "EAUTH", "EPERM", "ETOOBIG", "ENOMEM",
                                          "EUNAVAIL" };
     if (code <= -1 && code >= -(int)(sizeof orca / sizeof *orca))

@@ -24,6 +24,7 @@ const char *orca_strerror(int err)
     case ORCA_ECLOSED: return "queue is closed";
     case ORCA_EIO: return "journal I/O failed (the cause, an errno, is in orca_journal_info.os_error)";
     case ORCA_ELOCKED: return "the journal is in use by another engine";
+    case ORCA_EVERSION: return "the journal's format is not one this version of orca reads";
     default: return "unknown error";
     }
 }

@@ -685,13 +685,31 @@ static int slurp(orca_engine *e, int fd, uint8_t **out, size_t *n, int *err)
     return ORCA_OK;
 }
 
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int k = 7; k >= 0; k--)
+        v = v << 8 | p[k];
+    return v;
+}
+
 static int parse_header(const uint8_t *p, size_t n, orca_config *c)
 {
     if (n < HDR_LEN || memcmp(p, MAGIC, 8) != 0)
         return ORCA_ECORRUPT;
     rd r = { .p = p, .n = HDR_LEN, .at = 8 };
-    if (r_u32(&r) != FORMAT)
-        return ORCA_ECORRUPT;
+    uint32_t format = r_u32(&r);
+    /* Our magic, another format: another version's journal if it is the
+     * one older format there was (1, before 0.4), or if its header checks
+     * out as a header of this layout; else a damaged one. */
+    if (format != FORMAT)
+        return format == 1 || le64(p + HDR_LEN - 8) == XXH64(p, HDR_LEN - 8, 0) ? ORCA_EVERSION
+                                                                              : ORCA_ECORRUPT;
     orca_config_init(c);
     c->start_ms = r_u64(&r);
     c->seed = r_u64(&r);
@@ -749,19 +767,6 @@ static bool same_config(const orca_config *a, const orca_config *b)
            a->no_answer_limit == b->no_answer_limit &&
            a->history_per_customer == b->history_per_customer &&
            a->max_customers == b->max_customers && a->customer_ttl_ms == b->customer_ttl_ms;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int k = 7; k >= 0; k--)
-        v = v << 8 | p[k];
-    return v;
 }
 
 /* A record's length header (8 bytes at p) is sound: its length twice (the
@@ -886,7 +891,7 @@ static int restore_snapshot(orca_engine *e, const uint8_t *p, size_t *at, uint64
     mem_free(e, all, total);
     if (rc) {
         *bad = *at; /* the snapshot does not rebuild an engine */
-        return rc == ORCA_ENOMEM ? rc : ORCA_ECORRUPT;
+        return rc == ORCA_ENOMEM || rc == ORCA_EVERSION ? rc : ORCA_ECORRUPT;
     }
     *at = pos;
     *k = r;
@@ -1131,7 +1136,7 @@ static int snap_end(orca_engine *e, const uint8_t *body, size_t n, uint8_t *scra
     e->replaying = true;
     int rc = snap_load(e, &in);
     e->replaying = false;
-    return rc == ORCA_OK ? rc : rc == ORCA_ENOMEM ? rc : ORCA_ECORRUPT;
+    return rc == ORCA_OK || rc == ORCA_ENOMEM || rc == ORCA_EVERSION ? rc : ORCA_ECORRUPT;
 }
 
 int orca_journal_apply(orca_engine *e, const void *rec, size_t len, uint64_t *applied)

@@ -631,7 +631,8 @@ static int load_all(orca_engine *e, rbuf *r, restore *x)
 {
     int rc;
     uint32_t version = r_v32(r);
-    NEED(version == SNAP_VERSION); /* 0.3 journals are refused at their header */
+    if (version != SNAP_VERSION)
+        return r->bad ? ORCA_ECORRUPT : ORCA_EVERSION; /* (0.3 journals: at their header) */
     uint64_t now = r_v(r), seq = r_v(r), offers = r_v(r), ev_seq = r_v(r);
     uint64_t rng = r_v(r), wr_clock = r_v(r);
     orca_customer_totals t = { 0 };

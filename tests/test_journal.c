@@ -2378,8 +2378,8 @@ static void test_corrupt_middle(void **state)
 
 /* Journal format 2 (0.4): skill ids start at 1 and no_answer_limit 0 means
  * 3, so a journal written by 0.3 (format 1) would replay to another
- * engine. It is refused as ORCA_ECORRUPT, the file untouched, even with a
- * valid header checksum. */
+ * engine. It is refused as ORCA_EVERSION (since 0.6; ORCA_ECORRUPT before),
+ * the file untouched; so is a later format with a sound header. */
 static void test_old_format_refused(void **state)
 {
     (void)state;
@@ -2403,14 +2403,30 @@ static void test_old_format_refused(void **state)
     for (int k = 0; k < 8; k++)
         p[HDR_BYTES - 8 + k] = (uint8_t)(sum >> (8 * k));
     spit(path, p, n);
-    assert_int_equal(orca_journal_read_config(path, &c), ORCA_ECORRUPT);
+    /* another version's journal is said to be one (0.6), not damaged */
+    assert_int_equal(orca_journal_read_config(path, &c), ORCA_EVERSION);
     tu_fx fb;
     orca_engine *B = tu_fx_new(&fb, NULL);
     orca_journal_info ri;
     memset(&ri, 0, sizeof(ri));
-    assert_int_equal(orca_journal_replay(B, path, &jc_never, &ri), ORCA_ECORRUPT);
+    assert_int_equal(orca_journal_replay(B, path, &jc_never, &ri), ORCA_EVERSION);
     same_file(path, p, n, "replay of a format 1 journal");
     assert_int_equal(tu_counts(B).skills, 0);
+    /* a later version's format (3), its header sound: the same */
+    p[8] = 3;
+    sum = XXH64(p, HDR_BYTES - 8, 0);
+    for (int k = 0; k < 8; k++)
+        p[HDR_BYTES - 8 + k] = (uint8_t)(sum >> (8 * k));
+    spit(path, p, n);
+    assert_int_equal(orca_journal_read_config(path, &c), ORCA_EVERSION);
+    assert_int_equal(orca_journal_replay(B, path, &jc_never, &ri), ORCA_EVERSION);
+    same_file(path, p, n, "replay of a format 3 journal");
+    assert_string_equal(orca_strerror(ORCA_EVERSION),
+                        "the journal's format is not one this version of orca reads");
+    /* ...but a format field that does not check out is damage */
+    p[HDR_BYTES - 1] ^= 1;
+    spit(path, p, n);
+    assert_int_equal(orca_journal_read_config(path, &c), ORCA_ECORRUPT);
     tu_fx_free(&fb);
     free(p);
     unlink(path);

@@ -481,8 +481,9 @@ static void test_codes(void **state)
     assert_string_equal(proto_code_name(PROTO_EPROTO), "EPROTO");
     assert_string_equal(proto_code_name(PROTO_ETOOBIG), "ETOOBIG");
     assert_string_equal(proto_code_name(PROTO_EUNAVAIL), "EUNAVAIL");
-    assert_string_equal(proto_code_name(-15), "EUNKNOWN");
-    for (int c = -1; c >= -14; c--)
+    assert_string_equal(proto_code_name(-16), "EUNKNOWN");
+    assert_string_equal(proto_code_name(ORCA_EVERSION), "EVERSION");
+    for (int c = -1; c >= -15; c--)
         assert_string_not_equal(proto_code_name(c), "EUNKNOWN");
 }
 
