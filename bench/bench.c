@@ -21,9 +21,11 @@
  * interaction), agents are made READY again (each fills its capacity from
  * the waiting work) and more interactions arrive until the stated number
  * wait again. Memory is counted through orca_config.alloc:
- * (live bytes after - live bytes before) / count; the interaction figure
- * includes the router's per-requirement-class indexes those interactions
- * create.
+ * (live bytes after - live bytes before) / count. As BENCH.md says, every
+ * class the workload uses is built before the agents are counted (its
+ * per-agent links are the agents'), so the interaction figure is the
+ * interactions' own (on the adversarial workload each interaction's class
+ * is its own, and is counted with it).
  *
  * The peers, each our own code written from the peer's documented selection
  * logic, are loaded with the decisions orca made during the build and then
@@ -950,6 +952,42 @@ static void peers_bulk(peer_side *ps, size_t nps, int begin)
         peer_bulk(&ps[j], begin);
 }
 
+/* Every class the workload's first `count` interactions use, built in orca
+ * before its agents are counted (BENCH.md, "Memory": the classes'
+ * per-agent links belong to the agents): one interaction of each (set,
+ * channel) enqueued while nobody is READY and cancelled at once; the class
+ * stays, cached with its idle plan. Not for the adversarial workload (its
+ * classes are each one interaction's own). Returns the classes built. */
+static uint32_t prebuild_classes(orca_side *o, const workload *w, uint64_t count)
+{
+    if (w->p.adversarial || !w->nsets)
+        return 0;
+    uint8_t *seen = calloc((size_t)w->nsets * 256, 1);
+    if (!seen)
+        die("%s: out of memory", "prebuild_classes", 0);
+    uint32_t built = 0;
+    uint64_t id = (uint64_t)1 << 62; /* far from the workload's ids (k + 1) */
+    for (uint64_t k = 0; k < count; k++) {
+        wl_interaction it;
+        wl_interaction_get(w, k, &it);
+        uint8_t *mark = &seen[(size_t)it.set * 256 + it.channel];
+        if (it.set == UINT32_MAX || *mark)
+            continue;
+        *mark = 1;
+        orca_prepare(&o->r, &it);
+        o->def.id = id++;
+        o->def.customer = 0, o->def.conversation = 0;
+        int rc = orca_interaction_enqueue(o->e, &o->def);
+        if (rc == 0)
+            rc = orca_interaction_cancel(o->e, o->def.id);
+        if (rc != 0)
+            die("%s", "prebuilding a class", rc);
+        built++;
+    }
+    free(seen);
+    return built;
+}
+
 /* Build the centre in orca and load the nps peers ps[] (already set up)
  * with the same state. */
 static void build_centre(const workload *w, const spec *sp, orca_strategy strat,
@@ -1001,6 +1039,7 @@ static void build_centre(const workload *w, const spec *sp, orca_strategy strat,
                 die("%s: cannot add an agent", ps[j].kind->name, 0);
     }
     peers_bulk(ps, nps, 0);
+    prebuild_classes(o, w, sp->waiting);
     for (uint32_t i = 0; i < n; i++)
         if ((rc = orca_agent_set_presence(o->e, w->agents[i].id, ORCA_PRESENCE_READY, 0)) != 0)
             die("%s", "orca_agent_set_presence(READY)", rc);

@@ -249,14 +249,13 @@ struct ix {
     uint32_t attempts;
     uint32_t wrap_len;        /* wrap-up length, fixed when wrap-up starts */
     uint8_t state, prio, eff, flags;
+    uint32_t disposition;     /* (here, not with the outcome fields: no padding) */
     /* continuity (customers.c, targets in router.c, transfers) */
     cust *cust;               /* customer context, NULL if customer 0 */
     ix *cnext, *cprev;        /* customer's live interactions */
     uint64_t conversation;
     uint64_t answered;        /* accept time; 0: never */
     uint64_t answered_by;     /* agent id who accepted */
-    uint32_t disposition;
-    uint8_t target_hard;
     agent *target;            /* waiting work held for this agent: it sits in
                                  target->held instead of its class heap */
     uint64_t target_until;    /* UINT64_MAX: no limit */
@@ -266,6 +265,7 @@ struct ix {
     uint8_t csat;             /* orca_interaction_set_survey: 0 none, 1..5 */
     int8_t fcr;               /* -1 unknown, 0 no, 1 yes */
     bool xfer_done;           /* ends as ORCA_OUTCOME_TRANSFERRED */
+    uint8_t target_hard;      /* target is required (not only preferred) */
     uint64_t wkey;            /* WAITING: its key in cls->q->wtree (routing
                                  order), with seq: ix_wkey when it entered */
     inode idn;                /* in e->ix_root, key id: id-order listing */
