@@ -148,7 +148,7 @@
     var big = el("div", "big"), more = el("div", "more");
     [["waiting", "waiting", big], ["longest", "longest wait", big], ["sl", "service level", big],
      ["asa", "ASA", more], ["ewt", "est. wait", more], ["abandoned", "abandoned", more],
-     ["fair", "fairness (Gini · max/min)", more]].forEach(function (x) {
+     ["fair", "fairness: Gini · max/min", more]].forEach(function (x) {
       var f = el("div", "fig" + (x[2] === more ? " small" : ""));
       f.dataset.fig = x[0];
       f.appendChild(el("span", "v", "–"));
