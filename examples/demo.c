@@ -388,6 +388,19 @@ static void table(sim *s, orca_span span)
     row("all", "", &f, 0);
 }
 
+/* One group's fairness over the day: the spread of occupancy (busy time
+ * per ready hour) and of handled work across its agents. */
+static void fairness_line(sim *s, const char *name, orca_group g, uint64_t id)
+{
+    orca_fairness fr;
+    char ratio[16] = "-";
+    CHECK(orca_stats_fairness(s->stats, g, id, ORCA_SPAN_TOTAL, &fr));
+    if (fr.occ_ratio > 0)
+        snprintf(ratio, sizeof ratio, "%.1f", fr.occ_ratio);
+    printf("  %-14s fairness: occupancy spread Gini %.2f, max/min %s (%2u agents); "
+           "handled Gini %.2f\n", name, fr.occ_gini, ratio, fr.agents, fr.handled_gini);
+}
+
 static void report(sim *s)
 {
     orca_figures f;
@@ -418,6 +431,12 @@ static void report(sim *s)
         printf("  %-30s %6d %5.1f%% %5.1f%% %5.1f%%\n", groups[g].name, n, 100 * sum / n,
                100 * lo, 100 * hi);
     }
+    printf("\nfairness since 09:00: how evenly the work fell on each queue's agents\n");
+    for (int k = 0; k < NQUEUES; k++)
+        fairness_line(s, queues[k].name, ORCA_GROUP_QUEUE, queues[k].id);
+    fairness_line(s, "all", ORCA_GROUP_ALL, 0);
+    printf("Gini: 0 when every agent was equally busy per hour ready, towards 1 when a\n"
+           "few did the work; max/min: the busiest agent's occupancy over the least busy's.\n");
     orca_counts c;
     CHECK(orca_engine_counts(s->e, &c));
     ull t = s->last_t / 1000;

@@ -1374,6 +1374,62 @@ ORCA_API int orca_stats_channel(const orca_stats *s, orca_channel_id ch, orca_sp
 /* ORCA_ENOENT for an agent never seen. */
 ORCA_API int orca_stats_agent(const orca_stats *s, uint64_t agent, orca_span span,
                      orca_agent_figures *out);
+/*
+ * Fairness: how evenly work fell on a group of agents over a span.
+ * Longest-idle evens the next minute, not the day; this says how even the
+ * day (or the window) was. The group:
+ *  - ORCA_GROUP_ALL: every agent the figures know (id must be 0), agents
+ *    since removed included, as the total's occupancy counts them;
+ *  - ORCA_GROUP_QUEUE: the agents serving queue id now (a member, or
+ *    holding its skills, as its serve flags say: the rule of the queue's
+ *    occupancy);
+ *  - ORCA_GROUP_CHANNEL: the agents who can take channel id now (a limit
+ *    on it above 0).
+ * Membership is read as it is now; each member's figures are its own over
+ * the span, over all its work (orca_stats_agent).
+ */
+typedef enum orca_group {
+    ORCA_GROUP_ALL = 0,
+    ORCA_GROUP_QUEUE = 1,
+    ORCA_GROUP_CHANNEL = 2
+} orca_group;
+
+typedef struct orca_fairness {
+    uint32_t agents;           /* agents counted: those of the group with
+                                  ready time (idle + working > 0) in the
+                                  span */
+    uint32_t left_out;         /* agents of the group with no ready time in
+                                  the span (offline or not ready all along):
+                                  not counted, an absent agent is not an
+                                  unfairly idle one */
+    /* occupancy of each counted agent: working_ms / (idle_ms + working_ms),
+       as orca_agent_figures.occupancy (not weighted by capacity: an agent
+       holding any work counts as working) */
+    double occ_gini;           /* Gini coefficient of the occupancies: 0 when
+                                  all are equal, up to 1 - 1/agents when one
+                                  agent has all of it; 0 with no agents or
+                                  all occupancies 0 */
+    double occ_min, occ_max;   /* lowest and highest occupancy (0, 0 with no
+                                  agents) */
+    double occ_ratio;          /* occ_max / occ_min; 0 when undefined (no
+                                  agents, or occ_min is 0) */
+    /* interactions handled (answered and completed) by each counted agent
+       in the span, as orca_agent_figures.handled */
+    double handled_gini;       /* Gini coefficient of handled counts (0 as
+                                  above when none handled anything) */
+    uint64_t handled_min, handled_max;
+    uint64_t span_ms;          /* how much time the figures cover */
+} orca_fairness;
+
+/* The fairness of agent group g (id: 0 for ORCA_GROUP_ALL, a queue id or a
+ * channel id) over the span, into *out. Cost O(agents the figures know x
+ * queues each serves, for the group test, + n log n for the n counted);
+ * no allocation (the room is reserved as agents are first seen).
+ * ORCA_EINVAL (NULL s or out, bad span, bad group, id not 0 for
+ * ORCA_GROUP_ALL), ORCA_ENOENT (unknown queue or channel). On error *out
+ * is untouched; nothing in s changes either way. */
+ORCA_API int orca_stats_fairness(const orca_stats *s, orca_group g, uint64_t id, orca_span span,
+                                 orca_fairness *out);
 /* Events the figures could not follow because memory ran out (figures are
  * then approximate); 0 normally. */
 ORCA_API uint64_t orca_stats_dropped(const orca_stats *s);

@@ -225,6 +225,56 @@ static void agents(out *o, const orca_engine *e)
         (unsigned long long)(st.offered + st.busy + st.wrapup));
 }
 
+/* Fairness over the sliding window (orca_stats_fairness): one family per
+ * figure, a sample for all agents, each queue and each channel. A group
+ * with no agent counted (none ready in the window) has no sample, and the
+ * max/min ratio none while the least occupied agent had no work: an
+ * undefined figure is absent, not 0. */
+typedef enum fwhat { F_GINI, F_RATIO, F_HANDLED } fwhat;
+
+static const struct {
+    const char *name, *help;
+    fwhat w;
+} ffamilies[] = {
+    { "orca_fairness_gini", "Gini coefficient of agent occupancy (busy time per ready hour) in the group over the sliding window: 0 even, towards 1 uneven.", F_GINI },
+    { "orca_fairness_max_min_ratio", "Highest / lowest agent occupancy in the group over the sliding window (absent while the lowest is 0).", F_RATIO },
+    { "orca_fairness_handled_gini", "Gini coefficient of interactions handled per agent in the group over the sliding window.", F_HANDLED },
+};
+
+static void fsample(out *o, fwhat w, const char *name, const char *key, const char *lv,
+                    const orca_fairness *x)
+{
+    char v[LINE_MAX_LEN / 2];
+    label(v, sizeof v, lv);
+    if (!x->agents || (w == F_RATIO && x->occ_ratio <= 0))
+        return;
+    double d = w == F_GINI ? x->occ_gini : w == F_RATIO ? x->occ_ratio : x->handled_gini;
+    put(o, "%s{%s=\"%s\"} %.6f\n", name, key, v, d);
+}
+
+static void fairness(out *o, const orca_engine *e, const orca_stats *s)
+{
+    orca_fairness x;
+    for (size_t k = 0; k < sizeof ffamilies / sizeof ffamilies[0]; k++) {
+        const char *fam = ffamilies[k].name;
+        fwhat w = ffamilies[k].w;
+        put(o, "# HELP %s %s\n", fam, ffamilies[k].help);
+        put(o, "# TYPE %s gauge\n", fam);
+        if (orca_stats_fairness(s, ORCA_GROUP_ALL, 0, ORCA_SPAN_WINDOW, &x) == ORCA_OK)
+            fsample(o, w, fam, "group", "all", &x);
+        orca_queue_id q;
+        orcad_walk qw = orcad_walk_queues(e);
+        for (const char *name; (name = orcad_queue_next(e, &qw, &q));)
+            if (orca_stats_fairness(s, ORCA_GROUP_QUEUE, q, ORCA_SPAN_WINDOW, &x) == ORCA_OK)
+                fsample(o, w, fam, "queue", name, &x);
+        orca_channel_id ch;
+        orcad_walk cw = orcad_walk_channels(e);
+        for (const char *name; (name = orcad_channel_next(e, &cw, &ch));)
+            if (orca_stats_fairness(s, ORCA_GROUP_CHANNEL, ch, ORCA_SPAN_WINDOW, &x) == ORCA_OK)
+                fsample(o, w, fam, "channel", name, &x);
+    }
+}
+
 int orcad_metrics_write(const orca_engine *e, const orca_stats *s, orca_write_fn fn, void *data)
 {
     if (!e || !s || !fn)
@@ -238,5 +288,6 @@ int orcad_metrics_write(const orca_engine *e, const orca_stats *s, orca_write_fn
         channels(&o, e, s, f);
     }
     agents(&o, e);
+    fairness(&o, e, s);
     return o.rc;
 }

@@ -973,6 +973,22 @@ static json_t *ratio_or_null(int counts, double v)
     return counts ? json_real(v) : json_null();
 }
 
+/* The fairness of a queue's agents over the window (orca_stats_fairness)
+ * added to its figures o: null while no agent of it was ready in the
+ * window, and the max/min ratio null while the least busy had no work. */
+static json_t *with_fairness(json_t *o, const orca_stats *s, orca_queue_id q)
+{
+    orca_fairness fr;
+    int has = orca_stats_fairness(s, ORCA_GROUP_QUEUE, q, ORCA_SPAN_WINDOW, &fr) == ORCA_OK &&
+              fr.agents > 0;
+    if (o) {
+        json_object_set_new(o, "fairness_gini", has ? json_real(fr.occ_gini) : json_null());
+        json_object_set_new(o, "fairness_max_min",
+                            has && fr.occ_ratio > 0 ? json_real(fr.occ_ratio) : json_null());
+    }
+    return o;
+}
+
 /* One queue's figures: now, and over the stats' sliding window. */
 static json_t *queue_figures(const orca_stats *s, orca_queue_id q, const char *name)
 {
@@ -982,13 +998,13 @@ static json_t *queue_figures(const orca_stats *s, orca_queue_id q, const char *n
         return json_object(); /* cannot happen for a live queue: an empty entry */
     int has_ewt = orca_stats_ewt(s, q, &ewt) == ORCA_OK;
     int sl_counts = x.answered + x.abandoned > x.abandoned_short;
-    return json_pack("{s:I,s:s,s:I,s:I,s:o,s:o,s:o,s:I,s:I,s:I,s:I}", "id", (json_int_t)q, "name", name, "waiting",
+    return with_fairness(json_pack("{s:I,s:s,s:I,s:I,s:o,s:o,s:o,s:I,s:I,s:I,s:I}", "id", (json_int_t)q, "name", name, "waiting",
                      (json_int_t)x.waiting, "longest_wait_ms", (json_int_t)x.longest_wait_ms,
                      "service_level", ratio_or_null(sl_counts, x.service_level), "asa_ms",
                      ratio_or_null(x.answered > 0, x.asa_ms), "ewt_ms",
                      has_ewt ? json_integer((json_int_t)ewt) : json_null(), "entered",
                      (json_int_t)x.entered, "answered", (json_int_t)x.answered, "abandoned",
-                     (json_int_t)x.abandoned, "offers", (json_int_t)x.offers);
+                     (json_int_t)x.abandoned, "offers", (json_int_t)x.offers), s, q);
 }
 
 static json_t *channel_figures(const orca_stats *s, orca_channel_id ch, const char *name)

@@ -154,6 +154,35 @@ static void agent_figures(jw *w, const char *key, const orca_agent_figures *f)
     close_(w, '}');
 }
 
+static void fairness(jw *w, const char *key, const orca_fairness *f)
+{
+    open_(w, key, '{');
+    kv_u(w, "span_ms", f->span_ms);
+    kv_u(w, "agents", f->agents);
+    kv_u(w, "left_out", f->left_out);
+    kv_d(w, "occ_gini", f->occ_gini);
+    kv_d(w, "occ_min", f->occ_min);
+    kv_d(w, "occ_max", f->occ_max);
+    kv_d(w, "occ_ratio", f->occ_ratio);
+    kv_d(w, "handled_gini", f->handled_gini);
+    kv_u(w, "handled_min", f->handled_min);
+    kv_u(w, "handled_max", f->handled_max);
+    close_(w, '}');
+}
+
+/* "fairness":{"since_start":{..},"window":{..}} of agent group g, id. */
+static void fairness_both(jw *w, const orca_stats *s, orca_group g, uint64_t id)
+{
+    orca_fairness tot, win;
+    if (orca_stats_fairness(s, g, id, ORCA_SPAN_TOTAL, &tot) ||
+        orca_stats_fairness(s, g, id, ORCA_SPAN_WINDOW, &win))
+        return;
+    open_(w, "fairness", '{');
+    fairness(w, "since_start", &tot);
+    fairness(w, "window", &win);
+    close_(w, '}');
+}
+
 static const char *presence_name(orca_presence p)
 {
     switch (p) {
@@ -218,6 +247,7 @@ int orca_stats_snapshot_json(const orca_stats *s, orca_write_fn fn, void *data)
     kv_u(&w, "longest_wait_ms", tot.longest_wait_ms);
     figures(&w, "since_start", &tot);
     figures(&w, "window", &win);
+    fairness_both(&w, s, ORCA_GROUP_ALL, 0);
     close_(&w, '}');
 
     open_(&w, "queues", '[');
@@ -233,6 +263,7 @@ int orca_stats_snapshot_json(const orca_stats *s, orca_write_fn fn, void *data)
         uint64_t ewt;
         if (orca_stats_ewt(s, q, &ewt) == ORCA_OK)
             kv_u(&w, "ewt_ms", ewt);
+        fairness_both(&w, s, ORCA_GROUP_QUEUE, q);
         close_(&w, '}');
     }
     close_(&w, ']');
@@ -240,6 +271,7 @@ int orca_stats_snapshot_json(const orca_stats *s, orca_write_fn fn, void *data)
     open_(&w, "channels", '[');
     for (uint32_t ch = 0; ch < e->nchannels; ch++) {
         entity(&w, channel_get_, s, ch, orca_channel_name(e, ch));
+        fairness_both(&w, s, ORCA_GROUP_CHANNEL, ch);
         close_(&w, '}');
     }
     close_(&w, ']');

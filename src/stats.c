@@ -25,6 +25,7 @@
 #include "hist.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #define MAX_SLOTS 240
 
@@ -105,6 +106,9 @@ struct orca_stats {
     u64map agents;            /* id -> sagent */
     u64map waiting;           /* interaction id -> wnode */
     uint64_t dropped;
+    double *fair;             /* room for orca_stats_fairness: two values
+                                 per agent known, reserved as agents come */
+    uint32_t capfair;
 };
 
 /* ---- slots ------------------------------------------------------------------ */
@@ -269,6 +273,7 @@ static sagent *agent_ent(orca_stats *s, uint64_t id)
     if (a)
         return a;
     if (u64map_reserve(s->e, &s->agents, s->agents.n + 1) ||
+        mem_reserve(s->e, (void **)&s->fair, &s->capfair, s->agents.n + 1, 2 * sizeof(double)) ||
         !(a = mem_calloc(s->e, sizeof(*a))))
         return NULL;
     a->slot = mem_calloc(s->e, s->nslots * sizeof(sfig));
@@ -871,8 +876,13 @@ static void on_event(void *data, const orca_event *ev)
         accrue(s, a);
         occ_leave(s, a);
         a->presence = ev->type == ORCA_EV_AGENT_REMOVED ? ORCA_PRESENCE_OFFLINE : ev->presence;
-        if (ev->type == ORCA_EV_AGENT_REMOVED)
+        if (ev->type == ORCA_EV_AGENT_REMOVED) {
             a->work = a->nheld = 0;
+            /* in no queue or channel now (as a restored record reads it:
+             * fairness groups must not depend on a save and load) */
+            a->chmask = 0;
+            a->nserves = 0;
+        }
         if (ev->type == ORCA_EV_AGENT_ADDED && elig_read(s, a))
             s->dropped++;
         occ_join(s, a);
@@ -982,6 +992,7 @@ static void stats_clear(orca_stats *s)
         mem_free(e, a, sizeof(*a));
     }
     u64map_free(e, &s->agents);
+    mem_free(e, s->fair, (size_t)s->capfair * 2 * sizeof(double));
     U64MAP_FOREACH(&s->waiting, slot)
         mem_free(e, slot->val, sizeof(wnode));
     u64map_free(e, &s->waiting);
@@ -1182,6 +1193,89 @@ int orca_stats_agent(const orca_stats *s, uint64_t id, orca_span span,
     out->working_ms = f.t_work;
     out->occupancy = ratio(f.t_work, f.t_work + f.t_idle);
     out->span_ms = span_ms(s, span);
+    return ORCA_OK;
+}
+
+/* ---- fairness ------------------------------------------------------------------ */
+
+static bool agent_in_group(const sagent *a, orca_group g, uint64_t id)
+{
+    if (g == ORCA_GROUP_ALL)
+        return true;
+    if (g == ORCA_GROUP_CHANNEL)
+        return a->chmask >> id & 1u;
+    for (uint32_t k = 0; k < a->nserves; k++)
+        if (a->serves[k] == id)
+            return true;
+    return false;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* Gini coefficient of v[0..n) (sorts v): sum |vi - vj| over all pairs /
+ * (2 n^2 mean), computed from the sorted values as
+ * 2 sum(i vi) / (n sum vi) - (n + 1) / n, i = 1..n. 0 for n < 2 or a zero
+ * sum. */
+static double gini(double *v, uint32_t n)
+{
+    qsort(v, n, sizeof(double), cmp_double);
+    double sum = 0, wsum = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        sum += v[k];
+        wsum += (double)(k + 1) * v[k];
+    }
+    if (n < 2 || sum <= 0)
+        return 0.0;
+    double g = 2.0 * wsum / ((double)n * sum) - (double)(n + 1) / (double)n;
+    return g > 0 ? g : 0.0; /* rounding of equal values */
+}
+
+int orca_stats_fairness(const orca_stats *s, orca_group g, uint64_t id, orca_span span,
+                        orca_fairness *out)
+{
+    if (!s || !out || !span_ok(span) ||
+        (g != ORCA_GROUP_ALL && g != ORCA_GROUP_QUEUE && g != ORCA_GROUP_CHANNEL) ||
+        (g == ORCA_GROUP_ALL && id))
+        return ORCA_EINVAL;
+    if (g == ORCA_GROUP_QUEUE && (id > UINT32_MAX || !queue_get(s->e, (orca_queue_id)id)))
+        return ORCA_ENOENT;
+    if (g == ORCA_GROUP_CHANNEL && id >= s->e->nchannels)
+        return ORCA_ENOENT;
+    orca_stats *m = at_now(s);
+    double *occ = m->fair, *hd = m->fair + m->capfair; /* room for every agent */
+    uint32_t n = 0, left = 0;
+    U64MAP_FOREACH(&m->agents, slot) {
+        const sagent *a = slot->val;
+        if (!agent_in_group(a, g, id))
+            continue;
+        sfig f;
+        span_sum(m, &a->tot, a->slot, a->epoch, span, &f);
+        agent_open_stretch(m, a, span, &f);
+        if (!f.t_idle && !f.t_work) {
+            left++;
+            continue;
+        }
+        occ[n] = ratio(f.t_work, f.t_work + f.t_idle);
+        hd[n] = (double)f.handled;
+        n++;
+    }
+    memset(out, 0, sizeof(*out));
+    out->agents = n;
+    out->left_out = left;
+    out->span_ms = span_ms(m, span);
+    if (!n)
+        return ORCA_OK;
+    out->occ_gini = gini(occ, n); /* sorted now */
+    out->occ_min = occ[0];
+    out->occ_max = occ[n - 1];
+    out->occ_ratio = occ[0] > 0 ? occ[n - 1] / occ[0] : 0.0;
+    out->handled_gini = gini(hd, n);
+    out->handled_min = (uint64_t)hd[0];
+    out->handled_max = (uint64_t)hd[n - 1];
     return ORCA_OK;
 }
 

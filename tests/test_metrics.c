@@ -182,9 +182,11 @@ static void test_parses_as_prometheus_text(void **state)
     centre c;
     centre_new(&c);
     /* 2 queues and 7 built-in channels in 8 families (EWT per queue only,
-     * and only with answers in the window: support), + 4 agent states */
+     * and only with answers in the window: support), + 4 agent states,
+     * + 3 fairness families over all, support and the 7 channels (sales
+     * has no agent with ready time: no sample) */
     int n = parse(c.text.p);
-    assert_int_equal(n, 8 * (2 + 7) + 1 + 4);
+    assert_int_equal(n, 8 * (2 + 7) + 1 + 4 + 3 * (1 + 1 + 7));
     centre_free(&c);
 }
 
@@ -236,6 +238,49 @@ static void test_families_and_values(void **state)
     centre_free(&c);
 }
 
+/* Fairness over the window: in the centre only agent 1 has ready time
+ * (working since it was offered 101), so every group it is in reads Gini
+ * 0 and max/min 1; sales (agent 2, NOT_READY all along) has no sample.
+ * Then agent 4 joins support, READY and idle for 10 s: support's
+ * occupancies are 20/20 and 0/10, Gini |1 - 0| / (2 (1 + 0)) = 0.5, and
+ * the max/min ratio is undefined (the lowest is 0), so it is absent. */
+static void test_fairness(void **state)
+{
+    (void)state;
+    centre c;
+    centre_new(&c);
+    const char *t = c.text.p;
+    assert_non_null(strstr(t, "# TYPE orca_fairness_gini gauge\n"));
+    assert_non_null(strstr(t, "# TYPE orca_fairness_max_min_ratio gauge\n"));
+    assert_non_null(strstr(t, "# TYPE orca_fairness_handled_gini gauge\n"));
+    assert_true(value(t, "orca_fairness_gini{group=\"all\"}") == 0.0);
+    assert_true(value(t, "orca_fairness_max_min_ratio{group=\"all\"}") == 1.0);
+    assert_true(value(t, "orca_fairness_gini{queue=\"support\"}") == 0.0);
+    assert_true(value(t, "orca_fairness_max_min_ratio{channel=\"voice\"}") == 1.0);
+    assert_false(has(t, "orca_fairness_gini{queue=\"sales\"}"));
+    assert_false(has(t, "orca_fairness_max_min_ratio{queue=\"sales\"}"));
+
+    orca_engine *e = c.fx.e;
+    tu_agent(e, 4, 100, NULL, 0);
+    tu_member(e, c.support, 4, 0);
+    tu_ready(e, 4); /* 102 waits on voice: offered to 4 at once */
+    assert_int_equal(orca_interaction_cancel(e, 102), ORCA_OK);
+    tu_advance(e, 1020000);
+    free(c.text.p);
+    memset(&c.text, 0, sizeof c.text);
+    assert_int_equal(orcad_metrics_write(e, c.s, tu_buf_write, &c.text), ORCA_OK);
+    t = c.text.p;
+    parse(t);
+    orca_fairness f;
+    assert_int_equal(orca_stats_fairness(c.s, ORCA_GROUP_QUEUE, c.support, ORCA_SPAN_WINDOW, &f),
+                     ORCA_OK);
+    assert_int_equal(f.agents, 2);
+    assert_true(f.occ_gini == 0.5);
+    assert_true(fabs(value(t, "orca_fairness_gini{queue=\"support\"}") - f.occ_gini) < 1e-6);
+    assert_false(has(t, "orca_fairness_max_min_ratio{queue=\"support\"}"));
+    centre_free(&c);
+}
+
 /* A removed queue's id is skipped and the queues after it are still
  * listed (the walk counts the live ones, not the ids). */
 static void test_removed_queue_skipped(void **state)
@@ -275,6 +320,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parses_as_prometheus_text),
         cmocka_unit_test(test_families_and_values),
+        cmocka_unit_test(test_fairness),
         cmocka_unit_test(test_removed_queue_skipped),
         cmocka_unit_test(test_bad_input),
     };

@@ -762,6 +762,8 @@ static void test_figures_json(void **state)
     assert_true(json_is_null(json_object_get(q, "service_level"))); /* nothing counts yet */
     assert_true(json_is_null(json_object_get(q, "asa_ms")));
     assert_true(json_is_null(json_object_get(q, "ewt_ms")));
+    assert_true(json_is_null(json_object_get(q, "fairness_gini"))); /* nobody ready yet */
+    assert_true(json_is_null(json_object_get(q, "fairness_max_min")));
     assert_int_equal(int_of(json_object_get(m, "agents"), "offline"), 2);
     json_decref(m);
 
@@ -799,6 +801,12 @@ static void test_figures_json(void **state)
     assert_true(json_real_value(json_object_get(q, "asa_ms")) == 2000.0);
     assert_true(json_real_value(json_object_get(q, "service_level")) == x.service_level);
     assert_int_equal(int_of(q, "ewt_ms"), (json_int_t)ewt);
+    /* agent 1, READY at 3 s and working since: one agent, occupancy 1 */
+    orca_fairness fr;
+    TU_OK(orca_stats_fairness(st, ORCA_GROUP_QUEUE, 1, ORCA_SPAN_WINDOW, &fr));
+    assert_int_equal(fr.agents, 1);
+    assert_true(json_real_value(json_object_get(q, "fairness_gini")) == 0.0);
+    assert_true(json_real_value(json_object_get(q, "fairness_max_min")) == 1.0);
     json_t *sup = by_name(json_object_get(m, "queues"), "support");
     assert_int_equal(int_of(sup, "waiting"), 0);
     assert_int_equal(int_of(by_name(json_object_get(m, "channels"), "voice"), "waiting"), 1);

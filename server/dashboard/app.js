@@ -147,7 +147,8 @@
     c.appendChild(head);
     var big = el("div", "big"), more = el("div", "more");
     [["waiting", "waiting", big], ["longest", "longest wait", big], ["sl", "service level", big],
-     ["asa", "ASA", more], ["ewt", "est. wait", more], ["abandoned", "abandoned", more]].forEach(function (x) {
+     ["asa", "ASA", more], ["ewt", "est. wait", more], ["abandoned", "abandoned", more],
+     ["fair", "fairness: Gini · max/min", more]].forEach(function (x) {
       var f = el("div", "fig" + (x[2] === more ? " small" : ""));
       f.dataset.fig = x[0];
       f.appendChild(el("span", "v", "–"));
@@ -192,6 +193,10 @@
       setFig(c, "asa", dur(q.asa_ms), "");
       setFig(c, "ewt", dur(q.ewt_ms), "");
       setFig(c, "abandoned", String(q.abandoned), q.abandoned ? "warn" : "");
+      /* how evenly the window's work fell on the queue's agents: null while
+       * none was ready; the ratio null while the least busy had no work */
+      setFig(c, "fair", q.fairness_gini === null || q.fairness_gini === undefined ? "–"
+        : q.fairness_gini.toFixed(2) + (q.fairness_max_min ? " · " + q.fairness_max_min.toFixed(1) + "×" : ""), "");
       c.querySelector(".counts").textContent = q.entered + " in · " + q.answered + " answered";
       spark(c, h);
     });
