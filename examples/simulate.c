@@ -21,8 +21,14 @@
  * confidence intervals next to orca_erlang_c() / orca_erlang_a(); writes
  * bench/results/fidelity.csv (columns as docs/BENCH.md).
  *
+ * --strategy NAME routes every queue with that strategy (default: per
+ * channel, as chans[] says); --compare NAME runs the same day twice, every
+ * queue longest-idle and then every queue NAME, and prints service level,
+ * ASA, abandons and the fairness figure (orca_stats_fairness: how evenly
+ * the work fell on the agents) side by side.
+ *
  *   simulate [--day] [--agents N] [--days D] [--seed S] [--cv X] [--load X]
- *            [--check]
+ *            [--check] [--strategy NAME | --compare NAME]
  *   simulate --fidelity [--scale X] [--replications R] [--seed S]
  *            [--csv PATH]
  *
@@ -112,7 +118,41 @@ typedef struct day_sim {
     uint64_t duty_unit_ms;     /* capacity units x time logged in */
     uint64_t duty_from;
     uint32_t peak_duty;
+    int strategy;              /* every queue's, or -1: per channel (chans[]) */
+    int quiet;                 /* --compare: no per-day report */
+    orca_stats *st;            /* the fairness figure */
 } day_sim;
+
+/* What --compare prints for one run. */
+typedef struct day_summary {
+    double sl_voice, sl_all, asa_all, abandon_pct, occupancy;
+    orca_fairness fair;
+} day_summary;
+
+static const struct { const char *name; orca_strategy s; } strategies[] = {
+    { "longest_idle", ORCA_STRATEGY_LONGEST_IDLE },
+    { "least_occupied", ORCA_STRATEGY_LEAST_OCCUPIED },
+    { "most_proficient", ORCA_STRATEGY_MOST_PROFICIENT },
+    { "round_robin", ORCA_STRATEGY_ROUND_ROBIN },
+    { "fewest_handled", ORCA_STRATEGY_FEWEST_HANDLED },
+    { "weighted_random", ORCA_STRATEGY_WEIGHTED_RANDOM },
+};
+
+static int strategy_by_name(const char *name)
+{
+    for (size_t k = 0; k < sizeof strategies / sizeof *strategies; k++)
+        if (!strcmp(strategies[k].name, name))
+            return (int)strategies[k].s;
+    return -1;
+}
+
+static const char *strategy_name(int st)
+{
+    for (size_t k = 0; k < sizeof strategies / sizeof *strategies; k++)
+        if ((int)strategies[k].s == st)
+            return strategies[k].name;
+    return "per channel";
+}
 
 static int group_of(uint64_t id)
 {
@@ -192,6 +232,7 @@ static void build(day_sim *s, uint64_t seed)
     cfg.start_ms = 0;
     cfg.max_agents = s->agents + 1;
     CHECK(orca_engine_new(&cfg, &s->e));
+    CHECK(orca_stats_new(s->e, NULL, &s->st)); /* before anything happens */
     orca_channel_callbacks cb = { .offer = day_offer, .withdraw = NULL };
     for (int c = 0; c < NCH; c++) {
         CHECK(orca_channel_set_callbacks(s->e, (orca_channel_id)c, &cb, s));
@@ -210,7 +251,7 @@ static void build(day_sim *s, uint64_t seed)
             orca_queue_def d;
             orca_queue_def_init(&d);
             d.name = name;
-            d.strategy = chans[c].strategy;
+            d.strategy = s->strategy >= 0 ? (orca_strategy)s->strategy : chans[c].strategy;
             d.serve = ORCA_SERVE_SKILLS;
             d.skills = &serve;
             d.nskills = 1;
@@ -363,16 +404,24 @@ static void report_day(const day_sim *s, uint64_t end)
            "ASA: mean wait of answered work. AHT: talk + wrap-up (voice 15 s, chat 5 s).\n");
     printf("\nagent capacity in use while logged in: %.1f%% (units x time; peak %u agents on duty)\n",
            pct(s->busy_unit_ms, s->duty_unit_ms), s->peak_duty);
+    orca_fairness f;
+    CHECK(orca_stats_fairness(s->st, ORCA_GROUP_ALL, 0, ORCA_SPAN_TOTAL, &f));
+    printf("fairness (all %u agents with ready time): occupancy Gini %.3f, max/min %.2f "
+           "(%.1f%% .. %.1f%%); handled Gini %.3f\n", f.agents, f.occ_gini, f.occ_ratio,
+           100 * f.occ_min, 100 * f.occ_max, f.handled_gini);
     printf("still waiting at %02llu:00 of the last day: %u; engine events: %llu; check: %s\n",
            (ull)(end % DAY / HOUR ? end % DAY / HOUR : 24), (unsigned)cn.waiting,
            (ull)cn.events, orca_engine_check(s->e) == ORCA_OK ? "ok" : "FAILED");
 }
 
 static int run_day(uint32_t agents, uint32_t days, uint64_t seed, double cv, double load,
-                   int check)
+                   int check, int strategy, day_summary *sum)
 {
     double w0 = wall_now();
     static day_sim s;
+    memset(&s, 0, sizeof s); /* (--compare runs twice) */
+    s.strategy = strategy;
+    s.quiet = sum != NULL;
     s.agents = agents;
     s.days = days;
     s.cv = cv;
@@ -391,12 +440,15 @@ static int run_day(uint32_t agents, uint32_t days, uint64_t seed, double cv, dou
     uint32_t ng[3] = { 0, 0, 0 };
     for (uint64_t id = 1; id <= agents; id++)
         ng[group_of(id)]++;
-    printf("orca %s simulate: seed %llu, %u agents (%s %u, %s %u, %s %u), %u day(s)\n",
-           orca_version(), (ull)seed, agents, group_names[0], ng[0], group_names[1], ng[1],
-           group_names[2], ng[2], days);
-    printf("arrivals 07:00-21:00: %.0f a day (voice %.0f%%, chat %.0f%%, email %.0f%%, "
-           "sms %.0f%%); handle time lognormal, cv %.2f\n", s.per_day, 100 * chans[0].share,
-           100 * chans[1].share, 100 * chans[2].share, 100 * chans[3].share, cv);
+    if (!s.quiet) {
+        printf("orca %s simulate: seed %llu, %u agents (%s %u, %s %u, %s %u), %u day(s)\n",
+               orca_version(), (ull)seed, agents, group_names[0], ng[0], group_names[1], ng[1],
+               group_names[2], ng[2], days);
+        printf("arrivals 07:00-21:00: %.0f a day (voice %.0f%%, chat %.0f%%, email %.0f%%, "
+               "sms %.0f%%); handle time lognormal, cv %.2f; strategy %s\n", s.per_day,
+               100 * chans[0].share, 100 * chans[1].share, 100 * chans[2].share,
+               100 * chans[3].share, cv, strategy_name(strategy));
+    }
     uint64_t events = 0, now = 0;
     for (;;) {
         uint64_t t = s.heap.n ? s.heap.a[0].t : UINT64_MAX, dl;
@@ -429,14 +481,55 @@ static int run_day(uint32_t agents, uint32_t days, uint64_t seed, double cv, dou
     (void)now;
     set_duty(&s, end, s.on_duty); /* close the duty time */
     double w2 = wall_now();
-    report_day(&s, end);
+    if (sum) {
+        sum->sl_voice = pct(s.ch[0].in_target, s.ch[0].offered);
+        sum->sl_all = pct(s.all.in_target, s.all.offered);
+        sum->asa_all = avg_s(s.all.wait_sum_ms, s.all.answered);
+        sum->abandon_pct = pct(s.all.abandoned, s.all.offered);
+        sum->occupancy = pct(s.busy_unit_ms, s.duty_unit_ms);
+        CHECK(orca_stats_fairness(s.st, ORCA_GROUP_ALL, 0, ORCA_SPAN_TOTAL, &sum->fair));
+    } else {
+        report_day(&s, end);
+    }
     fflush(stdout);
+    orca_stats_free(s.st);
     orca_engine_free(s.e);
     sc_heap_free(&s.heap);
     double w3 = wall_now();
     fprintf(stderr, "wall time: %.3f s total (set-up %.3f s, %llu interactions and %llu host "
             "events in %.3f s: %.2f us per interaction)\n", w3 - w0, w1 - w0,
             (ull)s.next_id, (ull)events, w2 - w1, (w2 - w1) * 1e6 / (double)(s.next_id ? s.next_id : 1));
+    return 0;
+}
+
+/* --compare: the same day (same seed: the same arrivals, handle times and
+ * patience draws) with every queue longest-idle, then with every queue
+ * routed by the other strategy. */
+static int run_compare(uint32_t agents, uint32_t days, uint64_t seed, double cv, double load,
+                       int other)
+{
+    day_summary a, b;
+    run_day(agents, days, seed, cv, load, 0, ORCA_STRATEGY_LONGEST_IDLE, &a);
+    run_day(agents, days, seed, cv, load, 0, other, &b);
+    printf("orca %s simulate --compare: seed %llu, %u agents, %u day(s), load %.2f; every "
+           "queue longest_idle, then every queue %s\n\n", orca_version(), (ull)seed, agents,
+           days, load, strategy_name(other));
+    printf("%-28s %14s %14s\n", "", "longest_idle", strategy_name(other));
+    printf("%-28s %13.1f%% %13.1f%%\n", "SL, voice", a.sl_voice, b.sl_voice);
+    printf("%-28s %13.1f%% %13.1f%%\n", "SL, all channels", a.sl_all, b.sl_all);
+    printf("%-28s %13.1fs %13.1fs\n", "ASA, all channels", a.asa_all, b.asa_all);
+    printf("%-28s %13.1f%% %13.1f%%\n", "abandoned", a.abandon_pct, b.abandon_pct);
+    printf("%-28s %13.1f%% %13.1f%%\n", "capacity in use", a.occupancy, b.occupancy);
+    printf("%-28s %14.3f %14.3f\n", "occupancy Gini (agents)", a.fair.occ_gini, b.fair.occ_gini);
+    printf("%-28s %14.2f %14.2f\n", "occupancy max/min", a.fair.occ_ratio, b.fair.occ_ratio);
+    printf("%-28s %13.1f%% %13.1f%%\n", "least busy agent", 100 * a.fair.occ_min,
+           100 * b.fair.occ_min);
+    printf("%-28s %13.1f%% %13.1f%%\n", "busiest agent", 100 * a.fair.occ_max,
+           100 * b.fair.occ_max);
+    printf("%-28s %14.3f %14.3f\n", "handled Gini (agents)", a.fair.handled_gini,
+           b.fair.handled_gini);
+    printf("\nGini: 0 when every agent was equally busy per hour ready; max/min: the busiest\n"
+           "agent's occupancy over the least busy one's (orca_stats_fairness, since start).\n");
     return 0;
 }
 
@@ -552,6 +645,8 @@ static void usage(const char *argv0)
 {
     fprintf(stderr,
             "usage: %s [--day] [--agents N] [--days D] [--seed S] [--cv X] [--load X] [--check]\n"
+            "          [--strategy NAME | --compare NAME]   (NAME: longest_idle, least_occupied,\n"
+            "          most_proficient, round_robin, fewest_handled, weighted_random, ...)\n"
             "       %s --fidelity [--scale X] [--replications R] [--seed S] [--csv PATH]\n",
             argv0, argv0);
     exit(2);
@@ -562,7 +657,7 @@ int main(int argc, char **argv)
     uint32_t agents = 1000, days = 1;
     uint64_t seed = 1;
     double cv = 1.0, load = 1.0, scale = 1.0;
-    int fidelity = 0, check = 0, reps = 20;
+    int fidelity = 0, check = 0, reps = 20, strategy = -1, compare = -1;
     const char *csv = "bench/results/fidelity.csv";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -578,6 +673,8 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--scale")) scale = strtod(v, NULL), i++;
         else if (!strcmp(a, "--replications")) reps = atoi(v), i++;
         else if (!strcmp(a, "--csv")) csv = v, i++;
+        else if (!strcmp(a, "--strategy") && (strategy = strategy_by_name(v)) >= 0) i++;
+        else if (!strcmp(a, "--compare") && (compare = strategy_by_name(v)) >= 0) i++;
         else usage(argv[0]);
     }
     if (fidelity) {
@@ -588,5 +685,7 @@ int main(int argc, char **argv)
     if (agents < 1 || agents > 10000000 || days < 1 || days > 3660 || !(cv >= 0) ||
         !(load > 0))
         usage(argv[0]);
-    return run_day(agents, days, seed, cv, load, check);
+    if (compare >= 0)
+        return run_compare(agents, days, seed, cv, load, compare);
+    return run_day(agents, days, seed, cv, load, check, strategy, NULL);
 }
