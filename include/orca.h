@@ -394,7 +394,13 @@ typedef enum orca_strategy {
     ORCA_STRATEGY_MOST_PROFICIENT = 2,/* highest sum of levels on required+preferred skills */
     ORCA_STRATEGY_ROUND_ROBIN = 3,    /* least recently offered anything */
     ORCA_STRATEGY_FEWEST_HANDLED = 4, /* fewest interactions accepted */
-    ORCA_STRATEGY_WEIGHTED_RANDOM = 5 /* random, in proportion to agent weight (seeded) */
+    ORCA_STRATEGY_WEIGHTED_RANDOM = 5,/* random, in proportion to agent weight (seeded) */
+    /* Top-down (FreeSWITCH top-down, app_queue linear): always in the
+     * queue's configured order of agents, which is the member tier (lower
+     * first; agents serving by skills have the queue's skills_tier), then
+     * the lowest agent id. Idle time plays no part: the first ready agent
+     * in that order with room gets every offer. */
+    ORCA_STRATEGY_TOP_DOWN = 6
 } orca_strategy;
 
 /* Who serves a queue: its members, agents holding the queue's skills, or both. */

@@ -473,6 +473,7 @@ uint32_t agent_fitmask(const orca_engine *e, const agent *a);
 bool agent_available(const orca_engine *e, const agent *a, orca_channel_id ch);
 void agent_refresh_link(orca_engine *e, agent *a, uint32_t li);
 uint64_t agent_key1(const agent *a, const link *l);
+uint64_t agent_key2(const agent *a, const link *l);
 void route_interaction(orca_engine *e, ix *i);
 void route_agent(orca_engine *e, agent *a);
 bool ix_excludes(const ix *i, uint64_t agent_id, uint64_t now);

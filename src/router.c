@@ -48,10 +48,18 @@ uint64_t agent_key1(const agent *a, const link *l)
     case ORCA_STRATEGY_ROUND_ROBIN: primary = a->last_offer; break;
     case ORCA_STRATEGY_FEWEST_HANDLED: primary = a->handled; break;
     case ORCA_STRATEGY_WEIGHTED_RANDOM: primary = a->wr_key; break;
+    case ORCA_STRATEGY_TOP_DOWN: primary = 0; break; /* tier, then id: key2 */
     }
     if (primary > PRIMARY_MAX)
         primary = PRIMARY_MAX;
     return (uint64_t)l->tier << 56 | (uint64_t)(255u - l->pref) << 48 | primary;
+}
+
+/* The second key: longest idle first, except top-down, whose order is the
+ * configured one (tier, then agent id: the heap's tie) and never changes. */
+uint64_t agent_key2(const agent *a, const link *l)
+{
+    return l->strategy == ORCA_STRATEGY_TOP_DOWN ? 0 : a->idle_since;
 }
 
 /* Make sure that if a could take link l's class's work right now, it is in
@@ -66,7 +74,7 @@ static void refresh_link(agent *a, uint32_t li, uint32_t fit)
     link *l = &a->links[li];
     if (l->hpos == NOPOS && !(fit >> l->ch & 1))
         return;
-    uint64_t k1 = agent_key1(a, l), k2 = a->idle_since;
+    uint64_t k1 = agent_key1(a, l), k2 = agent_key2(a, l);
     if (l->hpos == NOPOS) {
         l->hk1 = k1;
         l->hk2 = k2;
@@ -304,7 +312,8 @@ static void consider_agent(const orca_engine *e, const heap *h, const ix *i, uin
     const agent *a = h->v[pos].item;
     if (!agent_available(e, a, i->cls->ch) || ix_excludes(i, a->id, e->now))
         return;
-    uint64_t k1 = agent_key1(a, &a->links[h->v[pos].aux]), k2 = a->idle_since;
+    const link *l = &a->links[h->v[pos].aux];
+    uint64_t k1 = agent_key1(a, l), k2 = agent_key2(a, l);
     if (best->pos == NOPOS || key_less(k1, k2, a->id, best->k1, best->k2, best->id))
         *best = (agent_pick){ pos, k1, k2, a->id };
 }
@@ -355,7 +364,7 @@ void route_interaction(orca_engine *e, ix *i)
             continue;
         }
         link *l = &a->links[top->aux];
-        uint64_t k1 = agent_key1(a, l), k2 = a->idle_since;
+        uint64_t k1 = agent_key1(a, l), k2 = agent_key2(a, l);
         if (k1 != top->k1 || k2 != top->k2) {
             l->hk1 = k1;
             l->hk2 = k2;
