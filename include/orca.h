@@ -400,7 +400,13 @@ typedef enum orca_strategy {
      * first; agents serving by skills have the queue's skills_tier), then
      * the lowest agent id. Idle time plays no part: the first ready agent
      * in that order with room gets every offer. */
-    ORCA_STRATEGY_TOP_DOWN = 6
+    ORCA_STRATEGY_TOP_DOWN = 6,
+    /* Packing (OpenSIPS call_center full-load, the opposite of
+     * LEAST_OCCUPIED): the agent with the most capacity units in use first,
+     * so an agent who has chats is filled before another is started and
+     * the others stay whole for voice; ties go to the longest idle, then
+     * the lowest id. */
+    ORCA_STRATEGY_PACKING = 7
 } orca_strategy;
 
 /* Who serves a queue: its members, agents holding the queue's skills, or both. */

@@ -212,6 +212,8 @@ struct agent {
     uint32_t out_mask;    /* channels with a link not in its class heap */
     uint32_t nlo;         /* links of least-occupied queues */
     bool used_fell;       /* capacity freed since the last refresh */
+    uint32_t npack;       /* links of packing queues */
+    bool used_rose;       /* capacity taken since the last refresh */
     ix *work;             /* offered/busy/wrap-up interactions */
     heap held;            /* waiting work held for this agent (named or
                              sticky target), by the waiting key */

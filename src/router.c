@@ -49,6 +49,7 @@ uint64_t agent_key1(const agent *a, const link *l)
     case ORCA_STRATEGY_FEWEST_HANDLED: primary = a->handled; break;
     case ORCA_STRATEGY_WEIGHTED_RANDOM: primary = a->wr_key; break;
     case ORCA_STRATEGY_TOP_DOWN: primary = 0; break; /* tier, then id: key2 */
+    case ORCA_STRATEGY_PACKING: primary = 0xFFFFFFFFu - a->used; break;
     }
     if (primary > PRIMARY_MAX)
         primary = PRIMARY_MAX;
@@ -113,14 +114,14 @@ void agent_refresh_link(orca_engine *e, agent *a, uint32_t li)
 
 /* Bring a's heap entries up to date after a change. Entries only need work
  * when a link of a channel a now fits is out of its heap, or when a key may
- * have fallen (least-occupied agents whose capacity was freed): every other
- * key only grows, and a grown key may stay stale (see refresh_link). So most
- * refreshes are a mask test. */
+ * have fallen (least-occupied agents whose capacity was freed, packing
+ * agents who took more): every other key only grows, and a grown key may
+ * stay stale (see refresh_link). So most refreshes are a mask test. */
 void agent_refresh(orca_engine *e, agent *a)
 {
     uint32_t fit = ready_fitmask(e, a);
-    bool fell = a->used_fell && a->nlo;
-    a->used_fell = false;
+    bool fell = (a->used_fell && a->nlo) || (a->used_rose && a->npack);
+    a->used_fell = a->used_rose = false;
     if (!(fit & a->out_mask) && !fell)
         return;
     uint32_t out = 0;

@@ -29,6 +29,7 @@ void ix_attach(orca_engine *e, ix *i, agent *a)
         a->work->aprev = i;
     a->work = i;
     a->used += e->channels[ch].cost;
+    a->used_rose = true; /* a packing key just got better: agent_refresh */
     a->count[ch]++;
     switch (i->state) {
     case ORCA_STATE_OFFERED:

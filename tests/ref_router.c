@@ -465,6 +465,9 @@ static int agent_key_cmp(const ref_router *r, const ref_inter *i,
     case ORCA_STRATEGY_WEIGHTED_RANDOM:
         c = cmp_u64(a->wr_key, b->wr_key);
         break;
+    case ORCA_STRATEGY_PACKING:                /* most capacity in use first */
+        c = cmp_u64(used(r, b), used(r, a));
+        break;
     case ORCA_STRATEGY_TOP_DOWN:               /* tier, pref, then id only */
         c = 0;
         break;
@@ -1323,7 +1326,7 @@ int ref_queue_add(ref_router *r, const orca_queue_def *def, orca_queue_id *out)
         return ORCA_EINVAL;
     if ((rc = check_name(def->name)))
         return rc;
-    if ((unsigned)def->strategy > ORCA_STRATEGY_TOP_DOWN)
+    if ((unsigned)def->strategy > ORCA_STRATEGY_PACKING)
         return ORCA_EINVAL;
     if (def->serve & ~(ORCA_SERVE_MEMBERS | ORCA_SERVE_SKILLS))
         return ORCA_EINVAL;

@@ -482,7 +482,7 @@ static const char *strategy_name(uint32_t s)
 {
     static const char *n[] = {"LONGEST_IDLE", "LEAST_OCCUPIED", "MOST_PROFICIENT",
                               "ROUND_ROBIN", "FEWEST_HANDLED", "WEIGHTED_RANDOM",
-                              "TOP_DOWN"};
+                              "TOP_DOWN", "PACKING"};
     return s < sizeof n / sizeof n[0] ? n[s] : "?";
 }
 
@@ -2100,7 +2100,7 @@ static void gen_setup(setup *s, uint64_t *g)
     s->nqueues = 1 + rnd(g, MAX_Q);
     for (uint32_t k = 0; k < s->nqueues; k++) {
         qspec *q = &s->q[k];
-        q->strategy = (orca_strategy)rnd(g, ORCA_STRATEGY_TOP_DOWN + 1);
+        q->strategy = (orca_strategy)rnd(g, ORCA_STRATEGY_PACKING + 1);
         uint32_t sv = rnd(g, 4);
         q->serve = sv < 2 ? ORCA_SERVE_MEMBERS : sv == 2 ? ORCA_SERVE_SKILLS
                                                : (ORCA_SERVE_MEMBERS | ORCA_SERVE_SKILLS);

@@ -1,6 +1,6 @@
 /*
  * test_strategies.c: the edges of the strategies the peers route with
- * (issue 15): top-down. The six older strategies are in test_queues.c; the
+ * (issue 15): top-down, packing. The six older strategies are in test_queues.c; the
  * differential test compares every strategy with tests/ref_router.c on
  * random scenarios.
  */
@@ -101,13 +101,82 @@ static void test_top_down_bad_strategy(void **state)
     orca_queue_def d;
     orca_queue_def_init(&d);
     d.name = "bad";
-    d.strategy = (orca_strategy)(ORCA_STRATEGY_TOP_DOWN + 1);
+    d.strategy = (orca_strategy)(ORCA_STRATEGY_PACKING + 1);
     orca_queue_id q = 0;
     tu_rc_(orca_queue_add(e, &d, &q), ORCA_EINVAL, "queue_add", __FILE__, __LINE__);
     assert_int_equal(q, 0);
     d.strategy = ORCA_STRATEGY_TOP_DOWN;
     TU_OK(orca_queue_add(e, &d, &q));
     assert_int_equal(tu_qinfo(e, q).strategy, ORCA_STRATEGY_TOP_DOWN);
+    tu_fx_free(&fx);
+}
+
+/* Chat id on q: offered to whom? */
+static uint64_t chat(orca_engine *e, uint64_t id, orca_queue_id q)
+{
+    tu_enqueue(e, id, q, ORCA_CHANNEL_CHAT, 0);
+    return tu_agent_of(e, id);
+}
+
+/* Packing: most capacity in use first, the longest idle among equals. */
+static void test_packing_fills_one_agent(void **state)
+{
+    (void)state;
+    tu_fx fx;
+    orca_engine *e = tu_fx_new(&fx, NULL);
+    orca_queue_id q = tu_queue(e, "pack", ORCA_STRATEGY_PACKING);
+    for (uint64_t a = 1; a <= 3; a++) {
+        tu_agent(e, a, 100, NULL, 0);
+        tu_member(e, q, a, 0);
+        tu_advance(e, orca_engine_now(e) + 1000);
+        tu_ready(e, a);
+    }
+    /* all empty: longest idle (1); then 1 again until full (4 chats of 25) */
+    for (uint64_t i = 1; i <= 4; i++)
+        assert_int_equal(chat(e, i, q), 1);
+    assert_int_equal(chat(e, 5, q), 2); /* 1 is full: 2 idle longer than 3 */
+    assert_int_equal(chat(e, 6, q), 2);
+    /* 1 frees a chat: 75 beats 2's 50 (a key that got worse, found stale) */
+    TU_OK(orca_offer_accept(e, 1));
+    TU_OK(orca_interaction_end(e, 1));
+    assert_int_equal(tu_ainfo(e, 1).used, 75);
+    assert_int_equal(chat(e, 7, q), 1);
+    /* a call needs a whole agent: only 3 still has one */
+    assert_int_equal(call(e, 8, q), 3);
+    assert_int_equal(chat(e, 9, q), 2);
+    tu_fx_free(&fx);
+}
+
+/* Work from another queue makes an agent the better packing choice at
+ * once: a key that gets better is re-keyed when it happens, not found
+ * stale later (regression: without the re-key on taking capacity, chat 5
+ * went to agent 1, whose stale entry, re-keyed by the arrival, stayed on
+ * top of agent 2's stale one). */
+static void test_packing_rekeys_on_other_work(void **state)
+{
+    (void)state;
+    tu_fx fx;
+    orca_engine *e = tu_fx_new(&fx, NULL);
+    orca_queue_id q = tu_queue(e, "pack", ORCA_STRATEGY_PACKING);
+    orca_queue_id other = tu_queue(e, "other", ORCA_STRATEGY_LONGEST_IDLE);
+    for (uint64_t a = 1; a <= 2; a++) {
+        tu_agent(e, a, 100, NULL, 0);
+        tu_member(e, q, a, 0);
+        tu_advance(e, orca_engine_now(e) + 1000);
+        tu_ready(e, a);
+    }
+    tu_member(e, other, 2, 0);
+    assert_int_equal(chat(e, 1, q), 1); /* both empty: 1 idled longer; 25 */
+    for (uint64_t i = 2; i <= 4; i++) {  /* 2: three emails, 30 */
+        tu_enqueue(e, i, other, ORCA_CHANNEL_EMAIL, 0);
+        TU_OFFERED_TO(e, i, 2);
+    }
+    TU_OK(orca_engine_check(e)); /* no stored key better than the truth */
+    assert_int_equal(chat(e, 5, q), 2); /* 30 beats 25 */
+    /* 2's emails end: 2 has 25, 1 has 25 and idled longer */
+    for (uint64_t i = 2; i <= 4; i++)
+        TU_OK(orca_interaction_cancel(e, i));
+    assert_int_equal(chat(e, 6, q), 1);
     tu_fx_free(&fx);
 }
 
@@ -118,6 +187,8 @@ int main(void)
         cmocka_unit_test(test_top_down_order),
         cmocka_unit_test(test_top_down_decline_tiers_skills),
         cmocka_unit_test(test_top_down_bad_strategy),
+        cmocka_unit_test(test_packing_fills_one_agent),
+        cmocka_unit_test(test_packing_rekeys_on_other_work),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
