@@ -406,7 +406,17 @@ typedef enum orca_strategy {
      * so an agent who has chats is filled before another is started and
      * the others stay whole for voice; ties go to the longest idle, then
      * the lowest id. */
-    ORCA_STRATEGY_PACKING = 7
+    ORCA_STRATEGY_PACKING = 7,
+    /* Least busy (the fair strategy): the agent with the least work held
+     * so far first: capacity units in use times the time held, over every
+     * channel and state (offered, busy, wrap-up), summed since the agent
+     * was added (orca_agent_info.busy_units_ms); so a minute on a call
+     * costing 100 counts as four minutes on a chat costing 25. Ties go to
+     * the longest idle, then the lowest id. The key only grows with time,
+     * which keeps it O(log n): it is deliberately not divided by the time
+     * the agent was ready (a per-hour figure falls while an agent waits),
+     * nor by capacity (which an update may change). */
+    ORCA_STRATEGY_LEAST_BUSY = 8
 } orca_strategy;
 
 /* Who serves a queue: its members, agents holding the queue's skills, or both. */
@@ -707,6 +717,8 @@ typedef struct orca_agent_info {
     uint32_t missed;           /* consecutive offer timeouts */
     uint64_t idle_since_ms;    /* last work ended or became READY */
     void *data;
+    uint64_t busy_units_ms;    /* capacity units in use times ms, summed since
+                                  added (ORCA_STRATEGY_LEAST_BUSY's key) */
 } orca_agent_info;
 
 /* Fill *out with the agent's state. ORCA_EINVAL (NULL e or out, id 0),

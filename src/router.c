@@ -38,7 +38,7 @@ void class_top_update(orca_engine *e, rclass *c)
     }
 }
 
-uint64_t agent_key1(const agent *a, const link *l)
+uint64_t agent_key1(const orca_engine *e, const agent *a, const link *l)
 {
     uint64_t primary = 0;
     switch ((orca_strategy)l->strategy) {
@@ -50,6 +50,7 @@ uint64_t agent_key1(const agent *a, const link *l)
     case ORCA_STRATEGY_WEIGHTED_RANDOM: primary = a->wr_key; break;
     case ORCA_STRATEGY_TOP_DOWN: primary = 0; break; /* tier, then id: key2 */
     case ORCA_STRATEGY_PACKING: primary = 0xFFFFFFFFu - a->used; break;
+    case ORCA_STRATEGY_LEAST_BUSY: primary = agent_load(e, a); break;
     }
     if (primary > PRIMARY_MAX)
         primary = PRIMARY_MAX;
@@ -70,12 +71,12 @@ uint64_t agent_key2(const agent *a, const link *l)
  * more chat" and "full" all day; not touching every heap each time is what
  * keeps a release cheap. The link caches its key, so an unchanged agent
  * costs no heap access either. */
-static void refresh_link(agent *a, uint32_t li, uint32_t fit)
+static void refresh_link(const orca_engine *e, agent *a, uint32_t li, uint32_t fit)
 {
     link *l = &a->links[li];
     if (l->hpos == NOPOS && !(fit >> l->ch & 1))
         return;
-    uint64_t k1 = agent_key1(a, l), k2 = agent_key2(a, l);
+    uint64_t k1 = agent_key1(e, a, l), k2 = agent_key2(a, l);
     if (l->hpos == NOPOS) {
         l->hk1 = k1;
         l->hk2 = k2;
@@ -109,7 +110,7 @@ static uint32_t ready_fitmask(const orca_engine *e, const agent *a)
 
 void agent_refresh_link(orca_engine *e, agent *a, uint32_t li)
 {
-    refresh_link(a, li, ready_fitmask(e, a));
+    refresh_link(e, a, li, ready_fitmask(e, a));
 }
 
 /* Bring a's heap entries up to date after a change. Entries only need work
@@ -126,7 +127,7 @@ void agent_refresh(orca_engine *e, agent *a)
         return;
     uint32_t out = 0;
     for (uint32_t li = 0; li < a->nlinks; li++) {
-        refresh_link(a, li, fit);
+        refresh_link(e, a, li, fit);
         if (a->links[li].hpos == NOPOS)
             out |= 1u << a->links[li].ch;
     }
@@ -314,7 +315,7 @@ static void consider_agent(const orca_engine *e, const heap *h, const ix *i, uin
     if (!agent_available(e, a, i->cls->ch) || ix_excludes(i, a->id, e->now))
         return;
     const link *l = &a->links[h->v[pos].aux];
-    uint64_t k1 = agent_key1(a, l), k2 = agent_key2(a, l);
+    uint64_t k1 = agent_key1(e, a, l), k2 = agent_key2(a, l);
     if (best->pos == NOPOS || key_less(k1, k2, a->id, best->k1, best->k2, best->id))
         *best = (agent_pick){ pos, k1, k2, a->id };
 }
@@ -365,7 +366,7 @@ void route_interaction(orca_engine *e, ix *i)
             continue;
         }
         link *l = &a->links[top->aux];
-        uint64_t k1 = agent_key1(a, l), k2 = agent_key2(a, l);
+        uint64_t k1 = agent_key1(e, a, l), k2 = agent_key2(a, l);
         if (k1 != top->k1 || k2 != top->k2) {
             l->hk1 = k1;
             l->hk2 = k2;
