@@ -471,7 +471,7 @@ static int call(rd *r, uint8_t op)
         orca_queue_def_init(&qd);
         snprintf(name, sizeof(name), "q%u", u8(r) % 5);
         qd.name = name;
-        qd.strategy = (orca_strategy)(u8(r) % 7);
+        qd.strategy = (orca_strategy)(u8(r) % (ORCA_STRATEGY_LEAST_BUSY + 2)); /* + 1 bad */
         qd.serve = u8(r) % 4;
         levels(r, sk, &qd.nskills, 2);
         qd.skills = sk;

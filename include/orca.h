@@ -397,7 +397,29 @@ typedef enum orca_strategy {
     ORCA_STRATEGY_MOST_PROFICIENT = 2,/* highest sum of levels on required+preferred skills */
     ORCA_STRATEGY_ROUND_ROBIN = 3,    /* least recently offered anything */
     ORCA_STRATEGY_FEWEST_HANDLED = 4, /* fewest interactions accepted */
-    ORCA_STRATEGY_WEIGHTED_RANDOM = 5 /* random, in proportion to agent weight (seeded) */
+    ORCA_STRATEGY_WEIGHTED_RANDOM = 5,/* random, in proportion to agent weight (seeded) */
+    /* Top-down (FreeSWITCH top-down, app_queue linear): always in the
+     * queue's configured order of agents, which is the member tier (lower
+     * first; agents serving by skills have the queue's skills_tier), then
+     * the lowest agent id. Idle time plays no part: the first ready agent
+     * in that order with room gets every offer. */
+    ORCA_STRATEGY_TOP_DOWN = 6,
+    /* Packing (OpenSIPS call_center full-load, the opposite of
+     * LEAST_OCCUPIED): the agent with the most capacity units in use first,
+     * so an agent who has chats is filled before another is started and
+     * the others stay whole for voice; ties go to the longest idle, then
+     * the lowest id. */
+    ORCA_STRATEGY_PACKING = 7,
+    /* Least busy (the fair strategy): the agent with the least work held
+     * so far first: capacity units in use times the time held, over every
+     * channel and state (offered, busy, wrap-up), summed since the agent
+     * was added (orca_agent_info.busy_units_ms); so a minute on a call
+     * costing 100 counts as four minutes on a chat costing 25. Ties go to
+     * the longest idle, then the lowest id. The key only grows with time,
+     * which keeps it O(log n): it is deliberately not divided by the time
+     * the agent was ready (a per-hour figure falls while an agent waits),
+     * nor by capacity (which an update may change). */
+    ORCA_STRATEGY_LEAST_BUSY = 8
 } orca_strategy;
 
 /* Who serves a queue: its members, agents holding the queue's skills, or both. */
@@ -698,6 +720,8 @@ typedef struct orca_agent_info {
     uint32_t missed;           /* consecutive offer timeouts */
     uint64_t idle_since_ms;    /* last work ended or became READY */
     void *data;
+    uint64_t busy_units_ms;    /* capacity units in use times ms, summed since
+                                  added (ORCA_STRATEGY_LEAST_BUSY's key) */
 } orca_agent_info;
 
 /* Fill *out with the agent's state. ORCA_EINVAL (NULL e or out, id 0),

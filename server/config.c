@@ -228,7 +228,8 @@ static const char *const token_keys[] = { "token", "role", "name", "channels", "
 static const char *const sync_names[] = { "never", "every", "interval", NULL };
 static const char *const strategy_names[] = { "longest_idle", "least_occupied",
                                               "most_proficient", "round_robin",
-                                              "fewest_handled", "weighted_random", NULL };
+                                              "fewest_handled", "weighted_random",
+                                              "top_down", "packing", "least_busy", NULL };
 static const char *const action_names[] = { "", "set_level", "drop_required",
                                             "drop_preferred", NULL };
 static const char *const closed_names[] = { "reject", "hold", "redirect", NULL };

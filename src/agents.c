@@ -136,6 +136,7 @@ int agent_create(orca_engine *e, const orca_agent_def *def, const uint16_t *limi
     a->nskills = def->nskills;
     memcpy(a->limit, limits, sizeof(a->limit));
     a->idle_since = e->now;
+    a->load_t = e->now;
     a->wr_key = e->wr_clock + rng_draw(&e->rng, a->weight);
     a->slot = e->nagents;
     e->agents[e->nagents++] = a;
@@ -419,6 +420,7 @@ int orca_agent_info_get(const orca_engine *e, uint64_t id, orca_agent_info *out)
     if (!a)
         return ORCA_ENOENT;
     agent_info_fill(a, out);
+    out->busy_units_ms = agent_load(e, a);
     return ORCA_OK;
 }
 

@@ -218,6 +218,7 @@ static void link_add(orca_engine *e, agent *a, rclass *c, uint8_t tier,
     l->hpos = NOPOS;
     a->out_mask |= 1u << l->ch;
     a->nlo += l->strategy == ORCA_STRATEGY_LEAST_OCCUPIED;
+    a->npack += l->strategy == ORCA_STRATEGY_PACKING;
     l->epos = c->nelig;
     l->tier = tier;
     l->pref = pref;
@@ -235,6 +236,7 @@ static void link_remove(agent *a, uint32_t li)
     if (l->hpos != NOPOS)
         heap_remove(&c->agents, l->hpos);
     a->nlo -= l->strategy == ORCA_STRATEGY_LEAST_OCCUPIED;
+    a->npack -= l->strategy == ORCA_STRATEGY_PACKING;
     /* remove from the class's eligible list */
     uint32_t ep = l->epos, elast = --c->nelig;
     if (ep != elast) {

@@ -428,7 +428,7 @@ static int check_agent(const orca_engine *e, const agent *a, bool deep)
             CHECK(h->item == a && h->aux == li);
             CHECK(h->k1 == l->hk1 && h->k2 == l->hk2);
             /* a stored key may lag behind (lower bound), never lead */
-            uint64_t k1 = agent_key1(a, l), k2 = a->idle_since;
+            uint64_t k1 = agent_key1(e, a, l), k2 = agent_key2(a, l);
             CHECK(h->k1 < k1 || (h->k1 == k1 && h->k2 <= k2));
         }
     }

@@ -87,6 +87,8 @@ int orca_agent_list(const orca_engine *e, orca_cursor *cursor, orca_agent_info *
     if (rc)
         return rc;
     *n = id_page(e->agent_root, cursor, out, sizeof(*out), cap, fill_agent);
+    for (uint32_t k = 0; k < *n; k++) /* (it needs the clock) */
+        out[k].busy_units_ms = agent_load(e, agent_get(e, out[k].id));
     return ORCA_OK;
 }
 

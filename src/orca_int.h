@@ -196,6 +196,7 @@ struct agent {
     orca_presence presence;
     uint32_t reason;
     uint64_t idle_since, last_offer, wr_key;
+    uint64_t load, load_t; /* units x ms of work held before load_t (work.c) */
     uint32_t handled, missed;
     uint32_t noffered, nbusy, nwrap;
     orca_skill_level *skills; /* sorted by skill id */
@@ -212,6 +213,8 @@ struct agent {
     uint32_t out_mask;    /* channels with a link not in its class heap */
     uint32_t nlo;         /* links of least-occupied queues */
     bool used_fell;       /* capacity freed since the last refresh */
+    uint32_t npack;       /* links of packing queues */
+    bool used_rose;       /* capacity taken since the last refresh */
     ix *work;             /* offered/busy/wrap-up interactions */
     heap held;            /* waiting work held for this agent (named or
                              sticky target), by the waiting key */
@@ -472,7 +475,8 @@ void class_top_update(orca_engine *e, rclass *c);
 uint32_t agent_fitmask(const orca_engine *e, const agent *a);
 bool agent_available(const orca_engine *e, const agent *a, orca_channel_id ch);
 void agent_refresh_link(orca_engine *e, agent *a, uint32_t li);
-uint64_t agent_key1(const agent *a, const link *l);
+uint64_t agent_key1(const orca_engine *e, const agent *a, const link *l);
+uint64_t agent_key2(const agent *a, const link *l);
 void route_interaction(orca_engine *e, ix *i);
 void route_agent(orca_engine *e, agent *a);
 bool ix_excludes(const ix *i, uint64_t agent_id, uint64_t now);
@@ -530,6 +534,7 @@ int channel_add(orca_engine *e, const orca_channel_def *def, orca_channel_id *ou
 void channel_set_wrapup(orca_engine *e, orca_channel_id id, uint32_t wrapup_ms);
 void agent_free_all(orca_engine *e);
 void agent_info_fill(const agent *a, orca_agent_info *out);
+uint64_t agent_load(const orca_engine *e, const agent *a);
 int agent_queue_set(orca_engine *e, agent *a, orca_queue_id q, int member,
                     uint32_t tier, int rank);
 agent *agent_get(const orca_engine *e, uint64_t id);

@@ -56,7 +56,7 @@ int queue_def_check(const orca_engine *e, const orca_queue_def *d)
         return ORCA_EINVAL;
     if ((rc = name_check(d->name)))
         return rc;
-    if ((unsigned)d->strategy > ORCA_STRATEGY_WEIGHTED_RANDOM)
+    if ((unsigned)d->strategy > ORCA_STRATEGY_LEAST_BUSY)
         return ORCA_EINVAL;
     if (d->serve & ~(ORCA_SERVE_MEMBERS | ORCA_SERVE_SKILLS))
         return ORCA_EINVAL;

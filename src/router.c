@@ -38,7 +38,7 @@ void class_top_update(orca_engine *e, rclass *c)
     }
 }
 
-uint64_t agent_key1(const agent *a, const link *l)
+uint64_t agent_key1(const orca_engine *e, const agent *a, const link *l)
 {
     uint64_t primary = 0;
     switch ((orca_strategy)l->strategy) {
@@ -48,10 +48,20 @@ uint64_t agent_key1(const agent *a, const link *l)
     case ORCA_STRATEGY_ROUND_ROBIN: primary = a->last_offer; break;
     case ORCA_STRATEGY_FEWEST_HANDLED: primary = a->handled; break;
     case ORCA_STRATEGY_WEIGHTED_RANDOM: primary = a->wr_key; break;
+    case ORCA_STRATEGY_TOP_DOWN: primary = 0; break; /* tier, then id: key2 */
+    case ORCA_STRATEGY_PACKING: primary = 0xFFFFFFFFu - a->used; break;
+    case ORCA_STRATEGY_LEAST_BUSY: primary = agent_load(e, a); break;
     }
     if (primary > PRIMARY_MAX)
         primary = PRIMARY_MAX;
     return (uint64_t)l->tier << 56 | (uint64_t)(255u - l->pref) << 48 | primary;
+}
+
+/* The second key: longest idle first, except top-down, whose order is the
+ * configured one (tier, then agent id: the heap's tie) and never changes. */
+uint64_t agent_key2(const agent *a, const link *l)
+{
+    return l->strategy == ORCA_STRATEGY_TOP_DOWN ? 0 : a->idle_since;
 }
 
 /* Make sure that if a could take link l's class's work right now, it is in
@@ -61,12 +71,12 @@ uint64_t agent_key1(const agent *a, const link *l)
  * more chat" and "full" all day; not touching every heap each time is what
  * keeps a release cheap. The link caches its key, so an unchanged agent
  * costs no heap access either. */
-static void refresh_link(agent *a, uint32_t li, uint32_t fit)
+static void refresh_link(const orca_engine *e, agent *a, uint32_t li, uint32_t fit)
 {
     link *l = &a->links[li];
     if (l->hpos == NOPOS && !(fit >> l->ch & 1))
         return;
-    uint64_t k1 = agent_key1(a, l), k2 = a->idle_since;
+    uint64_t k1 = agent_key1(e, a, l), k2 = agent_key2(a, l);
     if (l->hpos == NOPOS) {
         l->hk1 = k1;
         l->hk2 = k2;
@@ -100,24 +110,24 @@ static uint32_t ready_fitmask(const orca_engine *e, const agent *a)
 
 void agent_refresh_link(orca_engine *e, agent *a, uint32_t li)
 {
-    refresh_link(a, li, ready_fitmask(e, a));
+    refresh_link(e, a, li, ready_fitmask(e, a));
 }
 
 /* Bring a's heap entries up to date after a change. Entries only need work
  * when a link of a channel a now fits is out of its heap, or when a key may
- * have fallen (least-occupied agents whose capacity was freed): every other
- * key only grows, and a grown key may stay stale (see refresh_link). So most
- * refreshes are a mask test. */
+ * have fallen (least-occupied agents whose capacity was freed, packing
+ * agents who took more): every other key only grows, and a grown key may
+ * stay stale (see refresh_link). So most refreshes are a mask test. */
 void agent_refresh(orca_engine *e, agent *a)
 {
     uint32_t fit = ready_fitmask(e, a);
-    bool fell = a->used_fell && a->nlo;
-    a->used_fell = false;
+    bool fell = (a->used_fell && a->nlo) || (a->used_rose && a->npack);
+    a->used_fell = a->used_rose = false;
     if (!(fit & a->out_mask) && !fell)
         return;
     uint32_t out = 0;
     for (uint32_t li = 0; li < a->nlinks; li++) {
-        refresh_link(a, li, fit);
+        refresh_link(e, a, li, fit);
         if (a->links[li].hpos == NOPOS)
             out |= 1u << a->links[li].ch;
     }
@@ -304,7 +314,8 @@ static void consider_agent(const orca_engine *e, const heap *h, const ix *i, uin
     const agent *a = h->v[pos].item;
     if (!agent_available(e, a, i->cls->ch) || ix_excludes(i, a->id, e->now))
         return;
-    uint64_t k1 = agent_key1(a, &a->links[h->v[pos].aux]), k2 = a->idle_since;
+    const link *l = &a->links[h->v[pos].aux];
+    uint64_t k1 = agent_key1(e, a, l), k2 = agent_key2(a, l);
     if (best->pos == NOPOS || key_less(k1, k2, a->id, best->k1, best->k2, best->id))
         *best = (agent_pick){ pos, k1, k2, a->id };
 }
@@ -355,7 +366,7 @@ void route_interaction(orca_engine *e, ix *i)
             continue;
         }
         link *l = &a->links[top->aux];
-        uint64_t k1 = agent_key1(a, l), k2 = a->idle_since;
+        uint64_t k1 = agent_key1(e, a, l), k2 = agent_key2(a, l);
         if (k1 != top->k1 || k2 != top->k2) {
             l->hk1 = k1;
             l->hk2 = k2;

@@ -19,7 +19,8 @@
  *   version, clock and counters, customer totals
  *   skills, channels, queues (version 2: each slot a flag, 0 for a
  *   removed queue's hole, 1 then the definition), each live queue's hours
- *   agents (slot order), plans (idle ones in LRU order first)
+ *   agents (slot order; version 3: each ends with its work held so far),
+ *   plans (idle ones in LRU order first)
  *   interactions, agents' work lists, consult-transfer pairs
  *   customers (customers.c), figures (stats.c, length-prefixed)
  */
@@ -28,7 +29,9 @@
 #include "orca_int.h"
 #include "snapshot.h"
 
-#define SNAP_VERSION 2 /* 2 (0.4): skill ids start at 1; removed queues (holes) */
+#define SNAP_VERSION 3 /* 2 (0.4): skill ids start at 1; removed queues (holes);
+                          3: each agent's work held so far (least busy) */
+#define SNAP_VERSION_MIN 2 /* read: a version 2 agent starts at no work held */
 #define NEVER UINT64_MAX
 
 /* customer totals: every field after `customers` (derived) is a u64 */
@@ -135,6 +138,7 @@ static void save_agent(const orca_engine *e, const agent *a, wbuf *w)
         w_v(w, a->queues[k].tier);
         w_v(w, a->queues[k].rank);
     }
+    w_v(w, agent_load(e, a));
 }
 
 static void save_plan(plan *p, uint32_t idx, wbuf *w)
@@ -361,7 +365,7 @@ static int load_defs(orca_engine *e, rbuf *r)
 
 /* The presence of each agent is set last (restore_presence): until then
  * agents are OFFLINE, so no index takes them in before their work is back. */
-static int load_agent(orca_engine *e, rbuf *r, orca_presence *presence)
+static int load_agent(orca_engine *e, rbuf *r, uint32_t version, orca_presence *presence)
 {
     int rc;
     orca_agent_def d;
@@ -406,6 +410,9 @@ static int load_agent(orca_engine *e, rbuf *r, orca_presence *presence)
             return rc;
         queue_get(e, q)->members += member;
     }
+    /* (its work is placed later, at this clock: nothing to fold then) */
+    a->load = version >= 3 ? r_v(r) : 0;
+    a->load_t = e->now;
     return r->bad ? ORCA_ECORRUPT : ORCA_OK;
 }
 
@@ -631,7 +638,7 @@ static int load_all(orca_engine *e, rbuf *r, restore *x)
 {
     int rc;
     uint32_t version = r_v32(r);
-    if (version != SNAP_VERSION)
+    if (version < SNAP_VERSION_MIN || version > SNAP_VERSION)
         return r->bad ? ORCA_ECORRUPT : ORCA_EVERSION; /* (0.3 journals: at their header) */
     uint64_t now = r_v(r), seq = r_v(r), offers = r_v(r), ev_seq = r_v(r);
     uint64_t rng = r_v(r), wr_clock = r_v(r);
@@ -651,7 +658,7 @@ static int load_all(orca_engine *e, rbuf *r, restore *x)
         return ORCA_ENOMEM;
     x->npresence = n;
     for (uint32_t k = 0; k < n; k++)
-        if ((rc = load_agent(e, r, &x->presence[k])))
+        if ((rc = load_agent(e, r, version, &x->presence[k])))
             return rc;
     if ((rc = load_plans(e, r, &x->plans, &x->nplans)))
         return rc;

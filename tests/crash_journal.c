@@ -287,7 +287,7 @@ static void wl_setup(wl *w)
         char name[16];
         snprintf(name, sizeof(name), "q%d", k);
         qd.name = name;
-        qd.strategy = (orca_strategy)rnd(g, 6);
+        qd.strategy = (orca_strategy)rnd(g, ORCA_STRATEGY_LEAST_BUSY + 1);
         qd.max_size = k == 2 ? 6 : 0;              /* refuses some work */
         qd.max_wait_ms = k == 1 ? 120000 : 0;
         qd.resume_ms = k == 0 ? 60000 : 0;

@@ -72,6 +72,7 @@ typedef struct ref_agent {
     uint64_t wr_key;
     uint32_t handled;
     uint32_t missed;
+    uint64_t load;                           /* units in use x ms, so far */
     int member[REF_MAX_QUEUES + 1];          /* indexed by queue id */
     uint32_t tier[REF_MAX_QUEUES + 1];
     uint32_t rank[REF_MAX_QUEUES + 1];
@@ -465,10 +466,21 @@ static int agent_key_cmp(const ref_router *r, const ref_inter *i,
     case ORCA_STRATEGY_WEIGHTED_RANDOM:
         c = cmp_u64(a->wr_key, b->wr_key);
         break;
+    case ORCA_STRATEGY_PACKING:                /* most capacity in use first */
+        c = cmp_u64(used(r, b), used(r, a));
+        break;
+    case ORCA_STRATEGY_LEAST_BUSY: {           /* least work held so far */
+        const uint64_t max = (1ull << 48) - 1; /* the engine's key width */
+        c = cmp_u64(a->load < max ? a->load : max, b->load < max ? b->load : max);
+        break;
+    }
+    case ORCA_STRATEGY_TOP_DOWN:               /* tier, pref, then id only */
+        c = 0;
+        break;
     }
     if (c)
         return c;
-    if ((c = cmp_u64(a->idle_since, b->idle_since)))
+    if (q->strategy != ORCA_STRATEGY_TOP_DOWN && (c = cmp_u64(a->idle_since, b->idle_since)))
         return c;
     return cmp_u64(a->id, b->id);
 }
@@ -1320,7 +1332,7 @@ int ref_queue_add(ref_router *r, const orca_queue_def *def, orca_queue_id *out)
         return ORCA_EINVAL;
     if ((rc = check_name(def->name)))
         return rc;
-    if ((unsigned)def->strategy > ORCA_STRATEGY_WEIGHTED_RANDOM)
+    if ((unsigned)def->strategy > ORCA_STRATEGY_LEAST_BUSY)
         return ORCA_EINVAL;
     if (def->serve & ~(ORCA_SERVE_MEMBERS | ORCA_SERVE_SKILLS))
         return ORCA_EINVAL;
@@ -2555,6 +2567,22 @@ static int impl_interaction_unreached(ref_router *r, uint64_t id)
 /* Time                                                                     */
 /* ------------------------------------------------------------------------ */
 
+/* The clock moves to t: every agent's work held grows by what it holds
+ * now times the step (what it holds is constant between steps: every
+ * change happens at some clock value). Saturating, as the engine. */
+static void set_now(ref_router *r, uint64_t t)
+{
+    for (int k = 0; k < r->nagents; k++) {
+        ref_agent *a = &r->agents[k];
+        if (!a->live)
+            continue;
+        uint64_t u = used(r, a), dt = t - r->now;
+        uint64_t add = u && dt > UINT64_MAX / u ? UINT64_MAX : dt * u;
+        a->load = a->load > UINT64_MAX - add ? UINT64_MAX : a->load + add;
+    }
+    r->now = t;
+}
+
 static int impl_advance(ref_router *r, uint64_t now_ms)
 {
     if (now_ms < r->now || now_ms >= ORCA_TIME_MAX)
@@ -2575,7 +2603,7 @@ static int impl_advance(ref_router *r, uint64_t now_ms)
         }
         if (!due)
             break;
-        r->now = due_at;
+        set_now(r, due_at);
         switch (due->state) {
         case ORCA_STATE_OFFERED:
             offer_timed_out(r, due);
@@ -2598,7 +2626,7 @@ static int impl_advance(ref_router *r, uint64_t now_ms)
             break;
         }
     }
-    r->now = now_ms;
+    set_now(r, now_ms);
     return ORCA_OK;
 }
 
@@ -2671,6 +2699,7 @@ int ref_agent_info_get(const ref_router *r, uint64_t id, orca_agent_info *out)
     out->missed = a->missed;
     out->idle_since_ms = a->idle_since;
     out->data = a->data;
+    out->busy_units_ms = a->load;
     return ORCA_OK;
 }
 

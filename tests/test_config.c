@@ -409,6 +409,32 @@ static void test_overflow_chain_order(void **state)
     orcad_config_free(&c);
 }
 
+/* The strategies of issue 15 by their config names. */
+static void test_new_strategy_names(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "queues = ( { name = \"t\"; strategy = \"top_down\"; },\n"
+        "           { name = \"p\"; strategy = \"packing\"; },\n"
+        "           { name = \"b\"; strategy = \"least_busy\"; } );\n";
+    static const char *const names[] = { "t", "p", "b" };
+    static const orca_strategy want[] = { ORCA_STRATEGY_TOP_DOWN, ORCA_STRATEGY_PACKING,
+                                          ORCA_STRATEGY_LEAST_BUSY };
+    orcad_config c;
+    orcad_errors err = { 0 };
+    assert_int_equal(orcad_config_load_string(text, "s.conf", &c, &err), 0);
+    orca_engine *e = engine_from(&c, 1000);
+    for (int k = 0; k < 3; k++) {
+        orca_queue_id q;
+        orca_queue_info qi;
+        assert_int_equal(orca_queue_find(e, names[k], &q), ORCA_OK);
+        assert_int_equal(orca_queue_info_get(e, q, &qi), ORCA_OK);
+        assert_int_equal(qi.strategy, want[k]);
+    }
+    orca_engine_free(e);
+    orcad_config_free(&c);
+}
+
 /* A loop a -> b -> a cannot be built: a clear error, not a hang. */
 static void test_overflow_loop(void **state)
 {
@@ -547,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_all_errors_reported),
         cmocka_unit_test(test_engine_refusal),
         cmocka_unit_test(test_overflow_chain_order),
+        cmocka_unit_test(test_new_strategy_names),
         cmocka_unit_test(test_overflow_loop),
         cmocka_unit_test(test_token_scopes),
         cmocka_unit_test(test_example_file),

@@ -481,8 +481,9 @@ static const char *presence_name(uint32_t p)
 static const char *strategy_name(uint32_t s)
 {
     static const char *n[] = {"LONGEST_IDLE", "LEAST_OCCUPIED", "MOST_PROFICIENT",
-                              "ROUND_ROBIN", "FEWEST_HANDLED", "WEIGHTED_RANDOM"};
-    return s < 6 ? n[s] : "?";
+                              "ROUND_ROBIN", "FEWEST_HANDLED", "WEIGHTED_RANDOM",
+                              "TOP_DOWN", "PACKING", "LEAST_BUSY"};
+    return s < sizeof n / sizeof n[0] ? n[s] : "?";
 }
 
 /* The skill's name ("s3") from its engine id. */
@@ -1286,7 +1287,7 @@ static int compare_state(world *w)
             continue;
 #define A(f) do { if (x.f != y.f) { snprintf(label, sizeof label, "agent %" PRIu64 " %s", aid, #f); CMPF(label, x.f, y.f); } } while (0)
         A(presence); A(reason); A(capacity); A(used); A(offered); A(busy); A(wrapup);
-        A(handled); A(missed); A(idle_since_ms);
+        A(handled); A(missed); A(idle_since_ms); A(busy_units_ms);
         CMPF("agent data", (uintptr_t)x.data, (uintptr_t)y.data);
 #undef A
     }
@@ -2099,7 +2100,7 @@ static void gen_setup(setup *s, uint64_t *g)
     s->nqueues = 1 + rnd(g, MAX_Q);
     for (uint32_t k = 0; k < s->nqueues; k++) {
         qspec *q = &s->q[k];
-        q->strategy = (orca_strategy)rnd(g, 6);
+        q->strategy = (orca_strategy)rnd(g, ORCA_STRATEGY_LEAST_BUSY + 1);
         uint32_t sv = rnd(g, 4);
         q->serve = sv < 2 ? ORCA_SERVE_MEMBERS : sv == 2 ? ORCA_SERVE_SKILLS
                                                : (ORCA_SERVE_MEMBERS | ORCA_SERVE_SKILLS);

@@ -397,7 +397,7 @@ static int wl_queue_add(wl *w)
     orca_queue_def d;
     orca_queue_def_init(&d);
     d.name = name;
-    d.strategy = (orca_strategy)rnd(&w->rng, 6);
+    d.strategy = (orca_strategy)rnd(&w->rng, ORCA_STRATEGY_LEAST_BUSY + 1);
     d.serve = 1 + rnd(&w->rng, 3);
     orca_skill_level qs[2];
     if (d.serve & ORCA_SERVE_SKILLS) {

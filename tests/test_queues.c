@@ -170,7 +170,7 @@ static void test_queue_add_bad(void **state)
     RESET(); d.name = "existing";
     TU_FAILS(e, orca_queue_add(e, &d, &out), ORCA_EEXIST);
     /* strategy, serve */
-    RESET(); d.strategy = (orca_strategy)6;
+    RESET(); d.strategy = (orca_strategy)100;
     TU_FAILS(e, orca_queue_add(e, &d, &out), ORCA_EINVAL);
     RESET(); d.strategy = (orca_strategy)-1;
     TU_FAILS(e, orca_queue_add(e, &d, &out), ORCA_EINVAL);
