@@ -136,6 +136,9 @@ static const struct { const char *name; orca_strategy s; } strategies[] = {
     { "round_robin", ORCA_STRATEGY_ROUND_ROBIN },
     { "fewest_handled", ORCA_STRATEGY_FEWEST_HANDLED },
     { "weighted_random", ORCA_STRATEGY_WEIGHTED_RANDOM },
+    { "top_down", ORCA_STRATEGY_TOP_DOWN },
+    { "packing", ORCA_STRATEGY_PACKING },
+    { "least_busy", ORCA_STRATEGY_LEAST_BUSY },
 };
 
 static int strategy_by_name(const char *name)
@@ -646,7 +649,8 @@ static void usage(const char *argv0)
     fprintf(stderr,
             "usage: %s [--day] [--agents N] [--days D] [--seed S] [--cv X] [--load X] [--check]\n"
             "          [--strategy NAME | --compare NAME]   (NAME: longest_idle, least_occupied,\n"
-            "          most_proficient, round_robin, fewest_handled, weighted_random, ...)\n"
+            "          most_proficient, round_robin, fewest_handled, weighted_random,\n"
+            "          top_down, packing, least_busy)\n"
             "       %s --fidelity [--scale X] [--replications R] [--seed S] [--csv PATH]\n",
             argv0, argv0);
     exit(2);
