@@ -1246,7 +1246,8 @@ int orca_stats_fairness(const orca_stats *s, orca_group g, uint64_t id, orca_spa
     if (g == ORCA_GROUP_CHANNEL && id >= s->e->nchannels)
         return ORCA_ENOENT;
     orca_stats *m = at_now(s);
-    double *occ = m->fair, *hd = m->fair + m->capfair; /* room for every agent */
+    /* room for every agent (none yet: no room, and nothing to count) */
+    double *occ = m->fair, *hd = m->fair ? m->fair + m->capfair : NULL;
     uint32_t n = 0, left = 0;
     U64MAP_FOREACH(&m->agents, slot) {
         const sagent *a = slot->val;
