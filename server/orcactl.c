@@ -179,6 +179,17 @@ static void randbytes(void *buf, size_t n)
             ((unsigned char *)buf)[k] = (unsigned char)(rand() ^ (int)mono_ms());
 }
 
+/* The WebSocket upgrade request for c with key into req (cap bytes); its
+ * length. */
+static int upgrade_request(const ctl *c, const char *key, char *req, size_t cap)
+{
+    return snprintf(req, cap,
+                    "GET / HTTP/1.1\r\nHost: %s:%s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+                    "Sec-WebSocket-Protocol: orca.v1\r\n\r\n",
+                    c->host, c->port, key);
+}
+
 static void ws_connect(ctl *c)
 {
     unsigned char nonce[16];
@@ -186,11 +197,7 @@ static void ws_connect(ctl *c)
     tcp_connect(c);
     randbytes(nonce, sizeof nonce);
     wsf_base64(nonce, sizeof nonce, key);
-    int n = snprintf(req, sizeof req,
-                     "GET / HTTP/1.1\r\nHost: %s:%s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
-                     "Sec-WebSocket-Protocol: orca.v1\r\n\r\n",
-                     c->host, c->port, key);
+    int n = upgrade_request(c, key, req, sizeof req);
     send_all(c, req, (size_t)n);
     read_head(c, head, sizeof head);
     if (strncmp(head, "HTTP/1.1 101", 12) != 0)
@@ -610,10 +617,7 @@ static int probe_ws(ctl *c)
     int ok = 0;
     if (getaddrinfo(c->host, c->port, &hints, &ai) != 0)
         return 0;
-    int n = snprintf(req, sizeof req,
-                     "GET / HTTP/1.1\r\nHost: %s:%s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                     "Sec-WebSocket-Protocol: orca.v1\r\n\r\n", c->host, c->port);
+    int n = upgrade_request(c, "dGhlIHNhbXBsZSBub25jZQ==", req, sizeof req); /* (only a probe) */
     for (a = ai; a && !ok; a = a->ai_next) {
         int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
         if (fd < 0)

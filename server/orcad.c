@@ -162,7 +162,7 @@ static void shut_down(orcad *d)
      * the final fdatasync and close got EBADF). A leader that was fenced
      * off does not: its snapshot would go nowhere, and its journal is
      * superseded by the stream. */
-    if (d->e && orcad_replica_leading(d->rep) == !!d->rep) {
+    if (d->e && (!d->rep || orcad_replica_leading(d->rep))) {
         int rc = orca_journal_compact(d->e);
         say("stopping: journal compacted (%s)", rc == ORCA_OK ? "ok" : orca_strerror(rc));
     }
@@ -252,11 +252,7 @@ static void on_release(void *data, uint64_t batch)
 
 static int gate(void *data, uint64_t batch)
 {
-    orcad *d = data;
-    if (orcad_replica_gate(d->rep, batch))
-        return 1;
-    orcad_ws_release(d->ws, batch); /* (after every earlier turn: see replica.h) */
-    return 0;
+    return orcad_replica_gate(((orcad *)data)->rep, batch);
 }
 
 static int accepting(void *data)

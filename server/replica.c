@@ -70,11 +70,12 @@ struct orcad_replica {
     uint64_t new_epoch;
 };
 
+static const char *const ack_names[] = { "async", "redis", "wait" }; /* by orcad_ack */
+
 int orcad_ack_parse(const char *s, orcad_ack *out)
 {
-    static const char *names[] = { "async", "redis", "wait" };
     for (int k = 0; k < 3; k++)
-        if (strcmp(s, names[k]) == 0) {
+        if (strcmp(s, ack_names[k]) == 0) {
             *out = (orcad_ack)k;
             return 0;
         }
@@ -83,7 +84,7 @@ int orcad_ack_parse(const char *s, orcad_ack *out)
 
 const char *orcad_ack_name(orcad_ack a)
 {
-    return a == ORCAD_ACK_REDIS ? "redis" : a == ORCAD_ACK_WAIT ? "wait" : "async";
+    return (unsigned)a < 3 ? ack_names[a] : "async";
 }
 
 int orcad_redis_parse(const char *spec, orcad_replica_opts *o)
@@ -344,9 +345,9 @@ static void on_tick(uv_timer_t *t)
     /* replies held across a loss (or a WAIT no replica answered): ask again */
     if (r->leader && !r->fenced && r->whole && r->want > r->confirmed && !r->markers)
         send_marker(r, r->want);
-    else if (!r->leader && !r->promoting && !r->acquiring &&
-             now - r->started >= 2ull * r->o.lease_ms)
-        try_acquire(r); /* (a standby that just started lets one that has followed for a while go first) */
+    /* a standby that just started lets one that has followed for a while go first */
+    if (!r->leader && !r->promoting && !r->acquiring && now - r->started >= 2ull * r->o.lease_ms)
+        try_acquire(r);
 }
 
 static orcad_replica *replica_new(uv_loop_t *loop, const orcad_replica_opts *o,
@@ -371,12 +372,13 @@ static orcad_replica *replica_new(uv_loop_t *loop, const orcad_replica_opts *o,
     snprintf(r->logkey, sizeof r->logkey, "%s:log", o->key);
     snprintf(r->epochkey, sizeof r->epochkey, "%s:epoch", o->key);
     snprintf(r->leasekey, sizeof r->leasekey, "%s:lease", o->key);
+    /* the tick, and the longest a WAIT may hold the connection */
+    unsigned fifth = r->o.lease_ms / 5 ? r->o.lease_ms / 5 : 1;
     snprintf(r->lease_ms, sizeof r->lease_ms, "%u", r->o.lease_ms);
-    snprintf(r->wait_ms, sizeof r->wait_ms, "%u", r->o.lease_ms / 5 ? r->o.lease_ms / 5 : 1);
+    snprintf(r->wait_ms, sizeof r->wait_ms, "%u", fifth);
     uv_timer_init(loop, &r->tick);
     r->tick.data = r;
-    unsigned every = r->o.lease_ms / 5 ? r->o.lease_ms / 5 : 1;
-    uv_timer_start(&r->tick, on_tick, every, every);
+    uv_timer_start(&r->tick, on_tick, fifth, fifth);
     uv_unref((uv_handle_t *)&r->tick);
     return r;
 }
@@ -570,7 +572,6 @@ int orcad_replica_lead(orcad_replica *r, orca_engine *e)
     r->leader = 1;
     r->promoting = 0;
     r->st.epoch = r->new_epoch;
-    r->st.promotions++;
     snprintf(r->epochtext, sizeof r->epochtext, "%llu", (unsigned long long)r->st.epoch);
     r->whole = 0; /* until the snapshot below */
     int rc = orca_journal_set_tap(e, on_record, r);
@@ -589,10 +590,10 @@ int orcad_replica_lead(orcad_replica *r, orca_engine *e)
 }
 
 /* Blocking, at start: the lease (waiting for one held to lapse) and the
- * epoch, as a standby takes them. */
-static int acquire_now(const orcad_replica_opts *o, const char *token, unsigned timeout_ms,
-                       uint64_t *epoch)
+ * epoch into r->new_epoch, as a standby takes them. */
+static int acquire_now(orcad_replica *r, unsigned timeout_ms)
 {
+    const orcad_replica_opts *o = &r->o;
     struct timeval tv = { 1, 0 };
     redisContext *c = redisConnectWithTimeout(o->host, o->port, tv);
     if (!c || c->err) {
@@ -601,11 +602,9 @@ static int acquire_now(const orcad_replica_opts *o, const char *token, unsigned 
             redisFree(c);
         return -1;
     }
-    char ms[16];
-    snprintf(ms, sizeof ms, "%u", o->lease_ms ? o->lease_ms : 500);
     for (unsigned waited = 0;; waited += 100) {
-        redisReply *rep = redisCommand(c, "EVAL %s 2 %s:lease %s:epoch %s %s 0 1", ACQUIRE, o->key,
-                                       o->key, token, ms);
+        redisReply *rep = redisCommand(c, "EVAL %s 2 %s %s %s %s 0 1", ACQUIRE, r->leasekey,
+                                       r->epochkey, r->token, r->lease_ms);
         if (!rep || rep->type != REDIS_REPLY_INTEGER) {
             fprintf(stderr, "orcad: redis: taking the lease: %s\n",
                     rep && rep->type == REDIS_REPLY_ERROR ? rep->str : c->errstr);
@@ -617,7 +616,7 @@ static int acquire_now(const orcad_replica_opts *o, const char *token, unsigned 
         long long got = rep->integer;
         freeReplyObject(rep);
         if (got > 0) {
-            *epoch = (uint64_t)got;
+            r->new_epoch = (uint64_t)got;
             redisFree(c);
             return 0;
         }
@@ -638,7 +637,7 @@ int orcad_ship_start(uv_loop_t *loop, orca_engine *e, const orcad_replica_opts *
     orcad_replica *r = replica_new(loop, o, cb);
     if (!r)
         return -1;
-    if (acquire_now(&r->o, r->token, timeout_ms, &r->new_epoch) != 0) {
+    if (acquire_now(r, timeout_ms) != 0) {
         orcad_replica_stop(r);
         return -1;
     }
@@ -648,7 +647,6 @@ int orcad_ship_start(uv_loop_t *loop, orca_engine *e, const orcad_replica_opts *
         orcad_replica_stop(r);
         return -1;
     }
-    r->st.promotions = 0;
     *out = r;
     return 0;
 }
@@ -762,15 +760,13 @@ static void read_more(orcad_replica *r)
 {
     if (!r->ac || r->stopping || r->leader)
         return;
-    if (r->promoting) {
-        const char *argv[] = { "XREAD", "COUNT", "512", "STREAMS", r->logkey, r->last_id };
-        if (cmd(r, on_xread, NULL, 6, argv, NULL) == 0)
-            r->reading = 1;
-    } else {
-        const char *argv[] = { "XREAD", "COUNT", "512", "BLOCK", "50", "STREAMS", r->logkey, r->last_id };
-        if (cmd(r, on_xread, NULL, 8, argv, NULL) == 0)
-            r->reading = 1;
-    }
+    const char *argv[8] = { "XREAD", "COUNT", "512" };
+    int n = 3;
+    if (!r->promoting)
+        argv[n++] = "BLOCK", argv[n++] = "50";
+    argv[n++] = "STREAMS", argv[n++] = r->logkey, argv[n++] = r->last_id;
+    if (cmd(r, on_xread, NULL, n, argv, NULL) == 0)
+        r->reading = 1;
 }
 
 static void finish_promotion(orcad_replica *r)
@@ -782,7 +778,9 @@ static void finish_promotion(orcad_replica *r)
     if (!r->cb.promote || r->cb.promote(r->cb.data, r->fe, r->fs, empty) != 0) {
         r->promoting = 0;
         fence(r, "could not take over");
+        return;
     }
+    r->st.promotions++;
 }
 
 int orcad_follow_start(uv_loop_t *loop, const orca_config *ec, const orcad_replica_opts *o,

@@ -908,8 +908,8 @@ static void flush_turn(orcad_ws *w)
     }
     if (!w->gate)
         w->released = b;
-    else if (ok)
-        w->gate(w->gate_data, b);
+    else if (ok && !w->gate(w->gate_data, b))
+        orcad_ws_release(w, b); /* nothing to confirm: every earlier turn is */
     while (w->dirty) {
         conn *c = w->dirty;
         dirty_del(c);

@@ -68,9 +68,10 @@ void orcad_ws_set_group(orcad_ws *w, int on);
 
 /* Acknowledgement after a replica: gate(data, batch) is called at the end
  * of each turn that queued messages; they are held until release(batch)
- * says the records behind them are confirmed (a gate that returns 0 says
- * the turn made none: release it yourself). Replies that refuse a request
- * (nothing changed) wait only for earlier messages on their connection. */
+ * says the records behind them are confirmed, or go at once if the gate
+ * returns 0 (nothing to confirm, every earlier turn confirmed). Replies
+ * that refuse a request (nothing changed) wait only for earlier messages
+ * on their connection. */
 void orcad_ws_set_gate(orcad_ws *w, int (*gate)(void *data, uint64_t batch), void *data);
 void orcad_ws_release(orcad_ws *w, uint64_t batch);
 

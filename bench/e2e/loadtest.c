@@ -231,13 +231,12 @@ static int start_orcad(void)
             dup2(fd, 1);
             dup2(fd, 2);
         }
-        if (R.redis)
-            execl(R.orcad, R.orcad, "--config", R.conf, "--data-dir", R.data, "--listen", listen,
-                  "--run-for", runfor, "--redis", R.redis, "--ack", R.ack ? R.ack : "async",
-                  (char *)NULL);
-        else
-            execl(R.orcad, R.orcad, "--config", R.conf, "--data-dir", R.data, "--listen", listen,
-                  "--run-for", runfor, (char *)NULL);
+        char *argv[] = { (char *)R.orcad, "--config", R.conf, "--data-dir", R.data, "--listen",
+                         listen, "--run-for", runfor, "--redis", (char *)R.redis, "--ack",
+                         (char *)(R.ack ? R.ack : "async"), NULL };
+        if (!R.redis)
+            argv[9] = NULL; /* (no --redis, no --ack) */
+        execv(R.orcad, argv);
         _exit(127);
     }
     if (R.verbose)
