@@ -704,12 +704,13 @@ static int parse_header(const uint8_t *p, size_t n, orca_config *c)
         return ORCA_ECORRUPT;
     rd r = { .p = p, .n = HDR_LEN, .at = 8 };
     uint32_t format = r_u32(&r);
+    /* the header's last 8 bytes: the checksum of the rest */
+    bool sound = le64(p + HDR_LEN - 8) == XXH64(p, HDR_LEN - 8, 0);
     /* Our magic, another format: another version's journal if it is the
      * one older format there was (1, before 0.4), or if its header checks
      * out as a header of this layout; else a damaged one. */
     if (format != FORMAT)
-        return format == 1 || le64(p + HDR_LEN - 8) == XXH64(p, HDR_LEN - 8, 0) ? ORCA_EVERSION
-                                                                              : ORCA_ECORRUPT;
+        return format == 1 || sound ? ORCA_EVERSION : ORCA_ECORRUPT;
     orca_config_init(c);
     c->start_ms = r_u64(&r);
     c->seed = r_u64(&r);
@@ -723,8 +724,7 @@ static int parse_header(const uint8_t *p, size_t n, orca_config *c)
     c->history_per_customer = (uint32_t)r_u64(&r);
     c->max_customers = (uint32_t)r_u64(&r);
     c->customer_ttl_ms = r_u64(&r);
-    uint64_t sum = r_u64(&r);
-    return sum == XXH64(p, HDR_LEN - 8, 0) ? ORCA_OK : ORCA_ECORRUPT;
+    return sound ? ORCA_OK : ORCA_ECORRUPT;
 }
 
 int orca_journal_read_config(const char *path, orca_config *out)
@@ -848,6 +848,13 @@ static size_t rec_next(const uint8_t *p, size_t at)
     return at + 8 + (size_t)le32(p + at);
 }
 
+/* A snapshot that did not load, as its reader says it: memory, another
+ * version's format, or else damage. */
+static int snap_refusal(int rc)
+{
+    return rc == ORCA_ENOMEM || rc == ORCA_EVERSION ? rc : ORCA_ECORRUPT;
+}
+
 /* If the records at *at begin with a snapshot (J_SNAP chunks, then
  * J_SNAP_END with their total length), rebuild e from it and move *at and
  * *k past it. */
@@ -891,7 +898,7 @@ static int restore_snapshot(orca_engine *e, const uint8_t *p, size_t *at, uint64
     mem_free(e, all, total);
     if (rc) {
         *bad = *at; /* the snapshot does not rebuild an engine */
-        return rc == ORCA_ENOMEM || rc == ORCA_EVERSION ? rc : ORCA_ECORRUPT;
+        return snap_refusal(rc);
     }
     *at = pos;
     *k = r;
@@ -989,14 +996,6 @@ static int compact_failed(journal *j, int err, int rc)
     return rc;
 }
 
-/* Replace the journal with a snapshot of e: written beside it, synced,
- * then renamed over it, so a crash leaves one whole journal or the other.
- * On failure the old journal carries on untouched. The path must still
- * name the file this engine has open, before and just before the rename
- * (else the journal stops: ENOENT or ESTALE); nothing is renamed over a
- * file that is not it. (Between that last check and the rename, another
- * program could still replace the file: a window of one system call;
- * another orca engine cannot, it is kept out by the lock.) */
 /* The new file's snapshot records, as write_snapshot wrote them, to the
  * tap (the first one says a new file starts). */
 static void tap_snapshot(orca_engine *e, journal *j, const wbuf *s)
@@ -1006,6 +1005,14 @@ static void tap_snapshot(orca_engine *e, journal *j, const wbuf *s)
         snap_records(j, s, put_tap, e, &n);
 }
 
+/* Replace the journal with a snapshot of e: written beside it, synced,
+ * then renamed over it, so a crash leaves one whole journal or the other.
+ * On failure the old journal carries on untouched. The path must still
+ * name the file this engine has open, before and just before the rename
+ * (else the journal stops: ENOENT or ESTALE); nothing is renamed over a
+ * file that is not it. (Between that last check and the rename, another
+ * program could still replace the file: a window of one system call;
+ * another orca engine cannot, it is kept out by the lock.) */
 static int compact(orca_engine *e)
 {
     journal *j = e->jrn;
@@ -1136,7 +1143,7 @@ static int snap_end(orca_engine *e, const uint8_t *body, size_t n, uint8_t *scra
     e->replaying = true;
     int rc = snap_load(e, &in);
     e->replaying = false;
-    return rc == ORCA_OK || rc == ORCA_ENOMEM || rc == ORCA_EVERSION ? rc : ORCA_ECORRUPT;
+    return rc == ORCA_OK ? rc : snap_refusal(rc);
 }
 
 int orca_journal_apply(orca_engine *e, const void *rec, size_t len, uint64_t *applied)

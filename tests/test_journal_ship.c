@@ -121,30 +121,38 @@ static void step(orca_engine *e, orca_queue_id q, uint32_t x, uint64_t *next_id)
     }
 }
 
+/* A leader journaling at path (a new name) with its records taped, the
+ * config a follower needs in *c, and a queue of four READY agents in *q. */
+static orca_engine *leader_new(tu_fx *fa, char *path, tape *t, orca_config *c, orca_queue_id *q)
+{
+    free_path(path);
+    orca_engine *A = tu_fx_new(fa, NULL);
+    TU_OK(orca_journal_set_tap(A, on_record, t));
+    orca_journal_config jc = { .sync = ORCA_SYNC_NEVER };
+    TU_OK(orca_journal_open(A, path, &jc));
+    TU_OK(orca_journal_read_config(path, c));
+    *q = tu_queue(A, "support", ORCA_STRATEGY_LONGEST_IDLE);
+    for (uint64_t a = 1; a <= 4; a++) {
+        tu_agent(A, a, 100, NULL, 0);
+        tu_member(A, *q, a, 0);
+        tu_ready(A, a);
+    }
+    return A;
+}
+
 static void test_follow(void **state)
 {
     (void)state;
     const char *v = getenv("ORCA_SHIP_STEPS");
     size_t steps = v && *v ? strtoul(v, NULL, 10) : 3000;
     char path[] = "/tmp/orca-ship-XXXXXX";
-    free_path(path);
     tape t = { 0 };
     tu_fx fa;
-    orca_engine *A = tu_fx_new(&fa, NULL);
-    TU_OK(orca_journal_set_tap(A, on_record, &t));
-    orca_journal_config jc = { .sync = ORCA_SYNC_NEVER };
-    TU_OK(orca_journal_open(A, path, &jc));
     orca_config c;
-    TU_OK(orca_journal_read_config(path, &c));
+    orca_queue_id q;
+    orca_engine *A = leader_new(&fa, path, &t, &c, &q);
     orca_engine *B = NULL;
     TU_OK(orca_engine_new(&c, &B));
-
-    orca_queue_id q = tu_queue(A, "support", ORCA_STRATEGY_LONGEST_IDLE);
-    for (uint64_t a = 1; a <= 4; a++) {
-        tu_agent(A, a, 100, NULL, 0);
-        tu_member(A, q, a, 0);
-        tu_ready(A, a);
-    }
     size_t fed = 0, compactions = 0;
     uint64_t next_id = 1, applied = 0;
     uint32_t s = 12345;
@@ -241,26 +249,16 @@ static void test_promote(void **state)
 {
     (void)state;
     char path[] = "/tmp/orca-ship-XXXXXX", path2[] = "/tmp/orca-ship-XXXXXX";
-    free_path(path);
     free_path(path2);
     tape t = { 0 };
     tu_fx fa;
-    orca_engine *A = tu_fx_new(&fa, NULL);
-    TU_OK(orca_journal_set_tap(A, on_record, &t));
-    orca_journal_config jc = { .sync = ORCA_SYNC_NEVER };
-    TU_OK(orca_journal_open(A, path, &jc));
     orca_config c;
-    TU_OK(orca_journal_read_config(path, &c));
+    orca_queue_id q;
+    orca_engine *A = leader_new(&fa, path, &t, &c, &q);
     orca_engine *B = NULL, *N = NULL, *M = NULL, *D = NULL;
     TU_OK(orca_engine_new(&c, &B));
     TU_OK(orca_engine_new(&c, &N));
     TU_OK(orca_engine_new(&c, &M));
-    orca_queue_id q = tu_queue(A, "support", ORCA_STRATEGY_LONGEST_IDLE);
-    for (uint64_t a = 1; a <= 4; a++) {
-        tu_agent(A, a, 100, NULL, 0);
-        tu_member(A, q, a, 0);
-        tu_ready(A, a);
-    }
     uint64_t next_id = 1;
     uint32_t s = 777;
     size_t fed = 0;
